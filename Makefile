@@ -1,0 +1,46 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: run test test-sqlite test-pg lint translations install bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d assess/translations -D messages >/dev/null
+
+## make run — create .venv, install, migrate the SQLite db in instance/, load instruments and the demo, serve.
+run: install
+	$(BIN)/mandiri init
+	$(BIN)/mandiri demo
+	@echo "Mandiri berjalan di http://127.0.0.1:5000 (Ctrl+C untuk berhenti)"
+	$(BIN)/mandiri run --host 127.0.0.1 --port 5000
+
+## make test — lint, type-check, then the whole suite on SQLite and (when MANDIRI_TEST_PG_URL is set) PostgreSQL.
+test: install lint test-sqlite test-pg
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test-sqlite: install
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-pg: install
+	@if [ -n "$$MANDIRI_TEST_PG_URL" ]; then \
+		echo "== PostgreSQL: $$MANDIRI_TEST_PG_URL"; \
+		MANDIRI_TEST_DATABASE_URL="$$MANDIRI_TEST_PG_URL" $(BIN)/pytest -q -p no:cacheprovider -m db; \
+	else \
+		echo "== PostgreSQL: MANDIRI_TEST_PG_URL not set, database tests ran on SQLite only"; \
+	fi
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info

@@ -1,0 +1,82 @@
+"""Mandiri: penilaian mandiri SPBE/Pemdi for an instansi."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, request, session
+from flask_security import SQLAlchemyUserDatastore
+
+from assess.config import load_config
+from assess.database import configure_engine, write_intent
+from assess.extensions import babel, csrf, db, migrate, security
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> Flask:
+    """Build the application: configuration in layers, extensions, blueprints, CLI, error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app.config, app.instance_path, config, environ)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
+    migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from assess.models import Role, User
+
+    security.init_app(app, SQLAlchemyUserDatastore(db, User, Role))
+
+    from assess.views import register_blueprints
+
+    register_blueprints(app)
+
+    from assess.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from assess.cli import register_cli
+
+    register_cli(app)
+
+    @app.before_request
+    def _mark_write_intent() -> None:
+        write_intent.set(request.method not in SAFE_METHODS)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {"current_locale": lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])}
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app
+
+
+def _migrations_dir() -> Any:
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent / "migrations"
+
+
+def _select_locale() -> str | None:
+    from flask import current_app
+    from flask_security import current_user
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return str(current_user.locale)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])

@@ -1,0 +1,271 @@
+"""``mandiri``: thin commands that call services and commit once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from assess.database import writing
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.instruments import Instrument as EngineInstrument
+from assess.instruments import InstrumentError, load_instrument
+from assess.models import Instansi, Instrument, RoleName, Unit
+from assess.scoring import Score, score
+
+
+@contextmanager
+def unit_of_work() -> Iterator[None]:
+    """One transaction for the whole command: commit on success, roll back and report on a domain error."""
+    with writing():
+        try:
+            yield
+            db.session.commit()
+        except (DomainError, InstrumentError) as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        except Exception:
+            db.session.rollback()
+            raise
+
+
+def _print_sync(report: Any) -> None:
+    for label, keys in (("dibuat", report.created), ("diperbarui", report.updated), ("tetap", report.unchanged)):
+        if keys:
+            click.echo(f"  {label}: {', '.join(keys)}")
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Buat/migrasikan basis data lalu muat instrumen."""
+    from assess.services.instruments import sync_instruments
+
+    with writing():
+        upgrade()
+    click.echo("Basis data siap (migrasi ke versi terbaru).")
+    with unit_of_work():
+        report = sync_instruments()
+    click.echo("Instrumen disinkronkan:")
+    _print_sync(report)
+
+
+instruments_group = click.Group("instruments", help="Kelola instrumen penilaian.")
+
+
+@instruments_group.command("sync")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder berkas instrumen (bawaan: seeds/instruments).")
+@with_appcontext
+def instruments_sync(directory: Path | None) -> None:
+    """Muat berkas instrumen ke basis data (aman diulang)."""
+    from assess.services.instruments import sync_instruments
+
+    with unit_of_work():
+        report = sync_instruments(directory)
+    click.echo("Instrumen disinkronkan:")
+    _print_sync(report)
+
+
+@instruments_group.command("list")
+@with_appcontext
+def instruments_list() -> None:
+    """Daftar versi instrumen di basis data."""
+    rows = db.session.scalars(select(Instrument).order_by(Instrument.code, Instrument.version)).all()
+    if not rows:
+        click.echo("Belum ada instrumen. Jalankan `mandiri instruments sync`.")
+        return
+    for row in rows:
+        flag = "  [SEMENTARA]" if row.provisional else ""
+        click.echo(f"{row.code:<12} v{row.version}  {len(row.indicators):>3} indikator  {row.title}{flag}")
+
+
+@click.command("demo")
+@click.option("--password", default="mandiri-demo", show_default=True, help="Kata sandi pengguna demo baru.")
+@click.option("--year", type=int, default=None, help="Tahun penilaian demo (bawaan: tahun berjalan).")
+@with_appcontext
+def demo_command(password: str, year: int | None) -> None:
+    """Muat instansi demo "Pemerintah Kota Contoh" (aman diulang)."""
+    from assess.services.demo import load_demo
+
+    with unit_of_work():
+        result = load_demo(password, year=year)
+    click.echo(f"Demo: {result.instansi.name} — penilaian {result.assessment.year} "
+               f"({'dibuat' if result.created else 'sudah ada'}).")
+    click.echo("Login demo:")
+    for role, email, pw in result.logins:
+        click.echo(f"  {role:<12} {email:<34} {pw}")
+
+
+user_group = click.Group("user", help="Kelola pengguna.")
+
+
+@user_group.command("create")
+@click.option("--email", required=True, help="Alamat surel (dipakai untuk masuk).")
+@click.option("--name", required=True, help="Nama lengkap.")
+@click.option("--instansi", "instansi_slug", default=None, help="Slug instansi tempat peran diberikan.")
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in RoleName]),
+              help="Peran di instansi (boleh berulang).")
+@click.option("--unit", "unit_names", multiple=True, help="Nama atau singkatan unit/OPD (boleh berulang).")
+@click.password_option("--password", prompt="Kata sandi", confirmation_prompt="Ulangi kata sandi",
+                       help="Dibaca tanpa ditampilkan bila tidak diberikan.")
+@with_appcontext
+def user_create(email: str, name: str, instansi_slug: str | None, roles: tuple[str, ...],
+                unit_names: tuple[str, ...], password: str) -> None:
+    """Buat pengguna baru."""
+    from assess.services.users import create_user
+
+    with unit_of_work():
+        instansi = None
+        units: list[Unit] = []
+        if instansi_slug:
+            instansi = db.session.scalar(select(Instansi).where(Instansi.slug == instansi_slug))
+            if instansi is None:
+                raise DomainError(f"Instansi {instansi_slug!r} tidak ada.")
+            by_name = {u.name: u for u in instansi.units} | {u.short_name: u for u in instansi.units if u.short_name}
+            missing = [n for n in unit_names if n not in by_name]
+            if missing:
+                raise DomainError(f"Unit tidak ada di {instansi_slug}: {', '.join(missing)}")
+            units = [by_name[n] for n in unit_names]
+        elif roles or unit_names:
+            raise DomainError("--role dan --unit memerlukan --instansi.")
+        user = create_user(email=email, name=name, password=password, instansi=instansi,
+                           roles=[RoleName(r) for r in roles], units=units)
+    click.echo(f"Pengguna {user.email} dibuat.")
+
+
+# --------------------------------------------------------------------------- score
+
+
+def read_values_csv(stream: io.TextIOBase | Any, inst: EngineInstrument) -> dict[str, str]:
+    """Read ``indicator,value`` rows (comma or semicolon, optional header, decimal comma allowed)."""
+    from assess.scoring import check_value
+
+    text = stream.read()
+    first = text.splitlines()[0] if text.strip() else ""
+    delimiter = ";" if ";" in first else ","
+    values: dict[str, str] = {}
+    seen_rows: dict[str, int] = {}
+    for lineno, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells) or cells[0].startswith("#"):
+            continue
+        if lineno == 1 and cells[0].lower() in ("indicator", "indikator", "kode", "code"):
+            continue
+        if len(cells) != 2:
+            raise click.ClickException(f"baris {lineno}: harus dua kolom (kode indikator, nilai), ada {len(cells)}")
+        code, raw = cells
+        code = code.upper()
+        if code not in inst.indicators:
+            raise click.ClickException(f"baris {lineno}: indikator {code!r} tidak ada di instrumen {inst.key}")
+        if code in seen_rows:
+            raise click.ClickException(f"baris {lineno}: indikator {code} sudah ada di baris {seen_rows[code]}")
+        if raw == "":
+            seen_rows[code] = lineno
+            continue
+        try:
+            check_value(inst, code, raw)
+        except ValueError as exc:
+            raise click.ClickException(f"baris {lineno}: {exc}") from None
+        values[code] = raw
+        seen_rows[code] = lineno
+    return values
+
+
+def score_as_dict(s: Score) -> dict[str, Any]:
+    def part(p: Any) -> dict[str, Any]:
+        return {"name": p.name, "value": p.display, "exact": str(p.value), "predikat": p.predikat}
+
+    return {
+        "instrument": s.instrument,
+        "basis": s.basis,
+        "index": s.index_display,
+        "index_exact": str(s.index),
+        "index_decimal": f"{float(s.index):.10f}" if s.index.denominator > 10**10 else _finite(s.index),
+        "predikat": s.predikat,
+        "predikat_exact": s.predikat_exact,
+        "predikat_rounded": s.predikat_rounded,
+        "band_warning": str(s.band_warning) if s.band_warning else None,
+        "domains": {code: part(p) for code, p in s.domains.items()},
+        "aspects": {code: part(p) for code, p in s.aspects.items()},
+        "unanswered": list(s.unanswered),
+    }
+
+
+def _finite(value: Any) -> str:
+    from decimal import Decimal, localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 40
+        return str((Decimal(value.numerator) / Decimal(value.denominator)).normalize())
+
+
+def print_score_table(s: Score, inst: EngineInstrument, echo: Callable[[str], None] = click.echo) -> None:
+    echo(f"Instrumen: {inst.title} ({inst.key}){'  [SEMENTARA]' if inst.provisional else ''}")
+    if s.domains:
+        echo("\nDomain")
+        for code, p in s.domains.items():
+            echo(f"  {code:<4} {p.name[:52]:<52} {p.display:>6}  {p.predikat}")
+    echo("\nAspek")
+    for code, p in s.aspects.items():
+        echo(f"  {code:<4} {p.name[:52]:<52} {p.display:>6}  {p.predikat}")
+    echo(f"\nIndeks   {s.index_display}  (tepat: {score_as_dict(s)['index_decimal']})")
+    echo(f"Predikat {s.predikat}  (dasar: {'nilai tepat' if s.basis == 'exact' else 'nilai dibulatkan'})")
+    if s.band_warning:
+        echo(f"PERINGATAN: {s.band_warning}")
+    if s.unanswered:
+        echo(f"Belum diisi (dihitung 0): {', '.join(s.unanswered)}")
+
+
+@click.command("score")
+@click.option("--instrument", "code", required=True, help="Kode instrumen, mis. spbe-2020 atau pemdi-2026.")
+@click.option("--version", type=int, default=None, help="Versi instrumen (bawaan: terbaru).")
+@click.option("--basis", type=click.Choice(["exact", "rounded"]), default=None,
+              help="Dasar predikat (bawaan: menurut instrumen dan --year).")
+@click.option("--year", type=int, default=None, help="Tahun penilaian, untuk dasar predikat per tahun.")
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+def score_command(code: str, version: int | None, basis: str | None, year: int | None, as_json: bool,
+                  csv_file: Any) -> None:
+    """Hitung indeks dari CSV berisi kolom kode indikator dan nilai."""
+    try:
+        inst = load_instrument(code, version)
+    except (LookupError, InstrumentError) as exc:
+        raise click.ClickException(str(exc)) from None
+    values = read_values_csv(csv_file, inst)
+    s = score(inst, values, basis, year=year)
+    if as_json:
+        click.echo(json.dumps(score_as_dict(s), ensure_ascii=False, indent=2))
+    else:
+        print_score_table(s, inst)
+
+
+def register_cli(app: Flask) -> None:
+    for command in (init_command, instruments_group, demo_command, user_group, score_command):
+        app.cli.add_command(command)
+
+
+def _create_app() -> Flask:
+    from assess import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    group = FlaskGroup(create_app=_create_app, help="Mandiri: penilaian mandiri SPBE/Pemdi.")
+    group.main(prog_name="mandiri", args=sys.argv[1:])
+
+
+__all__ = ["main", "read_values_csv", "register_cli", "score_as_dict", "unit_of_work"]

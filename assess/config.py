@@ -1,0 +1,124 @@
+"""Settings: defaults here, then ``instance/config.py``, then ``MANDIRI_*`` variables, then the test mapping.
+
+Nothing reads the environment at import; :func:`load_config` runs inside ``create_app``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message names it."""
+
+
+class Defaults:
+    #: Any SQLAlchemy URL; empty means SQLite in the instance folder.
+    DATABASE_URL = ""
+    #: Default UI language and time zone.
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ("id", "en")
+    #: SQLite waits this long (seconds) for a lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 10
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    # Flask-Security
+    SECURITY_PASSWORD_HASH = "argon2"
+    SECURITY_REGISTERABLE = False
+    SECURITY_RECOVERABLE = False
+    SECURITY_CHANGEABLE = True
+    SECURITY_TRACKABLE = False
+    SECURITY_USERNAME_ENABLE = False
+    SECURITY_POST_LOGIN_VIEW = "assessments.index"
+    SECURITY_POST_LOGOUT_VIEW = "security.login"
+    SECURITY_FLASH_MESSAGES = True
+    SECURITY_MSG_INVALID_PASSWORD = ("Surel atau kata sandi salah.", "error")
+    SECURITY_MSG_USER_DOES_NOT_EXIST = ("Surel atau kata sandi salah.", "error")
+    SECURITY_MSG_DISABLED_ACCOUNT = ("Akun ini dinonaktifkan.", "error")
+    SECURITY_MSG_LOGIN = ("Silakan masuk untuk membuka halaman ini.", "info")
+    SECURITY_RETURN_GENERIC_RESPONSES = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: A CSRF token stays valid for 12 hours, so nobody typing a long penjelasan loses it.
+    WTF_CSRF_TIME_LIMIT = 12 * 3600
+    MAX_CONTENT_LENGTH = 100 * 1024 * 1024
+
+
+#: Settings that must be integers, checked once at start-up.
+_INTEGERS = ("SQLITE_BUSY_TIMEOUT", "MAX_CONTENT_LENGTH", "WTF_CSRF_TIME_LIMIT")
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """Read a generated secret from the instance folder, creating it (mode 0600) on first use."""
+    path = instance / name
+    if path.exists():
+        value = path.read_text(encoding="ascii").strip()
+        if value:
+            return value
+    value = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def load_config(config: Any, instance_path: str, overrides: Mapping[str, Any] | None,
+                environ: Mapping[str, str] | None = None) -> None:
+    """Fill ``config`` (a Flask Config) in layers and check it; raise ConfigError on a bad setting."""
+    env = os.environ if environ is None else environ
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    config.from_object(Defaults)
+    config.from_pyfile(str(instance / "config.py"), silent=True)
+    for key, raw in env.items():
+        if key.startswith("MANDIRI_") and len(key) > len("MANDIRI_"):
+            config[key[len("MANDIRI_"):]] = _parse_env(key, raw)
+    if overrides:
+        config.update(overrides)
+
+    for key in _INTEGERS:
+        try:
+            config[key] = int(config[key])
+        except (TypeError, ValueError):
+            raise ConfigError(f"MANDIRI_{key} harus bilangan bulat, tertulis {config[key]!r}") from None
+
+    url = config.get("SQLALCHEMY_DATABASE_URI") or config.get("DATABASE_URL") or ""
+    if not url:
+        url = f"sqlite:///{instance / 'mandiri.db'}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"MANDIRI_DATABASE_URL bukan URL basis data SQLAlchemy yang sah: {url!r}") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"MANDIRI_DATABASE_URL: basis data {parsed.get_backend_name()!r} tidak didukung (sqlite atau postgresql)"
+        )
+    config["SQLALCHEMY_DATABASE_URI"] = url
+
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(instance, "secret_key")
+    if not config.get("SECURITY_PASSWORD_SALT"):
+        config["SECURITY_PASSWORD_SALT"] = _instance_secret(instance, "password_salt")
+    if config["BABEL_DEFAULT_LOCALE"] not in config["LANGUAGES"]:
+        raise ConfigError(f"MANDIRI_BABEL_DEFAULT_LOCALE harus salah satu dari {', '.join(config['LANGUAGES'])}")
+
+
+def _parse_env(key: str, raw: str) -> Any:
+    """Environment values are text; ``true``/``false`` and whole numbers become bool/int."""
+    lowered = raw.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if key.endswith("_URL") or key.endswith("_URI"):
+        return raw
+    try:
+        return int(raw)
+    except ValueError:
+        return raw

@@ -1,0 +1,30 @@
+"""Every model, so ``from assess.models import Indicator`` works and Alembic sees all tables."""
+
+from assess.models.assessment import Answer, Assessment
+from assess.models.base import AnswerState, AssessmentState, Base, InstansiKind, PredikatBasis, RoleName
+from assess.models.catalog import Aspect, Domain, EvidenceItem, Indicator, IndicatorLevel, Instrument
+from assess.models.user import Instansi, Membership, Role, Unit, UnitMember, User, roles_users
+
+__all__ = [
+    "Answer",
+    "AnswerState",
+    "Aspect",
+    "Assessment",
+    "AssessmentState",
+    "Base",
+    "Domain",
+    "EvidenceItem",
+    "Indicator",
+    "IndicatorLevel",
+    "Instansi",
+    "InstansiKind",
+    "Instrument",
+    "Membership",
+    "PredikatBasis",
+    "Role",
+    "RoleName",
+    "Unit",
+    "UnitMember",
+    "User",
+    "roles_users",
+]

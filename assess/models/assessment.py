@@ -1,0 +1,77 @@
+"""An assessment (instansi + year + instrument version) and its per-indicator answers."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assess.models.base import AnswerState, AssessmentState, Base, PredikatBasis, TimestampMixin, str_enum
+from assess.models.catalog import Indicator, Instrument
+from assess.models.user import Instansi, Unit, User
+
+
+class Assessment(TimestampMixin, Base):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        UniqueConstraint("instansi_id", "instrument_id", "year"),
+        CheckConstraint("year BETWEEN 2018 AND 2100", name="year_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="RESTRICT"), index=True)
+    instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id", ondelete="RESTRICT"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    state: Mapped[AssessmentState] = mapped_column(str_enum(AssessmentState, "assessment_state"),
+                                                   default=AssessmentState.PENGISIAN)
+    #: Whether the predikat follows the exact or the rounded index (per assessment year).
+    predikat_basis: Mapped[PredikatBasis] = mapped_column(str_enum(PredikatBasis, "predikat_basis"))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    instansi: Mapped[Instansi] = relationship()
+    instrument: Mapped[Instrument] = relationship()
+    answers: Mapped[list[Answer]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<Assessment {self.id} instansi={self.instansi_id} {self.year}>"
+
+
+class Answer(TimestampMixin, Base):
+    """The instansi's answer to one indicator of an assessment."""
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "indicator_id"),
+        CheckConstraint("claimed_value IS NULL OR (claimed_value >= 0 AND claimed_value <= 5)",
+                        name="claimed_value_range"),
+        CheckConstraint("source_value IS NULL OR source_value >= 0", name="source_value_nonnegative"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[int] = mapped_column(ForeignKey("indicators.id", ondelete="RESTRICT"), index=True)
+    #: The claimed value: a whole level for ``level`` instruments, the derived value for graded ones.
+    claimed_value: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
+    #: For an external-index indicator: the other agency's index value it is converted from.
+    source_value: Mapped[Decimal | None] = mapped_column(Numeric(9, 4))
+    fakta: Mapped[str] = mapped_column(Text, default="")
+    analisis: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[AnswerState] = mapped_column(str_enum(AnswerState, "answer_state"), default=AnswerState.BELUM_DIISI)
+    assignee_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
+    assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: Round-tripped through every form; a save against an older version is a conflict.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="answers")
+    indicator: Mapped[Indicator] = relationship()
+    assignee_unit: Mapped[Unit | None] = relationship()
+    assignee_user: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.id} assessment={self.assessment_id} indicator={self.indicator_id}>"

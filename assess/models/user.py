@@ -1,0 +1,121 @@
+"""Instansi, their units (OPD), users, and roles held per instansi."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_security import RoleMixin, UserMixin
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assess.models.base import Base, InstansiKind, RoleName, TimestampMixin, str_enum
+
+
+class Instansi(TimestampMixin, Base):
+    __tablename__ = "instansi"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short stable identifier used in URLs and the CLI (``kota-contoh``).
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[InstansiKind] = mapped_column(str_enum(InstansiKind, "instansi_kind"))
+
+    units: Mapped[list[Unit]] = relationship(back_populates="instansi", order_by="Unit.name")
+
+    def __repr__(self) -> str:
+        return f"<Instansi {self.slug}>"
+
+
+class Unit(TimestampMixin, Base):
+    """An OPD / work unit of an instansi."""
+
+    __tablename__ = "units"
+    __table_args__ = (UniqueConstraint("instansi_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    short_name: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    instansi: Mapped[Instansi] = relationship(back_populates="units")
+
+    def __repr__(self) -> str:
+        return f"<Unit {self.name!r}>"
+
+
+roles_users = Table(
+    "roles_users",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ForeignKey("roles.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Role(Base, RoleMixin):
+    """Deployment-wide roles as Flask-Security knows them; instansi roles are :class:`Membership`."""
+
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<Role {self.name}>"
+
+
+class User(TimestampMixin, Base, UserMixin):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    password: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Changing it ends every session of the user (Flask-Security).
+    fs_uniquifier: Mapped[str] = mapped_column(String(64), unique=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locale: Mapped[str | None] = mapped_column(String(8))
+
+    roles: Mapped[list[Role]] = relationship(secondary=roles_users)
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    unit_links: Mapped[list[UnitMember]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    def __repr__(self) -> str:
+        return f"<User {self.email}>"
+
+
+class Membership(Base):
+    """A role a user holds in one instansi."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "instansi_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="CASCADE"), index=True)
+    role: Mapped[RoleName] = mapped_column(str_enum(RoleName, "role_name"))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    instansi: Mapped[Instansi] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Membership user={self.user_id} instansi={self.instansi_id} {self.role}>"
+
+
+class UnitMember(Base):
+    """A user belongs to a unit (a ``pengisi`` edits only their units' answers)."""
+
+    __tablename__ = "unit_members"
+    __table_args__ = (UniqueConstraint("user_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+
+    user: Mapped[User] = relationship(back_populates="unit_links")
+    unit: Mapped[Unit] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<UnitMember user={self.user_id} unit={self.unit_id}>"

@@ -1,0 +1,1 @@
+"""State-changing use cases. They flush, never commit: the request or CLI command commits once."""

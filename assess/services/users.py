@@ -1,0 +1,65 @@
+"""Users, their roles per instansi and their units."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from flask_security import hash_password
+from sqlalchemy import func, select
+
+from assess.errors import DomainError
+from assess.extensions import db, security
+from assess.models import Instansi, Membership, RoleName, Unit, UnitMember, User
+
+log = logging.getLogger(__name__)
+MIN_PASSWORD_LENGTH = 8
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def create_user(*, email: str, name: str, password: str, instansi: Instansi | None = None,
+                roles: Iterable[RoleName] = (), units: Iterable[Unit] = ()) -> User:
+    """A new active user with the given roles in ``instansi`` and membership of ``units``."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise DomainError("Alamat surel tidak sah.", field="email")
+    if find_user(email) is not None:
+        raise DomainError(f"Pengguna dengan surel {email} sudah ada.", field="email")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.", field="password")
+    user = security.datastore.create_user(email=email, name=name.strip() or email, password=hash_password(password))
+    db.session.flush()
+    roles = list(roles)
+    if roles and instansi is None:
+        raise DomainError("Peran hanya dapat diberikan dalam sebuah instansi.", field="instansi")
+    for role in roles:
+        grant_role(user, instansi, role)  # type: ignore[arg-type]
+    for unit in units:
+        add_to_unit(user, unit)
+    log.info("pengguna dibuat: %s", email)
+    return user
+
+
+def grant_role(user: User, instansi: Instansi, role: RoleName) -> Membership:
+    existing = next((m for m in user.memberships if m.instansi_id == instansi.id and m.role == role), None)
+    if existing:
+        return existing
+    membership = Membership(user=user, instansi_id=instansi.id, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def add_to_unit(user: User, unit: Unit) -> UnitMember:
+    existing = next((link for link in user.unit_links if link.unit_id == unit.id), None)
+    if existing:
+        return existing
+    if not any(m.instansi_id == unit.instansi_id for m in user.memberships):
+        raise DomainError("Pengguna harus memiliki peran di instansi unit tersebut.", field="units")
+    link = UnitMember(user=user, unit_id=unit.id)
+    db.session.add(link)
+    db.session.flush()
+    return link
