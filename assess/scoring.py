@@ -52,6 +52,15 @@ def display(value: Fraction, places: int = 2) -> str:
     return f"{round_half_up(value, places):.{places}f}"
 
 
+def weighted_average(pairs: Iterable[tuple[Fraction, Fraction]]) -> Fraction:
+    """Σ(value × weight) / Σ weight, exactly: the one formula behind aspects, domains and the index."""
+    pairs = list(pairs)
+    total_weight = sum((w for _v, w in pairs), Fraction(0))
+    if total_weight <= 0:
+        raise ValueError("jumlah bobot harus positif")
+    return sum((v * w for v, w in pairs), Fraction(0)) / total_weight
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -151,20 +160,22 @@ def score(
             v = Fraction(0)
         checked[code] = v
 
+    # The aspect weight equals the sum of its indicators' weights (checked on load), and likewise for
+    # domains and the index (100), so each level is the weighted average of the level below.
     aspects: dict[str, Part] = {}
     for a in inst.aspects.values():
-        total = sum((checked[c] * inst.indicators[c].weight for c in a.indicators), Fraction(0))
-        aspects[a.code] = _part(inst, a.code, a.name, a.weight, total / a.weight)
+        value = weighted_average((checked[c], inst.indicators[c].weight) for c in a.indicators)
+        aspects[a.code] = _part(inst, a.code, a.name, a.weight, value)
 
     domains: dict[str, Part] = {}
     if inst.has_domains:
         for d in inst.domains.values():
-            total = sum((aspects[c].value * aspects[c].weight for c in d.aspects), Fraction(0))
-            domains[d.code] = _part(inst, d.code, d.name, d.weight, total / d.weight)
+            value = weighted_average((aspects[c].value, aspects[c].weight) for c in d.aspects)
+            domains[d.code] = _part(inst, d.code, d.name, d.weight, value)
         parts: Iterable[Part] = domains.values()
     else:
         parts = aspects.values()
-    index = sum((p.value * p.weight for p in parts), Fraction(0)) / HUNDRED
+    index = weighted_average((p.value, p.weight) for p in parts)
 
     shown = round_half_up(index)
     predikat_exact = inst.band_for(index).name

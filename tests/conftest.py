@@ -1,0 +1,145 @@
+"""Fixtures: a test database (SQLite file, or a fresh PostgreSQL database per run), the app, client, factories.
+
+``MANDIRI_TEST_DATABASE_URL`` selects the backend. For PostgreSQL it names a server and a database
+to connect to (``postgresql+psycopg://postgres@127.0.0.1:5432/test``); every run creates its own
+uniquely named databases there and drops them afterwards, so parallel or repeated runs cannot collide.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from assess import create_app
+from assess.database import writing
+from assess.extensions import db as _db
+
+FAST_HASH = {"argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1}
+TENANT_TABLES = ("answers", "assessments", "unit_members", "memberships", "roles_users", "units", "users",
+                 "instansi", "roles")
+
+
+class TestDatabases:
+    """Hands out empty databases of the selected backend and removes them at the end."""
+
+    __test__ = False
+
+    def __init__(self, base_url: str | None, tmp: Path) -> None:
+        self.base_url = base_url
+        self.tmp = tmp
+        self.created: list[str] = []
+        self.run_id = f"{os.getpid()}_{secrets.token_hex(3)}"
+
+    @property
+    def backend(self) -> str:
+        return make_url(self.base_url).get_backend_name() if self.base_url else "sqlite"
+
+    def new_url(self) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.tmp / f'mandiri-{uuid.uuid4().hex[:8]}.db'}"
+        name = f"mandiri_t_{self.run_id}_{len(self.created)}"
+        with self._admin() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        self.created.append(name)
+        return make_url(self.base_url).set(database=name).render_as_string(hide_password=False)  # type: ignore[arg-type]
+
+    def _admin(self) -> Any:
+        engine = create_engine(self.base_url, isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
+        return engine.connect()
+
+    def drop_all(self) -> None:
+        if self.backend == "sqlite" or not self.created:
+            return
+        with self._admin() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabases]:
+    dbs = TestDatabases(os.environ.get("MANDIRI_TEST_DATABASE_URL") or None, tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop_all()
+
+
+def make_test_app(url: str, instance: Path, **extra: Any) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "SECURITY_PASSWORD_SALT": "test-salt",
+        "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": FAST_HASH,
+        "WTF_CSRF_ENABLED": False,
+        **extra,
+    }
+    app = create_app(config, environ={})
+    app.instance_path = str(instance)
+    return app
+
+
+@pytest.fixture(scope="session")
+def app(databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """One migrated database with the instruments synced; tests clean their own rows (see ``db``)."""
+    from flask_migrate import upgrade
+
+    from assess.services.instruments import sync_instruments
+
+    application = make_test_app(databases.new_url(), tmp_path_factory.mktemp("instance"))
+    with application.app_context(), writing():
+        upgrade()
+        sync_instruments()
+        _db.session.commit()
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Any]:
+    """The session inside an app context; rows of instansi, users and assessments are removed afterwards."""
+    with app.app_context():
+        yield _db
+        _db.session.rollback()
+        with writing():
+            for table in TENANT_TABLES:
+                _db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
+            _db.session.commit()
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask, db: Any) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def fresh_app(databases: TestDatabases, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Apps on new, empty databases (for migration and sync tests)."""
+    made: list[Flask] = []
+
+    def make(**extra: Any) -> Flask:
+        application = make_test_app(databases.new_url(), tmp_path / f"instance{len(made)}", **extra)
+        made.append(application)
+        return application
+
+    yield make
+    for application in made:
+        with application.app_context():
+            _db.engine.dispose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that touch a database carry the ``db`` marker, so ``-m db`` reruns them on PostgreSQL."""
+    for item in items:
+        if {"app", "db", "client", "fresh_app"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
