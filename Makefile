@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test test-sqlite test-pg lint translations install bench clean
+.PHONY: run test test-sqlite test-pg lint translations messages install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d assess/translations -D messages >/dev/null
+	$(BIN)/pybabel compile -d assess/translations -D messages >/dev/null
+	$(BIN)/pybabel compile -d assess/translations -D flask_security >/dev/null
 
 ## make run — create .venv, install, migrate the SQLite db in instance/, load instruments and the demo, serve.
 run: install
@@ -44,3 +45,8 @@ test-pg: install
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info
+
+## make messages — re-extract translatable strings and update the catalogues (then translate en).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --omit-header --ignore-dirs=".* __pycache__ instance" -o assess/translations/messages.pot .
+	$(BIN)/pybabel update -i assess/translations/messages.pot -d assess/translations -D messages --no-fuzzy-matching

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, request, session
@@ -26,6 +27,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     migrate.init_app(app, db, directory=str(_migrations_dir()), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)
+    # Flask-Security's own messages: its catalogues, then ours (which add Indonesian).
+    app.config.setdefault("SECURITY_I18N_DIRNAME", ["builtin", str(_package_dir() / "translations")])
 
     from assess.models import Role, User
 
@@ -63,10 +66,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     return app
 
 
-def _migrations_dir() -> Any:
-    from pathlib import Path
+def _package_dir() -> Path:
+    return Path(__file__).resolve().parent
 
-    return Path(__file__).resolve().parent / "migrations"
+
+def _migrations_dir() -> Path:
+    return _package_dir() / "migrations"
 
 
 def _select_locale() -> str | None:

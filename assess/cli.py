@@ -66,8 +66,13 @@ instruments_group = click.Group("instruments", help="Kelola instrumen penilaian.
 
 
 @instruments_group.command("sync")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder berkas instrumen (bawaan: seeds/instruments).")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder berkas instrumen (bawaan: seeds/instruments).",
+)
 @with_appcontext
 def instruments_sync(directory: Path | None) -> None:
     """Muat berkas instrumen ke basis data (aman diulang)."""
@@ -102,8 +107,10 @@ def demo_command(password: str, year: int | None) -> None:
 
     with unit_of_work():
         result = load_demo(password, year=year)
-    click.echo(f"Demo: {result.instansi.name} — penilaian {result.assessment.year} "
-               f"({'dibuat' if result.created else 'sudah ada'}).")
+    click.echo(
+        f"Demo: {result.instansi.name} — penilaian {result.assessment.year} "
+        f"({'dibuat' if result.created else 'sudah ada'})."
+    )
     click.echo("Login demo:")
     for role, email, pw in result.logins:
         click.echo(f"  {role:<12} {email:<34} {pw}")
@@ -116,14 +123,24 @@ user_group = click.Group("user", help="Kelola pengguna.")
 @click.option("--email", required=True, help="Alamat surel (dipakai untuk masuk).")
 @click.option("--name", required=True, help="Nama lengkap.")
 @click.option("--instansi", "instansi_slug", default=None, help="Slug instansi tempat peran diberikan.")
-@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in RoleName]),
-              help="Peran di instansi (boleh berulang).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([r.value for r in RoleName]),
+    help="Peran di instansi (boleh berulang).",
+)
 @click.option("--unit", "unit_names", multiple=True, help="Nama atau singkatan unit/OPD (boleh berulang).")
-@click.password_option("--password", prompt="Kata sandi", confirmation_prompt="Ulangi kata sandi",
-                       help="Dibaca tanpa ditampilkan bila tidak diberikan.")
+@click.password_option(
+    "--password",
+    prompt="Kata sandi",
+    confirmation_prompt="Ulangi kata sandi",
+    help="Dibaca tanpa ditampilkan bila tidak diberikan.",
+)
 @with_appcontext
-def user_create(email: str, name: str, instansi_slug: str | None, roles: tuple[str, ...],
-                unit_names: tuple[str, ...], password: str) -> None:
+def user_create(
+    email: str, name: str, instansi_slug: str | None, roles: tuple[str, ...], unit_names: tuple[str, ...], password: str
+) -> None:
     """Buat pengguna baru."""
     from assess.services.users import create_user
 
@@ -141,8 +158,14 @@ def user_create(email: str, name: str, instansi_slug: str | None, roles: tuple[s
             units = [by_name[n] for n in unit_names]
         elif roles or unit_names:
             raise DomainError("--role dan --unit memerlukan --instansi.")
-        user = create_user(email=email, name=name, password=password, instansi=instansi,
-                           roles=[RoleName(r) for r in roles], units=units)
+        user = create_user(
+            email=email,
+            name=name,
+            password=password,
+            instansi=instansi,
+            roles=[RoleName(r) for r in roles],
+            units=units,
+        )
     click.echo(f"Pengguna {user.email} dibuat.")
 
 
@@ -232,13 +255,18 @@ def print_score_table(s: Score, inst: EngineInstrument, echo: Callable[[str], No
 @click.command("score")
 @click.option("--instrument", "code", required=True, help="Kode instrumen, mis. spbe-2020 atau pemdi-2026.")
 @click.option("--version", type=int, default=None, help="Versi instrumen (bawaan: terbaru).")
-@click.option("--basis", type=click.Choice(["exact", "rounded"]), default=None,
-              help="Dasar predikat (bawaan: menurut instrumen dan --year).")
+@click.option(
+    "--basis",
+    type=click.Choice(["exact", "rounded"]),
+    default=None,
+    help="Dasar predikat (bawaan: menurut instrumen dan --year).",
+)
 @click.option("--year", type=int, default=None, help="Tahun penilaian, untuk dasar predikat per tahun.")
 @click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
-def score_command(code: str, version: int | None, basis: str | None, year: int | None, as_json: bool,
-                  csv_file: Any) -> None:
+def score_command(
+    code: str, version: int | None, basis: str | None, year: int | None, as_json: bool, csv_file: Any
+) -> None:
     """Hitung indeks dari CSV berisi kolom kode indikator dan nilai."""
     try:
         inst = load_instrument(code, version)

@@ -29,9 +29,9 @@ class Defaults:
     #: SQLite waits this long (seconds) for a lock before giving up.
     SQLITE_BUSY_TIMEOUT = 10
     SQLALCHEMY_TRACK_MODIFICATIONS = False
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
     # Flask-Security
-    SECURITY_PASSWORD_HASH = "argon2"
+    # The hashing scheme's name, not a password.
+    SECURITY_PASSWORD_HASH = "argon2"  # noqa: S105
     SECURITY_REGISTERABLE = False
     SECURITY_RECOVERABLE = False
     SECURITY_CHANGEABLE = True
@@ -40,10 +40,6 @@ class Defaults:
     SECURITY_POST_LOGIN_VIEW = "assessments.index"
     SECURITY_POST_LOGOUT_VIEW = "security.login"
     SECURITY_FLASH_MESSAGES = True
-    SECURITY_MSG_INVALID_PASSWORD = ("Surel atau kata sandi salah.", "error")
-    SECURITY_MSG_USER_DOES_NOT_EXIST = ("Surel atau kata sandi salah.", "error")
-    SECURITY_MSG_DISABLED_ACCOUNT = ("Akun ini dinonaktifkan.", "error")
-    SECURITY_MSG_LOGIN = ("Silakan masuk untuk membuka halaman ini.", "info")
     SECURITY_RETURN_GENERIC_RESPONSES = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -70,8 +66,9 @@ def _instance_secret(instance: Path, name: str) -> str:
     return value
 
 
-def load_config(config: Any, instance_path: str, overrides: Mapping[str, Any] | None,
-                environ: Mapping[str, str] | None = None) -> None:
+def load_config(
+    config: Any, instance_path: str, overrides: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
+) -> None:
     """Fill ``config`` (a Flask Config) in layers and check it; raise ConfigError on a bad setting."""
     env = os.environ if environ is None else environ
     instance = Path(instance_path)
@@ -80,7 +77,7 @@ def load_config(config: Any, instance_path: str, overrides: Mapping[str, Any] | 
     config.from_pyfile(str(instance / "config.py"), silent=True)
     for key, raw in env.items():
         if key.startswith("MANDIRI_") and len(key) > len("MANDIRI_"):
-            config[key[len("MANDIRI_"):]] = _parse_env(key, raw)
+            config[key[len("MANDIRI_") :]] = _parse_env(key, raw)
     if overrides:
         config.update(overrides)
 

@@ -18,11 +18,11 @@ class DomainError(Exception):
         self.field = field
 
 
-class NotFound(DomainError):
+class NotFoundError(DomainError):
     """The object does not exist, or belongs to another instansi (both answer 404)."""
 
 
-class InstrumentInUse(DomainError):
+class InstrumentInUseError(DomainError):
     """A changed instrument file for a version an assessment already uses."""
 
 
@@ -36,8 +36,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_e: Any) -> tuple[str, int]:
-        return page(400, _("Sesi formulir kedaluwarsa"),
-                    _("Token keamanan formulir tidak sah atau kedaluwarsa. Muat ulang halaman lalu kirim lagi."))
+        return page(
+            400,
+            _("Sesi formulir kedaluwarsa"),
+            _("Token keamanan formulir tidak sah atau kedaluwarsa. Muat ulang halaman lalu kirim lagi."),
+        )
 
     @app.errorhandler(403)
     def forbidden(_e: Any) -> tuple[str, int]:
@@ -47,12 +50,17 @@ def register_error_handlers(app: Flask) -> None:
     def not_found(_e: Any) -> tuple[str, int]:
         return page(404, _("Tidak ditemukan"), _("Halaman atau data yang Anda cari tidak ada."))
 
-    @app.errorhandler(NotFound)
+    @app.errorhandler(NotFoundError)
     def domain_not_found(_e: Any) -> tuple[str, int]:
         return not_found(_e)
 
     @app.errorhandler(500)
     def server_error(_e: Any) -> tuple[str, int]:
-        return page(500, _("Terjadi kesalahan"),
-                    _("Terjadi kesalahan pada server. Data Anda yang belum tersimpan tidak hilang dari formulir; "
-                      "coba lagi sebentar lagi."))
+        return page(
+            500,
+            _("Terjadi kesalahan"),
+            _(
+                "Terjadi kesalahan pada server. Data Anda yang belum tersimpan tidak hilang dari formulir; "
+                "coba lagi sebentar lagi."
+            ),
+        )

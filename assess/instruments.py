@@ -302,7 +302,7 @@ class _Reader:
 
     def number(self, value: Any, path: Path_, *, positive: bool = False) -> Fraction:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise self.fail(path, "harus berupa angka (tulis sebagai teks, mis. \"1.30\")")
+            raise self.fail(path, 'harus berupa angka (tulis sebagai teks, mis. "1.30")')
         try:
             result = Fraction(Decimal(str(value).strip()))
         except (InvalidOperation, ValueError):
@@ -328,7 +328,7 @@ def parse_instrument(text: str, file: str = "<teks>") -> Instrument:
     """Parse and validate the text of one instrument file."""
     r = _Reader(file, text)
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader (CSafeLoader/SafeLoader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise InstrumentError(file, (), f"YAML tidak sah: {exc.problem}", line) from None
@@ -338,8 +338,20 @@ def parse_instrument(text: str, file: str = "<teks>") -> Instrument:
     top = r.mapping(
         data,
         (),
-        required=("code", "version", "title", "regulation", "provisional", "value_type", "scale",
-                  "predikat_basis", "bands", "level_scales", "aspects", "indicators"),
+        required=(
+            "code",
+            "version",
+            "title",
+            "regulation",
+            "provisional",
+            "value_type",
+            "scale",
+            "predikat_basis",
+            "bands",
+            "level_scales",
+            "aspects",
+            "indicators",
+        ),
         optional=("title_en", "provisional_note", "level_bands", "domains"),
     )
     code = r.text_(top["code"], ("code",))
@@ -368,8 +380,9 @@ def parse_instrument(text: str, file: str = "<teks>") -> Instrument:
     for i, rule in enumerate(r.seq(basis.get("by_year", []), ("predikat_basis", "by_year"), min_len=0)):
         p: Path_ = ("predikat_basis", "by_year", i)
         rule = r.mapping(rule, p, required=("until", "basis"))
-        by_year.append((r.int_(rule["until"], (*p, "until"), low=1900, high=2999),
-                        r.choice(rule["basis"], (*p, "basis"), BASES)))
+        by_year.append(
+            (r.int_(rule["until"], (*p, "until"), low=1900, high=2999), r.choice(rule["basis"], (*p, "basis"), BASES))
+        )
     by_year.sort()
 
     bands = _bands(r, top["bands"], scale_max)
@@ -418,8 +431,11 @@ def _bands(r: _Reader, raw: Any, scale_max: int) -> tuple[Band, ...]:
     for i, b in enumerate(r.seq(raw, ("bands",), min_len=2)):
         p: Path_ = ("bands", i)
         b = r.mapping(b, p, required=("min", "name"), optional=("name_en",))
-        band = Band(r.number(b["min"], (*p, "min")), r.text_(b["name"], (*p, "name")),
-                    r.text_(b.get("name_en"), (*p, "name_en"), optional=True) or str(b["name"]))
+        band = Band(
+            r.number(b["min"], (*p, "min")),
+            r.text_(b["name"], (*p, "name")),
+            r.text_(b.get("name_en"), (*p, "name_en"), optional=True) or str(b["name"]),
+        )
         if out and band.min <= out[-1].min:
             raise r.fail((*p, "min"), "batas predikat harus urut naik")
         if band.min > scale_max:
@@ -444,8 +460,11 @@ def _level_bands(r: _Reader, raw: Any, value_type: str, lo: int, hi: int) -> tup
     for i, b in enumerate(r.seq(raw, ("level_bands",))):
         p: Path_ = ("level_bands", i)
         b = r.mapping(b, p, required=("level", "lower", "upper"))
-        band = LevelBand(r.int_(b["level"], (*p, "level"), low=1, high=5),
-                         r.number(b["lower"], (*p, "lower")), r.number(b["upper"], (*p, "upper")))
+        band = LevelBand(
+            r.int_(b["level"], (*p, "level"), low=1, high=5),
+            r.number(b["lower"], (*p, "lower")),
+            r.number(b["upper"], (*p, "upper")),
+        )
         if band.level != i + 1:
             raise r.fail((*p, "level"), f"harus level {i + 1}")
         if band.lower != previous or band.upper <= band.lower:
@@ -471,15 +490,23 @@ def _level_scales(r: _Reader, raw: Any) -> dict[str, LevelScale]:
             n = r.int_(lv["level"], (*lp, "level"), low=1, high=5)
             if n != i + 1:
                 raise r.fail((*lp, "level"), f"harus level {i + 1}")
-            levels.append(LevelName(n, r.text_(lv["name"], (*lp, "name")),
-                                    r.text_(lv.get("name_en"), (*lp, "name_en"), optional=True) or str(lv["name"]),
-                                    r.text_(lv.get("alt_name"), (*lp, "alt_name"), optional=True) or None,
-                                    r.text_(lv["description"], (*lp, "description"))))
+            levels.append(
+                LevelName(
+                    n,
+                    r.text_(lv["name"], (*lp, "name")),
+                    r.text_(lv.get("name_en"), (*lp, "name_en"), optional=True) or str(lv["name"]),
+                    r.text_(lv.get("alt_name"), (*lp, "alt_name"), optional=True) or None,
+                    r.text_(lv["description"], (*lp, "description")),
+                )
+            )
         if len(levels) != len(LEVELS):
             raise r.fail((*p, "levels"), "harus tepat lima level (1 sampai 5)")
-        out[str(key)] = LevelScale(str(key), r.text_(s["name"], (*p, "name")),
-                                   r.text_(s.get("name_en"), (*p, "name_en"), optional=True) or str(s["name"]),
-                                   tuple(levels))
+        out[str(key)] = LevelScale(
+            str(key),
+            r.text_(s["name"], (*p, "name")),
+            r.text_(s.get("name_en"), (*p, "name_en"), optional=True) or str(s["name"]),
+            tuple(levels),
+        )
     return out
 
 
@@ -498,9 +525,11 @@ def _domains(r: _Reader, raw: Any) -> dict[str, tuple[str, str, Fraction]]:
         d = r.mapping(d, p, required=("code", "name", "weight"), optional=("name_en",))
         code = r.text_(d["code"], (*p, "code"))
         _unique_code(r, set(out), code, (*p, "code"))
-        out[code] = (r.text_(d["name"], (*p, "name")),
-                     r.text_(d.get("name_en"), (*p, "name_en"), optional=True) or str(d["name"]),
-                     r.number(d["weight"], (*p, "weight"), positive=True))
+        out[code] = (
+            r.text_(d["name"], (*p, "name")),
+            r.text_(d.get("name_en"), (*p, "name_en"), optional=True) or str(d["name"]),
+            r.number(d["weight"], (*p, "weight"), positive=True),
+        )
     return out
 
 
@@ -518,21 +547,28 @@ def _aspects(r: _Reader, raw: Any, domains: Mapping[str, Any]) -> dict[str, tupl
                 raise r.fail((*p, "domain"), f"domain {domain} tidak ada")
         elif "domain" in a:
             raise r.fail((*p, "domain"), "instrumen ini tidak memiliki domain")
-        out[code] = (domain, r.text_(a["name"], (*p, "name")),
-                     r.text_(a.get("name_en"), (*p, "name_en"), optional=True) or str(a["name"]),
-                     r.number(a["weight"], (*p, "weight"), positive=True))
+        out[code] = (
+            domain,
+            r.text_(a["name"], (*p, "name")),
+            r.text_(a.get("name_en"), (*p, "name_en"), optional=True) or str(a["name"]),
+            r.number(a["weight"], (*p, "weight"), positive=True),
+        )
     return out
 
 
-def _indicators(r: _Reader, raw: Any, value_type: str, aspects: Mapping[str, Any],
-                scales: Mapping[str, LevelScale]) -> dict[str, Indicator]:
+def _indicators(
+    r: _Reader, raw: Any, value_type: str, aspects: Mapping[str, Any], scales: Mapping[str, LevelScale]
+) -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
     item_codes: set[str] = set()
     for i, d in enumerate(r.seq(raw, ("indicators",))):
         p: Path_ = ("indicators", i)
-        d = r.mapping(d, p, required=("code", "aspect", "name", "short_name", "weight", "scale", "question",
-                                      "hints", "levels"),
-                      optional=("asesor_code", "external"))
+        d = r.mapping(
+            d,
+            p,
+            required=("code", "aspect", "name", "short_name", "weight", "scale", "question", "hints", "levels"),
+            optional=("asesor_code", "external"),
+        )
         code = r.text_(d["code"], (*p, "code"))
         if code != f"I{i + 1}":
             raise r.fail((*p, "code"), f"kode indikator harus berurutan: diharapkan I{i + 1}, tertulis {code}")
@@ -569,8 +605,12 @@ def _external(r: _Reader, raw: Any, p: Path_, value_type: str) -> External | Non
         return None
     if value_type != "graded":
         raise r.fail(p, "indikator eksternal hanya untuk instrumen bertipe graded")
-    e = r.mapping(raw, p, required=("source", "source_min", "source_max", "conversion", "confirmed"),
-                  optional=("offset", "divisor"))
+    e = r.mapping(
+        raw,
+        p,
+        required=("source", "source_min", "source_max", "conversion", "confirmed"),
+        optional=("offset", "divisor"),
+    )
     conversion = r.choice(e["conversion"], (*p, "conversion"), CONVERSIONS)
     offset = divisor = None
     if conversion == "linear":
@@ -583,17 +623,24 @@ def _external(r: _Reader, raw: Any, p: Path_, value_type: str) -> External | Non
     lo, hi = r.number(e["source_min"], (*p, "source_min")), r.number(e["source_max"], (*p, "source_max"))
     if hi <= lo:
         raise r.fail((*p, "source_max"), "harus lebih besar dari source_min")
-    return External(r.text_(e["source"], (*p, "source")), lo, hi, conversion, offset, divisor,
-                    r.bool_(e["confirmed"], (*p, "confirmed")))
+    return External(
+        r.text_(e["source"], (*p, "source")),
+        lo,
+        hi,
+        conversion,
+        offset,
+        divisor,
+        r.bool_(e["confirmed"], (*p, "confirmed")),
+    )
 
 
-def _levels(r: _Reader, raw: Any, p: Path_, code: str, value_type: str, external: bool,
-            item_codes: set[str]) -> tuple[Level, ...]:
+def _levels(
+    r: _Reader, raw: Any, p: Path_, code: str, value_type: str, external: bool, item_codes: set[str]
+) -> tuple[Level, ...]:
     out: list[Level] = []
     for i, lv in enumerate(r.seq(raw, p)):
         lp: Path_ = (*p, i)
-        lv = r.mapping(lv, lp, required=("level", "criteria", "evidence"),
-                       optional=("max_evidence_age_years", "items"))
+        lv = r.mapping(lv, lp, required=("level", "criteria", "evidence"), optional=("max_evidence_age_years", "items"))
         n = r.int_(lv["level"], (*lp, "level"), low=1, high=5)
         if n != i + 1:
             raise r.fail((*lp, "level"), f"harus level {i + 1}")
@@ -609,20 +656,35 @@ def _levels(r: _Reader, raw: Any, p: Path_, code: str, value_type: str, external
             if not m or m[1] != code or int(m[2]) != n:
                 raise r.fail((*ip, "code"), f"kode butir harus berbentuk {code}-L{n}-NN, tertulis {item_code}")
             _unique_code(r, item_codes, item_code, (*ip, "code"))
-            items.append(EvidenceItem(item_code, code, n, int(m[3]), r.choice(it["kind"], (*ip, "kind"), ITEM_KINDS),
-                                      r.text_(it["text"], (*ip, "text"))))
+            items.append(
+                EvidenceItem(
+                    item_code,
+                    code,
+                    n,
+                    int(m[3]),
+                    r.choice(it["kind"], (*ip, "kind"), ITEM_KINDS),
+                    r.text_(it["text"], (*ip, "text")),
+                )
+            )
         if value_type == "graded" and not external and not any(item.counted for item in items):
             raise r.fail((*lp, "items"), "level ini belum memiliki butir bukti yang dihitung")
-        out.append(Level(n, r.text_(lv["criteria"], (*lp, "criteria")), r.text_(lv["evidence"], (*lp, "evidence")),
-                         r.int_(age, (*lp, "max_evidence_age_years"), low=1, high=10) if age is not None else None,
-                         tuple(items)))
+        out.append(
+            Level(
+                n,
+                r.text_(lv["criteria"], (*lp, "criteria")),
+                r.text_(lv["evidence"], (*lp, "evidence")),
+                r.int_(age, (*lp, "max_evidence_age_years"), low=1, high=10) if age is not None else None,
+                tuple(items),
+            )
+        )
     if len(out) != len(LEVELS):
         raise r.fail(p, "harus tepat lima level (1 sampai 5)")
     return tuple(out)
 
 
-def _check_aspect_weights(r: _Reader, raw: Mapping[str, tuple[str | None, str, str, Fraction]],
-                          indicators: Mapping[str, Indicator]) -> dict[str, Aspect]:
+def _check_aspect_weights(
+    r: _Reader, raw: Mapping[str, tuple[str | None, str, str, Fraction]], indicators: Mapping[str, Indicator]
+) -> dict[str, Aspect]:
     out: dict[str, Aspect] = {}
     for i, (code, (domain, name, name_en, weight)) in enumerate(raw.items()):
         members = tuple(ind.code for ind in indicators.values() if ind.aspect == code)
@@ -630,14 +692,17 @@ def _check_aspect_weights(r: _Reader, raw: Mapping[str, tuple[str | None, str, s
             raise r.fail(("aspects", i), f"aspek {code} tidak memiliki indikator")
         total = sum((indicators[m].weight for m in members), Fraction(0))
         if total != weight:
-            raise r.fail(("aspects", i, "weight"),
-                         f"bobot aspek {code} ({_fmt(weight)}) tidak sama dengan jumlah bobot indikatornya ({_fmt(total)})")
+            raise r.fail(
+                ("aspects", i, "weight"),
+                f"bobot aspek {code} ({_fmt(weight)}) tidak sama dengan jumlah bobot indikatornya ({_fmt(total)})",
+            )
         out[code] = Aspect(code, domain, name, name_en, weight, members)
     return out
 
 
-def _check_domain_weights(r: _Reader, raw: Mapping[str, tuple[str, str, Fraction]],
-                          aspects: Mapping[str, Aspect]) -> dict[str, Domain]:
+def _check_domain_weights(
+    r: _Reader, raw: Mapping[str, tuple[str, str, Fraction]], aspects: Mapping[str, Aspect]
+) -> dict[str, Domain]:
     out: dict[str, Domain] = {}
     for i, (code, (name, name_en, weight)) in enumerate(raw.items()):
         members = tuple(a.code for a in aspects.values() if a.domain == code)
@@ -645,8 +710,10 @@ def _check_domain_weights(r: _Reader, raw: Mapping[str, tuple[str, str, Fraction
             raise r.fail(("domains", i), f"domain {code} tidak memiliki aspek")
         total = sum((aspects[m].weight for m in members), Fraction(0))
         if total != weight:
-            raise r.fail(("domains", i, "weight"),
-                         f"bobot domain {code} ({_fmt(weight)}) tidak sama dengan jumlah bobot aspeknya ({_fmt(total)})")
+            raise r.fail(
+                ("domains", i, "weight"),
+                f"bobot domain {code} ({_fmt(weight)}) tidak sama dengan jumlah bobot aspeknya ({_fmt(total)})",
+            )
         out[code] = Domain(code, name, name_en, weight, members)
     return out
 

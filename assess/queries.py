@@ -10,12 +10,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from assess.extensions import db
 from assess.instruments import Instrument as EngineInstrument
-from assess.models import Answer, Assessment, Aspect, Indicator, Instrument, Membership, User
+from assess.models import Answer, Aspect, Assessment, Indicator, Instrument, Membership, User
 from assess.scoring import Score, score
 from assess.services.instruments import engine_instrument
 
 
-def visible_assessments(user: User) -> Select[tuple[Assessment]]:
+def visible_assessments(user: User) -> Select[Assessment]:
     """Assessments of every instansi where the user holds a role, newest first."""
     member_of = select(Membership.instansi_id).where(Membership.user_id == user.id)
     return (
@@ -50,8 +50,7 @@ class Projection:
 
 def claimed_values(assessment: Assessment) -> dict[str, Fraction | None]:
     return {
-        a.indicator.code: None if a.claimed_value is None else Fraction(a.claimed_value)
-        for a in assessment.answers
+        a.indicator.code: None if a.claimed_value is None else Fraction(a.claimed_value) for a in assessment.answers
     }
 
 
@@ -109,9 +108,19 @@ def overview(assessment: Assessment, projection: Projection) -> tuple[DomainGrou
         if value is not None and inst.value_type == "level" and value >= 1:
             level_name = inst.level_scales[ind.scale].level(int(value)).name
         shown = "–" if value is None else (str(int(value)) if inst.value_type == "level" else f"{float(value):.2f}")
-        return IndicatorRow(answer.id, code, ind.asesor_code, ind.short_name, ind.weight, value, shown, level_name,
-                            answer.state.value, answer.assignee_unit.short_name if answer.assignee_unit else None,
-                            ind.external is not None)
+        return IndicatorRow(
+            answer.id,
+            code,
+            ind.asesor_code,
+            ind.short_name,
+            ind.weight,
+            value,
+            shown,
+            level_name,
+            answer.state.value,
+            answer.assignee_unit.short_name if answer.assignee_unit else None,
+            ind.external is not None,
+        )
 
     def aspect_group(code: str) -> AspectGroup:
         a, part = inst.aspects[code], s.aspects[code]
@@ -120,7 +129,13 @@ def overview(assessment: Assessment, projection: Projection) -> tuple[DomainGrou
     if not inst.has_domains:
         return (DomainGroup(None, None, None, None, None, tuple(aspect_group(c) for c in inst.aspects)),)
     return tuple(
-        DomainGroup(d.code, d.name, d.weight, s.domains[d.code].display, s.domains[d.code].predikat,
-                    tuple(aspect_group(c) for c in d.aspects))
+        DomainGroup(
+            d.code,
+            d.name,
+            d.weight,
+            s.domains[d.code].display,
+            s.domains[d.code].predikat,
+            tuple(aspect_group(c) for c in d.aspects),
+        )
         for d in inst.domains.values()
     )

@@ -16,11 +16,10 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Union
 
 from assess.instruments import Instrument
 
-Number = Union[int, Fraction, Decimal, str]  # noqa: UP007 - also used at runtime in isinstance
+Number = int | Fraction | Decimal | str
 HUNDRED = Fraction(100)
 HALF_CENT = Fraction(1, 200)
 
@@ -128,7 +127,9 @@ def check_value(inst: Instrument, code: str, value: Number | float | None) -> Fr
         if v.denominator != 1 or not (0 <= v <= inst.scale_max):
             raise ValueError(f"{code}: level harus bilangan bulat 0–{inst.scale_max}, tertulis {value}")
     elif v != 0 and not (inst.scale_min <= v <= inst.scale_max):
-        raise ValueError(f"{code}: nilai harus 0 atau di antara {inst.scale_min} dan {inst.scale_max}, tertulis {value}")
+        raise ValueError(
+            f"{code}: nilai harus 0 atau di antara {inst.scale_min} dan {inst.scale_max}, tertulis {value}"
+        )
     return v
 
 
@@ -205,7 +206,7 @@ def _part(inst: Instrument, code: str, name: str, weight: Fraction, value: Fract
 
 def _code_key(code: str) -> tuple[str, int]:
     head = code.rstrip("0123456789")
-    tail = code[len(head):]
+    tail = code[len(head) :]
     return head, int(tail) if tail else 0
 
 
@@ -291,8 +292,9 @@ def _steps_from(inst: Instrument, code: str, value: Fraction) -> list[Step]:
     current = value
     for target in _step_targets(inst):
         if target > current:
-            level = min(max(math.ceil(target) if inst.value_type == "level" else _level_of(inst, target), 1),
-                        inst.scale_max)
+            level = min(
+                max(math.ceil(target) if inst.value_type == "level" else _level_of(inst, target), 1), inst.scale_max
+            )
             steps.append(Step(code, current, target, level, weight * (target - current) / HUNDRED))
             current = target
     return steps
@@ -332,22 +334,24 @@ class Path:
         return {s.indicator: s.to_value for s in self.steps}
 
 
-def threshold_for(inst: Instrument, *, target_predikat: str | None = None, target_index: Number | None = None,
-                  basis: str = "exact") -> Fraction:
+def threshold_for(
+    inst: Instrument, *, target_predikat: str | None = None, target_index: Number | None = None, basis: str = "exact"
+) -> Fraction:
     """The smallest exact index that counts as reaching the target.
 
     A target predikat on the ``exact`` basis needs the exact index at the band's edge; on the
     ``rounded`` basis, and for a numeric target (compared with the published 2-dp index), half a
     hundredth below is enough.
     """
-    if (target_predikat is None) == (target_index is None):
-        raise ValueError("sebutkan tepat satu: target predikat atau target indeks")
     if target_predikat is not None:
+        if target_index is not None:
+            raise ValueError("sebutkan tepat satu: target predikat atau target indeks")
         band = next((b for b in inst.bands if b.name == target_predikat), None)
         if band is None:
             raise ValueError(f"predikat tidak dikenal: {target_predikat}")
         return band.min if basis == "exact" else band.min - HALF_CENT
-    assert target_index is not None  # noqa: S101 - narrowed by the check above
+    if target_index is None:
+        raise ValueError("sebutkan tepat satu: target predikat atau target indeks")
     return to_fraction(target_index) - HALF_CENT
 
 
@@ -407,7 +411,6 @@ def cheapest_path(
         return Path(every, current.index, after, threshold, False)
 
     # 2. among k_min-step paths that reach the threshold: most preferred steps, then largest gain
-    Key = tuple[int, int]  # (preferred steps, gain units)
     table: dict[int, dict[int, tuple[int, tuple[tuple[int, int], ...]]]] = {0: {0: (0, ())}}
     for oi, o in enumerate(options):
         prefix = _prefix_units(o, scale)
@@ -421,7 +424,7 @@ def cheapest_path(
                     if np_ not in slot or ng > slot[np_][0]:
                         slot[np_] = (ng, (*picks, (oi, t)))
         table = new_table
-    candidates: list[tuple[Key, tuple[tuple[int, int], ...]]] = [
+    candidates: list[tuple[tuple[int, int], tuple[tuple[int, int], ...]]] = [  # ((preferred, gain), picks)
         ((p, g), picks) for p, (g, picks) in table.get(k_min, {}).items() if g >= need_units
     ]
     _key, picks = max(candidates, key=lambda c: c[0])

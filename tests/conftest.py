@@ -11,22 +11,33 @@ import os
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from assess import create_app
 from assess.database import writing
 from assess.extensions import db as _db
 
 FAST_HASH = {"argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1}
-TENANT_TABLES = ("answers", "assessments", "unit_members", "memberships", "roles_users", "units", "users",
-                 "instansi", "roles")
+TENANT_TABLES = (
+    "answers",
+    "assessments",
+    "unit_members",
+    "memberships",
+    "roles_users",
+    "units",
+    "users",
+    "instansi",
+    "roles",
+)
 
 
 class TestDatabases:
@@ -53,9 +64,14 @@ class TestDatabases:
         self.created.append(name)
         return make_url(self.base_url).set(database=name).render_as_string(hide_password=False)  # type: ignore[arg-type]
 
-    def _admin(self) -> Any:
-        engine = create_engine(self.base_url, isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
-        return engine.connect()
+    @contextmanager
+    def _admin(self) -> Iterator[Any]:
+        engine = create_engine(self.base_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)  # type: ignore[arg-type]
+        try:
+            with engine.connect() as conn:
+                yield conn
+        finally:
+            engine.dispose()
 
     def drop_all(self) -> None:
         if self.backend == "sqlite" or not self.created:
@@ -112,13 +128,34 @@ def db(app: Flask) -> Iterator[Any]:
         _db.session.rollback()
         with writing():
             for table in TENANT_TABLES:
-                _db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608 - fixed table names
+                # Fixed table names from TENANT_TABLES, never user input.
+                _db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608
             _db.session.commit()
         _db.session.remove()
 
 
+class IsolatingClient(FlaskClient):
+    """A test client for tests that hold an app context (to build data with ``db.session``).
+
+    Flask reuses an already pushed app context for a request, so ``g`` and the session would leak
+    between requests. Each request here starts with an empty ``g`` and sees nothing cached: as in
+    production, where every request has its own app context.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            g.__dict__.clear()
+            _db.session.expire_all()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            if has_app_context():
+                _db.session.expire_all()
+
+
 @pytest.fixture
 def client(app: Flask, db: Any) -> FlaskClient:
+    app.test_client_class = IsolatingClient
     return app.test_client()
 
 

@@ -18,8 +18,12 @@ PASSWORD = "kata-sandi-uji"
 
 def create_instansi(name: str | None = None, **kw: Any) -> Instansi:
     n = next(_seq)
-    instansi = Instansi(slug=kw.pop("slug", f"instansi-{n}"), name=name or f"Pemerintah Kabupaten Uji {n}",
-                        kind=kw.pop("kind", InstansiKind.KABUPATEN), **kw)
+    instansi = Instansi(
+        slug=kw.pop("slug", f"instansi-{n}"),
+        name=name or f"Pemerintah Kabupaten Uji {n}",
+        kind=kw.pop("kind", InstansiKind.KABUPATEN),
+        **kw,
+    )
     db.session.add(instansi)
     db.session.flush()
     return instansi
@@ -33,11 +37,18 @@ def create_unit(instansi: Instansi, name: str | None = None, short_name: str | N
     return unit
 
 
-def create_member(instansi: Instansi | None, *roles: RoleName, units: tuple[Unit, ...] = (),
-                  email: str | None = None) -> User:
+def create_member(
+    instansi: Instansi | None, *roles: RoleName, units: tuple[Unit, ...] = (), email: str | None = None
+) -> User:
     n = next(_seq)
-    return create_user(email=email or f"pengguna{n}@uji.go.id", name=f"Pengguna Uji {n}", password=PASSWORD,
-                       instansi=instansi, roles=roles, units=units)
+    return create_user(
+        email=email or f"pengguna{n}@uji.go.id",
+        name=f"Pengguna Uji {n}",
+        password=PASSWORD,
+        instansi=instansi,
+        roles=roles,
+        units=units,
+    )
 
 
 def instrument(code: str = "spbe-2020") -> Instrument:

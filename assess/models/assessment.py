@@ -24,8 +24,9 @@ class Assessment(TimestampMixin, Base):
     instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id", ondelete="RESTRICT"), index=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instruments.id", ondelete="RESTRICT"), index=True)
     year: Mapped[int] = mapped_column(Integer)
-    state: Mapped[AssessmentState] = mapped_column(str_enum(AssessmentState, "assessment_state"),
-                                                   default=AssessmentState.PENGISIAN)
+    state: Mapped[AssessmentState] = mapped_column(
+        str_enum(AssessmentState, "assessment_state"), default=AssessmentState.PENGISIAN
+    )
     #: Whether the predikat follows the exact or the rounded index (per assessment year).
     predikat_basis: Mapped[PredikatBasis] = mapped_column(str_enum(PredikatBasis, "predikat_basis"))
     deadline: Mapped[date | None] = mapped_column(Date)
@@ -45,8 +46,9 @@ class Answer(TimestampMixin, Base):
     __tablename__ = "answers"
     __table_args__ = (
         UniqueConstraint("assessment_id", "indicator_id"),
-        CheckConstraint("claimed_value IS NULL OR (claimed_value >= 0 AND claimed_value <= 5)",
-                        name="claimed_value_range"),
+        CheckConstraint(
+            "claimed_value IS NULL OR (claimed_value >= 0 AND claimed_value <= 5)", name="claimed_value_range"
+        ),
         CheckConstraint("source_value IS NULL OR source_value >= 0", name="source_value_nonnegative"),
         CheckConstraint("version >= 1", name="version_positive"),
     )
@@ -71,7 +73,8 @@ class Answer(TimestampMixin, Base):
     assignee_unit: Mapped[Unit | None] = relationship()
     assignee_user: Mapped[User | None] = relationship()
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's declarative API
+    # SQLAlchemy's declarative API expects a plain dict here.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     def __repr__(self) -> str:
         return f"<Answer {self.id} assessment={self.assessment_id} indicator={self.indicator_id}>"

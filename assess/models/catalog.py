@@ -47,12 +47,15 @@ class Instrument(Base):
     source_text: Mapped[str] = mapped_column(Text)
     synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    domains: Mapped[list[Domain]] = relationship(back_populates="instrument", cascade="all, delete-orphan",
-                                                 order_by="Domain.position")
-    aspects: Mapped[list[Aspect]] = relationship(back_populates="instrument", cascade="all, delete-orphan",
-                                                 order_by="Aspect.position")
-    indicators: Mapped[list[Indicator]] = relationship(back_populates="instrument", cascade="all, delete-orphan",
-                                                       order_by="Indicator.position")
+    domains: Mapped[list[Domain]] = relationship(
+        back_populates="instrument", cascade="all, delete-orphan", order_by="Domain.position"
+    )
+    aspects: Mapped[list[Aspect]] = relationship(
+        back_populates="instrument", cascade="all, delete-orphan", order_by="Aspect.position"
+    )
+    indicators: Mapped[list[Indicator]] = relationship(
+        back_populates="instrument", cascade="all, delete-orphan", order_by="Indicator.position"
+    )
 
     @property
     def key(self) -> str:
@@ -124,10 +127,12 @@ class Indicator(Base):
 
     instrument: Mapped[Instrument] = relationship(back_populates="indicators")
     aspect: Mapped[Aspect] = relationship()
-    levels: Mapped[list[IndicatorLevel]] = relationship(back_populates="indicator", cascade="all, delete-orphan",
-                                                        order_by="IndicatorLevel.level")
-    items: Mapped[list[EvidenceItem]] = relationship(back_populates="indicator", cascade="all, delete-orphan",
-                                                     order_by="(EvidenceItem.level, EvidenceItem.nn)")
+    levels: Mapped[list[IndicatorLevel]] = relationship(
+        back_populates="indicator", cascade="all, delete-orphan", order_by="IndicatorLevel.level"
+    )
+    items: Mapped[list[EvidenceItem]] = relationship(
+        back_populates="indicator", cascade="all, delete-orphan", order_by="(EvidenceItem.level, EvidenceItem.nn)"
+    )
 
     def __repr__(self) -> str:
         return f"<Indicator {self.code} {self.short_name!r}>"

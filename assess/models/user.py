@@ -78,7 +78,8 @@ class User(TimestampMixin, Base, UserMixin):
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locale: Mapped[str | None] = mapped_column(String(8))
 
-    roles: Mapped[list[Role]] = relationship(secondary=roles_users)
+    # Flask-Security types this as list[RoleMixin]; ours is the concrete Role.
+    roles: Mapped[list[Role]] = relationship(secondary=roles_users)  # type: ignore[assignment]
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
     unit_links: Mapped[list[UnitMember]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

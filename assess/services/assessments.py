@@ -16,17 +16,25 @@ from assess.services.instruments import engine_instrument
 log = logging.getLogger(__name__)
 
 
-def open_assessment(*, instansi: Instansi, instrument: Instrument, year: int,
-                    created_by: User | None = None) -> Assessment:
+def open_assessment(
+    *, instansi: Instansi, instrument: Instrument, year: int, created_by: User | None = None
+) -> Assessment:
     """A new assessment in ``pengisian`` with an empty answer for every indicator."""
-    duplicate = db.session.scalar(select(Assessment.id).where(
-        Assessment.instansi_id == instansi.id, Assessment.instrument_id == instrument.id, Assessment.year == year))
+    duplicate = db.session.scalar(
+        select(Assessment.id).where(
+            Assessment.instansi_id == instansi.id, Assessment.instrument_id == instrument.id, Assessment.year == year
+        )
+    )
     if duplicate is not None:
         raise DomainError(f"Penilaian {instrument.code} tahun {year} untuk instansi ini sudah ada.", field="year")
     inst = engine_instrument(instrument)
-    assessment = Assessment(instansi=instansi, instrument=instrument, year=year,
-                            predikat_basis=PredikatBasis(inst.basis_for_year(year)),
-                            created_by_id=created_by.id if created_by else None)
+    assessment = Assessment(
+        instansi=instansi,
+        instrument=instrument,
+        year=year,
+        predikat_basis=PredikatBasis(inst.basis_for_year(year)),
+        created_by_id=created_by.id if created_by else None,
+    )
     db.session.add(assessment)
     for indicator in instrument.indicators:
         assessment.answers.append(Answer(indicator=indicator, state=AnswerState.BELUM_DIISI))
@@ -35,8 +43,9 @@ def open_assessment(*, instansi: Instansi, instrument: Instrument, year: int,
     return assessment
 
 
-def set_claimed_value(answer: Answer, value: int | Decimal | str | None, *, fakta: str | None = None,
-                      analisis: str | None = None) -> Answer:
+def set_claimed_value(
+    answer: Answer, value: int | Decimal | str | None, *, fakta: str | None = None, analisis: str | None = None
+) -> Answer:
     """Record the claimed value (validated against the instrument) and optionally the penjelasan."""
     inst = engine_instrument(answer.assessment.instrument)
     try:

@@ -68,9 +68,11 @@ def load_demo(password: str, *, year: int | None = None, path: Path = DEMO_FILE)
     instrument = latest_version(a["instrument"])
     if instrument is None:
         raise DomainError(f"Instrumen {a['instrument']} belum dimuat; jalankan `mandiri instruments sync`.")
-    assessment = db.session.scalar(select(Assessment).where(
-        Assessment.instansi_id == instansi.id, Assessment.year == year,
-        Assessment.instrument_id == instrument.id))
+    assessment = db.session.scalar(
+        select(Assessment).where(
+            Assessment.instansi_id == instansi.id, Assessment.year == year, Assessment.instrument_id == instrument.id
+        )
+    )
     if assessment is None:
         koordinator = find_user(next(u["email"] for u in spec["users"] if u["role"] == "koordinator"))
         assessment = open_assessment(instansi=instansi, instrument=instrument, year=year, created_by=koordinator)
@@ -88,7 +90,8 @@ def _fill(assessment: Assessment, spec: dict[str, Any], units: dict[str, Unit]) 
         answer.assignee_unit = units[unit_name] if unit_name else default_unit
         if level is not None:
             set_claimed_value(
-                answer, level,
+                answer,
+                level,
                 fakta=f"Dokumen pendukung {answer.indicator.short_name} tersedia di pustaka bukti (contoh demo).",
                 analisis=f"Kriteria level {level} terpenuhi menurut penilaian awal unit (contoh demo).",
             )

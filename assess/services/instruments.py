@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import exists, select
 
 from assess import instruments as files
-from assess.errors import InstrumentInUse
+from assess.errors import InstrumentInUseError
 from assess.extensions import db
 from assess.models import Aspect, Assessment, Domain, EvidenceItem, Indicator, IndicatorLevel, Instrument
 
@@ -49,7 +49,7 @@ def sync_instrument(inst: files.Instrument, text: str) -> str:
     if row is not None:
         used = db.session.scalar(select(exists().where(Assessment.instrument_id == row.id)))
         if used:
-            raise InstrumentInUse(
+            raise InstrumentInUseError(
                 f"{inst.source}: isi instrumen {inst.key} berubah, padahal versi ini sudah dipakai penilaian. "
                 f"Versi yang dipakai tidak boleh diubah; terbitkan versi baru ({inst.code}.v{inst.version + 1}.yaml)."
             )
@@ -81,26 +81,45 @@ def _populate(row: Instrument, inst: files.Instrument) -> None:
         row.domains.append(domains[d.code])
     aspects: dict[str, Aspect] = {}
     for pos, a in enumerate(inst.aspects.values()):
-        aspects[a.code] = Aspect(code=a.code, name=a.name, weight=_dec(a.weight), position=pos,
-                                 domain=domains[a.domain] if a.domain else None)
+        aspects[a.code] = Aspect(
+            code=a.code,
+            name=a.name,
+            weight=_dec(a.weight),
+            position=pos,
+            domain=domains[a.domain] if a.domain else None,
+        )
         row.aspects.append(aspects[a.code])
     for pos, ind in enumerate(inst.indicators.values()):
         scale = inst.level_scales[ind.scale]
         indicator = Indicator(
-            aspect=aspects[ind.aspect], code=ind.code, asesor_code=ind.asesor_code,
-            name=ind.name, short_name=ind.short_name, weight=_dec(ind.weight), scale=ind.scale,
-            question=ind.question, hint_fakta=ind.hint_fakta, hint_analisis=ind.hint_analisis,
-            is_external=ind.external is not None, position=pos,
+            aspect=aspects[ind.aspect],
+            code=ind.code,
+            asesor_code=ind.asesor_code,
+            name=ind.name,
+            short_name=ind.short_name,
+            weight=_dec(ind.weight),
+            scale=ind.scale,
+            question=ind.question,
+            hint_fakta=ind.hint_fakta,
+            hint_analisis=ind.hint_analisis,
+            is_external=ind.external is not None,
+            position=pos,
         )
         row.indicators.append(indicator)
         for lvl in ind.levels:
-            indicator.levels.append(IndicatorLevel(
-                level=lvl.level, name=scale.level(lvl.level).name, criteria=lvl.criteria, evidence=lvl.evidence,
-                max_evidence_age_years=lvl.max_evidence_age_years,
-            ))
+            indicator.levels.append(
+                IndicatorLevel(
+                    level=lvl.level,
+                    name=scale.level(lvl.level).name,
+                    criteria=lvl.criteria,
+                    evidence=lvl.evidence,
+                    max_evidence_age_years=lvl.max_evidence_age_years,
+                )
+            )
             for item in lvl.items:
-                indicator.items.append(EvidenceItem(level=item.level, nn=item.nn, code=item.code, kind=item.kind,
-                                                    text=item.text))
+                indicator.items.append(
+                    EvidenceItem(level=item.level, nn=item.nn, code=item.code, kind=item.kind, text=item.text)
+                )
 
 
 def _dec(value: Fraction) -> Decimal:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import cast
 
 from flask_security import hash_password
 from sqlalchemy import func, select
@@ -20,8 +21,15 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def create_user(*, email: str, name: str, password: str, instansi: Instansi | None = None,
-                roles: Iterable[RoleName] = (), units: Iterable[Unit] = ()) -> User:
+def create_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    instansi: Instansi | None = None,
+    roles: Iterable[RoleName] = (),
+    units: Iterable[Unit] = (),
+) -> User:
     """A new active user with the given roles in ``instansi`` and membership of ``units``."""
     email = email.strip().lower()
     if "@" not in email:
@@ -30,13 +38,15 @@ def create_user(*, email: str, name: str, password: str, instansi: Instansi | No
         raise DomainError(f"Pengguna dengan surel {email} sudah ada.", field="email")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.", field="password")
-    user = security.datastore.create_user(email=email, name=name.strip() or email, password=hash_password(password))
-    db.session.flush()
     roles = list(roles)
     if roles and instansi is None:
         raise DomainError("Peran hanya dapat diberikan dalam sebuah instansi.", field="instansi")
-    for role in roles:
-        grant_role(user, instansi, role)  # type: ignore[arg-type]
+    created = security.datastore.create_user(email=email, name=name.strip() or email, password=hash_password(password))
+    user = cast(User, created)
+    db.session.flush()
+    if instansi is not None:
+        for role in roles:
+            grant_role(user, instansi, role)
     for unit in units:
         add_to_unit(user, unit)
     log.info("pengguna dibuat: %s", email)

@@ -32,9 +32,21 @@ def test_spbe_2020_is_complete() -> None:
     assert list(inst.aspects) == [f"A{n}" for n in range(1, 9)]
     assert list(inst.domains) == ["D1", "D2", "D3", "D4"]
     assert {c: d.weight for c, d in inst.domains.items()} == {
-        "D1": Fraction("13"), "D2": Fraction("25"), "D3": Fraction("16.5"), "D4": Fraction("45.5")}
+        "D1": Fraction("13"),
+        "D2": Fraction("25"),
+        "D3": Fraction("16.5"),
+        "D4": Fraction("45.5"),
+    }
     assert {c: a.weight for c, a in inst.aspects.items()} == {
-        "A1": 13, "A2": 10, "A3": 10, "A4": 5, "A5": 12, "A6": Fraction("4.5"), "A7": Fraction("27.5"), "A8": 18}
+        "A1": 13,
+        "A2": 10,
+        "A3": 10,
+        "A4": 5,
+        "A5": 12,
+        "A6": Fraction("4.5"),
+        "A7": Fraction("27.5"),
+        "A8": 18,
+    }
     weights = {code: ind.weight for code, ind in inst.indicators.items()}
     assert {weights[f"I{n}"] for n in range(1, 11)} == {Fraction("1.3")}
     assert {weights[f"I{n}"] for n in range(11, 21)} == {Fraction("2.5")}
@@ -43,18 +55,34 @@ def test_spbe_2020_is_complete() -> None:
     assert {weights[f"I{n}"] for n in range(42, 48)} == {Fraction(3)}
     assert sum(weights.values()) == 100
     assert [lv.name for lv in inst.level_scales["proses"].levels] == [
-        "Rintisan", "Terkelola", "Terdefinisi", "Terpadu dan Terukur", "Optimum"]
+        "Rintisan",
+        "Terkelola",
+        "Terdefinisi",
+        "Terpadu dan Terukur",
+        "Optimum",
+    ]
     assert [lv.name for lv in inst.level_scales["layanan"].levels] == [
-        "Informasi", "Interaksi", "Transaksi", "Kolaborasi", "Optimum"]
+        "Informasi",
+        "Interaksi",
+        "Transaksi",
+        "Kolaborasi",
+        "Optimum",
+    ]
     assert {inst.indicators[f"I{n}"].scale for n in range(1, 32)} == {"proses"}
     assert {inst.indicators[f"I{n}"].scale for n in range(32, 48)} == {"layanan"}
     assert [(b.min, b.name) for b in inst.bands] == [
-        (0, "Kurang"), (Fraction("1.8"), "Cukup"), (Fraction("2.6"), "Baik"), (Fraction("3.5"), "Sangat Baik"),
-        (Fraction("4.2"), "Memuaskan")]
+        (0, "Kurang"),
+        (Fraction("1.8"), "Cukup"),
+        (Fraction("2.6"), "Baik"),
+        (Fraction("3.5"), "Sangat Baik"),
+        (Fraction("4.2"), "Memuaskan"),
+    ]
     for ind in inst.indicators.values():
         assert len(ind.levels) == 5
         assert all(lv.criteria and lv.evidence for lv in ind.levels)
-        assert ind.question and ind.hint_fakta and ind.hint_analisis
+        assert ind.question
+        assert ind.hint_fakta
+        assert ind.hint_analisis
     # the two-year freshness rule on the audit indicators
     assert all(inst.indicators[c].level(4).max_evidence_age_years == 2 for c in ("I29", "I30", "I31"))
     # criteria are specific to each indicator, not one pasted text
@@ -64,14 +92,36 @@ def test_spbe_2020_is_complete() -> None:
 
 def test_pemdi_2026_is_complete_and_provisional() -> None:
     inst = load_instrument("pemdi-2026")
-    assert inst.provisional and inst.provisional_note
-    assert inst.value_type == "graded" and not inst.has_domains
+    assert inst.provisional
+    assert inst.provisional_note
+    assert inst.value_type == "graded"
+    assert not inst.has_domains
     assert list(inst.indicators) == [f"I{n}" for n in range(1, 21)]
     assert [ind.asesor_code for ind in inst.indicators.values()] == [
-        "1.1", "1.2", "2.1", "2.2", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "4.4", "5.1", "5.2",
-        "6.1", "6.2", "6.3", "6.4", "7.1", "7.2"]
+        "1.1",
+        "1.2",
+        "2.1",
+        "2.2",
+        "3.1",
+        "3.2",
+        "3.3",
+        "3.4",
+        "4.1",
+        "4.2",
+        "4.3",
+        "4.4",
+        "5.1",
+        "5.2",
+        "6.1",
+        "6.2",
+        "6.3",
+        "6.4",
+        "7.1",
+        "7.2",
+    ]
     assert [a.weight for a in inst.aspects.values()] == [10, 10, 15, 15, 10, 15, 25]
-    assert inst.indicators["I20"].weight == 15 and inst.indicators["I19"].weight == 10
+    assert inst.indicators["I20"].weight == 15
+    assert inst.indicators["I19"].weight == 10
     assert {c for c, ind in inst.indicators.items() if ind.external} == {"I5", "I6", "I7", "I18"}
     items = [item for ind in inst.indicators.values() for item in ind.items]
     assert len(items) == 232
@@ -81,12 +131,21 @@ def test_pemdi_2026_is_complete_and_provisional() -> None:
     assert counts["I1"] == (1, 4, 4, 2, 3)
     assert counts["I20"] == (4, 3, 6, 5, 5)
     assert [(b.level, b.lower, b.upper) for b in inst.level_bands] == [
-        (1, 1, Fraction("1.5")), (2, Fraction("1.5"), Fraction("2.5")), (3, Fraction("2.5"), Fraction("3.5")),
-        (4, Fraction("3.5"), 4), (5, 4, 5)]
+        (1, 1, Fraction("1.5")),
+        (2, Fraction("1.5"), Fraction("2.5")),
+        (3, Fraction("2.5"), Fraction("3.5")),
+        (4, Fraction("3.5"), 4),
+        (5, 4, 5),
+    ]
     scale = inst.level_scales["pemdi"]
     assert [lv.name for lv in scale.levels] == ["Merintis", "Membangun", "Berkembang", "Melembaga", "Unggul"]
-    assert [lv.alt_name for lv in scale.levels] == ["Rintisan", "Terkelola", "Terdefinisi", "Terpadu dan Terukur",
-                                                    "Optimum"]
+    assert [lv.alt_name for lv in scale.levels] == [
+        "Rintisan",
+        "Terkelola",
+        "Terdefinisi",
+        "Terpadu dan Terukur",
+        "Optimum",
+    ]
 
 
 def test_load_all_and_lookup() -> None:
@@ -103,9 +162,11 @@ def assert_names(error: InstrumentError, file: str, expected: str) -> None:
     path, problem = expected.split(": ", 1)
     assert error.file == file
     assert _format_path(error.path) == path
-    assert error.line is not None and error.line >= 1
+    assert error.line is not None
+    assert error.line >= 1
     assert str(error).startswith(f"{file}: {path}, baris {error.line}: ")
     assert problem in error.problem
+
 
 Mutation = Callable[[dict[str, Any]], None]
 
@@ -116,6 +177,7 @@ def _set(path: tuple[Any, ...], value: Any) -> Mutation:
         for part in path[:-1]:
             target = target[part]
         target[path[-1]] = value
+
     return mutate
 
 
@@ -125,6 +187,7 @@ def _delete(path: tuple[Any, ...]) -> Mutation:
         for part in path[:-1]:
             target = target[part]
         del target[path[-1]]
+
     return mutate
 
 
@@ -147,8 +210,11 @@ BAD_SPBE: list[tuple[str, Mutation, str]] = [
     ("dup-code", _duplicate_indicator, "indicators[1].code: kode indikator harus berurutan: diharapkan I2"),
     ("missing-level", _delete(("indicators", 4, "levels", 4)), "indicators[4].levels: harus tepat lima level"),
     ("extra-level", _append_level, "indicators[0].levels[5].level: harus level 6"),
-    ("empty-criteria", _set(("indicators", 2, "levels", 1, "criteria"), " "),
-     "indicators[2].levels[1].criteria: harus berupa teks yang tidak kosong"),
+    (
+        "empty-criteria",
+        _set(("indicators", 2, "levels", 1, "criteria"), " "),
+        "indicators[2].levels[1].criteria: harus berupa teks yang tidak kosong",
+    ),
     ("unknown-aspect", _set(("indicators", 3, "aspect"), "A9"), "indicators[3].aspect: aspek A9 tidak ada"),
     ("unknown-scale", _set(("indicators", 3, "scale"), "lain"), "indicators[3].scale: skala level lain tidak ada"),
     ("band-order", _set(("bands", 2, "min"), "1.0"), "bands[2].min: batas predikat harus urut naik"),
@@ -157,9 +223,11 @@ BAD_SPBE: list[tuple[str, Mutation, str]] = [
     ("typo-key", _set(("indicators", 0, "wieght"), "1"), "indicators[0]: kunci tidak dikenal: wieght"),
     ("missing-key", _delete(("indicators", 0, "question")), "indicators[0]: kunci wajib tidak ada: question"),
     ("not-number", _set(("indicators", 0, "weight"), "satu"), "indicators[0].weight: bukan angka yang sah"),
-    ("items-on-level", _set(("indicators", 0, "levels", 0, "items"), [{"code": "I1-L1-01", "kind": "doc",
-                                                                     "text": "x"}]),
-     "indicators[0].levels[0].items: butir bukti hanya untuk instrumen bertipe graded"),
+    (
+        "items-on-level",
+        _set(("indicators", 0, "levels", 0, "items"), [{"code": "I1-L1-01", "kind": "doc", "text": "x"}]),
+        "indicators[0].levels[0].items: butir bukti hanya untuk instrumen bertipe graded",
+    ),
     ("provisional-no-note", _set(("provisional",), True), "provisional_note: instrumen sementara"),
 ]
 
@@ -190,12 +258,23 @@ def _no_counted_items(data: dict[str, Any]) -> None:
 BAD_PEMDI: list[tuple[str, Mutation, str]] = [
     ("item-code", _rename_item, "indicators[0].levels[1].items[0].code: kode butir harus berbentuk I1-L2-NN"),
     ("item-dup", _duplicate_item, "indicators[0].levels[1].items[1].code: kode I1-L2-01 dipakai lebih dari sekali"),
-    ("item-kind", _set(("indicators", 0, "levels", 0, "items", 0, "kind"), "pdf"), "indicators[0].levels[0].items[0].kind: harus salah satu"),
+    (
+        "item-kind",
+        _set(("indicators", 0, "levels", 0, "items", 0, "kind"), "pdf"),
+        "indicators[0].levels[0].items[0].kind: harus salah satu",
+    ),
     ("no-counted", _no_counted_items, "indicators[1].levels[2].items: level ini belum memiliki butir bukti"),
     ("level-bands", _set(("level_bands", 1, "lower"), "1.6"), "level_bands[1]: rentang level harus bersambung"),
-    ("linear-no-divisor", _delete(("indicators", 4, "external", "divisor")),
-     "indicators[4].external: konversi linear memerlukan offset dan divisor"),
-    ("domain-on-aspect", _set(("aspects", 0, "domain"), "D1"), "aspects[0].domain: instrumen ini tidak memiliki domain"),
+    (
+        "linear-no-divisor",
+        _delete(("indicators", 4, "external", "divisor")),
+        "indicators[4].external: konversi linear memerlukan offset dan divisor",
+    ),
+    (
+        "domain-on-aspect",
+        _set(("aspects", 0, "domain"), "D1"),
+        "aspects[0].domain: instrumen ini tidak memiliki domain",
+    ),
     ("total", _set(("indicators", 19, "weight"), "16"), "aspects[6].weight: bobot aspek A7 (25) tidak sama"),
 ]
 

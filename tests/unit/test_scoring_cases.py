@@ -55,11 +55,33 @@ def test_tabel12_index_from_domains_is_3_28() -> None:
 # --------------------------------------------------------------------------- Aceh Tengah, SPBE 2025
 
 ACEH_TENGAH_2025 = {
-    "I1": 2, "I2": 2, "I3": 4, "I4": 1, "I5": 2, "I6": 3, "I7": 3, "I8": 2, "I9": 1, "I10": 3,
-    **{f"I{n}": 1 for n in range(11, 17)}, "I17": 3, "I18": 2, "I19": 3, "I20": 3,
+    "I1": 2,
+    "I2": 2,
+    "I3": 4,
+    "I4": 1,
+    "I5": 2,
+    "I6": 3,
+    "I7": 3,
+    "I8": 2,
+    "I9": 1,
+    "I10": 3,
+    **{f"I{n}": 1 for n in range(11, 17)},
+    "I17": 3,
+    "I18": 2,
+    "I19": 3,
+    "I20": 3,
     **{f"I{n}": 1 for n in range(21, 32)},
-    **{f"I{n}": 4 for n in range(32, 38)}, "I38": 2, "I39": 4, "I40": 4, "I41": 4,
-    "I42": 4, "I43": 3, "I44": 3, "I45": 4, "I46": 4, "I47": 4,
+    **{f"I{n}": 4 for n in range(32, 38)},
+    "I38": 2,
+    "I39": 4,
+    "I40": 4,
+    "I41": 4,
+    "I42": 4,
+    "I43": 3,
+    "I44": 3,
+    "I45": 4,
+    "I46": 4,
+    "I47": 4,
 }
 
 
@@ -73,8 +95,16 @@ def test_aceh_tengah_2025_index_2_59_cukup() -> None:
     assert s.unanswered == ()
     assert {c: p.display for c, p in s.domains.items()} == {"D1": "2.30", "D2": "1.70", "D3": "1.00", "D4": "3.75"}
     aspects = {c: p.display for c, p in s.aspects.items()}
-    assert aspects == {"A1": "2.30", "A2": "1.00", "A3": "1.75", "A4": "3.00", "A5": "1.00", "A6": "1.00",
-                       "A7": "3.80", "A8": "3.67"}
+    assert aspects == {
+        "A1": "2.30",
+        "A2": "1.00",
+        "A3": "1.75",
+        "A4": "3.00",
+        "A5": "1.00",
+        "A6": "1.00",
+        "A7": "3.80",
+        "A8": "3.67",
+    }
     assert s.domains["D4"].value == F("170.5") / F("45.5")
 
 
@@ -88,9 +118,26 @@ def test_unanswered_count_as_zero_and_are_listed() -> None:
 # --------------------------------------------------------------------------- Aceh Tengah, Pemdi 2026 (asesor result)
 
 ACEH_TENGAH_2026 = {
-    "I1": F(2), "I2": F("1.5"), "I3": F("1.26"), "I4": F("1.3"), "I5": F(1), "I6": F(1), "I7": F(1), "I8": F(1),
-    "I9": F(1), "I10": F(1), "I11": F("1.5"), "I12": F("1.25"), "I13": F(7, 6), "I14": F(1), "I15": F(1),
-    "I16": F(1), "I17": F("2.5"), "I18": F(1), "I19": F(1), "I20": F("1.3"),
+    "I1": F(2),
+    "I2": F("1.5"),
+    "I3": F("1.26"),
+    "I4": F("1.3"),
+    "I5": F(1),
+    "I6": F(1),
+    "I7": F(1),
+    "I8": F(1),
+    "I9": F(1),
+    "I10": F(1),
+    "I11": F("1.5"),
+    "I12": F("1.25"),
+    "I13": F(7, 6),
+    "I14": F(1),
+    "I15": F(1),
+    "I16": F(1),
+    "I17": F("2.5"),
+    "I18": F(1),
+    "I19": F(1),
+    "I20": F("1.3"),
 }
 
 
@@ -101,7 +148,14 @@ def test_pemdi_aceh_tengah_2026_index_1_24_kurang() -> None:
     assert s.predikat == "Kurang"
     assert s.domains == {}
     assert {c: p.display for c, p in s.aspects.items()} == {
-        "A1": "1.75", "A2": "1.28", "A3": "1.00", "A4": "1.17", "A5": "1.08", "A6": "1.40", "A7": "1.18"}
+        "A1": "1.75",
+        "A2": "1.28",
+        "A3": "1.00",
+        "A4": "1.17",
+        "A5": "1.08",
+        "A6": "1.40",
+        "A7": "1.18",
+    }
 
 
 def test_pemdi_a5_needs_the_exact_seven_sixths() -> None:
@@ -202,8 +256,13 @@ def test_pemdi_band_edges(value: str, basis: str, display_: str, predikat: str, 
 
 def _spbe_with_sums(target_hundredths: int) -> dict[str, int]:
     """Whole levels whose exact index is ``target_hundredths``/10000 (found by a small search)."""
-    groups = [(range(1, 11), F("1.3")), (range(11, 21), F("2.5")), (range(21, 32), F("1.5")),
-              (range(32, 42), F("2.75")), (range(42, 48), F(3))]
+    groups = [
+        (range(1, 11), F("1.3")),
+        (range(11, 21), F("2.5")),
+        (range(21, 32), F("1.5")),
+        (range(32, 42), F("2.75")),
+        (range(42, 48), F(3)),
+    ]
     target = F(target_hundredths, 100)  # Σ w·v
     for s1 in range(10, 51):
         for s2 in range(10, 51):
@@ -237,8 +296,9 @@ def _spbe_with_sums(target_hundredths: int) -> dict[str, int]:
         (42000, 2025, "exact", "4.20", "Memuaskan", False),
     ],
 )
-def test_spbe_band_edges_by_year(sum_wv: int, year: int, basis: str, display_: str, predikat: str,
-                                 warning: bool) -> None:
+def test_spbe_band_edges_by_year(
+    sum_wv: int, year: int, basis: str, display_: str, predikat: str, warning: bool
+) -> None:
     values = _spbe_with_sums(sum_wv)
     s = score(SPBE, values, year=year)
     assert s.index == F(sum_wv, 10000)
@@ -254,10 +314,19 @@ def test_basis_rule_by_year() -> None:
     assert PEMDI.basis_for_year(2023) == "exact"
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (F("2.594"), "2.59"), (F("2.595"), "2.60"), (F("2.5949999"), "2.59"), (F(7, 6), "1.17"),
-    (F("0.005"), "0.01"), (F("1.085"), "1.09"), (F("4.995"), "5.00"), (F(0), "0.00"),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (F("2.594"), "2.59"),
+        (F("2.595"), "2.60"),
+        (F("2.5949999"), "2.59"),
+        (F(7, 6), "1.17"),
+        (F("0.005"), "0.01"),
+        (F("1.085"), "1.09"),
+        (F("4.995"), "5.00"),
+        (F(0), "0.00"),
+    ],
+)
 def test_round_half_up(value: Fraction, expected: str) -> None:
     assert display(value) == expected
     assert str(round_half_up(value)) == expected

@@ -35,11 +35,23 @@ def closed_form(inst: Instrument, values: dict[str, Fraction] | dict[str, int]) 
 
 def spbe_closed_form(values: dict[str, int]) -> Fraction:
     """PermenPANRB 59/2020 reduced: (1.3·S1 + 2.5·S2 + 1.5·S3 + 2.75·S7 + 3·S8) / 100."""
-    s = {name: sum(values[f"I{n}"] for n in numbers) for name, numbers in
-         {"S1": range(1, 11), "S2": range(11, 21), "S3": range(21, 32), "S7": range(32, 42),
-          "S8": range(42, 48)}.items()}
-    return (Fraction("1.3") * s["S1"] + Fraction("2.5") * s["S2"] + Fraction("1.5") * s["S3"]
-            + Fraction("2.75") * s["S7"] + 3 * s["S8"]) / 100
+    s = {
+        name: sum(values[f"I{n}"] for n in numbers)
+        for name, numbers in {
+            "S1": range(1, 11),
+            "S2": range(11, 21),
+            "S3": range(21, 32),
+            "S7": range(32, 42),
+            "S8": range(42, 48),
+        }.items()
+    }
+    return (
+        Fraction("1.3") * s["S1"]
+        + Fraction("2.5") * s["S2"]
+        + Fraction("1.5") * s["S3"]
+        + Fraction("2.75") * s["S7"]
+        + 3 * s["S8"]
+    ) / 100
 
 
 @given(spbe_values())

@@ -54,7 +54,8 @@ def test_next_predikat() -> None:
 def test_cheapest_path_already_there() -> None:
     values = dict.fromkeys(SPBE.indicators, 3)
     path = cheapest_path(SPBE, values, target_predikat="Baik")
-    assert path.reached and path.steps == ()
+    assert path.reached
+    assert path.steps == ()
 
 
 def test_cheapest_path_spbe_prefers_heaviest_steps() -> None:
@@ -140,8 +141,14 @@ def test_spbe_path_is_minimal_against_brute_force(data: st.DataObject) -> None:
 @given(st.data())
 def test_pemdi_path_is_minimal_against_brute_force(data: st.DataObject) -> None:
     codes = data.draw(st.lists(st.sampled_from(sorted(PEMDI.indicators)), min_size=2, max_size=4, unique=True))
-    free = {c: data.draw(st.sampled_from([Fraction(0), Fraction(1), Fraction("1.25"), Fraction("2.5"),
-                                          Fraction(7, 6), Fraction("3.75")])) for c in codes}
+    free = {
+        c: data.draw(
+            st.sampled_from(
+                [Fraction(0), Fraction(1), Fraction("1.25"), Fraction("2.5"), Fraction(7, 6), Fraction("3.75")]
+            )
+        )
+        for c in codes
+    }
     values = _small_case(PEMDI, free)
     base = score(PEMDI, values).index
     target = base + Fraction(data.draw(st.integers(0, int((5 - base) * 1000) + 5)), 1000)
@@ -150,6 +157,7 @@ def test_pemdi_path_is_minimal_against_brute_force(data: st.DataObject) -> None:
     if expected is None:
         assert not path.reached
     else:
-        assert path.reached and len(path.steps) == expected
+        assert path.reached
+        assert len(path.steps) == expected
         assert path.index_after >= target
         assert score(PEMDI, {**values, **path.values_after}).index == path.index_after

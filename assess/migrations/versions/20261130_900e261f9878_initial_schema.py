@@ -8,7 +8,6 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "900e261f9878"
 down_revision = None
@@ -55,9 +54,7 @@ def upgrade() -> None:
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("source_text", sa.Text(), nullable=False),
         sa.Column("synced_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "value_type IN ('level', 'graded')", name=op.f("ck_instruments_value_type_known")
-        ),
+        sa.CheckConstraint("value_type IN ('level', 'graded')", name=op.f("ck_instruments_value_type_known")),
         sa.CheckConstraint("version >= 1", name=op.f("ck_instruments_version_positive")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_instruments")),
         sa.UniqueConstraint("code", "version", name=op.f("uq_instruments_code_version")),
@@ -149,12 +146,8 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("assessments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_assessments_instansi_id"), ["instansi_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_assessments_instrument_id"), ["instrument_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_assessments_instansi_id"), ["instansi_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_assessments_instrument_id"), ["instrument_id"], unique=False)
 
     op.create_table(
         "domains",
@@ -175,9 +168,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("instrument_id", "code", name=op.f("uq_domains_instrument_id_code")),
     )
     with op.batch_alter_table("domains", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_domains_instrument_id"), ["instrument_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_domains_instrument_id"), ["instrument_id"], unique=False)
 
     op.create_table(
         "memberships",
@@ -209,14 +200,10 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_memberships_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_memberships")),
-        sa.UniqueConstraint(
-            "user_id", "instansi_id", "role", name=op.f("uq_memberships_user_id_instansi_id_role")
-        ),
+        sa.UniqueConstraint("user_id", "instansi_id", "role", name=op.f("uq_memberships_user_id_instansi_id_role")),
     )
     with op.batch_alter_table("memberships", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_memberships_instansi_id"), ["instansi_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_memberships_instansi_id"), ["instansi_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_memberships_user_id"), ["user_id"], unique=False)
 
     op.create_table(
@@ -279,9 +266,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("aspects", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_aspects_domain_id"), ["domain_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_aspects_instrument_id"), ["instrument_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_aspects_instrument_id"), ["instrument_id"], unique=False)
 
     op.create_table(
         "unit_members",
@@ -341,9 +326,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("indicators", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_indicators_aspect_id"), ["aspect_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_indicators_instrument_id"), ["instrument_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_indicators_instrument_id"), ["instrument_id"], unique=False)
 
     op.create_table(
         "answers",
@@ -408,20 +391,12 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_answers")),
-        sa.UniqueConstraint(
-            "assessment_id", "indicator_id", name=op.f("uq_answers_assessment_id_indicator_id")
-        ),
+        sa.UniqueConstraint("assessment_id", "indicator_id", name=op.f("uq_answers_assessment_id_indicator_id")),
     )
     with op.batch_alter_table("answers", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_answers_assessment_id"), ["assessment_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_answers_assignee_unit_id"), ["assignee_unit_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_answers_assignee_user_id"), ["assignee_user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_answers_assessment_id"), ["assessment_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_answers_assignee_unit_id"), ["assignee_unit_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_answers_assignee_user_id"), ["assignee_user_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_answers_indicator_id"), ["indicator_id"], unique=False)
 
     op.create_table(
@@ -433,9 +408,7 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=8), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('doc', 'ss', 'idx', 'note')", name=op.f("ck_evidence_items_kind_known")
-        ),
+        sa.CheckConstraint("kind IN ('doc', 'ss', 'idx', 'note')", name=op.f("ck_evidence_items_kind_known")),
         sa.CheckConstraint("level BETWEEN 1 AND 5", name=op.f("ck_evidence_items_level_range")),
         sa.ForeignKeyConstraint(
             ["indicator_id"],
@@ -444,14 +417,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence_items")),
-        sa.UniqueConstraint(
-            "indicator_id", "code", name=op.f("uq_evidence_items_indicator_id_code")
-        ),
+        sa.UniqueConstraint("indicator_id", "code", name=op.f("uq_evidence_items_indicator_id_code")),
     )
     with op.batch_alter_table("evidence_items", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_evidence_items_indicator_id"), ["indicator_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_evidence_items_indicator_id"), ["indicator_id"], unique=False)
 
     op.create_table(
         "indicator_levels",
@@ -470,14 +439,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_indicator_levels")),
-        sa.UniqueConstraint(
-            "indicator_id", "level", name=op.f("uq_indicator_levels_indicator_id_level")
-        ),
+        sa.UniqueConstraint("indicator_id", "level", name=op.f("uq_indicator_levels_indicator_id_level")),
     )
     with op.batch_alter_table("indicator_levels", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_indicator_levels_indicator_id"), ["indicator_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_indicator_levels_indicator_id"), ["indicator_id"], unique=False)
 
 
 def downgrade() -> None:
