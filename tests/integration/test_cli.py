@@ -52,7 +52,7 @@ def test_init_then_demo_twice_is_idempotent(fresh_app: Callable[..., Flask]) -> 
         assert assessment is not None
         assert assessment.state.value == "pengisian"
         filled = [a for a in assessment.answers if a.claimed_value is not None]
-        assert 10 <= len(filled) < 47
+        assert 20 <= len(filled) < 47
     listing = runner.invoke(args=["instruments", "list"])
     assert "spbe-2020" in listing.output
     assert "47 indikator" in listing.output
