@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -d assess/translations -D messages >/dev/null
-	$(BIN)/pybabel compile -d assess/translations -D flask_security >/dev/null
+	$(BIN)/pybabel -q compile -d assess/translations -D messages
+	$(BIN)/pybabel -q compile -d assess/translations -D flask_security
 
 ## make run — create .venv, install, migrate the SQLite db in instance/, load instruments and the demo, serve.
 run: install
