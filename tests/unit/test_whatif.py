@@ -121,43 +121,26 @@ def _small_case(inst: Instrument, free: dict[str, Fraction]) -> dict[str, Fracti
     return {code: free.get(code, top) for code in inst.indicators}
 
 
-@given(st.data())
-def test_spbe_path_is_minimal_against_brute_force(data: st.DataObject) -> None:
-    codes = data.draw(st.lists(st.sampled_from(sorted(SPBE.indicators)), min_size=2, max_size=4, unique=True))
-    free = {c: Fraction(data.draw(st.integers(0, 4))) for c in codes}
-    values = _small_case(SPBE, free)
-    base = score(SPBE, values).index
+START_VALUES = {
+    "spbe-2020": [Fraction(n) for n in range(5)],
+    "pemdi-2026": [Fraction(0), Fraction(1), Fraction("1.25"), Fraction("2.5"), Fraction(7, 6), Fraction("3.75")],
+}
+
+
+@pytest.mark.parametrize("inst", [SPBE, PEMDI], ids=["spbe-2020", "pemdi-2026"])
+@given(data=st.data())
+def test_path_is_minimal_against_brute_force(inst: Instrument, data: st.DataObject) -> None:
+    codes = data.draw(st.lists(st.sampled_from(sorted(inst.indicators)), min_size=2, max_size=4, unique=True))
+    free = {c: data.draw(st.sampled_from(START_VALUES[inst.code])) for c in codes}
+    values = _small_case(inst, free)
+    base = score(inst, values).index
     target = base + Fraction(data.draw(st.integers(0, int((5 - base) * 1000) + 5)), 1000)
-    path = cheapest_path(SPBE, values, target_index=target + Fraction(1, 200))
-    expected = brute_force_min_steps(SPBE, values, target)
+    path = cheapest_path(inst, values, target_index=target + Fraction(1, 200))
+    expected = brute_force_min_steps(inst, values, target)
     if expected is None:
         assert not path.reached
     else:
         assert path.reached
         assert len(path.steps) == expected
         assert path.index_after >= target
-
-
-@given(st.data())
-def test_pemdi_path_is_minimal_against_brute_force(data: st.DataObject) -> None:
-    codes = data.draw(st.lists(st.sampled_from(sorted(PEMDI.indicators)), min_size=2, max_size=4, unique=True))
-    free = {
-        c: data.draw(
-            st.sampled_from(
-                [Fraction(0), Fraction(1), Fraction("1.25"), Fraction("2.5"), Fraction(7, 6), Fraction("3.75")]
-            )
-        )
-        for c in codes
-    }
-    values = _small_case(PEMDI, free)
-    base = score(PEMDI, values).index
-    target = base + Fraction(data.draw(st.integers(0, int((5 - base) * 1000) + 5)), 1000)
-    path = cheapest_path(PEMDI, values, target_index=target + Fraction(1, 200))
-    expected = brute_force_min_steps(PEMDI, values, target)
-    if expected is None:
-        assert not path.reached
-    else:
-        assert path.reached
-        assert len(path.steps) == expected
-        assert path.index_after >= target
-        assert score(PEMDI, {**values, **path.values_after}).index == path.index_after
+        assert score(inst, {**values, **path.values_after}).index == path.index_after
