@@ -3,17 +3,25 @@
 from assess.models.assessment import Answer, Assessment
 from assess.models.base import AnswerState, AssessmentState, Base, InstansiKind, PredikatBasis, RoleName
 from assess.models.catalog import Aspect, Domain, EvidenceItem, Indicator, IndicatorLevel, Instrument
+from assess.models.evidence import AnswerEvidence, AnswerItem, Blob, DocType, Evidence, EvidenceKind, EvidenceVersion
 from assess.models.user import Instansi, Membership, Role, Unit, UnitMember, User, roles_users
 
 __all__ = [
     "Answer",
+    "AnswerEvidence",
+    "AnswerItem",
     "AnswerState",
     "Aspect",
     "Assessment",
     "AssessmentState",
     "Base",
+    "Blob",
+    "DocType",
     "Domain",
+    "Evidence",
     "EvidenceItem",
+    "EvidenceKind",
+    "EvidenceVersion",
     "Indicator",
     "IndicatorLevel",
     "Instansi",

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.models.base import AnswerState, AssessmentState, Base, PredikatBasis, TimestampMixin, str_enum
 from assess.models.catalog import Indicator, Instrument
+
+if TYPE_CHECKING:
+    from assess.models.evidence import AnswerEvidence, AnswerItem
 from assess.models.user import Instansi, Unit, User
 
 
@@ -70,6 +74,8 @@ class Answer(TimestampMixin, Base):
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
     indicator: Mapped[Indicator] = relationship()
+    links: Mapped[list[AnswerEvidence]] = relationship(cascade="all, delete-orphan", order_by="AnswerEvidence.id")
+    items: Mapped[list[AnswerItem]] = relationship(cascade="all, delete-orphan", order_by="AnswerItem.id")
     assignee_unit: Mapped[Unit | None] = relationship()
     assignee_user: Mapped[User | None] = relationship()
 
