@@ -8,7 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 
 
-class BaseForm(FlaskForm):  # type: ignore[misc]
+class BaseForm(FlaskForm):
     """A form that can show domain errors (``DomainError.field``) next to the right field."""
 
     def populate_errors(self, errors: Iterable[tuple[str | None, str]]) -> None:
