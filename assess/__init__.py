@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, request, session
 from flask_security import SQLAlchemyUserDatastore
 
 from assess.config import load_config
 from assess.database import configure_engine, write_intent
-from assess.extensions import babel, csrf, db, migrate, security
+from assess.extensions import babel, csrf, db, limiter, migrate, security
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -33,6 +33,14 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     from assess.models import Role, User
 
     security.init_app(app, SQLAlchemyUserDatastore(db, User, Role))
+    limiter.init_app(app)
+    # Login is rate limited per client address (POST only; showing the form is free).
+    login_view: Any = app.view_functions["security.login"]
+    app.view_functions["security.login"] = cast(
+        Any, limiter.limit(lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"], error_message=_login_limited)
+    )(login_view)
+
+    _init_uploads(app)
 
     from assess.views import register_blueprints
 
@@ -64,6 +72,23 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
         return response
 
     return app
+
+
+def _login_limited() -> str:
+    from flask_babel import gettext
+
+    return str(gettext("Terlalu banyak percobaan masuk. Tunggu sebentar lalu coba lagi."))
+
+
+def _init_uploads(app: Flask) -> None:
+    from uploads import get_storage
+    from uploads.validation import Policy
+
+    app.extensions["storage"] = get_storage(app.config)
+    app.extensions["upload_policy"] = Policy(
+        allowed_extensions=frozenset(app.config["UPLOAD_EXTENSIONS"].split(",")),
+        max_bytes=app.config["UPLOAD_MAX_MB"] * 1024 * 1024,
+    )
 
 
 def _package_dir() -> Path:

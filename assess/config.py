@@ -45,11 +45,21 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "Lax"
     #: A CSRF token stays valid for 12 hours, so nobody typing a long penjelasan loses it.
     WTF_CSRF_TIME_LIMIT = 12 * 3600
-    MAX_CONTENT_LENGTH = 100 * 1024 * 1024
+    #: Largest evidence file (MiB) and the accepted types (comma-separated extensions).
+    UPLOAD_MAX_MB = 100
+    UPLOAD_EXTENSIONS = "pdf,jpg,jpeg,png,docx,xlsx,pptx,odt,ods,mp4"
+    #: Evidence storage: "local" keeps files under STORAGE_ROOT (default instance/evidence).
+    STORAGE_BACKEND = "local"
+    STORAGE_ROOT = ""
+    #: Flask-Limiter: where counters live (memory:// embedded; redis://127.0.0.1:6379 in production).
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Login attempts allowed per client address.
+    LOGIN_RATE_LIMIT = "10 per minute;100 per hour"
 
 
 #: Settings that must be integers, checked once at start-up.
-_INTEGERS = ("SQLITE_BUSY_TIMEOUT", "MAX_CONTENT_LENGTH", "WTF_CSRF_TIME_LIMIT")
+_INTEGERS = ("SQLITE_BUSY_TIMEOUT", "WTF_CSRF_TIME_LIMIT", "UPLOAD_MAX_MB")
 
 
 def _instance_secret(instance: Path, name: str) -> str:
@@ -99,6 +109,17 @@ def load_config(
             f"MANDIRI_DATABASE_URL: basis data {parsed.get_backend_name()!r} tidak didukung (sqlite atau postgresql)"
         )
     config["SQLALCHEMY_DATABASE_URI"] = url
+
+    if config["UPLOAD_MAX_MB"] < 1:
+        raise ConfigError("MANDIRI_UPLOAD_MAX_MB harus paling sedikit 1")
+    # One file per request from the upload page; a little room for the other form fields.
+    config["MAX_CONTENT_LENGTH"] = config["UPLOAD_MAX_MB"] * 1024 * 1024 + 1024 * 1024
+    extensions = {e.strip().lower().lstrip(".") for e in str(config["UPLOAD_EXTENSIONS"]).split(",") if e.strip()}
+    if not extensions:
+        raise ConfigError("MANDIRI_UPLOAD_EXTENSIONS tidak boleh kosong")
+    config["UPLOAD_EXTENSIONS"] = ",".join(sorted(extensions))
+    if not config.get("STORAGE_ROOT"):
+        config["STORAGE_ROOT"] = str(instance / "evidence")
 
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance, "secret_key")

@@ -46,6 +46,20 @@ def register_error_handlers(app: Flask) -> None:
     def forbidden(_e: Any) -> tuple[str, int]:
         return page(403, _("Akses ditolak"), _("Anda tidak memiliki hak untuk tindakan ini."))
 
+    @app.errorhandler(429)
+    def too_many(e: Any) -> tuple[str, int]:
+        return page(
+            429,
+            _("Terlalu banyak permintaan"),
+            str(getattr(e, "description", "")) or _("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi."),
+        )
+
+    @app.errorhandler(413)
+    def too_large(_e: Any) -> tuple[str, int]:
+        return page(
+            413, _("Berkas terlalu besar"), _("Kiriman melebihi batas ukuran. Periksa batas unggah lalu coba lagi.")
+        )
+
     @app.errorhandler(404)
     def not_found(_e: Any) -> tuple[str, int]:
         return page(404, _("Tidak ditemukan"), _("Halaman atau data yang Anda cari tidak ada."))

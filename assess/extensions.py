@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_security import Security
 from flask_sqlalchemy import SQLAlchemy
@@ -15,3 +17,4 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 security = Security()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -31,6 +31,9 @@ VALUE_TYPES = ("level", "graded")
 BASES = ("exact", "rounded")
 ITEM_KINDS = ("doc", "ss", "idx", "note")
 CONVERSIONS = ("linear", "identity", "none")
+#: Checks run when an answer moves to "siap direviu", and what a failure does.
+SUBMISSION_CHECKS = ("no_evidence", "empty_penjelasan", "stale_evidence")
+CHECK_ACTIONS = ("block", "warn")
 LEVELS = (1, 2, 3, 4, 5)
 
 Path_ = tuple[str | int, ...]
@@ -195,6 +198,7 @@ class Instrument:
     domains: Mapping[str, Domain]
     aspects: Mapping[str, Aspect]
     indicators: Mapping[str, Indicator]
+    submission_checks: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
     digest: str = field(default="", compare=False)
 
@@ -352,7 +356,7 @@ def parse_instrument(text: str, file: str = "<teks>") -> Instrument:
             "aspects",
             "indicators",
         ),
-        optional=("title_en", "provisional_note", "level_bands", "domains"),
+        optional=("title_en", "provisional_note", "level_bands", "domains", "submission_checks"),
     )
     code = r.text_(top["code"], ("code",))
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", code):
@@ -398,6 +402,13 @@ def parse_instrument(text: str, file: str = "<teks>") -> Instrument:
     if total != 100:
         raise r.fail(("indicators",), f"jumlah bobot indikator harus 100, tertulis {_fmt(total)}")
 
+    checks_raw = r.mapping(
+        top.get("submission_checks", {}), ("submission_checks",), required=(), optional=SUBMISSION_CHECKS
+    )
+    checks = dict.fromkeys(SUBMISSION_CHECKS, "warn")
+    for name, action in checks_raw.items():
+        checks[name] = r.choice(action, ("submission_checks", name), CHECK_ACTIONS)
+
     return Instrument(
         code=code,
         version=version,
@@ -417,6 +428,7 @@ def parse_instrument(text: str, file: str = "<teks>") -> Instrument:
         domains=domains,
         aspects=aspects,
         indicators=indicators,
+        submission_checks=checks,
         source=file,
         digest=_digest(data),
     )

@@ -1,14 +1,116 @@
-"""Plain predicates about who may do what; views use them and pass booleans to templates."""
+"""Plain predicates about who may do what; views use them and pass booleans to templates.
+
+Roles are held per instansi. Nothing of another instansi is visible: callers turn a ``False`` from
+``can_view_*`` into a 404, never a 403. The rules:
+
+- every role of the instansi reads its assessments and evidence;
+- ``koordinator`` (and ``admin``) open assessments and assign indicators;
+- ``pengisi`` edits the answers assigned to their unit(s) or to them, and evidence their unit owns or
+  they uploaded; ``koordinator`` edits every answer and document;
+- ``reviewer`` and ``pembaca`` change no answer or document;
+- nothing changes in an assessment in the ``final`` state, and an answer that is ``siap direviu`` or
+  ``disetujui`` is not edited (it is pulled back to draft first).
+"""
 
 from __future__ import annotations
 
-from assess.models import Assessment, RoleName, User
+from assess.models import (
+    Answer,
+    AnswerItem,
+    AnswerState,
+    Assessment,
+    AssessmentState,
+    Evidence,
+    RoleName,
+    User,
+)
+
+EDITABLE_ANSWER_STATES = frozenset({AnswerState.BELUM_DIISI, AnswerState.DRAF, AnswerState.PERLU_PERBAIKAN})
 
 
 def roles_in(user: User, instansi_id: int) -> set[RoleName]:
     return {m.role for m in user.memberships if m.instansi_id == instansi_id}
 
 
+def unit_ids(user: User) -> set[int]:
+    return {link.unit_id for link in user.unit_links}
+
+
 def can_view_assessment(user: User, assessment: Assessment) -> bool:
     """Anyone holding a role in the assessment's instansi may read it; others get a 404."""
     return bool(roles_in(user, assessment.instansi_id))
+
+
+def can_manage_assessment(user: User, assessment: Assessment) -> bool:
+    """Open, assign, set the deadline."""
+    return assessment.state != AssessmentState.FINAL and bool(
+        roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN}
+    )
+
+
+def can_open_assessment(user: User, instansi_id: int) -> bool:
+    return bool(roles_in(user, instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
+def is_assigned(user: User, answer: Answer) -> bool:
+    """The answer (or, for Pemdi, one of its evidence items) is assigned to the user or one of their units."""
+    units = unit_ids(user)
+    if answer.assignee_user_id == user.id or (answer.assignee_unit_id is not None and answer.assignee_unit_id in units):
+        return True
+    return any(item.assignee_user_id == user.id or item.assignee_unit_id in units for item in answer.items)
+
+
+def can_edit_answer(user: User, answer: Answer, assessment: Assessment) -> bool:
+    """Change the claimed value, the penjelasan and the evidence links."""
+    if assessment.state == AssessmentState.FINAL or answer.state not in EDITABLE_ANSWER_STATES:
+        return False
+    roles = roles_in(user, assessment.instansi_id)
+    if RoleName.KOORDINATOR in roles:
+        return True
+    return RoleName.PENGISI in roles and is_assigned(user, answer)
+
+
+def can_edit_item(user: User, item: AnswerItem, answer: Answer, assessment: Assessment) -> bool:
+    """Mark a Pemdi evidence item: the whole answer's editors, or the item's own assignee."""
+    if not can_edit_answer(user, answer, assessment):
+        return False
+    roles = roles_in(user, assessment.instansi_id)
+    if RoleName.KOORDINATOR in roles:
+        return True
+    units = unit_ids(user)
+    answer_level = answer.assignee_user_id == user.id or answer.assignee_unit_id in units
+    return answer_level or item.assignee_user_id == user.id or item.assignee_unit_id in units
+
+
+def can_withdraw_answer(user: User, answer: Answer, assessment: Assessment) -> bool:
+    """Pull an answer that is ``siap direviu`` back to draft (before a reviewer acts on it)."""
+    if assessment.state == AssessmentState.FINAL or answer.state != AnswerState.SIAP_DIREVIU:
+        return False
+    roles = roles_in(user, assessment.instansi_id)
+    return RoleName.KOORDINATOR in roles or (RoleName.PENGISI in roles and is_assigned(user, answer))
+
+
+def can_upload_evidence(user: User, assessment: Assessment) -> bool:
+    return assessment.state != AssessmentState.FINAL and bool(
+        roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.PENGISI}
+    )
+
+
+def can_edit_evidence(user: User, evidence: Evidence, assessment: Assessment) -> bool:
+    """Edit metadata, replace the file, delete: the coordinator, the owning unit, or the uploader."""
+    if assessment.state == AssessmentState.FINAL or evidence.deleted:
+        return False
+    roles = roles_in(user, assessment.instansi_id)
+    if RoleName.KOORDINATOR in roles:
+        return True
+    if RoleName.PENGISI not in roles:
+        return False
+    return evidence.created_by_id == user.id or (
+        evidence.owner_unit_id is not None and evidence.owner_unit_id in unit_ids(user)
+    )
+
+
+def can_see_access_note(user: User, evidence: Evidence, assessment: Assessment) -> bool:
+    """The assessor's test account of a link: for those who check the service, and its author."""
+    roles = roles_in(user, assessment.instansi_id)
+    return bool(roles & {RoleName.KOORDINATOR, RoleName.REVIEWER}) or evidence.created_by_id == user.id

@@ -5,12 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, selectinload, with_expression
+from sqlalchemy.orm.attributes import set_committed_value
 
 from assess.extensions import db
 from assess.instruments import Instrument as EngineInstrument
-from assess.models import Answer, Aspect, Assessment, Indicator, Instrument, Membership, User
+from assess.models import (
+    Answer,
+    AnswerEvidence,
+    AnswerItem,
+    Assessment,
+    Evidence,
+    EvidenceVersion,
+    Indicator,
+    Membership,
+    User,
+)
 from assess.scoring import Score, score
 from assess.services.instruments import engine_instrument
 
@@ -27,19 +38,53 @@ def visible_assessments(user: User) -> Select[Assessment]:
 
 
 def load_assessment(assessment_id: int) -> Assessment | None:
-    """An assessment with its instrument catalogue and every answer, in four queries."""
-    return db.session.scalar(
+    """An assessment with its instrument and every answer (with its evidence count, and item marks where the
+    instrument has items): two queries, three for graded instruments, whatever the number of answers."""
+    assessment = db.session.scalar(
         select(Assessment)
         .where(Assessment.id == assessment_id)
+        .options(joinedload(Assessment.instansi), joinedload(Assessment.instrument))
+    )
+    if assessment is None:
+        return None
+    linked = (
+        select(func.count(func.distinct(AnswerEvidence.evidence_id)))
+        .join(Evidence, Evidence.id == AnswerEvidence.evidence_id)
+        .where(AnswerEvidence.answer_id == Answer.id, Evidence.deleted_at.is_(None))
+        .correlate(Answer)
+        .scalar_subquery()
+    )
+    graded = assessment.instrument.value_type == "graded"
+    query = (
+        select(Answer)
+        .where(Answer.assessment_id == assessment.id)
         .options(
-            joinedload(Assessment.instansi),
-            joinedload(Assessment.instrument).selectinload(Instrument.aspects).joinedload(Aspect.domain),
-            selectinload(Assessment.answers).options(
-                joinedload(Answer.indicator).joinedload(Indicator.levels),
-                joinedload(Answer.assignee_unit),
-            ),
+            joinedload(Answer.indicator),
+            joinedload(Answer.assignee_unit),
+            joinedload(Answer.assignee_user),
+            with_expression(Answer.evidence_count, linked),
         )
     )
+    if graded:
+        query = query.options(selectinload(Answer.items).joinedload(AnswerItem.item))
+    answers = list(db.session.scalars(query).all())
+    if not graded:  # level instruments have no evidence items: nothing to load
+        for answer in answers:
+            set_committed_value(answer, "items", [])
+    set_committed_value(assessment, "answers", answers)
+    return assessment
+
+
+def evidence_counts(assessment_id: int) -> dict[int, int]:
+    """Live documents linked to each answer of the assessment (one query)."""
+    rows = db.session.execute(
+        select(AnswerEvidence.answer_id, func.count(func.distinct(AnswerEvidence.evidence_id)))
+        .join(Answer, Answer.id == AnswerEvidence.answer_id)
+        .join(Evidence, Evidence.id == AnswerEvidence.evidence_id)
+        .where(Answer.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
+        .group_by(AnswerEvidence.answer_id)
+    )
+    return dict(rows)
 
 
 @dataclass(frozen=True)
@@ -72,6 +117,7 @@ class IndicatorRow:
     level_name: str | None
     state: str
     unit: str | None
+    person: str | None
     external: bool
 
 
@@ -118,7 +164,8 @@ def overview(assessment: Assessment, projection: Projection) -> tuple[DomainGrou
             shown,
             level_name,
             answer.state.value,
-            answer.assignee_unit.short_name if answer.assignee_unit else None,
+            (answer.assignee_unit.short_name or answer.assignee_unit.name) if answer.assignee_unit else None,
+            answer.assignee_user.name if answer.assignee_user else None,
             ind.external is not None,
         )
 
@@ -138,4 +185,30 @@ def overview(assessment: Assessment, projection: Projection) -> tuple[DomainGrou
             tuple(aspect_group(c) for c in d.aspects),
         )
         for d in inst.domains.values()
+    )
+
+
+def load_answer(assessment_id: int, code: str) -> Answer | None:
+    """One answer with its assessment, indicator (levels, items), item marks and evidence links.
+
+    A fixed few queries, whatever the number of links and items."""
+    return db.session.scalar(
+        select(Answer)
+        .join(Indicator, Indicator.id == Answer.indicator_id)
+        .where(Answer.assessment_id == assessment_id, Indicator.code == code)
+        .options(
+            joinedload(Answer.assessment).joinedload(Assessment.instrument),
+            joinedload(Answer.assessment).joinedload(Assessment.instansi),
+            joinedload(Answer.indicator).selectinload(Indicator.levels),
+            joinedload(Answer.indicator).selectinload(Indicator.items),
+            joinedload(Answer.assignee_unit),
+            joinedload(Answer.assignee_user),
+            selectinload(Answer.items).joinedload(AnswerItem.item),
+            selectinload(Answer.links).options(
+                joinedload(AnswerEvidence.item),
+                joinedload(AnswerEvidence.evidence)
+                .joinedload(Evidence.current_version)
+                .joinedload(EvidenceVersion.blob),
+            ),
+        )
     )

@@ -28,6 +28,11 @@ from assess.extensions import db as _db
 
 FAST_HASH = {"argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1}
 TENANT_TABLES = (
+    "answer_items",
+    "answer_evidence",
+    "evidence_versions",
+    "evidence",
+    "blobs",
     "answers",
     "assessments",
     "unit_members",
@@ -96,6 +101,8 @@ def make_test_app(url: str, instance: Path, **extra: Any) -> Flask:
         "SECURITY_PASSWORD_SALT": "test-salt",
         "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": FAST_HASH,
         "WTF_CSRF_ENABLED": False,
+        "STORAGE_ROOT": str(instance / "evidence"),
+        "RATELIMIT_ENABLED": False,  # one test turns it on (tests log in far more often than people)
         **extra,
     }
     app = create_app(config, environ={})
@@ -143,6 +150,7 @@ class IsolatingClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)  # read and close file responses (downloads) at once
         if has_app_context():
             g.__dict__.clear()
             _db.session.expire_all()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from assess.models.base import AnswerState, AssessmentState, Base, PredikatBasis, TimestampMixin, str_enum
 from assess.models.catalog import Indicator, Instrument
@@ -71,6 +71,9 @@ class Answer(TimestampMixin, Base):
     assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     #: Round-tripped through every form; a save against an older version is a conflict.
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    #: Live documents linked to the answer, when the query asks for it (``queries.load_assessment``).
+    evidence_count: Mapped[int | None] = query_expression()
 
     assessment: Mapped[Assessment] = relationship(back_populates="answers")
     indicator: Mapped[Indicator] = relationship()

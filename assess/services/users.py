@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterable
 from typing import cast
 
+from flask_babel import gettext as _
 from flask_security import hash_password
 from sqlalchemy import func, select
 
@@ -73,3 +75,40 @@ def add_to_unit(user: User, unit: Unit) -> UnitMember:
     db.session.add(link)
     db.session.flush()
     return link
+
+
+#: Generated passwords avoid look-alike characters (0/O, 1/l/I) so they can be read out or typed.
+_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # noqa: S105 (an alphabet, not a password)
+
+
+def generate_password(length: int = 14) -> str:
+    """A random password for an admin to hand over once."""
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _pos in range(length))
+
+
+def end_sessions(*, user: User) -> None:
+    """Invalidate every session and remember cookie of ``user`` (Flask-Security checks the uniquifier)."""
+    security.datastore.set_uniquifier(user)
+    db.session.flush()
+
+
+def set_password(*, user: User, password: str) -> None:
+    """Replace the password and end the user's open sessions."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(_("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH), field="password")
+    user.password = hash_password(password)
+    end_sessions(user=user)
+    log.info("kata sandi diganti: %s", user.email)
+
+
+def deactivate_user(*, user: User) -> None:
+    """Stop ``user`` from logging in, and end their open sessions at once."""
+    user.active = False
+    end_sessions(user=user)
+    log.info("pengguna dinonaktifkan: %s", user.email)
+
+
+def activate_user(*, user: User) -> None:
+    user.active = True
+    db.session.flush()
+    log.info("pengguna diaktifkan: %s", user.email)

@@ -1,36 +1,574 @@
-"""The list of assessments a user may see, and one assessment's overview with the live index."""
+"""Assessments: the list, opening one, the overview with assignment, and answering an indicator."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
-from flask_security import auth_required, current_user
+from collections import Counter
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_security import auth_required, current_user
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from assess import permissions as perm
+from assess.errors import DomainError
 from assess.extensions import db
-from assess.permissions import can_view_assessment, roles_in
-from assess.queries import load_assessment, overview, project, visible_assessments
+from assess.models import Answer, AnswerState, Assessment, EvidenceItem, Instansi, Instrument, Membership, Unit, User
+from assess.queries import (
+    load_answer,
+    load_assessment,
+    overview,
+    project,
+    visible_assessments,
+)
+from assess.services import answers as answer_service
+from assess.services import evidence as evidence_service
+from assess.services.assessments import open_assessment
+from assess.views.util import safe_next
+from forms.assessment import (
+    AssignForm,
+    DeadlineForm,
+    GradedAnswerForm,
+    LevelAnswerForm,
+    LinkEvidenceForm,
+    OpenAssessmentForm,
+    VersionForm,
+)
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
+STATES = [s.value for s in AnswerState]
+
+
+def _assessment_or_404(assessment_id: int) -> Assessment:
+    assessment = load_assessment(assessment_id)
+    if assessment is None or not perm.can_view_assessment(current_user, assessment):
+        abort(404)
+    return assessment
 
 
 @bp.get("/")
 @auth_required()
 def index() -> str:
     assessments = db.session.scalars(visible_assessments(current_user)).all()
-    return render_template("assessments/index.html", assessments=assessments)
+    can_open = any(perm.can_open_assessment(current_user, m.instansi_id) for m in current_user.memberships)
+    return render_template("assessments/index.html", assessments=assessments, can_open=can_open)
+
+
+@bp.route("/baru", methods=["GET", "POST"])
+@auth_required()
+def new() -> str | Response:
+    instansi_ids = sorted(
+        {m.instansi_id for m in current_user.memberships if perm.can_open_assessment(current_user, m.instansi_id)}
+    )
+    if not instansi_ids:
+        abort(404)
+    instansi_id = request.args.get("instansi", type=int) or instansi_ids[0]
+    if instansi_id not in instansi_ids:
+        abort(404)
+    instansi = db.get_or_404(Instansi, instansi_id)
+    rows = db.session.scalars(select(Instrument).order_by(Instrument.code, Instrument.version.desc())).all()
+    choices = [(r.id, f"{r.title} — v{r.version}" + (f" ({_('sementara')})" if r.provisional else "")) for r in rows]
+    form = OpenAssessmentForm(instruments=choices)
+    if form.validate_on_submit():
+        instrument = db.get_or_404(Instrument, form.instrument_id.data)
+        try:
+            assessment = open_assessment(
+                instansi=instansi, instrument=instrument, year=form.year.data, created_by=current_user
+            )
+            assessment.deadline = form.deadline.data
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            form.populate_errors([(exc.field, exc.message)])
+        else:
+            flash(_("Penilaian dibuka. Tugaskan indikator ke unit di bawah ini."), "success")
+            return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+    return render_template("assessments/new.html", form=form, instansi=instansi)
+
+
+def _filters(assessment: Assessment) -> dict[str, Any]:
+    state = request.args.get("state") or None
+    return {
+        "mine": request.args.get("mine") == "1",
+        "unit": request.args.get("unit", type=int),
+        "state": state if state in STATES else None,
+    }
 
 
 @bp.get("/<int:assessment_id>")
 @auth_required()
 def detail(assessment_id: int) -> str:
-    assessment = load_assessment(assessment_id)
-    if assessment is None or not can_view_assessment(current_user, assessment):
-        abort(404)
+    assessment = _assessment_or_404(assessment_id)
     projection = project(assessment)
+    counts = {a.id: a.evidence_count or 0 for a in assessment.answers}
+    filters = _filters(assessment)
+    mine_ids = {a.id for a in assessment.answers if perm.is_assigned(current_user, a)}
+    visible_ids = {
+        a.id
+        for a in assessment.answers
+        if (not filters["mine"] or a.id in mine_ids)
+        and (filters["unit"] is None or a.assignee_unit_id == filters["unit"])
+        and (filters["state"] is None or a.state.value == filters["state"])
+    }
+    units = db.session.scalars(
+        select(Unit).where(Unit.instansi_id == assessment.instansi_id, Unit.active).order_by(Unit.name)
+    ).all()
+    progress = _progress(assessment, units)
+    can_manage = perm.can_manage_assessment(current_user, assessment)
+    assign_form = None
+    if can_manage:
+        assign_form = _assign_form(assessment, units)
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
         instrument=projection.instrument,
         score=projection.score,
         groups=overview(assessment, projection),
-        my_roles=sorted(r.value for r in roles_in(current_user, assessment.instansi_id)),
+        evidence_counts=counts,
+        visible_ids=visible_ids,
+        mine_ids=mine_ids,
+        filters=filters,
+        units=units,
+        progress=progress,
+        can_manage=can_manage,
+        assign_form=assign_form,
+        deadline_form=DeadlineForm(deadline=assessment.deadline) if can_manage else None,
+        states=STATES,
+        my_roles=sorted(r.value for r in perm.roles_in(current_user, assessment.instansi_id)),
     )
+
+
+def _progress(assessment: Assessment, units: Sequence[Unit]) -> dict[str, Any]:
+    """Answers per state, overall and per unit."""
+    overall = Counter(a.state.value for a in assessment.answers)
+    per_unit: dict[int | None, Counter[str]] = {}
+    for a in assessment.answers:
+        per_unit.setdefault(a.assignee_unit_id, Counter())[a.state.value] += 1
+    rows = []
+    for unit in units:
+        c = per_unit.get(unit.id)
+        if c:
+            rows.append(
+                {"unit": unit, "counts": c, "total": sum(c.values()), "done": c["siap_direviu"] + c["disetujui"]}
+            )
+    unassigned = per_unit.get(None)
+    total = len(assessment.answers)
+    return {
+        "overall": overall,
+        "total": total,
+        "done": overall["siap_direviu"] + overall["disetujui"],
+        "units": rows,
+        "unassigned": sum(unassigned.values()) if unassigned else 0,
+    }
+
+
+def _assign_form(assessment: Assessment, units: Sequence[Unit], formdata: Any = None) -> AssignForm:
+    members = db.session.scalars(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.instansi_id == assessment.instansi_id, User.active)
+        .distinct()
+        .order_by(User.name)
+    ).all()
+    answers = sorted(assessment.answers, key=lambda a: a.indicator.position)
+    return AssignForm(
+        formdata=formdata,
+        units=[(u.id, u.short_name or u.name) for u in units],
+        users=[(u.id, f"{u.name} <{u.email}>") for u in members],
+        answers=[(a.id, a.indicator.code) for a in answers],
+    )
+
+
+@bp.post("/<int:assessment_id>/tugaskan")
+@auth_required()
+def assign(assessment_id: int) -> Response:
+    assessment = _assessment_or_404(assessment_id)
+    if not perm.can_manage_assessment(current_user, assessment):
+        abort(403)
+    units = db.session.scalars(select(Unit).where(Unit.instansi_id == assessment.instansi_id)).all()
+    form = _assign_form(assessment, list(units), formdata=request.form)
+    if not form.validate():
+        flash(_("Penugasan tidak dapat disimpan: periksa pilihan unit dan indikator."), "error")
+        return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+    chosen = [a for a in assessment.answers if a.id in set(form.answer_ids.data or [])]
+    if not chosen:
+        flash(_("Pilih paling sedikit satu indikator untuk ditugaskan."), "error")
+        return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    user = db.session.get(User, form.user_id.data) if form.user_id.data else None
+    try:
+        changed = answer_service.assign(assessment=assessment, answers=chosen, unit=unit, user=user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("%(n)s indikator ditugaskan.", n=changed), "success")
+    return redirect(safe_next(url_for("assessments.detail", assessment_id=assessment.id)))
+
+
+@bp.post("/<int:assessment_id>/batas-waktu")
+@auth_required()
+def set_deadline(assessment_id: int) -> Response:
+    assessment = _assessment_or_404(assessment_id)
+    if not perm.can_manage_assessment(current_user, assessment):
+        abort(403)
+    form = DeadlineForm()
+    if form.validate_on_submit():
+        answer_service.set_deadline(assessment=assessment, deadline=form.deadline.data)
+        db.session.commit()
+        flash(_("Batas waktu disimpan."), "success")
+    else:
+        flash(_("Tanggal batas waktu tidak sah."), "error")
+    return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+
+
+# --------------------------------------------------------------------------- one indicator
+
+
+def _answer_or_404(assessment_id: int, code: str) -> tuple[Assessment, Answer]:
+    loaded = load_answer(assessment_id, code)
+    if loaded is None or not perm.can_view_assessment(current_user, loaded.assessment):
+        abort(404)
+    return loaded.assessment, loaded
+
+
+def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dict[str, Any]:
+    from assess.services.instruments import engine_instrument
+
+    inst = engine_instrument(assessment.instrument)
+    ind = inst.indicators[answer.indicator.code]
+    can_edit = perm.can_edit_answer(current_user, answer, assessment)
+    documents = evidence_service.library_documents(assessment.id) if can_edit else []
+    level_choices = [
+        (lv.level, f"{lv.level} · {inst.level_scales[ind.scale].level(lv.level).name}") for lv in ind.levels
+    ]
+    item_choices = [
+        (item.id, f"{item.code} · {item.text[:80]}") for item in answer.indicator.items if item.kind != "note"
+    ]
+    link_form = (
+        LinkEvidenceForm(
+            formdata=None,
+            documents=[(d.id, d.title) for d in documents],
+            levels=level_choices,
+            items=item_choices,
+        )
+        if can_edit
+        else None
+    )
+    value = None
+    if inst.value_type == "graded":
+        value = answer_service.graded_answer_value(inst, answer)
+    marks = {m.item_id: m for m in answer.items}
+    editable_items = {
+        item.id
+        for item in answer.indicator.items
+        if can_edit
+        and (marks.get(item.id) is None or perm.can_edit_item(current_user, marks[item.id], answer, assessment))
+    }
+    saved: dict[str, str] = {"fakta": answer.fakta, "analisis": answer.analisis}
+    if inst.value_type == "level":
+        saved["level"] = str(int(answer.claimed_value)) if answer.claimed_value is not None else "0"
+    else:
+        saved.update(
+            {
+                f"item-{item.id}-note": marks[item.id].note if item.id in marks else ""
+                for item in answer.indicator.items
+                if item.kind != "note"
+            }
+        )
+    return {
+        "saved_fields": saved,
+        "assessment": assessment,
+        "answer": answer,
+        "inst": inst,
+        "ind": ind,
+        "scale": inst.level_scales[ind.scale],
+        "can_edit": can_edit,
+        "can_withdraw": perm.can_withdraw_answer(current_user, answer, assessment),
+        "can_manage": perm.can_manage_assessment(current_user, assessment),
+        "link_form": link_form,
+        "version_form": VersionForm(formdata=None, version=answer.version),
+        "graded_value": value,
+        "marks": marks,
+        "editable_items": editable_items,
+        "checks": answer_service.review_checks(answer) if can_edit else [],
+        **extra,
+    }
+
+
+@bp.route("/<int:assessment_id>/indikator/<code>", methods=["GET", "POST"])
+@auth_required()
+def answer(assessment_id: int, code: str) -> str | Response | tuple[str, int]:
+    assessment, ans = _answer_or_404(assessment_id, code)
+    graded = assessment.instrument.value_type == "graded"
+    if request.method == "POST" and not perm.can_edit_answer(current_user, ans, assessment):
+        abort(403)
+    if graded:
+        return _answer_graded(assessment, ans)
+    return _answer_level(assessment, ans)
+
+
+def _answer_level(assessment: Assessment, ans: Answer) -> str | Response | tuple[str, int]:
+    levels = [(lv.level, lv.name) for lv in ans.indicator.levels]
+    form = LevelAnswerForm(levels=levels)
+    if request.method == "GET":
+        form.version.data = ans.version
+        form.level.data = int(ans.claimed_value) if ans.claimed_value is not None else 0
+        form.fakta.data, form.analisis.data = ans.fakta, ans.analisis
+    elif form.validate_on_submit():
+        try:
+            answer_service.save_level_answer(
+                answer=ans,
+                expected_version=int(form.version.data),
+                level=form.level.data or None,
+                fakta=form.fakta.data or "",
+                analisis=form.analisis.data or "",
+            )
+            db.session.commit()
+        except answer_service.ConflictError as exc:
+            db.session.rollback()
+            return _conflict(assessment, ans, exc.submitted)
+        except StaleDataError:
+            db.session.rollback()
+            return _conflict(
+                assessment, ans, {"level": form.level.data, "fakta": form.fakta.data, "analisis": form.analisis.data}
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.populate_errors([(exc.field, exc.message)])
+        else:
+            flash(_("Jawaban disimpan."), "success")
+            return redirect(url_for("assessments.answer", assessment_id=assessment.id, code=ans.indicator.code))
+    status = 400 if request.method == "POST" else 200
+    return render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans)), status
+
+
+def _answer_graded(assessment: Assessment, ans: Answer) -> str | Response | tuple[str, int]:
+    form = GradedAnswerForm()
+    if request.method == "GET":
+        form.version.data = ans.version
+        form.fakta.data, form.analisis.data = ans.fakta, ans.analisis
+        form.source_value.data = "" if ans.source_value is None else f"{ans.source_value.normalize():f}"
+    elif form.validate_on_submit():
+        items = [
+            answer_service.ItemInput(
+                item.id,
+                request.form.get(f"item-{item.id}-fulfilled") == "1",
+                request.form.get(f"item-{item.id}-note", "")[:2000],
+            )
+            for item in ans.indicator.items
+            if f"item-{item.id}-present" in request.form
+        ]
+        marks = {m.item_id: m for m in ans.items}
+        editable = [
+            item.id
+            for item in ans.indicator.items
+            if marks.get(item.id) is None or perm.can_edit_item(current_user, marks[item.id], ans, assessment)
+        ]
+        try:
+            source = _parse_decimal(form.source_value.data)
+            answer_service.save_graded_answer(
+                answer=ans,
+                expected_version=int(form.version.data),
+                items=items,
+                source_value=source,
+                fakta=form.fakta.data or "",
+                analisis=form.analisis.data or "",
+                editable_item_ids=editable,
+                update_source="source_value" in request.form,
+            )
+            db.session.commit()
+        except answer_service.ConflictError as exc:
+            db.session.rollback()
+            return _conflict(assessment, ans, exc.submitted)
+        except StaleDataError:
+            db.session.rollback()
+            return _conflict(assessment, ans, {"fakta": form.fakta.data, "analisis": form.analisis.data})
+        except DomainError as exc:
+            db.session.rollback()
+            form.populate_errors([(exc.field, exc.message)])
+        else:
+            flash(_("Jawaban disimpan."), "success")
+            return redirect(url_for("assessments.answer", assessment_id=assessment.id, code=ans.indicator.code))
+    status = 400 if request.method == "POST" else 200
+    return render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans)), status
+
+
+def _parse_decimal(raw: str | None) -> Decimal | None:
+    text = (raw or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise DomainError(_("Nilai indeks sumber harus berupa angka, mis. 68,75."), field="source_value") from None
+    if not value.is_finite():
+        raise DomainError(_("Nilai indeks sumber harus berupa angka, mis. 68,75."), field="source_value")
+    return value
+
+
+def _conflict(assessment: Assessment, ans: Answer, submitted: dict[str, Any]) -> tuple[str, int]:
+    db.session.refresh(ans)
+    return render_template(
+        "assessments/conflict.html", assessment=assessment, answer=ans, submitted=submitted, version=ans.version
+    ), 409
+
+
+def _back(assessment: Assessment, ans: Answer) -> Response:
+    return redirect(url_for("assessments.answer", assessment_id=assessment.id, code=ans.indicator.code))
+
+
+@bp.post("/<int:assessment_id>/indikator/<code>/nilai")
+@auth_required()
+def graded_preview(assessment_id: int, code: str) -> dict[str, Any] | tuple[dict[str, Any], int]:
+    """The value the engine derives from the marks in the (unsaved) form: nothing is written."""
+    from assess.scoring import display, external_value, graded_value
+    from assess.services.instruments import engine_instrument
+
+    assessment, ans = _answer_or_404(assessment_id, code)
+    inst = engine_instrument(assessment.instrument)
+    ind = inst.indicators[ans.indicator.code]
+    try:
+        if ind.external is not None:
+            source = _parse_decimal(request.form.get("source_value"))
+            value = None if source is None else external_value(inst, ind.code, source)
+            if source is not None and value is None:
+                value = Fraction(source)
+        else:
+            ticked = {item.code for item in ans.indicator.items if request.form.get(f"item-{item.id}-fulfilled") == "1"}
+            value = graded_value(inst, ind.code, ticked)
+    except (DomainError, ValueError) as exc:
+        return {"display": "–", "error": str(exc)}, 400
+    return {"display": display(value) if value is not None else "–"}
+
+
+@bp.post("/<int:assessment_id>/indikator/<code>/ajukan")
+@auth_required()
+def submit(assessment_id: int, code: str) -> Response | tuple[str, int]:
+    assessment, ans = _answer_or_404(assessment_id, code)
+    if not perm.can_edit_answer(current_user, ans, assessment):
+        abort(403)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        warnings = answer_service.submit_for_review(answer=ans, expected_version=int(form.version.data))
+        db.session.commit()
+    except answer_service.ReviewBlockedError as exc:
+        db.session.rollback()
+        for result in exc.results:
+            flash(result.message, "error" if result.action == "block" else "warning")
+        flash(exc.message, "error")
+        return _back(assessment, ans)
+    except answer_service.ConflictError:
+        db.session.rollback()
+        flash(_("Jawaban ini sudah diubah orang lain. Periksa versi terbaru lalu ajukan lagi."), "error")
+        return _back(assessment, ans)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _back(assessment, ans)
+    for result in warnings:
+        flash(result.message, "warning")
+    flash(_("Jawaban diajukan untuk direviu."), "success")
+    return _back(assessment, ans)
+
+
+@bp.post("/<int:assessment_id>/indikator/<code>/tarik")
+@auth_required()
+def withdraw(assessment_id: int, code: str) -> Response:
+    assessment, ans = _answer_or_404(assessment_id, code)
+    if not perm.can_withdraw_answer(current_user, ans, assessment):
+        abort(403)
+    form = VersionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        answer_service.withdraw(answer=ans, expected_version=int(form.version.data))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Jawaban ditarik kembali menjadi draf."), "success")
+    return _back(assessment, ans)
+
+
+@bp.post("/<int:assessment_id>/indikator/<code>/tautan")
+@auth_required()
+def add_link(assessment_id: int, code: str) -> Response:
+    assessment, ans = _answer_or_404(assessment_id, code)
+    if not perm.can_edit_answer(current_user, ans, assessment):
+        abort(403)
+    evidence_id = request.form.get("evidence_id", type=int)
+    level = request.form.get("level", type=int) or None
+    item_id = request.form.get("item_id", type=int) or None
+    evidence = db.session.get(evidence_service.Evidence, evidence_id) if evidence_id else None
+    item = db.session.get(EvidenceItem, item_id) if item_id else None
+    if evidence is None:
+        flash(_("Pilih dokumen dari pustaka."), "error")
+        return _back(assessment, ans)
+    try:
+        evidence_service.link(
+            answer=ans,
+            evidence=evidence,
+            level=level,
+            item=item,
+            note=request.form.get("note", "")[:500],
+            user=current_user,
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Dokumen ditautkan."), "success")
+    return _back(assessment, ans)
+
+
+@bp.post("/<int:assessment_id>/indikator/<code>/tautan/<int:link_id>/lepas")
+@auth_required()
+def remove_link(assessment_id: int, code: str, link_id: int) -> Response:
+    assessment, ans = _answer_or_404(assessment_id, code)
+    if not perm.can_edit_answer(current_user, ans, assessment):
+        abort(403)
+    try:
+        evidence_service.unlink(answer=ans, link_id=link_id)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Tautan dokumen dilepas."), "success")
+    return _back(assessment, ans)
+
+
+@bp.post("/<int:assessment_id>/indikator/<code>/butir/tugaskan")
+@auth_required()
+def assign_items(assessment_id: int, code: str) -> Response:
+    assessment, ans = _answer_or_404(assessment_id, code)
+    if not perm.can_manage_assessment(current_user, assessment):
+        abort(403)
+    item_ids = [int(v) for v in request.form.getlist("item_ids") if v.isdigit()]
+    unit_id = request.form.get("unit_id", type=int)
+    user_id = request.form.get("user_id", type=int)
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    user = db.session.get(User, user_id) if user_id else None
+    if not item_ids:
+        flash(_("Pilih paling sedikit satu butir."), "error")
+        return _back(assessment, ans)
+    try:
+        n = answer_service.assign_items(assessment=assessment, answer=ans, item_ids=item_ids, unit=unit, user=user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("%(n)s butir ditugaskan.", n=n), "success")
+    return _back(assessment, ans)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from assess.extensions import db
+from assess.views.util import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -21,11 +23,13 @@ def set_language() -> Response:
     lang = request.form.get("lang", "")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    target = request.form.get("next") or ""
-    # Only same-site paths: never an absolute or protocol-relative URL.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(url_for("main.home")))
+
+
+@bp.get("/csrf")
+def csrf_token() -> dict[str, str]:
+    """A fresh CSRF token, fetched by pages that stay open for a long time."""
+    return {"token": generate_csrf()}
 
 
 @bp.get("/healthz")

@@ -34,14 +34,15 @@ def test_defaults_give_sqlite_in_instance_and_generated_secrets(tmp_path: Path) 
 def test_layers_in_order(tmp_path: Path) -> None:
     instance = tmp_path / "instance"
     instance.mkdir()
-    (instance / "config.py").write_text("SQLITE_BUSY_TIMEOUT = 7\nMAX_CONTENT_LENGTH = 1\n")
+    (instance / "config.py").write_text("SQLITE_BUSY_TIMEOUT = 7\nUPLOAD_MAX_MB = 1\n")
     config = _load(
         tmp_path,
-        {"MANDIRI_MAX_CONTENT_LENGTH": "2048", "MANDIRI_DATABASE_URL": "postgresql+psycopg://u@db:5432/mandiri"},
+        {"MANDIRI_UPLOAD_MAX_MB": "20", "MANDIRI_DATABASE_URL": "postgresql+psycopg://u@db:5432/mandiri"},
         {"SECRET_KEY": "explicit"},
     )
     assert config["SQLITE_BUSY_TIMEOUT"] == 7  # instance file
-    assert config["MAX_CONTENT_LENGTH"] == 2048  # environment beats the instance file
+    assert config["UPLOAD_MAX_MB"] == 20  # environment beats the instance file
+    assert config["MAX_CONTENT_LENGTH"] == 21 * 1024 * 1024  # one file plus room for the other fields
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db:5432/mandiri"
     assert config["SECRET_KEY"] == "explicit"  # explicit mapping beats everything
 
@@ -52,7 +53,9 @@ def test_layers_in_order(tmp_path: Path) -> None:
         ({"MANDIRI_DATABASE_URL": "bukan url"}, "MANDIRI_DATABASE_URL"),
         ({"MANDIRI_DATABASE_URL": "mysql://u@h/db"}, "MANDIRI_DATABASE_URL"),
         ({"MANDIRI_SQLITE_BUSY_TIMEOUT": "lama"}, "MANDIRI_SQLITE_BUSY_TIMEOUT"),
-        ({"MANDIRI_MAX_CONTENT_LENGTH": "100MB"}, "MANDIRI_MAX_CONTENT_LENGTH"),
+        ({"MANDIRI_UPLOAD_MAX_MB": "100MB"}, "MANDIRI_UPLOAD_MAX_MB"),
+        ({"MANDIRI_UPLOAD_MAX_MB": "0"}, "MANDIRI_UPLOAD_MAX_MB"),
+        ({"MANDIRI_UPLOAD_EXTENSIONS": " , "}, "MANDIRI_UPLOAD_EXTENSIONS"),
         ({"MANDIRI_BABEL_DEFAULT_LOCALE": "fr"}, "MANDIRI_BABEL_DEFAULT_LOCALE"),
     ],
 )

@@ -8,7 +8,6 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = "59afe47829cf"
 down_revision = "900e261f9878"

@@ -1,0 +1,340 @@
+"""Answering an indicator: save with the version the form carried, check before review, assign."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.instruments import Instrument as EngineInstrument
+from assess.models import (
+    Answer,
+    AnswerItem,
+    AnswerState,
+    Assessment,
+    AssessmentState,
+    EvidenceItem,
+    Unit,
+    User,
+)
+from assess.scoring import check_value, external_value, graded_value
+from assess.services.instruments import engine_instrument
+
+log = logging.getLogger(__name__)
+
+
+class ConflictError(DomainError):
+    """The answer changed since the form was loaded; the user's text is kept for the conflict page."""
+
+    def __init__(self, answer: Answer, submitted: Mapping[str, object]) -> None:
+        super().__init__("Jawaban ini sudah diubah orang lain sejak Anda membukanya.")
+        self.answer = answer
+        self.submitted = dict(submitted)
+
+
+def _to_decimal(value: Fraction | None) -> Decimal | None:
+    if value is None:
+        return None
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"))
+
+
+def _check_version(answer: Answer, expected_version: int, submitted: Mapping[str, object]) -> None:
+    if answer.version != expected_version:
+        raise ConflictError(answer, submitted)
+
+
+def _touch(answer: Answer) -> None:
+    if answer.state == AnswerState.BELUM_DIISI:
+        answer.state = AnswerState.DRAF
+
+
+def save_level_answer(*, answer: Answer, expected_version: int, level: int | None, fakta: str, analisis: str) -> Answer:
+    """Save a ``level`` instrument answer (the claimed level and the penjelasan)."""
+    _check_version(answer, expected_version, {"level": level, "fakta": fakta, "analisis": analisis})
+    inst = engine_instrument(answer.assessment.instrument)
+    try:
+        checked = check_value(inst, answer.indicator.code, level)
+    except ValueError as exc:
+        raise DomainError(str(exc), field="level") from None
+    answer.claimed_value = _to_decimal(checked)
+    answer.fakta = fakta.strip()
+    answer.analisis = analisis.strip()
+    _touch(answer)
+    db.session.flush()
+    return answer
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    item_id: int
+    fulfilled: bool
+    note: str
+
+
+def save_graded_answer(
+    *,
+    answer: Answer,
+    expected_version: int,
+    items: Sequence[ItemInput],
+    source_value: Decimal | None,
+    fakta: str,
+    analisis: str,
+    editable_item_ids: Iterable[int] | None = None,
+    update_source: bool = True,
+) -> Answer:
+    """Save a ``graded`` (Pemdi) answer: item marks and notes, or the external index value; derive the value."""
+    submitted = {"items": items, "source_value": source_value, "fakta": fakta, "analisis": analisis}
+    _check_version(answer, expected_version, submitted)
+    inst = engine_instrument(answer.assessment.instrument)
+    ind = inst.indicators[answer.indicator.code]
+    allowed = set(editable_item_ids) if editable_item_ids is not None else None
+    by_item = {ai.item_id: ai for ai in answer.items}
+    known = {item.id: item for item in answer.indicator.items}
+    for entry in items:
+        if entry.item_id not in known:
+            raise DomainError("Butir tidak termasuk indikator ini.", field="items")
+        if allowed is not None and entry.item_id not in allowed:
+            continue
+        mark = by_item.get(entry.item_id)
+        if mark is None:
+            mark = AnswerItem(item=known[entry.item_id])
+            answer.items.append(mark)
+            by_item[entry.item_id] = mark
+        mark.fulfilled = entry.fulfilled
+        mark.note = entry.note.strip()
+    if ind.external is not None and update_source:
+        if source_value is None:
+            answer.source_value = None
+        else:
+            try:
+                external_value(inst, ind.code, source_value)
+            except ValueError as exc:
+                raise DomainError(str(exc), field="source_value") from None
+            answer.source_value = source_value
+    answer.fakta = fakta.strip()
+    answer.analisis = analisis.strip()
+    answer.claimed_value = _to_decimal(graded_answer_value(inst, answer))
+    _touch(answer)
+    db.session.flush()
+    return answer
+
+
+def graded_answer_value(inst: EngineInstrument, answer: Answer) -> Fraction | None:
+    """The exact value of a Pemdi answer: from the fulfilled items, or converted from the external index."""
+    ind = inst.indicators[answer.indicator.code]
+    if ind.external is not None:
+        if answer.source_value is None:
+            return None
+        converted = external_value(inst, ind.code, answer.source_value)
+        if converted is None:  # no known conversion: the value itself was entered
+            return Fraction(answer.source_value)
+        return converted
+    if answer.state == AnswerState.BELUM_DIISI and not answer.items:
+        return None
+    fulfilled = {mark.item.code for mark in answer.items if mark.fulfilled}
+    return graded_value(inst, ind.code, fulfilled)
+
+
+# --------------------------------------------------------------------------- moving to review
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str
+    action: str  # "block" or "warn"
+    message: str
+
+
+def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckResult]:
+    """What moving the answer to ``siap direviu`` finds: each problem with the instrument's action for it."""
+    inst = engine_instrument(answer.assessment.instrument)
+    actions = inst.submission_checks
+    ind = inst.indicators[answer.indicator.code]
+    today = today or date.today()
+    found: list[CheckResult] = []
+    live_links = [link for link in answer.links if not link.evidence.deleted]
+
+    if inst.value_type == "level":
+        level = int(answer.claimed_value) if answer.claimed_value is not None else 0
+        if level == 0:
+            found.append(CheckResult("no_value", "block", "Level yang diklaim belum dipilih."))
+        elif not live_links:
+            found.append(
+                CheckResult(
+                    "no_evidence", actions["no_evidence"], f"Level {level} diklaim tanpa data dukung yang ditautkan."
+                )
+            )
+        levels_needing_age = [lv for lv in ind.levels[:level] if lv.max_evidence_age_years]
+    else:
+        fulfilled = [mark for mark in answer.items if mark.fulfilled]
+        if ind.external is None and not fulfilled:
+            found.append(CheckResult("no_value", "block", "Belum ada butir yang ditandai terpenuhi."))
+        if ind.external is not None and answer.source_value is None:
+            found.append(CheckResult("no_value", "block", f"Nilai {ind.external.source} belum diisi."))
+        linked_items = {link.item_id for link in live_links if link.item_id is not None}
+        missing = [mark.item.code for mark in fulfilled if mark.item_id not in linked_items]
+        if missing:
+            found.append(
+                CheckResult(
+                    "no_evidence",
+                    actions["no_evidence"],
+                    f"Butir ditandai terpenuhi tanpa data dukung: {', '.join(missing)}.",
+                )
+            )
+        reached = max((mark.item.level for mark in fulfilled), default=0)
+        levels_needing_age = [lv for lv in ind.levels[:reached] if lv.max_evidence_age_years]
+
+    if not answer.fakta.strip() or not answer.analisis.strip():
+        empty = [name for name, text in (("FAKTA", answer.fakta), ("ANALISIS", answer.analisis)) if not text.strip()]
+        found.append(
+            CheckResult(
+                "empty_penjelasan", actions["empty_penjelasan"], f"Penjelasan {' dan '.join(empty)} masih kosong."
+            )
+        )
+
+    if levels_needing_age:
+        years = min(lv.max_evidence_age_years or 0 for lv in levels_needing_age)
+        wanted = {lv.level for lv in levels_needing_age}
+        relevant = [
+            link
+            for link in live_links
+            if link.level is None or link.level in wanted or (link.item is not None and link.item.level in wanted)
+        ]
+        limit = years_before(today, years)
+        stale = [
+            link.evidence.title
+            for link in relevant
+            if link.evidence.doc_date is not None and link.evidence.doc_date < limit
+        ]
+        undated = [link.evidence.title for link in relevant if link.evidence.doc_date is None]
+        if stale:
+            found.append(
+                CheckResult(
+                    "stale_evidence",
+                    actions["stale_evidence"],
+                    f"Level ini meminta dokumen reviu/audit yang berumur kurang dari {years} tahun; "
+                    f"dokumen ini lebih tua: {', '.join(stale)}.",
+                )
+            )
+        if undated:
+            found.append(
+                CheckResult(
+                    "stale_evidence",
+                    "warn",
+                    f"Tanggal dokumen belum diisi, sehingga umurnya tidak dapat diperiksa: {', '.join(undated)}.",
+                )
+            )
+        if not relevant and live_links:
+            found.append(
+                CheckResult(
+                    "stale_evidence",
+                    actions["stale_evidence"],
+                    f"Level ini meminta dokumen reviu/audit yang berumur kurang dari {years} tahun, "
+                    "tetapi tidak ada data dukung yang ditautkan untuk level tersebut.",
+                )
+            )
+    return found
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+class ReviewBlockedError(DomainError):
+    def __init__(self, results: list[CheckResult]) -> None:
+        super().__init__("Jawaban belum dapat diajukan untuk direviu.")
+        self.results = results
+
+
+def submit_for_review(*, answer: Answer, expected_version: int, today: date | None = None) -> list[CheckResult]:
+    """Move the answer to ``siap direviu``; blocking problems refuse it, warnings are returned."""
+    _check_version(answer, expected_version, {})
+    if answer.assessment.state == AssessmentState.FINAL:
+        raise DomainError("Penilaian sudah final; jawaban tidak dapat diubah.")
+    if answer.state not in (AnswerState.DRAF, AnswerState.PERLU_PERBAIKAN, AnswerState.BELUM_DIISI):
+        raise DomainError("Jawaban ini tidak dalam keadaan yang dapat diajukan untuk direviu.")
+    results = review_checks(answer, today=today)
+    blocking = [r for r in results if r.action == "block"]
+    if blocking:
+        raise ReviewBlockedError(results)
+    answer.state = AnswerState.SIAP_DIREVIU
+    db.session.flush()
+    log.info("jawaban %s siap direviu", answer.id)
+    return results
+
+
+def withdraw(*, answer: Answer, expected_version: int) -> None:
+    """Pull an answer back from ``siap direviu`` to draft."""
+    _check_version(answer, expected_version, {})
+    if answer.state != AnswerState.SIAP_DIREVIU:
+        raise DomainError("Hanya jawaban yang siap direviu yang dapat ditarik kembali.")
+    answer.state = AnswerState.DRAF
+    db.session.flush()
+
+
+# --------------------------------------------------------------------------- assignment
+
+
+def assign(*, assessment: Assessment, answers: Sequence[Answer], unit: Unit | None, user: User | None) -> int:
+    """Assign answers to a unit and optionally a person of the same instansi; returns how many changed."""
+    _check_assignee(assessment, unit, user)
+    changed = 0
+    for answer in answers:
+        if answer.assessment_id != assessment.id:
+            raise DomainError("Indikator bukan bagian dari penilaian ini.")
+        if (answer.assignee_unit_id, answer.assignee_user_id) != (unit.id if unit else None, user.id if user else None):
+            answer.assignee_unit = unit
+            answer.assignee_user = user
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def assign_items(
+    *, assessment: Assessment, answer: Answer, item_ids: Sequence[int], unit: Unit | None, user: User | None
+) -> int:
+    """Assign Pemdi evidence items of one answer to a unit and optionally a person."""
+    _check_assignee(assessment, unit, user)
+    known: dict[int, EvidenceItem] = {item.id: item for item in answer.indicator.items}
+    by_item = {mark.item_id: mark for mark in answer.items}
+    changed = 0
+    for item_id in item_ids:
+        if item_id not in known:
+            raise DomainError("Butir tidak termasuk indikator ini.")
+        mark = by_item.get(item_id)
+        if mark is None:
+            mark = AnswerItem(item=known[item_id])
+            answer.items.append(mark)
+            by_item[item_id] = mark
+        mark.assignee_unit = unit
+        mark.assignee_user_id = user.id if user else None
+        changed += 1
+    db.session.flush()
+    return changed
+
+
+def _check_assignee(assessment: Assessment, unit: Unit | None, user: User | None) -> None:
+    if assessment.state == AssessmentState.FINAL:
+        raise DomainError("Penilaian sudah final.")
+    if unit is not None and unit.instansi_id != assessment.instansi_id:
+        raise DomainError("Unit tidak ditemukan.", field="unit")
+    if user is not None:
+        if not any(m.instansi_id == assessment.instansi_id for m in user.memberships):
+            raise DomainError("Pengguna tidak ditemukan.", field="user")
+        if unit is not None and not any(link.unit_id == unit.id for link in user.unit_links):
+            raise DomainError("Pengguna ini bukan anggota unit yang dipilih.", field="user")
+    if unit is None and user is not None:
+        raise DomainError("Pilih unit terlebih dahulu.", field="unit")
+
+
+def set_deadline(*, assessment: Assessment, deadline: date | None) -> None:
+    assessment.deadline = deadline
+    db.session.flush()

@@ -1,0 +1,346 @@
+"""The evidence library: upload (stream, validate, store, then record), versions, metadata, links, deletion.
+
+The order matters: a file is staged (hashed while it streams), validated, moved into its
+content-addressed place, and only then are rows flushed. A failure before the move leaves nothing;
+a failure after it leaves at worst an unreferenced file, never a row without its file.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, BinaryIO, cast
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.models import (
+    Answer,
+    AnswerEvidence,
+    Assessment,
+    Blob,
+    DocType,
+    Evidence,
+    EvidenceItem,
+    EvidenceKind,
+    EvidenceVersion,
+    Indicator,
+    Unit,
+    User,
+)
+from assess.models.base import utcnow
+from uploads.errors import UploadRejectedError
+from uploads.staging import Staged, discard, stage
+from uploads.storage import Storage
+from uploads.validation import FileInfo, Policy, clean_filename, validate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    title: str
+    doc_type: DocType
+    number: str | None = None
+    doc_date: date | None = None
+    owner_unit_id: int | None = None
+    notes: str = ""
+
+
+class DuplicateEvidenceError(DomainError):
+    """The same bytes are already in this assessment's library."""
+
+    def __init__(self, existing: Evidence, used_in: list[str]) -> None:
+        where = f" dan dipakai pada {', '.join(used_in)}" if used_in else " dan belum ditautkan ke indikator mana pun"
+        super().__init__(f"Berkas yang sama sudah ada di pustaka sebagai “{existing.title}”{where}.")
+        self.existing = existing
+        self.used_in = used_in
+
+
+def _check_owner_unit(assessment: Assessment, unit_id: int | None) -> Unit | None:
+    if unit_id is None:
+        return None
+    unit = db.session.get(Unit, unit_id)
+    if unit is None or unit.instansi_id != assessment.instansi_id:
+        raise DomainError("Unit pemilik tidak ditemukan.", field="owner_unit_id")
+    return unit
+
+
+def _clean_metadata(meta: Metadata) -> Metadata:
+    title = " ".join(meta.title.split())
+    if not title:
+        raise DomainError("Judul dokumen wajib diisi.", field="title")
+    if len(title) > 300:
+        raise DomainError("Judul dokumen paling panjang 300 karakter.", field="title")
+    if meta.doc_date is not None and meta.doc_date > date.today():
+        raise DomainError("Tanggal dokumen tidak boleh di masa depan.", field="doc_date")
+    number = " ".join((meta.number or "").split()) or None
+    return Metadata(title, meta.doc_type, number, meta.doc_date, meta.owner_unit_id, meta.notes.strip())
+
+
+def used_in(evidence: Evidence) -> list[str]:
+    """Indicator codes the document is linked to, in indicator order."""
+    codes = db.session.scalars(
+        select(Indicator.code)
+        .join(Answer, Answer.indicator_id == Indicator.id)
+        .join(AnswerEvidence, AnswerEvidence.answer_id == Answer.id)
+        .where(AnswerEvidence.evidence_id == evidence.id)
+        .distinct()
+    ).all()
+    return sorted(codes, key=lambda c: (len(c), c))
+
+
+def _stage_and_validate(
+    stream: IO[bytes], filename: str, storage: Storage, policy: Policy
+) -> tuple[Staged, FileInfo, str]:
+    name = clean_filename(filename)
+    staged = stage(cast(BinaryIO, stream), storage.staging_dir(), max_bytes=policy.max_bytes)
+    try:
+        info = validate(staged.path, name, policy)
+    except BaseException:
+        discard(staged)
+        raise
+    return staged, info, name
+
+
+def _blob_for(staged: Staged, info: FileInfo, storage: Storage) -> Blob:
+    blob = db.session.scalar(select(Blob).where(Blob.sha256 == staged.sha256))
+    key = storage.put(staged)  # moves the file into place (or discards it when the bytes are already stored)
+    if blob is None:
+        blob = Blob(
+            sha256=staged.sha256,
+            size=staged.size,
+            mime=info.mime,
+            extension=info.extension,
+            storage_key=key,
+            pages=info.pages,
+        )
+        db.session.add(blob)
+        db.session.flush()
+    return blob
+
+
+def find_duplicate(assessment: Assessment, sha256: str) -> Evidence | None:
+    return db.session.scalar(
+        select(Evidence)
+        .join(EvidenceVersion, EvidenceVersion.evidence_id == Evidence.id)
+        .join(Blob, Blob.id == EvidenceVersion.blob_id)
+        .where(Evidence.assessment_id == assessment.id, Evidence.deleted_at.is_(None), Blob.sha256 == sha256)
+        .limit(1)
+    )
+
+
+def upload(
+    *,
+    assessment: Assessment,
+    stream: IO[bytes],
+    filename: str,
+    meta: Metadata | None,
+    user: User,
+    storage: Storage,
+    policy: Policy,
+) -> Evidence:
+    """Add an uploaded file to the library as a new document (version 1).
+
+    Raises ``UploadRejectedError`` (the file is refused; nothing is left behind) or
+    ``DuplicateEvidenceError`` (the same bytes are already a document of this assessment).
+    """
+    staged, info, name = _stage_and_validate(stream, filename, storage, policy)
+    existing = find_duplicate(assessment, staged.sha256)
+    if existing is not None:
+        discard(staged)
+        raise DuplicateEvidenceError(existing, used_in(existing))
+    meta = _clean_metadata(meta or Metadata(title=_title_from(name), doc_type=_guess_type(info)))
+    _check_owner_unit(assessment, meta.owner_unit_id)
+    blob = _blob_for(staged, info, storage)
+    evidence = Evidence(
+        assessment_id=assessment.id,
+        kind=EvidenceKind.FILE,
+        title=meta.title,
+        doc_type=meta.doc_type,
+        number=meta.number,
+        doc_date=meta.doc_date,
+        owner_unit_id=meta.owner_unit_id,
+        notes=meta.notes,
+        created_by_id=user.id,
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    version = EvidenceVersion(
+        evidence_id=evidence.id, number=1, blob_id=blob.id, original_name=name, uploaded_by_id=user.id
+    )
+    db.session.add(version)
+    db.session.flush()
+    evidence.current_version_id = version.id
+    db.session.flush()
+    log.info("bukti diunggah: %s (%s, %s B)", evidence.id, blob.sha256[:12], blob.size)
+    return evidence
+
+
+def replace_file(
+    *, evidence: Evidence, stream: IO[bytes], filename: str, user: User, storage: Storage, policy: Policy
+) -> EvidenceVersion:
+    """A new version of a document's file; the old versions stay in its history."""
+    if evidence.kind != EvidenceKind.FILE:
+        raise DomainError("Dokumen berupa tautan tidak memiliki berkas.")
+    staged, info, name = _stage_and_validate(stream, filename, storage, policy)
+    current = evidence.current_version
+    if current is not None and current.blob.sha256 == staged.sha256:
+        discard(staged)
+        raise DomainError("Berkas ini sama dengan versi yang sekarang.", field="file")
+    other = find_duplicate(db.session.get_one(Assessment, evidence.assessment_id), staged.sha256)
+    if other is not None and other.id != evidence.id:
+        discard(staged)
+        raise DuplicateEvidenceError(other, used_in(other))
+    blob = _blob_for(staged, info, storage)
+    number = max((v.number for v in evidence.versions), default=0) + 1
+    version = EvidenceVersion(
+        evidence_id=evidence.id, number=number, blob_id=blob.id, original_name=name, uploaded_by_id=user.id
+    )
+    db.session.add(version)
+    db.session.flush()
+    evidence.current_version_id = version.id
+    db.session.flush()
+    return version
+
+
+def add_link(*, assessment: Assessment, url: str, meta: Metadata, access_note: str | None, user: User) -> Evidence:
+    """A link to a running service as evidence, with the assessor's test account kept apart."""
+    url = url.strip()
+    if not url.lower().startswith(("https://", "http://")) or len(url) > 2000 or any(c.isspace() for c in url):
+        raise DomainError("Alamat harus berupa URL lengkap yang diawali https:// atau http://.", field="url")
+    meta = _clean_metadata(meta)
+    _check_owner_unit(assessment, meta.owner_unit_id)
+    evidence = Evidence(
+        assessment_id=assessment.id,
+        kind=EvidenceKind.LINK,
+        title=meta.title,
+        doc_type=meta.doc_type,
+        number=meta.number,
+        doc_date=meta.doc_date,
+        owner_unit_id=meta.owner_unit_id,
+        notes=meta.notes,
+        url=url,
+        access_note=(access_note or "").strip() or None,
+        created_by_id=user.id,
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+def update_metadata(
+    *,
+    evidence: Evidence,
+    expected_version: int,
+    meta: Metadata,
+    url: str | None = None,
+    access_note: str | None = None,
+    change_access_note: bool = False,
+) -> Evidence:
+    if evidence.version != expected_version:
+        raise DomainError("Dokumen ini sudah diubah orang lain sejak Anda membukanya. Muat ulang lalu ulangi.")
+    meta = _clean_metadata(meta)
+    assessment = db.session.get_one(Assessment, evidence.assessment_id)
+    _check_owner_unit(assessment, meta.owner_unit_id)
+    evidence.title, evidence.doc_type, evidence.number = meta.title, meta.doc_type, meta.number
+    evidence.doc_date, evidence.owner_unit_id, evidence.notes = meta.doc_date, meta.owner_unit_id, meta.notes
+    if evidence.kind == EvidenceKind.LINK and url is not None:
+        if not url.strip().lower().startswith(("https://", "http://")):
+            raise DomainError("Alamat harus berupa URL lengkap yang diawali https:// atau http://.", field="url")
+        evidence.url = url.strip()
+    if change_access_note:
+        evidence.access_note = (access_note or "").strip() or None
+    db.session.flush()
+    return evidence
+
+
+def delete(*, evidence: Evidence, user: User) -> None:
+    """Soft delete (kept for the audit trail); refused while the document is linked to an answer."""
+    codes = used_in(evidence)
+    if codes:
+        raise DomainError(f"Dokumen masih ditautkan ke {', '.join(codes)}. Lepaskan tautannya terlebih dahulu.")
+    evidence.deleted_at = utcnow()
+    evidence.deleted_by_id = user.id
+    db.session.flush()
+
+
+def link(
+    *, answer: Answer, evidence: Evidence, level: int | None, item: EvidenceItem | None, note: str, user: User
+) -> AnswerEvidence:
+    """Link a library document to an answer, saying which level (or Pemdi butir) it supports."""
+    if evidence.assessment_id != answer.assessment_id or evidence.deleted:
+        raise DomainError("Dokumen tidak ditemukan di pustaka penilaian ini.", field="evidence_id")
+    if item is not None and item.indicator_id != answer.indicator_id:
+        raise DomainError("Butir tidak termasuk indikator ini.", field="item_id")
+    if level is not None and not 1 <= level <= 5:
+        raise DomainError("Level harus 1 sampai 5.", field="level")
+    if item is not None:
+        level = item.level
+    duplicate = next(
+        (lk for lk in answer.links if lk.evidence_id == evidence.id and lk.item_id == (item.id if item else None)), None
+    )
+    if duplicate is not None:
+        raise DomainError("Dokumen ini sudah ditautkan ke jawaban ini.", field="evidence_id")
+    created = AnswerEvidence(
+        evidence_id=evidence.id,
+        level=level,
+        item_id=item.id if item else None,
+        note=note.strip(),
+        created_by_id=user.id,
+    )
+    answer.links.append(created)
+    db.session.flush()
+    return created
+
+
+def unlink(*, answer: Answer, link_id: int) -> None:
+    target = next((lk for lk in answer.links if lk.id == link_id), None)
+    if target is None:
+        raise DomainError("Tautan tidak ditemukan.")
+    answer.links.remove(target)
+    db.session.flush()
+
+
+def library_documents(assessment_id: int) -> list[Evidence]:
+    """Every live document of the assessment with its current version and blob (for pickers)."""
+    return list(
+        db.session.scalars(
+            select(Evidence)
+            .where(Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
+            .options(selectinload(Evidence.current_version).selectinload(EvidenceVersion.blob))
+            .order_by(Evidence.title)
+        )
+    )
+
+
+def _title_from(name: str) -> str:
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return " ".join(stem.replace("_", " ").split())[:300] or name
+
+
+def _guess_type(info: FileInfo) -> DocType:
+    if info.kind == "video":
+        return DocType.VIDEO
+    if info.kind == "image":
+        return DocType.TANGKAPAN_LAYAR
+    return DocType.LAINNYA
+
+
+__all__ = [
+    "DuplicateEvidenceError",
+    "Metadata",
+    "UploadRejectedError",
+    "add_link",
+    "delete",
+    "library_documents",
+    "link",
+    "replace_file",
+    "unlink",
+    "update_metadata",
+    "upload",
+    "used_in",
+]

@@ -1,0 +1,179 @@
+/* Mandiri: a little JavaScript where it helps. Every page works without it. */
+(function () {
+  "use strict";
+  const $ = (sel, root) => (root || document).querySelector(sel);
+  const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
+  const csrfToken = () => { const m = $('meta[name="csrf-token"]'); return m ? m.content : ""; };
+  const t = (key) => (window.MANDIRI_I18N && window.MANDIRI_I18N[key]) || key;
+
+  /* Keep CSRF tokens fresh for people who keep a form open for hours. */
+  function refreshCsrf() {
+    fetch("/csrf", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((data) => {
+        if (!data || !data.token) return;
+        const meta = $('meta[name="csrf-token"]');
+        if (meta) meta.content = data.token;
+        $$('input[name="csrf_token"]').forEach((el) => { el.value = data.token; });
+      })
+      .catch(() => {});
+  }
+  setInterval(refreshCsrf, 20 * 60 * 1000);
+
+  /* Autosave the answer's text in the browser and offer it back after a failed submit or a lost session. */
+  const form = $("form[data-autosave]");
+  if (form) {
+    const key = "mandiri-draft:" + form.dataset.autosave;
+    const saved = JSON.parse(form.dataset.saved || "{}");
+    const names = Object.keys(saved);
+    const read = () => {
+      const values = {};
+      names.forEach((n) => {
+        const el = form.elements[n];
+        if (!el) return;
+        if (el instanceof RadioNodeList) values[n] = el.value || "";
+        else values[n] = el.value;
+      });
+      return values;
+    };
+    const differs = (a, b) => names.some((n) => (a[n] || "") !== (b[n] || ""));
+    let draft = null;
+    try { draft = JSON.parse(localStorage.getItem(key) || "null"); } catch (e) { draft = null; }
+    const banner = $("#draft-banner");
+    if (draft && draft.values && differs(draft.values, saved)) {
+      if (differs(draft.values, read()) && banner) {
+        const when = $("[data-draft-time]", banner);
+        if (when) when.textContent = new Date(draft.at).toLocaleString();
+        banner.hidden = false;
+      }
+    } else if (draft) {
+      localStorage.removeItem(key);
+    }
+    if (banner) {
+      $("[data-draft-restore]", banner).addEventListener("click", () => {
+        names.forEach((n) => {
+          const el = form.elements[n];
+          if (!el || draft.values[n] === undefined) return;
+          if (el instanceof RadioNodeList) {
+            Array.from(el).forEach((r) => { r.checked = r.value === draft.values[n]; });
+          } else el.value = draft.values[n];
+        });
+        banner.hidden = true;
+      });
+      $("[data-draft-discard]", banner).addEventListener("click", () => {
+        localStorage.removeItem(key);
+        banner.hidden = true;
+      });
+    }
+    let timer = null;
+    const status = $("[data-autosave-status]", form);
+    const store = () => {
+      localStorage.setItem(key, JSON.stringify({ at: Date.now(), values: read() }));
+      if (status) status.textContent = t("Draf tersimpan di peramban ini") + " " + new Date().toLocaleTimeString();
+    };
+    form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(store, 400); });
+    form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(store, 400); });
+    form.addEventListener("submit", store);
+
+    /* Graded indicators: the value recomputed by the engine as items are ticked. */
+    const valueBox = $("#graded-value");
+    if (valueBox && form.dataset.valueUrl) {
+      const recompute = () => {
+        const data = new FormData(form);
+        fetch(form.dataset.valueUrl, { method: "POST", body: data, credentials: "same-origin",
+          headers: { Accept: "application/json", "X-CSRFToken": csrfToken() } })
+          .then((r) => (r.ok ? r.json() : null))
+          .then((d) => { if (d) valueBox.textContent = d.display; })
+          .catch(() => {});
+      };
+      form.addEventListener("change", (e) => {
+        if (e.target.type === "checkbox" || e.target.name === "source_value") recompute();
+      });
+    }
+  }
+
+  /* Upload: drag and drop, size and type checked before sending, one request and one progress bar per file. */
+  const upload = $("#upload-form");
+  if (upload && window.FormData && window.XMLHttpRequest) {
+    const input = $('input[type="file"]', upload);
+    const list = $("#upload-list");
+    const zone = $("#dropzone");
+    const maxBytes = parseInt(upload.dataset.maxBytes, 10);
+    const allowed = (upload.dataset.extensions || "").split(",");
+    const mb = (n) => (n / 1048576).toFixed(1) + " MB";
+    let queue = [];
+
+    const addFiles = (files) => {
+      Array.from(files).forEach((file) => {
+        const li = document.createElement("li");
+        const ext = (file.name.split(".").pop() || "").toLowerCase();
+        li.innerHTML = '<span class="name"></span> <span class="size muted small"></span> <progress max="100" value="0"></progress> <span class="msg"></span>';
+        $(".name", li).textContent = file.name;
+        $(".size", li).textContent = mb(file.size);
+        if (file.size > maxBytes) {
+          $(".msg", li).textContent = t("Terlalu besar: batasnya") + " " + mb(maxBytes) + ".";
+          li.className = "error";
+        } else if (allowed.indexOf(ext) < 0) {
+          $(".msg", li).textContent = t("Jenis berkas tidak diterima.");
+          li.className = "error";
+        } else {
+          queue.push({ file, li });
+        }
+        list.appendChild(li);
+      });
+    };
+    input.addEventListener("change", () => { addFiles(input.files); });
+    ["dragenter", "dragover"].forEach((ev) => zone.addEventListener(ev, (e) => { e.preventDefault(); zone.classList.add("over"); }));
+    ["dragleave", "drop"].forEach((ev) => zone.addEventListener(ev, (e) => { e.preventDefault(); zone.classList.remove("over"); }));
+    zone.addEventListener("drop", (e) => { addFiles(e.dataTransfer.files); });
+
+    const send = (entry) => new Promise((resolve) => {
+      const data = new FormData();
+      data.append("csrf_token", csrfToken() || $('input[name="csrf_token"]', upload).value);
+      const owner = upload.elements.owner_unit_id;
+      if (owner) data.append("owner_unit_id", owner.value);
+      data.append("files", entry.file, entry.file.name);
+      const xhr = new XMLHttpRequest();
+      const bar = $("progress", entry.li);
+      const msg = $(".msg", entry.li);
+      xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100); });
+      xhr.addEventListener("load", () => {
+        let result = null;
+        try { result = JSON.parse(xhr.responseText).results[0]; } catch (e) { result = null; }
+        if (result && result.ok) {
+          bar.value = 100;
+          entry.li.className = "ok";
+          msg.innerHTML = '<a></a>';
+          $("a", msg).href = result.url;
+          $("a", msg).textContent = t("Tersimpan") + ": " + result.title;
+        } else {
+          entry.li.className = "error";
+          msg.textContent = result ? result.message : t("Gagal mengunggah") + " (" + xhr.status + ")";
+          if (result && result.existing_url) {
+            const a = document.createElement("a"); a.href = result.existing_url; a.textContent = " " + t("Lihat dokumen yang ada");
+            msg.appendChild(a);
+          }
+        }
+        resolve(result && result.ok);
+      });
+      xhr.addEventListener("error", () => { entry.li.className = "error"; msg.textContent = t("Koneksi terputus; coba lagi."); resolve(false); });
+      xhr.open("POST", upload.action);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.send(data);
+    });
+
+    upload.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const todo = queue; queue = [];
+      let any = false;
+      for (const entry of todo) { if (await send(entry)) any = true; }
+      input.value = "";
+      if (any && !$("#reload-library")) {
+        const a = document.createElement("a");
+        a.id = "reload-library"; a.href = window.location.href; a.className = "button";
+        a.textContent = t("Perbarui daftar dokumen");
+        list.after(a);
+      }
+    });
+  }
+})();

@@ -1,0 +1,360 @@
+"""Administration of an instansi by its admins: profile, units (OPD) and users.
+
+Every page lives under ``/admin/<instansi_id>/``; whoever is not an admin of that instansi gets a 404,
+as do units and users of another instansi.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any, cast
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_security import auth_required, current_user
+from werkzeug.wrappers import Response
+
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.models import Instansi, InstansiKind, RoleName, Unit, User
+from assess.permissions import roles_in
+from assess.services import admin as service
+from forms import BaseForm
+from forms.admin import (
+    KIND_LABELS,
+    ROLE_HINTS,
+    ROLE_LABELS,
+    ConfirmForm,
+    InstansiForm,
+    PasswordResetForm,
+    UnitForm,
+    UserCreateForm,
+    UserEditForm,
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _me() -> User:
+    return cast(User, current_user)
+
+
+def _administered(instansi_id: int) -> Instansi:
+    """The instansi, when the current user is its admin; a 404 otherwise (never a 403)."""
+    if RoleName.ADMIN not in roles_in(_me(), instansi_id):
+        abort(404)
+    instansi = db.session.get(Instansi, instansi_id)
+    if instansi is None:
+        abort(404)
+    return instansi
+
+
+def _unit(instansi: Instansi, unit_id: int) -> Unit:
+    unit = service.load_unit(instansi=instansi, unit_id=unit_id)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def _member(instansi: Instansi, user_id: int) -> User:
+    user = service.load_member(instansi=instansi, user_id=user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _refused(form: BaseForm, error: DomainError) -> None:
+    """Undo the service's flushed changes and show its reason on the form, keeping what was typed."""
+    db.session.rollback()
+    form.populate_errors([(error.field, error.message)])
+
+
+def _done(message: str, endpoint: str, **values: Any) -> Response:
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values))
+
+
+def _unit_choices(units: Sequence[Unit], *, keep: Collection[int] = ()) -> list[tuple[int, str]]:
+    """Checkbox choices: the active units, plus inactive ones the user already belongs to."""
+    choices = []
+    for unit in units:
+        if unit.active or unit.id in keep:
+            label = f"{unit.name} ({unit.short_name})" if unit.short_name else unit.name
+            choices.append((unit.id, label if unit.active else _("%(label)s — nonaktif", label=label)))
+    return choices
+
+
+def _password_once(instansi: Instansi, user: User, password: str, *, new_user: bool) -> Response:
+    """The generated password, rendered straight in the POST's answer: never stored, never cached."""
+    page = _render("password_once.html", instansi, user=user, password=password, new_user=new_user, section="users")
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _render(template: str, instansi: Instansi, **context: object) -> str:
+    return render_template(
+        f"admin/{template}",
+        instansi=instansi,
+        role_labels=ROLE_LABELS,
+        role_hints=ROLE_HINTS,
+        kind_labels=KIND_LABELS,
+        **context,
+    )
+
+
+# -- the instansi ----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@auth_required()
+def index() -> Response | str:
+    administered = service.administered_instansi(_me())
+    if not administered:
+        abort(404)
+    if len(administered) == 1:
+        return redirect(url_for(".profile", instansi_id=administered[0].id))
+    return render_template("admin/index.html", administered=administered, kind_labels=KIND_LABELS)
+
+
+@bp.route("/<int:instansi_id>/", methods=["GET", "POST"])
+@auth_required()
+def profile(instansi_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    form = InstansiForm(obj=instansi)
+    if form.validate_on_submit():
+        try:
+            service.update_instansi(instansi=instansi, name=form.name.data, kind=InstansiKind(form.kind.data))
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            return _done(_("Profil instansi disimpan."), ".profile", instansi_id=instansi.id)
+    return _render("profile.html", instansi, form=form, section="profile")
+
+
+# -- units -----------------------------------------------------------------------------------------
+
+
+@bp.get("/<int:instansi_id>/unit/")
+@auth_required()
+def units(instansi_id: int) -> str:
+    instansi = _administered(instansi_id)
+    rows = service.units_with_member_counts(instansi)
+    return _render("units.html", instansi, rows=rows, action_form=ConfirmForm(), section="units")
+
+
+@bp.route("/<int:instansi_id>/unit/baru", methods=["GET", "POST"])
+@auth_required()
+def unit_new(instansi_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    form = UnitForm()
+    if form.validate_on_submit():
+        try:
+            service.create_unit(instansi=instansi, name=form.name.data, short_name=form.short_name.data)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            return _done(_("Unit disimpan."), ".units", instansi_id=instansi.id)
+    return _render("unit_form.html", instansi, form=form, unit=None, section="units")
+
+
+@bp.route("/<int:instansi_id>/unit/<int:unit_id>", methods=["GET", "POST"])
+@auth_required()
+def unit_edit(instansi_id: int, unit_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    unit = _unit(instansi, unit_id)
+    form = UnitForm(obj=unit)
+    if form.validate_on_submit():
+        try:
+            service.update_unit(unit=unit, name=form.name.data, short_name=form.short_name.data)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            return _done(_("Unit disimpan."), ".units", instansi_id=instansi.id)
+    return _render("unit_form.html", instansi, form=form, unit=unit, section="units")
+
+
+@bp.route("/<int:instansi_id>/unit/<int:unit_id>/nonaktifkan", methods=["GET", "POST"])
+@auth_required()
+def unit_deactivate(instansi_id: int, unit_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    unit = _unit(instansi, unit_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        service.set_unit_active(unit=unit, active=False)
+        return _done(_("Unit %(name)s dinonaktifkan.", name=unit.name), ".units", instansi_id=instansi.id)
+    return _render("unit_deactivate.html", instansi, form=form, unit=unit, section="units")
+
+
+@bp.post("/<int:instansi_id>/unit/<int:unit_id>/aktifkan")
+@auth_required()
+def unit_activate(instansi_id: int, unit_id: int) -> Response:
+    instansi = _administered(instansi_id)
+    unit = _unit(instansi, unit_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service.set_unit_active(unit=unit, active=True)
+    return _done(_("Unit %(name)s diaktifkan kembali.", name=unit.name), ".units", instansi_id=instansi.id)
+
+
+# -- users -----------------------------------------------------------------------------------------
+
+
+@bp.get("/<int:instansi_id>/pengguna/")
+@auth_required()
+def users(instansi_id: int) -> str:
+    instansi = _administered(instansi_id)
+    search = request.args.get("q", "")
+    page = request.args.get("page", 1, type=int) or 1
+    pagination, rows = service.member_page(instansi=instansi, search=search, page=page)
+    return _render("users.html", instansi, rows=rows, pagination=pagination, search=search, section="users")
+
+
+@bp.route("/<int:instansi_id>/pengguna/baru", methods=["GET", "POST"])
+@auth_required()
+def user_new(instansi_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    form = UserCreateForm(unit_choices=_unit_choices(service.units_of(instansi)))
+    if form.validate_on_submit():
+        try:
+            created = service.create_member(
+                instansi=instansi,
+                email=form.email.data,
+                name=form.name.data,
+                roles=form.roles.data,
+                unit_ids=form.units.data,
+                password=form.password.data or None,
+            )
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            if created.generated_password:
+                return _password_once(instansi, created.user, created.generated_password, new_user=True)
+            flash(_("Pengguna %(email)s dibuat.", email=created.user.email), "success")
+            return redirect(url_for(".users", instansi_id=instansi.id))
+    return _render("user_new.html", instansi, form=form, section="users")
+
+
+@bp.route("/<int:instansi_id>/pengguna/<int:user_id>", methods=["GET", "POST"])
+@auth_required()
+def user_edit(instansi_id: int, user_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    user = _member(instansi, user_id)
+    row = service.member_row(instansi, user)
+    form = UserEditForm(unit_choices=_unit_choices(service.units_of(instansi), keep={u.id for u in row.units}))
+    if request.method == "GET":
+        form.roles.data = [role.value for role in row.roles]
+        form.units.data = [unit.id for unit in row.units]
+    if form.validate_on_submit():
+        try:
+            service.update_member(
+                instansi=instansi, actor=_me(), user=user, roles=form.roles.data, unit_ids=form.units.data
+            )
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            return _done(_("Peran dan unit disimpan."), ".user_edit", instansi_id=instansi.id, user_id=user.id)
+    return _render(
+        "user_edit.html",
+        instansi,
+        form=form,
+        row=row,
+        is_self=user.id == _me().id,
+        action_form=ConfirmForm(),
+        section="users",
+    )
+
+
+@bp.route("/<int:instansi_id>/pengguna/<int:user_id>/kata-sandi", methods=["GET", "POST"])
+@auth_required()
+def user_password(instansi_id: int, user_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    user = _member(instansi, user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            generated = service.reset_member_password(actor=_me(), user=user, password=form.password.data or None)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            db.session.commit()
+            if generated:
+                return _password_once(instansi, user, generated, new_user=False)
+            flash(_("Kata sandi %(email)s diganti.", email=user.email), "success")
+            return redirect(url_for(".user_edit", instansi_id=instansi.id, user_id=user.id))
+    return _render("user_password.html", instansi, form=form, user=user, is_self=user.id == _me().id, section="users")
+
+
+@bp.route("/<int:instansi_id>/pengguna/<int:user_id>/nonaktifkan", methods=["GET", "POST"])
+@auth_required()
+def user_deactivate(instansi_id: int, user_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    user = _member(instansi, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.deactivate_member(instansi=instansi, actor=_me(), user=user)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            return _done(_("Akun %(email)s dinonaktifkan.", email=user.email), ".users", instansi_id=instansi.id)
+    return _render(
+        "user_deactivate.html",
+        instansi,
+        form=form,
+        user=user,
+        is_self=user.id == _me().id,
+        elsewhere=service.holds_roles_elsewhere(user, instansi),
+        section="users",
+    )
+
+
+@bp.post("/<int:instansi_id>/pengguna/<int:user_id>/aktifkan")
+@auth_required()
+def user_activate(instansi_id: int, user_id: int) -> Response:
+    instansi = _administered(instansi_id)
+    user = _member(instansi, user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        service.activate_member(instansi=instansi, actor=_me(), user=user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for(".user_edit", instansi_id=instansi_id, user_id=user_id))
+    return _done(
+        _("Akun %(email)s diaktifkan kembali.", email=user.email),
+        ".user_edit",
+        instansi_id=instansi.id,
+        user_id=user.id,
+    )
+
+
+@bp.route("/<int:instansi_id>/pengguna/<int:user_id>/keluarkan", methods=["GET", "POST"])
+@auth_required()
+def user_remove(instansi_id: int, user_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    user = _member(instansi, user_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            service.remove_member(instansi=instansi, actor=_me(), user=user)
+        except DomainError as error:
+            _refused(form, error)
+        else:
+            message = _("%(email)s dikeluarkan dari %(instansi)s.", email=user.email, instansi=instansi.name)
+            return _done(message, ".users", instansi_id=instansi.id)
+    return _render(
+        "user_remove.html",
+        instansi,
+        form=form,
+        user=user,
+        is_self=user.id == _me().id,
+        elsewhere=service.holds_roles_elsewhere(user, instansi),
+        section="users",
+    )

@@ -1,0 +1,410 @@
+"""The evidence library of an assessment: list, upload, links, metadata, versions, download, delete."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_security import auth_required, current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import FileStorage
+from werkzeug.wrappers import Response
+
+from assess import permissions as perm
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.models import (
+    AnswerEvidence,
+    Assessment,
+    DocType,
+    Evidence,
+    EvidenceKind,
+    EvidenceVersion,
+    Unit,
+)
+from assess.services import evidence as service
+from assess.services.answers import years_before
+from assess.views.downloads import send_evidence
+from forms.evidence import (
+    DOC_TYPE_LABELS,
+    ConfirmForm,
+    LinkMetadataForm,
+    MetadataForm,
+    ReplaceFileForm,
+    UploadForm,
+)
+from uploads.errors import UploadRejectedError
+
+bp = Blueprint("evidence", __name__, url_prefix="/penilaian/<int:assessment_id>/pustaka")
+PER_PAGE = 25
+#: "Stale" in the library filter: older than the two-year rule for review and audit documents.
+STALE_YEARS = 2
+SORTS = {
+    "baru": (Evidence.created_at.desc(),),
+    "lama": (Evidence.created_at.asc(),),
+    "tanggal": (Evidence.doc_date.desc().nulls_last(), Evidence.id.desc()),
+    "judul": (Evidence.title.asc(),),
+}
+
+
+def _assessment(assessment_id: int) -> Assessment:
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None or not perm.can_view_assessment(current_user, assessment):
+        abort(404)
+    return assessment
+
+
+def _evidence(assessment: Assessment, evidence_id: int) -> Evidence:
+    evidence = db.session.scalar(
+        select(Evidence)
+        .where(Evidence.id == evidence_id, Evidence.assessment_id == assessment.id)
+        .options(
+            joinedload(Evidence.owner_unit),
+            selectinload(Evidence.versions).joinedload(EvidenceVersion.blob),
+            selectinload(Evidence.versions).joinedload(EvidenceVersion.uploaded_by),
+            joinedload(Evidence.current_version).joinedload(EvidenceVersion.blob),
+        )
+    )
+    if evidence is None:
+        abort(404)
+    return evidence
+
+
+def _units(assessment: Assessment) -> list[tuple[int, str]]:
+    units = db.session.scalars(
+        select(Unit).where(Unit.instansi_id == assessment.instansi_id, Unit.active).order_by(Unit.name)
+    ).all()
+    return [(u.id, u.short_name or u.name) for u in units]
+
+
+def _policy() -> Any:
+    return current_app.extensions["upload_policy"]
+
+
+def _storage() -> Any:
+    return current_app.extensions["storage"]
+
+
+@bp.get("/")
+@auth_required()
+def library(assessment_id: int) -> str:
+    assessment = _assessment(assessment_id)
+    q = (request.args.get("q") or "").strip()
+    doc_type = request.args.get("jenis") or ""
+    unit_id = request.args.get("unit", type=int)
+    show = request.args.get("tampil") or ""
+    sort = request.args.get("urut", "baru")
+    if sort not in SORTS:
+        sort = "baru"
+    page = max(request.args.get("hal", type=int) or 1, 1)
+
+    linked = select(AnswerEvidence.evidence_id)
+    query = select(Evidence).where(Evidence.assessment_id == assessment.id, Evidence.deleted_at.is_(None))
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Evidence.title).like(like), func.lower(Evidence.number).like(like)))
+    if doc_type in {t.value for t in DocType}:
+        query = query.where(Evidence.doc_type == DocType(doc_type))
+    if unit_id:
+        query = query.where(Evidence.owner_unit_id == unit_id)
+    if show == "lepas":
+        query = query.where(Evidence.id.not_in(linked))
+    elif show == "usang":
+        query = query.where(Evidence.doc_date < years_before(date.today(), STALE_YEARS))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    documents = db.session.scalars(
+        query.options(
+            joinedload(Evidence.owner_unit), joinedload(Evidence.current_version).joinedload(EvidenceVersion.blob)
+        )
+        .order_by(*SORTS[sort])
+        .limit(PER_PAGE)
+        .offset((page - 1) * PER_PAGE)
+    ).all()
+    link_counts = (
+        dict(
+            db.session.execute(
+                select(AnswerEvidence.evidence_id, func.count())
+                .where(AnswerEvidence.evidence_id.in_([d.id for d in documents]))
+                .group_by(AnswerEvidence.evidence_id)
+            ).all()
+        )
+        if documents
+        else {}
+    )
+    can_upload = perm.can_upload_evidence(current_user, assessment)
+    units = _units(assessment)
+    return render_template(
+        "evidence/library.html",
+        assessment=assessment,
+        documents=documents,
+        link_counts=link_counts,
+        total=total,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        args={"q": q, "jenis": doc_type, "unit": unit_id, "tampil": show, "urut": sort},
+        doc_types=DOC_TYPE_LABELS,
+        units=units,
+        can_upload=can_upload,
+        upload_form=UploadForm(units=units) if can_upload else None,
+        max_mb=_policy().max_bytes // (1024 * 1024),
+        extensions=sorted(_policy().allowed_extensions),
+        for_code=request.args.get("for"),
+    )
+
+
+def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | None) -> dict[str, Any]:
+    """Upload one file and commit it; returns a JSON-friendly result (never raises for bad files)."""
+    name = file.filename or ""
+    try:
+        meta = None
+        evidence = service.upload(
+            assessment=assessment,
+            stream=file.stream,
+            filename=name,
+            meta=meta,
+            user=current_user,
+            storage=_storage(),
+            policy=_policy(),
+        )
+        if owner_unit_id:
+            evidence.owner_unit_id = owner_unit_id if owner_unit_id in {u for u, _n in _units(assessment)} else None
+        db.session.commit()
+    except UploadRejectedError as exc:
+        db.session.rollback()
+        return {"name": name, "ok": False, "code": exc.code, "message": exc.message}
+    except service.DuplicateEvidenceError as exc:
+        db.session.rollback()
+        return {
+            "name": name,
+            "ok": False,
+            "code": "duplicate",
+            "message": exc.message,
+            "existing_url": url_for("evidence.detail", assessment_id=assessment.id, evidence_id=exc.existing.id),
+        }
+    except DomainError as exc:
+        db.session.rollback()
+        return {"name": name, "ok": False, "code": "invalid", "message": exc.message}
+    return {
+        "name": name,
+        "ok": True,
+        "id": evidence.id,
+        "title": evidence.title,
+        "url": url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id),
+    }
+
+
+@bp.post("/unggah")
+@auth_required()
+def upload(assessment_id: int) -> Response | tuple[Response, int]:
+    assessment = _assessment(assessment_id)
+    if not perm.can_upload_evidence(current_user, assessment):
+        abort(403)
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if not files:
+        message = _("Pilih paling sedikit satu berkas.")
+        if wants_json:
+            return jsonify({"results": [{"ok": False, "code": "empty", "message": message}]}), 400
+        flash(message, "error")
+        return redirect(url_for("evidence.library", assessment_id=assessment.id))
+    owner = request.form.get("owner_unit_id", type=int) or None
+    results = [_upload_one(assessment, f, owner) for f in files]
+    if wants_json:
+        return jsonify({"results": results}), (200 if any(r["ok"] for r in results) else 400)
+    for r in results:
+        if r["ok"]:
+            flash(_("Diunggah: %(name)s", name=r["name"]), "success")
+        else:
+            flash(f"{r['name']}: {r['message']}", "error")
+    return redirect(url_for("evidence.library", assessment_id=assessment.id))
+
+
+@bp.route("/tautan-baru", methods=["GET", "POST"])
+@auth_required()
+def new_link(assessment_id: int) -> str | Response:
+    assessment = _assessment(assessment_id)
+    if not perm.can_upload_evidence(current_user, assessment):
+        abort(403)
+    form = LinkMetadataForm(units=_units(assessment))
+    del form.change_access_note
+    if request.method == "GET":
+        form.version.data = "1"
+        form.doc_type.data = DocType.LAINNYA.value
+    elif form.validate_on_submit():
+        meta = _meta_from(form)
+        try:
+            evidence = service.add_link(
+                assessment=assessment,
+                url=form.url.data or "",
+                meta=meta,
+                access_note=form.access_note.data,
+                user=current_user,
+            )
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            form.populate_errors([(exc.field, exc.message)])
+        else:
+            flash(_("Tautan layanan ditambahkan ke pustaka."), "success")
+            return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id))
+    return render_template("evidence/link_form.html", assessment=assessment, form=form)
+
+
+def _meta_from(form: MetadataForm) -> service.Metadata:
+    return service.Metadata(
+        title=form.title.data or "",
+        doc_type=DocType(form.doc_type.data),
+        number=form.number.data,
+        doc_date=form.doc_date.data,
+        owner_unit_id=form.owner_unit_id.data or None,
+        notes=form.notes.data or "",
+    )
+
+
+@bp.route("/<int:evidence_id>", methods=["GET", "POST"])
+@auth_required()
+def detail(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, int]:
+    assessment = _assessment(assessment_id)
+    evidence = _evidence(assessment, evidence_id)
+    can_edit = perm.can_edit_evidence(current_user, evidence, assessment)
+    units = _units(assessment)
+    form: MetadataForm = (LinkMetadataForm if evidence.kind == EvidenceKind.LINK else MetadataForm)(units=units)
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            abort(403)
+        if form.validate_on_submit():
+            try:
+                service.update_metadata(
+                    evidence=evidence,
+                    expected_version=int(form.version.data),
+                    meta=_meta_from(form),
+                    url=getattr(form, "url", None) and form.url.data,
+                    access_note=getattr(form, "access_note", None) and form.access_note.data,
+                    change_access_note=bool(getattr(form, "change_access_note", None) and form.change_access_note.data),
+                )
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                form.populate_errors([(exc.field, exc.message)])
+                status = 400
+            else:
+                flash(_("Data dokumen disimpan."), "success")
+                return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id))
+        else:
+            status = 400
+    else:
+        form.process(obj=evidence)
+        form.doc_type.data = evidence.doc_type.value
+        form.owner_unit_id.data = evidence.owner_unit_id or 0
+        form.version.data = str(evidence.version)
+        if isinstance(form, LinkMetadataForm):
+            form.access_note.data = ""
+    used = service.used_in(evidence)
+    return render_template(
+        "evidence/detail.html",
+        assessment=assessment,
+        evidence=evidence,
+        form=form,
+        can_edit=can_edit,
+        can_see_note=perm.can_see_access_note(current_user, evidence, assessment),
+        used_in=used,
+        replace_form=ReplaceFileForm() if can_edit and evidence.kind == EvidenceKind.FILE else None,
+        doc_types=DOC_TYPE_LABELS,
+    ), status
+
+
+@bp.post("/<int:evidence_id>/ganti")
+@auth_required()
+def replace(assessment_id: int, evidence_id: int) -> Response:
+    assessment = _assessment(assessment_id)
+    evidence = _evidence(assessment, evidence_id)
+    if not perm.can_edit_evidence(current_user, evidence, assessment):
+        abort(403)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash(_("Pilih berkas pengganti."), "error")
+    else:
+        try:
+            version = service.replace_file(
+                evidence=evidence,
+                stream=file.stream,
+                filename=file.filename,
+                user=current_user,
+                storage=_storage(),
+                policy=_policy(),
+            )
+            db.session.commit()
+        except UploadRejectedError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(
+                _("Berkas diganti; versi %(n)s sekarang dipakai, versi lama tetap di riwayat.", n=version.number),
+                "success",
+            )
+    return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id))
+
+
+@bp.route("/<int:evidence_id>/hapus", methods=["GET", "POST"])
+@auth_required()
+def delete(assessment_id: int, evidence_id: int) -> str | Response:
+    assessment = _assessment(assessment_id)
+    evidence = _evidence(assessment, evidence_id)
+    if not perm.can_edit_evidence(current_user, evidence, assessment):
+        abort(403)
+    form = ConfirmForm()
+    used = service.used_in(evidence)
+    if form.validate_on_submit():
+        try:
+            service.delete(evidence=evidence, user=current_user)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id))
+        flash(_("Dokumen “%(title)s” dihapus dari pustaka.", title=evidence.title), "success")
+        return redirect(url_for("evidence.library", assessment_id=assessment.id))
+    return render_template("evidence/delete.html", assessment=assessment, evidence=evidence, form=form, used_in=used)
+
+
+@bp.get("/<int:evidence_id>/unduh")
+@bp.get("/<int:evidence_id>/versi/<int:number>/unduh")
+@auth_required()
+def download(assessment_id: int, evidence_id: int, number: int | None = None) -> Response:
+    return _send(assessment_id, evidence_id, number, inline=False)
+
+
+@bp.get("/<int:evidence_id>/pratinjau")
+@auth_required()
+def preview(assessment_id: int, evidence_id: int) -> Response:
+    return _send(assessment_id, evidence_id, None, inline=True)
+
+
+def _send(assessment_id: int, evidence_id: int, number: int | None, *, inline: bool) -> Response:
+    assessment = _assessment(assessment_id)
+    evidence = _evidence(assessment, evidence_id)
+    if evidence.kind != EvidenceKind.FILE:
+        abort(404)
+    version = (
+        evidence.current_version if number is None else next((v for v in evidence.versions if v.number == number), None)
+    )
+    if version is None:
+        abort(404)
+    return send_evidence(_storage(), version, inline=inline)

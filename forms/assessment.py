@@ -1,0 +1,106 @@
+"""Forms of the questionnaire: opening an assessment, answering, assigning, linking evidence."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from forms import BaseForm
+
+PENJELASAN_MAX = 20000
+
+
+class OpenAssessmentForm(BaseForm):
+    instrument_id = SelectField(_l("Instrumen"), coerce=int, validators=[InputRequired()])
+    year = IntegerField(_l("Tahun penilaian"), validators=[InputRequired(), NumberRange(2018, 2100)])
+    deadline = DateField(_l("Batas waktu pengisian"), validators=[Optional()])
+
+    def __init__(self, *args: Any, instruments: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instrument_id.choices = instruments
+        if self.year.data is None:
+            self.year.data = date.today().year
+
+
+class LevelAnswerForm(BaseForm):
+    """A ``level`` instrument answer: the claimed level and the penjelasan (FAKTA, ANALISIS)."""
+
+    version = HiddenField(validators=[InputRequired()])
+    level = RadioField(_l("Level yang diklaim"), coerce=int, validators=[Optional()])
+    fakta = TextAreaField(_l("FAKTA"), validators=[Length(max=PENJELASAN_MAX)])
+    analisis = TextAreaField(_l("ANALISIS"), validators=[Length(max=PENJELASAN_MAX)])
+
+    def __init__(self, *args: Any, levels: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.level.choices = [(0, str(_l("Belum dipilih"))), *levels]
+
+
+class GradedAnswerForm(BaseForm):
+    """A graded (Pemdi) answer; the item marks come as ``item-<id>-fulfilled`` / ``item-<id>-note`` fields."""
+
+    version = HiddenField(validators=[InputRequired()])
+    source_value = StringField(_l("Nilai indeks sumber"), validators=[Optional(), Length(max=20)])
+    fakta = TextAreaField(_l("FAKTA"), validators=[Length(max=PENJELASAN_MAX)])
+    analisis = TextAreaField(_l("ANALISIS"), validators=[Length(max=PENJELASAN_MAX)])
+
+
+class VersionForm(BaseForm):
+    """An action on an answer that only needs its version (submit for review, withdraw)."""
+
+    version = HiddenField(validators=[InputRequired()])
+
+
+class AssignForm(BaseForm):
+    unit_id = SelectField(_l("Unit/OPD"), coerce=int, validators=[InputRequired()])
+    user_id = SelectField(_l("Penanggung jawab (opsional)"), coerce=int, validators=[Optional()])
+    answer_ids = SelectMultipleField(_l("Indikator"), coerce=int)
+
+    def __init__(
+        self,
+        *args: Any,
+        units: list[tuple[int, str]],
+        users: list[tuple[int, str]],
+        answers: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit_id.choices = [(0, str(_l("— tanpa unit —"))), *units]
+        self.user_id.choices = [(0, str(_l("— siapa saja di unit —"))), *users]
+        self.answer_ids.choices = answers
+
+
+class DeadlineForm(BaseForm):
+    deadline = DateField(_l("Batas waktu pengisian"), validators=[Optional()])
+
+
+class LinkEvidenceForm(BaseForm):
+    evidence_id = SelectField(_l("Dokumen dari pustaka"), coerce=int, validators=[InputRequired()])
+    level = SelectField(_l("Mendukung level"), coerce=int, validators=[Optional()])
+    item_id = SelectField(_l("Butir"), coerce=int, validators=[Optional()])
+    note = StringField(_l("Catatan (halaman, pasal)"), validators=[Length(max=500)])
+
+    def __init__(
+        self,
+        *args: Any,
+        documents: list[tuple[int, str]],
+        levels: list[tuple[int, str]],
+        items: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.evidence_id.choices = documents
+        self.level.choices = [(0, str(_l("— tidak disebut —"))), *levels]
+        self.item_id.choices = [(0, str(_l("— tidak disebut —"))), *items]

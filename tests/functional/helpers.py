@@ -1,0 +1,74 @@
+"""Shared helpers for the functional tests: logging in, counting queries, building small real files."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pikepdf
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import event
+
+from tests.factories import PASSWORD
+
+
+def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    return client.post("/login", data={"email": email, "password": password}, follow_redirects=False)
+
+
+def logout(client: FlaskClient) -> None:
+    client.post("/logout")
+
+
+@contextmanager
+def count_queries(db: Any) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA", "SAVEPOINT", "RELEASE")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def pdf_bytes(pages: int = 1, text: str = "Dokumen uji") -> bytes:
+    pdf = pikepdf.new()
+    for n in range(pages):
+        page = pdf.add_blank_page(page_size=(595, 842))
+        content = f"BT /F1 12 Tf 72 770 Td ({text} {n + 1}) Tj ET".encode()
+        page.obj["/Contents"] = pdf.make_stream(content)
+        page.obj["/Resources"] = pikepdf.Dictionary(
+            Font=pikepdf.Dictionary(
+                F1=pikepdf.Dictionary(
+                    Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+                )
+            )
+        )
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def jpeg_bytes(size: tuple[int, int] = (320, 240), color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
+def upload(client: FlaskClient, assessment_id: int, name: str, data: bytes) -> tuple[int, dict[str, Any]]:
+    response = client.post(
+        f"/penilaian/{assessment_id}/pustaka/unggah",
+        data={"files": (io.BytesIO(data), name)},
+        headers={"Accept": "application/json"},
+        content_type="multipart/form-data",
+    )
+    body = response.get_json(silent=True) or {}
+    results = body.get("results") or [{}]
+    return response.status_code, results[0]

@@ -1,0 +1,427 @@
+"""Uploads: staging (hash, limit, flat memory, cleanup), content keys, local storage, backend choice, file names."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import time
+import tracemalloc
+import unicodedata
+import warnings
+from pathlib import Path
+
+import pikepdf
+import pikepdf.settings
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from tests.unit.upload_corpus import noise, pdf_bytes, png_pixel_flood
+from uploads import (
+    LocalStorage,
+    Policy,
+    Staged,
+    Storage,
+    UploadRejectedError,
+    clean_filename,
+    discard,
+    get_storage,
+    ingest,
+    key_for,
+    stage,
+    validate,
+)
+
+MiB = 1024 * 1024
+
+
+class GeneratedStream(io.RawIOBase):
+    """A read-only stream of ``total`` bytes made up on demand from one block; counts what was read."""
+
+    def __init__(self, total: int, block: bytes = b"\x5a" * MiB, fail_after: int | None = None) -> None:
+        self.total = total
+        self.block = block
+        self.consumed = 0
+        self.fail_after = fail_after
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.fail_after is not None and self.consumed >= self.fail_after:
+            raise OSError("koneksi terputus")
+        left = self.total - self.consumed
+        n = left if size is None or size < 0 else min(size, left)
+        n = min(n, len(self.block))
+        self.consumed += n
+        return self.block[:n]
+
+
+def _listing(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
+
+
+# ------------------------------------------------------------------------------------------------ staging
+
+
+def test_stage_hashes_and_copies(tmp_path: Path) -> None:
+    data = noise(3 * MiB + 123)
+    staged = stage(io.BytesIO(data), tmp_path / "staging", max_bytes=10 * MiB, chunk_size=64 * 1024)
+    assert staged.sha256 == hashlib.sha256(data).hexdigest()
+    assert staged.size == len(data)
+    assert staged.path.parent == tmp_path / "staging"
+    assert staged.path.read_bytes() == data
+    discard(staged)
+    discard(staged)  # idempotent
+    assert _listing(tmp_path / "staging") == []
+
+
+def test_stage_accepts_exactly_max_bytes(tmp_path: Path) -> None:
+    staged = stage(io.BytesIO(b"x" * 1000), tmp_path, max_bytes=1000, chunk_size=7)
+    assert staged.size == 1000
+
+
+def test_stage_stops_one_byte_over_the_limit_without_reading_the_rest(tmp_path: Path) -> None:
+    stream = GeneratedStream(total=50 * 1024 * MiB)  # 50 GiB, never materialised
+    with pytest.raises(UploadRejectedError) as caught:
+        stage(stream, tmp_path, max_bytes=5 * MiB)  # type: ignore[arg-type]
+    assert caught.value.code == "too_large"
+    assert "batas 5 MB" in caught.value.message
+    assert stream.consumed == 5 * MiB + 1
+    assert _listing(tmp_path) == []
+
+
+def test_stage_default_limit_message() -> None:
+    from uploads.staging import too_large
+
+    assert too_large(Policy().max_bytes).message.startswith("Berkas melebihi batas 100 MB.")
+
+
+def test_stage_refuses_empty_stream(tmp_path: Path) -> None:
+    with pytest.raises(UploadRejectedError) as caught:
+        stage(io.BytesIO(b""), tmp_path, max_bytes=100)
+    assert caught.value.code == "empty"
+    assert _listing(tmp_path) == []
+
+
+def test_stage_removes_temp_file_when_the_stream_fails(tmp_path: Path) -> None:
+    stream = GeneratedStream(total=10 * MiB, fail_after=3 * MiB)
+    with pytest.raises(OSError, match="koneksi terputus"):
+        stage(stream, tmp_path, max_bytes=100 * MiB)  # type: ignore[arg-type]
+    assert _listing(tmp_path) == []
+
+
+def test_stage_removes_temp_file_on_base_exceptions(tmp_path: Path) -> None:
+    class Aborted(BaseException):
+        pass
+
+    class Interrupted(GeneratedStream):
+        def read(self, size: int | None = -1) -> bytes:
+            if self.consumed:
+                raise Aborted
+            return super().read(size)
+
+    with pytest.raises(Aborted):
+        stage(Interrupted(total=10 * MiB), tmp_path, max_bytes=100 * MiB)  # type: ignore[arg-type]
+    assert _listing(tmp_path) == []
+
+
+def test_stage_memory_stays_flat_for_200_mb(tmp_path: Path) -> None:
+    stream = GeneratedStream(total=200 * MiB)
+    tracemalloc.start()
+    try:
+        staged = stage(stream, tmp_path, max_bytes=1024 * MiB)  # type: ignore[arg-type]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert staged.size == 200 * MiB
+    assert peak < 8 * MiB, f"peak {peak / MiB:.1f} MiB"
+    expected = hashlib.sha256()
+    for _ in range(200):
+        expected.update(stream.block)
+    assert staged.sha256 == expected.hexdigest()
+    discard(staged)
+
+
+# ---------------------------------------------------------------------------------------------------- keys
+
+
+def test_key_for_layout() -> None:
+    digest = hashlib.sha256(b"data dukung").hexdigest()
+    assert key_for(digest) == f"sha256/{digest[:2]}/{digest[2:4]}/{digest}"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["", "abc", "A" * 64, "g" * 64, "a" * 63, "a" * 65, "../" + "a" * 61, " " + "a" * 63, "a" * 63 + "\n"],
+)
+def test_key_for_rejects_anything_but_64_lowercase_hex(bad: str) -> None:
+    with pytest.raises(ValueError, match="SHA-256"):
+        key_for(bad)
+
+
+# ------------------------------------------------------------------------------------------------- storage
+
+
+def _stage_into(storage: LocalStorage, data: bytes) -> Staged:
+    return stage(io.BytesIO(data), storage.staging_dir(), max_bytes=10 * MiB)
+
+
+def test_local_storage_round_trip(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    assert isinstance(storage, Storage)
+    data = pdf_bytes(1)
+    staged = _stage_into(storage, data)
+    key = storage.put(staged)
+    assert key == key_for(hashlib.sha256(data).hexdigest())
+    assert storage.exists(key)
+    assert storage.size(key) == len(data)
+    with storage.open(key) as handle:
+        assert handle.read() == data
+        with pytest.raises(io.UnsupportedOperation):
+            handle.write(b"x")
+    path = storage.local_path(key)
+    assert path == tmp_path / "objects" / key
+    assert not staged.path.exists()
+    assert _listing(storage.staging_dir()) == []
+    storage.delete(key)
+    storage.delete(key)  # idempotent
+    assert not storage.exists(key)
+
+
+def test_put_deduplicates(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    first = storage.put(_stage_into(storage, b"sama persis"))
+    second_staged = _stage_into(storage, b"sama persis")
+    second = storage.put(second_staged)
+    assert first == second
+    assert not second_staged.path.exists()
+    objects = [p for p in (tmp_path / "objects").rglob("*") if p.is_file()]
+    assert objects == [tmp_path / "objects" / first]
+    assert _listing(storage.staging_dir()) == []
+
+
+def test_put_refuses_files_staged_elsewhere(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "store")
+    staged = stage(io.BytesIO(b"di luar"), tmp_path / "elsewhere", max_bytes=100)
+    with pytest.raises(ValueError, match="staging_dir"):
+        storage.put(staged)
+    discard(staged)
+
+
+def test_explicit_pipeline_stage_validate_put(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    staged = _stage_into(storage, pdf_bytes(2))
+    info = validate(staged.path, "Laporan.pdf")
+    assert (info.kind, info.pages) == ("pdf", 2)
+    key = storage.put(staged)
+    assert storage.exists(key)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "../../etc/passwd",
+        "/etc/passwd",
+        "sha256/../../../etc/passwd",
+        "sha256/aa/bb/" + "a" * 64,  # prefixes do not match the digest
+        "sha256/AA/AA/" + "A" * 64,
+        "sha256/aa/aa/" + "a" * 63,
+        "sha256/aa/aa/" + "a" * 64 + "/../../x",
+        "md5/aa/aa/" + "a" * 64,
+        "",
+    ],
+)
+def test_local_storage_refuses_bad_keys(tmp_path: Path, key: str) -> None:
+    storage = LocalStorage(tmp_path)
+    for call in (storage.exists, storage.size, storage.open, storage.local_path, storage.delete):
+        with pytest.raises(ValueError, match="kunci"):
+            call(key)
+
+
+def test_local_storage_refuses_keys_escaping_through_symlinks(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    (outside / "bb").mkdir(parents=True)
+    digest = "ab" + "b" * 62
+    (outside / "bb" / digest).write_bytes(b"rahasia")
+    storage = LocalStorage(tmp_path / "store")
+    (tmp_path / "store" / "objects" / "sha256").mkdir(parents=True)
+    (tmp_path / "store" / "objects" / "sha256" / "ab").symlink_to(outside)
+    with pytest.raises(ValueError, match="keluar"):
+        storage.open(key_for(digest))
+
+
+def test_sweep_staging_removes_only_old_files(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path)
+    assert storage.sweep_staging(60) == 0  # no staging directory yet
+    old = _stage_into(storage, b"lama")
+    new = _stage_into(storage, b"baru")
+    (storage.staging_dir() / "subdir").mkdir()
+    two_hours_ago = time.time() - 7200
+    os.utime(old.path, (two_hours_ago, two_hours_ago))
+    assert storage.sweep_staging(3600) == 1
+    assert not old.path.exists()
+    assert new.path.exists()
+    assert storage.sweep_staging(3600) == 0
+
+
+# ------------------------------------------------------------------------------------------------- backend
+
+
+def test_get_storage_local(tmp_path: Path) -> None:
+    storage = get_storage({"STORAGE_ROOT": str(tmp_path / "evidence")})
+    assert isinstance(storage, LocalStorage)
+    assert storage.staging_dir() == tmp_path / "evidence" / "staging"
+    assert isinstance(get_storage({"STORAGE_BACKEND": "Local", "STORAGE_ROOT": tmp_path}), LocalStorage)
+
+
+def test_get_storage_needs_a_root() -> None:
+    with pytest.raises(ValueError, match="MANDIRI_STORAGE_ROOT"):
+        get_storage({"STORAGE_BACKEND": "local"})
+
+
+@pytest.mark.parametrize("backend", ["s3", "ftp", "../local"])
+def test_get_storage_unknown_backend(backend: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="MANDIRI_STORAGE_BACKEND"):
+        get_storage({"STORAGE_BACKEND": backend, "STORAGE_ROOT": tmp_path})
+
+
+# --------------------------------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Perwali Nomor 12 Tahun 2024 – Arsitektur SPBE.pdf",
+        "Laporan Kinerja Instansi Pemerintah (LKjIP) 2023.pdf",
+        "SK Tim Koordinasi SPBE No. 5_2024.docx",
+        "Rekap Indikator — Domain Kebijakan Internal.xlsx",
+        "Foto Rapat Dinas Kominfo & Bappeda, 12-03-2024.jpg",
+        "Daftar Hadir Sosialisasi.ods",
+    ],
+)
+def test_clean_filename_keeps_indonesian_names(name: str) -> None:
+    assert clean_filename(name) == name
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("../../etc/passwd.pdf", "passwd.pdf"),
+        ("..\\..\\win.pdf", "win.pdf"),
+        ("C:\\Users\\opd\\Dokumen\\laporan.pdf", "laporan.pdf"),
+        ("a\x00.pdf", "a.pdf"),
+        ("gambar\u202efdp.exe", "gambarfdp.exe"),
+        ("laporan\u202egnp.pdf", "laporangnp.pdf"),
+        ("\u2066laporan\u2069\u200e.pdf\u200f", "laporan.pdf"),
+        ("CON.pdf", "CON_.pdf"),
+        ("nul.docx", "nul_.docx"),
+        ("com1.tar.pdf", "com1_.tar.pdf"),
+        ("LPT9.xlsx", "LPT9_.xlsx"),
+        ("console.pdf", "console.pdf"),
+        ("...pdf", "pdf"),
+        (".htaccess", "htaccess"),
+        ("laporan.pdf. . .", "laporan.pdf"),
+        ("  laporan \t\n  tahunan   2024 .pdf ", "laporan tahunan 2024 .pdf"),
+        ("Pe\u0301riode.pdf", "Période.pdf"),
+        ("Pe\u202e\u0301riode.pdf", "Période.pdf"),
+    ],
+)
+def test_clean_filename_cases(raw: str, clean: str) -> None:
+    assert clean_filename(raw) == clean
+
+
+def test_clean_filename_truncates_keeping_the_extension() -> None:
+    cleaned = clean_filename("Lampiran " + "sangat panjang " * 30 + ".pdf")
+    assert len(cleaned) <= 200
+    assert cleaned.endswith(".pdf")
+    assert clean_filename("a" * 300 + ".docx") == "a" * 195 + ".docx"
+
+
+@pytest.mark.parametrize("raw", ["", " ", "...", "../", "..\\", "a/", "\u202e\u202d", "\x00\x01", ". . ."])
+def test_clean_filename_refuses_nothing_usable(raw: str) -> None:
+    with pytest.raises(UploadRejectedError) as caught:
+        clean_filename(raw)
+    assert caught.value.code == "bad_name"
+    assert "Nama berkas" in caught.value.message
+
+
+FORBIDDEN = set("/\\\x00\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+@given(st.text(max_size=400))
+def test_clean_filename_properties(raw: str) -> None:
+    rejected: UploadRejectedError | None = None
+    cleaned = ""
+    try:
+        cleaned = clean_filename(raw)
+    except UploadRejectedError as exc:
+        rejected = exc
+    if rejected is not None:
+        assert rejected.code == "bad_name"
+        return
+    assert 0 < len(cleaned) <= 200
+    assert not FORBIDDEN & set(cleaned)
+    assert not any(unicodedata.category(ch) == "Cc" for ch in cleaned)
+    assert not cleaned.startswith((".", " "))
+    assert not cleaned.endswith((".", " "))
+    assert unicodedata.is_normalized("NFC", cleaned)
+    assert clean_filename(cleaned) == cleaned
+
+
+# --------------------------------------------------------------------------------- pipeline and validation
+
+
+def test_ingest_checks_the_name_before_reading(tmp_path: Path) -> None:
+    stream = GeneratedStream(total=10 * MiB)
+    with pytest.raises(UploadRejectedError) as caught:
+        ingest(stream, "setup.exe", LocalStorage(tmp_path))  # type: ignore[arg-type]
+    assert caught.value.code == "bad_extension"
+    assert stream.consumed == 0
+
+
+def test_validate_never_touches_pillows_global_limit(tmp_path: Path) -> None:
+    before = Image.MAX_IMAGE_PIXELS
+    flood = tmp_path / "banjir.png"
+    flood.write_bytes(png_pixel_flood(100_000, 100_000))
+    with pytest.raises(UploadRejectedError) as caught:
+        validate(flood, "banjir.png", Policy(max_image_pixels=10**12))  # above Pillow's own bomb error
+    assert caught.value.code == "image_too_large"
+    between = tmp_path / "besar.png"
+    between.write_bytes(png_pixel_flood(10_000, 10_000))  # above Pillow's warning, below its error
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        info = validate(between, "besar.png", Policy(max_image_pixels=10**9))
+    assert (info.width, info.height) == (10_000, 10_000)
+    assert before == Image.MAX_IMAGE_PIXELS
+    with pytest.raises(UploadRejectedError) as caught:
+        validate(between, "besar.png")
+    assert caught.value.code == "image_too_large"
+
+
+def test_validate_restores_qpdf_limits(tmp_path: Path) -> None:
+    before = pikepdf.settings.get_qpdf_limits()
+    path = tmp_path / "a.pdf"
+    path.write_bytes(pdf_bytes(1))
+    validate(path, "a.pdf")
+    assert before == pikepdf.settings.get_qpdf_limits()
+
+
+def test_validate_checks_size_and_emptiness_itself(tmp_path: Path) -> None:
+    empty = tmp_path / "kosong.pdf"
+    empty.write_bytes(b"")
+    with pytest.raises(UploadRejectedError, match="kosong"):
+        validate(empty, "kosong.pdf")
+    big = tmp_path / "besar.pdf"
+    big.write_bytes(pdf_bytes(1))
+    with pytest.raises(UploadRejectedError) as caught:
+        validate(big, "besar.pdf", Policy(max_bytes=100))
+    assert caught.value.code == "too_large"
+
+
+def test_rejection_carries_code_and_message() -> None:
+    exc = UploadRejectedError("empty", "Berkas kosong.")
+    assert (exc.code, exc.message) == ("empty", "Berkas kosong.")
+    assert "empty" in str(exc)

@@ -1,0 +1,129 @@
+"""Where accepted blobs live: a content-addressed store behind a small protocol (local disk now, S3 later)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import BinaryIO, Protocol, runtime_checkable
+
+from uploads.keys import is_valid_key, key_for
+from uploads.staging import Staged, discard
+
+
+@runtime_checkable
+class Storage(Protocol):
+    """A content-addressed blob store. Keys come from :func:`uploads.keys.key_for`, never from user input."""
+
+    def put(self, staged: Staged) -> str:
+        """Move a staged file into the store and return its key; a blob already stored is not written twice."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def size(self, key: str) -> int: ...
+
+    def open(self, key: str) -> BinaryIO:
+        """A read-only binary stream of the blob; the caller closes it."""
+        ...
+
+    def local_path(self, key: str) -> Path | None:
+        """The blob's file on local disk (for ``send_file``), or ``None`` when the backend is remote."""
+        ...
+
+    def delete(self, key: str) -> None: ...
+
+    def staging_dir(self) -> Path:
+        """Where :func:`uploads.staging.stage` should write (a local directory, same filesystem as the store)."""
+        ...
+
+    def sweep_staging(self, older_than_seconds: int) -> int:
+        """Remove abandoned temporary files older than the given age; returns how many were removed."""
+        ...
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalStorage:
+    """Blobs under ``root/objects/sha256/ab/cd/<digest>``; uploads are staged in ``root/staging``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._objects = self.root / "objects"
+        self._staging = self.root / "staging"
+
+    def __repr__(self) -> str:
+        return f"LocalStorage({str(self.root)!r})"
+
+    def _path(self, key: str) -> Path:
+        if not is_valid_key(key):
+            raise ValueError(f"kunci penyimpanan tidak sah: {key!r}")
+        path = self._objects / key
+        base = self._objects.resolve()
+        resolved = path.resolve()
+        if not resolved.is_relative_to(base) or resolved == base:
+            raise ValueError(f"kunci penyimpanan keluar dari direktori penyimpanan: {key!r}")
+        return path
+
+    def staging_dir(self) -> Path:
+        self._staging.mkdir(parents=True, exist_ok=True)
+        return self._staging
+
+    def put(self, staged: Staged) -> str:
+        key = key_for(staged.sha256)
+        if staged.path.resolve().parent != self.staging_dir().resolve():
+            raise ValueError(f"berkas sementara harus berada di {self._staging} (staging_dir()), bukan {staged.path}")
+        actual = staged.path.stat().st_size
+        if actual != staged.size:
+            raise ValueError(f"ukuran berkas sementara berubah ({actual} ≠ {staged.size}): {staged.path}")
+        dest = self._path(key)
+        if dest.exists():
+            discard(staged)
+            return key
+        created = [d for d in (dest.parent.parent, dest.parent) if not d.exists()]
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with open(staged.path, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staged.path, dest)
+        _fsync_dir(dest.parent)
+        for directory in created:
+            _fsync_dir(directory.parent)
+        _fsync_dir(self._staging)
+        return key
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def size(self, key: str) -> int:
+        return self._path(key).stat().st_size
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self._path(key), "rb")  # the caller owns and closes the stream
+
+    def local_path(self, key: str) -> Path | None:
+        return self._path(key)
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def sweep_staging(self, older_than_seconds: int) -> int:
+        if not self._staging.is_dir():
+            return 0
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for entry in os.scandir(self._staging):
+            try:
+                info = entry.stat(follow_symlinks=False)
+                if entry.is_dir(follow_symlinks=False) or info.st_mtime >= cutoff:
+                    continue
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                continue
+            removed += 1
+        return removed
