@@ -282,7 +282,12 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
                 if item.kind != "note"
             }
         )
+    item_units: list[tuple[int, str]] = []
+    if inst.value_type == "graded" and perm.can_manage_assessment(current_user, assessment):
+        item_units = [(u.id, u.short_name or u.name) for u in db.session.scalars(
+            select(Unit).where(Unit.instansi_id == assessment.instansi_id, Unit.active).order_by(Unit.name))]
     return {
+        "item_units": item_units,
         "saved_fields": saved,
         "assessment": assessment,
         "answer": answer,

@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from assess.instruments import load_instrument
 from assess.models import RoleName
 from assess.scoring import score
 from assess.services.assessments import set_claimed_value
-from tests.factories import PASSWORD, create_assessment, create_instansi, create_member, create_unit
-
-
-def login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
-    return client.post("/login", data={"email": email, "password": password}, follow_redirects=False)
-
-
-@contextmanager
-def count_queries(db: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.functional.helpers import count_queries, login
 
 
 def test_login_page_is_indonesian(client: FlaskClient) -> None:

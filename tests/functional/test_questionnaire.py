@@ -357,3 +357,33 @@ def test_pages_issue_a_constant_number_of_queries(client: FlaskClient, world: di
     large = _measure(client, db, assessment.id)
     assert small == large, (small, large)
     assert all(c <= 14 for c in large.values()), large
+
+
+def test_pemdi_items_assigned_to_another_unit(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
+    assessment = pemdi["assessment"]
+    other = create_unit(assessment.instansi, "Badan Kepegawaian", "BKPSDM")
+    koordinator = create_member(assessment.instansi, RoleName.KOORDINATOR)
+    staff = create_member(assessment.instansi, RoleName.PENGISI, units=(other,))
+    answer = _answer(assessment, "I3")
+    answer.assignee_unit = None
+    db.session.commit()
+    ids = _item_ids(answer, "I3-L1-01", "I3-L1-02")
+    login(client, koordinator.email)
+    page = client.get(f"/penilaian/{assessment.id}/indikator/I3").get_data(as_text=True)
+    assert "Tugaskan butir" in page
+    response = client.post(f"/penilaian/{assessment.id}/indikator/I3/butir/tugaskan",
+                           data={"item_ids": list(ids.values()), "unit_id": other.id})
+    assert response.status_code == 302
+    client.post("/logout")
+    login(client, staff.email)
+    data = {"version": str(answer.version), "fakta": "", "analisis": ""}
+    for code, item_id in ids.items():
+        data[f"item-{item_id}-present"] = "1"
+        data[f"item-{item_id}-note"] = f"catatan {code}"
+        data[f"item-{item_id}-fulfilled"] = "1"
+    assert client.post(f"/penilaian/{assessment.id}/indikator/I3", data=data).status_code == 302
+    db.session.refresh(answer)
+    assert {m.item.code for m in answer.items if m.fulfilled} == {"I3-L1-01", "I3-L1-02"}
+    # the unit's "my work" filter lists the indicator through its items
+    mine = client.get(f"/penilaian/{assessment.id}?mine=1").get_data(as_text=True)
+    assert 'data-indicator="I3"' in mine

@@ -18,7 +18,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from tests.unit.upload_corpus import noise, pdf_bytes, png_pixel_flood
+from tests.unit.upload_corpus import (
+    BUILDERS,
+    jpeg_bytes,
+    mp4_bytes,
+    noise,
+    odf_parts,
+    ooxml_parts,
+    pdf_bytes,
+    png_bytes,
+    png_pixel_flood,
+    zip_of,
+)
 from uploads import (
     LocalStorage,
     Policy,
@@ -425,3 +436,59 @@ def test_rejection_carries_code_and_message() -> None:
     exc = UploadRejectedError("empty", "Berkas kosong.")
     assert (exc.code, exc.message) == ("empty", "Berkas kosong.")
     assert "empty" in str(exc)
+
+
+# ---------------------------------------------------------------------------------------------- robustness
+
+FUZZ_SEEDS = {
+    "a.pdf": lambda: pdf_bytes(3),
+    "b.pdf": BUILDERS["pdf_object_streams"],
+    "c.pdf": BUILDERS["pdf_owner_password"],
+    "a.jpg": jpeg_bytes,
+    "a.png": png_bytes,
+    "a.docx": lambda: zip_of(ooxml_parts("docx")),
+    "a.xlsx": lambda: zip_of(ooxml_parts("xlsx")),
+    "a.ods": lambda: zip_of(odf_parts("ods")),
+    "a.mp4": mp4_bytes,
+}
+
+
+def mutations(data: bytes, seed: str, count: int) -> list[bytes]:
+    """Deterministic damage: flipped bytes (mostly in the head and tail, where the structure is), cuts, splices."""
+    out = []
+    for number in range(count):
+        rnd = hashlib.shake_256(f"{seed}-{number}".encode()).digest(64)
+        size = len(data)
+        where = int.from_bytes(rnd[:4], "big")
+        region = (where % min(size, 1024)) if rnd[4] % 3 == 0 else size - 1 - where % min(size, 1024)
+        region = region if rnd[4] % 3 != 2 else where % size
+        damaged = bytearray(data)
+        operation = rnd[5] % 4
+        if operation == 0:
+            for k in range(1 + rnd[6] % 8):
+                damaged[(region + k * rnd[7]) % size] ^= rnd[8 + k] or 0xFF
+        elif operation == 1:
+            damaged = damaged[: max(1, region)]
+        elif operation == 2:
+            damaged[region:region] = rnd[16:48]
+        else:
+            del damaged[region : region + 1 + rnd[6]]
+        out.append(bytes(damaged) or b"x")
+    return out
+
+
+@pytest.mark.parametrize("name", list(FUZZ_SEEDS))
+def test_damaged_files_are_rejected_cleanly_never_crash(name: str, tmp_path: Path) -> None:
+    data = FUZZ_SEEDS[name]()
+    path = tmp_path / name
+    outcomes: dict[str, int] = {}
+    for damaged in mutations(data, name, 80):
+        path.write_bytes(damaged)
+        try:
+            validate(path, name)
+        except UploadRejectedError as exc:
+            outcomes[exc.code] = outcomes.get(exc.code, 0) + 1
+        else:
+            outcomes["accepted"] = outcomes.get("accepted", 0) + 1
+    assert sum(outcomes.values()) == 80
+    assert set(outcomes) <= {"accepted", "corrupt", "mismatch", "encrypted", "office_unsafe", "image_too_large"}
