@@ -1,0 +1,227 @@
+"""The browser end-to-end test: a pengisi answers an indicator, uploads and links evidence, submits it.
+
+A real gunicorn server on a SQLite file prepared by ``mandiri init`` and ``mandiri demo`` (see conftest.py),
+driven through Debian's Chromium. Screenshots of every major step go to ``test-artifacts/e2e/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, Request, expect
+
+from tests.e2e.conftest import CHROMIUM, ROOT, UPLOAD_MAX_MB, Server
+from tests.functional.helpers import jpeg_bytes, pdf_bytes
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.only_browser("chromium"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not installed (apt-get install chromium)"),
+]
+
+PENGISI = "pengisi@kota-contoh.go.id"
+INSTANSI = "Pemerintah Kota Contoh"
+#: Left unanswered by the demo and assigned to its default unit, Diskominfo (seeds/demo/kota-contoh.yaml).
+SUBMITTED = "I7"
+AUTOSAVED = "I14"
+EN_CATALOGUE = ROOT / "assess" / "translations" / "en" / "LC_MESSAGES" / "messages.mo"
+
+
+class Shots:
+    """Full-page screenshots named by test and step: ``<test>-<nn>-<step>.png``."""
+
+    def __init__(self, page: Page, folder: Path, test: str) -> None:
+        self.page, self.folder, self.test, self.n = page, folder, test, 0
+
+    def __call__(self, step: str) -> None:
+        self.n += 1
+        self.page.screenshot(path=self.folder / f"{self.test}-{self.n:02d}-{step}.png", full_page=True)
+
+
+@pytest.fixture
+def shot(page: Page, artifacts: Path, request: pytest.FixtureRequest) -> Shots:
+    name = re.sub(r"^test_", "", request.node.originalname)
+    return Shots(page, artifacts, name)
+
+
+@pytest.fixture
+def ui(page: Page) -> Iterator[Page]:
+    page.set_default_timeout(15_000)
+    yield page
+
+
+def login(page: Page, server: Server, shot: Shots) -> None:
+    page.goto(f"{server.url}/login")
+    expect(page.get_by_role("heading", name="Masuk ke Mandiri")).to_be_visible()
+    page.locator("#email").fill(PENGISI)
+    page.locator("#password").fill(server.password)
+    shot("login")
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    expect(page.get_by_role("heading", name="Penilaian", exact=True)).to_be_visible()
+    expect(page.locator(".who")).to_have_text("Pengisi Diskominfo")
+
+
+def open_assessment(page: Page) -> None:
+    page.get_by_role("link", name=INSTANSI).click()
+    expect(page.get_by_test_id("projected-index")).to_be_visible()
+
+
+def open_indicator(page: Page, code: str) -> None:
+    page.locator(f'tr[data-indicator="{code}"] td a').first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(code)
+
+
+def test_pengisi_answers_uploads_links_and_submits(ui: Page, server: Server, shot: Shots) -> None:
+    page = ui
+    login(page, server, shot)
+    shot("assessments")
+    open_assessment(page)
+    row = page.locator(f'tr[data-indicator="{SUBMITTED}"]')
+    expect(row.locator(".chip")).to_have_text("belum diisi")
+    expect(row).to_contain_text("Diskominfo")
+    shot("overview")
+
+    # Answer: a level card, FAKTA and ANALISIS, saved.
+    open_indicator(page, SUBMITTED)
+    shot("indicator-empty")
+    page.locator('label.level-card[data-level="3"]').click()
+    expect(page.locator('input[name="level"][value="3"]')).to_be_checked()
+    page.locator("#fakta").fill("Peraturan Wali Kota Nomor 12 Tahun 2024 pasal 5–9 mengatur bus integrasi.")
+    page.locator("#analisis").fill("Bus, repositori metadata dan direktori layanan sudah diatur; kriteria level 3.")
+    shot("indicator-filled")
+    page.get_by_test_id("save-answer").click()
+    expect(page.locator(".flash-success")).to_have_text("Jawaban disimpan.")
+    expect(page.locator(".page-head .chip.state-draf")).to_have_text("draf")
+    expect(page.locator("#fakta")).to_have_value(re.compile("Nomor 12 Tahun 2024"))
+    shot("indicator-saved")
+
+    # Upload a real PDF and a real JPEG through the file input of the library.
+    pdf = server.tmp / "Perwali Nomor 12 Tahun 2024.pdf"
+    pdf.write_bytes(pdf_bytes(2, "Peraturan Wali Kota"))
+    jpg = server.tmp / "Tangkapan layar aplikasi.jpg"
+    jpg.write_bytes(jpeg_bytes())
+    page.get_by_role("link", name="Unggah dokumen baru ke pustaka").click()
+    expect(page.get_by_role("heading", name="Pustaka data dukung")).to_be_visible()
+    page.get_by_test_id("upload-input").set_input_files([pdf, jpg])
+    rows = page.locator("#upload-list li")
+    expect(rows).to_have_count(2)
+    shot("upload-chosen")
+    page.get_by_test_id("upload-submit").click()
+    expect(page.locator("#upload-list li.ok")).to_have_count(2, timeout=20_000)
+    expect(rows.nth(0).locator(".msg")).to_have_text("Tersimpan: Perwali Nomor 12 Tahun 2024")
+    expect(rows.nth(1).locator(".msg")).to_have_text("Tersimpan: Tangkapan layar aplikasi")
+    shot("upload-saved")
+    page.locator("#reload-library").click()
+    library = page.get_by_test_id("library")
+    expect(library).to_contain_text("Perwali Nomor 12 Tahun 2024")
+    expect(library).to_contain_text("Tangkapan layar aplikasi")
+    shot("library")
+
+    # Back on the indicator: link both documents to level 3.
+    page.get_by_role("link", name=f"Kembali ke {SUBMITTED}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(SUBMITTED)
+    for n, title in enumerate(["Perwali Nomor 12 Tahun 2024", "Tangkapan layar aplikasi"], start=1):
+        page.get_by_test_id("link-evidence-select").select_option(label=title)
+        page.locator('.link-form select[name="level"]').select_option("3")
+        page.get_by_test_id("link-evidence").click()
+        expect(page.locator(".flash-success")).to_have_text("Dokumen ditautkan.")
+        expect(page.get_by_test_id("linked-evidence")).to_have_count(n)
+    shot("linked")
+
+    # Submit for review.
+    page.get_by_test_id("submit-review").click()
+    expect(page.locator(".flash-success")).to_contain_text(["Jawaban diajukan untuk direviu."])
+    expect(page.locator(".page-head .chip.state-siap_direviu")).to_have_text("siap direviu")
+    linked = page.get_by_test_id("linked-evidence")
+    expect(linked).to_have_count(2)
+    expect(linked.nth(0)).to_contain_text("Level 3")
+    expect(page.locator("table.list")).to_contain_text("Perwali Nomor 12 Tahun 2024")
+    expect(page.locator("table.list")).to_contain_text("Tangkapan layar aplikasi")
+    expect(page.get_by_test_id("submit-review")).to_have_count(0)
+    expect(page.locator("#fakta")).to_be_disabled()
+    shot("submitted")
+
+    # The overview lists the indicator as ready for review, with its two documents.
+    page.locator(".crumbs a").nth(1).click()
+    row = page.locator(f'tr[data-indicator="{SUBMITTED}"]')
+    expect(row.locator(".chip")).to_have_text("siap direviu")
+    expect(row.get_by_test_id("evidence-count")).to_have_text("2")
+    shot("overview-submitted")
+
+
+def test_unsaved_text_is_offered_back_after_reload(ui: Page, server: Server, shot: Shots) -> None:
+    page = ui
+    login(page, server, shot)
+    open_assessment(page)
+    open_indicator(page, AUTOSAVED)
+    expect(page.locator("#draft-banner")).to_be_hidden()
+    text = "Draf yang belum disimpan: SK Wali Kota tentang tim SPBE."
+    page.locator("#fakta").fill(text)
+    # The browser copy is written 0.4 s after typing; the status line says when.
+    expect(page.locator("[data-autosave-status]")).to_contain_text("Draf tersimpan di peramban ini")
+    shot("typed")
+
+    page.reload()
+    expect(page.locator("#draft-banner")).to_be_visible()
+    expect(page.locator("#fakta")).to_have_value("")
+    shot("banner")
+    page.locator("[data-draft-restore]").click()
+    expect(page.locator("#fakta")).to_have_value(text)
+    expect(page.locator("#draft-banner")).to_be_hidden()
+    shot("restored")
+
+
+def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: Shots) -> None:
+    page = ui
+    fake = server.tmp / "Laporan kegiatan.pdf"
+    fake.write_bytes(b"<!DOCTYPE html><html><body><h1>Bukan PDF</h1></body></html>\n")
+    big = server.tmp / "Dokumen besar.pdf"
+    big.write_bytes(pdf_bytes() + b"%" + b"0" * (UPLOAD_MAX_MB * 1024 * 1024 // 2 * 3))
+    sent: list[str] = []
+
+    def on_request(req: Request) -> None:
+        if req.method == "POST" and req.url.endswith("/unggah"):
+            sent.append(req.url)
+
+    page.on("request", on_request)
+    login(page, server, shot)
+    open_assessment(page)
+    page.get_by_role("link", name="Pustaka data dukung").click()
+    page.get_by_test_id("upload-input").set_input_files([fake, big])
+    rows = page.locator("#upload-list li")
+    expect(rows).to_have_count(2)
+    # Too large: refused in the browser at once, never sent.
+    expect(rows.nth(1)).to_have_class("error")
+    expect(rows.nth(1).locator(".msg")).to_have_text(f"Terlalu besar: batasnya {UPLOAD_MAX_MB:.1f} MB.")
+    shot("chosen")
+
+    page.get_by_test_id("upload-submit").click()
+    expect(rows.nth(0)).to_have_class("error", timeout=20_000)
+    expect(rows.nth(0).locator(".msg")).to_contain_text("Isi berkas bukan PDF")
+    expect(rows.nth(0).locator(".msg")).to_contain_text("HTML")
+    shot("refused")
+    assert len(sent) == 1, sent  # only the fake PDF went to the server
+    page.reload()
+    expect(page.get_by_test_id("library")).not_to_contain_text("Laporan kegiatan")
+
+
+def test_english_switch(ui: Page, server: Server, shot: Shots) -> None:
+    if not EN_CATALOGUE.exists():
+        pytest.skip("English catalogue not compiled (run `make translations`)")
+    page = ui
+    login(page, server, shot)
+    nav = page.get_by_role("navigation", name="Navigasi utama")
+    expect(nav.get_by_role("link", name="Penilaian")).to_be_visible()
+    page.locator('form.lang button[value="en"]').click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    expect(nav.get_by_role("link", name="Assessments")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page.locator('form.lang button[value="en"]')).to_have_attribute("aria-current", "true")
+    shot("english")
+    page.locator('form.lang button[value="id"]').click()
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    expect(page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name="Penilaian")).to_be_visible()
