@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
-from flask import Flask, request, session
+from flask import Flask, Request, current_app, request, session
 from flask_security import SQLAlchemyUserDatastore
 
 from assess.config import load_config
 from assess.database import configure_engine, write_intent
 from assess.extensions import babel, csrf, db, limiter, migrate, security
+from uploads.staging import HashingSpool
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -19,6 +20,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> Flask:
     """Build the application: configuration in layers, extensions, blueprints, CLI, error pages."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = MandiriRequest
     load_config(app.config, app.instance_path, config, environ)
 
     db.init_app(app)
@@ -72,6 +74,19 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
         return response
 
     return app
+
+
+class MandiriRequest(Request):
+    """Uploaded files are parsed straight into the evidence staging directory, hashed on the way."""
+
+    def _get_file_stream(
+        self, total_content_length: int | None, content_type: str | None, filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        storage = current_app.extensions.get("storage")
+        if filename and storage is not None:
+            return cast(IO[bytes], HashingSpool(storage.staging_dir()))
+        return super()._get_file_stream(total_content_length, content_type, filename, content_length)
 
 
 def _login_limited() -> str:

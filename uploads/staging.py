@@ -36,6 +36,75 @@ def empty() -> UploadRejectedError:
     return UploadRejectedError("empty", "Berkas kosong (0 byte). Periksa kembali berkas yang dipilih lalu unggah lagi.")
 
 
+class HashingSpool:
+    """A file the web layer's form parser writes an upload into: in the staging directory, hashed as it is written.
+
+    :func:`stage` then adopts it as it is (fsync, no second copy). A spool that is never adopted deletes its file
+    when closed, which the web framework does at the end of the request.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
+        self.path = Path(name)
+        self._file = os.fdopen(fd, "w+b")
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._adopted = False
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        self._size += len(data)
+        return self._file.write(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._file.read(size)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def flush(self) -> None:
+        self._file.flush()
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._file.closed
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+        if not self._adopted:
+            self.path.unlink(missing_ok=True)
+
+    def adopt(self, *, max_bytes: int) -> Staged:
+        """The spooled file as a :class:`Staged` upload (checked for size, fsynced); it is no longer deleted on close."""
+        try:
+            if self._size > max_bytes:
+                raise too_large(max_bytes)
+            if self._size == 0:
+                raise empty()
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except BaseException:
+            self.close()
+            raise
+        self._adopted = True
+        self._file.close()
+        return Staged(path=self.path, sha256=self._digest.hexdigest(), size=self._size)
+
+
 def stage(stream: IO[bytes], directory: Path, *, max_bytes: int, chunk_size: int = 1024 * 1024) -> Staged:
     """Copy ``stream`` into a new temporary file in ``directory``, computing its SHA-256 on the way.
 
@@ -45,6 +114,8 @@ def stage(stream: IO[bytes], directory: Path, *, max_bytes: int, chunk_size: int
     """
     if max_bytes < 0 or chunk_size <= 0:
         raise ValueError("max_bytes tidak boleh negatif dan chunk_size harus positif")
+    if isinstance(stream, HashingSpool) and stream.path.parent == directory:
+        return stream.adopt(max_bytes=max_bytes)
     directory.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
     path = Path(name)

@@ -47,10 +47,16 @@ def _staging(app: Flask) -> list[Path]:
 
 
 def test_upload_pdf_and_jpeg(client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask) -> None:
+    from unittest import mock
+
+    from uploads.staging import HashingSpool
+
     login(client, lib["pengisi"].email)
     aid = lib["assessment"].id
     data = pdf_bytes(pages=3)
-    status, result = upload(client, aid, "Perwali Nomor 12 Tahun 2024 – Arsitektur SPBE.pdf", data)
+    with mock.patch.object(HashingSpool, "adopt", autospec=True, side_effect=HashingSpool.adopt) as adopt:
+        status, result = upload(client, aid, "Perwali Nomor 12 Tahun 2024 – Arsitektur SPBE.pdf", data)
+    assert adopt.call_count == 1  # parsed straight into staging: no second copy of the file
     assert status == 200, result
     assert result["ok"], result
     evidence = db.session.get(Evidence, result["id"])

@@ -492,3 +492,35 @@ def test_damaged_files_are_rejected_cleanly_never_crash(name: str, tmp_path: Pat
             outcomes["accepted"] = outcomes.get("accepted", 0) + 1
     assert sum(outcomes.values()) == 80
     assert set(outcomes) <= {"accepted", "corrupt", "mismatch", "encrypted", "office_unsafe", "image_too_large"}
+
+
+def test_hashing_spool_is_adopted_without_a_second_copy(tmp_path: Path) -> None:
+    from uploads.staging import HashingSpool
+
+    data = os.urandom(300_000)
+    spool = HashingSpool(tmp_path)
+    for i in range(0, len(data), 65536):
+        spool.write(data[i : i + 65536])
+    spool.seek(0)
+    assert spool.read(4) == data[:4]
+    staged = stage(spool, tmp_path, max_bytes=10**6)
+    assert staged.path == spool.path
+    assert staged.sha256 == hashlib.sha256(data).hexdigest()
+    assert staged.size == len(data)
+    spool.close()  # the web framework closes request files; an adopted spool keeps its file
+    assert staged.path.read_bytes() == data
+
+
+def test_hashing_spool_cleans_up(tmp_path: Path) -> None:
+    from uploads.staging import HashingSpool
+
+    unused = HashingSpool(tmp_path)
+    unused.write(b"abc")
+    unused.close()
+    assert not unused.path.exists()
+    big = HashingSpool(tmp_path)
+    big.write(b"x" * 11)
+    with pytest.raises(UploadRejectedError) as exc:
+        stage(big, tmp_path, max_bytes=10)
+    assert exc.value.code == "too_large"
+    assert list(tmp_path.iterdir()) == []
