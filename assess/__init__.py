@@ -80,7 +80,10 @@ class MandiriRequest(Request):
     """Uploaded files are parsed straight into the evidence staging directory, hashed on the way."""
 
     def _get_file_stream(
-        self, total_content_length: int | None, content_type: str | None, filename: str | None = None,
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
         content_length: int | None = None,
     ) -> IO[bytes]:
         storage = current_app.extensions.get("storage")

@@ -17,6 +17,7 @@ from assess.models import (
     AnswerItem,
     Assessment,
     Evidence,
+    EvidenceItem,
     EvidenceVersion,
     Indicator,
     Membership,
@@ -189,21 +190,20 @@ def overview(assessment: Assessment, projection: Projection) -> tuple[DomainGrou
 
 
 def load_answer(assessment_id: int, code: str) -> Answer | None:
-    """One answer with its assessment, indicator (levels, items), item marks and evidence links.
+    """One answer with its assessment, indicator, evidence links and (graded instruments) evidence items.
 
-    A fixed few queries, whatever the number of links and items."""
-    return db.session.scalar(
+    Two queries for a level instrument, four for a graded one, whatever the number of links and items.
+    """
+    answer = db.session.scalar(
         select(Answer)
         .join(Indicator, Indicator.id == Answer.indicator_id)
         .where(Answer.assessment_id == assessment_id, Indicator.code == code)
         .options(
             joinedload(Answer.assessment).joinedload(Assessment.instrument),
             joinedload(Answer.assessment).joinedload(Assessment.instansi),
-            joinedload(Answer.indicator).selectinload(Indicator.levels),
-            joinedload(Answer.indicator).selectinload(Indicator.items),
+            joinedload(Answer.indicator),
             joinedload(Answer.assignee_unit),
             joinedload(Answer.assignee_user),
-            selectinload(Answer.items).joinedload(AnswerItem.item),
             selectinload(Answer.links).options(
                 joinedload(AnswerEvidence.item),
                 joinedload(AnswerEvidence.evidence)
@@ -212,3 +212,26 @@ def load_answer(assessment_id: int, code: str) -> Answer | None:
             ),
         )
     )
+    if answer is None:
+        return None
+    if answer.assessment.instrument.value_type == "graded":
+        items = db.session.scalars(
+            select(EvidenceItem)
+            .where(EvidenceItem.indicator_id == answer.indicator_id)
+            .order_by(EvidenceItem.level, EvidenceItem.nn)
+        ).all()
+        marks = db.session.scalars(
+            select(AnswerItem)
+            .where(AnswerItem.answer_id == answer.id)
+            .options(joinedload(AnswerItem.assignee_unit))
+            .order_by(AnswerItem.id)
+        ).all()
+        by_id = {item.id: item for item in items}
+        for mark in marks:
+            set_committed_value(mark, "item", by_id[mark.item_id])
+        set_committed_value(answer.indicator, "items", list(items))
+        set_committed_value(answer, "items", list(marks))
+    else:  # level instruments have no evidence items
+        set_committed_value(answer, "items", [])
+        set_committed_value(answer.indicator, "items", [])
+    return answer

@@ -13,7 +13,7 @@ from datetime import date
 from typing import IO, BinaryIO, cast
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from assess.errors import DomainError
 from assess.extensions import db
@@ -311,7 +311,7 @@ def library_documents(assessment_id: int) -> list[Evidence]:
         db.session.scalars(
             select(Evidence)
             .where(Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
-            .options(selectinload(Evidence.current_version).selectinload(EvidenceVersion.blob))
+            .options(joinedload(Evidence.current_version).joinedload(EvidenceVersion.blob))
             .order_by(Evidence.title)
         )
     )

@@ -167,7 +167,9 @@ def _progress(assessment: Assessment, units: Sequence[Unit]) -> dict[str, Any]:
     }
 
 
-def _assign_form(assessment: Assessment, units: Sequence[Unit], formdata: Any = None) -> AssignForm:
+def _assign_form(
+    assessment: Assessment, units: Sequence[Unit], formdata: Any = None, *, with_answers: bool = True
+) -> AssignForm:
     members = db.session.scalars(
         select(User)
         .join(Membership, Membership.user_id == User.id)
@@ -175,7 +177,7 @@ def _assign_form(assessment: Assessment, units: Sequence[Unit], formdata: Any = 
         .distinct()
         .order_by(User.name)
     ).all()
-    answers = sorted(assessment.answers, key=lambda a: a.indicator.position)
+    answers = sorted(assessment.answers, key=lambda a: a.indicator.position) if with_answers else []
     return AssignForm(
         formdata=formdata,
         units=[(u.id, u.short_name or u.name) for u in units],
@@ -283,10 +285,17 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
             }
         )
     item_units: list[tuple[int, str]] = []
-    if inst.value_type == "graded" and perm.can_manage_assessment(current_user, assessment):
-        item_units = [(u.id, u.short_name or u.name) for u in db.session.scalars(
-            select(Unit).where(Unit.instansi_id == assessment.instansi_id, Unit.active).order_by(Unit.name))]
+    assign_form = None
+    if perm.can_manage_assessment(current_user, assessment):
+        units = db.session.scalars(
+            select(Unit).where(Unit.instansi_id == assessment.instansi_id, Unit.active).order_by(Unit.name)
+        ).all()
+        item_units = [(u.id, u.short_name or u.name) for u in units] if inst.value_type == "graded" else []
+        assign_form = _assign_form(assessment, units, with_answers=False)
+        assign_form.unit_id.data = answer.assignee_unit_id or 0
+        assign_form.user_id.data = answer.assignee_user_id or 0
     return {
+        "assign_form": assign_form,
         "item_units": item_units,
         "saved_fields": saved,
         "assessment": assessment,
@@ -320,7 +329,11 @@ def answer(assessment_id: int, code: str) -> str | Response | tuple[str, int]:
 
 
 def _answer_level(assessment: Assessment, ans: Answer) -> str | Response | tuple[str, int]:
-    levels = [(lv.level, lv.name) for lv in ans.indicator.levels]
+    from assess.services.instruments import engine_instrument
+
+    inst = engine_instrument(assessment.instrument)
+    scale = inst.level_scales[inst.indicators[ans.indicator.code].scale]
+    levels = [(lv.level, lv.name) for lv in scale.levels]
     form = LevelAnswerForm(levels=levels)
     if request.method == "GET":
         form.version.data = ans.version

@@ -371,8 +371,10 @@ def test_pemdi_items_assigned_to_another_unit(client: FlaskClient, pemdi: dict[s
     login(client, koordinator.email)
     page = client.get(f"/penilaian/{assessment.id}/indikator/I3").get_data(as_text=True)
     assert "Tugaskan butir" in page
-    response = client.post(f"/penilaian/{assessment.id}/indikator/I3/butir/tugaskan",
-                           data={"item_ids": list(ids.values()), "unit_id": other.id})
+    response = client.post(
+        f"/penilaian/{assessment.id}/indikator/I3/butir/tugaskan",
+        data={"item_ids": list(ids.values()), "unit_id": other.id},
+    )
     assert response.status_code == 302
     client.post("/logout")
     login(client, staff.email)
@@ -387,3 +389,68 @@ def test_pemdi_items_assigned_to_another_unit(client: FlaskClient, pemdi: dict[s
     # the unit's "my work" filter lists the indicator through its items
     mine = client.get(f"/penilaian/{assessment.id}?mine=1").get_data(as_text=True)
     assert 'data-indicator="I3"' in mine
+
+
+def test_assign_one_indicator_from_its_page(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
+    assessment = world["assessment"]
+    answer = _answer(assessment, "I20")
+    login(client, world["koordinator"].email)
+    page = client.get(f"/penilaian/{assessment.id}/indikator/I20").get_data(as_text=True)
+    assert "Penanggung jawab indikator" in page
+    response = client.post(
+        f"/penilaian/{assessment.id}/tugaskan",
+        data={
+            "unit_id": world["diskominfo"].id,
+            "user_id": world["pengisi"].id,
+            "answer_ids": [answer.id],
+            "next": f"/penilaian/{assessment.id}/indikator/I20",
+        },
+    )
+    assert response.headers["Location"].endswith("/indikator/I20")
+    db.session.refresh(answer)
+    assert (answer.assignee_unit_id, answer.assignee_user_id) == (world["diskominfo"].id, world["pengisi"].id)
+    # a person who is not in the chosen unit is refused
+    refused = client.post(
+        f"/penilaian/{assessment.id}/tugaskan",
+        data={"unit_id": world["bappeda"].id, "user_id": world["pengisi"].id, "answer_ids": [answer.id]},
+        follow_redirects=True,
+    )
+    assert "bukan anggota unit" in refused.get_data(as_text=True)
+
+
+def test_pemdi_pages_issue_a_constant_number_of_queries(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
+    assessment = pemdi["assessment"]
+    koordinator = create_member(assessment.instansi, RoleName.KOORDINATOR)
+    db.session.commit()
+    login(client, koordinator.email)
+    before = _measure_pemdi(client, db, assessment.id)
+    units = [create_unit(assessment.instansi, short_name=f"U{i}") for i in range(4)]
+    db.session.commit()
+    for answer in assessment.answers:
+        items = [item for item in answer.indicator.items if item.kind != "note"]
+        for i, item in enumerate(items):
+            client.post(
+                f"/penilaian/{assessment.id}/indikator/{answer.indicator.code}/butir/tugaskan",
+                data={"item_ids": [item.id], "unit_id": units[i % 4].id},
+            )
+        data = {"version": str(db.session.get(Answer, answer.id).version), "fakta": "f", "analisis": "a"}
+        for item in items:
+            data.update(
+                {f"item-{item.id}-present": "1", f"item-{item.id}-fulfilled": "1", f"item-{item.id}-note": "catatan"}
+            )
+        client.post(f"/penilaian/{assessment.id}/indikator/{answer.indicator.code}", data=data)
+    after = _measure_pemdi(client, db, assessment.id)
+    assert before == after, (before, after)
+
+
+def _measure_pemdi(client: FlaskClient, db: Any, assessment_id: int) -> dict[str, int]:
+    counts = {}
+    for name, url in (
+        ("overview", f"/penilaian/{assessment_id}"),
+        ("answer", f"/penilaian/{assessment_id}/indikator/I20"),
+    ):
+        client.get(url)
+        with count_queries(db) as statements:
+            assert client.get(url).status_code == 200
+        counts[name] = len(statements)
+    return counts
