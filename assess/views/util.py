@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import request
 
 
 def safe_next(default: str) -> str:
-    """The ``next`` target of a form if it is a path on this site, else ``default`` (never an open redirect)."""
+    """The ``next`` target of a form if it is a path on this site, else ``default`` (never an open redirect).
+
+    Control characters and whitespace are refused outright: browsers and Werkzeug drop some of them
+    (``/\\t/evil.example`` would become ``//evil.example``).
+    """
     target = request.values.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
