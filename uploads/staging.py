@@ -89,7 +89,7 @@ class HashingSpool:
             self.path.unlink(missing_ok=True)
 
     def adopt(self, *, max_bytes: int) -> Staged:
-        """The spooled file as a :class:`Staged` upload (checked for size, fsynced); it is no longer deleted on close."""
+        """The spooled file as a :class:`Staged` upload (size checked, fsynced); no longer deleted on close."""
         try:
             if self._size > max_bytes:
                 raise too_large(max_bytes)

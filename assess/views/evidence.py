@@ -146,6 +146,11 @@ def library(assessment_id: int) -> str:
     )
     can_upload = perm.can_upload_evidence(current_user, assessment)
     units = _units(assessment)
+    upload_form = None
+    if can_upload:
+        upload_form = UploadForm(units=units)
+        mine = [uid for uid, _name in units if uid in perm.unit_ids(current_user)]
+        upload_form.owner_unit_id.data = mine[0] if mine else 0
     return render_template(
         "evidence/library.html",
         assessment=assessment,
@@ -158,7 +163,7 @@ def library(assessment_id: int) -> str:
         doc_types=DOC_TYPE_LABELS,
         units=units,
         can_upload=can_upload,
-        upload_form=UploadForm(units=units) if can_upload else None,
+        upload_form=upload_form,
         max_mb=_policy().max_bytes // (1024 * 1024),
         extensions=sorted(_policy().allowed_extensions),
         for_code=request.args.get("for"),

@@ -8,6 +8,7 @@ pytest-playwright's fixtures are pointed at ``/usr/bin/chromium``.
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
@@ -101,7 +102,13 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"server did not answer /healthz within {START_TIMEOUT:.0f} s:\n{log.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="session")
+def _no_control_socket() -> list[str]:
+    """Recent gunicorn (27) opens a control socket at one fixed path per user; parallel servers would share it."""
+    settings = importlib.import_module("gunicorn.config").KNOWN_SETTINGS
+    return ["--no-control-socket"] if any("--no-control-socket" in (s.cli or ()) for s in settings) else []
+
+
+@pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``mandiri init`` + ``mandiri demo`` on a fresh SQLite file, then gunicorn on a free port of 127.0.0.1."""
     tmp = tmp_path_factory.mktemp("e2e")
@@ -114,9 +121,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = f"http://127.0.0.1:{port}"
     gunicorn = Path(sys.executable).with_name("gunicorn")
     if gunicorn.exists():
-        command = [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "assess:create_app()"]
+        command = [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5"]
+        command += _no_control_socket()
+        command.append("assess:create_app()")
     else:  # the development server, when gunicorn is not installed
-        command = [sys.executable, "-m", "flask", "--app", "assess:create_app()", "run", "--port", str(port)]
+        command = [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "assess:create_app()",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
     log = tmp / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
@@ -149,6 +169,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
         "executable_path": str(CHROMIUM),
         "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
     }
+
+
+@pytest.fixture(scope="session")
+def base_url() -> None:
+    """No base URL: tests use ``server.url``. (This replaces pytest-playwright's own ``base_url`` fixture, a method
+    of a plugin class that pytest 9 deprecates with a warning, which ``filterwarnings = error`` turns into an error.)"""
+    return None
 
 
 @pytest.fixture(scope="session")
