@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -156,3 +157,9 @@ class PasswordResetForm(BaseForm):
 
 class ConfirmForm(BaseForm):
     """A bare POST form: the CSRF token and the admin's explicit click on the confirmation page."""
+
+
+class LogoForm(BaseForm):
+    """The logo upload (the file itself is read from ``request.files`` and validated by the service)."""
+
+    logo = FileField(_l("Berkas logo (PNG atau JPEG, paling besar 2 MB)"))

@@ -19,6 +19,9 @@ class Instansi(TimestampMixin, Base):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[InstansiKind] = mapped_column(str_enum(InstansiKind, "instansi_kind"))
+    #: Storage key and type of the logo image (validated PNG/JPEG), shown on pages and the report cover.
+    logo_key: Mapped[str | None] = mapped_column(String(255))
+    logo_mime: Mapped[str | None] = mapped_column(String(64))
 
     units: Mapped[list[Unit]] = relationship(back_populates="instansi", order_by="Unit.name")
 

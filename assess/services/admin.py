@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import IO
 
 from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
@@ -29,6 +30,10 @@ from assess.services.users import (
     grant_role,
     set_password,
 )
+from uploads.errors import UploadRejectedError
+from uploads.pipeline import ingest
+from uploads.storage import Storage
+from uploads.validation import Policy
 
 log = logging.getLogger(__name__)
 USERS_PER_PAGE = 25
@@ -337,3 +342,28 @@ def remove_member(*, instansi: Instansi, actor: User, user: User) -> None:
         user.unit_links.remove(link)
     db.session.flush()
     log.info("pengguna dikeluarkan: %s dari %s", user.email, instansi.slug)
+
+
+#: The logo is a small image: PNG or JPEG up to 2 MiB and 25 megapixels.
+LOGO_POLICY = Policy(
+    allowed_extensions=frozenset({"png", "jpg", "jpeg"}), max_bytes=2 * 1024 * 1024, max_image_pixels=25_000_000
+)
+
+
+def set_logo(*, instansi: Instansi, stream: IO[bytes], filename: str, storage: Storage) -> None:
+    """Validate and store a logo image; the previous logo's bytes stay in the content-addressed store."""
+    try:
+        stored = ingest(stream, filename, storage, LOGO_POLICY)
+    except UploadRejectedError as exc:
+        raise DomainError(exc.message, field="logo") from None
+    if stored.info.kind != "image":
+        raise DomainError(_("Logo harus berupa gambar PNG atau JPEG."), field="logo")
+    instansi.logo_key = stored.key
+    instansi.logo_mime = stored.info.mime
+    db.session.flush()
+
+
+def remove_logo(*, instansi: Instansi) -> None:
+    instansi.logo_key = None
+    instansi.logo_mime = None
+    db.session.flush()

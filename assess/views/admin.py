@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any, cast
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
@@ -26,6 +26,7 @@ from forms.admin import (
     ROLE_LABELS,
     ConfirmForm,
     InstansiForm,
+    LogoForm,
     PasswordResetForm,
     UnitForm,
     UserCreateForm,
@@ -133,7 +134,40 @@ def profile(instansi_id: int) -> Response | str:
             _refused(form, error)
         else:
             return _done(_("Profil instansi disimpan."), ".profile", instansi_id=instansi.id)
-    return _render("profile.html", instansi, form=form, section="profile")
+    return _render("profile.html", instansi, form=form, section="profile", logo_form=LogoForm())
+
+
+@bp.post("/<int:instansi_id>/logo")
+@auth_required()
+def logo_upload(instansi_id: int) -> Response:
+    instansi = _administered(instansi_id)
+    form = LogoForm()
+    file = request.files.get("logo")
+    if not form.validate_on_submit() or file is None or not file.filename:
+        flash(_("Pilih berkas gambar logo (PNG atau JPEG)."), "error")
+        return redirect(url_for(".profile", instansi_id=instansi.id))
+    try:
+        service.set_logo(
+            instansi=instansi, stream=file.stream, filename=file.filename, storage=current_app.extensions["storage"]
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        flash(_("Logo instansi disimpan."), "success")
+    return redirect(url_for(".profile", instansi_id=instansi.id))
+
+
+@bp.post("/<int:instansi_id>/logo/hapus")
+@auth_required()
+def logo_remove(instansi_id: int) -> Response:
+    instansi = _administered(instansi_id)
+    if LogoForm().validate_on_submit():
+        service.remove_logo(instansi=instansi)
+        db.session.commit()
+        flash(_("Logo instansi dihapus."), "success")
+    return redirect(url_for(".profile", instansi_id=instansi.id))
 
 
 # -- units -----------------------------------------------------------------------------------------

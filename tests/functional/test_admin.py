@@ -729,3 +729,53 @@ def test_posts_without_csrf_token_are_refused(fresh_app: Any) -> None:
         names = set(_db.session.scalars(select(Unit.name).where(Unit.instansi_id == instansi_id)))
         _db.session.remove()
     assert names == {"Dengan Token"}
+
+
+def test_logo_upload_show_and_remove(client: FlaskClient, db: Any) -> None:
+    import io
+
+    from PIL import Image
+
+    from tests.functional.helpers import pdf_bytes
+
+    instansi = create_instansi()
+    admin = create_member(instansi, RoleName.ADMIN)
+    member = create_member(instansi, RoleName.PEMBACA)
+    stranger = create_member(create_instansi(), RoleName.ADMIN)
+    db.session.commit()
+    png = io.BytesIO()
+    Image.new("RGB", (120, 60), (10, 90, 160)).save(png, format="PNG")
+    login(client, admin.email)
+    bad = client.post(
+        f"/admin/{instansi.id}/logo",
+        data={"logo": (io.BytesIO(pdf_bytes()), "logo.pdf")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "PNG" in bad.get_data(as_text=True)
+    db.session.refresh(instansi)
+    assert instansi.logo_key is None
+    ok = client.post(
+        f"/admin/{instansi.id}/logo",
+        data={"logo": (io.BytesIO(png.getvalue()), "Logo Kota.png")},
+        content_type="multipart/form-data",
+    )
+    assert ok.status_code == 302
+    db.session.refresh(instansi)
+    assert instansi.logo_key
+    assert instansi.logo_mime == "image/png"
+    client.post("/logout")
+    login(client, member.email)
+    shown = client.get(f"/instansi/{instansi.id}/logo")
+    assert shown.status_code == 200
+    assert shown.data == png.getvalue()
+    assert shown.headers["X-Content-Type-Options"] == "nosniff"
+    client.post("/logout")
+    login(client, stranger.email)
+    assert client.get(f"/instansi/{instansi.id}/logo").status_code == 404
+    assert client.post(f"/admin/{instansi.id}/logo/hapus").status_code == 404
+    client.post("/logout")
+    login(client, admin.email)
+    assert client.post(f"/admin/{instansi.id}/logo/hapus").status_code == 302
+    db.session.refresh(instansi)
+    assert instansi.logo_key is None
