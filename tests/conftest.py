@@ -28,6 +28,10 @@ from assess.extensions import db as _db
 
 FAST_HASH = {"argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1}
 TENANT_TABLES = (
+    "notifications",
+    "audit_entries",
+    "comments",
+    "canned_comments",
     "answer_items",
     "answer_evidence",
     "evidence_versions",

@@ -4,6 +4,7 @@ from assess.models.assessment import Answer, Assessment
 from assess.models.base import AnswerState, AssessmentState, Base, InstansiKind, PredikatBasis, RoleName
 from assess.models.catalog import Aspect, Domain, EvidenceItem, Indicator, IndicatorLevel, Instrument
 from assess.models.evidence import AnswerEvidence, AnswerItem, Blob, DocType, Evidence, EvidenceKind, EvidenceVersion
+from assess.models.review import AuditEntry, CannedComment, Comment, Notification, NotificationKind
 from assess.models.user import Instansi, Membership, Role, Unit, UnitMember, User, roles_users
 
 __all__ = [
@@ -14,8 +15,11 @@ __all__ = [
     "Aspect",
     "Assessment",
     "AssessmentState",
+    "AuditEntry",
     "Base",
     "Blob",
+    "CannedComment",
+    "Comment",
     "DocType",
     "Domain",
     "Evidence",
@@ -28,6 +32,8 @@ __all__ = [
     "InstansiKind",
     "Instrument",
     "Membership",
+    "Notification",
+    "NotificationKind",
     "PredikatBasis",
     "Role",
     "RoleName",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, Numeric, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from assess.models.base import AnswerState, AssessmentState, Base, PredikatBasis, TimestampMixin, str_enum
@@ -54,6 +54,10 @@ class Answer(TimestampMixin, Base):
             "claimed_value IS NULL OR (claimed_value >= 0 AND claimed_value <= 5)", name="claimed_value_range"
         ),
         CheckConstraint("source_value IS NULL OR source_value >= 0", name="source_value_nonnegative"),
+        CheckConstraint(
+            "reviewer_value IS NULL OR (reviewer_value >= 0 AND reviewer_value <= 5)", name="reviewer_value_range"
+        ),
+        CheckConstraint("final_value IS NULL OR (final_value >= 0 AND final_value <= 5)", name="final_value_range"),
         CheckConstraint("version >= 1", name="version_positive"),
     )
 
@@ -69,6 +73,16 @@ class Answer(TimestampMixin, Base):
     state: Mapped[AnswerState] = mapped_column(str_enum(AnswerState, "answer_state"), default=AnswerState.BELUM_DIISI)
     assignee_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
     assignee_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: The internal reviewer's value (whole level, or graded value) and justification.
+    reviewer_value: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
+    reviewer_note: Mapped[str] = mapped_column(Text, default="")
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The coordinator's final value, the one that goes into the submission (with a reason when it differs).
+    final_value: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
+    final_reason: Mapped[str] = mapped_column(Text, default="")
+    final_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    final_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: Round-tripped through every form; a save against an older version is a conflict.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

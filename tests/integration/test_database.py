@@ -99,3 +99,15 @@ def test_sqlite_writers_begin_immediate(db: Any) -> None:
             conn.rollback()
     finally:
         other.close()
+
+
+def test_reviewer_and_final_value_ranges(db: Any) -> None:
+    answer = create_assessment().answers[0]
+    answer.reviewer_value = Decimal(7)
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    answer = create_assessment().answers[0]
+    answer.final_value = Decimal("-1")
+    with pytest.raises(IntegrityError):
+        db.session.flush()
