@@ -94,7 +94,7 @@ class Answer(TimestampMixin, Base):
     links: Mapped[list[AnswerEvidence]] = relationship(cascade="all, delete-orphan", order_by="AnswerEvidence.id")
     items: Mapped[list[AnswerItem]] = relationship(cascade="all, delete-orphan", order_by="AnswerItem.id")
     assignee_unit: Mapped[Unit | None] = relationship()
-    assignee_user: Mapped[User | None] = relationship()
+    assignee_user: Mapped[User | None] = relationship(foreign_keys=[assignee_user_id])
 
     # SQLAlchemy's declarative API expects a plain dict here.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
