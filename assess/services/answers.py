@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from assess.audit import Snapshot, record
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.instruments import Instrument as EngineInstrument
@@ -53,9 +54,35 @@ def _touch(answer: Answer) -> None:
         answer.state = AnswerState.DRAF
 
 
-def save_level_answer(*, answer: Answer, expected_version: int, level: int | None, fakta: str, analisis: str) -> Answer:
+ANSWER_FIELDS = ("claimed_value", "source_value", "fakta", "analisis", "state")
+
+
+def _audit_answer(
+    answer: Answer,
+    snapshot: Snapshot,
+    actor: User | None,
+    action: str,
+    extra: list[tuple[str, object, object]] | None = None,
+) -> None:
+    changes = snapshot.changes() + (extra or [])
+    if changes:
+        record(
+            assessment=answer.assessment,
+            actor=actor,
+            object_type="answer",
+            object_id=answer.id,
+            action=action,
+            changes=changes,
+            indicator_code=answer.indicator.code,
+        )
+
+
+def save_level_answer(
+    *, answer: Answer, expected_version: int, level: int | None, fakta: str, analisis: str, actor: User | None = None
+) -> Answer:
     """Save a ``level`` instrument answer (the claimed level and the penjelasan)."""
     _check_version(answer, expected_version, {"level": level, "fakta": fakta, "analisis": analisis})
+    snapshot = Snapshot(answer, ANSWER_FIELDS)
     inst = engine_instrument(answer.assessment.instrument)
     try:
         checked = check_value(inst, answer.indicator.code, level)
@@ -66,6 +93,7 @@ def save_level_answer(*, answer: Answer, expected_version: int, level: int | Non
     answer.analisis = analisis.strip()
     _touch(answer)
     db.session.flush()
+    _audit_answer(answer, snapshot, actor, "answer.save")
     return answer
 
 
@@ -86,10 +114,13 @@ def save_graded_answer(
     analisis: str,
     editable_item_ids: Iterable[int] | None = None,
     update_source: bool = True,
+    actor: User | None = None,
 ) -> Answer:
     """Save a ``graded`` (Pemdi) answer: item marks and notes, or the external index value; derive the value."""
     submitted = {"items": items, "source_value": source_value, "fakta": fakta, "analisis": analisis}
     _check_version(answer, expected_version, submitted)
+    snapshot = Snapshot(answer, ANSWER_FIELDS)
+    item_changes: list[tuple[str, object, object]] = []
     inst = engine_instrument(answer.assessment.instrument)
     ind = inst.indicators[answer.indicator.code]
     allowed = set(editable_item_ids) if editable_item_ids is not None else None
@@ -102,9 +133,14 @@ def save_graded_answer(
             continue
         mark = by_item.get(entry.item_id)
         if mark is None:
-            mark = AnswerItem(item=known[entry.item_id])
+            mark = AnswerItem(item=known[entry.item_id], fulfilled=False, note="")
             answer.items.append(mark)
             by_item[entry.item_id] = mark
+        code = known[entry.item_id].code
+        if bool(mark.fulfilled) != entry.fulfilled:
+            item_changes.append((f"{code}.fulfilled", bool(mark.fulfilled), entry.fulfilled))
+        if (mark.note or "") != entry.note.strip():
+            item_changes.append((f"{code}.note", mark.note or "", entry.note.strip()))
         mark.fulfilled = entry.fulfilled
         mark.note = entry.note.strip()
     if ind.external is not None and update_source:
@@ -121,6 +157,7 @@ def save_graded_answer(
     answer.claimed_value = _to_decimal(graded_answer_value(inst, answer))
     _touch(answer)
     db.session.flush()
+    _audit_answer(answer, snapshot, actor, "answer.save", item_changes)
     return answer
 
 
@@ -254,7 +291,9 @@ class ReviewBlockedError(DomainError):
         self.results = results
 
 
-def submit_for_review(*, answer: Answer, expected_version: int, today: date | None = None) -> list[CheckResult]:
+def submit_for_review(
+    *, answer: Answer, expected_version: int, today: date | None = None, actor: User | None = None
+) -> list[CheckResult]:
     """Move the answer to ``siap direviu``; blocking problems refuse it, warnings are returned."""
     _check_version(answer, expected_version, {})
     if answer.assessment.state == AssessmentState.FINAL:
@@ -265,41 +304,86 @@ def submit_for_review(*, answer: Answer, expected_version: int, today: date | No
     blocking = [r for r in results if r.action == "block"]
     if blocking:
         raise ReviewBlockedError(results)
+    old = answer.state
     answer.state = AnswerState.SIAP_DIREVIU
     db.session.flush()
+    record(
+        assessment=answer.assessment,
+        actor=actor,
+        object_type="answer",
+        object_id=answer.id,
+        action="answer.submit",
+        changes=[("state", old, answer.state)],
+        indicator_code=answer.indicator.code,
+        summary="; ".join(r.message for r in results),
+    )
     log.info("jawaban %s siap direviu", answer.id)
     return results
 
 
-def withdraw(*, answer: Answer, expected_version: int) -> None:
+def withdraw(*, answer: Answer, expected_version: int, actor: User | None = None) -> None:
     """Pull an answer back from ``siap direviu`` to draft."""
     _check_version(answer, expected_version, {})
     if answer.state != AnswerState.SIAP_DIREVIU:
         raise DomainError("Hanya jawaban yang siap direviu yang dapat ditarik kembali.")
     answer.state = AnswerState.DRAF
     db.session.flush()
+    record(
+        assessment=answer.assessment,
+        actor=actor,
+        object_type="answer",
+        object_id=answer.id,
+        action="answer.withdraw",
+        changes=[("state", AnswerState.SIAP_DIREVIU, AnswerState.DRAF)],
+        indicator_code=answer.indicator.code,
+    )
 
 
 # --------------------------------------------------------------------------- assignment
 
 
-def assign(*, assessment: Assessment, answers: Sequence[Answer], unit: Unit | None, user: User | None) -> int:
+def assign(
+    *,
+    assessment: Assessment,
+    answers: Sequence[Answer],
+    unit: Unit | None,
+    user: User | None,
+    actor: User | None = None,
+) -> list[Answer]:
     """Assign answers to a unit and optionally a person of the same instansi; returns how many changed."""
     _check_assignee(assessment, unit, user)
-    changed = 0
+    changed: list[Answer] = []
     for answer in answers:
         if answer.assessment_id != assessment.id:
             raise DomainError("Indikator bukan bagian dari penilaian ini.")
         if (answer.assignee_unit_id, answer.assignee_user_id) != (unit.id if unit else None, user.id if user else None):
+            snapshot = Snapshot(answer, ("assignee_unit_id", "assignee_user_id"))
             answer.assignee_unit = unit
             answer.assignee_user = user
-            changed += 1
+            answer.assignee_unit_id = unit.id if unit else None
+            answer.assignee_user_id = user.id if user else None
+            record(
+                assessment=assessment,
+                actor=actor,
+                object_type="assignment",
+                object_id=answer.id,
+                action="answer.assign",
+                changes=snapshot.changes(),
+                indicator_code=answer.indicator.code,
+            )
+            changed.append(answer)
     db.session.flush()
     return changed
 
 
 def assign_items(
-    *, assessment: Assessment, answer: Answer, item_ids: Sequence[int], unit: Unit | None, user: User | None
+    *,
+    assessment: Assessment,
+    answer: Answer,
+    item_ids: Sequence[int],
+    unit: Unit | None,
+    user: User | None,
+    actor: User | None = None,
 ) -> int:
     """Assign Pemdi evidence items of one answer to a unit and optionally a person."""
     _check_assignee(assessment, unit, user)
@@ -311,11 +395,26 @@ def assign_items(
             raise DomainError("Butir tidak termasuk indikator ini.")
         mark = by_item.get(item_id)
         if mark is None:
-            mark = AnswerItem(item=known[item_id])
+            mark = AnswerItem(item=known[item_id], fulfilled=False, note="")
             answer.items.append(mark)
             by_item[item_id] = mark
+        old = (mark.assignee_unit_id, mark.assignee_user_id)
         mark.assignee_unit = unit
+        mark.assignee_unit_id = unit.id if unit else None
         mark.assignee_user_id = user.id if user else None
+        code = known[item_id].code
+        record(
+            assessment=assessment,
+            actor=actor,
+            object_type="assignment",
+            object_id=answer.id,
+            action="item.assign",
+            indicator_code=answer.indicator.code,
+            changes=[
+                (f"{code}.assignee_unit_id", old[0], mark.assignee_unit_id),
+                (f"{code}.assignee_user_id", old[1], mark.assignee_user_id),
+            ],
+        )
         changed += 1
     db.session.flush()
     return changed
@@ -335,6 +434,16 @@ def _check_assignee(assessment: Assessment, unit: Unit | None, user: User | None
         raise DomainError("Pilih unit terlebih dahulu.", field="unit")
 
 
-def set_deadline(*, assessment: Assessment, deadline: date | None) -> None:
+def set_deadline(*, assessment: Assessment, deadline: date | None, actor: User | None = None) -> None:
+    old = assessment.deadline
     assessment.deadline = deadline
     db.session.flush()
+    if old != deadline:
+        record(
+            assessment=assessment,
+            actor=actor,
+            object_type="assessment",
+            object_id=assessment.id,
+            action="assessment.deadline",
+            changes=[("deadline", old, deadline)],
+        )

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from assess.audit import record
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, Instansi, Instrument, PredikatBasis, User
@@ -39,6 +40,15 @@ def open_assessment(
     for indicator in instrument.indicators:
         assessment.answers.append(Answer(indicator=indicator, state=AnswerState.BELUM_DIISI))
     db.session.flush()
+    record(
+        assessment=assessment,
+        actor=created_by,
+        object_type="assessment",
+        object_id=assessment.id,
+        action="assessment.open",
+        summary=f"{instrument.key} {year}",
+        changes=[("state", None, assessment.state), ("year", None, year)],
+    )
     log.info("penilaian dibuka: %s %s tahun %s", instansi.slug, instrument.key, year)
     return assessment
 

@@ -15,6 +15,7 @@ from typing import IO, BinaryIO, cast
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from assess.audit import Snapshot, record
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import (
@@ -176,6 +177,16 @@ def upload(
     db.session.flush()
     evidence.current_version_id = version.id
     db.session.flush()
+    record(
+        assessment=assessment,
+        actor=user,
+        object_type="evidence",
+        object_id=evidence.id,
+        action="evidence.upload",
+        evidence_id=evidence.id,
+        summary=f"{evidence.title} ({name}, {blob.size} B, SHA-256 {blob.sha256[:12]})",
+        changes=[("title", None, evidence.title), ("version", None, 1)],
+    )
     log.info("bukti diunggah: %s (%s, %s B)", evidence.id, blob.sha256[:12], blob.size)
     return evidence
 
@@ -204,6 +215,16 @@ def replace_file(
     db.session.flush()
     evidence.current_version_id = version.id
     db.session.flush()
+    record(
+        assessment=db.session.get_one(Assessment, evidence.assessment_id),
+        actor=user,
+        object_type="evidence",
+        object_id=evidence.id,
+        action="evidence.version",
+        evidence_id=evidence.id,
+        summary=f"{name}, SHA-256 {blob.sha256[:12]}",
+        changes=[("version", number - 1, number)],
+    )
     return version
 
 
@@ -229,6 +250,15 @@ def add_link(*, assessment: Assessment, url: str, meta: Metadata, access_note: s
     )
     db.session.add(evidence)
     db.session.flush()
+    record(
+        assessment=assessment,
+        actor=user,
+        object_type="evidence",
+        object_id=evidence.id,
+        action="evidence.link_add",
+        evidence_id=evidence.id,
+        changes=[("title", None, evidence.title), ("url", None, url)],
+    )
     return evidence
 
 
@@ -240,12 +270,15 @@ def update_metadata(
     url: str | None = None,
     access_note: str | None = None,
     change_access_note: bool = False,
+    actor: User | None = None,
 ) -> Evidence:
     if evidence.version != expected_version:
         raise DomainError("Dokumen ini sudah diubah orang lain sejak Anda membukanya. Muat ulang lalu ulangi.")
     meta = _clean_metadata(meta)
     assessment = db.session.get_one(Assessment, evidence.assessment_id)
     _check_owner_unit(assessment, meta.owner_unit_id)
+    snapshot = Snapshot(evidence, ("title", "doc_type", "number", "doc_date", "owner_unit_id", "notes", "url"))
+    note_before = evidence.access_note
     evidence.title, evidence.doc_type, evidence.number = meta.title, meta.doc_type, meta.number
     evidence.doc_date, evidence.owner_unit_id, evidence.notes = meta.doc_date, meta.owner_unit_id, meta.notes
     if evidence.kind == EvidenceKind.LINK and url is not None:
@@ -255,6 +288,19 @@ def update_metadata(
     if change_access_note:
         evidence.access_note = (access_note or "").strip() or None
     db.session.flush()
+    changes = snapshot.changes()
+    if evidence.access_note != note_before:
+        changes.append(("access_note", "•••" if note_before else None, "•••" if evidence.access_note else None))
+    if changes:
+        record(
+            assessment=assessment,
+            actor=actor,
+            object_type="evidence",
+            object_id=evidence.id,
+            action="evidence.update",
+            evidence_id=evidence.id,
+            changes=changes,
+        )
     return evidence
 
 
@@ -266,6 +312,16 @@ def delete(*, evidence: Evidence, user: User) -> None:
     evidence.deleted_at = utcnow()
     evidence.deleted_by_id = user.id
     db.session.flush()
+    record(
+        assessment=db.session.get_one(Assessment, evidence.assessment_id),
+        actor=user,
+        object_type="evidence",
+        object_id=evidence.id,
+        action="evidence.delete",
+        evidence_id=evidence.id,
+        summary=evidence.title,
+        changes=[("deleted_at", None, evidence.deleted_at)],
+    )
 
 
 def link(
@@ -294,15 +350,40 @@ def link(
     )
     answer.links.append(created)
     db.session.flush()
+    target = item.code if item is not None else (f"L{level}" if level else "-")
+    record(
+        assessment=answer.assessment,
+        actor=user,
+        object_type="answer",
+        object_id=answer.id,
+        action="answer.link",
+        indicator_code=answer.indicator.code,
+        evidence_id=evidence.id,
+        summary=f"{evidence.title} → {answer.indicator.code} {target}",
+        changes=[("link", None, evidence.title)],
+    )
     return created
 
 
-def unlink(*, answer: Answer, link_id: int) -> None:
+def unlink(*, answer: Answer, link_id: int, actor: User | None = None) -> None:
     target = next((lk for lk in answer.links if lk.id == link_id), None)
     if target is None:
         raise DomainError("Tautan tidak ditemukan.")
+    title = target.evidence.title
+    evidence_id = target.evidence_id
     answer.links.remove(target)
     db.session.flush()
+    record(
+        assessment=answer.assessment,
+        actor=actor,
+        object_type="answer",
+        object_id=answer.id,
+        action="answer.unlink",
+        indicator_code=answer.indicator.code,
+        evidence_id=evidence_id,
+        summary=f"{title} ✕ {answer.indicator.code}",
+        changes=[("link", title, None)],
+    )
 
 
 def library_documents(assessment_id: int) -> list[Evidence]:

@@ -204,7 +204,9 @@ def assign(assessment_id: int) -> Response:
     unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
     user = db.session.get(User, form.user_id.data) if form.user_id.data else None
     try:
-        changed = answer_service.assign(assessment=assessment, answers=chosen, unit=unit, user=user)
+        changed = len(
+            answer_service.assign(assessment=assessment, answers=chosen, unit=unit, user=user, actor=current_user)
+        )
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -222,7 +224,7 @@ def set_deadline(assessment_id: int) -> Response:
         abort(403)
     form = DeadlineForm()
     if form.validate_on_submit():
-        answer_service.set_deadline(assessment=assessment, deadline=form.deadline.data)
+        answer_service.set_deadline(assessment=assessment, deadline=form.deadline.data, actor=current_user)
         db.session.commit()
         flash(_("Batas waktu disimpan."), "success")
     else:
@@ -342,6 +344,7 @@ def _answer_level(assessment: Assessment, ans: Answer) -> str | Response | tuple
     elif form.validate_on_submit():
         try:
             answer_service.save_level_answer(
+                actor=current_user,
                 answer=ans,
                 expected_version=int(form.version.data),
                 level=form.level.data or None,
@@ -392,6 +395,7 @@ def _answer_graded(assessment: Assessment, ans: Answer) -> str | Response | tupl
         try:
             source = _parse_decimal(form.source_value.data)
             answer_service.save_graded_answer(
+                actor=current_user,
                 answer=ans,
                 expected_version=int(form.version.data),
                 items=items,
@@ -476,7 +480,9 @@ def submit(assessment_id: int, code: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     try:
-        warnings = answer_service.submit_for_review(answer=ans, expected_version=int(form.version.data))
+        warnings = answer_service.submit_for_review(
+            answer=ans, expected_version=int(form.version.data), actor=current_user
+        )
         db.session.commit()
     except answer_service.ReviewBlockedError as exc:
         db.session.rollback()
@@ -508,7 +514,7 @@ def withdraw(assessment_id: int, code: str) -> Response:
     if not form.validate_on_submit():
         abort(400)
     try:
-        answer_service.withdraw(answer=ans, expected_version=int(form.version.data))
+        answer_service.withdraw(answer=ans, expected_version=int(form.version.data), actor=current_user)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -557,7 +563,7 @@ def remove_link(assessment_id: int, code: str, link_id: int) -> Response:
     if not perm.can_edit_answer(current_user, ans, assessment):
         abort(403)
     try:
-        evidence_service.unlink(answer=ans, link_id=link_id)
+        evidence_service.unlink(answer=ans, link_id=link_id, actor=current_user)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
@@ -582,7 +588,9 @@ def assign_items(assessment_id: int, code: str) -> Response:
         flash(_("Pilih paling sedikit satu butir."), "error")
         return _back(assessment, ans)
     try:
-        n = answer_service.assign_items(assessment=assessment, answer=ans, item_ids=item_ids, unit=unit, user=user)
+        n = answer_service.assign_items(
+            assessment=assessment, answer=ans, item_ids=item_ids, unit=unit, user=user, actor=current_user
+        )
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()

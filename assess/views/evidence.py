@@ -294,6 +294,7 @@ def detail(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, 
         if form.validate_on_submit():
             try:
                 service.update_metadata(
+                    actor=current_user,
                     evidence=evidence,
                     expected_version=int(form.version.data),
                     meta=_meta_from(form),
