@@ -75,7 +75,7 @@ def record(
         object_type=object_type,
         object_id=object_id,
         action=action,
-        changes=[{"field": f, "old": plain(o), "new": plain(n)} for f, o, n in changes],
+        changes=[{"field": f, "old": plain(o), "new": plain(n)} for f, o, n in changes if plain(o) != plain(n)],
         summary=summary,
         indicator_code=indicator_code,
         evidence_id=evidence_id,

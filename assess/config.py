@@ -56,6 +56,22 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     #: Login attempts allowed per client address.
     LOGIN_RATE_LIMIT = "10 per minute;100 per hour"
+    #: E-mail for notifications over SMTP. An empty MAIL_SERVER turns e-mail off (notifications stay in-app);
+    #: MAIL_USE_TLS starts TLS on the connection; MAIL_USERNAME/MAIL_PASSWORD log in when set.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = "Mandiri <mandiri@localhost>"
+    #: Seconds to wait for the SMTP server before giving up (the failure is logged, the request goes on).
+    MAIL_TIMEOUT = 10
+    #: The site's address for the links in e-mails (``https://mandiri.example.go.id``); empty uses the
+    #: address of the request that caused the notification.
+    MAIL_BASE_URL = ""
+    #: Seconds the navigation badges ("Tugas saya", unread notifications) are kept in the user's session
+    #: before they are counted again (one query); 0 counts on every page.
+    NAV_COUNTS_TTL = 30
 
 
 #: Settings that must be integers, checked once at start-up.

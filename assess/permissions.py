@@ -114,3 +114,18 @@ def can_see_access_note(user: User, evidence: Evidence, assessment: Assessment) 
     """The assessor's test account of a link: for those who check the service, and its author."""
     roles = roles_in(user, assessment.instansi_id)
     return bool(roles & {RoleName.KOORDINATOR, RoleName.REVIEWER}) or evidence.created_by_id == user.id
+
+
+def can_review(user: User, assessment: Assessment) -> bool:
+    """Set the reviewer value, approve, send back: the instansi's reviewers, while not final."""
+    return assessment.state != AssessmentState.FINAL and RoleName.REVIEWER in roles_in(user, assessment.instansi_id)
+
+
+def can_set_final(user: User, assessment: Assessment) -> bool:
+    """The final value that goes into the submission: the koordinator, while not final."""
+    return assessment.state != AssessmentState.FINAL and RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)
+
+
+def can_change_state(user: User, assessment: Assessment) -> bool:
+    """Start the review, finalise, go back, reopen (with a reason): the koordinator."""
+    return RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)

@@ -24,6 +24,7 @@ from assess.models import (
     User,
 )
 from assess.scoring import Score, score
+from assess.services.answers import graded_answer_value
 from assess.services.instruments import engine_instrument
 
 
@@ -94,7 +95,11 @@ class Projection:
     score: Score
 
 
-def claimed_values(assessment: Assessment) -> dict[str, Fraction | None]:
+def claimed_values(inst: EngineInstrument, assessment: Assessment) -> dict[str, Fraction | None]:
+    """Exact claimed values: whole levels, or (graded) derived again from the item marks or the external index,
+    never from the 4-decimal copy kept on the answer (7/6 must stay 7/6)."""
+    if inst.value_type == "graded":
+        return {a.indicator.code: graded_answer_value(inst, a) for a in assessment.answers}
     return {
         a.indicator.code: None if a.claimed_value is None else Fraction(a.claimed_value) for a in assessment.answers
     }
@@ -103,7 +108,7 @@ def claimed_values(assessment: Assessment) -> dict[str, Fraction | None]:
 def project(assessment: Assessment) -> Projection:
     """The projected index from the claimed values, on the assessment's predikat basis."""
     inst = engine_instrument(assessment.instrument)
-    return Projection(inst, score(inst, claimed_values(assessment), assessment.predikat_basis.value))
+    return Projection(inst, score(inst, claimed_values(inst, assessment), assessment.predikat_basis.value))
 
 
 @dataclass(frozen=True)
@@ -235,3 +240,55 @@ def load_answer(assessment_id: int, code: str) -> Answer | None:
         set_committed_value(answer, "items", [])
         set_committed_value(answer.indicator, "items", [])
     return answer
+
+
+@dataclass(frozen=True)
+class Projections:
+    """The index from the claimed, the reviewer and the final values, side by side."""
+
+    instrument: EngineInstrument
+    claimed: Score
+    reviewer: Score
+    final: Score
+
+
+def _values(assessment: Assessment, attribute: str) -> dict[str, Fraction | None]:
+    out: dict[str, Fraction | None] = {}
+    for a in assessment.answers:
+        value = getattr(a, attribute)
+        out[a.indicator.code] = None if value is None else Fraction(value)
+    return out
+
+
+def project_all(assessment: Assessment) -> Projections:
+    inst = engine_instrument(assessment.instrument)
+    basis = assessment.predikat_basis.value
+    return Projections(
+        inst,
+        score(inst, claimed_values(inst, assessment), basis),
+        score(inst, _values(assessment, "reviewer_value"), basis),
+        score(inst, _values(assessment, "final_value"), basis),
+    )
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    code: str
+    name: str
+    claimed: Fraction | None
+    reviewer: Fraction | None
+    effect: Fraction  # on the index: weight × (reviewer − claimed) / 100
+
+
+def discrepancies(projections: Projections) -> list[Discrepancy]:
+    """Indicators where the claimed and the reviewer values differ, largest effect on the index first."""
+    inst = projections.instrument
+    rows = []
+    for code, ind in inst.indicators.items():
+        claimed = None if code in projections.claimed.unanswered else projections.claimed.values[code]
+        reviewer = None if code in projections.reviewer.unanswered else projections.reviewer.values[code]
+        if reviewer is None or claimed == reviewer:
+            continue
+        effect = ind.weight * (reviewer - (claimed or 0)) / 100
+        rows.append(Discrepancy(code, ind.short_name, claimed, reviewer, effect))
+    return sorted(rows, key=lambda d: (-abs(d.effect), d.code))

@@ -25,6 +25,7 @@ from assess.models import (
 )
 from assess.scoring import check_value, external_value, graded_value
 from assess.services.instruments import engine_instrument
+from assess.services.notifications import notify_assignment
 
 log = logging.getLogger(__name__)
 
@@ -373,6 +374,7 @@ def assign(
             )
             changed.append(answer)
     db.session.flush()
+    notify_assignment(changed, actor)
     return changed
 
 

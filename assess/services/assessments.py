@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -18,7 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def open_assessment(
-    *, instansi: Instansi, instrument: Instrument, year: int, created_by: User | None = None
+    *,
+    instansi: Instansi,
+    instrument: Instrument,
+    year: int,
+    created_by: User | None = None,
+    deadline: date | None = None,
 ) -> Assessment:
     """A new assessment in ``pengisian`` with an empty answer for every indicator."""
     duplicate = db.session.scalar(
@@ -35,6 +41,7 @@ def open_assessment(
         year=year,
         predikat_basis=PredikatBasis(inst.basis_for_year(year)),
         created_by_id=created_by.id if created_by else None,
+        deadline=deadline,
     )
     db.session.add(assessment)
     for indicator in instrument.indicators:
@@ -47,7 +54,7 @@ def open_assessment(
         object_id=assessment.id,
         action="assessment.open",
         summary=f"{instrument.key} {year}",
-        changes=[("state", None, assessment.state), ("year", None, year)],
+        changes=[("state", None, assessment.state), ("year", None, year), ("deadline", None, deadline)],
     )
     log.info("penilaian dibuka: %s %s tahun %s", instansi.slug, instrument.key, year)
     return assessment

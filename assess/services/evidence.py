@@ -143,6 +143,7 @@ def upload(
     user: User,
     storage: Storage,
     policy: Policy,
+    owner_unit_id: int | None = None,
 ) -> Evidence:
     """Add an uploaded file to the library as a new document (version 1).
 
@@ -154,7 +155,9 @@ def upload(
     if existing is not None:
         discard(staged)
         raise DuplicateEvidenceError(existing, used_in(existing))
-    meta = _clean_metadata(meta or Metadata(title=_title_from(name), doc_type=_guess_type(info)))
+    meta = _clean_metadata(
+        meta or Metadata(title=_title_from(name), doc_type=_guess_type(info), owner_unit_id=owner_unit_id)
+    )
     _check_owner_unit(assessment, meta.owner_unit_id)
     blob = _blob_for(staged, info, storage)
     evidence = Evidence(
@@ -185,7 +188,11 @@ def upload(
         action="evidence.upload",
         evidence_id=evidence.id,
         summary=f"{evidence.title} ({name}, {blob.size} B, SHA-256 {blob.sha256[:12]})",
-        changes=[("title", None, evidence.title), ("version", None, 1)],
+        changes=[
+            ("title", None, evidence.title),
+            ("version", None, 1),
+            ("owner_unit_id", None, evidence.owner_unit_id),
+        ],
     )
     log.info("bukti diunggah: %s (%s, %s B)", evidence.id, blob.sha256[:12], blob.size)
     return evidence
@@ -290,7 +297,9 @@ def update_metadata(
     db.session.flush()
     changes = snapshot.changes()
     if evidence.access_note != note_before:
-        changes.append(("access_note", "•••" if note_before else None, "•••" if evidence.access_note else None))
+        changes.append(
+            ("access_note", "•••" if note_before else None, "••• (diubah)" if evidence.access_note else None)
+        )
     if changes:
         record(
             assessment=assessment,

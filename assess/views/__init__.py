@@ -8,10 +8,18 @@ from flask import Flask
 def register_blueprints(app: Flask) -> None:
     from assess.views.admin import bp as admin_bp
     from assess.views.assessments import bp as assessments_bp
+    from assess.views.audit import bp as audit_bp
+    from assess.views.comments import bp as comments_bp
     from assess.views.evidence import bp as evidence_bp
+    from assess.views.inbox import bp as inbox_bp
     from assess.views.main import bp as main_bp
+    from assess.views.review import bp as review_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(assessments_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(evidence_bp)
+    app.register_blueprint(comments_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(review_bp)

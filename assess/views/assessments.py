@@ -20,15 +20,17 @@ from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, EvidenceItem, Instansi, Instrument, Membership, Unit, User
 from assess.queries import (
+    Projection,
     load_answer,
     load_assessment,
     overview,
-    project,
+    project_all,
     visible_assessments,
 )
 from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
 from assess.services.assessments import open_assessment
+from assess.views.comments import answer_comments
 from assess.views.util import safe_next
 from forms.assessment import (
     AssignForm,
@@ -78,9 +80,12 @@ def new() -> str | Response:
         instrument = db.get_or_404(Instrument, form.instrument_id.data)
         try:
             assessment = open_assessment(
-                instansi=instansi, instrument=instrument, year=form.year.data, created_by=current_user
+                instansi=instansi,
+                instrument=instrument,
+                year=form.year.data,
+                created_by=current_user,
+                deadline=form.deadline.data,
             )
-            assessment.deadline = form.deadline.data
             db.session.commit()
         except DomainError as exc:
             db.session.rollback()
@@ -104,7 +109,8 @@ def _filters(assessment: Assessment) -> dict[str, Any]:
 @auth_required()
 def detail(assessment_id: int) -> str:
     assessment = _assessment_or_404(assessment_id)
-    projection = project(assessment)
+    projections = project_all(assessment)
+    projection = Projection(projections.instrument, projections.claimed)
     counts = {a.id: a.evidence_count or 0 for a in assessment.answers}
     filters = _filters(assessment)
     mine_ids = {a.id for a in assessment.answers if perm.is_assigned(current_user, a)}
@@ -140,7 +146,24 @@ def detail(assessment_id: int) -> str:
         deadline_form=DeadlineForm(deadline=assessment.deadline) if can_manage else None,
         states=STATES,
         my_roles=sorted(r.value for r in perm.roles_in(current_user, assessment.instansi_id)),
+        projections=projections,
+        reviewer_shown=_shown(projections.instrument, projections.reviewer),
+        final_shown=_shown(projections.instrument, projections.final),
+        can_change_state=perm.can_change_state(current_user, assessment),
     )
+
+
+def _shown(inst: Any, s: Any) -> dict[str, str]:
+    """Per indicator, the value as shown in the overview ("–" when not set)."""
+    out = {}
+    for code in inst.indicators:
+        if code in s.unanswered:
+            out[code] = "–"
+        elif inst.value_type == "level":
+            out[code] = str(int(s.values[code]))
+        else:
+            out[code] = f"{float(s.values[code]):.2f}"
+    return out
 
 
 def _progress(assessment: Assessment, units: Sequence[Unit]) -> dict[str, Any]:
@@ -296,7 +319,22 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
         assign_form = _assign_form(assessment, units, with_answers=False)
         assign_form.unit_id.data = answer.assignee_unit_id or 0
         assign_form.user_id.data = answer.assignee_user_id or 0
+
+    def shown(value: Any) -> str:
+        if value is None:
+            return "–"
+        if inst.value_type == "level":
+            level = int(value)
+            return f"{level} · {inst.level_scales[ind.scale].level(level).name}" if level >= 1 else "0"
+        return f"{float(value):.2f}"
+
     return {
+        "comment_panel": answer_comments(assessment, answer),
+        "claimed_shown": shown(answer.claimed_value),
+        "reviewer_shown": shown(answer.reviewer_value),
+        "final_shown": shown(answer.final_value),
+        "can_review": perm.can_review(current_user, assessment),
+        "can_set_final": perm.can_set_final(current_user, assessment),
         "assign_form": assign_form,
         "item_units": item_units,
         "saved_fields": saved,

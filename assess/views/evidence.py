@@ -37,6 +37,7 @@ from assess.models import (
 )
 from assess.services import evidence as service
 from assess.services.answers import years_before
+from assess.views.comments import evidence_comments
 from assess.views.downloads import send_evidence
 from forms.evidence import (
     DOC_TYPE_LABELS,
@@ -174,18 +175,17 @@ def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | 
     """Upload one file and commit it; returns a JSON-friendly result (never raises for bad files)."""
     name = file.filename or ""
     try:
-        meta = None
+        units = {u for u, _n in _units(assessment)}
         evidence = service.upload(
+            owner_unit_id=owner_unit_id if owner_unit_id in units else None,
             assessment=assessment,
             stream=file.stream,
             filename=name,
-            meta=meta,
+            meta=None,
             user=current_user,
             storage=_storage(),
             policy=_policy(),
         )
-        if owner_unit_id:
-            evidence.owner_unit_id = owner_unit_id if owner_unit_id in {u for u, _n in _units(assessment)} else None
         db.session.commit()
     except UploadRejectedError as exc:
         db.session.rollback()
@@ -328,6 +328,7 @@ def detail(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, 
         can_edit=can_edit,
         can_see_note=perm.can_see_access_note(current_user, evidence, assessment),
         used_in=used,
+        comment_panel=evidence_comments(assessment, evidence),
         replace_form=ReplaceFileForm() if can_edit and evidence.kind == EvidenceKind.FILE else None,
         doc_types=DOC_TYPE_LABELS,
     ), status

@@ -454,3 +454,27 @@ def _measure_pemdi(client: FlaskClient, db: Any, assessment_id: int) -> dict[str
             assert client.get(url).status_code == 200
         counts[name] = len(statements)
     return counts
+
+
+def test_pemdi_projection_uses_the_exact_item_values(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
+    """The projection derives graded values again from the marks: I13 is 7/6, not the stored 1.1667."""
+    from fractions import Fraction
+
+    from assess.queries import claimed_values, load_assessment
+    from assess.services.instruments import engine_instrument
+
+    assessment = pemdi["assessment"]
+    login(client, pemdi["pengisi"].email)
+    answer = _answer(assessment, "I13")
+    ids = {item.code: item.id for item in answer.indicator.items}
+    data = {"version": str(answer.version), "fakta": "", "analisis": ""}
+    for item_code, item_id in ids.items():
+        data[f"item-{item_id}-present"] = "1"
+        if item_code == "I13-L1-01":
+            data[f"item-{item_id}-fulfilled"] = "1"
+    assert client.post(f"/penilaian/{assessment.id}/indikator/I13", data=data).status_code == 302
+    loaded = load_assessment(assessment.id)
+    assert loaded is not None
+    values = claimed_values(engine_instrument(loaded.instrument), loaded)
+    assert values["I13"] == Fraction(7, 6)
+    assert str(_answer(loaded, "I13").claimed_value) == "1.1667"

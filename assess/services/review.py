@@ -1,0 +1,263 @@
+"""Internal review: reviewer values, approve or send back, the coordinator's final values, assessment states.
+
+Assessment states: ``pengisian`` → ``reviu`` → ``final``; ``reviu`` may go back to ``pengisian``; a
+``final`` assessment is locked and only reopened (to ``reviu``) by the koordinator with a reason.
+Every change writes an audit entry; send-backs and approvals notify the people the answer is assigned to.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import func, select
+
+from assess.audit import Snapshot, record
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.models import Answer, AnswerState, Assessment, AssessmentState, Comment, NotificationKind, User
+from assess.models.base import utcnow
+from assess.scoring import check_value
+from assess.services.instruments import engine_instrument
+from assess.services.notifications import notify, recipients_for_answer
+
+log = logging.getLogger(__name__)
+JUSTIFICATION_MAX = 10000
+
+
+def _decimal(value: Fraction | None) -> Decimal | None:
+    if value is None:
+        return None
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"))
+
+
+def _checked(answer: Answer, value: Decimal | int | str | None, field: str) -> Decimal | None:
+    inst = engine_instrument(answer.assessment.instrument)
+    try:
+        return _decimal(check_value(inst, answer.indicator.code, value))
+    except ValueError as exc:
+        raise DomainError(str(exc), field=field) from None
+
+
+def _not_final(assessment: Assessment) -> None:
+    if assessment.state == AssessmentState.FINAL:
+        raise DomainError("Penilaian sudah final; tidak ada yang dapat diubah. Buka kembali bila perlu.")
+
+
+def _expect_version(answer: Answer, expected_version: int | None) -> None:
+    if expected_version is not None and answer.version != expected_version:
+        raise DomainError("Jawaban ini sudah diubah orang lain sejak Anda membukanya. Muat ulang lalu ulangi.")
+
+
+def open_comment_count(answer: Answer) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.answer_id == answer.id, Comment.parent_id.is_(None), Comment.resolved_at.is_(None))
+        )
+        or 0
+    )
+
+
+def set_reviewer_value(
+    *, answer: Answer, value: Decimal | int | str | None, note: str, actor: User, expected_version: int | None = None
+) -> Answer:
+    """The reviewer's own value for the indicator, with a justification; the claimed value is untouched."""
+    _not_final(answer.assessment)
+    _expect_version(answer, expected_version)
+    checked = _checked(answer, value, "reviewer_value")
+    note = note.strip()
+    if checked is not None and not note:
+        raise DomainError("Tuliskan justifikasi untuk nilai reviewer.", field="reviewer_note")
+    if len(note) > JUSTIFICATION_MAX:
+        raise DomainError(f"Justifikasi paling panjang {JUSTIFICATION_MAX} karakter.", field="reviewer_note")
+    snapshot = Snapshot(answer, ("reviewer_value", "reviewer_note"))
+    answer.reviewer_value = checked
+    answer.reviewer_note = note
+    answer.reviewer_id = actor.id
+    answer.reviewed_at = utcnow()
+    db.session.flush()
+    changes = snapshot.changes()
+    if changes:
+        record(
+            assessment=answer.assessment,
+            actor=actor,
+            object_type="review",
+            object_id=answer.id,
+            action="review.value",
+            changes=changes,
+            indicator_code=answer.indicator.code,
+        )
+    return answer
+
+
+def approve(*, answer: Answer, actor: User, expected_version: int | None = None) -> Answer:
+    _not_final(answer.assessment)
+    _expect_version(answer, expected_version)
+    if answer.state != AnswerState.SIAP_DIREVIU:
+        raise DomainError("Hanya jawaban yang siap direviu yang dapat disetujui.")
+    if answer.reviewer_value is None:
+        raise DomainError("Tetapkan nilai reviewer beserta justifikasinya sebelum menyetujui.", field="reviewer_value")
+    answer.state = AnswerState.DISETUJUI
+    db.session.flush()
+    record(
+        assessment=answer.assessment,
+        actor=actor,
+        object_type="review",
+        object_id=answer.id,
+        action="review.approve",
+        changes=[("state", AnswerState.SIAP_DIREVIU, AnswerState.DISETUJUI)],
+        indicator_code=answer.indicator.code,
+    )
+    _notify(answer, actor, "approval")
+    return answer
+
+
+def send_back(*, answer: Answer, actor: User, expected_version: int | None = None) -> Answer:
+    """Back to the pengisi (``perlu perbaikan``): at least one open comment must say what to fix."""
+    _not_final(answer.assessment)
+    _expect_version(answer, expected_version)
+    if answer.state not in (AnswerState.SIAP_DIREVIU, AnswerState.DISETUJUI):
+        raise DomainError("Hanya jawaban yang siap direviu atau sudah disetujui yang dapat dikembalikan.")
+    if open_comment_count(answer) == 0:
+        raise DomainError("Tulis paling sedikit satu komentar terbuka yang menjelaskan apa yang harus diperbaiki.")
+    old = answer.state
+    answer.state = AnswerState.PERLU_PERBAIKAN
+    db.session.flush()
+    record(
+        assessment=answer.assessment,
+        actor=actor,
+        object_type="review",
+        object_id=answer.id,
+        action="review.send_back",
+        changes=[("state", old, AnswerState.PERLU_PERBAIKAN)],
+        indicator_code=answer.indicator.code,
+    )
+    _notify(answer, actor, "send_back")
+    return answer
+
+
+def set_final_value(
+    *, answer: Answer, value: Decimal | int | str | None, reason: str, actor: User, expected_version: int | None = None
+) -> Answer:
+    """The coordinator's final value (the one submitted); a reason is required when it differs from the reviewer's."""
+    _not_final(answer.assessment)
+    _expect_version(answer, expected_version)
+    checked = _checked(answer, value, "final_value")
+    reason = reason.strip()
+    reference = answer.reviewer_value if answer.reviewer_value is not None else answer.claimed_value
+    if checked is not None and reference is not None and checked != reference and not reason:
+        raise DomainError("Nilai akhir berbeda dari nilai reviewer: tuliskan alasannya.", field="final_reason")
+    snapshot = Snapshot(answer, ("final_value", "final_reason"))
+    answer.final_value = checked
+    answer.final_reason = reason
+    answer.final_by_id = actor.id
+    answer.final_at = utcnow()
+    db.session.flush()
+    changes = snapshot.changes()
+    if changes:
+        record(
+            assessment=answer.assessment,
+            actor=actor,
+            object_type="review",
+            object_id=answer.id,
+            action="review.final",
+            changes=changes,
+            indicator_code=answer.indicator.code,
+        )
+    return answer
+
+
+# --------------------------------------------------------------------------- assessment states
+
+TRANSITIONS: dict[tuple[AssessmentState, AssessmentState], str] = {
+    (AssessmentState.PENGISIAN, AssessmentState.REVIU): "assessment.start_review",
+    (AssessmentState.REVIU, AssessmentState.PENGISIAN): "assessment.back_to_filling",
+    (AssessmentState.REVIU, AssessmentState.FINAL): "assessment.finalise",
+    (AssessmentState.FINAL, AssessmentState.REVIU): "assessment.reopen",
+}
+
+
+@dataclass(frozen=True)
+class Blocker:
+    indicator: str
+    state: str
+
+
+class TransitionRefusedError(DomainError):
+    def __init__(self, message: str, blockers: Sequence[Blocker] = ()) -> None:
+        super().__init__(message)
+        self.blockers = list(blockers)
+
+
+def change_state(*, assessment: Assessment, target: AssessmentState, actor: User, reason: str = "") -> None:
+    """Move the assessment to ``target`` when the transition is allowed and its conditions hold."""
+    current = assessment.state
+    action = TRANSITIONS.get((current, target))
+    if action is None:
+        raise TransitionRefusedError(f"Tahap tidak dapat diubah dari {current.value} ke {target.value}.")
+    answers = sorted(assessment.answers, key=lambda a: a.indicator.position)
+    reason = reason.strip()
+    if target == AssessmentState.REVIU and current == AssessmentState.PENGISIAN:
+        pending = [
+            Blocker(a.indicator.code, a.state.value)
+            for a in answers
+            if a.state in (AnswerState.BELUM_DIISI, AnswerState.DRAF)
+        ]
+        if pending:
+            raise TransitionRefusedError("Reviu belum dapat dimulai: indikator berikut belum diajukan.", pending)
+    if target == AssessmentState.FINAL:
+        pending = [Blocker(a.indicator.code, a.state.value) for a in answers if a.state != AnswerState.DISETUJUI]
+        if pending:
+            raise TransitionRefusedError(
+                "Penilaian belum dapat difinalkan: indikator berikut belum disetujui.", pending
+            )
+        for answer in answers:  # the final value defaults to the reviewer's
+            if answer.final_value is None:
+                answer.final_value = answer.reviewer_value
+                record(
+                    assessment=assessment,
+                    actor=actor,
+                    object_type="review",
+                    object_id=answer.id,
+                    action="review.final_default",
+                    indicator_code=answer.indicator.code,
+                    changes=[("final_value", None, answer.final_value)],
+                )
+    if current == AssessmentState.FINAL and not reason:
+        raise TransitionRefusedError("Tuliskan alasan membuka kembali penilaian yang sudah final.")
+    assessment.state = target
+    db.session.flush()
+    record(
+        assessment=assessment,
+        actor=actor,
+        object_type="assessment",
+        object_id=assessment.id,
+        action=action,
+        changes=[("state", current, target)],
+        summary=reason,
+    )
+    log.info("penilaian %s: %s → %s", assessment.id, current.value, target.value)
+
+
+def _notify(answer: Answer, actor: User, kind: str) -> None:
+    code = answer.indicator.code
+    if kind == "approval":
+        message = f"Jawaban {code} disetujui oleh {actor.name}."
+        notification_kind = NotificationKind.APPROVAL
+    else:
+        message = f"Jawaban {code} dikembalikan oleh {actor.name}: perlu perbaikan. Lihat komentarnya."
+        notification_kind = NotificationKind.SEND_BACK
+    notify(
+        users=recipients_for_answer(answer),
+        kind=notification_kind,
+        assessment=answer.assessment,
+        message=message,
+        url=f"/penilaian/{answer.assessment_id}/indikator/{code}",
+        actor=actor,
+        answer=answer,
+    )

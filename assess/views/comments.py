@@ -1,0 +1,447 @@
+"""Comment threads on answers and documents, and the koordinator's canned comments.
+
+The answer and document pages show the threads with ``{% include "comments/_threads.html" %}`` and a
+``comment_panel`` from :func:`answer_comments` / :func:`evidence_comments`. Posting goes to the routes here;
+a post that fails comes back on this blueprint's own page, with the typed text kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_security import auth_required, current_user
+from markupsafe import Markup, escape
+from werkzeug.wrappers import Response
+
+from assess import mail
+from assess import permissions as perm
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.models import Answer, Assessment, CannedComment, Comment, Evidence, EvidenceItem, Instansi
+from assess.services import comments as service
+from assess.services.comments import CannedOption, Thread
+from assess.views.inbox import forget_nav_counts
+from assess.views.util import safe_next
+from forms import BaseForm
+from forms.comments import CannedCommentForm, CommentForm, EditCommentForm
+
+bp = Blueprint("comments", __name__)
+bp.record_once(lambda _state: mail.init_mail())
+
+#: http(s) links in text that is already HTML-escaped: ``&amp;`` belongs to the link, any other entity
+#: (an escaped quote or angle bracket) ends it.
+_LINK = re.compile(r"https?://(?:[^\s&<>\"']|&amp;)+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}"
+
+
+@bp.app_template_filter("comment_text")
+def comment_text(value: str | None) -> Markup:
+    """Plain comment text as HTML: escaped, then links made clickable and line breaks kept."""
+    escaped = str(escape(value or ""))
+
+    def link(match: re.Match[str]) -> str:
+        url, tail = match.group(0), ""
+        while url and url[-1] in _TRAILING:
+            url, tail = url[:-1], url[-1] + tail
+        return f'<a href="{url}" rel="nofollow noopener" target="_blank">{url}</a>{tail}'
+
+    html = _LINK.sub(link, escaped).replace("\r\n", "\n").replace("\n", "<br>\n")
+    return Markup(html)  # noqa: S704 — built from escaped text only
+
+
+# --------------------------------------------------------------------------- the panel the pages include
+
+
+@dataclass
+class CommentPanel:
+    """Everything ``comments/_threads.html`` shows; the template decides nothing about permissions."""
+
+    threads: list[Thread]
+    form: CommentForm
+    post_url: str
+    next_url: str
+    can_comment: bool
+    final: bool
+    editable: frozenset[int] = frozenset()
+    resolvable: frozenset[int] = frozenset()
+    canned: list[tuple[str, CannedOption]] = field(default_factory=list)
+    canned_url: str | None = None
+    threads_url: str = ""
+
+    @property
+    def open_count(self) -> int:
+        return sum(1 for t in self.threads if t.is_open)
+
+
+def _canned_choices(options: list[CannedOption]) -> list[tuple[str, CannedOption]]:
+    return [(str(o.id) if o.id is not None else f"bawaan-{n}", o) for n, o in enumerate(options, 1)]
+
+
+def _panel(
+    assessment: Assessment,
+    threads: list[Thread],
+    *,
+    post_url: str,
+    next_url: str,
+    items: list[tuple[int, str]],
+    canned: list[CannedOption] | None,
+    threads_url: str,
+    form: CommentForm | None = None,
+) -> CommentPanel:
+    allowed = service.can_comment(current_user, assessment)
+    keyed = _canned_choices(canned or []) if allowed else []
+    if form is None:
+        form = CommentForm(formdata=None, items=items, canned=[(k, o.title) for k, o in keyed])
+    editable = frozenset(
+        c.id for t in threads for c in t.comments if service.can_edit_comment(current_user, c, assessment)
+    )
+    resolvable = frozenset(t.top.id for t in threads if service.can_resolve(current_user, t.top, assessment))
+    canned_url = (
+        url_for("comments.canned", instansi_id=assessment.instansi_id)
+        if service.can_manage_canned(current_user, assessment.instansi_id)
+        else None
+    )
+    return CommentPanel(
+        threads=threads,
+        form=form,
+        post_url=post_url,
+        next_url=next_url,
+        can_comment=allowed,
+        final=assessment.state.value == "final",
+        editable=editable,
+        resolvable=resolvable,
+        canned=keyed,
+        canned_url=canned_url,
+        threads_url=threads_url,
+    )
+
+
+def _item_choices(answer: Answer) -> list[tuple[int, str]]:
+    return [(item.id, item.code) for item in answer.indicator.items if item.kind != "note"]
+
+
+def answer_comments(assessment: Assessment, answer: Answer, *, form: CommentForm | None = None) -> CommentPanel:
+    """The ``comment_panel`` for an answer page: its threads, the form, and the canned comments that fit."""
+    canned = None
+    if service.can_comment(current_user, assessment):
+        canned = service.canned_options(
+            instansi_id=assessment.instansi_id,
+            instrument_code=assessment.instrument.code,
+            indicator_code=answer.indicator.code,
+            level=service.answer_level(answer),
+        )
+    return _panel(
+        assessment,
+        service.load_threads(answer_id=answer.id),
+        post_url=url_for("comments.answer_threads", assessment_id=assessment.id, answer_id=answer.id),
+        next_url=request.path,
+        items=_item_choices(answer) if assessment.instrument.value_type == "graded" else [],
+        canned=canned,
+        threads_url=url_for("comments.answer_threads", assessment_id=assessment.id, answer_id=answer.id),
+        form=form,
+    )
+
+
+def evidence_comments(assessment: Assessment, evidence: Evidence, *, form: CommentForm | None = None) -> CommentPanel:
+    """The ``comment_panel`` for a document page."""
+    canned = None
+    if service.can_comment(current_user, assessment):
+        canned = service.canned_options(instansi_id=assessment.instansi_id, instrument_code=assessment.instrument.code)
+    return _panel(
+        assessment,
+        service.load_threads(evidence_id=evidence.id),
+        post_url=url_for("comments.evidence_threads", assessment_id=assessment.id, evidence_id=evidence.id),
+        next_url=request.path,
+        items=[],
+        canned=canned,
+        threads_url=url_for("comments.evidence_threads", assessment_id=assessment.id, evidence_id=evidence.id),
+        form=form,
+    )
+
+
+# --------------------------------------------------------------------------- loading and checking
+
+
+def _assessment_or_404(assessment_id: int) -> Assessment:
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None or not perm.can_view_assessment(current_user, assessment):
+        abort(404)
+    return assessment
+
+
+def _answer_or_404(assessment: Assessment, answer_id: int) -> Answer:
+    answer = db.session.get(Answer, answer_id)
+    if answer is None or answer.assessment_id != assessment.id:
+        abort(404)
+    return answer
+
+
+def _evidence_or_404(assessment: Assessment, evidence_id: int) -> Evidence:
+    evidence = db.session.get(Evidence, evidence_id)
+    if evidence is None or evidence.assessment_id != assessment.id:
+        abort(404)
+    return evidence
+
+
+def _comment_or_404(assessment: Assessment, comment_id: int) -> Comment:
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or comment.assessment_id != assessment.id:
+        abort(404)
+    return comment
+
+
+def _back_to(comment: Comment) -> str:
+    target = safe_next(service.comment_path(comment))
+    return target if "#" in target else f"{target}#komentar-{comment.id}"
+
+
+def _target_page(comment: Comment) -> str:
+    if comment.answer_id is not None:
+        return url_for("comments.answer_threads", assessment_id=comment.assessment_id, answer_id=comment.answer_id)
+    return url_for("comments.evidence_threads", assessment_id=comment.assessment_id, evidence_id=comment.evidence_id)
+
+
+# --------------------------------------------------------------------------- threads
+
+
+def _post(
+    assessment: Assessment, panel_for: Any, page: dict[str, Any], **target: Any
+) -> str | Response | tuple[str, int]:
+    """Shared by the answer and document routes: GET shows the threads page, POST adds a comment."""
+    panel: CommentPanel = panel_for()
+    if request.method == "GET":
+        return render_template("comments/page.html", comment_panel=panel, **page)
+    if not service.may_comment(current_user, assessment):
+        abort(403)
+    keyed = dict(panel.canned)
+    items = [choice for choice in panel.form.item_id.choices if choice[0]]
+    form = CommentForm(items=items, canned=[(k, o.title) for k, o in keyed.items()])
+    if not form.validate_on_submit():
+        return render_template("comments/page.html", comment_panel=panel_for(form=form), **page), 400
+    if form.action.data == "insert":  # no JavaScript: put the canned text in the box and show the form again
+        option = keyed.get(form.canned_id.data or "")
+        if option is not None:
+            typed = (form.body.data or "").rstrip()
+            form.body.data = f"{typed}\n\n{option.body}" if typed else option.body
+        return render_template("comments/page.html", comment_panel=panel_for(form=form), **page)
+    parent = None
+    if form.parent_id.data:
+        parent = db.session.get(Comment, form.parent_id.data)
+        if parent is None or parent.assessment_id != assessment.id:
+            abort(404)
+    item = db.session.get(EvidenceItem, form.item_id.data) if form.item_id.data else None
+    try:
+        comment = service.add_comment(
+            assessment=assessment, author=current_user, body=form.body.data or "", parent=parent, item=item, **target
+        )
+        db.session.commit()
+    except service.CommentForbiddenError:
+        db.session.rollback()
+        abort(403)
+    except DomainError as exc:
+        db.session.rollback()
+        form.populate_errors([(exc.field or "body", exc.message)])
+        return render_template("comments/page.html", comment_panel=panel_for(form=form), **page), 400
+    forget_nav_counts()
+    flash(_("Komentar dikirim."), "success")
+    return redirect(_back_to(comment))
+
+
+@bp.route("/penilaian/<int:assessment_id>/komentar/jawaban/<int:answer_id>", methods=["GET", "POST"])
+@auth_required()
+def answer_threads(assessment_id: int, answer_id: int) -> str | Response | tuple[str, int]:
+    assessment = _assessment_or_404(assessment_id)
+    answer = _answer_or_404(assessment, answer_id)
+    page = {
+        "assessment": assessment,
+        "title": _("Diskusi indikator %(code)s", code=answer.indicator.code),
+        "back_url": url_for("assessments.answer", assessment_id=assessment.id, code=answer.indicator.code),
+        "back_label": _("Kembali ke jawaban %(code)s", code=answer.indicator.code),
+    }
+    return _post(
+        assessment,
+        lambda form=None: answer_comments(assessment, answer, form=form),
+        page,
+        answer=answer,
+    )
+
+
+@bp.route("/penilaian/<int:assessment_id>/komentar/dokumen/<int:evidence_id>", methods=["GET", "POST"])
+@auth_required()
+def evidence_threads(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, int]:
+    assessment = _assessment_or_404(assessment_id)
+    evidence = _evidence_or_404(assessment, evidence_id)
+    page = {
+        "assessment": assessment,
+        "title": _("Diskusi dokumen “%(title)s”", title=evidence.title),
+        "back_url": url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id),
+        "back_label": _("Kembali ke dokumen"),
+    }
+    return _post(
+        assessment,
+        lambda form=None: evidence_comments(assessment, evidence, form=form),
+        page,
+        evidence=evidence,
+    )
+
+
+@bp.route("/penilaian/<int:assessment_id>/komentar/<int:comment_id>/ubah", methods=["GET", "POST"])
+@auth_required()
+def edit(assessment_id: int, comment_id: int) -> str | Response | tuple[str, int]:
+    assessment = _assessment_or_404(assessment_id)
+    comment = _comment_or_404(assessment, comment_id)
+    if comment.author_id != current_user.id or not service.may_comment(current_user, assessment):
+        abort(403)
+    form = EditCommentForm()
+    status = 200
+    if request.method == "GET":
+        form.body.data = comment.body
+        form.next.data = request.args.get("next", "")
+    elif form.validate_on_submit():
+        try:
+            service.edit_comment(comment=comment, author=current_user, body=form.body.data or "")
+            db.session.commit()
+        except service.CommentForbiddenError:
+            db.session.rollback()
+            abort(403)
+        except DomainError as exc:
+            db.session.rollback()
+            form.populate_errors([(exc.field or "body", exc.message)])
+            status = 400
+        else:
+            flash(_("Komentar diubah."), "success")
+            return redirect(_back_to(comment))
+    else:
+        status = 400
+    return render_template(
+        "comments/edit.html", assessment=assessment, comment=comment, form=form, back_url=_target_page(comment)
+    ), status
+
+
+def _thread_action(assessment_id: int, comment_id: int, action: Any, done: str) -> Response:
+    assessment = _assessment_or_404(assessment_id)
+    comment = _comment_or_404(assessment, comment_id)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    try:
+        action(comment=comment, actor=current_user)
+        db.session.commit()
+    except service.CommentForbiddenError:
+        db.session.rollback()
+        abort(403)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        forget_nav_counts()
+        flash(done, "success")
+    return redirect(_back_to(comment))
+
+
+@bp.post("/penilaian/<int:assessment_id>/komentar/<int:comment_id>/selesai")
+@auth_required()
+def resolve(assessment_id: int, comment_id: int) -> Response:
+    return _thread_action(assessment_id, comment_id, service.resolve, _("Diskusi ditandai selesai."))
+
+
+@bp.post("/penilaian/<int:assessment_id>/komentar/<int:comment_id>/buka")
+@auth_required()
+def reopen(assessment_id: int, comment_id: int) -> Response:
+    return _thread_action(assessment_id, comment_id, service.reopen, _("Diskusi dibuka lagi."))
+
+
+# --------------------------------------------------------------------------- canned comments (koordinator)
+
+
+def _instansi_for_canned(instansi_id: int) -> Instansi:
+    instansi = db.session.get(Instansi, instansi_id)
+    if instansi is None or not perm.roles_in(current_user, instansi_id):
+        abort(404)
+    if not service.can_manage_canned(current_user, instansi_id):
+        abort(403)
+    return instansi
+
+
+def _canned_input(form: CannedCommentForm) -> service.CannedInput:
+    return service.CannedInput(
+        title=form.title.data or "",
+        body=form.body.data or "",
+        instrument_code=form.instrument_code.data or None,
+        indicator_code=form.indicator_code.data or None,
+        level=form.level.data or None,
+        active=bool(form.active.data),
+    )
+
+
+@bp.route("/instansi/<int:instansi_id>/komentar-siap/", methods=["GET", "POST"])
+@auth_required()
+def canned(instansi_id: int) -> str | Response | tuple[str, int]:
+    instansi = _instansi_for_canned(instansi_id)
+    form = CannedCommentForm(instruments=service.instrument_codes())
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                service.save_canned(instansi_id=instansi.id, data=_canned_input(form), actor=current_user)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                form.populate_errors([(exc.field, exc.message)])
+                status = 400
+            else:
+                flash(_("Komentar siap ditambahkan."), "success")
+                return redirect(url_for("comments.canned", instansi_id=instansi.id))
+        else:
+            status = 400
+    rows = service.list_canned(instansi.id)
+    if request.method == "GET":
+        db.session.commit()  # the default set, the first time
+    return render_template("comments/canned.html", instansi=instansi, rows=rows, form=form), status
+
+
+@bp.route("/instansi/<int:instansi_id>/komentar-siap/<int:canned_id>", methods=["GET", "POST"])
+@auth_required()
+def canned_edit(instansi_id: int, canned_id: int) -> str | Response | tuple[str, int]:
+    instansi = _instansi_for_canned(instansi_id)
+    row = db.session.get(CannedComment, canned_id)
+    if row is None or row.instansi_id != instansi.id:
+        abort(404)
+    form = CannedCommentForm(obj=row if request.method == "GET" else None, instruments=service.instrument_codes())
+    status = 200
+    if request.method == "GET":
+        form.instrument_code.data = row.instrument_code or ""
+        form.level.data = row.level or 0
+    elif form.validate_on_submit():
+        try:
+            service.save_canned(instansi_id=instansi.id, data=_canned_input(form), actor=current_user, canned=row)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            form.populate_errors([(exc.field, exc.message)])
+            status = 400
+        else:
+            flash(_("Komentar siap disimpan."), "success")
+            return redirect(url_for("comments.canned", instansi_id=instansi.id))
+    else:
+        status = 400
+    return render_template("comments/canned_edit.html", instansi=instansi, row=row, form=form), status
+
+
+@bp.post("/instansi/<int:instansi_id>/komentar-siap/<int:canned_id>/aktif")
+@auth_required()
+def canned_toggle(instansi_id: int, canned_id: int) -> Response:
+    instansi = _instansi_for_canned(instansi_id)
+    row = db.session.get(CannedComment, canned_id)
+    if row is None or row.instansi_id != instansi.id:
+        abort(404)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    service.set_canned_active(canned=row, active=active, actor=current_user)
+    db.session.commit()
+    flash(_("Komentar siap diaktifkan.") if active else _("Komentar siap dinonaktifkan."), "success")
+    return redirect(url_for("comments.canned", instansi_id=instansi.id))

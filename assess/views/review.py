@@ -1,0 +1,176 @@
+"""Review actions: reviewer values, approve, send back, final values, assessment states, discrepancies."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_security import auth_required, current_user
+from werkzeug.wrappers import Response
+
+from assess import permissions as perm
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.models import Answer, AssessmentState
+from assess.queries import discrepancies, load_answer, load_assessment, project_all
+from assess.services import review as service
+from forms import BaseForm
+
+bp = Blueprint("review", __name__, url_prefix="/penilaian/<int:assessment_id>")
+
+
+def _answer(assessment_id: int, code: str) -> Answer:
+    answer = load_answer(assessment_id, code)
+    if answer is None or not perm.can_view_assessment(current_user, answer.assessment):
+        abort(404)
+    return answer
+
+
+def _back(answer: Answer) -> Response:
+    return redirect(url_for("assessments.answer", assessment_id=answer.assessment_id, code=answer.indicator.code))
+
+
+def _value(raw: str | None) -> Decimal | None:
+    text = (raw or "").strip().replace(",", ".")
+    if not text:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise DomainError(_("Nilai harus berupa angka.")) from None
+
+
+def _version() -> int | None:
+    return request.form.get("version", type=int)
+
+
+def _check_csrf() -> None:
+    if not BaseForm().validate_on_submit():
+        abort(400)
+
+
+@bp.post("/indikator/<code>/reviu/nilai")
+@auth_required()
+def reviewer_value(assessment_id: int, code: str) -> Response:
+    answer = _answer(assessment_id, code)
+    if not perm.can_review(current_user, answer.assessment):
+        abort(403)
+    _check_csrf()
+    try:
+        service.set_reviewer_value(
+            answer=answer,
+            value=_value(request.form.get("reviewer_value")),
+            note=request.form.get("reviewer_note", ""),
+            actor=current_user,
+            expected_version=_version(),
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Nilai reviewer disimpan."), "success")
+    return _back(answer)
+
+
+@bp.post("/indikator/<code>/reviu/setujui")
+@auth_required()
+def approve(assessment_id: int, code: str) -> Response:
+    answer = _answer(assessment_id, code)
+    if not perm.can_review(current_user, answer.assessment):
+        abort(403)
+    _check_csrf()
+    try:
+        service.approve(answer=answer, actor=current_user, expected_version=_version())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Jawaban %(code)s disetujui.", code=code), "success")
+    return _back(answer)
+
+
+@bp.post("/indikator/<code>/reviu/kembalikan")
+@auth_required()
+def send_back(assessment_id: int, code: str) -> Response:
+    answer = _answer(assessment_id, code)
+    if not perm.can_review(current_user, answer.assessment):
+        abort(403)
+    _check_csrf()
+    try:
+        service.send_back(answer=answer, actor=current_user, expected_version=_version())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Jawaban %(code)s dikembalikan untuk diperbaiki.", code=code), "success")
+    return _back(answer)
+
+
+@bp.post("/indikator/<code>/nilai-akhir")
+@auth_required()
+def final_value(assessment_id: int, code: str) -> Response:
+    answer = _answer(assessment_id, code)
+    if not perm.can_set_final(current_user, answer.assessment):
+        abort(403)
+    _check_csrf()
+    try:
+        service.set_final_value(
+            answer=answer,
+            value=_value(request.form.get("final_value")),
+            reason=request.form.get("final_reason", ""),
+            actor=current_user,
+            expected_version=_version(),
+        )
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Nilai akhir disimpan."), "success")
+    return _back(answer)
+
+
+@bp.post("/tahap")
+@auth_required()
+def change_state(assessment_id: int) -> Response:
+    assessment = load_assessment(assessment_id)
+    if assessment is None or not perm.can_view_assessment(current_user, assessment):
+        abort(404)
+    if not perm.can_change_state(current_user, assessment):
+        abort(403)
+    _check_csrf()
+    try:
+        target = AssessmentState(request.form.get("target", ""))
+    except ValueError:
+        abort(400)
+    try:
+        service.change_state(
+            assessment=assessment, target=target, actor=current_user, reason=request.form.get("reason", "")
+        )
+        db.session.commit()
+    except service.TransitionRefusedError as exc:
+        db.session.rollback()
+        listed = ", ".join(f"{b.indicator} ({b.state.replace('_', ' ')})" for b in exc.blockers[:60])
+        flash(f"{exc.message} {listed}".strip(), "error")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("Tahap penilaian sekarang: %(state)s.", state=target.value), "success")
+    return redirect(url_for("assessments.detail", assessment_id=assessment_id))
+
+
+@bp.get("/selisih")
+@auth_required()
+def discrepancy(assessment_id: int) -> str:
+    assessment = load_assessment(assessment_id)
+    if assessment is None or not perm.can_view_assessment(current_user, assessment):
+        abort(404)
+    projections = project_all(assessment)
+    return render_template(
+        "review/discrepancies.html", assessment=assessment, projections=projections, rows=discrepancies(projections)
+    )

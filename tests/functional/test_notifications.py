@@ -1,0 +1,488 @@
+"""Notifications: who is told (a matrix), e-mail after commit through a local SMTP sink, the inbox, "Tugas saya"."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from assess import mail
+from assess.models import (
+    Answer,
+    AnswerItem,
+    AnswerState,
+    AssessmentState,
+    Notification,
+    NotificationKind,
+    RoleName,
+)
+from assess.services import answers as answer_service
+from assess.services import comments as comment_service
+from assess.services import notifications as service
+from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.functional.helpers import count_queries, login
+
+
+def _answer(assessment: Any, code: str) -> Answer:
+    return next(a for a in assessment.answers if a.indicator.code == code)
+
+
+@pytest.fixture
+def team(db: Any) -> dict[str, Any]:
+    instansi = create_instansi()
+    diskominfo = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
+    bappeda = create_unit(instansi, "Badan Perencanaan Pembangunan Daerah", "Bappeda")
+    assessment = create_assessment(instansi, year=2026)
+    people = {
+        "ani": create_member(instansi, RoleName.PENGISI, units=(diskominfo,), email="ani@kota.go.id"),
+        "bayu": create_member(instansi, RoleName.PENGISI, units=(diskominfo,), email="bayu@kota.go.id"),
+        "cici": create_member(instansi, RoleName.PENGISI, units=(bappeda,), email="cici@kota.go.id"),
+        "nonaktif": create_member(instansi, RoleName.PENGISI, units=(diskominfo,)),
+        # a reviewer who sits in the unit is not one of the unit's pengisi
+        "inspektur": create_member(instansi, RoleName.REVIEWER, units=(diskominfo,)),
+        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
+        "reviewer": create_member(instansi, RoleName.REVIEWER, email="rina@kota.go.id"),
+        "pembaca": create_member(instansi, RoleName.PEMBACA),
+        "luar": create_member(create_instansi(), RoleName.PENGISI, email="ani@kota-lain.go.id"),
+    }
+    people["nonaktif"].active = False
+    db.session.commit()
+    return {"instansi": instansi, "assessment": assessment, "diskominfo": diskominfo, "bappeda": bappeda, **people}
+
+
+def _notes(db: Any) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).order_by(Notification.id)))
+
+
+def _received(team: dict[str, Any], db: Any) -> set[tuple[str, str]]:
+    names = {user.id: key for key, user in team.items() if hasattr(user, "email")}
+    return {(names[n.user_id], n.kind.value) for n in _notes(db)}
+
+
+# --------------------------------------------------------------------------- who is told
+
+
+def _assign_unit(team: dict[str, Any], db: Any) -> None:
+    answer = _answer(team["assessment"], "I1")
+    # the assignment service notifies the new assignees itself
+    answer_service.assign(
+        assessment=team["assessment"], answers=[answer], unit=team["diskominfo"], user=None, actor=team["koordinator"]
+    )
+
+
+def _assign_person(team: dict[str, Any], db: Any) -> None:
+    answer = _answer(team["assessment"], "I2")
+    answer_service.assign(
+        assessment=team["assessment"],
+        answers=[answer],
+        unit=team["diskominfo"],
+        user=team["bayu"],
+        actor=team["koordinator"],
+    )
+
+
+def _mention(team: dict[str, Any], db: Any) -> None:
+    comment_service.add_comment(
+        assessment=team["assessment"],
+        author=team["reviewer"],
+        body="@cici dan @ANI mohon dicek",
+        answer=_answer(team["assessment"], "I1"),
+    )
+
+
+def _reply(team: dict[str, Any], db: Any) -> None:
+    answer = _answer(team["assessment"], "I1")
+    top = comment_service.add_comment(assessment=team["assessment"], author=team["reviewer"], body="?", answer=answer)
+    comment_service.add_comment(assessment=team["assessment"], author=team["bayu"], body="ok", parent=top)
+    comment_service.add_comment(assessment=team["assessment"], author=team["cici"], body="juga", parent=top)
+
+
+def _review_decision(kind: NotificationKind) -> Any:
+    def run(team: dict[str, Any], db: Any) -> None:
+        answer = _answer(team["assessment"], "I3")
+        answer.assignee_unit = team["diskominfo"]
+        db.session.flush()
+        service.notify(
+            users=service.recipients_for_answer(answer),
+            kind=kind,
+            assessment=team["assessment"],
+            message="Jawaban I3: keputusan reviewer.",
+            url=service.answer_path(answer),
+            actor=team["reviewer"],
+            answer=answer,
+        )
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        (_assign_unit, {("ani", "assignment"), ("bayu", "assignment")}),
+        (_assign_person, {("bayu", "assignment")}),
+        (_mention, {("ani", "mention"), ("cici", "mention")}),
+        (_reply, {("reviewer", "reply"), ("bayu", "reply")}),
+        (_review_decision(NotificationKind.SEND_BACK), {("ani", "send_back"), ("bayu", "send_back")}),
+        (_review_decision(NotificationKind.APPROVAL), {("ani", "approval"), ("bayu", "approval")}),
+    ],
+    ids=["assign-unit", "assign-person", "mention", "reply", "send-back", "approval"],
+)
+def test_who_is_told(team: dict[str, Any], db: Any, scenario: Any, expected: set[tuple[str, str]]) -> None:
+    scenario(team, db)
+    db.session.commit()
+    assert _received(team, db) == expected
+
+
+def test_notify_skips_actor_inactive_outsiders_and_duplicates(team: dict[str, Any], db: Any) -> None:
+    made = service.notify(
+        users=[team["ani"], team["ani"], team["koordinator"], team["nonaktif"], team["luar"], team["cici"]],
+        kind=NotificationKind.SEND_BACK,
+        assessment=team["assessment"],
+        message="Perlu perbaikan",
+        url="/penilaian/1",
+        actor=team["koordinator"],
+    )
+    assert sorted(n.user_id for n in made) == sorted([team["ani"].id, team["cici"].id])
+    assert all(n.id is not None and n.read_at is None for n in made)
+    assert (
+        service.notify(users=[], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message="x", url="/")
+        == []
+    )
+
+
+def test_recipients_for_answer_and_pemdi_items(team: dict[str, Any], db: Any) -> None:
+    answer = _answer(team["assessment"], "I1")
+    assert service.recipients_for_answer(answer) == []
+    answer.assignee_unit = team["diskominfo"]
+    db.session.flush()
+    assert {u.email for u in service.recipients_for_answer(answer)} == {"ani@kota.go.id", "bayu@kota.go.id"}
+    answer.assignee_user = team["bayu"]
+    answer.assignee_user_id = team["bayu"].id
+    db.session.flush()
+    assert service.recipients_for_answer(answer) == [team["bayu"]]
+
+    pemdi = create_assessment(team["instansi"], code="pemdi-2026")
+    graded = next(a for a in pemdi.answers if len([i for i in a.indicator.items if i.kind != "note"]) >= 2)
+    graded.assignee_unit = team["diskominfo"]
+    first, second = [i for i in graded.indicator.items if i.kind != "note"][:2]
+    graded.items.append(AnswerItem(item=first, assignee_unit=team["bappeda"]))
+    graded.items.append(AnswerItem(item=second, assignee_unit_id=team["bappeda"].id, assignee_user_id=team["ani"].id))
+    db.session.flush()
+    assert {u.email for u in service.recipients_for_answer(graded)} == {
+        "ani@kota.go.id",
+        "bayu@kota.go.id",
+        "cici@kota.go.id",
+    }
+
+
+def test_assigning_many_indicators_is_one_notification_per_person(team: dict[str, Any], db: Any) -> None:
+    answers = [_answer(team["assessment"], code) for code in ("I1", "I2", "I3")]
+    answer_service.assign(
+        assessment=team["assessment"], answers=answers, unit=team["bappeda"], user=None, actor=team["koordinator"]
+    )
+    [note] = _notes(db)
+    assert note.user_id == team["cici"].id
+    assert note.answer_id is None
+    assert "3 indikator" in note.message
+    assert "I1, I2, I3" in note.message
+    assert note.url == "/saya/"
+
+
+# --------------------------------------------------------------------------- e-mail
+
+
+class Sink:
+    """An SMTP server on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.peers: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 — aiosmtpd's hook name
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
+        self.peers.append(session.peer)
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+MAIL_KEYS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_BASE_URL", "MAIL_TIMEOUT")
+
+
+@pytest.fixture
+def mail_config(app: Flask) -> Iterator[dict[str, Any]]:
+    saved = {k: app.config[k] for k in MAIL_KEYS}
+    yield app.config
+    app.config.update(saved)
+
+
+@pytest.fixture
+def smtp(mail_config: dict[str, Any]) -> Iterator[Sink]:
+    sink = Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    mail_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_BASE_URL="https://mandiri.test")
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+def _send_back(team: dict[str, Any], *users: Any) -> list[Notification]:
+    return service.notify(
+        users=users,
+        kind=NotificationKind.SEND_BACK,
+        assessment=team["assessment"],
+        message="Jawaban I1 dikembalikan untuk diperbaiki.",
+        url="/penilaian/1/indikator/I1",
+        actor=team["reviewer"],
+    )
+
+
+def test_email_is_sent_after_commit_over_one_connection(team: dict[str, Any], db: Any, smtp: Sink) -> None:
+    _send_back(team, team["ani"], team["bayu"], team["cici"])
+    assert smtp.messages == []
+    assert len(mail.pending()) == 3
+    db.session.commit()
+    assert sorted(m["To"] for m in smtp.messages) == ["ani@kota.go.id", "bayu@kota.go.id", "cici@kota.go.id"]
+    assert len(set(smtp.peers)) == 1  # one connection for the batch
+    message = smtp.messages[0]
+    assert message.get_content_type() == "text/plain"
+    assert str(message["Subject"]).strip().startswith("[Mandiri] Dikembalikan untuk diperbaiki:")
+    body = message.get_content()
+    assert "Jawaban I1 dikembalikan untuk diperbaiki." in body
+    assert "https://mandiri.test/penilaian/1/indikator/I1" in body
+    assert body.startswith("Yth. Pengguna Uji")
+    assert mail.pending() == []
+
+
+def test_rolled_back_notifications_send_nothing(team: dict[str, Any], db: Any, smtp: Sink) -> None:
+    _send_back(team, team["ani"])
+    db.session.rollback()
+    db.session.commit()
+    assert smtp.messages == []
+    assert _notes(db) == []
+
+
+def test_no_email_when_mail_server_is_empty(team: dict[str, Any], db: Any, mail_config: dict[str, Any]) -> None:
+    mail_config["MAIL_SERVER"] = ""
+    _send_back(team, team["ani"])
+    assert mail.pending() == []
+    db.session.commit()
+    assert len(_notes(db)) == 1
+
+
+def test_mention_through_the_page_emails_after_the_request(
+    client: FlaskClient, team: dict[str, Any], db: Any, smtp: Sink
+) -> None:
+    answer = _answer(team["assessment"], "I1")
+    login(client, team["reviewer"].email)
+    response = client.post(
+        f"/penilaian/{team['assessment'].id}/komentar/jawaban/{answer.id}", data={"body": "@cici lihat ini"}
+    )
+    assert response.status_code == 302
+    [message] = smtp.messages
+    assert message["To"] == "cici@kota.go.id"
+    assert "menyebut Anda" in message.get_content()
+    assert "https://mandiri.test/penilaian/" in message.get_content()
+
+
+def test_unreachable_smtp_server_is_logged_not_an_error(
+    client: FlaskClient, team: dict[str, Any], db: Any, mail_config: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    mail_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_TIMEOUT=2)
+    answer = _answer(team["assessment"], "I1")
+    login(client, team["reviewer"].email)
+    with caplog.at_level(logging.ERROR, logger="assess.mail"):
+        response = client.post(
+            f"/penilaian/{team['assessment'].id}/komentar/jawaban/{answer.id}", data={"body": "@cici lihat ini"}
+        )
+    assert response.status_code == 302
+    assert len(_notes(db)) == 1
+    assert any("tidak dapat dipakai" in r.getMessage() for r in caplog.records)
+
+
+# --------------------------------------------------------------------------- the inbox
+
+
+def test_notifications_page_lists_newest_first_paginated_and_marks_read(
+    client: FlaskClient, team: dict[str, Any], db: Any
+) -> None:
+    ani = team["ani"]
+    for n in range(25):
+        service.notify(
+            users=[ani],
+            kind=NotificationKind.APPROVAL,
+            assessment=team["assessment"],
+            message=f"Pesan nomor {n}",
+            url="/penilaian/",
+        )
+    service.notify(
+        users=[team["bayu"]],
+        kind=NotificationKind.APPROVAL,
+        assessment=team["assessment"],
+        message="Untuk Bayu",
+        url="/",
+    )
+    db.session.commit()
+    login(client, ani.email)
+    first = client.get("/saya/notifikasi").get_data(as_text=True)
+    assert first.count('data-testid="notification"') == 20
+    assert first.index("Pesan nomor 24") < first.index("Pesan nomor 23")
+    assert first.count('class="unread"') == 20
+    assert "Untuk Bayu" not in first
+    assert 'data-testid="nav-unread-count">25<' in first
+    second = client.get("/saya/notifikasi?hal=2").get_data(as_text=True)
+    assert second.count('data-testid="notification"') == 5
+    assert "Pesan nomor 0" in second
+
+    notes = {n.message: n for n in _notes(db)}
+    one = notes["Pesan nomor 3"]
+    assert client.post(f"/saya/notifikasi/{one.id}/dibaca").status_code == 302
+    assert service.unread_count(ani) == 24
+    assert client.post(f"/saya/notifikasi/{notes['Untuk Bayu'].id}/dibaca").status_code == 404
+    opened = client.get(f"/saya/notifikasi/{notes['Pesan nomor 4'].id}")
+    assert opened.status_code == 302
+    assert opened.headers["Location"] == "/penilaian/"
+    assert service.unread_count(ani) == 23
+    assert client.post("/saya/notifikasi/dibaca-semua").status_code == 302
+    assert service.unread_count(ani) == 0
+    assert service.unread_count(team["bayu"]) == 1
+    page = client.get("/saya/notifikasi").get_data(as_text=True)
+    assert 'class="unread"' not in page
+    assert 'data-testid="nav-unread-count"' not in page
+
+
+def test_my_work_sections_and_counts(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    a = team["assessment"]
+    states = {
+        "I1": ("diskominfo", AnswerState.DRAF),
+        "I2": ("diskominfo", AnswerState.BELUM_DIISI),
+        "I3": ("diskominfo", AnswerState.PERLU_PERBAIKAN),
+        "I4": ("diskominfo", AnswerState.SIAP_DIREVIU),
+        "I5": ("diskominfo", AnswerState.DISETUJUI),
+        "I6": ("bappeda", AnswerState.DRAF),
+        "I7": ("bappeda", AnswerState.SIAP_DIREVIU),
+    }
+    for code, (unit, state) in states.items():
+        answer = _answer(a, code)
+        answer.assignee_unit = team[unit]
+        answer.state = state
+    # an answer of another unit with one item assigned to Diskominfo would count too (Pemdi); a final
+    # assessment counts for nothing
+    old = create_assessment(team["instansi"], year=2025)
+    _answer(old, "I1").assignee_unit = team["diskominfo"]
+    old.state = AssessmentState.FINAL
+    db.session.flush()
+    top = comment_service.add_comment(assessment=a, author=team["reviewer"], body="@ani cek", answer=_answer(a, "I1"))
+    closed = comment_service.add_comment(assessment=a, author=team["reviewer"], body="@ani x", answer=_answer(a, "I2"))
+    comment_service.resolve(comment=closed, actor=team["reviewer"])
+    db.session.commit()
+
+    ani = service.work_counts(team["ani"])
+    assert (ani.assigned, ani.review, ani.sent_back, ani.mentions, ani.unread) == (2, 0, 1, 1, 2)
+    assert ani.work == 4
+    reviewer = service.work_counts(team["reviewer"])
+    assert (reviewer.assigned, reviewer.review, reviewer.sent_back, reviewer.mentions) == (0, 2, 0, 0)
+    # the reviewer who sits in Diskominfo reviews, but fills in nothing
+    assert service.work_counts(team["inspektur"]).assigned == 0
+    assert service.work_counts(team["cici"]).assigned == 1
+    assert service.work_counts(team["luar"]).work == 0
+
+    login(client, team["ani"].email)
+    page = client.get("/saya/").get_data(as_text=True)
+    assert 'data-testid="count-assigned">2<' in page
+    assert 'data-testid="count-sent-back">1<' in page
+    assert 'data-testid="count-mentions">1<' in page
+    assert 'data-testid="nav-work-count">4<' in page
+    assert f"/penilaian/{a.id}/indikator/I3" in page
+    assert f"#komentar-{top.id}" in page
+    assert "/indikator/I5" not in page
+    assert "/indikator/I6" not in page
+
+
+# --------------------------------------------------------------------------- query counts
+
+
+def test_nav_counts_are_one_query_and_none_for_anonymous(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    ani = team["ani"]
+    db.session.refresh(ani)
+    with count_queries(db) as queries:
+        service.work_counts(ani)
+    assert len(queries) == 1
+    with count_queries(db) as anonymous:
+        assert client.get("/login").status_code == 200
+    assert not [q for q in anonymous if "notifications" in q]
+    login(client, team["ani"].email)
+    with count_queries(db) as page:
+        assert 'data-testid="nav-my-work"' in client.get("/penilaian/").get_data(as_text=True)
+    assert len([q for q in page if "notifications" in q]) == 1
+    # kept in the session for a short while: the next pages count nothing
+    with count_queries(db) as next_page:
+        client.get("/penilaian/")
+    assert not [q for q in next_page if "notifications" in q]
+
+
+def test_nav_badges_refresh(client: FlaskClient, team: dict[str, Any], db: Any, app: Flask) -> None:
+    ani = team["ani"]
+    login(client, ani.email)
+    assert 'data-testid="nav-unread-count"' not in client.get("/penilaian/").get_data(as_text=True)
+    service.notify(users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message="x", url="/")
+    db.session.commit()
+    # the badge is kept for NAV_COUNTS_TTL seconds; "Tugas saya" counts again at once
+    assert 'data-testid="nav-unread-count"' not in client.get("/penilaian/").get_data(as_text=True)
+    assert 'data-testid="nav-unread-count">1<' in client.get("/saya/").get_data(as_text=True)
+    client.post("/saya/notifikasi/dibaca-semua")
+    assert 'data-testid="nav-unread-count"' not in client.get("/penilaian/").get_data(as_text=True)
+    saved = app.config["NAV_COUNTS_TTL"]
+    app.config["NAV_COUNTS_TTL"] = 0
+    try:
+        service.notify(users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message="y", url="/")
+        db.session.commit()
+        assert 'data-testid="nav-unread-count">1<' in client.get("/penilaian/").get_data(as_text=True)
+    finally:
+        app.config["NAV_COUNTS_TTL"] = saved
+
+
+def test_inbox_pages_query_count_is_constant(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    a = team["assessment"]
+    ani = team["ani"]
+
+    def grow(n: int) -> None:
+        for code in [f"I{i}" for i in range(1, n + 1)]:
+            answer = _answer(a, code)
+            answer.assignee_unit = team["diskominfo"]
+            answer.state = AnswerState.PERLU_PERBAIKAN if code.endswith("3") else AnswerState.DRAF
+            top = comment_service.add_comment(assessment=a, author=team["reviewer"], body="@ani", answer=answer)
+            comment_service.add_comment(assessment=a, author=ani, body="ok", parent=top)
+        db.session.commit()
+
+    grow(2)
+    login(client, ani.email)
+    client.get("/saya/")
+    with count_queries(db) as few_work:
+        client.get("/saya/")
+    with count_queries(db) as few_notes:
+        client.get("/saya/notifikasi")
+    grow(20)
+    with count_queries(db) as many_work:
+        page = client.get("/saya/").get_data(as_text=True)
+    with count_queries(db) as many_notes:
+        client.get("/saya/notifikasi")
+    assert page.count('data-testid="work-row"') > 20
+    assert len(few_work) == len(many_work) <= 8
+    assert len(few_notes) == len(many_notes) <= 6
