@@ -89,22 +89,30 @@ def test_review_actions_role_matrix(client: FlaskClient, team: dict[str, Any], d
     assert not mismatches, mismatches
 
 
-def test_reviewer_cannot_change_the_answer_and_pengisi_cannot_review(client: FlaskClient, team: dict[str, Any],
-                                                                      db: Any) -> None:
+def test_reviewer_cannot_change_the_answer_and_pengisi_cannot_review(
+    client: FlaskClient, team: dict[str, Any], db: Any
+) -> None:
     assessment = team["assessment"]
     answer = _answer(assessment, "I2")
     login(client, team["reviewer"].email)
-    save = client.post(f"/penilaian/{assessment.id}/indikator/I2",
-                       data={"version": answer.version, "level": "4", "fakta": "x", "analisis": "y"})
+    save = client.post(
+        f"/penilaian/{assessment.id}/indikator/I2",
+        data={"version": answer.version, "level": "4", "fakta": "x", "analisis": "y"},
+    )
     assert save.status_code == 403
     page = client.get(f"/penilaian/{assessment.id}/indikator/I1").get_data(as_text=True)
-    assert 'data-testid="save-reviewer-value"' in page and 'data-testid="save-answer"' not in page
+    assert 'data-testid="save-reviewer-value"' in page
+    assert 'data-testid="save-answer"' not in page
     client.post("/logout")
     login(client, team["pengisi"].email)
     page = client.get(f"/penilaian/{assessment.id}/indikator/I1").get_data(as_text=True)
     assert 'data-testid="save-reviewer-value"' not in page
-    assert client.post(f"/penilaian/{assessment.id}/indikator/I1/reviu/nilai",
-                       data={"reviewer_value": "5", "reviewer_note": "x"}).status_code == 403
+    assert (
+        client.post(
+            f"/penilaian/{assessment.id}/indikator/I1/reviu/nilai", data={"reviewer_value": "5", "reviewer_note": "x"}
+        ).status_code
+        == 403
+    )
 
 
 def test_review_flow_send_back_fix_approve_final(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
@@ -112,12 +120,14 @@ def test_review_flow_send_back_fix_approve_final(client: FlaskClient, team: dict
     answer = _answer(assessment, "I1")
     base = f"/penilaian/{assessment.id}/indikator/I1"
     login(client, team["reviewer"].email)
-    missing_note = client.post(f"{base}/reviu/nilai", data={"reviewer_value": "2", "reviewer_note": ""},
-                               follow_redirects=True)
+    missing_note = client.post(
+        f"{base}/reviu/nilai", data={"reviewer_value": "2", "reviewer_note": ""}, follow_redirects=True
+    )
     assert "justifikasi" in missing_note.get_data(as_text=True)
     client.post(f"{base}/reviu/nilai", data={"reviewer_value": "2", "reviewer_note": "Ruang lingkup belum lengkap"})
     db.session.refresh(answer)
-    assert answer.reviewer_value == Decimal(2) and answer.claimed_value == Decimal(3)
+    assert answer.reviewer_value == Decimal(2)
+    assert answer.claimed_value == Decimal(3)
     refused = client.post(f"{base}/reviu/kembalikan", follow_redirects=True)
     assert "paling sedikit satu komentar terbuka" in refused.get_data(as_text=True)
     db.session.refresh(answer)
@@ -129,8 +139,15 @@ def test_review_flow_send_back_fix_approve_final(client: FlaskClient, team: dict
     client.post("/logout")
 
     login(client, team["pengisi"].email)
-    fix = client.post(base, data={"version": answer.version, "level": "3", "fakta": "Perwali 12/2024 (bertanda tangan)",
-                                  "analisis": "Kriteria level 3"})
+    fix = client.post(
+        base,
+        data={
+            "version": answer.version,
+            "level": "3",
+            "fakta": "Perwali 12/2024 (bertanda tangan)",
+            "analisis": "Kriteria level 3",
+        },
+    )
     assert fix.status_code == 302
     # resubmission is blocked without evidence (spbe-2020 blocks), so attach one through the model directly
     db.session.refresh(answer)
@@ -145,14 +162,18 @@ def test_review_flow_send_back_fix_approve_final(client: FlaskClient, team: dict
     client.post("/logout")
 
     login(client, team["koordinator"].email)
-    no_reason = client.post(f"{base}/nilai-akhir", data={"final_value": "3", "final_reason": ""},
-                            follow_redirects=True)
+    no_reason = client.post(f"{base}/nilai-akhir", data={"final_value": "3", "final_reason": ""}, follow_redirects=True)
     assert "tuliskan alasannya" in no_reason.get_data(as_text=True)
     client.post(f"{base}/nilai-akhir", data={"final_value": "3", "final_reason": "Perwali sudah diunggah ulang"})
     db.session.refresh(answer)
-    assert answer.final_value == Decimal(3) and answer.final_reason == "Perwali sudah diunggah ulang"
-    actions = [e.action for e in db.session.scalars(select(AuditEntry).where(AuditEntry.object_id == answer.id,
-                                                                              AuditEntry.object_type == "review"))]
+    assert answer.final_value == Decimal(3)
+    assert answer.final_reason == "Perwali sudah diunggah ulang"
+    actions = [
+        e.action
+        for e in db.session.scalars(
+            select(AuditEntry).where(AuditEntry.object_id == answer.id, AuditEntry.object_type == "review")
+        )
+    ]
     assert actions == ["review.value", "review.send_back", "review.approve", "review.final"]
 
 
@@ -165,8 +186,9 @@ def _all(assessment: Any, db: Any, state: AnswerState, reviewer_value: int | Non
 
 
 def _change(client: FlaskClient, assessment: Any, target: str, reason: str = "") -> str:
-    response = client.post(f"/penilaian/{assessment.id}/tahap", data={"target": target, "reason": reason},
-                           follow_redirects=True)
+    response = client.post(
+        f"/penilaian/{assessment.id}/tahap", data={"target": target, "reason": reason}, follow_redirects=True
+    )
     return response.get_data(as_text=True)
 
 
@@ -182,14 +204,16 @@ def test_state_machine_every_transition(client: FlaskClient, team: dict[str, Any
     assert "tidak dapat diubah dari pengisian ke final" in _change(client, assessment, "final")
     assert "tidak dapat diubah dari pengisian ke pengisian" in _change(client, assessment, "pengisian")
     text = _change(client, assessment, "reviu")
-    assert "Reviu belum dapat dimulai" in text and "I2 (belum diisi)" in text
+    assert "Reviu belum dapat dimulai" in text
+    assert "I2 (belum diisi)" in text
     assert state() == AssessmentState.PENGISIAN
     _all(assessment, db, AnswerState.SIAP_DIREVIU)
     _change(client, assessment, "reviu")
     assert state() == AssessmentState.REVIU
     # reviu: to final only when all approved (listed otherwise); back to pengisian is allowed
     text = _change(client, assessment, "final")
-    assert "belum disetujui" in text and "I47 (siap direviu)" in text
+    assert "belum disetujui" in text
+    assert "I47 (siap direviu)" in text
     assert state() == AssessmentState.REVIU
     assert "tidak dapat diubah dari reviu ke reviu" in _change(client, assessment, "reviu")
     _change(client, assessment, "pengisian")
@@ -207,7 +231,8 @@ def test_state_machine_every_transition(client: FlaskClient, team: dict[str, Any
     _change(client, assessment, "reviu", reason="Koreksi nilai I5 atas permintaan Inspektorat")
     assert state() == AssessmentState.REVIU
     reopened = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "assessment.reopen"))
-    assert reopened is not None and reopened.summary == "Koreksi nilai I5 atas permintaan Inspektorat"
+    assert reopened is not None
+    assert reopened.summary == "Koreksi nilai I5 atas permintaan Inspektorat"
     assert reopened.actor_id == team["koordinator"].id
 
 
@@ -223,14 +248,19 @@ def test_final_assessment_refuses_every_edit(client: FlaskClient, team: dict[str
         for control in ("save-answer", "submit-review", "save-reviewer-value", "save-final-value", "link-evidence"):
             assert f'data-testid="{control}"' not in page, (who, control)
         refused = [
-            client.post(f"/penilaian/{assessment.id}/indikator/I1",
-                        data={"version": answer.version, "level": "1", "fakta": "x", "analisis": "y"}),
-            client.post(f"/penilaian/{assessment.id}/indikator/I1/reviu/nilai", data={"reviewer_value": "1",
-                                                                                        "reviewer_note": "x"}),
+            client.post(
+                f"/penilaian/{assessment.id}/indikator/I1",
+                data={"version": answer.version, "level": "1", "fakta": "x", "analisis": "y"},
+            ),
+            client.post(
+                f"/penilaian/{assessment.id}/indikator/I1/reviu/nilai",
+                data={"reviewer_value": "1", "reviewer_note": "x"},
+            ),
             client.post(f"/penilaian/{assessment.id}/indikator/I1/nilai-akhir", data={"final_value": "1"}),
             client.post(f"/penilaian/{assessment.id}/pustaka/unggah", headers={"Accept": "application/json"}),
-            client.post(f"/penilaian/{assessment.id}/tugaskan", data={"unit_id": team["unit"].id,
-                                                                      "answer_ids": [answer.id]}),
+            client.post(
+                f"/penilaian/{assessment.id}/tugaskan", data={"unit_id": team["unit"].id, "answer_ids": [answer.id]}
+            ),
         ]
         assert [r.status_code for r in refused] == [403] * 5, who
         client.post("/logout")
@@ -242,21 +272,24 @@ def test_side_by_side_indices_and_discrepancies(client: FlaskClient, team: dict[
     assessment = team["assessment"]
     for answer in assessment.answers:
         answer.claimed_value = Decimal(3)
-    _answer(assessment, "I42").reviewer_value = Decimal(1)   # weight 3.00: effect −0.06
-    _answer(assessment, "I1").reviewer_value = Decimal(2)    # weight 1.30: effect −0.013
-    _answer(assessment, "I32").reviewer_value = Decimal(4)   # weight 2.75: effect +0.0275
-    _answer(assessment, "I2").reviewer_value = Decimal(3)    # no difference
+    _answer(assessment, "I42").reviewer_value = Decimal(1)  # weight 3.00: effect −0.06
+    _answer(assessment, "I1").reviewer_value = Decimal(2)  # weight 1.30: effect −0.013
+    _answer(assessment, "I32").reviewer_value = Decimal(4)  # weight 2.75: effect +0.0275
+    _answer(assessment, "I2").reviewer_value = Decimal(3)  # no difference
     db.session.commit()
     login(client, team["pembaca"].email)
     overview = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
     for box in ("index-claimed", "index-reviewer", "index-final"):
         assert f'data-testid="{box}"' in overview
-    assert re.search(r'data-testid="index-claimed">\s*<div class="index-label">[^<]*</div>\s*<div class="index-value">3\.00',
-                     overview)
+    assert re.search(
+        r'data-testid="index-claimed">\s*<div class="index-label">[^<]*</div>\s*<div class="index-value">3\.00',
+        overview,
+    )
     page = client.get(f"/penilaian/{assessment.id}/selisih").get_data(as_text=True)
     order = re.findall(r'<tr data-indicator="(I\d+)">', page)
     assert order == ["I42", "I32", "I1"]
-    assert "-0.0600" in page and "+0.0275" in page
+    assert "-0.0600" in page
+    assert "+0.0275" in page
 
 
 def test_review_pages_constant_queries(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
@@ -265,9 +298,11 @@ def test_review_pages_constant_queries(client: FlaskClient, team: dict[str, Any]
 
     def measure() -> dict[str, int]:
         counts = {}
-        for name, url in (("answer", f"/penilaian/{assessment.id}/indikator/I1"),
-                          ("overview", f"/penilaian/{assessment.id}"),
-                          ("selisih", f"/penilaian/{assessment.id}/selisih")):
+        for name, url in (
+            ("answer", f"/penilaian/{assessment.id}/indikator/I1"),
+            ("overview", f"/penilaian/{assessment.id}"),
+            ("selisih", f"/penilaian/{assessment.id}/selisih"),
+        ):
             client.get(url)
             with count_queries(db) as statements:
                 assert client.get(url).status_code == 200
