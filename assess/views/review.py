@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -50,88 +51,83 @@ def _check_csrf() -> None:
         abort(400)
 
 
-@bp.post("/indikator/<code>/reviu/nilai")
-@auth_required()
-def reviewer_value(assessment_id: int, code: str) -> Response:
+def _act(
+    assessment_id: int, code: str, allowed: Callable[..., bool], action: Callable[[Answer], object], done: str
+) -> Response:
+    """Load → authorise → check the token → run the service → commit, or roll back and say why."""
     answer = _answer(assessment_id, code)
-    if not perm.can_review(current_user, answer.assessment):
+    if not allowed(current_user, answer.assessment):
         abort(403)
     _check_csrf()
     try:
-        service.set_reviewer_value(
+        action(answer)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(done, "success")
+    return _back(answer)
+
+
+@bp.post("/indikator/<code>/reviu/nilai")
+@auth_required()
+def reviewer_value(assessment_id: int, code: str) -> Response:
+    return _act(
+        assessment_id,
+        code,
+        perm.can_review,
+        lambda answer: service.set_reviewer_value(
             answer=answer,
             value=_value(request.form.get("reviewer_value")),
             note=request.form.get("reviewer_note", ""),
             actor=current_user,
             expected_version=_version(),
-        )
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Nilai reviewer disimpan."), "success")
-    return _back(answer)
+        ),
+        _("Nilai reviewer disimpan."),
+    )
 
 
 @bp.post("/indikator/<code>/reviu/setujui")
 @auth_required()
 def approve(assessment_id: int, code: str) -> Response:
-    answer = _answer(assessment_id, code)
-    if not perm.can_review(current_user, answer.assessment):
-        abort(403)
-    _check_csrf()
-    try:
-        service.approve(answer=answer, actor=current_user, expected_version=_version())
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Jawaban %(code)s disetujui.", code=code), "success")
-    return _back(answer)
+    return _act(
+        assessment_id,
+        code,
+        perm.can_review,
+        lambda answer: service.approve(answer=answer, actor=current_user, expected_version=_version()),
+        _("Jawaban %(code)s disetujui.", code=code),
+    )
 
 
 @bp.post("/indikator/<code>/reviu/kembalikan")
 @auth_required()
 def send_back(assessment_id: int, code: str) -> Response:
-    answer = _answer(assessment_id, code)
-    if not perm.can_review(current_user, answer.assessment):
-        abort(403)
-    _check_csrf()
-    try:
-        service.send_back(answer=answer, actor=current_user, expected_version=_version())
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Jawaban %(code)s dikembalikan untuk diperbaiki.", code=code), "success")
-    return _back(answer)
+    return _act(
+        assessment_id,
+        code,
+        perm.can_review,
+        lambda answer: service.send_back(answer=answer, actor=current_user, expected_version=_version()),
+        _("Jawaban %(code)s dikembalikan untuk diperbaiki.", code=code),
+    )
 
 
 @bp.post("/indikator/<code>/nilai-akhir")
 @auth_required()
 def final_value(assessment_id: int, code: str) -> Response:
-    answer = _answer(assessment_id, code)
-    if not perm.can_set_final(current_user, answer.assessment):
-        abort(403)
-    _check_csrf()
-    try:
-        service.set_final_value(
+    return _act(
+        assessment_id,
+        code,
+        perm.can_set_final,
+        lambda answer: service.set_final_value(
             answer=answer,
             value=_value(request.form.get("final_value")),
             reason=request.form.get("final_reason", ""),
             actor=current_user,
             expected_version=_version(),
-        )
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Nilai akhir disimpan."), "success")
-    return _back(answer)
+        ),
+        _("Nilai akhir disimpan."),
+    )
 
 
 @bp.post("/tahap")
