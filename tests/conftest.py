@@ -28,6 +28,10 @@ from assess.extensions import db as _db
 
 FAST_HASH = {"argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1}
 TENANT_TABLES = (
+    "scenarios",
+    "targets",
+    "official_values",
+    "follow_ups",
     "notifications",
     "audit_entries",
     "comments",

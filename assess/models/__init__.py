@@ -4,6 +4,7 @@ from assess.models.assessment import Answer, Assessment
 from assess.models.base import AnswerState, AssessmentState, Base, InstansiKind, PredikatBasis, RoleName
 from assess.models.catalog import Aspect, Domain, EvidenceItem, Indicator, IndicatorLevel, Instrument
 from assess.models.evidence import AnswerEvidence, AnswerItem, Blob, DocType, Evidence, EvidenceKind, EvidenceVersion
+from assess.models.planning import FollowUp, OfficialValue, Scenario, Target
 from assess.models.review import AuditEntry, CannedComment, Comment, Notification, NotificationKind
 from assess.models.user import Instansi, Membership, Role, Unit, UnitMember, User, roles_users
 
@@ -26,6 +27,7 @@ __all__ = [
     "EvidenceItem",
     "EvidenceKind",
     "EvidenceVersion",
+    "FollowUp",
     "Indicator",
     "IndicatorLevel",
     "Instansi",
@@ -34,9 +36,12 @@ __all__ = [
     "Membership",
     "Notification",
     "NotificationKind",
+    "OfficialValue",
     "PredikatBasis",
     "Role",
     "RoleName",
+    "Scenario",
+    "Target",
     "Unit",
     "UnitMember",
     "User",

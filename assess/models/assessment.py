@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from assess.models.base import AnswerState, AssessmentState, Base, PredikatBasis, TimestampMixin, str_enum
@@ -35,6 +35,8 @@ class Assessment(TimestampMixin, Base):
     predikat_basis: Mapped[PredikatBasis] = mapped_column(str_enum(PredikatBasis, "predikat_basis"))
     deadline: Mapped[date | None] = mapped_column(Date)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The assessment this one was opened from (last year's, or an spbe-2020 one for a pemdi-2026 crosswalk).
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"))
 
     instansi: Mapped[Instansi] = relationship()
     instrument: Mapped[Instrument] = relationship()
@@ -83,6 +85,8 @@ class Answer(TimestampMixin, Base):
     final_reason: Mapped[str] = mapped_column(Text, default="")
     final_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     final_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Carried over from a previous assessment and not yet checked again ("perlu dicek ulang").
+    needs_recheck: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Round-tripped through every form; a save against an older version is a conflict.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
