@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from assess.database import writing
 from assess.extensions import db
@@ -43,4 +43,56 @@ def test_empty_database_upgrades_to_head_and_downgrades(fresh_app: Callable[...,
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert set(Base.metadata.tables) <= set(inspect(db.engine).get_table_names())
+        db.engine.dispose()
+
+
+def test_upgrading_a_filled_database_keeps_every_row(fresh_app: Callable[..., Flask]) -> None:
+    """Batch mode on SQLite rebuilds tables; no child row may be lost on the way (foreign keys cascade)."""
+    from assess.services.instruments import sync_instruments
+
+    app = fresh_app()
+    with app.app_context(), writing():
+        upgrade(revision="d92627decd4d")  # the schema before the review tables and the answer columns
+        sync_instruments()
+        db.session.commit()
+        conn = db.session.connection()
+        conn.execute(
+            text(
+                "INSERT INTO instansi (slug, name, kind, created_at, updated_at) "
+                "VALUES ('lama', 'Kabupaten Lama', 'kabupaten', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        )
+        instansi_id = conn.execute(text("SELECT id FROM instansi WHERE slug = 'lama'")).scalar_one()
+        instrument_id = conn.execute(text("SELECT id FROM instruments WHERE code = 'spbe-2020'")).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO assessments (instansi_id, instrument_id, year, state, predikat_basis, "
+                "created_at, updated_at) VALUES (:i, :r, 2025, 'pengisian', 'exact', "
+                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            ),
+            {"i": instansi_id, "r": instrument_id},
+        )
+        assessment_id = conn.execute(text("SELECT id FROM assessments")).scalar_one()
+        indicators = (
+            conn.execute(text("SELECT id FROM indicators WHERE instrument_id = :r"), {"r": instrument_id})
+            .scalars()
+            .all()
+        )
+        for indicator_id in indicators:
+            conn.execute(
+                text(
+                    "INSERT INTO answers (assessment_id, indicator_id, claimed_value, fakta, analisis, "
+                    "state, version, created_at, updated_at) VALUES (:a, :i, 3, 'f', 'a', 'draf', 1, "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"a": assessment_id, "i": indicator_id},
+            )
+        db.session.commit()
+        upgrade()
+        counts = {
+            table: db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()  # noqa: S608
+            for table in ("instansi", "assessments", "answers")
+        }
+        assert counts == {"instansi": 1, "assessments": 1, "answers": 47}
+        assert db.session.execute(text("SELECT count(*) FROM answers WHERE fakta = 'f'")).scalar_one() == 47
         db.engine.dispose()
