@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+
+#: The hidden version a form round-trips (no lost updates); a broken one means a stale or tampered page.
+FORM_VERSION_MESSAGE = _l("Formulir ini tidak lengkap atau kedaluwarsa. Muat ulang halaman lalu ulangi.")
 
 
 class BaseForm(FlaskForm):

@@ -8,7 +8,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -17,8 +16,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
-from forms import BaseForm
+from forms import FORM_VERSION_MESSAGE, BaseForm
 
 PENJELASAN_MAX = 20000
 
@@ -38,7 +38,7 @@ class OpenAssessmentForm(BaseForm):
 class LevelAnswerForm(BaseForm):
     """A ``level`` instrument answer: the claimed level and the penjelasan (FAKTA, ANALISIS)."""
 
-    version = HiddenField(validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(message=FORM_VERSION_MESSAGE)])
     level = RadioField(_l("Level yang diklaim"), coerce=int, validators=[Optional()])
     fakta = TextAreaField(_l("FAKTA"), validators=[Length(max=PENJELASAN_MAX)])
     analisis = TextAreaField(_l("ANALISIS"), validators=[Length(max=PENJELASAN_MAX)])
@@ -51,7 +51,7 @@ class LevelAnswerForm(BaseForm):
 class GradedAnswerForm(BaseForm):
     """A graded (Pemdi) answer; the item marks come as ``item-<id>-fulfilled`` / ``item-<id>-note`` fields."""
 
-    version = HiddenField(validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(message=FORM_VERSION_MESSAGE)])
     source_value = StringField(_l("Nilai indeks sumber"), validators=[Optional(), Length(max=20)])
     fakta = TextAreaField(_l("FAKTA"), validators=[Length(max=PENJELASAN_MAX)])
     analisis = TextAreaField(_l("ANALISIS"), validators=[Length(max=PENJELASAN_MAX)])
@@ -60,7 +60,7 @@ class GradedAnswerForm(BaseForm):
 class VersionForm(BaseForm):
     """An action on an answer that only needs its version (submit for review, withdraw)."""
 
-    version = HiddenField(validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(message=FORM_VERSION_MESSAGE)])
 
 
 class AssignForm(BaseForm):

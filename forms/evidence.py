@@ -6,11 +6,12 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
 from assess.models import DocType
-from forms import BaseForm
+from forms import FORM_VERSION_MESSAGE, BaseForm
 
 DOC_TYPE_LABELS = {
     DocType.PERATURAN: _l("Peraturan/keputusan"),
@@ -38,7 +39,7 @@ class UploadForm(BaseForm):
 
 
 class MetadataForm(BaseForm):
-    version = HiddenField(validators=[InputRequired()])
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(message=FORM_VERSION_MESSAGE)])
     title = StringField(
         _l("Judul"), validators=[InputRequired(message=_l("Judul dokumen wajib diisi.")), Length(max=300)]
     )

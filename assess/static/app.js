@@ -20,6 +20,11 @@
   }
   setInterval(refreshCsrf, 20 * 60 * 1000);
 
+  /* Signing out forgets this browser's unsaved drafts, so the next person at a shared computer never sees them. */
+  $$("form[data-logout]").forEach((f) => f.addEventListener("submit", () => {
+    Object.keys(localStorage).filter((k) => k.indexOf("mandiri-draft:") === 0).forEach((k) => localStorage.removeItem(k));
+  }));
+
   /* Autosave the answer's text in the browser and offer it back after a failed submit or a lost session. */
   const form = $("form[data-autosave]");
   if (form) {

@@ -19,6 +19,7 @@ from assess.extensions import db
 from assess.models import Instansi, InstansiKind, RoleName, Unit, User
 from assess.permissions import roles_in
 from assess.services import admin as service
+from assess.views.util import page_arg
 from forms import BaseForm
 from forms.admin import (
     KIND_LABELS,
@@ -243,7 +244,7 @@ def unit_activate(instansi_id: int, unit_id: int) -> Response:
 def users(instansi_id: int) -> str:
     instansi = _administered(instansi_id)
     search = request.args.get("q", "")
-    page = request.args.get("page", 1, type=int) or 1
+    page = page_arg("page")
     pagination, rows = service.member_page(instansi=instansi, search=search, page=page)
     return _render("users.html", instansi, rows=rows, pagination=pagination, search=search, section="users")
 

@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 from assess import permissions as perm
 from assess.extensions import db
 from assess.models import AnswerState, Assessment, AssessmentState, AuditEntry, DocType, Evidence, Indicator, Unit, User
+from assess.views.util import page_arg
 from forms.evidence import DOC_TYPE_LABELS
 
 bp = Blueprint("audit", __name__, url_prefix="/penilaian/<int:assessment_id>")
@@ -386,7 +387,7 @@ def _entries(assessment: Assessment, conditions: Sequence[ColumnElement[bool]], 
 
 
 def _page() -> int:
-    return max(request.args.get("hal", type=int) or 1, 1)
+    return page_arg()
 
 
 def _pagination(page: int, total: int, endpoint: str, **args: Any) -> list[tuple[int, str] | None]:

@@ -39,6 +39,7 @@ from assess.services import evidence as service
 from assess.services.answers import years_before
 from assess.views.comments import evidence_comments
 from assess.views.downloads import send_evidence
+from assess.views.util import page_arg
 from forms.evidence import (
     DOC_TYPE_LABELS,
     ConfirmForm,
@@ -110,7 +111,7 @@ def library(assessment_id: int) -> str:
     sort = request.args.get("urut", "baru")
     if sort not in SORTS:
         sort = "baru"
-    page = max(request.args.get("hal", type=int) or 1, 1)
+    page = page_arg()
 
     linked = select(AnswerEvidence.evidence_id)
     query = select(Evidence).where(Evidence.assessment_id == assessment.id, Evidence.deleted_at.is_(None))

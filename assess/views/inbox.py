@@ -7,7 +7,7 @@ import time
 from dataclasses import astuple
 from typing import Any, cast
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,7 +18,7 @@ from assess.extensions import db
 from assess.models import Notification
 from assess.services import notifications as service
 from assess.services.notifications import WorkCounts
-from assess.views.util import safe_next
+from assess.views.util import page_arg, safe_next
 from forms import BaseForm
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def my_work() -> str:
 @bp.get("/notifikasi")
 @auth_required()
 def notifications() -> str:
-    page = max(request.args.get("hal", type=int) or 1, 1)
+    page = page_arg()
     pagination = service.notifications_page(current_user, page=page, per_page=PER_PAGE)
     return render_template("inbox/notifications.html", pagination=pagination, form=BaseForm())
 

@@ -22,3 +22,12 @@ def safe_next(default: str) -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+#: Page numbers beyond this are treated as the last reachable page (a huge number would overflow SQL).
+MAX_PAGE = 100_000
+
+
+def page_arg(name: str = "hal") -> int:
+    """The page number from the query string, kept within 1 … MAX_PAGE."""
+    return min(max(request.args.get(name, type=int) or 1, 1), MAX_PAGE)

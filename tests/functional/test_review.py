@@ -55,10 +55,10 @@ def _post(client: FlaskClient, url: str, **data: Any) -> Any:
 
 ACTIONS = {
     "reviewer_value": ("/indikator/I1/reviu/nilai", {"reviewer_value": "2", "reviewer_note": "Belum lengkap"}),
-    "approve": ("/indikator/I1/reviu/setujui", {}),
     "send_back": ("/indikator/I1/reviu/kembalikan", {}),
+    "approve": ("/indikator/I2/reviu/setujui", {}),
     "final_value": ("/indikator/I1/nilai-akhir", {"final_value": "3", "final_reason": "Sesuai bukti"}),
-    "state": ("/tahap", {"target": "final"}),
+    "state": ("/tahap", {"target": "pengisian"}),
 }
 #: Who may do what (anything else in the instansi: 403; another instansi: 404).
 ALLOWED = {
@@ -70,22 +70,37 @@ ALLOWED = {
 }
 
 
+def _effect(db: Any, assessment: Any, action: str) -> bool:
+    """Whether the action's change is in the database."""
+    db.session.expire_all()
+    i1, i2 = _answer(assessment, "I1"), _answer(assessment, "I2")
+    return {
+        "reviewer_value": i1.reviewer_value == Decimal(2),
+        "send_back": i1.state == AnswerState.PERLU_PERBAIKAN,
+        "approve": i2.state == AnswerState.DISETUJUI,
+        "final_value": i1.final_value == Decimal(3),
+        "state": db.session.get(type(assessment), assessment.id).state == AssessmentState.PENGISIAN,
+    }[action]
+
+
 @pytest.mark.parametrize("actor", ["koordinator", "pengisi", "reviewer", "pembaca", "admin", "reviewer_lain"])
 def test_review_actions_role_matrix(client: FlaskClient, team: dict[str, Any], db: Any, actor: str) -> None:
+    """Status codes AND effects: an allowed action changes the data, a refused one leaves it alone."""
     assessment = team["assessment"]
     _comment(db, _answer(assessment, "I1"), team["reviewer"])
+    i2 = _answer(assessment, "I2")
+    i2.state, i2.reviewer_value, i2.reviewer_note = AnswerState.SIAP_DIREVIU, Decimal(3), "Lengkap"
+    _answer(assessment, "I1").reviewer_value = Decimal(3)  # so a final value of 3 needs no reason
+    assessment.state = AssessmentState.REVIU
+    db.session.commit()
     login(client, team[actor].email)
     mismatches = []
     for action, (path, data) in ACTIONS.items():
         response = _post(client, f"/penilaian/{assessment.id}{path}", **data)
-        if actor == "reviewer_lain":
-            expected = {404}
-        elif actor in ALLOWED[action]:
-            expected = {302}
-        else:
-            expected = {403}
-        if response.status_code not in expected:
-            mismatches.append((actor, action, response.status_code, expected))
+        allowed = actor in ALLOWED[action]
+        expected = 404 if actor == "reviewer_lain" else (302 if allowed else 403)
+        if response.status_code != expected or _effect(db, assessment, action) != allowed:
+            mismatches.append((actor, action, response.status_code, expected, _effect(db, assessment, action)))
     assert not mismatches, mismatches
 
 

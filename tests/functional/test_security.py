@@ -454,3 +454,43 @@ def test_evidence_title_is_escaped(client: FlaskClient, site: dict[str, Any], db
         page = text(client.get(url))
         assert "<img src=x" not in page, url
         assert "&lt;img src=x onerror=" in page, url
+
+
+def test_bad_numbers_in_forms_and_urls_are_refused_cleanly(client: FlaskClient, db: Any) -> None:
+    """A broken hidden version or an absurd page number is a 400 or an empty page, never a 500."""
+    assessment = create_assessment()
+    unit = create_unit(assessment.instansi)
+    for answer in assessment.answers:
+        answer.assignee_unit = unit
+    admin = create_member(assessment.instansi, RoleName.ADMIN, RoleName.KOORDINATOR)
+    db.session.commit()
+    login(client, admin.email)
+    base = f"/penilaian/{assessment.id}/indikator/I1"
+    assert client.post(f"{base}/ajukan", data={"version": "abc"}).status_code == 400
+    assert client.post(f"{base}/tarik", data={"version": "abc"}).status_code in (400, 403)
+    save = client.post(base, data={"version": "abc", "level": "2", "fakta": "teks saya", "analisis": ""})
+    assert save.status_code == 400
+    assert "teks saya" in save.get_data(as_text=True)
+    huge = "99999999999999999999999"
+    for url in (
+        f"/admin/{assessment.instansi_id}/pengguna/?page={huge}",
+        f"/penilaian/{assessment.id}/pustaka/?hal={huge}",
+        f"/penilaian/{assessment.id}/audit?hal={huge}",
+        f"/saya/notifikasi?hal={huge}",
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_refreshed_csrf_token_is_accepted(fresh_app: Any) -> None:
+    """Pages refresh their token from /csrf while someone types; the refreshed token must work for a save."""
+    app = fresh_app(WTF_CSRF_ENABLED=True)
+    ids = _prepare_csrf_app(app)
+    client = app.test_client()
+    client.post(
+        "/login", data={"email": ids["email"], "password": PASSWORD, "csrf_token": _token(text(client.get("/login")))}
+    )
+    fresh = client.get("/csrf", headers={"Accept": "application/json"}).get_json()["token"]
+    response = client.post("/bahasa", data={"lang": "en", "next": "/penilaian/", "csrf_token": fresh})
+    assert response.status_code == 302
+    assert client.post("/bahasa", data={"lang": "id", "csrf_token": "rusak"}).status_code == 400
+    assert app.config["WTF_CSRF_TIME_LIMIT"] >= 8 * 3600  # long enough for a long penjelasan

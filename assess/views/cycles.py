@@ -1,0 +1,253 @@
+"""Year to year: the XLSX workbook (export, import back), and the official result with its follow-up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_security import auth_required, current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from assess import permissions as perm
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.models import Answer, Assessment, Instrument
+from assess.queries import load_assessment, visible_assessments
+from assess.scoring import display
+from assess.services import cycles as cycle_service
+from assess.services import spreadsheets
+from forms.cycles import ApplyImportForm, CarryOverForm, CrosswalkForm, OfficialUploadForm, SpreadsheetUploadForm
+
+bp = Blueprint("cycles", __name__)
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _assessment_or_404(assessment_id: int) -> Assessment:
+    assessment = load_assessment(assessment_id)
+    if assessment is None or not perm.can_view_assessment(current_user, assessment):
+        abort(404)
+    return assessment
+
+
+def _fmt(value: Fraction | None) -> str:
+    return "–" if value is None else display(value)
+
+
+def _editor(assessment: Assessment) -> Callable[[Answer], bool]:
+    def can_edit(answer: Answer) -> bool:
+        return perm.can_edit_answer(current_user, answer, assessment)
+
+    return can_edit
+
+
+@bp.get("/penilaian/<int:assessment_id>/ekspor.xlsx")
+@auth_required()
+def export_xlsx(assessment_id: int) -> Response:
+    assessment = _assessment_or_404(assessment_id)
+    data = spreadsheets.export_xlsx(assessment)
+    name = f"penilaian-{assessment.instansi.slug}-{assessment.instrument.code}-{assessment.year}.xlsx"
+    return Response(
+        data,
+        mimetype=XLSX_MIME,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/penilaian/<int:assessment_id>/impor", methods=["GET", "POST"])
+@auth_required()
+def import_xlsx(assessment_id: int) -> str | tuple[str, int]:
+    assessment = _assessment_or_404(assessment_id)
+    form = SpreadsheetUploadForm()
+    if form.validate_on_submit():
+        try:
+            preview = spreadsheets.parse_import(assessment, form.file.data.read(), _editor(assessment))
+        except DomainError as exc:
+            form.populate_errors([(exc.field, exc.message)])
+            return render_template("cycles/import.html", assessment=assessment, form=form), 400
+        token = spreadsheets.sign_changes(assessment, preview.changes, current_app.config["SECRET_KEY"])
+        apply_form = ApplyImportForm(token=token)
+        return render_template(
+            "cycles/import_preview.html", assessment=assessment, preview=preview, apply_form=apply_form
+        )
+    return render_template("cycles/import.html", assessment=assessment, form=form)
+
+
+@bp.post("/penilaian/<int:assessment_id>/impor/terapkan")
+@auth_required()
+def apply_import(assessment_id: int) -> Response:
+    assessment = _assessment_or_404(assessment_id)
+    form = ApplyImportForm()
+    back = redirect(url_for("cycles.import_xlsx", assessment_id=assessment.id))
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changes = spreadsheets.load_signed(assessment, form.token.data or "", current_app.config["SECRET_KEY"])
+        result = spreadsheets.apply_import(assessment, changes, actor=current_user, can_edit=_editor(assessment))
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return back
+    flash(_("%(n)s indikator diperbarui dari berkas.", n=len(result.applied)), "success")
+    if result.conflicts:
+        flash(_("Konflik, tidak diterapkan: %(codes)s", codes=", ".join(result.conflicts)), "error")
+    if result.refused:
+        flash(_("Tidak boleh Anda ubah: %(codes)s", codes=", ".join(result.refused)), "error")
+    for error in result.errors:
+        flash(error, "error")
+    return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+
+
+def _official_page(assessment: Assessment, form: OfficialUploadForm, status: int = 200) -> tuple[str, int]:
+    page = render_template(
+        "cycles/official.html",
+        assessment=assessment,
+        form=form,
+        comparison=cycle_service.comparison(assessment),
+        follow_ups=cycle_service.follow_ups(assessment.id),
+        units={u.id: u.name for u in assessment.instansi.units},
+        can_import=perm.can_manage_assessment(current_user, assessment),
+        fmt=_fmt,
+    )
+    return page, status
+
+
+@bp.get("/penilaian/<int:assessment_id>/hasil-resmi")
+@auth_required()
+def official(assessment_id: int) -> tuple[str, int]:
+    return _official_page(_assessment_or_404(assessment_id), OfficialUploadForm())
+
+
+@bp.post("/penilaian/<int:assessment_id>/hasil-resmi")
+@auth_required()
+def official_preview(assessment_id: int) -> tuple[str, int]:
+    assessment = _assessment_or_404(assessment_id)
+    if not perm.can_manage_assessment(current_user, assessment):
+        abort(403)
+    form = OfficialUploadForm()
+    if not form.validate_on_submit():
+        return _official_page(assessment, form, 400)
+    try:
+        preview = cycle_service.parse_official(assessment, form.file.data.read(), form.file.data.filename or "")
+    except DomainError as exc:
+        form.populate_errors([(exc.field, exc.message)])
+        return _official_page(assessment, form, 400)
+    token = cycle_service.sign_rows(assessment, preview.rows, current_app.config["SECRET_KEY"])
+    page = render_template(
+        "cycles/official_preview.html", assessment=assessment, preview=preview, apply_form=ApplyImportForm(token=token)
+    )
+    return page, 200
+
+
+@bp.post("/penilaian/<int:assessment_id>/hasil-resmi/terapkan")
+@auth_required()
+def official_apply(assessment_id: int) -> Response:
+    assessment = _assessment_or_404(assessment_id)
+    if not perm.can_manage_assessment(current_user, assessment):
+        abort(403)
+    form = ApplyImportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        rows = cycle_service.load_signed(assessment, form.token.data or "", current_app.config["SECRET_KEY"])
+        added = cycle_service.apply_official(assessment, rows, actor=current_user)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("%(n)s nilai resmi disimpan, %(f)s tindak lanjut baru.", n=len(rows), f=added), "success")
+    return redirect(url_for("cycles.official", assessment_id=assessment.id))
+
+
+@bp.route("/penilaian/<int:assessment_id>/tahun-berikutnya", methods=["GET", "POST"])
+@auth_required()
+def carry_over(assessment_id: int) -> str | Response | tuple[str, int]:
+    previous = _assessment_or_404(assessment_id)
+    if not perm.can_open_assessment(current_user, previous.instansi_id):
+        abort(403)
+    instruments = db.session.scalars(
+        select(Instrument)
+        .where(Instrument.code == previous.instrument.code, Instrument.version >= previous.instrument.version)
+        .order_by(Instrument.version.desc())
+    ).all()
+    form = CarryOverForm()
+    form.instrument_id.choices = [(i.id, f"{i.code} v{i.version} · {i.title}") for i in instruments]
+    if form.validate_on_submit():
+        instrument = next(i for i in instruments if i.id == form.instrument_id.data)
+        try:
+            new = cycle_service.open_from_previous(previous=previous, instrument=instrument, actor=current_user)
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            form.populate_errors([(exc.field, exc.message)])
+        else:
+            flash(_("Penilaian tahun %(year)s dibuka dari tahun sebelumnya.", year=new.year), "success")
+            return redirect(url_for("cycles.recheck", assessment_id=new.id))
+    return render_template("cycles/carry_over.html", assessment=previous, form=form)
+
+
+@bp.get("/penilaian/<int:assessment_id>/dicek-ulang")
+@auth_required()
+def recheck(assessment_id: int) -> str:
+    assessment = _assessment_or_404(assessment_id)
+    rows = cycle_service.recheck_rows(assessment)
+    return render_template("cycles/recheck.html", assessment=assessment, rows=rows)
+
+
+@bp.get("/instansi/<int:instansi_id>/tren")
+@auth_required()
+def trend(instansi_id: int) -> str:
+    assessments = list(
+        db.session.scalars(visible_assessments(current_user).where(Assessment.instansi_id == instansi_id)).unique()
+    )
+    if not assessments:
+        abort(404)
+    rows = cycle_service.trend(assessments)
+    by_instrument: dict[str, list[cycle_service.TrendRow]] = {}
+    for row in rows:
+        by_instrument.setdefault(row.instrument, []).append(row)
+    charts = {code: cycle_service.trend_points(group) for code, group in by_instrument.items()}
+    return render_template(
+        "cycles/trend.html", instansi=assessments[0].instansi, by_instrument=by_instrument, charts=charts
+    )
+
+
+@bp.route("/penilaian/<int:assessment_id>/crosswalk", methods=["GET", "POST"])
+@auth_required()
+def crosswalk(assessment_id: int) -> str | Response | tuple[str, int]:
+    previous = _assessment_or_404(assessment_id)
+    if not perm.can_open_assessment(current_user, previous.instansi_id):
+        abort(403)
+    targets = sorted(
+        p.stem.split("_", 1)[1] for p in cycle_service.CROSSWALK_DIR.glob(f"{previous.instrument.code}_*.yaml")
+    )
+    instruments = db.session.scalars(
+        select(Instrument).where(Instrument.code.in_(targets)).order_by(Instrument.code, Instrument.version.desc())
+    ).all()
+    if not instruments:
+        abort(404)
+    form = CrosswalkForm()
+    form.instrument_id.choices = [(i.id, f"{i.code} v{i.version} · {i.title}") for i in instruments]
+    if request.method == "GET":
+        form.year.data = previous.year + 1
+    if form.validate_on_submit():
+        instrument = next(i for i in instruments if i.id == form.instrument_id.data)
+        try:
+            new = cycle_service.open_crosswalk(
+                previous=previous, instrument=instrument, year=form.year.data or previous.year + 1, actor=current_user
+            )
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            form.populate_errors([(exc.field, exc.message)])
+        else:
+            flash(
+                _("Penilaian %(code)s dibuka; data dukung ditautkan menurut crosswalk.", code=instrument.code),
+                "success",
+            )
+            return redirect(url_for("cycles.recheck", assessment_id=new.id))
+    return render_template("cycles/crosswalk.html", assessment=previous, form=form)

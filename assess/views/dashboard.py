@@ -1,0 +1,247 @@
+"""The dashboard (where the index stands, the target and the gap) and the what-if mode with named scenarios."""
+
+from __future__ import annotations
+
+from collections import Counter
+from fractions import Fraction
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_security import auth_required, current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from assess import permissions as perm
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.instruments import Instrument
+from assess.models import Assessment, AssessmentState, RoleName, Scenario, Unit
+from assess.queries import claimed_values, load_assessment, project_all
+from assess.scoring import score
+from assess.services import planning
+from forms.planning import ScenarioForm, TargetForm
+
+bp = Blueprint("dashboard", __name__, url_prefix="/penilaian")
+
+
+def _assessment_or_404(assessment_id: int) -> Assessment:
+    assessment = load_assessment(assessment_id)
+    if assessment is None or not perm.can_view_assessment(current_user, assessment):
+        abort(404)
+    return assessment
+
+
+def can_set_target(assessment: Assessment) -> bool:
+    return assessment.state != AssessmentState.FINAL and RoleName.KOORDINATOR in perm.roles_in(
+        current_user, assessment.instansi_id
+    )
+
+
+def can_save_scenario(assessment: Assessment) -> bool:
+    roles = perm.roles_in(current_user, assessment.instansi_id)
+    return assessment.state != AssessmentState.FINAL and bool(roles - {RoleName.PEMBACA})
+
+
+def _progress(assessment: Assessment) -> dict[str, Any]:
+    units = db.session.scalars(select(Unit).where(Unit.instansi_id == assessment.instansi_id).order_by(Unit.name))
+    names = {u.id: u.short_name or u.name for u in units}
+    overall = Counter(a.state.value for a in assessment.answers)
+    per_unit: dict[str, Counter[str]] = {}
+    for a in assessment.answers:
+        label = names.get(a.assignee_unit_id, _("belum ditugaskan")) if a.assignee_unit_id else _("belum ditugaskan")
+        per_unit.setdefault(label, Counter())[a.state.value] += 1
+    return {"overall": overall, "total": len(assessment.answers), "units": sorted(per_unit.items())}
+
+
+@bp.get("/<int:assessment_id>/dasbor")
+@auth_required()
+def show(assessment_id: int) -> str:
+    assessment = _assessment_or_404(assessment_id)
+    projections = project_all(assessment)
+    inst, claimed = projections.instrument, projections.claimed
+    values = claimed_values(inst, assessment)
+    links = planning.linked_documents(assessment.id)
+    target = planning.get_target(assessment.id)
+    prefer = {link.code for link in links}
+    form = None
+    if can_set_target(assessment):
+        form = TargetForm(
+            predikats=[b.name for b in inst.bands],
+            target_index=target.target_index if target else None,
+            target_predikat=(target.target_predikat or "") if target else "",
+        )
+    return render_template(
+        "dashboard/show.html",
+        assessment=assessment,
+        instrument=inst,
+        projections=projections,
+        radar_chart=planning.radar([(a.name, a.value) for a in claimed.aspects.values()], inst.scale_max),
+        bar_rows=planning.bar_rows(inst, claimed),
+        coverage=planning.coverage(inst, values, links),
+        progress=_progress(assessment),
+        target=target,
+        gap=planning.gap(inst, claimed, target),
+        plans=planning.plans(inst, values, claimed, target, prefer),
+        target_form=form,
+    )
+
+
+@bp.post("/<int:assessment_id>/target")
+@auth_required()
+def set_target(assessment_id: int) -> Response:
+    assessment = _assessment_or_404(assessment_id)
+    if not can_set_target(assessment):
+        abort(403)
+    inst = project_all(assessment).instrument
+    form = TargetForm(predikats=[b.name for b in inst.bands])
+    if form.validate_on_submit():
+        try:
+            planning.set_target(
+                assessment=assessment,
+                inst=inst,
+                target_index=form.target_index.data,
+                target_predikat=form.target_predikat.data or None,
+                actor=current_user,
+            )
+            db.session.commit()
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        else:
+            flash(_("Target disimpan."), "success")
+    else:
+        for message in [*form.form_errors, *(e for errs in form.errors.values() for e in errs if isinstance(e, str))]:
+            flash(message, "error")
+    return redirect(url_for("dashboard.show", assessment_id=assessment.id))
+
+
+def _base(assessment: Assessment) -> tuple[Instrument, str, dict[str, Fraction | None]]:
+    projections = project_all(assessment)
+    inst = projections.instrument
+    return inst, projections.claimed.basis, claimed_values(inst, assessment)
+
+
+def _submitted(inst: Instrument, claimed: dict[str, Fraction | None]) -> tuple[dict[str, Fraction | None], list[str]]:
+    raw = {k[2:]: v for k, v in request.form.items() if k.startswith("v-")}
+    return planning.parse_values(inst, planning.changed_input(inst, claimed, raw))
+
+
+@bp.route("/<int:assessment_id>/simulasi", methods=["GET", "POST"])
+@auth_required()
+def whatif(assessment_id: int) -> str | Response:
+    assessment = _assessment_or_404(assessment_id)
+    inst, basis, claimed = _base(assessment)
+    scenarios = planning.list_scenarios(assessment.id)
+    values = dict(claimed)
+    errors: list[str] = []
+    form = ScenarioForm(formdata=None)
+    loaded = None
+    if request.method == "POST":
+        changes, errors = _submitted(inst, claimed)
+        values = planning.overlay(claimed, changes)
+        if request.form.get("action") == "simpan" and not errors:
+            form = ScenarioForm()
+            if not can_save_scenario(assessment):
+                abort(403)
+            if form.validate_on_submit():
+                try:
+                    scenario = planning.save_scenario(
+                        assessment=assessment,
+                        name=form.name.data or "",
+                        changes=planning.differing(claimed, values),
+                        actor=current_user,
+                    )
+                    db.session.commit()
+                except DomainError as exc:
+                    db.session.rollback()
+                    form.populate_errors([(exc.field, exc.message)])
+                else:
+                    flash(_("Skenario disimpan."), "success")
+                    return redirect(url_for("dashboard.whatif", assessment_id=assessment.id, skenario=scenario.id))
+    elif (sid := request.args.get("skenario", type=int)) is not None:
+        loaded = next((s for s in scenarios if s.id == sid), None)
+        if loaded is None:
+            abort(404)
+        values = planning.overlay(claimed, planning.scenario_values(loaded))
+    current = score(inst, values, basis)
+    target = planning.get_target(assessment.id)
+    prefer = {link.code for link in planning.linked_documents(assessment.id)}
+    return render_template(
+        "dashboard/whatif.html",
+        assessment=assessment,
+        instrument=inst,
+        values=values,
+        claimed=claimed,
+        result=current,
+        claimed_score=score(inst, claimed, basis),
+        errors=errors,
+        form=form,
+        scenarios=scenarios,
+        loaded=loaded,
+        plans=planning.plans(inst, values, current, target, prefer),
+        can_save=can_save_scenario(assessment),
+        input_value=planning.input_value,
+    )
+
+
+@bp.post("/<int:assessment_id>/simulasi/hitung")
+@auth_required()
+def compute(assessment_id: int) -> Response | tuple[Response, int]:
+    assessment = _assessment_or_404(assessment_id)
+    inst, basis, claimed = _base(assessment)
+    body = request.get_json(silent=True) or {}
+    raw = body.get("values") if isinstance(body, dict) else None
+    if not isinstance(raw, dict):
+        return jsonify({"errors": [_("Data simulasi tidak sah.")]}), 400
+    changes, errors = planning.parse_values(inst, planning.changed_input(inst, claimed, raw))
+    if errors:
+        return jsonify({"errors": errors}), 400
+    return jsonify(planning.result_json(inst, score(inst, planning.overlay(claimed, changes), basis)))
+
+
+def _scenario_or_404(assessment: Assessment, scenario_id: int) -> Scenario:
+    scenario = db.session.get(Scenario, scenario_id)
+    if scenario is None or scenario.assessment_id != assessment.id:
+        abort(404)
+    return scenario
+
+
+@bp.post("/<int:assessment_id>/simulasi/skenario/<int:scenario_id>/hapus")
+@auth_required()
+def delete_scenario(assessment_id: int, scenario_id: int) -> Response:
+    assessment = _assessment_or_404(assessment_id)
+    if not can_save_scenario(assessment):
+        abort(403)
+    scenario = _scenario_or_404(assessment, scenario_id)
+    planning.delete_scenario(assessment=assessment, scenario=scenario, actor=current_user)
+    db.session.commit()
+    flash(_("Skenario dihapus."), "success")
+    return redirect(url_for("dashboard.whatif", assessment_id=assessment.id))
+
+
+@bp.get("/<int:assessment_id>/simulasi/banding")
+@auth_required()
+def compare(assessment_id: int) -> str:
+    assessment = _assessment_or_404(assessment_id)
+    inst, basis, claimed = _base(assessment)
+    scenarios = {s.id: s for s in planning.list_scenarios(assessment.id)}
+
+    def side(key: str | None) -> tuple[str, dict[str, Fraction | None]]:
+        if not key or key == "klaim":
+            return _("Nilai klaim"), dict(claimed)
+        if not key.isdigit() or int(key) not in scenarios:
+            abort(404)
+        s = scenarios[int(key)]
+        return s.name, planning.overlay(claimed, planning.scenario_values(s))
+
+    comparison = planning.compare(inst, basis, side(request.args.get("kiri")), side(request.args.get("kanan")))
+    return render_template(
+        "dashboard/compare.html",
+        assessment=assessment,
+        instrument=inst,
+        comparison=comparison,
+        scenarios=list(scenarios.values()),
+        left=request.args.get("kiri", "klaim"),
+        right=request.args.get("kanan", "klaim"),
+    )
