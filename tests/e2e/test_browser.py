@@ -26,6 +26,7 @@ INSTANSI = "Pemerintah Kota Contoh"
 #: Left unanswered by the demo and assigned to its default unit, Diskominfo (seeds/demo/kota-contoh.yaml).
 SUBMITTED = "I7"
 AUTOSAVED = "I14"
+LOST_SESSION = "I18"
 EN_CATALOGUE = ROOT / "assess" / "translations" / "en" / "LC_MESSAGES" / "messages.mo"
 
 
@@ -174,6 +175,35 @@ def test_unsaved_text_is_offered_back_after_reload(ui: Page, server: Server, sho
     expect(page.locator("#fakta")).to_have_value(text)
     expect(page.locator("#draft-banner")).to_be_hidden()
     shot("restored")
+
+
+def test_text_survives_a_lost_session(ui: Page, server: Server, shot: Shots) -> None:
+    """The session ends while typing: the save fails, and after signing in again the text is offered back."""
+    page = ui
+    login(page, server, shot)
+    open_assessment(page)
+    open_indicator(page, LOST_SESSION)
+    text = "Penjelasan panjang yang diketik ketika sesi berakhir: Perwali 9/2025 pasal 4."
+    page.locator("#fakta").fill(text)
+    expect(page.locator("[data-autosave-status]")).to_contain_text("Draf tersimpan di peramban ini")
+    page.context.clear_cookies()  # the session is gone (expired, or signed out in another tab)
+    page.get_by_test_id("save-answer").click()
+    # Without a session the form's token is no longer valid: the save is refused, nothing is written.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Sesi formulir kedaluwarsa")
+    shot("refused")
+    login(page, server, shot)
+    open_assessment(page)
+    open_indicator(page, LOST_SESSION)
+    expect(page.locator("#fakta")).to_have_value("")
+    expect(page.locator("#draft-banner")).to_be_visible()
+    page.locator("[data-draft-restore]").click()
+    expect(page.locator("#fakta")).to_have_value(text)
+    shot("restored")
+    drafts = "Object.keys(localStorage).filter((k) => k.startsWith('mandiri-draft:')).length"
+    assert page.evaluate(drafts) >= 1
+    page.locator("form[data-logout] button").click()  # signing out forgets the drafts on this computer
+    expect(page.get_by_role("heading", name="Masuk ke Mandiri")).to_be_visible()
+    assert page.evaluate(drafts) == 0
 
 
 def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: Shots) -> None:
