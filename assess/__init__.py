@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any, cast
 
-from flask import Flask, Request, current_app, request, session
+from flask import Flask, Request, current_app, g, has_request_context, request, session
 from flask_security import SQLAlchemyUserDatastore
 
 from assess.config import load_config
@@ -58,7 +58,14 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
     @app.before_request
     def _mark_write_intent() -> None:
-        write_intent.set(request.method not in SAFE_METHODS)
+        g.write_intent_token = write_intent.set(request.method not in SAFE_METHODS)
+
+    @app.teardown_request
+    def _clear_write_intent(_exc: BaseException | None) -> None:
+        # A worker thread serves request after request: a GET must not inherit a POST's intent.
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:
@@ -122,6 +129,8 @@ def _select_locale() -> str | None:
     from flask_security import current_user
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # the command line speaks the default language
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
     chosen = session.get("lang")
     if chosen in languages:
         return str(chosen)

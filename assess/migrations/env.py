@@ -45,7 +45,7 @@ def run_migrations_online() -> None:
             # Batch mode rebuilds a table by copying it and dropping the old one; with foreign keys on,
             # that drop would cascade into the child tables and delete their rows. The pragma only
             # takes effect outside a transaction, so it goes straight to the driver connection.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
         try:
             context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
             with context.begin_transaction():
@@ -56,7 +56,9 @@ def run_migrations_online() -> None:
                         raise RuntimeError(f"migration left rows that break foreign keys: {broken[:5]}")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")  # type: ignore[union-attr]
+                # Never hand a connection without foreign keys back to the pool: drop it, and the next
+                # connection gets the pragmas from the engine's connect hook.
+                connection.invalidate()
 
 
 if context.is_offline_mode():

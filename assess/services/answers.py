@@ -9,6 +9,8 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
+from flask_babel import gettext as _
+
 from assess.audit import Snapshot, record
 from assess.errors import DomainError
 from assess.extensions import db
@@ -34,7 +36,7 @@ class ConflictError(DomainError):
     """The answer changed since the form was loaded; the user's text is kept for the conflict page."""
 
     def __init__(self, answer: Answer, submitted: Mapping[str, object]) -> None:
-        super().__init__("Jawaban ini sudah diubah orang lain sejak Anda membukanya.")
+        super().__init__(_("Jawaban ini sudah diubah orang lain sejak Anda membukanya."))
         self.answer = answer
         self.submitted = dict(submitted)
 
@@ -129,7 +131,7 @@ def save_graded_answer(
     known = {item.id: item for item in answer.indicator.items}
     for entry in items:
         if entry.item_id not in known:
-            raise DomainError("Butir tidak termasuk indikator ini.", field="items")
+            raise DomainError(_("Butir tidak termasuk indikator ini."), field="items")
         if allowed is not None and entry.item_id not in allowed:
             continue
         mark = by_item.get(entry.item_id)
@@ -200,20 +202,24 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
     if inst.value_type == "level":
         level = int(answer.claimed_value) if answer.claimed_value is not None else 0
         if level == 0:
-            found.append(CheckResult("no_value", "block", "Level yang diklaim belum dipilih."))
+            found.append(CheckResult("no_value", "block", _("Level yang diklaim belum dipilih.")))
         elif not live_links:
             found.append(
                 CheckResult(
-                    "no_evidence", actions["no_evidence"], f"Level {level} diklaim tanpa data dukung yang ditautkan."
+                    "no_evidence",
+                    actions["no_evidence"],
+                    _("Level %(level)s diklaim tanpa data dukung yang ditautkan.", level=level),
                 )
             )
         levels_needing_age = [lv for lv in ind.levels[:level] if lv.max_evidence_age_years]
     else:
         fulfilled = [mark for mark in answer.items if mark.fulfilled]
         if ind.external is None and not fulfilled:
-            found.append(CheckResult("no_value", "block", "Belum ada butir yang ditandai terpenuhi."))
+            found.append(CheckResult("no_value", "block", _("Belum ada butir yang ditandai terpenuhi.")))
         if ind.external is not None and answer.source_value is None:
-            found.append(CheckResult("no_value", "block", f"Nilai {ind.external.source} belum diisi."))
+            found.append(
+                CheckResult("no_value", "block", _("Nilai %(source)s belum diisi.", source=ind.external.source))
+            )
         linked_items = {link.item_id for link in live_links if link.item_id is not None}
         missing = [mark.item.code for mark in fulfilled if mark.item_id not in linked_items]
         if missing:
@@ -221,7 +227,7 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
                 CheckResult(
                     "no_evidence",
                     actions["no_evidence"],
-                    f"Butir ditandai terpenuhi tanpa data dukung: {', '.join(missing)}.",
+                    _("Butir ditandai terpenuhi tanpa data dukung: %(items)s.", items=", ".join(missing)),
                 )
             )
         reached = max((mark.item.level for mark in fulfilled), default=0)
@@ -229,11 +235,11 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
 
     if not answer.fakta.strip() or not answer.analisis.strip():
         empty = [name for name, text in (("FAKTA", answer.fakta), ("ANALISIS", answer.analisis)) if not text.strip()]
-        found.append(
-            CheckResult(
-                "empty_penjelasan", actions["empty_penjelasan"], f"Penjelasan {' dan '.join(empty)} masih kosong."
-            )
-        )
+        if len(empty) == 2:
+            empty_message = _("Penjelasan FAKTA dan ANALISIS masih kosong.")
+        else:
+            empty_message = _("Penjelasan %(name)s masih kosong.", name=empty[0])
+        found.append(CheckResult("empty_penjelasan", actions["empty_penjelasan"], empty_message))
 
     if levels_needing_age:
         years = min(lv.max_evidence_age_years or 0 for lv in levels_needing_age)
@@ -255,8 +261,12 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
                 CheckResult(
                     "stale_evidence",
                     actions["stale_evidence"],
-                    f"Level ini meminta dokumen reviu/audit yang berumur kurang dari {years} tahun; "
-                    f"dokumen ini lebih tua: {', '.join(stale)}.",
+                    _(
+                        "Level ini meminta dokumen reviu/audit yang berumur kurang dari %(years)s tahun; "
+                        "dokumen ini lebih tua: %(titles)s.",
+                        years=years,
+                        titles=", ".join(stale),
+                    ),
                 )
             )
         if undated:
@@ -264,7 +274,10 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
                 CheckResult(
                     "stale_evidence",
                     "warn",
-                    f"Tanggal dokumen belum diisi, sehingga umurnya tidak dapat diperiksa: {', '.join(undated)}.",
+                    _(
+                        "Tanggal dokumen belum diisi, sehingga umurnya tidak dapat diperiksa: %(titles)s.",
+                        titles=", ".join(undated),
+                    ),
                 )
             )
         if not relevant and live_links:
@@ -272,8 +285,11 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
                 CheckResult(
                     "stale_evidence",
                     actions["stale_evidence"],
-                    f"Level ini meminta dokumen reviu/audit yang berumur kurang dari {years} tahun, "
-                    "tetapi tidak ada data dukung yang ditautkan untuk level tersebut.",
+                    _(
+                        "Level ini meminta dokumen reviu/audit yang berumur kurang dari %(years)s tahun, "
+                        "tetapi tidak ada data dukung yang ditautkan untuk level tersebut.",
+                        years=years,
+                    ),
                 )
             )
     return found
@@ -288,7 +304,7 @@ def years_before(day: date, years: int) -> date:
 
 class ReviewBlockedError(DomainError):
     def __init__(self, results: list[CheckResult]) -> None:
-        super().__init__("Jawaban belum dapat diajukan untuk direviu.")
+        super().__init__(_("Jawaban belum dapat diajukan untuk direviu."))
         self.results = results
 
 
@@ -298,9 +314,9 @@ def submit_for_review(
     """Move the answer to ``siap direviu``; blocking problems refuse it, warnings are returned."""
     _check_version(answer, expected_version, {})
     if answer.assessment.state == AssessmentState.FINAL:
-        raise DomainError("Penilaian sudah final; jawaban tidak dapat diubah.")
+        raise DomainError(_("Penilaian sudah final; jawaban tidak dapat diubah."))
     if answer.state not in (AnswerState.DRAF, AnswerState.PERLU_PERBAIKAN, AnswerState.BELUM_DIISI):
-        raise DomainError("Jawaban ini tidak dalam keadaan yang dapat diajukan untuk direviu.")
+        raise DomainError(_("Jawaban ini tidak dalam keadaan yang dapat diajukan untuk direviu."))
     results = review_checks(answer, today=today)
     blocking = [r for r in results if r.action == "block"]
     if blocking:
@@ -326,7 +342,7 @@ def withdraw(*, answer: Answer, expected_version: int, actor: User | None = None
     """Pull an answer back from ``siap direviu`` to draft."""
     _check_version(answer, expected_version, {})
     if answer.state != AnswerState.SIAP_DIREVIU:
-        raise DomainError("Hanya jawaban yang siap direviu yang dapat ditarik kembali.")
+        raise DomainError(_("Hanya jawaban yang siap direviu yang dapat ditarik kembali."))
     answer.state = AnswerState.DRAF
     db.session.flush()
     record(
@@ -356,7 +372,7 @@ def assign(
     changed: list[Answer] = []
     for answer in answers:
         if answer.assessment_id != assessment.id:
-            raise DomainError("Indikator bukan bagian dari penilaian ini.")
+            raise DomainError(_("Indikator bukan bagian dari penilaian ini."))
         if (answer.assignee_unit_id, answer.assignee_user_id) != (unit.id if unit else None, user.id if user else None):
             snapshot = Snapshot(answer, ("assignee_unit_id", "assignee_user_id"))
             answer.assignee_unit = unit
@@ -394,7 +410,7 @@ def assign_items(
     changed = 0
     for item_id in item_ids:
         if item_id not in known:
-            raise DomainError("Butir tidak termasuk indikator ini.")
+            raise DomainError(_("Butir tidak termasuk indikator ini."))
         mark = by_item.get(item_id)
         if mark is None:
             mark = AnswerItem(item=known[item_id], fulfilled=False, note="")
@@ -424,16 +440,16 @@ def assign_items(
 
 def _check_assignee(assessment: Assessment, unit: Unit | None, user: User | None) -> None:
     if assessment.state == AssessmentState.FINAL:
-        raise DomainError("Penilaian sudah final.")
+        raise DomainError(_("Penilaian sudah final."))
     if unit is not None and unit.instansi_id != assessment.instansi_id:
-        raise DomainError("Unit tidak ditemukan.", field="unit")
+        raise DomainError(_("Unit tidak ditemukan."), field="unit")
     if user is not None:
         if not any(m.instansi_id == assessment.instansi_id for m in user.memberships):
-            raise DomainError("Pengguna tidak ditemukan.", field="user")
+            raise DomainError(_("Pengguna tidak ditemukan."), field="user")
         if unit is not None and not any(link.unit_id == unit.id for link in user.unit_links):
-            raise DomainError("Pengguna ini bukan anggota unit yang dipilih.", field="user")
+            raise DomainError(_("Pengguna ini bukan anggota unit yang dipilih."), field="user")
     if unit is None and user is not None:
-        raise DomainError("Pilih unit terlebih dahulu.", field="unit")
+        raise DomainError(_("Pilih unit terlebih dahulu."), field="unit")
 
 
 def set_deadline(*, assessment: Assessment, deadline: date | None, actor: User | None = None) -> None:

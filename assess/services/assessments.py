@@ -6,6 +6,7 @@ import logging
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from assess.audit import record
@@ -33,7 +34,14 @@ def open_assessment(
         )
     )
     if duplicate is not None:
-        raise DomainError(f"Penilaian {instrument.code} tahun {year} untuk instansi ini sudah ada.", field="year")
+        raise DomainError(
+            _(
+                "Penilaian %(instrument)s tahun %(year)s untuk instansi ini sudah ada.",
+                instrument=instrument.code,
+                year=year,
+            ),
+            field="year",
+        )
     inst = engine_instrument(instrument)
     assessment = Assessment(
         instansi=instansi,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, BinaryIO, cast
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -55,8 +56,18 @@ class DuplicateEvidenceError(DomainError):
     """The same bytes are already in this assessment's library."""
 
     def __init__(self, existing: Evidence, used_in: list[str]) -> None:
-        where = f" dan dipakai pada {', '.join(used_in)}" if used_in else " dan belum ditautkan ke indikator mana pun"
-        super().__init__(f"Berkas yang sama sudah ada di pustaka sebagai “{existing.title}”{where}.")
+        if used_in:
+            message = _(
+                "Berkas yang sama sudah ada di pustaka sebagai “%(title)s” dan dipakai pada %(codes)s.",
+                title=existing.title,
+                codes=", ".join(used_in),
+            )
+        else:
+            message = _(
+                "Berkas yang sama sudah ada di pustaka sebagai “%(title)s” dan belum ditautkan ke indikator mana pun.",
+                title=existing.title,
+            )
+        super().__init__(message)
         self.existing = existing
         self.used_in = used_in
 
@@ -66,18 +77,18 @@ def _check_owner_unit(assessment: Assessment, unit_id: int | None) -> Unit | Non
         return None
     unit = db.session.get(Unit, unit_id)
     if unit is None or unit.instansi_id != assessment.instansi_id:
-        raise DomainError("Unit pemilik tidak ditemukan.", field="owner_unit_id")
+        raise DomainError(_("Unit pemilik tidak ditemukan."), field="owner_unit_id")
     return unit
 
 
 def _clean_metadata(meta: Metadata) -> Metadata:
     title = " ".join(meta.title.split())
     if not title:
-        raise DomainError("Judul dokumen wajib diisi.", field="title")
+        raise DomainError(_("Judul dokumen wajib diisi."), field="title")
     if len(title) > 300:
-        raise DomainError("Judul dokumen paling panjang 300 karakter.", field="title")
+        raise DomainError(_("Judul dokumen paling panjang 300 karakter."), field="title")
     if meta.doc_date is not None and meta.doc_date > date.today():
-        raise DomainError("Tanggal dokumen tidak boleh di masa depan.", field="doc_date")
+        raise DomainError(_("Tanggal dokumen tidak boleh di masa depan."), field="doc_date")
     number = " ".join((meta.number or "").split()) or None
     return Metadata(title, meta.doc_type, number, meta.doc_date, meta.owner_unit_id, meta.notes.strip())
 
@@ -203,12 +214,12 @@ def replace_file(
 ) -> EvidenceVersion:
     """A new version of a document's file; the old versions stay in its history."""
     if evidence.kind != EvidenceKind.FILE:
-        raise DomainError("Dokumen berupa tautan tidak memiliki berkas.")
+        raise DomainError(_("Dokumen berupa tautan tidak memiliki berkas."))
     staged, info, name = _stage_and_validate(stream, filename, storage, policy)
     current = evidence.current_version
     if current is not None and current.blob.sha256 == staged.sha256:
         discard(staged)
-        raise DomainError("Berkas ini sama dengan versi yang sekarang.", field="file")
+        raise DomainError(_("Berkas ini sama dengan versi yang sekarang."), field="file")
     other = find_duplicate(db.session.get_one(Assessment, evidence.assessment_id), staged.sha256)
     if other is not None and other.id != evidence.id:
         discard(staged)
@@ -239,7 +250,7 @@ def add_link(*, assessment: Assessment, url: str, meta: Metadata, access_note: s
     """A link to a running service as evidence, with the assessor's test account kept apart."""
     url = url.strip()
     if not url.lower().startswith(("https://", "http://")) or len(url) > 2000 or any(c.isspace() for c in url):
-        raise DomainError("Alamat harus berupa URL lengkap yang diawali https:// atau http://.", field="url")
+        raise DomainError(_("Alamat harus berupa URL lengkap yang diawali https:// atau http://."), field="url")
     meta = _clean_metadata(meta)
     _check_owner_unit(assessment, meta.owner_unit_id)
     evidence = Evidence(
@@ -280,7 +291,7 @@ def update_metadata(
     actor: User | None = None,
 ) -> Evidence:
     if evidence.version != expected_version:
-        raise DomainError("Dokumen ini sudah diubah orang lain sejak Anda membukanya. Muat ulang lalu ulangi.")
+        raise DomainError(_("Dokumen ini sudah diubah orang lain sejak Anda membukanya. Muat ulang lalu ulangi."))
     meta = _clean_metadata(meta)
     assessment = db.session.get_one(Assessment, evidence.assessment_id)
     _check_owner_unit(assessment, meta.owner_unit_id)
@@ -290,7 +301,7 @@ def update_metadata(
     evidence.doc_date, evidence.owner_unit_id, evidence.notes = meta.doc_date, meta.owner_unit_id, meta.notes
     if evidence.kind == EvidenceKind.LINK and url is not None:
         if not url.strip().lower().startswith(("https://", "http://")):
-            raise DomainError("Alamat harus berupa URL lengkap yang diawali https:// atau http://.", field="url")
+            raise DomainError(_("Alamat harus berupa URL lengkap yang diawali https:// atau http://."), field="url")
         evidence.url = url.strip()
     if change_access_note:
         evidence.access_note = (access_note or "").strip() or None
@@ -317,7 +328,9 @@ def delete(*, evidence: Evidence, user: User) -> None:
     """Soft delete (kept for the audit trail); refused while the document is linked to an answer."""
     codes = used_in(evidence)
     if codes:
-        raise DomainError(f"Dokumen masih ditautkan ke {', '.join(codes)}. Lepaskan tautannya terlebih dahulu.")
+        raise DomainError(
+            _("Dokumen masih ditautkan ke %(codes)s. Lepaskan tautannya terlebih dahulu.", codes=", ".join(codes))
+        )
     evidence.deleted_at = utcnow()
     evidence.deleted_by_id = user.id
     db.session.flush()
@@ -338,18 +351,18 @@ def link(
 ) -> AnswerEvidence:
     """Link a library document to an answer, saying which level (or Pemdi butir) it supports."""
     if evidence.assessment_id != answer.assessment_id or evidence.deleted:
-        raise DomainError("Dokumen tidak ditemukan di pustaka penilaian ini.", field="evidence_id")
+        raise DomainError(_("Dokumen tidak ditemukan di pustaka penilaian ini."), field="evidence_id")
     if item is not None and item.indicator_id != answer.indicator_id:
-        raise DomainError("Butir tidak termasuk indikator ini.", field="item_id")
+        raise DomainError(_("Butir tidak termasuk indikator ini."), field="item_id")
     if level is not None and not 1 <= level <= 5:
-        raise DomainError("Level harus 1 sampai 5.", field="level")
+        raise DomainError(_("Level harus 1 sampai 5."), field="level")
     if item is not None:
         level = item.level
     duplicate = next(
         (lk for lk in answer.links if lk.evidence_id == evidence.id and lk.item_id == (item.id if item else None)), None
     )
     if duplicate is not None:
-        raise DomainError("Dokumen ini sudah ditautkan ke jawaban ini.", field="evidence_id")
+        raise DomainError(_("Dokumen ini sudah ditautkan ke jawaban ini."), field="evidence_id")
     created = AnswerEvidence(
         evidence_id=evidence.id,
         level=level,
@@ -377,7 +390,7 @@ def link(
 def unlink(*, answer: Answer, link_id: int, actor: User | None = None) -> None:
     target = next((lk for lk in answer.links if lk.id == link_id), None)
     if target is None:
-        raise DomainError("Tautan tidak ditemukan.")
+        raise DomainError(_("Tautan tidak ditemukan."))
     title = target.evidence.title
     evidence_id = target.evidence_id
     answer.links.remove(target)

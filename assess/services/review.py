@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from assess.audit import Snapshot, record
@@ -44,12 +45,12 @@ def _checked(answer: Answer, value: Decimal | int | str | None, field: str) -> D
 
 def _not_final(assessment: Assessment) -> None:
     if assessment.state == AssessmentState.FINAL:
-        raise DomainError("Penilaian sudah final; tidak ada yang dapat diubah. Buka kembali bila perlu.")
+        raise DomainError(_("Penilaian sudah final; tidak ada yang dapat diubah. Buka kembali bila perlu."))
 
 
 def _expect_version(answer: Answer, expected_version: int | None) -> None:
     if expected_version is not None and answer.version != expected_version:
-        raise DomainError("Jawaban ini sudah diubah orang lain sejak Anda membukanya. Muat ulang lalu ulangi.")
+        raise DomainError(_("Jawaban ini sudah diubah orang lain sejak Anda membukanya. Muat ulang lalu ulangi."))
 
 
 def open_comment_count(answer: Answer) -> int:
@@ -72,9 +73,9 @@ def set_reviewer_value(
     checked = _checked(answer, value, "reviewer_value")
     note = note.strip()
     if checked is not None and not note:
-        raise DomainError("Tuliskan justifikasi untuk nilai reviewer.", field="reviewer_note")
+        raise DomainError(_("Tuliskan justifikasi untuk nilai reviewer."), field="reviewer_note")
     if len(note) > JUSTIFICATION_MAX:
-        raise DomainError(f"Justifikasi paling panjang {JUSTIFICATION_MAX} karakter.", field="reviewer_note")
+        raise DomainError(_("Justifikasi paling panjang %(n)d karakter.", n=JUSTIFICATION_MAX), field="reviewer_note")
     snapshot = Snapshot(answer, ("reviewer_value", "reviewer_note"))
     answer.reviewer_value = checked
     answer.reviewer_note = note
@@ -99,9 +100,11 @@ def approve(*, answer: Answer, actor: User, expected_version: int | None = None)
     _not_final(answer.assessment)
     _expect_version(answer, expected_version)
     if answer.state != AnswerState.SIAP_DIREVIU:
-        raise DomainError("Hanya jawaban yang siap direviu yang dapat disetujui.")
+        raise DomainError(_("Hanya jawaban yang siap direviu yang dapat disetujui."))
     if answer.reviewer_value is None:
-        raise DomainError("Tetapkan nilai reviewer beserta justifikasinya sebelum menyetujui.", field="reviewer_value")
+        raise DomainError(
+            _("Tetapkan nilai reviewer beserta justifikasinya sebelum menyetujui."), field="reviewer_value"
+        )
     answer.state = AnswerState.DISETUJUI
     db.session.flush()
     record(
@@ -122,9 +125,9 @@ def send_back(*, answer: Answer, actor: User, expected_version: int | None = Non
     _not_final(answer.assessment)
     _expect_version(answer, expected_version)
     if answer.state not in (AnswerState.SIAP_DIREVIU, AnswerState.DISETUJUI):
-        raise DomainError("Hanya jawaban yang siap direviu atau sudah disetujui yang dapat dikembalikan.")
+        raise DomainError(_("Hanya jawaban yang siap direviu atau sudah disetujui yang dapat dikembalikan."))
     if open_comment_count(answer) == 0:
-        raise DomainError("Tulis paling sedikit satu komentar terbuka yang menjelaskan apa yang harus diperbaiki.")
+        raise DomainError(_("Tulis paling sedikit satu komentar terbuka yang menjelaskan apa yang harus diperbaiki."))
     old = answer.state
     answer.state = AnswerState.PERLU_PERBAIKAN
     db.session.flush()
@@ -151,7 +154,7 @@ def set_final_value(
     reason = reason.strip()
     reference = answer.reviewer_value if answer.reviewer_value is not None else answer.claimed_value
     if checked is not None and reference is not None and checked != reference and not reason:
-        raise DomainError("Nilai akhir berbeda dari nilai reviewer: tuliskan alasannya.", field="final_reason")
+        raise DomainError(_("Nilai akhir berbeda dari nilai reviewer: tuliskan alasannya."), field="final_reason")
     snapshot = Snapshot(answer, ("final_value", "final_reason"))
     answer.final_value = checked
     answer.final_reason = reason
@@ -199,7 +202,9 @@ def change_state(*, assessment: Assessment, target: AssessmentState, actor: User
     current = assessment.state
     action = TRANSITIONS.get((current, target))
     if action is None:
-        raise TransitionRefusedError(f"Tahap tidak dapat diubah dari {current.value} ke {target.value}.")
+        raise TransitionRefusedError(
+            _("Tahap tidak dapat diubah dari %(current)s ke %(target)s.", current=current.value, target=target.value)
+        )
     answers = sorted(assessment.answers, key=lambda a: a.indicator.position)
     reason = reason.strip()
     if target == AssessmentState.REVIU and current == AssessmentState.PENGISIAN:
@@ -209,12 +214,12 @@ def change_state(*, assessment: Assessment, target: AssessmentState, actor: User
             if a.state in (AnswerState.BELUM_DIISI, AnswerState.DRAF)
         ]
         if pending:
-            raise TransitionRefusedError("Reviu belum dapat dimulai: indikator berikut belum diajukan.", pending)
+            raise TransitionRefusedError(_("Reviu belum dapat dimulai: indikator berikut belum diajukan."), pending)
     if target == AssessmentState.FINAL:
         pending = [Blocker(a.indicator.code, a.state.value) for a in answers if a.state != AnswerState.DISETUJUI]
         if pending:
             raise TransitionRefusedError(
-                "Penilaian belum dapat difinalkan: indikator berikut belum disetujui.", pending
+                _("Penilaian belum dapat difinalkan: indikator berikut belum disetujui."), pending
             )
         for answer in answers:  # the final value defaults to the reviewer's
             if answer.final_value is None:
@@ -229,7 +234,7 @@ def change_state(*, assessment: Assessment, target: AssessmentState, actor: User
                     changes=[("final_value", None, answer.final_value)],
                 )
     if current == AssessmentState.FINAL and not reason:
-        raise TransitionRefusedError("Tuliskan alasan membuka kembali penilaian yang sudah final.")
+        raise TransitionRefusedError(_("Tuliskan alasan membuka kembali penilaian yang sudah final."))
     assessment.state = target
     db.session.flush()
     record(

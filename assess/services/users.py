@@ -16,6 +16,8 @@ from assess.extensions import db, security
 from assess.models import Instansi, Membership, RoleName, Unit, UnitMember, User
 
 log = logging.getLogger(__name__)
+
+
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -35,14 +37,14 @@ def create_user(
     """A new active user with the given roles in ``instansi`` and membership of ``units``."""
     email = email.strip().lower()
     if "@" not in email:
-        raise DomainError("Alamat surel tidak sah.", field="email")
+        raise DomainError(_("Alamat surel tidak sah."), field="email")
     if find_user(email) is not None:
-        raise DomainError(f"Pengguna dengan surel {email} sudah ada.", field="email")
+        raise DomainError(_("Pengguna dengan surel %(email)s sudah ada.", email=email), field="email")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter.", field="password")
+        raise DomainError(_("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH), field="password")
     roles = list(roles)
     if roles and instansi is None:
-        raise DomainError("Peran hanya dapat diberikan dalam sebuah instansi.", field="instansi")
+        raise DomainError(_("Peran hanya dapat diberikan dalam sebuah instansi."), field="instansi")
     created = security.datastore.create_user(email=email, name=name.strip() or email, password=hash_password(password))
     user = cast(User, created)
     db.session.flush()
@@ -70,7 +72,7 @@ def add_to_unit(user: User, unit: Unit) -> UnitMember:
     if existing:
         return existing
     if not any(m.instansi_id == unit.instansi_id for m in user.memberships):
-        raise DomainError("Pengguna harus memiliki peran di instansi unit tersebut.", field="units")
+        raise DomainError(_("Pengguna harus memiliki peran di instansi unit tersebut."), field="units")
     link = UnitMember(user=user, unit_id=unit.id)
     db.session.add(link)
     db.session.flush()

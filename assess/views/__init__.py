@@ -10,6 +10,8 @@ def register_blueprints(app: Flask) -> None:
     from assess.views.assessments import bp as assessments_bp
     from assess.views.audit import bp as audit_bp
     from assess.views.comments import bp as comments_bp
+    from assess.views.cycles import bp as cycles_bp
+    from assess.views.dashboard import bp as dashboard_bp
     from assess.views.evidence import bp as evidence_bp
     from assess.views.inbox import bp as inbox_bp
     from assess.views.main import bp as main_bp
@@ -23,3 +25,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(cycles_bp)
+    app.register_blueprint(dashboard_bp)

@@ -1,0 +1,460 @@
+"""Planning: the dashboard's figures, the coordinator's target, what-if scenarios and the cheapest path up.
+
+The computations (coverage, gap, path presentation, comparison, chart geometry) are pure functions over
+the engine instrument and plain values; the few use cases that change rows (target, scenarios) flush and
+write an audit entry, and the view commits.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+from sqlalchemy import select
+
+from assess.audit import record
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.instruments import Instrument
+from assess.models import Answer, AnswerEvidence, Assessment, Evidence, Scenario, Target, User
+from assess.scoring import Score, cheapest_path, check_value, display, next_predikat, score, threshold_for
+from assess.services.answers import years_before
+
+log = logging.getLogger(__name__)
+Values = Mapping[str, Fraction | None]
+
+
+# --------------------------------------------------------------------------- evidence coverage
+
+
+@dataclass(frozen=True)
+class LinkedDoc:
+    """A live document linked to an answer (the level it supports, if said, and its date)."""
+
+    code: str
+    title: str
+    doc_date: date | None
+    level: int | None
+
+
+@dataclass(frozen=True)
+class StaleDoc:
+    code: str
+    title: str
+    doc_date: date
+    max_years: int
+
+
+@dataclass(frozen=True)
+class Coverage:
+    without_evidence: tuple[str, ...]
+    stale: tuple[StaleDoc, ...]
+    total: int
+
+    @property
+    def covered(self) -> int:
+        return self.total - len(self.without_evidence)
+
+
+def linked_documents(assessment_id: int) -> list[LinkedDoc]:
+    """Every live document link of the assessment, with the indicator code (one query)."""
+    from assess.models import Indicator
+
+    rows = db.session.execute(
+        select(Indicator.code, Evidence.title, Evidence.doc_date, AnswerEvidence.level)
+        .join(Answer, Answer.id == AnswerEvidence.answer_id)
+        .join(Indicator, Indicator.id == Answer.indicator_id)
+        .join(Evidence, Evidence.id == AnswerEvidence.evidence_id)
+        .where(Answer.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
+        .order_by(Indicator.code, Evidence.title)
+    )
+    return [LinkedDoc(code, title, doc_date, level) for code, title, doc_date, level in rows]
+
+
+def _level_reached(inst: Instrument, value: Fraction | None) -> int:
+    return 0 if value is None else min(int(value), inst.scale_max)
+
+
+def coverage(inst: Instrument, values: Values, links: Sequence[LinkedDoc], *, today: date | None = None) -> Coverage:
+    """Indicators without any linked document, and linked documents older than their level's freshness rule."""
+    today = today or date.today()
+    by_code: dict[str, list[LinkedDoc]] = {}
+    for link in links:
+        by_code.setdefault(link.code, []).append(link)
+    without = tuple(code for code in inst.indicators if not by_code.get(code))
+    stale: list[StaleDoc] = []
+    for code, ind in inst.indicators.items():
+        reached = _level_reached(inst, values.get(code))
+        ruled = [lv for lv in ind.levels[:reached] if lv.max_evidence_age_years]
+        if not ruled:
+            continue
+        years = min(lv.max_evidence_age_years or 0 for lv in ruled)
+        wanted = {lv.level for lv in ruled}
+        limit = years_before(today, years)
+        for link in by_code.get(code, ()):
+            if (link.level is None or link.level in wanted) and link.doc_date is not None and link.doc_date < limit:
+                stale.append(StaleDoc(code, link.title, link.doc_date, years))
+    return Coverage(without, tuple(stale), len(inst.indicators))
+
+
+# --------------------------------------------------------------------------- target and gap
+
+
+@dataclass(frozen=True)
+class Gap:
+    """How far the index is from the target: ``missing`` is 0 once reached."""
+
+    target_display: str
+    target_predikat: str
+    threshold: Fraction
+    missing: Fraction
+    missing_display: str
+    reached: bool
+
+
+def target_kwargs(target: Target | None) -> dict[str, str | Decimal]:
+    if target is None:
+        return {}
+    if target.target_index is not None:
+        return {"target_index": target.target_index}
+    return {"target_predikat": target.target_predikat or ""}
+
+
+def gap(inst: Instrument, current: Score, target: Target | None) -> Gap | None:
+    """The gap between the index and the target (``None`` without a target)."""
+    kwargs = target_kwargs(target)
+    if not kwargs:
+        return None
+    threshold = threshold_for(inst, basis=current.basis, **kwargs)  # type: ignore[arg-type]
+    if "target_index" in kwargs:
+        value = Fraction(kwargs["target_index"])
+        shown, name = display(value), inst.band_for(value).name
+    else:
+        name = str(kwargs["target_predikat"])
+        band = next(b for b in inst.bands if b.name == name)
+        shown = display(band.min)
+    missing = max(threshold - current.index, Fraction(0))
+    return Gap(shown, name, threshold, missing, display(missing), missing == 0)
+
+
+def get_target(assessment_id: int) -> Target | None:
+    return db.session.scalar(select(Target).where(Target.assessment_id == assessment_id))
+
+
+def set_target(
+    *, assessment: Assessment, inst: Instrument, target_index: Decimal | None, target_predikat: str | None, actor: User
+) -> Target:
+    """Set (or replace) the year's target: exactly one of an index in (0, 5] with 2 decimals or a predikat."""
+    if (target_index is None) == (not target_predikat):
+        raise DomainError("Isi salah satu: target indeks atau target predikat.", "target_index")
+    if target_index is not None:
+        if not (Decimal(0) < target_index <= Decimal(inst.scale_max)):
+            raise DomainError(f"Target indeks harus lebih dari 0 dan paling tinggi {inst.scale_max}.", "target_index")
+        if target_index != target_index.quantize(Decimal("0.01")):
+            raise DomainError("Target indeks paling banyak dua angka desimal.", "target_index")
+    if target_predikat and target_predikat not in {b.name for b in inst.bands}:
+        raise DomainError("Predikat tidak dikenal.", "target_predikat")
+    target = get_target(assessment.id)
+    old = (None, None) if target is None else (target.target_index, target.target_predikat)
+    if target is None:
+        target = Target(assessment_id=assessment.id)
+        db.session.add(target)
+    target.target_index = target_index
+    target.target_predikat = target_predikat or None
+    target.set_by_id = actor.id
+    db.session.flush()
+    record(
+        assessment=assessment,
+        actor=actor,
+        object_type="assessment",
+        object_id=assessment.id,
+        action="target.set",
+        changes=[("target_index", old[0], target_index), ("target_predikat", old[1], target.target_predikat)],
+    )
+    log.info("target penilaian %s: %s", assessment.id, target)
+    return target
+
+
+# --------------------------------------------------------------------------- what-if values and scenarios
+
+
+def parse_values(inst: Instrument, raw: Mapping[str, object]) -> tuple[dict[str, Fraction | None], list[str]]:
+    """Indicator values from form or JSON input (empty means not answered); errors in Indonesian."""
+    out: dict[str, Fraction | None] = {}
+    errors: list[str] = []
+    for code, value in raw.items():
+        if code not in inst.indicators:
+            errors.append(f"Indikator {code} tidak ada di instrumen ini.")
+            continue
+        text = "" if value is None else str(value).strip()
+        try:
+            out[code] = None if text == "" else check_value(inst, code, Fraction(Decimal(text.replace(",", "."))))
+        except (ValueError, InvalidOperation, ArithmeticError):
+            low = 0 if inst.value_type == "level" else inst.scale_min
+            errors.append(f"{code}: nilai {text} tidak sah (0 atau {low}–{inst.scale_max}).")
+    return out, errors
+
+
+def input_value(inst: Instrument, value: Fraction | None) -> str:
+    """A value as the what-if form shows it (graded values to 4 decimals)."""
+    if value is None:
+        return ""
+    return str(int(value)) if inst.value_type == "level" else f"{float(value):.4f}"
+
+
+def changed_input(inst: Instrument, claimed: Values, raw: Mapping[str, object]) -> dict[str, object]:
+    """The submitted values that differ from the claimed ones as the form showed them (so an untouched
+    graded value such as 7/6, shown as 1.1667, stays exact)."""
+    return {
+        code: v
+        for code, v in raw.items()
+        if code not in inst.indicators
+        or str(v if v is not None else "").strip() != input_value(inst, claimed.get(code))
+    }
+
+
+def overlay(base: Values, changes: Mapping[str, Fraction | None]) -> dict[str, Fraction | None]:
+    return {**base, **changes}
+
+
+def differing(base: Values, values: Values) -> dict[str, Fraction | None]:
+    return {code: v for code, v in values.items() if base.get(code) != v}
+
+
+def list_scenarios(assessment_id: int) -> list[Scenario]:
+    return list(
+        db.session.scalars(select(Scenario).where(Scenario.assessment_id == assessment_id).order_by(Scenario.name))
+    )
+
+
+def scenario_values(scenario: Scenario) -> dict[str, Fraction | None]:
+    return {code: None if v in (None, "") else Fraction(str(v)) for code, v in scenario.values.items()}
+
+
+def save_scenario(*, assessment: Assessment, name: str, changes: Values, actor: User) -> Scenario:
+    """A named what-if: the values that differ from the claimed ones (unique name per assessment)."""
+    name = name.strip()
+    if not name:
+        raise DomainError("Nama skenario wajib diisi.", "name")
+    taken = db.session.scalar(select(Scenario.id).where(Scenario.assessment_id == assessment.id, Scenario.name == name))
+    if taken is not None:
+        raise DomainError(f"Skenario bernama “{name}” sudah ada; pilih nama lain.", "name")
+    scenario = Scenario(
+        assessment_id=assessment.id,
+        name=name,
+        values={code: None if v is None else str(v) for code, v in changes.items()},
+        created_by_id=actor.id,
+    )
+    db.session.add(scenario)
+    db.session.flush()
+    record(
+        assessment=assessment,
+        actor=actor,
+        object_type="assessment",
+        object_id=assessment.id,
+        action="scenario.save",
+        summary=f"Skenario “{name}” disimpan ({len(changes)} indikator berubah).",
+    )
+    log.info("skenario %s disimpan untuk penilaian %s", scenario.id, assessment.id)
+    return scenario
+
+
+def delete_scenario(*, assessment: Assessment, scenario: Scenario, actor: User) -> None:
+    name = scenario.name
+    db.session.delete(scenario)
+    db.session.flush()
+    record(
+        assessment=assessment,
+        actor=actor,
+        object_type="assessment",
+        object_id=assessment.id,
+        action="scenario.delete",
+        summary=f"Skenario “{name}” dihapus.",
+    )
+    log.info("skenario %r penilaian %s dihapus", name, assessment.id)
+
+
+# --------------------------------------------------------------------------- results for display
+
+
+def value_display(inst: Instrument, value: Fraction | None) -> str:
+    if value is None:
+        return "–"
+    return str(int(value)) if inst.value_type == "level" else display(value)
+
+
+def result_json(inst: Instrument, s: Score) -> dict[str, object]:
+    """The engine's result as JSON: exact values as fractions, displays ROUND_HALF_UP 2 dp."""
+    return {
+        "index": str(s.index),
+        "index_display": s.index_display,
+        "predikat": s.predikat,
+        "band_warning": s.band_warning is not None,
+        "aspects": {
+            c: {"value": str(p.value), "display": p.display, "predikat": p.predikat} for c, p in s.aspects.items()
+        },
+        "domains": {
+            c: {"value": str(p.value), "display": p.display, "predikat": p.predikat} for c, p in s.domains.items()
+        },
+    }
+
+
+@dataclass(frozen=True)
+class StepView:
+    code: str
+    name: str
+    from_display: str
+    to_display: str
+    level: int
+    gain: Fraction
+    gain_display: str
+    criteria: str
+    evidence: str
+    has_evidence: bool
+
+
+@dataclass(frozen=True)
+class PathView:
+    kind: str  # "next" (predikat) or "target"
+    goal: str
+    steps: tuple[StepView, ...]
+    reached: bool
+    index_before: str
+    index_after: str
+
+
+def path_view(
+    inst: Instrument,
+    values: Values,
+    basis: str,
+    kind: str,
+    goal: str,
+    prefer: Collection[str],
+    **target: str | Decimal,
+) -> PathView:
+    """The cheapest path to a target, each step with the next level's criteria and the evidence it expects."""
+    path = cheapest_path(inst, values, predikat_basis=basis, prefer=prefer, **target)  # type: ignore[arg-type]
+    steps = []
+    for s in path.steps:
+        level = inst.indicators[s.indicator].level(s.level)
+        steps.append(
+            StepView(
+                s.indicator,
+                inst.indicators[s.indicator].short_name,
+                value_display(inst, s.from_value),
+                value_display(inst, s.to_value),
+                s.level,
+                s.gain,
+                display(s.gain, 4),
+                level.criteria,
+                level.evidence,
+                s.indicator in prefer,
+            )
+        )
+    return PathView(kind, goal, tuple(steps), path.reached, display(path.index_before), display(path.index_after))
+
+
+def plans(
+    inst: Instrument, values: Values, current: Score, target: Target | None, prefer: Collection[str]
+) -> list[PathView]:
+    """The cheapest paths to the next predikat and (if set) to the target."""
+    out = []
+    upper = next_predikat(inst, current.predikat)
+    if upper is not None:
+        out.append(path_view(inst, values, current.basis, "next", upper, prefer, target_predikat=upper))
+    kwargs = target_kwargs(target)
+    if kwargs:
+        g = gap(inst, current, target)
+        if g is not None:
+            out.append(
+                path_view(
+                    inst, values, current.basis, "target", f"{g.target_display} / {g.target_predikat}", prefer, **kwargs
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    code: str
+    name: str
+    left: str
+    right: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    left_label: str
+    right_label: str
+    left: Score
+    right: Score
+    rows: tuple[DiffRow, ...]
+
+
+def compare(inst: Instrument, basis: str, left: tuple[str, Values], right: tuple[str, Values]) -> Comparison:
+    """Two sets of values side by side: both scores and the indicators whose values differ."""
+    ls, rs = score(inst, left[1], basis), score(inst, right[1], basis)
+    rows = tuple(
+        DiffRow(code, ind.short_name, value_display(inst, left[1].get(code)), value_display(inst, right[1].get(code)))
+        for code, ind in inst.indicators.items()
+        if left[1].get(code) != right[1].get(code)
+    )
+    return Comparison(left[0], right[0], ls, rs, rows)
+
+
+# --------------------------------------------------------------------------- chart geometry (for charts.html)
+
+
+@dataclass(frozen=True)
+class RadarAxis:
+    label: str
+    display: str
+    x: float
+    y: float
+    lx: float
+    ly: float
+
+
+@dataclass(frozen=True)
+class Radar:
+    size: int
+    center: float
+    rings: tuple[str, ...]
+    axes: tuple[RadarAxis, ...]
+    polygon: str
+
+
+def radar(parts: Sequence[tuple[str, Fraction]], scale_max: int, size: int = 360) -> Radar:
+    """Points of a radar chart of aspect values (0 at the centre, ``scale_max`` on the outer ring)."""
+    c = size / 2
+    r = c - 80
+    n = max(len(parts), 1)
+
+    def point(i: int, frac: float) -> tuple[float, float]:
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        return round(c + r * frac * math.cos(angle), 1), round(c + r * frac * math.sin(angle), 1)
+
+    rings = tuple(
+        " ".join(f"{x},{y}" for x, y in (point(i, k / scale_max) for i in range(n))) for k in range(1, scale_max + 1)
+    )
+    axes = []
+    pts = []
+    for i, (label, value) in enumerate(parts):
+        x, y = point(i, 1.0)
+        lx, ly = point(i, 1.18)
+        axes.append(RadarAxis(label, display(value), x, y, lx, ly))
+        pts.append(point(i, float(value) / scale_max))
+    return Radar(size, c, rings, tuple(axes), " ".join(f"{x},{y}" for x, y in pts))
+
+
+def bar_rows(inst: Instrument, s: Score) -> list[tuple[str, float, str]]:
+    """(code, value as a float for drawing, value as shown) per indicator, for the bar chart."""
+    return [
+        (code, float(s.values[code]), value_display(inst, None if code in s.unanswered else s.values[code]))
+        for code in inst.indicators
+    ]

@@ -1,0 +1,51 @@
+"""The browser end-to-end test of the what-if mode: moving a level changes the index at once, nothing saved."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import CHROMIUM, Server
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.only_browser("chromium"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} not installed (apt-get install chromium)"),
+]
+
+KOORDINATOR = "koordinator@kota-contoh.go.id"
+INSTANSI = "Pemerintah Kota Contoh"
+
+
+def test_moving_a_level_changes_the_index(page: Page, server: Server, artifacts: Path) -> None:
+    page.set_default_timeout(15_000)
+    page.goto(f"{server.url}/login")
+    page.locator("#email").fill(KOORDINATOR)
+    page.locator("#password").fill(server.password)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    page.get_by_role("link", name=INSTANSI).click()
+    expect(page.get_by_test_id("projected-index")).to_be_visible()
+    assessment_url = re.sub(r"[?#].*$", "", page.url).rstrip("/")
+
+    page.goto(f"{assessment_url}/simulasi")
+    index = page.get_by_test_id("whatif-index")
+    before = index.inner_text()
+    select = page.locator("#v-I7")
+    target = "5" if select.input_value() != "5" else "0"
+    with page.expect_response(lambda r: r.url.endswith("/simulasi/hitung") and r.status == 200):
+        select.select_option(target)
+    expect(index).not_to_have_text(before)
+    page.screenshot(path=artifacts / "whatif-01-changed.png", full_page=True)
+    assert re.fullmatch(r"\d\.\d\d", index.inner_text())
+
+    # nothing was saved: the page again shows the claimed values
+    page.reload()
+    expect(page.get_by_test_id("whatif-index")).to_have_text(before)
+
+    page.goto(f"{assessment_url}/dasbor")
+    expect(page.get_by_test_id("coverage")).to_be_visible()
+    expect(page.locator("svg.chart-radar")).to_be_visible()
+    page.screenshot(path=artifacts / "whatif-02-dashboard.png", full_page=True)

@@ -1,0 +1,251 @@
+"""Dashboard, target, what-if mode and scenarios through the test client."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from assess.models import (
+    Answer,
+    AnswerEvidence,
+    AssessmentState,
+    AuditEntry,
+    DocType,
+    Evidence,
+    EvidenceKind,
+    RoleName,
+    Scenario,
+    Target,
+)
+from assess.queries import claimed_values, load_assessment
+from assess.scoring import score
+from assess.services.instruments import engine_instrument
+from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.functional.helpers import count_queries, login
+
+
+def _answer(assessment: Any, code: str) -> Answer:
+    return next(a for a in assessment.answers if a.indicator.code == code)
+
+
+@pytest.fixture
+def team(db: Any) -> dict[str, Any]:
+    instansi = create_instansi()
+    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
+    assessment = create_assessment(instansi, year=2026)
+    for answer in assessment.answers:
+        answer.assignee_unit = unit
+    _answer(assessment, "I1").claimed_value = Decimal(3)
+    _answer(assessment, "I2").claimed_value = Decimal(2)
+    people = {
+        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
+        "pengisi": create_member(instansi, RoleName.PENGISI, units=(unit,)),
+        "reviewer": create_member(instansi, RoleName.REVIEWER),
+        "pembaca": create_member(instansi, RoleName.PEMBACA),
+        "lain": create_member(create_instansi(), RoleName.KOORDINATOR),
+    }
+    db.session.commit()
+    return {"assessment": assessment, "unit": unit, **people}
+
+
+def _link(db: Any, assessment: Any, code: str, title: str = "Perwali 12/2024") -> None:
+    evidence = Evidence(
+        assessment_id=assessment.id,
+        kind=EvidenceKind.LINK,
+        title=title,
+        doc_type=DocType.LAINNYA,
+        url="https://contoh.go.id",
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    db.session.add(AnswerEvidence(answer_id=_answer(assessment, code).id, evidence_id=evidence.id, level=1, note=""))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("role", ["koordinator", "pengisi", "reviewer", "pembaca"])
+def test_every_role_reads_dashboard_and_whatif(client: FlaskClient, team: dict[str, Any], role: str) -> None:
+    aid = team["assessment"].id
+    login(client, team[role].email)
+    page = client.get(f"/penilaian/{aid}/dasbor")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<svg" in html
+    assert "Cakupan data dukung" in html
+    assert "Jalur termurah" in html
+    assert client.get(f"/penilaian/{aid}/simulasi").status_code == 200
+    assert ('name="target_index"' in html) is (role == "koordinator")
+
+
+def test_other_instansi_gets_404(client: FlaskClient, team: dict[str, Any]) -> None:
+    aid = team["assessment"].id
+    login(client, team["lain"].email)
+    assert client.get(f"/penilaian/{aid}/dasbor").status_code == 404
+    assert client.get(f"/penilaian/{aid}/simulasi").status_code == 404
+    assert client.post(f"/penilaian/{aid}/simulasi/hitung", json={"values": {}}).status_code == 404
+    assert client.post(f"/penilaian/{aid}/target", data={"target_index": "3"}).status_code == 404
+
+
+def test_target_set_by_koordinator_with_gap_and_audit(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    aid = team["assessment"].id
+    login(client, team["koordinator"].email)
+    response = client.post(f"/penilaian/{aid}/target", data={"target_index": "3.00", "target_predikat": ""})
+    assert response.status_code == 302
+    target = db.session.scalar(select(Target).where(Target.assessment_id == aid))
+    assert target is not None
+    assert target.target_index == Decimal("3.00")
+    html = client.get(f"/penilaian/{aid}/dasbor").get_data(as_text=True)
+    assert "menuju target 3.00 / Baik" in html
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "target.set"))
+    assert entry is not None
+    assert entry.object_type == "assessment"
+    # a predikat replaces the index (one row per assessment)
+    client.post(f"/penilaian/{aid}/target", data={"target_index": "", "target_predikat": "Sangat Baik"})
+    rows = db.session.scalars(select(Target).where(Target.assessment_id == aid)).all()
+    assert len(rows) == 1
+    assert rows[0].target_predikat == "Sangat Baik"
+    assert rows[0].target_index is None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"target_index": "6", "target_predikat": ""}, "Target indeks harus di antara"),
+        ({"target_index": "", "target_predikat": ""}, "Isi salah satu"),
+        ({"target_index": "3", "target_predikat": "Baik"}, "Isi salah satu"),
+        ({"target_index": "abc", "target_predikat": ""}, "Not a valid decimal value"),
+    ],
+)
+def test_target_validation(
+    client: FlaskClient, team: dict[str, Any], db: Any, data: dict[str, str], message: str
+) -> None:
+    aid = team["assessment"].id
+    login(client, team["koordinator"].email)
+    html = client.post(f"/penilaian/{aid}/target", data=data, follow_redirects=True).get_data(as_text=True)
+    assert db.session.scalar(select(Target).where(Target.assessment_id == aid)) is None
+    if message != "Not a valid decimal value":
+        assert message in html
+
+
+@pytest.mark.parametrize("role", ["pengisi", "reviewer", "pembaca"])
+def test_target_koordinator_only(client: FlaskClient, team: dict[str, Any], role: str) -> None:
+    login(client, team[role].email)
+    response = client.post(f"/penilaian/{team['assessment'].id}/target", data={"target_index": "3"})
+    assert response.status_code == 403
+
+
+def test_json_endpoint_equals_engine(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    assessment = team["assessment"]
+    login(client, team["pengisi"].email)
+    changes = {"I1": "5", "I7": "4", "I2": ""}
+    response = client.post(f"/penilaian/{assessment.id}/simulasi/hitung", json={"values": changes})
+    assert response.status_code == 200
+    body = response.get_json()
+    loaded = load_assessment(assessment.id)
+    assert loaded is not None
+    inst = engine_instrument(loaded.instrument)
+    values = {**claimed_values(inst, loaded), "I1": Fraction(5), "I7": Fraction(4), "I2": None}
+    expected = score(inst, values, loaded.predikat_basis.value)
+    assert body["index"] == str(expected.index)
+    assert body["index_display"] == expected.index_display
+    assert body["predikat"] == expected.predikat
+    assert {c: a["display"] for c, a in body["aspects"].items()} == {c: a.display for c, a in expected.aspects.items()}
+    bad = client.post(f"/penilaian/{assessment.id}/simulasi/hitung", json={"values": {"I1": "9", "X9": "1"}})
+    assert bad.status_code == 400
+    assert len(bad.get_json()["errors"]) == 2
+
+
+def test_whatif_without_js_and_scenarios(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    aid = team["assessment"].id
+    login(client, team["pengisi"].email)
+    html = client.post(f"/penilaian/{aid}/simulasi", data={"v-I1": "5", "action": "hitung"}).get_data(as_text=True)
+    assert 'data-testid="whatif-index"' in html
+    saved = client.post(
+        f"/penilaian/{aid}/simulasi", data={"v-I1": "5", "v-I2": "2", "action": "simpan", "name": "Naik"}
+    )
+    assert saved.status_code == 302
+    scenario = db.session.scalar(select(Scenario).where(Scenario.assessment_id == aid))
+    assert scenario is not None
+    assert scenario.values == {"I1": "5"}
+    assert scenario.created_by_id == team["pengisi"].id
+    again = client.post(f"/penilaian/{aid}/simulasi", data={"v-I1": "4", "action": "simpan", "name": "Naik"})
+    assert "sudah ada" in again.get_data(as_text=True)
+    loaded = client.get(f"/penilaian/{aid}/simulasi?skenario={scenario.id}").get_data(as_text=True)
+    assert "Naik" in loaded
+    compared = client.get(f"/penilaian/{aid}/simulasi/banding?kiri=klaim&kanan={scenario.id}").get_data(as_text=True)
+    assert 'data-indicator="I1"' in compared
+    assert 'data-indicator="I2"' not in compared
+    assert client.post(f"/penilaian/{aid}/simulasi/skenario/{scenario.id}/hapus").status_code == 302
+    assert db.session.scalar(select(Scenario).where(Scenario.assessment_id == aid)) is None
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"scenario.save", "scenario.delete"} <= actions
+
+
+def test_pembaca_and_final_cannot_save(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    aid = team["assessment"].id
+    login(client, team["pembaca"].email)
+    assert client.post(f"/penilaian/{aid}/simulasi", data={"action": "simpan", "name": "x"}).status_code == 403
+    team["assessment"].state = AssessmentState.FINAL
+    db.session.commit()
+    login(client, team["koordinator"].email)
+    assert client.post(f"/penilaian/{aid}/simulasi", data={"action": "simpan", "name": "x"}).status_code == 403
+    assert client.post(f"/penilaian/{aid}/target", data={"target_index": "3"}).status_code == 403
+    assert client.post(f"/penilaian/{aid}/simulasi/hitung", json={"values": {"I1": "4"}}).status_code == 200
+
+
+def test_coverage_and_path_prefer_linked(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    assessment = team["assessment"]
+    _link(db, assessment, "I1")
+    login(client, team["koordinator"].email)
+    html = client.get(f"/penilaian/{assessment.id}/dasbor").get_data(as_text=True)
+    assert "1 dari" in html
+    assert "sudah ada data dukung" in html
+
+
+def _counts(client: FlaskClient, db: Any, aid: int) -> dict[str, int]:
+    counts = {}
+    for name, url in (("dashboard", f"/penilaian/{aid}/dasbor"), ("whatif", f"/penilaian/{aid}/simulasi")):
+        client.get(url)  # warm the instrument cache
+        with count_queries(db) as statements:
+            assert client.get(url).status_code == 200
+        counts[name] = len(statements)
+    return counts
+
+
+def test_constant_queries(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    assessment = team["assessment"]
+    login(client, team["koordinator"].email)
+    small = _counts(client, db, assessment.id)
+    for i, answer in enumerate(assessment.answers):
+        answer.claimed_value = Decimal(1 + i % 5)
+    db.session.commit()
+    for code in ("I1", "I2", "I3", "I4", "I5"):
+        _link(db, assessment, code, f"Dokumen {code}")
+    client.post(f"/penilaian/{assessment.id}/target", data={"target_predikat": "Memuaskan"})
+    for n in range(3):
+        client.post(f"/penilaian/{assessment.id}/simulasi", data={"v-I1": "5", "action": "simpan", "name": f"s{n}"})
+    full = _counts(client, db, assessment.id)
+    assert full == small
+    assert max(full.values()) <= 8
+
+
+def test_pemdi_pages_and_json_equal_engine(client: FlaskClient, db: Any) -> None:
+    instansi = create_instansi()
+    assessment = create_assessment(instansi, code="pemdi-2026", year=2026)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    db.session.commit()
+    login(client, koordinator.email)
+    for url in ("dasbor", "simulasi"):
+        assert client.get(f"/penilaian/{assessment.id}/{url}").status_code == 200
+    loaded = load_assessment(assessment.id)
+    assert loaded is not None
+    inst = engine_instrument(loaded.instrument)
+    code = next(iter(inst.indicators))
+    body = client.post(f"/penilaian/{assessment.id}/simulasi/hitung", json={"values": {code: "2.5"}}).get_json()
+    expected = score(inst, {**claimed_values(inst, loaded), code: Fraction(5, 2)}, loaded.predikat_basis.value)
+    assert body["index"] == str(expected.index)
+    assert {c: d["display"] for c, d in body["domains"].items()} == {c: d.display for c, d in expected.domains.items()}
