@@ -34,6 +34,7 @@ from assess.models import (
     User,
 )
 from assess.models.base import utcnow
+from assess.sealed import UnsealError, seal, unseal
 from uploads.errors import UploadRejectedError
 from uploads.staging import Staged, discard, stage
 from uploads.storage import Storage
@@ -263,7 +264,7 @@ def add_link(*, assessment: Assessment, url: str, meta: Metadata, access_note: s
         owner_unit_id=meta.owner_unit_id,
         notes=meta.notes,
         url=url,
-        access_note=(access_note or "").strip() or None,
+        access_note=seal((access_note or "").strip() or None),
         created_by_id=user.id,
     )
     db.session.add(evidence)
@@ -296,6 +297,7 @@ def update_metadata(
     assessment = db.session.get_one(Assessment, evidence.assessment_id)
     _check_owner_unit(assessment, meta.owner_unit_id)
     snapshot = Snapshot(evidence, ("title", "doc_type", "number", "doc_date", "owner_unit_id", "notes", "url"))
+    note_changed = False
     note_before = evidence.access_note
     evidence.title, evidence.doc_type, evidence.number = meta.title, meta.doc_type, meta.number
     evidence.doc_date, evidence.owner_unit_id, evidence.notes = meta.doc_date, meta.owner_unit_id, meta.notes
@@ -304,10 +306,16 @@ def update_metadata(
             raise DomainError(_("Alamat harus berupa URL lengkap yang diawali https:// atau http://."), field="url")
         evidence.url = url.strip()
     if change_access_note:
-        evidence.access_note = (access_note or "").strip() or None
+        try:
+            before_plain = unseal(evidence.access_note)
+        except UnsealError:
+            before_plain = None
+        new_plain = (access_note or "").strip() or None
+        note_changed = before_plain != new_plain
+        evidence.access_note = seal(new_plain)
     db.session.flush()
     changes = snapshot.changes()
-    if evidence.access_note != note_before:
+    if note_changed:
         changes.append(
             ("access_note", "•••" if note_before else None, "••• (diubah)" if evidence.access_note else None)
         )

@@ -35,6 +35,7 @@ from assess.models import (
     EvidenceVersion,
     Unit,
 )
+from assess.sealed import UnsealError, unseal
 from assess.services import evidence as service
 from assess.services.answers import years_before
 from assess.views.comments import evidence_comments
@@ -321,13 +322,21 @@ def detail(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, 
         if isinstance(form, LinkMetadataForm):
             form.access_note.data = ""
     used = service.used_in(evidence)
+    can_see_note = perm.can_see_access_note(current_user, evidence, assessment)
+    access_note: str | None = None
+    if can_see_note and evidence.access_note:
+        try:
+            access_note = unseal(evidence.access_note)
+        except UnsealError:
+            access_note = _("(tidak dapat dibuka: kunci rahasia aplikasi telah berubah; isi ulang akun uji)")
     return render_template(
         "evidence/detail.html",
         assessment=assessment,
         evidence=evidence,
         form=form,
         can_edit=can_edit,
-        can_see_note=perm.can_see_access_note(current_user, evidence, assessment),
+        can_see_note=can_see_note,
+        access_note=access_note,
         used_in=used,
         comment_panel=evidence_comments(assessment, evidence),
         replace_form=ReplaceFileForm() if can_edit and evidence.kind == EvidenceKind.FILE else None,

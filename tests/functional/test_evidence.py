@@ -320,3 +320,27 @@ def test_other_instansi_sees_nothing(client: FlaskClient, lib: dict[str, Any]) -
         assert client.get(url).status_code == 404, url
     status, _r = upload(client, aid, "x.pdf", pdf_bytes(text="x"))
     assert status == 404
+
+
+def test_test_account_is_sealed_at_rest(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
+    login(client, lib["pengisi"].email)
+    aid = lib["assessment"].id
+    client.post(
+        f"/penilaian/{aid}/pustaka/tautan-baru",
+        data={
+            "version": "1",
+            "title": "SIPD",
+            "doc_type": "lainnya",
+            "url": "https://sipd.contoh.go.id",
+            "access_note": "user: asesor / sandi: Rahasia#1",
+            "owner_unit_id": "0",
+        },
+    )
+    evidence = db.session.scalar(select(Evidence).where(Evidence.title == "SIPD"))
+    assert evidence is not None
+    assert evidence.access_note is not None
+    assert "Rahasia#1" not in evidence.access_note
+    assert evidence.access_note.startswith("sealed:v1:")
+    page = client.get(f"/penilaian/{aid}/pustaka/{evidence.id}").get_data(as_text=True)
+    assert "<summary>" in page
+    assert "Rahasia#1" in page
