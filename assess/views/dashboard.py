@@ -16,7 +16,7 @@ from assess import permissions as perm
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.instruments import Instrument
-from assess.models import Assessment, AssessmentState, RoleName, Scenario, Unit
+from assess.models import Assessment, AssessmentState, OfficialValue, RoleName, Scenario, Unit
 from assess.queries import claimed_values, load_assessment, project_all
 from assess.scoring import score
 from assess.services import planning
@@ -71,11 +71,18 @@ def show(assessment_id: int) -> str:
             target_index=target.target_index if target else None,
             target_predikat=(target.target_predikat or "") if target else "",
         )
+    official_rows = db.session.scalars(select(OfficialValue).where(OfficialValue.assessment_id == assessment.id)).all()
+    official = None
+    if official_rows:  # once KemenPANRB's result is imported, it stands beside the other three
+        official = score(
+            inst, {r.indicator_code: Fraction(r.value) for r in official_rows}, assessment.predikat_basis.value
+        )
     return render_template(
         "dashboard/show.html",
         assessment=assessment,
         instrument=inst,
         projections=projections,
+        official=official,
         radar_chart=planning.radar([(a.name, a.value) for a in claimed.aspects.values()], inst.scale_max),
         bar_rows=planning.bar_rows(inst, claimed),
         coverage=planning.coverage(inst, values, links),

@@ -249,3 +249,18 @@ def test_pemdi_pages_and_json_equal_engine(client: FlaskClient, db: Any) -> None
     expected = score(inst, {**claimed_values(inst, loaded), code: Fraction(5, 2)}, loaded.predikat_basis.value)
     assert body["index"] == str(expected.index)
     assert {c: d["display"] for c, d in body["domains"].items()} == {c: d.display for c, d in expected.domains.items()}
+
+
+def test_official_result_stands_beside_the_others(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    from assess.models import OfficialValue
+
+    assessment = team["assessment"]
+    login(client, team["pembaca"].email)
+    assert 'data-testid="index-official"' not in client.get(f"/penilaian/{assessment.id}/dasbor").get_data(as_text=True)
+    for answer in assessment.answers:
+        db.session.add(OfficialValue(assessment_id=assessment.id, indicator_code=answer.indicator.code, value=2))
+    db.session.commit()
+    page = client.get(f"/penilaian/{assessment.id}/dasbor").get_data(as_text=True)
+    assert 'data-testid="index-official"' in page
+    assert ">2.00<" in page.split('data-testid="index-official"')[1][:400]
+    assert "Resmi" in page
