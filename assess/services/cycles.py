@@ -341,6 +341,24 @@ def follow_ups(assessment_id: int) -> list[FollowUp]:
     )
 
 
+def set_follow_up_done(assessment: Assessment, follow_up: FollowUp, *, done: bool, actor: User) -> None:
+    """Mark a follow-up action done (now) or reopen it, with an audit entry; a no-op if already so."""
+    if (follow_up.done_at is not None) == done:
+        return
+    old = follow_up.done_at
+    follow_up.done_at = datetime.now().astimezone() if done else None
+    record(
+        assessment=assessment,
+        actor=actor,
+        object_type="assessment",
+        object_id=assessment.id,
+        action="followup.done" if done else "followup.reopen",
+        changes=[("done_at", old, follow_up.done_at)],
+        summary=follow_up.recommendation[:200],
+        indicator_code=follow_up.indicator_code,
+    )
+
+
 # --- open from last year's (and the crosswalk) ------------------------------------------------------
 
 

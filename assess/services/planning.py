@@ -21,8 +21,28 @@ from assess.audit import record
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.instruments import Instrument
-from assess.models import Answer, AnswerEvidence, Assessment, Evidence, Scenario, Target, User
-from assess.scoring import Score, cheapest_path, check_value, display, next_predikat, score, threshold_for
+from assess.models import (
+    Answer,
+    AnswerEvidence,
+    AnswerItem,
+    Assessment,
+    Evidence,
+    EvidenceItem,
+    Indicator,
+    Scenario,
+    Target,
+    User,
+)
+from assess.scoring import (
+    Score,
+    cheapest_path,
+    check_value,
+    display,
+    graded_value,
+    next_predikat,
+    score,
+    threshold_for,
+)
 from assess.services.answers import years_before
 
 log = logging.getLogger(__name__)
@@ -216,6 +236,69 @@ def changed_input(inst: Instrument, claimed: Values, raw: Mapping[str, object]) 
         if code not in inst.indicators
         or str(v if v is not None else "").strip() != input_value(inst, claimed.get(code))
     }
+
+
+@dataclass(frozen=True)
+class WhatIfItem:
+    """A counted evidence item (butir) of a non-external graded indicator, with the answer's current mark."""
+
+    id: int
+    indicator: str
+    code: str
+    level: int
+    text: str
+    fulfilled: bool
+
+
+def whatif_items(inst: Instrument, assessment: Assessment) -> dict[str, list[WhatIfItem]]:
+    """The counted items per indicator (graded instruments only): two queries, whatever their number."""
+    if inst.value_type != "graded":
+        return {}
+    rows = db.session.execute(
+        select(EvidenceItem, Indicator.code)
+        .join(Indicator, Indicator.id == EvidenceItem.indicator_id)
+        .where(Indicator.instrument_id == assessment.instrument_id, EvidenceItem.kind != "note")
+        .order_by(Indicator.position, EvidenceItem.level, EvidenceItem.nn)
+    ).all()
+    fulfilled = set(
+        db.session.scalars(
+            select(AnswerItem.item_id)
+            .join(Answer, Answer.id == AnswerItem.answer_id)
+            .where(Answer.assessment_id == assessment.id, AnswerItem.fulfilled.is_(True))
+        )
+    )
+    out: dict[str, list[WhatIfItem]] = {}
+    for item, code in rows:
+        ind = inst.indicators.get(code)
+        if ind is None or ind.external is not None:
+            continue
+        out.setdefault(code, []).append(
+            WhatIfItem(item.id, code, item.code, item.level, item.text, item.id in fulfilled)
+        )
+    return out
+
+
+def item_changes(
+    inst: Instrument, items: Mapping[str, Sequence[WhatIfItem]], ticked: Collection[object]
+) -> tuple[dict[str, Fraction], list[str]]:
+    """Values of the indicators whose ticked items differ from the current marks: ``graded_value`` of the
+    ticked items (exact). An indicator with none of its items ticked keeps its numeric input."""
+    ids: set[int] = set()
+    errors: list[str] = []
+    for raw in ticked:
+        try:
+            ids.add(int(str(raw)))
+        except ValueError:
+            errors.append(f"Butir {raw} tidak sah.")
+    known = {item.id for group in items.values() for item in group}
+    errors.extend(f"Butir {i} tidak ada di instrumen ini." for i in sorted(ids - known))
+    out: dict[str, Fraction] = {}
+    for code, group in items.items():
+        chosen = {item.code for item in group if item.id in ids}
+        current = {item.code for item in group if item.fulfilled}
+        if chosen and chosen != current:
+            out[code] = graded_value(inst, code, chosen)
+    return out, errors
 
 
 def overlay(base: Values, changes: Mapping[str, Fraction | None]) -> dict[str, Fraction | None]:

@@ -27,19 +27,26 @@
     });
   }
 
+  function items() {
+    var out = [];
+    form.querySelectorAll(".whatif-item:checked").forEach(function (el) { out.push(el.name.slice(5)); });
+    return out;
+  }
+
   function compute() {
     var mine = ++pending;
     fetch(result.dataset.url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" },
-      body: JSON.stringify({ values: values() })
+      body: JSON.stringify({ values: values(), items: items() })
     }).then(function (r) { return r.json(); }).then(function (data) {
       if (mine === pending && data.index_display) { show(data); }
     });
   }
 
   form.addEventListener("change", function (event) {
-    if (event.target.classList.contains("whatif-value")) { compute(); }
+    var cls = event.target.classList;
+    if (cls.contains("whatif-value") || cls.contains("whatif-item")) { compute(); }
   });
 })();

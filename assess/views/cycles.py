@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from assess import permissions as perm
 from assess.errors import DomainError
 from assess.extensions import db
-from assess.models import Answer, Assessment, Instrument
+from assess.models import Answer, Assessment, FollowUp, Instrument, RoleName
 from assess.queries import load_assessment, visible_assessments
 from assess.scoring import display
 from assess.services import cycles as cycle_service
@@ -110,9 +110,38 @@ def _official_page(assessment: Assessment, form: OfficialUploadForm, status: int
         follow_ups=cycle_service.follow_ups(assessment.id),
         units={u.id: u.name for u in assessment.instansi.units},
         can_import=perm.can_manage_assessment(current_user, assessment),
+        can_close=lambda f: _can_close_follow_up(assessment, f),
         fmt=_fmt,
     )
     return page, status
+
+
+def _can_close_follow_up(assessment: Assessment, follow_up: FollowUp) -> bool:
+    """The coordinator (or admin), or a pengisi of the follow-up's owner unit; also in a final assessment."""
+    roles = perm.roles_in(current_user, assessment.instansi_id)
+    if roles & {RoleName.KOORDINATOR, RoleName.ADMIN}:
+        return True
+    return (
+        RoleName.PENGISI in roles
+        and follow_up.owner_unit_id is not None
+        and follow_up.owner_unit_id in perm.unit_ids(current_user)
+    )
+
+
+@bp.post("/penilaian/<int:assessment_id>/tindak-lanjut/<int:follow_up_id>/selesai")
+@auth_required()
+def follow_up_done(assessment_id: int, follow_up_id: int) -> Response:
+    assessment = _assessment_or_404(assessment_id)
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None or follow_up.assessment_id != assessment.id:
+        abort(404)
+    if not _can_close_follow_up(assessment, follow_up):
+        abort(403)
+    done = request.form.get("done") == "1"
+    cycle_service.set_follow_up_done(assessment, follow_up, done=done, actor=current_user)
+    db.session.commit()
+    flash(_("Tindak lanjut ditandai selesai.") if done else _("Tindak lanjut dibuka kembali."), "success")
+    return redirect(url_for("cycles.official", assessment_id=assessment.id))
 
 
 @bp.get("/penilaian/<int:assessment_id>/hasil-resmi")

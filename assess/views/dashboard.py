@@ -129,9 +129,14 @@ def _base(assessment: Assessment) -> tuple[Instrument, str, dict[str, Fraction |
     return inst, projections.claimed.basis, claimed_values(inst, assessment)
 
 
-def _submitted(inst: Instrument, claimed: dict[str, Fraction | None]) -> tuple[dict[str, Fraction | None], list[str]]:
+def _submitted(
+    inst: Instrument, claimed: dict[str, Fraction | None], items: dict[str, list[planning.WhatIfItem]]
+) -> tuple[dict[str, Fraction | None], list[str]]:
     raw = {k[2:]: v for k, v in request.form.items() if k.startswith("v-")}
-    return planning.parse_values(inst, planning.changed_input(inst, claimed, raw))
+    changes, errors = planning.parse_values(inst, planning.changed_input(inst, claimed, raw))
+    ticked = [k[5:] for k in request.form if k.startswith("item-")]
+    from_items, item_errors = planning.item_changes(inst, items, ticked)
+    return {**changes, **from_items}, errors + item_errors
 
 
 @bp.route("/<int:assessment_id>/simulasi", methods=["GET", "POST"])
@@ -140,12 +145,15 @@ def whatif(assessment_id: int) -> str | Response:
     assessment = _assessment_or_404(assessment_id)
     inst, basis, claimed = _base(assessment)
     scenarios = planning.list_scenarios(assessment.id)
+    items = planning.whatif_items(inst, assessment)
     values = dict(claimed)
     errors: list[str] = []
     form = ScenarioForm(formdata=None)
     loaded = None
+    ticked: set[str] | None = None
     if request.method == "POST":
-        changes, errors = _submitted(inst, claimed)
+        ticked = {k[5:] for k in request.form if k.startswith("item-")}
+        changes, errors = _submitted(inst, claimed, items)
         values = planning.overlay(claimed, changes)
         if request.form.get("action") == "simpan" and not errors:
             form = ScenarioForm()
@@ -189,6 +197,8 @@ def whatif(assessment_id: int) -> str | Response:
         plans=planning.plans(inst, values, current, target, prefer),
         can_save=can_save_scenario(assessment),
         input_value=planning.input_value,
+        items=items,
+        ticked=ticked,
     )
 
 
@@ -201,7 +211,12 @@ def compute(assessment_id: int) -> Response | tuple[Response, int]:
     raw = body.get("values") if isinstance(body, dict) else None
     if not isinstance(raw, dict):
         return jsonify({"errors": [_("Data simulasi tidak sah.")]}), 400
+    ticked = body.get("items", [])
+    if not isinstance(ticked, list):
+        return jsonify({"errors": [_("Data simulasi tidak sah.")]}), 400
     changes, errors = planning.parse_values(inst, planning.changed_input(inst, claimed, raw))
+    from_items, item_errors = planning.item_changes(inst, planning.whatif_items(inst, assessment), ticked)
+    changes, errors = {**changes, **from_items}, errors + item_errors
     if errors:
         return jsonify({"errors": errors}), 400
     return jsonify(planning.result_json(inst, score(inst, planning.overlay(claimed, changes), basis)))

@@ -304,3 +304,55 @@ def test_crosswalk_file_is_validated(db: Any, tmp_path: Any) -> None:
     bad.write_text("from: spbe-2020\nto: pemdi-2026\nmap:\n  I1: {status: kira-kira, from: [I1]}\n")
     with pytest.raises(ValueError, match="status"):
         load_crosswalk("spbe-2020", "pemdi-2026", tmp_path)
+
+
+def _follow_up_setup(db: Any) -> tuple[Assessment, User, Unit, FollowUp]:
+    assessment, koordinator, unit = _setup(db)
+    follow_up = FollowUp(
+        assessment_id=assessment.id, indicator_code="I1", recommendation="Tetapkan Perbup", owner_unit_id=unit.id
+    )
+    db.session.add(follow_up)
+    db.session.commit()
+    return assessment, koordinator, unit, follow_up
+
+
+def _toggle(client: FlaskClient, assessment_id: int, follow_up_id: int, done: str) -> Any:
+    return client.post(f"/penilaian/{assessment_id}/tindak-lanjut/{follow_up_id}/selesai", data={"done": done})
+
+
+def test_follow_up_done_and_reopen_by_koordinator_with_audit(client: FlaskClient, db: Any) -> None:
+    assessment, koordinator, _, follow_up = _follow_up_setup(db)
+    login(client, koordinator.email)
+    assert _toggle(client, assessment.id, follow_up.id, "1").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FollowUp, follow_up.id).done_at is not None
+    page = client.get(f"/penilaian/{assessment.id}/hasil-resmi").get_data(as_text=True)
+    assert "<s>Tetapkan Perbup</s>" in page
+    assert 'data-testid="follow-up-done"' in page
+    entries = db.session.query(AuditEntry).filter_by(assessment_id=assessment.id, action="followup.done").all()
+    assert len(entries) == 1
+    assert entries[0].object_type == "assessment"
+    assert entries[0].actor_id == koordinator.id
+    assert _toggle(client, assessment.id, follow_up.id, "0").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(FollowUp, follow_up.id).done_at is None
+    assert db.session.query(AuditEntry).filter_by(assessment_id=assessment.id, action="followup.reopen").count() == 1
+    page = client.get(f"/penilaian/{assessment.id}/hasil-resmi").get_data(as_text=True)
+    assert "<s>Tetapkan Perbup</s>" not in page
+
+
+def test_follow_up_done_permissions(client: FlaskClient, db: Any) -> None:
+    assessment, _, unit, follow_up = _follow_up_setup(db)
+    other_unit = create_unit(assessment.instansi, name="Bappeda", short_name="Bappeda")
+    owner = create_member(assessment.instansi, RoleName.PENGISI, units=(unit,))
+    other = create_member(assessment.instansi, RoleName.PENGISI, units=(other_unit,))
+    pembaca = create_member(assessment.instansi, RoleName.PEMBACA, units=(unit,))
+    outsider = create_member(create_instansi(), RoleName.KOORDINATOR)
+    db.session.commit()
+    for user, status in ((other, 403), (pembaca, 403), (outsider, 404), (owner, 302)):
+        login(client, user.email)
+        assert _toggle(client, assessment.id, follow_up.id, "1").status_code == status, user.email
+        client.post("/logout")
+    db.session.expire_all()
+    assert db.session.get(FollowUp, follow_up.id).done_at is not None
+    assert db.session.query(AuditEntry).filter_by(assessment_id=assessment.id, action="followup.done").count() == 1

@@ -25,6 +25,7 @@ from assess.models import (
 from assess.queries import claimed_values, load_assessment
 from assess.scoring import score
 from assess.services.instruments import engine_instrument
+from assess.services.planning import result_json
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import count_queries, login
 
@@ -264,3 +265,79 @@ def test_official_result_stands_beside_the_others(client: FlaskClient, team: dic
     assert 'data-testid="index-official"' in page
     assert ">2.00<" in page.split('data-testid="index-official"')[1][:400]
     assert "Resmi" in page
+
+
+def _pemdi(db: Any) -> tuple[Any, Any]:
+    instansi = create_instansi()
+    assessment = create_assessment(instansi, code="pemdi-2026", year=2026)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    db.session.commit()
+    return assessment, koordinator
+
+
+def _item_id(db: Any, assessment: Any, code: str) -> int:
+    from assess.models import EvidenceItem, Indicator
+
+    item_id = db.session.scalar(
+        select(EvidenceItem.id)
+        .join(Indicator, Indicator.id == EvidenceItem.indicator_id)
+        .where(Indicator.instrument_id == assessment.instrument_id, EvidenceItem.code == code)
+    )
+    assert item_id is not None
+    return int(item_id)
+
+
+def test_pemdi_whatif_by_evidence_items(client: FlaskClient, db: Any) -> None:
+    assessment, koordinator = _pemdi(db)
+    login(client, koordinator.email)
+    item_id = _item_id(db, assessment, "I13-L1-01")
+    page = client.get(f"/penilaian/{assessment.id}/simulasi").get_data(as_text=True)
+    assert 'data-testid="whatif-items-I13"' in page
+    assert f'name="item-{item_id}"' in page
+    assert "I13-L1-01" in page
+    loaded = load_assessment(assessment.id)
+    assert loaded is not None
+    inst = engine_instrument(loaded.instrument)
+    expected = score(inst, {**claimed_values(inst, loaded), "I13": Fraction(7, 6)}, loaded.predikat_basis.value)
+    # the numeric field is overridden by the ticked items
+    body = client.post(
+        f"/penilaian/{assessment.id}/simulasi/hitung", json={"values": {"I13": "4"}, "items": [str(item_id)]}
+    ).get_json()
+    assert body["index"] == str(expected.index)
+    assert body == result_json(inst, expected)
+    html = client.post(
+        f"/penilaian/{assessment.id}/simulasi", data={f"item-{item_id}": "1", "action": "hitung"}
+    ).get_data(as_text=True)
+    assert expected.index_display in html
+    assert 'value="1.1667"' in html
+    saved = client.post(
+        f"/penilaian/{assessment.id}/simulasi", data={f"item-{item_id}": "1", "action": "simpan", "name": "Butir"}
+    )
+    assert saved.status_code == 302
+    scenario = db.session.scalar(select(Scenario).where(Scenario.assessment_id == assessment.id))
+    assert scenario is not None
+    assert scenario.values["I13"] == "7/6"
+    bad = client.post(f"/penilaian/{assessment.id}/simulasi/hitung", json={"values": {}, "items": ["999999", "x"]})
+    assert bad.status_code == 400
+
+
+def test_pemdi_whatif_items_pre_ticked_and_constant_queries(client: FlaskClient, db: Any) -> None:
+    from assess.models import AnswerItem
+
+    assessment, koordinator = _pemdi(db)
+    login(client, koordinator.email)
+    url = f"/penilaian/{assessment.id}/simulasi"
+    client.get(url)  # warm the instrument cache
+    with count_queries(db) as statements:
+        assert client.get(url).status_code == 200
+    small = len(statements)
+    item_ids = [_item_id(db, assessment, c) for c in ("I13-L1-01", "I13-L1-02")]
+    answer = _answer(assessment, "I13")
+    for item_id in item_ids:
+        db.session.add(AnswerItem(answer_id=answer.id, item_id=item_id, fulfilled=True, note=""))
+    db.session.commit()
+    with count_queries(db) as statements:
+        page = client.get(url).get_data(as_text=True)
+    assert len(statements) == small
+    for item_id in item_ids:
+        assert f'name="item-{item_id}" value="1" checked' in page
