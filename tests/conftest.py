@@ -7,6 +7,7 @@ uniquely named databases there and drops them afterwards, so parallel or repeate
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 import uuid
@@ -196,3 +197,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if {"app", "db", "client", "fresh_app"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_each_test() -> Iterator[None]:
+    """A connection left open is reported by the test that leaked it, not by whichever test the collector hits."""
+    yield
+    gc.collect()

@@ -95,4 +95,5 @@ def test_upgrading_a_filled_database_keeps_every_row(fresh_app: Callable[..., Fl
         }
         assert counts == {"instansi": 1, "assessments": 1, "answers": 47}
         assert db.session.execute(text("SELECT count(*) FROM answers WHERE fakta = 'f'")).scalar_one() == 47
+        db.session.remove()  # give the session's connection back before the pool is closed
         db.engine.dispose()
