@@ -7,7 +7,7 @@ application edits or deletes entries; a rolled-back change takes its entry with 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -83,7 +83,3 @@ def record(
     db.session.add(entry)
     db.session.flush()
     return entry
-
-
-def changes_from(mapping: Mapping[str, tuple[Any, Any]]) -> list[tuple[str, Any, Any]]:
-    return [(k, old, new) for k, (old, new) in mapping.items() if plain(old) != plain(new)]

@@ -77,18 +77,6 @@ def load_assessment(assessment_id: int) -> Assessment | None:
     return assessment
 
 
-def evidence_counts(assessment_id: int) -> dict[int, int]:
-    """Live documents linked to each answer of the assessment (one query)."""
-    rows = db.session.execute(
-        select(AnswerEvidence.answer_id, func.count(func.distinct(AnswerEvidence.evidence_id)))
-        .join(Answer, Answer.id == AnswerEvidence.answer_id)
-        .join(Evidence, Evidence.id == AnswerEvidence.evidence_id)
-        .where(Answer.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
-        .group_by(AnswerEvidence.answer_id)
-    )
-    return dict(rows)
-
-
 @dataclass(frozen=True)
 class Projection:
     instrument: EngineInstrument
@@ -103,12 +91,6 @@ def claimed_values(inst: EngineInstrument, assessment: Assessment) -> dict[str, 
     return {
         a.indicator.code: None if a.claimed_value is None else Fraction(a.claimed_value) for a in assessment.answers
     }
-
-
-def project(assessment: Assessment) -> Projection:
-    """The projected index from the claimed values, on the assessment's predikat basis."""
-    inst = engine_instrument(assessment.instrument)
-    return Projection(inst, score(inst, claimed_values(inst, assessment), assessment.predikat_basis.value))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from assess.errors import DomainError
 from assess.extensions import db
-from assess.models import Assessment, Instansi, InstansiKind, RoleName, Unit, User
+from assess.models import Assessment, Instansi, InstansiKind, RoleName, Unit
 from assess.services.assessments import open_assessment, set_claimed_value
 from assess.services.instruments import latest_version
 from assess.services.users import add_to_unit, create_user, find_user, grant_role
@@ -98,9 +98,4 @@ def _fill(assessment: Assessment, spec: dict[str, Any], units: dict[str, Unit]) 
     db.session.flush()
 
 
-def demo_user_emails(path: Path = DEMO_FILE) -> list[str]:
-    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [u["email"] for u in spec["users"]]
-
-
-__all__ = ["DemoResult", "User", "demo_user_emails", "load_demo"]
+__all__ = ["DemoResult", "load_demo"]
