@@ -41,7 +41,8 @@ class ConflictError(DomainError):
         self.submitted = dict(submitted)
 
 
-def _to_decimal(value: Fraction | None) -> Decimal | None:
+def stored_value(value: Fraction | None) -> Decimal | None:
+    """The 4-decimal copy of an exact value kept in the answers' value columns (the engine uses exact values)."""
     if value is None:
         return None
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"))
@@ -91,7 +92,7 @@ def save_level_answer(
         checked = check_value(inst, answer.indicator.code, level)
     except ValueError as exc:
         raise DomainError(str(exc), field="level") from None
-    answer.claimed_value = _to_decimal(checked)
+    answer.claimed_value = stored_value(checked)
     answer.fakta = fakta.strip()
     answer.analisis = analisis.strip()
     _touch(answer)
@@ -157,7 +158,7 @@ def save_graded_answer(
             answer.source_value = source_value
     answer.fakta = fakta.strip()
     answer.analisis = analisis.strip()
-    answer.claimed_value = _to_decimal(graded_answer_value(inst, answer))
+    answer.claimed_value = stored_value(graded_answer_value(inst, answer))
     _touch(answer)
     db.session.flush()
     _audit_answer(answer, snapshot, actor, "answer.save", item_changes)

@@ -14,6 +14,7 @@ from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, Instansi, Instrument, PredikatBasis, User
 from assess.scoring import check_value
+from assess.services.answers import stored_value
 from assess.services.instruments import engine_instrument
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def set_claimed_value(
         checked = check_value(inst, answer.indicator.code, value)
     except ValueError as exc:
         raise DomainError(str(exc), field="claimed_value") from None
-    answer.claimed_value = None if checked is None else Decimal(checked.numerator) / Decimal(checked.denominator)
+    answer.claimed_value = stored_value(checked)
     if fakta is not None:
         answer.fakta = fakta
     if analisis is not None:

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -22,6 +21,7 @@ from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, AssessmentState, Comment, NotificationKind, User
 from assess.models.base import utcnow
 from assess.scoring import check_value
+from assess.services.answers import stored_value
 from assess.services.instruments import engine_instrument
 from assess.services.notifications import notify, recipients_for_answer
 
@@ -29,16 +29,10 @@ log = logging.getLogger(__name__)
 JUSTIFICATION_MAX = 10000
 
 
-def _decimal(value: Fraction | None) -> Decimal | None:
-    if value is None:
-        return None
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.0001"))
-
-
 def _checked(answer: Answer, value: Decimal | int | str | None, field: str) -> Decimal | None:
     inst = engine_instrument(answer.assessment.instrument)
     try:
-        return _decimal(check_value(inst, answer.indicator.code, value))
+        return stored_value(check_value(inst, answer.indicator.code, value))
     except ValueError as exc:
         raise DomainError(str(exc), field=field) from None
 
