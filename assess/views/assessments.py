@@ -31,7 +31,7 @@ from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
 from assess.services.assessments import open_assessment
 from assess.views.comments import answer_comments
-from assess.views.util import safe_next
+from assess.views.util import commit_or_flash, safe_next
 from forms.assessment import (
     AssignForm,
     DeadlineForm,
@@ -551,14 +551,10 @@ def withdraw(assessment_id: int, code: str) -> Response:
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        answer_service.withdraw(answer=ans, expected_version=int(form.version.data), actor=current_user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Jawaban ditarik kembali menjadi draf."), "success")
+    commit_or_flash(
+        lambda: answer_service.withdraw(answer=ans, expected_version=int(form.version.data), actor=current_user),
+        _("Jawaban ditarik kembali menjadi draf."),
+    )
     return _back(assessment, ans)
 
 
@@ -576,21 +572,13 @@ def add_link(assessment_id: int, code: str) -> Response:
     if evidence is None:
         flash(_("Pilih dokumen dari pustaka."), "error")
         return _back(assessment, ans)
-    try:
-        evidence_service.link(
-            answer=ans,
-            evidence=evidence,
-            level=level,
-            item=item,
-            note=request.form.get("note", "")[:500],
-            user=current_user,
-        )
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Dokumen ditautkan."), "success")
+    note = request.form.get("note", "")[:500]
+    commit_or_flash(
+        lambda: evidence_service.link(
+            answer=ans, evidence=evidence, level=level, item=item, note=note, user=current_user
+        ),
+        _("Dokumen ditautkan."),
+    )
     return _back(assessment, ans)
 
 
@@ -600,14 +588,10 @@ def remove_link(assessment_id: int, code: str, link_id: int) -> Response:
     assessment, ans = _answer_or_404(assessment_id, code)
     if not perm.can_edit_answer(current_user, ans, assessment):
         abort(403)
-    try:
-        evidence_service.unlink(answer=ans, link_id=link_id, actor=current_user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Tautan dokumen dilepas."), "success")
+    commit_or_flash(
+        lambda: evidence_service.unlink(answer=ans, link_id=link_id, actor=current_user),
+        _("Tautan dokumen dilepas."),
+    )
     return _back(assessment, ans)
 
 
@@ -625,14 +609,10 @@ def assign_items(assessment_id: int, code: str) -> Response:
     if not item_ids:
         flash(_("Pilih paling sedikit satu butir."), "error")
         return _back(assessment, ans)
-    try:
-        n = answer_service.assign_items(
+    commit_or_flash(
+        lambda: answer_service.assign_items(
             assessment=assessment, answer=ans, item_ids=item_ids, unit=unit, user=user, actor=current_user
-        )
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("%(n)s butir ditugaskan.", n=n), "success")
+        ),
+        lambda n: _("%(n)s butir ditugaskan.", n=n),
+    )
     return _back(assessment, ans)

@@ -16,6 +16,7 @@ from assess.extensions import db
 from assess.models import Answer, AssessmentState
 from assess.queries import discrepancies, load_answer, load_assessment, project_all
 from assess.services import review as service
+from assess.views.util import commit_or_flash
 from forms import BaseForm
 
 bp = Blueprint("review", __name__, url_prefix="/penilaian/<int:assessment_id>")
@@ -59,14 +60,7 @@ def _act(
     if not allowed(current_user, answer.assessment):
         abort(403)
     _check_csrf()
-    try:
-        action(answer)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(done, "success")
+    commit_or_flash(lambda: action(answer), done)
     return _back(answer)
 
 

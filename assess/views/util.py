@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import flash, request
+
+from assess.errors import DomainError
+from assess.extensions import db
+
+T = TypeVar("T")
 
 
 def safe_next(default: str) -> str:
@@ -31,3 +38,16 @@ MAX_PAGE = 100_000
 def page_arg(name: str = "hal") -> int:
     """The page number from the query string, kept within 1 … MAX_PAGE."""
     return min(max(request.args.get(name, type=int) or 1, 1), MAX_PAGE)
+
+
+def commit_or_flash(action: Callable[[], T], done: str | Callable[[T], str]) -> T | None:
+    """Run a service call and commit, flashing ``done``; on a refusal roll back and flash why (``None``)."""
+    try:
+        result = action()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return None
+    flash(done if isinstance(done, str) else done(result), "success")
+    return result
