@@ -44,6 +44,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
     _init_uploads(app)
 
+    from assess import jobs
+
+    jobs.init_app(app)
+
     from assess.views import register_blueprints
 
     register_blueprints(app)

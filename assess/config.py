@@ -72,10 +72,33 @@ class Defaults:
     #: Seconds the navigation badges ("Tugas saya", unread notifications) are kept in the user's session
     #: before they are counted again (one query); 0 counts on every page.
     NAV_COUNTS_TTL = 30
+    #: Background jobs (exports): "sqlite" (Huey on SQLite, JOBS_SQLITE_PATH, default instance/jobs.db),
+    #: "redis" (Huey on Redis at JOBS_REDIS_URL) or "immediate" (run at once in the caller: tests only).
+    JOBS_BACKEND = "sqlite"
+    JOBS_SQLITE_PATH = ""
+    JOBS_REDIS_URL = "redis://127.0.0.1:6379/0"
+    #: ``mandiri run`` starts one job worker thread in the web process (the embedded default); set to false
+    #: when ``mandiri worker`` runs separately.
+    JOBS_EMBEDDED_WORKER = True
+    #: Where finished exports are kept (default instance/exports), and how many per assessment.
+    EXPORT_ROOT = ""
+    EXPORT_KEEP = 5
+    #: A running export that has not reported progress for this many seconds was stopped (worker killed).
+    EXPORT_STALE_SECONDS = 600
+    #: LibreOffice for Office evidence: empty finds ``soffice`` on PATH; "off" never converts (placeholder page).
+    SOFFICE = ""
+    SOFFICE_TIMEOUT = 120
 
 
 #: Settings that must be integers, checked once at start-up.
-_INTEGERS = ("SQLITE_BUSY_TIMEOUT", "WTF_CSRF_TIME_LIMIT", "UPLOAD_MAX_MB")
+_INTEGERS = (
+    "SQLITE_BUSY_TIMEOUT",
+    "WTF_CSRF_TIME_LIMIT",
+    "UPLOAD_MAX_MB",
+    "EXPORT_KEEP",
+    "EXPORT_STALE_SECONDS",
+    "SOFFICE_TIMEOUT",
+)
 
 
 def _instance_secret(instance: Path, name: str) -> str:
@@ -136,6 +159,18 @@ def load_config(
     config["UPLOAD_EXTENSIONS"] = ",".join(sorted(extensions))
     if not config.get("STORAGE_ROOT"):
         config["STORAGE_ROOT"] = str(instance / "evidence")
+    if not config.get("EXPORT_ROOT"):
+        config["EXPORT_ROOT"] = str(instance / "exports")
+    if not config.get("JOBS_SQLITE_PATH"):
+        config["JOBS_SQLITE_PATH"] = str(instance / "jobs.db")
+    backend = str(config["JOBS_BACKEND"]).strip().lower()
+    if backend not in ("sqlite", "redis", "immediate"):
+        raise ConfigError(
+            f"MANDIRI_JOBS_BACKEND harus sqlite, redis atau immediate, tertulis {config['JOBS_BACKEND']!r}"
+        )
+    config["JOBS_BACKEND"] = backend
+    if config["EXPORT_KEEP"] < 1:
+        raise ConfigError("MANDIRI_EXPORT_KEEP harus paling sedikit 1")
 
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance, "secret_key")

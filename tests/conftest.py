@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import secrets
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from assess.extensions import db as _db
 
 FAST_HASH = {"argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1}
 TENANT_TABLES = (
+    "exports",
     "scenarios",
     "targets",
     "official_values",
@@ -112,6 +114,8 @@ def make_test_app(url: str, instance: Path, **extra: Any) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "STORAGE_ROOT": str(instance / "evidence"),
         "RATELIMIT_ENABLED": False,  # one test turns it on (tests log in far more often than people)
+        "JOBS_BACKEND": "immediate",  # Huey runs each job at once, in the test's process
+        "EXPORT_ROOT": str(instance / "exports"),
         **extra,
     }
     app = create_app(config, environ={})
@@ -148,6 +152,8 @@ def db(app: Flask) -> Iterator[Any]:
                 _db.session.execute(text(f"DELETE FROM {table}"))  # noqa: S608
             _db.session.commit()
         _db.session.remove()
+        # The rows are gone, so are their exports' files (ids come back in the next test).
+        shutil.rmtree(app.config["EXPORT_ROOT"], ignore_errors=True)
 
 
 class IsolatingClient(FlaskClient):

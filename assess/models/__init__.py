@@ -4,11 +4,13 @@ from assess.models.assessment import Answer, Assessment
 from assess.models.base import AnswerState, AssessmentState, Base, InstansiKind, PredikatBasis, RoleName
 from assess.models.catalog import Aspect, Domain, EvidenceItem, Indicator, IndicatorLevel, Instrument
 from assess.models.evidence import AnswerEvidence, AnswerItem, Blob, DocType, Evidence, EvidenceKind, EvidenceVersion
+from assess.models.export import ACTIVE_EXPORT_STATES, Export, ExportState
 from assess.models.planning import FollowUp, OfficialValue, Scenario, Target
 from assess.models.review import AuditEntry, CannedComment, Comment, Notification, NotificationKind
 from assess.models.user import Instansi, Membership, Role, Unit, UnitMember, User, roles_users
 
 __all__ = [
+    "ACTIVE_EXPORT_STATES",
     "Answer",
     "AnswerEvidence",
     "AnswerItem",
@@ -27,6 +29,8 @@ __all__ = [
     "EvidenceItem",
     "EvidenceKind",
     "EvidenceVersion",
+    "Export",
+    "ExportState",
     "FollowUp",
     "Indicator",
     "IndicatorLevel",

@@ -6,7 +6,18 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, Numeric, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from assess.models.base import AnswerState, AssessmentState, Base, PredikatBasis, TimestampMixin, str_enum
@@ -37,6 +48,19 @@ class Assessment(TimestampMixin, Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     #: The assessment this one was opened from (last year's, or an spbe-2020 one for a pemdi-2026 crosswalk).
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id", ondelete="SET NULL"))
+    #: The Koordinator SPBE who signs the Berita Acara and the Pernyataan Persetujuan Publikasi.
+    signatory_name: Mapped[str] = mapped_column(String(200), default="")
+    signatory_position: Mapped[str] = mapped_column(String(200), default="")
+    signatory_nip: Mapped[str] = mapped_column(String(32), default="")
+    #: Where the documents are signed ("Kota Contoh").
+    signing_place: Mapped[str] = mapped_column(String(120), default="")
+    #: Signed scans from the evidence library, printed in place of the generated pages when set.
+    signed_minutes_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evidence.id", ondelete="SET NULL", use_alter=True)
+    )
+    signed_consent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evidence.id", ondelete="SET NULL", use_alter=True)
+    )
 
     instansi: Mapped[Instansi] = relationship()
     instrument: Mapped[Instrument] = relationship()

@@ -1,0 +1,117 @@
+"""Background jobs on Huey: SQLite-backed in the embedded default, Redis in production, immediate in tests.
+
+The Huey instance is created here so tasks can be declared at import time; :func:`init_app` points it at the
+storage the configuration names. A task runs inside its own application context (so its own database session and
+its own commit): in the worker, the app the worker was started with; in immediate mode, the app that enqueued it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Flask, current_app, has_app_context, has_request_context
+from huey import Huey
+from huey.consumer import Consumer
+from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+log = logging.getLogger(__name__)
+
+huey = Huey("mandiri", storage_class=MemoryStorage, immediate=True, results=False)
+
+_worker_app: Flask | None = None
+_embedded: Consumer | None = None
+_embedded_lock = threading.Lock()
+
+
+def init_app(app: Flask) -> None:
+    """Point the Huey instance at the configured storage (the last app configured in a process decides)."""
+    backend = app.config["JOBS_BACKEND"]
+    if backend == "immediate":
+        huey.immediate = True
+        return
+    if backend == "redis":
+        huey.storage_class = RedisStorage
+        huey.storage_kwargs = {"url": app.config["JOBS_REDIS_URL"]}
+    else:
+        path = Path(app.config["JOBS_SQLITE_PATH"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        huey.storage_class = SqliteStorage
+        huey.storage_kwargs = {"filename": str(path)}
+    huey._immediate = False  # the property setter would rebuild the storage from the old class
+    huey.storage = huey.create_storage()
+
+
+def task_app() -> Flask:
+    """The app a task runs with: the worker's, or (immediate mode) the one of the code that enqueued it."""
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    if _worker_app is None:
+        raise RuntimeError("job worker has no application: start it with `mandiri worker`")
+    return _worker_app
+
+
+def consumer(app: Flask, workers: int = 1) -> Consumer:
+    """A Huey consumer whose tasks run with ``app``."""
+    global _worker_app
+    _worker_app = app
+    # An idle worker polls the queue at most every second (Huey's default backs off to 10 s).
+    return huey.create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=1.0)
+
+
+def start_embedded_worker(app: Flask) -> bool:
+    """Start one worker thread inside this process (``mandiri run``); False when jobs run immediately."""
+    global _embedded
+    if huey.immediate:
+        return False
+    with _embedded_lock:
+        if _embedded is None:
+            _embedded = consumer(app)
+            # Consumer.start() would install signal handlers, which only the main thread may do, and the web
+            # server owns those: start the scheduler and the worker threads ourselves.
+            _embedded.scheduler.start()
+            for _, worker in _embedded.worker_threads:
+                worker.start()
+            log.info("embedded job worker started")
+    return True
+
+
+def _in_own_context(body: Callable[[], object]) -> None:
+    """Run a task's body in an application context of its own, never inside the caller's request.
+
+    In the worker that is simply a new app context. In immediate mode the task is called from a request: there
+    it runs in a thread of its own, so the request's user, write intent and database session stay out of it
+    (as they would in the worker), and the request waits for it.
+    """
+    app = task_app()
+
+    def target() -> None:
+        with app.app_context():
+            body()
+
+    if not has_request_context():
+        target()
+        return
+    failure: list[BaseException] = []
+
+    def guarded() -> None:
+        try:
+            target()
+        except BaseException as exc:  # handed to the caller below
+            failure.append(exc)
+
+    thread = threading.Thread(target=guarded, name="mandiri-job")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+@huey.task()
+def export_bundle(export_id: int) -> None:
+    """Build a queued export (see :func:`assess.services.exports.run`)."""
+    from assess.services.exports import run
+
+    _in_own_context(lambda: run(export_id))
