@@ -1,0 +1,432 @@
+"""B1: render the report PDF of a full assessment: time and peak memory, 47 and about 200 indicators.
+
+The report data is built without a database, from the real spbe-2020 instrument and its scoring engine:
+every indicator answered, FAKTA and ANALISIS of 300–900 Indonesian words each (seeded), about six documents
+per indicator (one of them a link, one listed again from an earlier indicator), a review summary per
+indicator. The ~200-indicator case repeats the 47 indicators under new codes, to show how time grows.
+
+Each render runs in a fresh child process (``python -m bench.report --child …``), so its peak RSS
+(``ru_maxrss`` of the child) is the render's and nothing else's; the time is taken around
+``reports.render.render_report`` alone (the HTML, the layout and the PDF), not the imports.
+Targets (QUALITY.md): 47 indicators ≤ 3 s and ≤ 250 MiB; 200 indicators ≤ 10 s.
+
+    .venv/bin/python -m bench.report [--sizes 47,200] [--repeat 3] [--out bench-results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reports.data import ReportData
+
+MIB = 1024 * 1024
+REPO = Path(__file__).resolve().parent.parent
+SEED = 20261130
+#: indicators → (seconds, MiB or None) targets.
+TARGETS: dict[int, tuple[float, float | None]] = {47: (3.0, 250.0), 200: (10.0, None)}
+CHILD_TIMEOUT_S = 600
+VOCABULARY = (
+    "pemerintah daerah layanan sistem elektronik kebijakan internal arsitektur aplikasi data informasi tata "
+    "kelola penyelenggaraan dokumen peraturan bupati wali kota telah ditetapkan melalui dengan dan yang untuk "
+    "pada dalam integrasi keamanan audit evaluasi pemantauan inovasi perangkat organisasi dinas komunikasi "
+    "informatika rencana induk peta rencana anggaran pelaksanaan kegiatan tahun sebelumnya seluruh unit kerja "
+    "pusat pengelolaan jaringan intra pemerintah pusat data nasional interoperabilitas standar prosedur "
+    "operasional sumber daya manusia kompetensi pelatihan sertifikasi pegawai aparatur sipil negara "
+    "koordinasi forum kolaborasi pengembangan berbagi pakai kode sumber terbuka domain resmi surat keputusan "
+    "tim koordinasi laporan reviu capaian target indikator kinerja utama berbasis risiko manajemen perubahan "
+    "pengetahuan digital publik masyarakat pengaduan perizinan kepegawaian keuangan barang milik arsip"
+)
+WORDS = tuple(VOCABULARY.split())
+DOC_TITLES = (
+    "Peraturan Bupati tentang Tata Kelola SPBE",
+    "Keputusan Bupati tentang Tim Koordinasi SPBE",
+    "Rencana Induk SPBE 2024–2028",
+    "Notulen Rapat Koordinasi SPBE",
+    "Laporan Reviu Arsitektur SPBE",
+    "Standar Operasional Prosedur Layanan",
+    "Tangkapan Layar Aplikasi Layanan",
+    "Manual Pengguna Aplikasi",
+)
+DOC_TYPES = ("Peraturan/keputusan", "Dokumen perencanaan", "Laporan reviu/evaluasi", "Notulen", "Manual")
+
+
+# ------------------------------------------------------------------------------------------------ test data
+
+
+def _prose(rng: random.Random, words: int) -> str:
+    """Seeded Indonesian-looking text: sentences of 8–20 words, paragraphs of 3–6 sentences."""
+    paragraphs: list[str] = []
+    sentences: list[str] = []
+    left = words
+    while left > 0:
+        n = min(left, rng.randint(8, 20))
+        left -= n
+        sentence = " ".join(rng.choice(WORDS) for _ in range(n))
+        sentences.append(sentence[0].upper() + sentence[1:] + ".")
+        if len(sentences) >= rng.randint(3, 6):
+            paragraphs.append(" ".join(sentences))
+            sentences = []
+    if sentences:
+        paragraphs.append(" ".join(sentences))
+    return "\n".join(paragraphs)
+
+
+def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
+    """A realistic :class:`ReportData` of ``indicators`` indicators (the 47 of spbe-2020, repeated under new codes)."""
+    from assess.instruments import load_instrument
+    from assess.queries import AspectGroup, DomainGroup, IndicatorRow
+    from assess.scoring import score
+    from assess.services.planning import bar_rows, radar
+    from reports.data import (
+        EvidenceEntry,
+        IndicatorSection,
+        ReportData,
+        ReviewSummary,
+        Signatory,
+        StoredFile,
+        slug,
+    )
+
+    rng = random.Random(seed)  # noqa: S311 - test data, not cryptography
+    inst = load_instrument("spbe-2020")
+    base = list(inst.indicators.values())
+    values: dict[str, Fraction | None] = {code: Fraction(rng.randint(1, 5)) for code in inst.indicators}
+    s = score(inst, values, None, year=2026)
+
+    sections: list[IndicatorSection] = []
+    homes: list[EvidenceEntry] = []
+    next_id = 1
+    for n in range(indicators):
+        ind = base[n % len(base)]
+        code = ind.code if n < len(base) else f"I{n + 1}"
+        value = values[ind.code]
+        assert value is not None  # noqa: S101 - every indicator is answered above
+        level = int(value)
+        aspect = inst.aspects[ind.aspect]
+        domain = inst.domains[aspect.domain] if aspect.domain else None
+        entries: list[EvidenceEntry] = []
+        earlier = list(homes)
+        for lampiran in range(1, rng.randint(5, 7) + 1):
+            if lampiran == 2 and earlier:  # a document already printed under an earlier indicator
+                home = rng.choice(earlier)
+                entries.append(replace(home, indicator=code, lampiran=lampiran, portal_stem=""))
+                continue
+            title = f"{rng.choice(DOC_TITLES)} {next_id}"
+            is_link = lampiran == 3
+            entry = EvidenceEntry(
+                evidence_id=next_id,
+                indicator=code,
+                lampiran=lampiran,
+                title=title,
+                doc_type=rng.choice(DOC_TYPES),
+                number=None if is_link else f"{rng.randint(1, 60)}/{rng.randint(2019, 2026)}",
+                doc_date=None if is_link else date(rng.randint(2020, 2026), rng.randint(1, 12), rng.randint(1, 28)),
+                kind="link" if is_link else "file",
+                url=f"https://layanan.kabupaten-contoh.go.id/aplikasi/{next_id}" if is_link else None,
+                level=rng.randint(1, level),
+                item_code=None,
+                note=rng.choice(("", "hal. 3–5", "Pasal 4 ayat (2)")),
+                file=None
+                if is_link
+                else StoredFile(
+                    sha256=hashlib.sha256(f"{seed}-{next_id}".encode()).hexdigest(),
+                    size=rng.randint(40_000, 4_000_000),
+                    extension="pdf",
+                    mime="application/pdf",
+                    storage_key=f"bench/{next_id}",
+                    original_name=f"{slug(title)}.pdf",
+                    pages=rng.randint(1, 40),
+                ),
+                home_indicator=code,
+                home_lampiran=lampiran,
+                portal_stem=f"{code}_L{level}_{lampiran:02d}_{slug(title)}",
+            )
+            next_id += 1
+            entries.append(entry)
+            if not is_link:
+                homes.append(entry)
+        sections.append(
+            IndicatorSection(
+                code=code,
+                asesor_code=ind.asesor_code,
+                name=ind.name,
+                aspect_code=aspect.code,
+                aspect_name=aspect.name,
+                domain_code=domain.code if domain else None,
+                domain_name=domain.name if domain else None,
+                weight=ind.weight,
+                value=value,
+                value_display=str(level),
+                value_source=rng.choice(("final", "final", "reviewer", "claimed")),
+                level=level,
+                level_name=inst.level_scales[ind.scale].level(level).name,
+                criteria=ind.levels[level - 1].criteria,
+                fakta=_prose(rng, rng.randint(300, 900)),
+                analisis=_prose(rng, rng.randint(300, 900)),
+                items=(),
+                evidence=tuple(entries),
+                review=ReviewSummary(
+                    claimed_display=str(level),
+                    reviewer_display=str(level),
+                    final_display=str(level),
+                    reviewer_note=_prose(rng, rng.randint(10, 40)),
+                    final_reason="",
+                    open_comments=rng.randint(0, 2),
+                    resolved_comments=rng.randint(0, 5),
+                ),
+            )
+        )
+
+    def row(code: str) -> IndicatorRow:
+        ind, value = inst.indicators[code], s.values[code]
+        level_name = inst.level_scales[ind.scale].level(int(value)).name
+        return IndicatorRow(
+            answer_id=0,
+            code=code,
+            asesor_code=ind.asesor_code,
+            name=ind.short_name,
+            weight=ind.weight,
+            value=value,
+            value_display=str(int(value)),
+            level_name=level_name,
+            state="final",
+            unit=None,
+            person=None,
+            external=False,
+        )
+
+    groups = tuple(
+        DomainGroup(
+            d.code,
+            d.name,
+            d.weight,
+            s.domains[d.code].display,
+            s.domains[d.code].predikat,
+            tuple(
+                AspectGroup(
+                    a,
+                    inst.aspects[a].name,
+                    inst.aspects[a].weight,
+                    s.aspects[a].display,
+                    s.aspects[a].predikat,
+                    tuple(row(c) for c in inst.aspects[a].indicators),
+                )
+                for a in d.aspects
+            ),
+        )
+        for d in inst.domains.values()
+    )
+    base_bars = {code: (shown_value, shown) for code, shown_value, shown in bar_rows(inst, s)}
+    bars = tuple((sec.code, *base_bars[base[n % len(base)].code]) for n, sec in enumerate(sections))
+    return ReportData(
+        assessment_id=1,
+        year=2026,
+        state="final",
+        draft=False,
+        instansi_name="Pemerintah Kabupaten Contoh",
+        instansi_kind="kabupaten",
+        logo_key=None,
+        logo_mime=None,
+        instrument_code=inst.code,
+        instrument_title=inst.title,
+        regulation=inst.regulation,
+        provisional=inst.provisional,
+        provisional_note=inst.provisional_note,
+        value_type=inst.value_type,
+        scale_max=inst.scale_max,
+        generated_at=datetime(2026, 11, 30, 3, 0, tzinfo=UTC),
+        signatory=Signatory("Dr. Andi Pratama, M.Si.", "Sekretaris Daerah", "197001011995031001", "Kota Contoh"),
+        signed_minutes=None,
+        signed_consent=None,
+        score=s,
+        groups=groups,
+        radar=radar([(a.name, a.value) for a in s.aspects.values()], inst.scale_max),
+        bars=bars,
+        sections=tuple(sections),
+        include_review=True,
+    )
+
+
+# ----------------------------------------------------------------------------------------------- one render
+
+
+def _rss_mib() -> float:
+    """Peak RSS of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MIB
+
+
+def child(indicators: int, seed: int, pdf_path: Path | None) -> dict[str, Any]:
+    """One render in this (fresh) process; what the parent reads back as JSON."""
+    from assess import create_app
+    from reports.render import render_report
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.db'}",
+                "SECRET_KEY": "bench-secret",
+                "SECURITY_PASSWORD_SALT": "bench-salt",
+                "STORAGE_ROOT": str(Path(tmp) / "evidence"),
+            },
+            environ={},
+        )
+        data = build_data(indicators, seed)
+        with app.app_context():
+            before = _rss_mib()
+            start = time.perf_counter()
+            report = render_report(data)
+            elapsed = time.perf_counter() - start
+            peak = _rss_mib()
+    if pdf_path is not None:
+        pdf_path.write_bytes(report.pdf)
+    return {
+        "render_s": elapsed,
+        "pages": report.pages,
+        "pdf_bytes": len(report.pdf),
+        "pdf_ok": report.pdf.startswith(b"%PDF-"),
+        "anchors": len(report.anchors),
+        "refused": len(report.refused),
+        "rss_before_mib": before,
+        "peak_rss_mib": peak,
+    }
+
+
+def _run_child(indicators: int, seed: int, pdf_path: Path | None) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "bench.report", "--child", str(indicators), "--seed", str(seed)]
+    if pdf_path is not None:
+        cmd += ["--pdf", str(pdf_path)]
+    done = subprocess.run(  # noqa: S603 - this module, fixed arguments
+        cmd, cwd=REPO, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"render {indicators} indikator gagal ({done.returncode}):\n{done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+# ----------------------------------------------------------------------------------------------- measuring
+
+
+def measure(indicators: int, repeat: int, pdf_path: Path | None) -> dict[str, Any]:
+    runs = [_run_child(indicators, SEED, pdf_path if i == repeat - 1 else None) for i in range(repeat)]
+    times = [r["render_s"] for r in runs]
+    median = statistics.median(times)
+    peak = max(r["peak_rss_mib"] for r in runs)
+    time_target, rss_target = TARGETS.get(indicators, (None, None))
+    return {
+        "indicators": indicators,
+        "repeat": repeat,
+        "render_s": [round(t, 3) for t in times],
+        "render_s_median": round(median, 3),
+        "ms_per_indicator": round(median * 1000 / indicators, 1),
+        "pages": runs[0]["pages"],
+        "pdf_bytes": runs[0]["pdf_bytes"],
+        "pdf_ok": all(r["pdf_ok"] for r in runs),
+        "anchors": runs[0]["anchors"],
+        "refused": max(r["refused"] for r in runs),
+        "rss_before_mib": round(min(r["rss_before_mib"] for r in runs), 1),
+        "peak_rss_mib": round(peak, 1),
+        "target_s": time_target,
+        "target_rss_mib": rss_target,
+        "meets_time_target": None if time_target is None else median <= time_target,
+        "meets_rss_target": None if rss_target is None else peak <= rss_target,
+    }
+
+
+def run(sizes: list[int], repeat: int = 3, pdf_dir: Path | None = None) -> dict[str, Any]:
+    """Measure every size; with ``pdf_dir`` the last PDF of each size is kept there (``report-<n>.pdf``)."""
+    rows = [measure(n, repeat, pdf_dir / f"report-{n}.pdf" if pdf_dir else None) for n in sizes]
+    return {
+        "id": "B1",
+        "what": "render the report PDF (Jinja → WeasyPrint, tagged) of spbe-2020 with full penjelasan and documents",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "rows": rows,
+    }
+
+
+# ------------------------------------------------------------------------------------------------ reporting
+
+
+def _verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("ok" if ok else "MISS")
+
+
+def format_table(result: dict[str, Any]) -> str:
+    lines = [
+        f"B1 report PDF render, fresh process per render; median of {result['rows'][0]['repeat']}",
+        f"{'indicators':>10} {'pages':>6} {'PDF KiB':>8} {'render s':>9} {'ms/ind':>7} {'RSS before':>10} "
+        f"{'RSS peak':>9}  targets",
+    ]
+    for r in result["rows"]:
+        target = ""
+        if r["target_s"] is not None:
+            target = f"≤{r['target_s']:g} s {_verdict(r['meets_time_target'])}"
+        if r["target_rss_mib"] is not None:
+            target += f", ≤{r['target_rss_mib']:g} MiB {_verdict(r['meets_rss_target'])}"
+        lines.append(
+            f"{r['indicators']:>10} {r['pages']:>6} {r['pdf_bytes'] / 1024:>8.0f} {r['render_s_median']:>9.3f} "
+            f"{r['ms_per_indicator']:>7.1f} {r['rss_before_mib']:>6.1f} MiB {r['peak_rss_mib']:>5.1f} MiB  {target}"
+        )
+    return "\n".join(lines)
+
+
+def write_results(path: Path, result: dict[str, Any]) -> None:
+    """Merge ``result`` into ``path`` under the key "B1" (other benchmarks' keys are kept)."""
+    data: dict[str, Any] = {}
+    if path.exists():
+        with contextlib.suppress(ValueError, OSError):
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                data = loaded
+    data["B1"] = result
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="47,200", help="indicators, comma-separated (default 47,200)")
+    parser.add_argument("--repeat", type=int, default=3, help="renders per size (default 3; the median is reported)")
+    parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="results file (merged)")
+    parser.add_argument("--keep-pdf", type=Path, default=None, help="folder to keep the last PDF of each size in")
+    parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
+    parser.add_argument("--pdf", type=Path, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child is not None:
+        print(json.dumps(child(args.child, args.seed, args.pdf)))
+        return 0
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    result = run(sizes, args.repeat, args.keep_pdf)
+    print(format_table(result))
+    write_results(args.out, result)
+    print(f"→ {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
