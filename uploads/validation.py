@@ -383,6 +383,11 @@ class _QpdfDecodeLimits:
 _QPDF_DECODE_LIMITS = _QpdfDecodeLimits()
 
 
+def qpdf_decode_limits() -> _QpdfDecodeLimits:
+    """The context manager that caps qpdf's decode memory (for other code that lets qpdf read untrusted PDFs)."""
+    return _QPDF_DECODE_LIMITS
+
+
 def _check_pdf(path: Path, size: int, head: bytes, policy: Policy) -> FileInfo:
     lowered = head[:PDF_TAIL_BYTES].lower()
     if any(marker in lowered for marker in _HTML_MARKERS):

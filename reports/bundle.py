@@ -1,0 +1,416 @@
+"""The bundle PDF: the report, then every evidence document once, stamped, with a nested outline.
+
+Everything here is pikepdf (qpdf): pages are copied, never re-rendered, and content streams are never decoded.
+
+- Signed scans of the Berita Acara and the Pernyataan Persetujuan Publikasi go right after the cover, in place of
+  the generated pages (the report leaves those out when the scans exist).
+- Every evidence page gets a stamp in its bottom margin ("I12 · Lampiran 3 · hal. 2/7"), drawn upright whatever
+  the page's rotation, on top of the page's own content (which is wrapped in ``q``/``Q`` so its graphics state
+  cannot leak into the stamp).
+- The report's "Hal." cells are links ``mandiri-bundle:ev/<id>`` (see the report template): the bundle writes
+  the page number where the document starts into each and turns the link into a jump to that page.
+- JavaScript and automatic actions of evidence PDFs are removed (page and annotation ``/AA``, JavaScript, Launch,
+  form-submission and similar actions); the document-level ones never travel with copied pages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, OutlineItem
+
+from reports.convert import Prepared
+from reports.data import EvidenceEntry, ReportData
+from reports.render import RenderedReport
+
+STAMP_FONT = Name("/MandiriStampF")
+STAMP_SIZE = 7.5
+STAMP_MARGIN = 9.0
+BUNDLE_LINK_PREFIX = "mandiri-bundle:ev/"
+#: Actions that run something or send data; removed from evidence annotations.
+UNSAFE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/ResetForm",
+        "/Rendition",
+        "/Sound",
+        "/Movie",
+        "/RichMediaExecute",
+    }
+)
+# Helvetica advance widths (1/1000 em) for the characters stamps use; others count as 556.
+_HELVETICA = {
+    " ": 278,
+    "·": 278,
+    ".": 278,
+    "/": 278,
+    ":": 278,
+    "(": 333,
+    ")": 333,
+    "-": 333,
+    "I": 278,
+    "l": 222,
+    "i": 222,
+    "j": 222,
+    "f": 278,
+    "t": 278,
+    "r": 333,
+    "m": 833,
+    "w": 722,
+    "M": 833,
+    "W": 944,
+}
+
+
+@dataclass(frozen=True)
+class Part:
+    """One printed document: its entry (where it is listed first), and its prepared PDF."""
+
+    entry: EvidenceEntry
+    prepared: Prepared
+    label: str  # the stamp's prefix: "I12 · Lampiran 3", "Berita Acara (ditandatangani)"
+    source: Path  # the stored original (what the ZIP carries when it cannot be printed)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where everything is in the bundle (0-based page indexes)."""
+
+    pages: int
+    report_pages: int
+    signed_pages: int
+    #: evidence id → first page of its printed document.
+    starts: dict[int, int]
+    #: anchor id of the report (``ind-I12``, ``ringkasan``…) → page.
+    anchors: dict[str, int]
+    outline_entries: int = 0
+    #: indicator code → its report pages and the pages of every document it lists (for per-indicator exports).
+    indicator_pages: dict[str, list[int]] = field(default_factory=dict)
+
+
+def plan(report: RenderedReport, data: ReportData, parts: Sequence[Part], signed: Sequence[Part]) -> Layout:
+    """Where each page will be, from the page counts alone (before any page is copied)."""
+    signed_pages = sum(p.prepared.pages for p in signed)
+
+    def shifted(page: int) -> int:
+        return page if page == 0 else page + signed_pages
+
+    anchors = {name: shifted(page) for name, page in report.anchors.items()}
+    starts: dict[int, int] = {}
+    cursor = report.pages + signed_pages
+    for part in parts:
+        starts[part.entry.evidence_id] = cursor
+        cursor += part.prepared.pages
+    sizes = {p.entry.evidence_id: p.prepared.pages for p in parts}
+
+    section_starts = sorted((anchors[s.anchor], s.code) for s in data.sections if s.anchor in anchors)
+    report_end = report.pages + signed_pages
+    indicator_pages: dict[str, list[int]] = {}
+    for i, (start, code) in enumerate(section_starts):
+        end = section_starts[i + 1][0] if i + 1 < len(section_starts) else report_end
+        pages = list(range(start, max(end, start + 1)))
+        section = next(s for s in data.sections if s.code == code)
+        for entry in section.evidence:
+            if entry.evidence_id in starts:
+                first = starts[entry.evidence_id]
+                pages.extend(p for p in range(first, first + sizes[entry.evidence_id]) if p not in pages)
+        indicator_pages[code] = pages
+    return Layout(cursor, report.pages, signed_pages, starts, anchors, indicator_pages=indicator_pages)
+
+
+def _pdf_string(text: str) -> bytes:
+    raw = text.encode("cp1252", errors="replace")
+    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
+
+
+def _text_width(text: str, size: float) -> float:
+    return sum(_HELVETICA.get(ch, 556) for ch in text) * size / 1000
+
+
+def _visible_matrix(page: pikepdf.Page) -> tuple[tuple[float, ...], float, float]:
+    """The matrix from upright visible coordinates to the page's user space, and the visible width and height."""
+    x0, y0, x1, y1 = (float(v) for v in page.cropbox)
+    x0, x1 = min(x0, x1), max(x0, x1)
+    y0, y1 = min(y0, y1), max(y0, y1)
+    rotate = int(page.obj.get("/Rotate", 0)) % 360
+    width, height = x1 - x0, y1 - y0
+    if rotate == 90:
+        return (0, 1, -1, 0, x1, y0), height, width
+    if rotate == 180:
+        return (-1, 0, 0, -1, x1, y1), width, height
+    if rotate == 270:
+        return (0, -1, 1, 0, x0, y1), height, width
+    return (1, 0, 0, 1, x0, y0), width, height
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
+
+
+class Stamper:
+    """Draws small texts on pages with one shared font object and one shared ``q`` stream."""
+
+    def __init__(self, pdf: pikepdf.Pdf) -> None:
+        self.pdf = pdf
+        self.font = pdf.make_indirect(
+            Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica, Encoding=Name.WinAnsiEncoding)
+        )
+        self.save_state = pikepdf.Stream(pdf, b"q\n")
+
+    def _use_font(self, page: pikepdf.Page) -> None:
+        resources = page.obj.get("/Resources")
+        if not isinstance(resources, Dictionary):
+            page.obj.Resources = resources = Dictionary()
+        fonts = resources.get("/Font")
+        if not isinstance(fonts, Dictionary):
+            resources.Font = fonts = Dictionary()
+        fonts[STAMP_FONT] = self.font
+
+    def _add(self, page: pikepdf.Page, drawing: bytes) -> None:
+        self._use_font(page)
+        page.contents_add(self.save_state, prepend=True)
+        page.contents_add(pikepdf.Stream(self.pdf, b"\nQ\n" + drawing), prepend=False)
+
+    def margin_stamp(self, page: pikepdf.Page, text: str) -> None:
+        matrix, width, _height = _visible_matrix(page)
+        text_width = _text_width(text, STAMP_SIZE)
+        u = max(2.0, width - STAMP_MARGIN - text_width)
+        v = STAMP_MARGIN * 0.6
+        box = f"{_fmt(u - 2)} {_fmt(v - 2)} {_fmt(text_width + 4)} {_fmt(STAMP_SIZE + 3)} re f"
+        drawing = (
+            (
+                f"q {' '.join(_fmt(float(m)) for m in matrix)} cm 1 1 1 rg {box} 0.15 0.15 0.15 rg "
+                f"BT {STAMP_FONT} {_fmt(STAMP_SIZE)} Tf {_fmt(u)} {_fmt(v + 0.6)} Td "
+            ).encode()
+            + _pdf_string(text)
+            + b" Tj ET Q\n"
+        )
+        self._add(page, drawing)
+
+    def text_in(self, page: pikepdf.Page, rect: object, text: str) -> None:
+        """A number written inside a link rectangle of the report (report pages are never rotated)."""
+        if not isinstance(rect, Array) or len(rect) != 4:
+            return
+        x0, y0, x1, y1 = (float(v) for v in rect)
+        size = max(5.0, min(8.5, (abs(y1 - y0)) * 0.85))
+        drawing = (
+            (
+                f"q 0.07 0.27 0.55 rg BT {STAMP_FONT} {_fmt(size)} Tf {_fmt(min(x0, x1) + 1)} "
+                f"{_fmt(min(y0, y1) + abs(y1 - y0) * 0.18)} Td "
+            ).encode()
+            + _pdf_string(text)
+            + b" Tj ET Q\n"
+        )
+        self._add(page, drawing)
+
+
+def _strip_active(obj: Dictionary) -> None:
+    if "/AA" in obj:
+        del obj["/AA"]
+    action = obj.get("/A")
+    if isinstance(action, Dictionary) and (str(action.get("/S", "")) in UNSAFE_ACTIONS or "/Next" in action):
+        del obj["/A"]
+
+
+def sanitize_page(page: pikepdf.Page) -> None:
+    """Remove automatic actions and script/launch actions from a page and its annotations (and their fields)."""
+    _strip_active(page.obj)
+    annots = page.obj.get("/Annots")
+    if not isinstance(annots, Array):
+        return
+    for annot in annots:
+        if not isinstance(annot, Dictionary):
+            continue
+        _strip_active(annot)
+        parent = annot.get("/Parent")
+        depth = 0
+        while isinstance(parent, Dictionary) and depth < 32:
+            _strip_active(parent)
+            parent = parent.get("/Parent")
+            depth += 1
+
+
+def _bundle_links(page: pikepdf.Page) -> Iterator[tuple[Dictionary, int]]:
+    annots = page.obj.get("/Annots")
+    if not isinstance(annots, Array):
+        return
+    for annot in annots:
+        if not isinstance(annot, Dictionary):
+            continue
+        action = annot.get("/A")
+        if not isinstance(action, Dictionary) or action.get("/S") != Name.URI:
+            continue
+        uri = bytes(action.get("/URI", b"")).decode("latin-1")
+        if uri.startswith(BUNDLE_LINK_PREFIX) and uri[len(BUNDLE_LINK_PREFIX) :].isdigit():
+            yield annot, int(uri[len(BUNDLE_LINK_PREFIX) :])
+
+
+def write_report_alone(report: RenderedReport, layout: Layout, dest: Path) -> None:
+    """The report as a file of its own (for the ZIP): bundle page numbers written in, the inner links removed."""
+    with pikepdf.open(io.BytesIO(report.pdf)) as pdf:
+        stamper = Stamper(pdf)
+        for page in pdf.pages:
+            annots = page.obj.get("/Annots")
+            if not isinstance(annots, Array):
+                continue
+            found = list(_bundle_links(page))
+            for annot, evidence_id in found:
+                if evidence_id in layout.starts:
+                    stamper.text_in(page, annot.Rect, str(layout.starts[evidence_id] + 1))
+            keep = [a for a in annots if not any(a.objgen == f.objgen for f, _ in found)]
+            page.obj.Annots = Array(keep)
+        pdf.save(dest, deterministic_id=True)
+
+
+def assemble(
+    report: RenderedReport,
+    data: ReportData,
+    parts: Sequence[Part],
+    signed: Sequence[Part],
+    dest: Path,
+) -> Layout:
+    """Write the bundle to ``dest`` and return its layout. ``dest`` is a temporary name: the caller verifies it."""
+    layout = plan(report, data, parts, signed)
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(pikepdf.open(io.BytesIO(report.pdf)))
+        stamper = Stamper(out)
+        report_pages = list(out.pages)
+
+        stamps: list[str] = []
+        position = 1
+        for part in signed:
+            src = stack.enter_context(pikepdf.open(part.prepared.pdf_path))
+            total = len(src.pages)
+            for number, page in enumerate(src.pages, start=1):
+                sanitize_page(page)
+                out.pages.insert(position, page)
+                stamper.margin_stamp(out.pages[position], f"{part.label} · hal. {number}/{total}")
+                position += 1
+
+        for part in parts:
+            src = stack.enter_context(pikepdf.open(part.prepared.pdf_path))
+            for page in src.pages:
+                sanitize_page(page)
+            out.pages.extend(src.pages)
+            total = part.prepared.pages
+            stamps.extend(f"{part.label} · hal. {number}/{total}" for number in range(1, total + 1))
+
+        evidence_pages = list(out.pages)[len(out.pages) - len(stamps) :] if stamps else []
+        for page, text in zip(evidence_pages, stamps, strict=True):
+            stamper.margin_stamp(page, text)
+
+        if len(out.pages) != layout.pages:
+            raise RuntimeError(f"jumlah halaman bundel {len(out.pages)} ≠ rencana {layout.pages}")
+
+        for page in report_pages:
+            for annot, evidence_id in _bundle_links(page):
+                target = layout.starts.get(evidence_id)
+                if target is None:
+                    continue
+                stamper.text_in(page, annot.Rect, str(target + 1))
+                annot.A = Dictionary(S=Name.GoTo, D=Array([out.pages[target].obj, Name.Fit]))
+                annot.Contents = pikepdf.String(f"Halaman {target + 1}")
+
+        for key in ("/OpenAction", "/AA"):
+            if key in out.Root:
+                del out.Root[key]
+        names = out.Root.get("/Names")
+        if isinstance(names, Dictionary) and "/JavaScript" in names:
+            del names["/JavaScript"]
+
+        entries = _outline(out, data, layout, parts, signed)
+        out.save(dest, deterministic_id=True)
+    return Layout(
+        layout.pages,
+        layout.report_pages,
+        layout.signed_pages,
+        layout.starts,
+        layout.anchors,
+        entries,
+        layout.indicator_pages,
+    )
+
+
+def _outline(out: pikepdf.Pdf, data: ReportData, layout: Layout, parts: Sequence[Part], signed: Sequence[Part]) -> int:
+    """Sampul, signed pages, front matter, then domain/aspect → indicator → each document it lists."""
+    count = 0
+
+    def item(title: str, page: int) -> OutlineItem:
+        nonlocal count
+        count += 1
+        return OutlineItem(title, page)
+
+    anchors = layout.anchors
+    with out.open_outline() as outline:
+        outline.root.clear()
+        outline.root.append(item("Sampul", 0))
+        position = 1
+        for part in signed:
+            outline.root.append(item(part.label, position))
+            position += part.prepared.pages
+        for anchor, title in (
+            ("berita-acara", "Berita Acara Penilaian Mandiri"),
+            ("persetujuan", "Pernyataan Persetujuan Publikasi"),
+            ("daftar-isi", "Daftar Isi"),
+            ("ringkasan", "Ringkasan Hasil"),
+        ):
+            if anchor in anchors:
+                outline.root.append(item(title, anchors[anchor]))
+
+        groups: dict[str, OutlineItem] = {}
+        for section in data.sections:
+            if section.anchor not in anchors:
+                continue
+            parent_list = outline.root
+            if section.domain_code:
+                key = f"D:{section.domain_code}"
+                if key not in groups:
+                    groups[key] = item(f"Domain {section.domain_code}. {section.domain_name}", anchors[section.anchor])
+                    outline.root.append(groups[key])
+                parent_list = groups[key].children
+            key = f"A:{section.aspect_code}"
+            if key not in groups:
+                groups[key] = item(f"Aspek {section.aspect_code}. {section.aspect_name}", anchors[section.anchor])
+                parent_list.append(groups[key])
+            indicator = item(f"{section.code} {section.name}", anchors[section.anchor])
+            groups[key].children.append(indicator)
+            for entry in section.evidence:
+                target = layout.starts.get(entry.evidence_id)
+                if target is None:
+                    continue
+                suffix = "" if entry.is_home else f" (lihat {entry.home_indicator} Lampiran {entry.home_lampiran})"
+                indicator.children.append(item(f"Lampiran {entry.lampiran}: {entry.title}{suffix}", target))
+    return count
+
+
+def extract_pages(source: Path, pages: Sequence[int], dest: Path) -> None:
+    """Copy the given pages (0-based) of a bundle into a new PDF, links to pages left out removed."""
+    with pikepdf.open(source) as pdf, pikepdf.new() as out:
+        kept = {pdf.pages[i].objgen for i in pages}
+        for i in pages:
+            page = pdf.pages[i]
+            annots = page.obj.get("/Annots")
+            if isinstance(annots, Array):
+                page.obj.Annots = Array([a for a in annots if _jump_target(a) in kept or _jump_target(a) is None])
+            out.pages.append(page)
+        out.save(dest, deterministic_id=True)
+
+
+def _jump_target(annot: object) -> tuple[int, int] | None:
+    if not isinstance(annot, Dictionary):
+        return None
+    action = annot.get("/A")
+    if isinstance(action, Dictionary) and action.get("/S") == Name.GoTo:
+        dest = action.get("/D")
+        if isinstance(dest, Array) and len(dest) and isinstance(dest[0], Dictionary):
+            return dest[0].objgen
+        return (-1, -1)
+    return None

@@ -1,0 +1,314 @@
+"""Build one export (report → evidence → bundle PDF → checks → ZIP → summary) into a directory.
+
+No database and no Flask request here: :func:`build` works from a :class:`reports.data.ReportData` and the evidence
+storage, and reports progress through a callback. The caller (:mod:`assess.services.exports`) gives it a
+temporary directory and renames that into place only after :func:`build` returned, so a killed build leaves
+nothing but a temporary directory (swept later) and the previous export stays downloadable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+
+from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME
+from reports.archive import ManifestRow, ZipSource, write_zip
+from reports.bundle import Layout, Part, assemble, write_report_alone
+from reports.convert import Prepared, placeholder_pdf, prepare
+from reports.data import EvidenceEntry, ReportData, StoredFile
+from reports.render import RenderedReport, render_report
+from uploads.storage import Storage
+from uploads.validation import qpdf_decode_limits
+
+REPORT_NAME = "00_Laporan.pdf"
+#: Outcomes that print the document as it is (or converted without loss of content); the rest are problems.
+CLEAN_OUTCOMES = frozenset({"pdf", "image", "office"})
+
+Progress = Callable[[int, int, str], None]
+
+
+class ExportError(Exception):
+    """The export cannot be completed; the message (Indonesian) says why."""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    evidence_id: int
+    indicator: str
+    lampiran: int
+    title: str
+    original_name: str
+    sha256: str
+    outcome: str
+    reason: str | None
+    pages: int
+    start_page: int  # 1-based page of the bundle
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    pdf_sha256: str
+    pdf_size: int
+    pages: int
+    zip_sha256: str
+    zip_size: int
+    evidence_files: int
+    problems: int
+    summary: dict[str, Any]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _stored(entry: EvidenceEntry) -> StoredFile:
+    if entry.file is None:
+        raise ValueError(f"{entry.indicator} Lampiran {entry.lampiran} is a link, not a file")
+    return entry.file
+
+
+def _source_path(storage: Storage, entry: EvidenceEntry, workdir: Path) -> Path:
+    stored = _stored(entry)
+    local = storage.local_path(stored.storage_key)
+    if local is not None:
+        return local
+    dest = workdir / f"src-{entry.evidence_id}.{stored.extension}"
+    with storage.open(stored.storage_key) as src, open(dest, "wb") as out:
+        shutil.copyfileobj(src, out, 1024 * 1024)
+    return dest
+
+
+def _label(entry: EvidenceEntry) -> str:
+    return f"{entry.indicator} · Lampiran {entry.lampiran}"
+
+
+def _check(path: Path) -> list[str]:
+    """qpdf's own checks (as ``qpdf --check``), with its decode-memory caps: the errors found, warnings left out."""
+    with qpdf_decode_limits(), pikepdf.open(path) as pdf:
+        return [p for p in pdf.check_pdf_syntax() if not p.startswith("WARNING")]
+
+
+def build(
+    data: ReportData,
+    *,
+    storage: Storage,
+    out_dir: Path,
+    progress: Progress,
+    logo: bytes | None = None,
+    soffice: str | None = None,
+    soffice_timeout: float = 120.0,
+) -> BuildResult:
+    """Write ``bundel.pdf``, ``bundel.zip`` and ``ringkasan.json`` into ``out_dir`` (which must be empty)."""
+    work = out_dir / "kerja"
+    work.mkdir()
+    documents = data.files_in_order()
+    signed_entries = [e for e in (data.signed_minutes, data.signed_consent) if e is not None]
+    total = len(documents) + len(signed_entries) + 5
+    step = 0
+
+    def advance(label: str) -> None:
+        nonlocal step
+        step += 1
+        progress(step, total, label)
+
+    advance("Menyusun laporan (PDF)")
+    report: RenderedReport = render_report(data, logo=logo, logo_mime=data.logo_mime)
+
+    def part(entry: EvidenceEntry, label: str) -> Part:
+        source = _source_path(storage, entry, work)
+        return Part(entry, _prepare(entry, source), label, source)
+
+    def _prepare(entry: EvidenceEntry, source: Path) -> Prepared:
+        stored = _stored(entry)
+        return prepare(
+            source,
+            extension=stored.extension,
+            expected_sha256=stored.sha256,
+            original_name=stored.original_name,
+            title=entry.title,
+            workdir=work,
+            soffice=soffice,
+            soffice_timeout=soffice_timeout,
+        )
+
+    signed: list[Part] = []
+    for entry, label in zip(
+        signed_entries,
+        [
+            "Berita Acara (ditandatangani)" if e is data.signed_minutes else "Persetujuan Publikasi (ditandatangani)"
+            for e in signed_entries
+        ],
+        strict=True,
+    ):
+        advance(f"Menyiapkan {label}")
+        signed.append(part(entry, label))
+    parts: list[Part] = []
+    for number, entry in enumerate(documents, start=1):
+        advance(f"Menyiapkan data dukung {number} dari {len(documents)}: {entry.title}")
+        parts.append(part(entry, _label(entry)))
+
+    advance("Menggabungkan laporan dan data dukung")
+    pdf_tmp = out_dir / f".{PDF_NAME}.tmp"
+    layout = assemble(report, data, parts, signed, pdf_tmp)
+
+    advance("Memeriksa bundel PDF")
+    problems = _check(pdf_tmp)
+    if problems:
+        # Some document qpdf cannot read through (a decompression bomb, a broken stream): find it, print a page
+        # that says so in its place, and assemble again.
+        parts = [_recheck(p, work) for p in parts]
+        signed = [_recheck(p, work) for p in signed]
+        layout = assemble(report, data, parts, signed, pdf_tmp)
+        problems = _check(pdf_tmp)
+        if problems:
+            raise ExportError("Bundel PDF tidak lolos pemeriksaan qpdf: " + "; ".join(problems[:5]))
+    with pikepdf.open(pdf_tmp) as check:
+        if len(check.pages) != report.pages + sum(p.prepared.pages for p in [*signed, *parts]):
+            raise ExportError(f"Jumlah halaman bundel ({len(check.pages)}) tidak sama dengan laporan + data dukung.")
+
+    advance("Menyusun ZIP dan manifest")
+    report_alone = work / REPORT_NAME
+    write_report_alone(report, layout, report_alone)
+    zip_tmp = out_dir / f".{ZIP_NAME}.tmp"
+    manifest = write_zip(zip_tmp, _zip_sources(data, report_alone, parts, signed), generated_at=data.generated_at)
+
+    outcomes = _outcomes(parts, layout)
+    summary = _summary(data, report, layout, outcomes, manifest, signed)
+    pdf_path, zip_path = out_dir / PDF_NAME, out_dir / ZIP_NAME
+    pdf_tmp.replace(pdf_path)
+    zip_tmp.replace(zip_path)
+    result = BuildResult(
+        pdf_sha256=_sha256(pdf_path),
+        pdf_size=pdf_path.stat().st_size,
+        pages=layout.pages,
+        zip_sha256=_sha256(zip_path),
+        zip_size=zip_path.stat().st_size,
+        evidence_files=len(parts),
+        problems=sum(1 for o in outcomes if o.outcome not in CLEAN_OUTCOMES),
+        summary=summary,
+    )
+    summary["bundle"] = {"sha256": result.pdf_sha256, "size": result.pdf_size, "pages": result.pages}
+    summary["zip"] = {"sha256": result.zip_sha256, "size": result.zip_size}
+    (out_dir / SUMMARY_NAME).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    shutil.rmtree(work)
+    advance("Selesai")
+    return result
+
+
+def _recheck(part: Part, work: Path) -> Part:
+    if part.prepared.outcome not in CLEAN_OUTCOMES:
+        return part
+    problems = _check(part.prepared.pdf_path)
+    if not problems:
+        return part
+    reason = "PDF tidak dapat dibaca utuh oleh pemeriksa qpdf: " + "; ".join(problems[:3])
+    dest = work / f"rusak-{part.entry.evidence_id}.pdf"
+    pages = placeholder_pdf(
+        dest,
+        heading=f"{part.label}: {part.entry.title}",
+        lines=[f"Berkas: {part.entry.file.original_name if part.entry.file else '-'}", "Tidak dapat dicetak.", reason],
+    )
+    return Part(part.entry, Prepared("failed", dest, pages, reason, False), part.label, part.source)
+
+
+def _zip_sources(
+    data: ReportData, report_alone: Path, parts: Sequence[Part], signed: Sequence[Part]
+) -> list[ZipSource]:
+    by_id = {p.entry.evidence_id: p for p in parts}
+    sources = [
+        ZipSource(report_alone, REPORT_NAME, "", None, None, None, data.title, REPORT_NAME, None, "laporan"),
+    ]
+    for part in signed:
+        sources.append(_zip_source(part, f"00_{part.entry.portal_stem}", ""))
+    for section in data.sections:
+        for entry in section.evidence:
+            printed = by_id.get(entry.evidence_id)
+            if printed is not None:
+                sources.append(_zip_source(printed, f"{section.code}/{entry.portal_stem}", section.code, entry))
+    return sources
+
+
+def _zip_source(part: Part, stem: str, indicator: str, listed: EvidenceEntry | None = None) -> ZipSource:
+    entry = listed or part.entry
+    stored = _stored(part.entry)
+    prepared = part.prepared
+    if prepared.outcome == "pdf":
+        path, extension, known = prepared.pdf_path, "pdf", stored.sha256
+    elif prepared.outcome in ("image", "office"):
+        path, extension, known = prepared.pdf_path, "pdf", None
+    elif prepared.outcome == "placeholder":  # not printable (video, Office without LibreOffice): the original
+        path, extension, known = part.source, stored.extension, stored.sha256
+    else:  # failed: the page that says why
+        path, extension, known = prepared.pdf_path, "pdf", None
+    return ZipSource(
+        path=path,
+        arcname=f"{stem}.{extension}",
+        indicator=indicator,
+        level=entry.level,
+        butir=entry.item_code,
+        lampiran=entry.lampiran or None,
+        title=entry.title,
+        original_name=stored.original_name,
+        source_sha256=stored.sha256,
+        outcome=prepared.outcome,
+        sha256=known,
+    )
+
+
+def _outcomes(parts: Sequence[Part], layout: Layout) -> list[FileOutcome]:
+    return [
+        FileOutcome(
+            evidence_id=p.entry.evidence_id,
+            indicator=p.entry.indicator,
+            lampiran=p.entry.lampiran,
+            title=p.entry.title,
+            original_name=p.entry.file.original_name if p.entry.file else "",
+            sha256=p.entry.file.sha256 if p.entry.file else "",
+            outcome=p.prepared.outcome,
+            reason=p.prepared.reason,
+            pages=p.prepared.pages,
+            start_page=layout.starts[p.entry.evidence_id] + 1,
+        )
+        for p in parts
+    ]
+
+
+def _summary(
+    data: ReportData,
+    report: RenderedReport,
+    layout: Layout,
+    outcomes: Sequence[FileOutcome],
+    manifest: Sequence[ManifestRow],
+    signed: Sequence[Part],
+) -> dict[str, Any]:
+    return {
+        "assessment_id": data.assessment_id,
+        "instansi": data.instansi_name,
+        "instrument": data.instrument_code,
+        "year": data.year,
+        "draft": data.draft,
+        "generated_at": data.generated_at.isoformat(),
+        "index": data.score.index_display,
+        "predikat": data.score.predikat,
+        "pages": {"report": report.pages, "signed": layout.signed_pages, "total": layout.pages},
+        "outline_entries": layout.outline_entries,
+        "signed": [
+            {"title": p.entry.title, "outcome": p.prepared.outcome, "reason": p.prepared.reason} for p in signed
+        ],
+        "files": [asdict(o) for o in outcomes],
+        "problems": [asdict(o) for o in outcomes if o.outcome not in CLEAN_OUTCOMES],
+        "indicator_pages": {code: [p + 1 for p in pages] for code, pages in layout.indicator_pages.items()},
+        "zip_entries": len(manifest) + 2,
+        "refused_urls": list(report.refused),
+    }
