@@ -23,7 +23,7 @@ run: install
 	$(BIN)/mandiri init
 	$(BIN)/mandiri demo
 	@echo "Mandiri berjalan di http://127.0.0.1:5000 (Ctrl+C untuk berhenti)"
-	$(BIN)/mandiri run --host 127.0.0.1 --port 5000
+	$(BIN)/mandiri serve --host 127.0.0.1 --port 5000
 
 ## make test — lint, type-check, then the whole suite on SQLite and (when MANDIRI_TEST_PG_URL is set) PostgreSQL.
 test: install lint test-sqlite test-pg

@@ -280,8 +280,81 @@ def score_command(
         print_score_table(s, inst)
 
 
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5000, show_default=True)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Jalankan aplikasi (server pengembangan) dengan satu pekerja latar di proses yang sama."""
+    from flask import current_app
+
+    from assess import jobs
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["JOBS_EMBEDDED_WORKER"] and jobs.start_embedded_worker(app):
+        click.echo("Pekerja latar (ekspor) berjalan di proses ini.")
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+
+
+@click.command("worker")
+@click.option("--workers", type=int, default=1, show_default=True, help="Jumlah utas pekerja.")
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Jalankan pekerja latar (ekspor bundel) terpisah dari server web."""
+    from flask import current_app
+
+    from assess import jobs
+
+    if jobs.huey.immediate:
+        raise click.ClickException("MANDIRI_JOBS_BACKEND=immediate tidak memakai pekerja; pilih sqlite atau redis.")
+    jobs.consumer(current_app._get_current_object(), workers=workers).run()  # type: ignore[attr-defined]
+
+
+@click.command("export")
+@click.argument("assessment_id", type=int)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder tujuan salinan PDF, ZIP dan ringkasan.",
+)
+@click.option("--include-review", is_flag=True, help="Sertakan ringkasan reviu per indikator.")
+@click.option("--per-indicator", is_flag=True, help="Tulis juga satu PDF per indikator (untuk portal).")
+@with_appcontext
+def export_command(assessment_id: int, out_dir: Path, include_review: bool, per_indicator: bool) -> None:
+    """Buat bundel pengajuan penilaian ASSESSMENT_ID (kode yang sama dengan pekerja latar)."""
+    from assess.models import Assessment, ExportState
+    from assess.services import exports
+
+    with unit_of_work():
+        assessment = db.session.get(Assessment, assessment_id)
+        if assessment is None:
+            raise DomainError(f"Penilaian {assessment_id} tidak ditemukan.")
+        export = exports.request_export(assessment, None, include_review=include_review)
+        export_id = export.id
+    click.echo(f"Ekspor #{export_id} dimulai …")
+    done = exports.run(export_id)
+    if done is None or done.state != ExportState.DONE:
+        raise click.ClickException(f"Ekspor gagal: {done.error if done else 'tidak dapat dimulai'}")
+    written = exports.copy_out(done, out_dir, per_indicator=per_indicator)
+    for label, path in written:
+        click.echo(f"{label}: {path}")
+    if done.problems:
+        click.echo(f"Perhatian: {done.problems} data dukung dicetak sebagai halaman pengganti (lihat ringkasan).")
+
+
 def register_cli(app: Flask) -> None:
-    for command in (init_command, instruments_group, demo_command, user_group, score_command):
+    for command in (
+        init_command,
+        instruments_group,
+        demo_command,
+        user_group,
+        score_command,
+        serve_command,
+        worker_command,
+        export_command,
+    ):
         app.cli.add_command(command)
 
 

@@ -182,3 +182,27 @@
     });
   }
 })();
+
+// Export progress: poll the job's status; the page reloads when the export has finished or failed.
+(function () {
+  const box = document.getElementById("export-progress");
+  if (!box) return;
+  const url = box.dataset.statusUrl;
+  const set = (sel, text) => { const el = box.querySelector(sel); if (el) el.textContent = text; };
+  async function poll() {
+    try {
+      const res = await fetch(url, { headers: { "Accept": "application/json" }, credentials: "same-origin" });
+      if (res.ok) {
+        const s = await res.json();
+        const bar = box.querySelector("[data-export-bar]");
+        if (bar) { bar.value = s.percent; bar.textContent = s.percent + "%"; }
+        set("[data-export-percent]", s.percent + "%");
+        set("[data-export-state]", s.state);
+        set("[data-export-label]", s.label || "");
+        if (!s.active) { window.location.reload(); return; }
+      }
+    } catch (e) { /* a missed poll is retried below */ }
+    window.setTimeout(poll, 1500);
+  }
+  window.setTimeout(poll, 1000);
+})();

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
     from assess.views.cycles import bp as cycles_bp
     from assess.views.dashboard import bp as dashboard_bp
     from assess.views.evidence import bp as evidence_bp
+    from assess.views.exports import bp as exports_bp
     from assess.views.inbox import bp as inbox_bp
     from assess.views.main import bp as main_bp
     from assess.views.review import bp as review_bp
@@ -27,3 +28,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp)
     app.register_blueprint(cycles_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(exports_bp)

@@ -70,6 +70,10 @@ def _server_env(tmp: Path) -> dict[str, str]:
             "MANDIRI_SECRET_KEY": "e2e-secret-key-not-for-production",
             "MANDIRI_SECURITY_PASSWORD_SALT": "e2e-password-salt",
             "MANDIRI_UPLOAD_MAX_MB": str(UPLOAD_MAX_MB),
+            "MANDIRI_EXPORT_ROOT": str(tmp / "exports"),
+            "MANDIRI_JOBS_BACKEND": "sqlite",
+            "MANDIRI_JOBS_SQLITE_PATH": str(tmp / "jobs.db"),
+            "MANDIRI_SOFFICE": "off",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -138,18 +142,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             str(port),
         ]
     log = tmp / "server.log"
-    with log.open("wb") as out:
+    script = Path(sys.executable).with_name("mandiri")
+    worker_command = [str(script)] if script.exists() else [sys.executable, "-c", "from assess.cli import main; main()"]
+    worker_log = tmp / "worker.log"
+    with log.open("wb") as out, worker_log.open("wb") as worker_out:
         proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        # The export job's worker, as in production: a process of its own consuming the SQLite job queue.
+        worker = subprocess.Popen(  # noqa: S603
+            [*worker_command, "worker"], env=env, cwd=ROOT, stdout=worker_out, stderr=subprocess.STDOUT
+        )
     try:
         _wait_healthy(url, proc, log)
         yield Server(url=url, tmp=tmp, log=log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        for running in (proc, worker):
+            running.terminate()
+            try:
+                running.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                running.kill()
+                running.wait(timeout=5)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,370 @@
+"""Submission-bundle exports: request one, run it (in a job), report progress, keep the newest few.
+
+Files: ``EXPORT_ROOT/<assessment id>/<export id>-<random>/`` holds ``bundel.pdf``, ``bundel.zip`` and
+``ringkasan.json``.
+A run builds into ``EXPORT_ROOT/<assessment id>/.tmp-<export id>-<random>/`` and renames that directory into place
+only when the build returned (files complete and checked). A killed run leaves only its temporary directory,
+removed by the next request, and its row says "berjalan" with an old heartbeat: the next request marks it
+stopped. Progress is committed in short transactions of their own (the heartbeat); the outcome is committed
+once, when the run ends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from assess import audit
+from assess.database import writing
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.models import (
+    ACTIVE_EXPORT_STATES,
+    Assessment,
+    Evidence,
+    EvidenceKind,
+    Export,
+    ExportState,
+    RoleName,
+    User,
+)
+from assess.models.base import utcnow
+from assess.permissions import roles_in
+from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME
+from uploads import get_storage
+
+log = logging.getLogger(__name__)
+
+#: Who may start an export (everyone who can read the assessment may download the finished ones).
+EXPORTERS = frozenset({RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
+class ExportBusyError(DomainError):
+    """Another export of the same assessment is queued or running."""
+
+
+def can_export(user: User, assessment: Assessment) -> bool:
+    return bool(roles_in(user, assessment.instansi_id) & EXPORTERS)
+
+
+def export_root() -> Path:
+    return Path(current_app.config["EXPORT_ROOT"])
+
+
+def assessment_dir(assessment_id: int) -> Path:
+    return export_root() / str(int(assessment_id))
+
+
+def export_dir(export: Export) -> Path | None:
+    if export.state != ExportState.DONE or not export.directory:
+        return None
+    return assessment_dir(export.assessment_id) / export.directory
+
+
+def file_path(export: Export, kind: str) -> Path | None:
+    """The finished export's ``pdf``, ``zip`` or ``summary`` file, if it is still there."""
+    directory = export_dir(export)
+    if directory is None:
+        return None
+    path = directory / {"pdf": PDF_NAME, "zip": ZIP_NAME, "summary": SUMMARY_NAME}[kind]
+    return path if path.is_file() else None
+
+
+def summary_of(export: Export) -> dict[str, Any]:
+    if not export.summary:
+        return {}
+    loaded = json.loads(export.summary)
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _stale_before() -> datetime:
+    return utcnow() - timedelta(seconds=int(current_app.config["EXPORT_STALE_SECONDS"]))
+
+
+def _aware(moment: datetime) -> datetime:
+    """Timestamps read back from SQLite have no time zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def expire_stale(assessment_id: int) -> int:
+    """Mark queued or running exports without a recent heartbeat as stopped; returns how many. Flushes."""
+    cutoff = _stale_before()
+    stale = 0
+    for export in db.session.scalars(
+        select(Export).where(Export.assessment_id == assessment_id, Export.state.in_(ACTIVE_EXPORT_STATES))
+    ):
+        if _aware(export.heartbeat_at or export.created_at) < cutoff:
+            export.state = ExportState.FAILED
+            export.finished_at = utcnow()
+            export.error = "Ekspor terhenti (proses pekerja berhenti sebelum selesai). Silakan jalankan ulang."
+            stale += 1
+    db.session.flush()
+    return stale
+
+
+def request_export(assessment: Assessment, user: User | None, *, include_review: bool = False) -> Export:
+    """Queue an export of the assessment (the caller commits, then enqueues :func:`run` with the id). Flushes.
+
+    ``user`` is ``None`` for the command line (the operator of the server)."""
+    if user is not None and not can_export(user, assessment):
+        raise DomainError("Hanya koordinator atau admin yang dapat membuat bundel pengajuan.")
+    expire_stale(assessment.id)
+    busy = db.session.scalar(
+        select(Export).where(Export.assessment_id == assessment.id, Export.state.in_(ACTIVE_EXPORT_STATES))
+    )
+    if busy is not None:
+        raise ExportBusyError(
+            f"Ekspor #{busy.id} untuk penilaian ini masih {busy.state.value}. Tunggu sampai selesai lalu coba lagi."
+        )
+    export = Export(
+        assessment_id=assessment.id,
+        state=ExportState.QUEUED,
+        include_review=include_review,
+        draft=assessment.state.value != "final",
+        created_by_id=user.id if user is not None else None,
+        step_label="Menunggu giliran",
+    )
+    db.session.add(export)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a concurrent request queued one first (the partial unique index)
+        db.session.rollback()
+        raise ExportBusyError("Ekspor lain untuk penilaian ini baru saja dimulai. Tunggu sampai selesai.") from None
+    audit.record(
+        assessment=assessment,
+        actor=user,
+        object_type="export",
+        object_id=export.id,
+        action="export_requested",
+        summary=f"Ekspor bundel #{export.id} diminta" + (" (dengan ringkasan reviu)" if include_review else ""),
+    )
+    return export
+
+
+@dataclass
+class _Heartbeat:
+    export_id: int
+    last: float = 0.0
+    last_step: int = -1
+
+    def __call__(self, step: int, total: int, label: str) -> None:
+        now = time.monotonic()
+        if step == self.last_step and now - self.last < 0.5:
+            return
+        self.last, self.last_step = now, step
+        percent = min(99, int(step * 100 / max(total, 1)))
+        with writing(), db.engine.begin() as conn:
+            conn.execute(
+                update(Export)
+                .where(Export.id == self.export_id)
+                .values(step=step, total_steps=total, step_label=label[:200], percent=percent, heartbeat_at=utcnow())
+            )
+
+
+def _sweep_temporary(directory: Path, older_than: float) -> None:
+    if not directory.is_dir():
+        return
+    cutoff = time.time() - older_than
+    for entry in directory.iterdir():
+        if entry.name.startswith(".tmp-") and entry.stat().st_mtime < cutoff:
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def run(export_id: int) -> Export | None:
+    """Build a queued export (the job's body; commits). Returns the export, or None if it was not queued."""
+    # Imported here: WeasyPrint and the PDF tools are needed by the worker, not by every web process.
+    from reports.convert import find_soffice
+    from reports.data import collect
+    from reports.export import ExportError, build
+
+    with writing():
+        export = db.session.get(Export, export_id)
+        if export is None or export.state != ExportState.QUEUED:
+            db.session.rollback()
+            return None
+        export.state = ExportState.RUNNING
+        export.started_at = export.heartbeat_at = utcnow()
+        export.step_label = "Dimulai"
+        db.session.commit()
+    assessment_id = export.assessment_id
+    base = assessment_dir(assessment_id)
+    base.mkdir(parents=True, exist_ok=True)
+    _sweep_temporary(base, float(current_app.config["EXPORT_STALE_SECONDS"]))
+    token = secrets.token_hex(4)
+    tmp = base / f".tmp-{export_id}-{token}"
+    tmp.mkdir()
+    # A name of its own (ids can come back after rows are deleted): "<export id>-<random>".
+    final = base / f"{export_id}-{token}"
+    config = current_app.config
+    try:
+        data = collect(assessment_id, include_review=export.include_review, generated_at=_aware(export.created_at))
+        logo = None
+        storage = get_storage(config)
+        if data.logo_key:
+            with storage.open(data.logo_key) as handle:
+                logo = handle.read()
+        db.session.rollback()  # nothing to write; don't hold a read transaction through the build
+        soffice = None if str(config["SOFFICE"]).lower() == "off" else find_soffice(config["SOFFICE"] or None)
+        result = build(
+            data,
+            storage=storage,
+            out_dir=tmp,
+            progress=_Heartbeat(export_id),
+            logo=logo,
+            soffice=soffice,
+            soffice_timeout=float(config["SOFFICE_TIMEOUT"]),
+        )
+        tmp.replace(final)
+    except Exception as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        db.session.rollback()
+        message = (
+            str(exc) if isinstance(exc, ExportError | LookupError) else "Terjadi kesalahan tak terduga saat ekspor."
+        )
+        if not isinstance(exc, ExportError | LookupError):
+            log.exception("export %s failed", export_id)
+        with writing():
+            export = db.session.get(Export, export_id)
+            if export is not None:
+                export.state = ExportState.FAILED
+                export.finished_at = utcnow()
+                export.error = message
+                db.session.commit()
+        return export
+    with writing():
+        export = db.session.get(Export, export_id)
+        if export is None:  # the assessment was deleted while the export ran
+            shutil.rmtree(final, ignore_errors=True)
+            return None
+        export.state = ExportState.DONE
+        export.finished_at = export.heartbeat_at = utcnow()
+        export.directory = final.name
+        export.percent = 100
+        export.step_label = "Selesai"
+        export.pdf_sha256, export.pdf_size, export.pdf_pages = result.pdf_sha256, result.pdf_size, result.pages
+        export.zip_sha256, export.zip_size = result.zip_sha256, result.zip_size
+        export.evidence_files, export.problems = result.evidence_files, result.problems
+        export.summary = json.dumps(result.summary, ensure_ascii=False)
+        pruned = prune(assessment_id, keep=int(config["EXPORT_KEEP"]))
+        db.session.commit()
+    for directory in pruned:  # after the commit: a failed commit must not lose files its rows still list
+        shutil.rmtree(directory, ignore_errors=True)
+    return export
+
+
+def prune(assessment_id: int, keep: int) -> list[Path]:
+    """Mark finished exports beyond the newest ``keep`` as removed and return their directories, for the caller to
+    delete after it committed. Flushes."""
+    done = db.session.scalars(
+        select(Export)
+        .where(Export.assessment_id == assessment_id, Export.state == ExportState.DONE)
+        .order_by(Export.id.desc())
+    ).all()
+    removed = []
+    for export in done[keep:]:
+        directory = export_dir(export)
+        if directory is not None:
+            removed.append(directory)
+        export.state = ExportState.PRUNED
+    db.session.flush()
+    return removed
+
+
+def exports_of(assessment_id: int, limit: int = 50) -> list[Export]:
+    return list(
+        db.session.scalars(
+            select(Export).where(Export.assessment_id == assessment_id).order_by(Export.id.desc()).limit(limit)
+        )
+    )
+
+
+def per_indicator_pdf(export: Export, code: str, dest: Path) -> Path:
+    """One indicator's pages of a finished bundle (its report section and every document it lists) as a PDF."""
+    from reports.bundle import extract_pages
+
+    source = file_path(export, "pdf")
+    pages = summary_of(export).get("indicator_pages", {}).get(code)
+    if source is None or not pages:
+        raise DomainError(f"Indikator {code} tidak ada pada ekspor #{export.id}.")
+    extract_pages(source, [int(p) - 1 for p in pages], dest)
+    return dest
+
+
+def copy_out(export: Export, out_dir: Path, *, per_indicator: bool = False) -> list[tuple[str, Path]]:
+    """Copy a finished export's files to ``out_dir`` (each written under a temporary name, then renamed)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"bundel-{export.assessment_id}-{export.id}"
+    written: list[tuple[str, Path]] = []
+    for label, kind, name in (
+        ("PDF", "pdf", f"{stem}.pdf"),
+        ("ZIP", "zip", f"{stem}.zip"),
+        ("Ringkasan", "summary", f"{stem}-ringkasan.json"),
+    ):
+        source = file_path(export, kind)
+        if source is None:
+            raise DomainError(f"Berkas {label} ekspor #{export.id} tidak ditemukan.")
+        dest = out_dir / name
+        tmp = out_dir / f".{name}.tmp"
+        shutil.copyfile(source, tmp)
+        tmp.replace(dest)
+        written.append((label, dest))
+    if per_indicator:
+        folder = out_dir / f"{stem}-per-indikator"
+        folder.mkdir(exist_ok=True)
+        for code in summary_of(export).get("indicator_pages", {}):
+            tmp = folder / f".{code}.pdf.tmp"
+            per_indicator_pdf(export, code, tmp)
+            tmp.replace(folder / f"{code}.pdf")
+        written.append(("PDF per indikator", folder))
+    return written
+
+
+SIGNATORY_FIELDS = ("signatory_name", "signatory_position", "signatory_nip", "signing_place")
+
+
+def set_signatory(assessment: Assessment, user: User, values: dict[str, Any]) -> None:
+    """The Koordinator SPBE's name, position, NIP, place and the signed scans (documents of this assessment)."""
+    if not can_export(user, assessment):
+        raise DomainError("Hanya koordinator atau admin yang dapat mengubah data penandatangan.")
+    changes: list[tuple[str, Any, Any]] = []
+    for name in SIGNATORY_FIELDS:
+        new = " ".join(str(values.get(name) or "").split())
+        if getattr(assessment, name) != new:
+            changes.append((name, getattr(assessment, name), new))
+            setattr(assessment, name, new)
+    for name in ("signed_minutes_id", "signed_consent_id"):
+        chosen = values.get(name) or None
+        if chosen is not None:
+            evidence = db.session.get(Evidence, int(chosen))
+            if (
+                evidence is None
+                or evidence.assessment_id != assessment.id
+                or evidence.deleted_at is not None
+                or evidence.kind != EvidenceKind.FILE
+            ):
+                raise DomainError("Pilih dokumen berkas dari pustaka data dukung penilaian ini.", field=name)
+        if getattr(assessment, name) != chosen:
+            changes.append((name, getattr(assessment, name), chosen))
+            setattr(assessment, name, chosen)
+    if changes:
+        audit.record(
+            assessment=assessment,
+            actor=user,
+            object_type="assessment",
+            object_id=assessment.id,
+            action="signatory_changed",
+            changes=changes,
+            summary="Data penandatangan bundel diubah",
+        )
+    db.session.flush()

@@ -1,0 +1,218 @@
+"""The submission bundle page: who signs, start an export (a background job), its progress, the downloads."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, send_file, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_security import auth_required, current_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from assess import jobs
+from assess import permissions as perm
+from assess.errors import DomainError
+from assess.extensions import db
+from assess.models import Assessment, Evidence, EvidenceKind, Export, ExportState
+from assess.services import exports as service
+from assess.views.util import commit_or_flash
+from forms.exports import ExportForm, SignatoryForm
+
+bp = Blueprint("exports", __name__, url_prefix="/penilaian/<int:assessment_id>/bundel")
+
+CODE = re.compile(r"^[A-Za-z0-9.]{1,16}$")
+MIME = {"pdf": "application/pdf", "zip": "application/zip", "summary": "application/json"}
+
+
+def _assessment(assessment_id: int) -> Assessment:
+    assessment = db.session.scalar(select(Assessment).where(Assessment.id == assessment_id))
+    if assessment is None or not perm.can_view_assessment(current_user, assessment):
+        abort(404)
+    return assessment
+
+
+def _export(assessment: Assessment, export_id: int) -> Export:
+    export = db.session.get(Export, export_id)
+    if export is None or export.assessment_id != assessment.id:
+        abort(404)
+    return export
+
+
+def _documents(assessment: Assessment) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(Evidence.id, Evidence.title)
+        .where(
+            Evidence.assessment_id == assessment.id,
+            Evidence.deleted_at.is_(None),
+            Evidence.kind == EvidenceKind.FILE,
+        )
+        .order_by(Evidence.title)
+    ).all()
+    return [(0, _("— tidak ada (pakai halaman yang dibuat otomatis) —"))] + [(i, t) for i, t in rows]
+
+
+def _signatory_form(assessment: Assessment, *, submitted: bool = False) -> SignatoryForm:
+    """The form with the saved values; on a POST, with what was submitted."""
+    form = SignatoryForm(
+        **({} if submitted else {"formdata": None}),
+        data={
+            "signatory_name": assessment.signatory_name,
+            "signatory_position": assessment.signatory_position,
+            "signatory_nip": assessment.signatory_nip,
+            "signing_place": assessment.signing_place,
+            "signed_minutes_id": assessment.signed_minutes_id or 0,
+            "signed_consent_id": assessment.signed_consent_id or 0,
+        },
+    )
+    choices = _documents(assessment)
+    form.signed_minutes_id.choices = choices
+    form.signed_consent_id.choices = choices
+    return form
+
+
+def status_of(export: Export) -> dict[str, Any]:
+    """What the progress bar shows (also the JSON the page polls)."""
+    return {
+        "id": export.id,
+        "state": export.state.value,
+        "active": export.active,
+        "step": export.step,
+        "total": export.total_steps,
+        "percent": 100 if export.state == ExportState.DONE else export.percent,
+        "label": export.step_label,
+        "error": export.error,
+    }
+
+
+def _page(assessment: Assessment, signatory: SignatoryForm, status: int = 200) -> tuple[str, int]:
+    service.expire_stale(assessment.id)
+    db.session.commit()
+    exports = service.exports_of(assessment.id)
+    latest = next((e for e in exports if e.state == ExportState.DONE), None)
+    active = next((e for e in exports if e.active), None)
+    summary = service.summary_of(latest) if latest else {}
+    return (
+        render_template(
+            "exports/index.html",
+            assessment=assessment,
+            exports=exports,
+            latest=latest,
+            active=active,
+            active_status=status_of(active) if active else None,
+            summary=summary,
+            can_export=service.can_export(current_user, assessment),
+            export_form=ExportForm(),
+            signatory=signatory,
+            format_datetime=format_datetime,
+        ),
+        status,
+    )
+
+
+@bp.get("/")
+@auth_required()
+def index(assessment_id: int) -> tuple[str, int]:
+    assessment = _assessment(assessment_id)
+    return _page(assessment, _signatory_form(assessment))
+
+
+@bp.post("/penandatangan")
+@auth_required()
+def signatory(assessment_id: int) -> Response | tuple[str, int]:
+    assessment = _assessment(assessment_id)
+    if not service.can_export(current_user, assessment):
+        abort(403)
+    form = _signatory_form(assessment, submitted=True)
+    if not form.validate_on_submit():
+        return _page(assessment, form, 400)
+    names = (*service.SIGNATORY_FIELDS, "signed_minutes_id", "signed_consent_id")
+    values = {name: getattr(form, name).data for name in names}
+    try:
+        service.set_signatory(assessment, current_user, values)
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        form.populate_errors([(exc.field, exc.message)])
+        return _page(assessment, form, 400)
+    flash(_("Data penandatangan disimpan."), "success")
+    return redirect(url_for("exports.index", assessment_id=assessment.id))
+
+
+@bp.post("/")
+@auth_required()
+def start(assessment_id: int) -> Response:
+    assessment = _assessment(assessment_id)
+    if not service.can_export(current_user, assessment):
+        abort(403)
+    form = ExportForm()
+    if not form.validate_on_submit():
+        flash(_("Permintaan tidak sah; muat ulang halaman lalu coba lagi."), "error")
+        return redirect(url_for("exports.index", assessment_id=assessment.id))
+    # The id is read before the commit: reading it after would open a new (write) transaction in this request.
+    export_id = commit_or_flash(
+        lambda: service.request_export(assessment, current_user, include_review=bool(form.include_review.data)).id,
+        _("Ekspor bundel dimulai. Anda boleh meninggalkan halaman ini; kemajuannya tetap tercatat."),
+    )
+    if export_id is not None:
+        jobs.export_bundle(export_id)
+    return redirect(url_for("exports.index", assessment_id=assessment.id))
+
+
+@bp.get("/<int:export_id>/status")
+@auth_required()
+def status(assessment_id: int, export_id: int) -> Response:
+    assessment = _assessment(assessment_id)
+    export = _export(assessment, export_id)
+    if export.active and service.expire_stale(assessment.id):
+        db.session.commit()
+    response = jsonify(status_of(export))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _send(path: Path, mimetype: str, name: str, etag: str | None) -> Response:
+    response = send_file(
+        path, mimetype=mimetype, as_attachment=True, download_name=name, conditional=True, etag=etag or False, max_age=0
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _download_name(assessment: Assessment, export: Export, suffix: str) -> str:
+    return f"bundel-{assessment.instansi.slug}-{assessment.year}-{export.id}{suffix}"
+
+
+@bp.get("/<int:export_id>/<any(pdf, zip, summary):kind>")
+@auth_required()
+def download(assessment_id: int, export_id: int, kind: str) -> Response:
+    assessment = _assessment(assessment_id)
+    export = _export(assessment, export_id)
+    path = service.file_path(export, kind)
+    if path is None:
+        abort(404)
+    suffix = {"pdf": ".pdf", "zip": ".zip", "summary": "-ringkasan.json"}[kind]
+    etag = {"pdf": export.pdf_sha256, "zip": export.zip_sha256}.get(kind)
+    return _send(path, MIME[kind], _download_name(assessment, export, suffix), etag)
+
+
+@bp.get("/<int:export_id>/indikator/<code>.pdf")
+@auth_required()
+def indicator_pdf(assessment_id: int, export_id: int, code: str) -> Response:
+    assessment = _assessment(assessment_id)
+    export = _export(assessment, export_id)
+    directory = service.export_dir(export)
+    if directory is None or not CODE.match(code) or code not in service.summary_of(export).get("indicator_pages", {}):
+        abort(404)
+    cached = directory / "per-indikator" / f"{code}.pdf"
+    if not cached.is_file():
+        cached.parent.mkdir(exist_ok=True)
+        tmp = cached.with_name(f".{code}.pdf.{secrets.token_hex(4)}.tmp")
+        service.per_indicator_pdf(export, code, tmp)
+        tmp.replace(cached)
+    return _send(cached, "application/pdf", _download_name(assessment, export, f"-{code}.pdf"), None)

@@ -1,0 +1,413 @@
+"""The submission bundle end to end: a generated assessment with every kind of evidence, exported through the
+page (the job runs in Huey's immediate mode), then the PDF, its outline, stamps, links and the ZIP are checked."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from assess.models import Assessment, Export, ExportState, RoleName
+from assess.models.base import utcnow
+from assess.services import exports as export_service
+from reports import PDF_NAME, ZIP_NAME
+from tests.factories import create_assessment, create_instansi, create_member
+from tests.functional import bundle_corpus
+from tests.functional.helpers import login, pdf_bytes
+
+QPDF = shutil.which("qpdf")
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+def page_text(path: Path, page: int) -> str:
+    """Text of one 1-based page (poppler's pdftotext; installed by .ci/run)."""
+    assert PDFTOTEXT, "pdftotext (poppler-utils) is needed by the export tests"
+    result = subprocess.run(  # noqa: S603 — our own file, fixed arguments
+        [PDFTOTEXT, "-layout", "-f", str(page), "-l", str(page), str(path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout
+
+
+def outline_tree(pdf: pikepdf.Pdf) -> list[tuple[int, str, int]]:
+    """(depth, title, 0-based page) of every outline entry, in order."""
+    pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
+    rows: list[tuple[int, str, int]] = []
+
+    def walk(items: Any, depth: int) -> None:
+        for item in items:
+            dest = item.destination
+            target = pages[dest[0].objgen] if isinstance(dest, pikepdf.Array) else -1
+            rows.append((depth, item.title, target))
+            walk(item.children, depth + 1)
+
+    with pdf.open_outline() as outline:
+        walk(outline.root, 0)
+    return rows
+
+
+@pytest.fixture
+def exported(app: Flask, db: Any, client: FlaskClient) -> dict[str, Any]:
+    app.config["SOFFICE"] = "off"
+    instansi = create_instansi("Pemerintah Kota Contoh")
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    assessment = create_assessment(instansi)
+    corpus = bundle_corpus.build(assessment, koordinator)
+    assessment.signatory_name = "Drs. Budi Santoso, M.Si."
+    assessment.signatory_position = "Sekretaris Daerah"
+    db.session.commit()
+    bundle_corpus.tamper(corpus)
+
+    login(client, koordinator.email)
+    response = client.post(f"/penilaian/{assessment.id}/bundel/", data={"include_review": "y"})
+    assert response.status_code == 302
+    export = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
+    assert export.state == ExportState.DONE, export.error
+    return {"assessment": assessment, "corpus": corpus, "export": export, "koordinator": koordinator}
+
+
+def test_bundle_pages_outline_stamps_links_and_placeholders(exported: dict[str, Any]) -> None:
+    export: Export = exported["export"]
+    corpus: bundle_corpus.Corpus = exported["corpus"]
+    summary = export_service.summary_of(export)
+    path = export_service.file_path(export, "pdf")
+    assert path is not None
+    assert path.name == PDF_NAME
+
+    report_pages = summary["pages"]["report"]
+    evidence_pages = bundle_corpus.expected_evidence_pages(corpus)
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) == report_pages + evidence_pages == export.pdf_pages
+        # JavaScript and automatic actions are gone.
+        assert "/OpenAction" not in pdf.Root
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary):
+                assert "/AA" not in obj
+                assert obj.get("/S") != pikepdf.Name.JavaScript
+        tree = outline_tree(pdf)
+        page_objgens = [p.objgen for p in pdf.pages]
+        # The report's evidence cells are jumps to the page where each document starts.
+        jumps = {}
+        for page in pdf.pages[:report_pages]:
+            for annot in page.obj.get("/Annots", []):
+                action = annot.get("/A")
+                if isinstance(action, pikepdf.Dictionary) and action.get("/S") == pikepdf.Name.GoTo:
+                    jumps[str(annot.get("/Contents"))] = page_objgens.index(action.D[0].objgen)
+        notulen_page = pdf.pages[next(f["start_page"] for f in summary["files"] if f["title"] == "Notulen rapat") - 1]
+        attachment = next(a for a in notulen_page.obj.Annots if a.get("/Subtype") == pikepdf.Name.FileAttachment)
+        assert attachment.FS.EF.F.read_bytes() == corpus.raw["notulen"]
+
+    starts = {f["title"]: f["start_page"] for f in summary["files"]}
+    titles = [t for _, t, _ in tree]
+    assert len(tree) == summary["outline_entries"]
+    assert titles[0] == "Sampul"
+    # domain → aspect → indicator → documents; a document listed twice is printed once and referenced.
+    i1 = next(row for row in tree if row[1].startswith("I1 "))
+    i2 = next(row for row in tree if row[1].startswith("I2 "))
+    assert i1[0] == 2
+    assert i2[0] == 2
+    perwali_rows = [row for row in tree if "Perwali SPBE" in row[1]]
+    assert [row[0] for row in perwali_rows] == [3, 3]
+    assert perwali_rows[1][1].endswith("(lihat I1 Lampiran 2)")  # I1 lists its level-2 scan first
+    assert perwali_rows[0][2] == perwali_rows[1][2] == starts["Perwali SPBE"] - 1
+    assert sum(1 for f in summary["files"] if f["title"] == "Perwali SPBE") == 1
+    assert f"Halaman {starts['Perwali SPBE']}" in jumps
+
+    # Stamps in the margin of every evidence page, upright on the rotated page too.
+    first = starts["Perwali SPBE"]
+    assert "I1 · Lampiran 2 · hal. 1/3" in page_text(path, first)
+    assert "I1 · Lampiran 2 · hal. 3/3" in page_text(path, first + 2)
+    assert "I3 · Lampiran 1 · hal. 1/1" in page_text(path, starts["Denah diputar"])
+    assert "I1 · Lampiran 1 · hal. 1/1" in page_text(path, starts["SK Tim (pindaian)"])
+
+    # What could not be printed is said on its page and listed in the summary.
+    problems = {p["title"]: p for p in summary["problems"]}
+    assert set(problems) == {"Notulen rapat", "Dokumen sandi", "Dokumen rusak", "Dokumen yang diubah"}
+    assert problems["Notulen rapat"]["outcome"] == "placeholder"
+    assert problems["Dokumen sandi"]["outcome"] == "failed"
+    assert "sandi" in problems["Dokumen sandi"]["reason"]
+    assert "SHA-256" in problems["Dokumen yang diubah"]["reason"]
+    assert "SHA-256" in page_text(path, starts["Dokumen yang diubah"])
+    assert "kata sandi" in page_text(path, starts["Dokumen sandi"]).lower()
+    assert export.problems == 4
+
+    if QPDF:
+        check = subprocess.run([QPDF, "--check", str(path)], capture_output=True, text=True, check=False)  # noqa: S603
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_zip_manifest_hashes_and_portal_names(exported: dict[str, Any], db: Any) -> None:
+    export: Export = exported["export"]
+    corpus: bundle_corpus.Corpus = exported["corpus"]
+    path = export_service.file_path(export, "zip")
+    assert path is not None
+    assert path.name == ZIP_NAME
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == export.zip_sha256
+    with zipfile.ZipFile(path) as archive:
+        infos = archive.infolist()
+        assert all(i.compress_type == zipfile.ZIP_STORED for i in infos)
+        manifest = json.loads(archive.read("manifest.json"))["files"]
+        csv_lines = archive.read("manifest.csv").decode().strip().splitlines()
+        assert len(csv_lines) == len(manifest) + 1
+        for row in manifest:
+            data = archive.read(row["path"])
+            assert hashlib.sha256(data).hexdigest() == row["sha256"]
+            assert len(data) == row["size"]
+        names = {row["path"] for row in manifest}
+    perwali = corpus.documents["perwali"].current_version
+    assert perwali is not None
+    folders = [r for r in manifest if r["title"] == "Perwali SPBE"]
+    assert {r["path"] for r in folders} == {"I1/I1_L3_01_Perwali-SPBE.pdf", "I2/I2_L2_02_Perwali-SPBE.pdf"}
+    assert all(r["sha256"] == r["source_sha256"] == perwali.blob.sha256 for r in folders)
+    assert "I4/I4_L1_01_Notulen-rapat.docx" in names  # not printable: the original travels in the ZIP
+    assert "00_Laporan.pdf" in names
+    scan = next(r for r in manifest if r["title"] == "SK Tim (pindaian)")
+    assert scan["path"].endswith(".pdf")
+    assert scan["original_name"] == "sk-tim.jpg"
+    assert scan["level"] == 2
+
+
+def test_download_history_and_per_indicator(exported: dict[str, Any], client: FlaskClient, db: Any) -> None:
+    assessment: Assessment = exported["assessment"]
+    export: Export = exported["export"]
+    page = client.get(f"/penilaian/{assessment.id}/bundel/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert export.pdf_sha256
+    assert export.pdf_sha256[:12] in html
+    assert "Dokumen yang diubah" in html  # the problem list
+    pdf = client.get(f"/penilaian/{assessment.id}/bundel/{export.id}/pdf")
+    assert pdf.status_code == 200
+    assert pdf.mimetype == "application/pdf"
+    assert hashlib.sha256(pdf.data).hexdigest() == export.pdf_sha256
+    assert "attachment" in pdf.headers["Content-Disposition"]
+    one = client.get(f"/penilaian/{assessment.id}/bundel/{export.id}/indikator/I1.pdf")
+    assert one.status_code == 200
+    with pikepdf.open(io.BytesIO(one.data)) as pdf_one:
+        pages = export_service.summary_of(export)["indicator_pages"]["I1"]
+        assert len(pdf_one.pages) == len(pages) == 1 + 3 + 1 or len(pdf_one.pages) == len(pages)
+    assert client.get(f"/penilaian/{assessment.id}/bundel/{export.id}/indikator/I99.pdf").status_code == 404
+    status = client.get(f"/penilaian/{assessment.id}/bundel/{export.id}/status").get_json()
+    assert status["state"] == "selesai"
+    assert status["percent"] == 100
+    assert not status["active"]
+
+
+def test_who_may_export_and_one_at_a_time(app: Flask, db: Any, client: FlaskClient) -> None:
+    instansi = create_instansi()
+    assessment = create_assessment(instansi)
+    pengisi = create_member(instansi, RoleName.PENGISI)
+    pembaca = create_member(instansi, RoleName.PEMBACA)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    stranger = create_member(create_instansi(), RoleName.KOORDINATOR)
+    busy = Export(assessment_id=assessment.id, state=ExportState.RUNNING, heartbeat_at=utcnow())
+    db.session.add(busy)
+    db.session.commit()
+    url = f"/penilaian/{assessment.id}/bundel/"
+
+    login(client, stranger.email)
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code == 404
+    client.post("/logout")
+    for user in (pengisi, pembaca):
+        login(client, user.email)
+        assert client.get(url).status_code == 200
+        assert client.post(url).status_code == 403
+        client.post("/logout")
+
+    login(client, koordinator.email)
+    page = client.post(url, follow_redirects=True)
+    assert "masih berjalan" in page.get_data(as_text=True)
+    assert db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).all() == [busy]
+
+    # A worker that died leaves a row without heartbeat: the next request marks it stopped and starts anew.
+    busy.heartbeat_at = utcnow() - timedelta(seconds=app.config["EXPORT_STALE_SECONDS"] + 5)
+    db.session.commit()
+    client.post(url)
+    db.session.expire_all()
+    rows = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id).order_by(Export.id)).all()
+    assert [r.state for r in rows] == [ExportState.FAILED, ExportState.DONE]
+    assert "terhenti" in (rows[0].error or "")
+
+
+def test_old_exports_are_pruned_keeping_the_newest(app: Flask, db: Any, client: FlaskClient) -> None:
+    app.config["EXPORT_KEEP"] = 2
+    try:
+        instansi = create_instansi()
+        assessment = create_assessment(instansi)
+        koordinator = create_member(instansi, RoleName.KOORDINATOR)
+        db.session.commit()
+        login(client, koordinator.email)
+        for _ in range(3):
+            client.post(f"/penilaian/{assessment.id}/bundel/")
+        db.session.expire_all()
+        rows = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id).order_by(Export.id)).all()
+        assert [r.state for r in rows] == [ExportState.PRUNED, ExportState.DONE, ExportState.DONE]
+        assert export_service.file_path(rows[0], "pdf") is None
+        assert rows[0].directory
+        assert not (export_service.assessment_dir(assessment.id) / rows[0].directory).exists()
+        assert all(export_service.file_path(r, "pdf") is not None for r in rows[1:])
+    finally:
+        app.config["EXPORT_KEEP"] = 5
+
+
+def test_signatory_form_validates_and_keeps_input(db: Any, client: FlaskClient) -> None:
+    instansi = create_instansi()
+    assessment = create_assessment(instansi)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    db.session.commit()
+    login(client, koordinator.email)
+    url = f"/penilaian/{assessment.id}/bundel/penandatangan"
+    bad = client.post(
+        url,
+        data={
+            "signatory_name": "Ibu Sari",
+            "signatory_nip": "19800101abc",
+            "signed_minutes_id": "0",
+            "signed_consent_id": "0",
+        },
+    )
+    assert bad.status_code == 400
+    html = bad.get_data(as_text=True)
+    assert "NIP hanya berisi angka" in html
+    assert "Ibu Sari" in html
+    ok = client.post(
+        url,
+        data={
+            "signatory_name": "Ibu Sari",
+            "signatory_position": "Sekretaris Daerah",
+            "signatory_nip": "19800101 200501 2 001",
+            "signing_place": "Kota Contoh",
+            "signed_minutes_id": "0",
+            "signed_consent_id": "0",
+        },
+    )
+    assert ok.status_code == 302
+    db.session.refresh(assessment)
+    assert (assessment.signatory_name, assessment.signatory_position) == ("Ibu Sari", "Sekretaris Daerah")
+
+
+def _cli_env(app: Flask) -> dict[str, str]:
+    return {
+        **os.environ,
+        "MANDIRI_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "MANDIRI_STORAGE_ROOT": app.config["STORAGE_ROOT"],
+        "MANDIRI_EXPORT_ROOT": app.config["EXPORT_ROOT"],
+        "MANDIRI_SECRET_KEY": "test-secret",
+        "MANDIRI_SECURITY_PASSWORD_SALT": "test-salt",
+        "MANDIRI_JOBS_BACKEND": "immediate",
+        "MANDIRI_SOFFICE": "off",
+    }
+
+
+def test_killed_export_leaves_the_previous_one_and_a_rerun_completes(app: Flask, db: Any, tmp_path: Path) -> None:
+    """`mandiri export` in a real process, killed mid-build: nothing half-written, the previous export intact."""
+    instansi = create_instansi()
+    assessment = create_assessment(instansi)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    corpus = bundle_corpus.Corpus(assessment, koordinator)
+    for n in range(40):
+        bundle_corpus.upload(
+            corpus, f"d{n}", f"dokumen-{n}.pdf", pdf_bytes(30, f"Dokumen {n} {tmp_path.name}"), f"Dokumen {n}"
+        )
+        bundle_corpus.link(corpus, f"I{n % 47 + 1}", f"d{n}", 1)
+    db.session.commit()
+    script = Path(sys.executable).with_name("mandiri")
+    env = _cli_env(app)
+
+    first = subprocess.run(  # noqa: S603 — our console script, fixed arguments
+        [str(script), "export", str(assessment.id), "--out", str(tmp_path / "salinan")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert first.returncode == 0, first.stderr
+    assert "PDF:" in first.stdout
+    assert "ZIP:" in first.stdout
+    assert "Ringkasan:" in first.stdout
+    db.session.rollback()  # a new snapshot: the CLI process committed
+    previous = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
+    previous_pdf = export_service.file_path(previous, "pdf")
+    assert previous_pdf is not None
+    assert previous.pdf_sha256
+    before = previous_pdf.read_bytes()
+
+    victim = subprocess.Popen(  # noqa: S603
+        [str(script), "export", str(assessment.id), "--out", str(tmp_path / "kedua")],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        running = None
+        while time.monotonic() < deadline:
+            db.session.rollback()  # a new snapshot: the CLI process committed
+            running = db.session.scalars(
+                select(Export).where(Export.assessment_id == assessment.id, Export.id != previous.id)
+            ).first()
+            if running is not None and running.state == ExportState.RUNNING and running.step >= 3:
+                break
+            assert victim.poll() is None, "the export finished before it could be stopped"
+            time.sleep(0.05)
+        assert running is not None
+        assert running.state == ExportState.RUNNING
+        os.killpg(victim.pid, signal.SIGKILL)
+    finally:
+        victim.wait(timeout=30)
+
+    base = export_service.assessment_dir(assessment.id)
+    assert sorted(p.name for p in base.iterdir() if not p.name.startswith(".tmp-")) == [previous.directory]
+    assert previous_pdf.read_bytes() == before
+    assert not (tmp_path / "kedua").exists() or not any((tmp_path / "kedua").iterdir())
+
+    app.config["EXPORT_STALE_SECONDS"] = 0
+    try:
+        again = subprocess.run(  # noqa: S603
+            [str(script), "export", str(assessment.id), "--out", str(tmp_path / "ketiga")],
+            env={**env, "MANDIRI_EXPORT_STALE_SECONDS": "0"},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    finally:
+        app.config["EXPORT_STALE_SECONDS"] = 600
+    assert again.returncode == 0, again.stderr
+    db.session.rollback()  # a new snapshot: the CLI process committed
+    rows = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id).order_by(Export.id)).all()
+    assert [r.state for r in rows] == [ExportState.DONE, ExportState.FAILED, ExportState.DONE]
+    assert not any(p.name.startswith(".tmp-") for p in base.iterdir())
+    with (
+        zipfile.ZipFile(export_service.file_path(rows[0], "zip") or "") as a,
+        zipfile.ZipFile(export_service.file_path(rows[2], "zip") or "") as b,
+    ):
+        first_manifest = {r["path"]: r["sha256"] for r in json.loads(a.read("manifest.json"))["files"]}
+        rerun_manifest = {r["path"]: r["sha256"] for r in json.loads(b.read("manifest.json"))["files"]}
+    first_manifest.pop("00_Laporan.pdf")
+    rerun_manifest.pop("00_Laporan.pdf")
+    assert first_manifest == rerun_manifest
+    assert len(first_manifest) == 40
+    assert rows[0].pdf_pages == rows[2].pdf_pages
