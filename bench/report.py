@@ -163,6 +163,9 @@ def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
             entries.append(entry)
             if not is_link:
                 homes.append(entry)
+        # QUALITY.md: a penjelasan of 300–900 words, its FAKTA and its ANALISIS together.
+        words = rng.randint(300, 900)
+        fakta_words = words * rng.randint(40, 60) // 100
         sections.append(
             IndicatorSection(
                 code=code,
@@ -179,8 +182,8 @@ def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
                 level=level,
                 level_name=inst.level_scales[ind.scale].level(level).name,
                 criteria=ind.levels[level - 1].criteria,
-                fakta=_prose(rng, rng.randint(300, 900)),
-                analisis=_prose(rng, rng.randint(300, 900)),
+                fakta=_prose(rng, fakta_words),
+                analisis=_prose(rng, words - fakta_words),
                 items=(),
                 evidence=tuple(entries),
                 review=ReviewSummary(

@@ -200,11 +200,12 @@ class Stamper:
         if not isinstance(rect, Array) or len(rect) != 4:
             return
         x0, y0, x1, y1 = (float(v) for v in rect)
-        size = max(5.0, min(8.5, (abs(y1 - y0)) * 0.85))
+        # The link box sits on the text's baseline and is about one em high: write on that baseline.
+        size = max(6.0, min(9.0, abs(y1 - y0) * 0.95))
         drawing = (
             (
                 f"q 0.07 0.27 0.55 rg BT {STAMP_FONT} {_fmt(size)} Tf {_fmt(min(x0, x1) + 1)} "
-                f"{_fmt(min(y0, y1) + abs(y1 - y0) * 0.18)} Td "
+                f"{_fmt(min(y0, y1) + 0.8)} Td "
             ).encode()
             + _pdf_string(text)
             + b" Tj ET Q\n"

@@ -70,6 +70,8 @@ class Prepared:
     pages: int  # page count of pdf_path (>= 1)
     reason: str | None  # Indonesian, for "placeholder" and "failed"
     attached: bool  # the original is embedded in the placeholder page as a file attachment
+    #: The stored bytes matched their recorded SHA-256 (False: missing, unreadable or altered; never passed on).
+    verified: bool = True
 
 
 class _UnusableError(Exception):
@@ -259,7 +261,14 @@ class _Context:
             attachment_name=self.original_name,
             attachment_mime=MIME.get(self.ext, DEFAULT_MIME),
         )
-        return Prepared(outcome=outcome, pdf_path=dest, pages=pages, reason=reason, attached=attachment is not None)
+        return Prepared(
+            outcome=outcome,
+            pdf_path=dest,
+            pages=pages,
+            reason=reason,
+            attached=attachment is not None,
+            verified=source is not None,
+        )
 
     def attachment(self, source: _Source) -> bytes | None:
         """The verified bytes; a file that was not kept in memory is read again and checked again."""

@@ -247,9 +247,9 @@ def _zip_source(part: Part, stem: str, indicator: str, listed: EvidenceEntry | N
         path, extension, known = prepared.pdf_path, "pdf", stored.sha256
     elif prepared.outcome in ("image", "office"):
         path, extension, known = prepared.pdf_path, "pdf", None
-    elif prepared.outcome == "placeholder":  # not printable (video, Office without LibreOffice): the original
+    elif prepared.verified:  # not printable, or not readable as it is: the original travels in the ZIP
         path, extension, known = part.source, stored.extension, stored.sha256
-    else:  # failed: the page that says why
+    else:  # missing or altered bytes are never passed on: the page that says why
         path, extension, known = prepared.pdf_path, "pdf", None
     return ZipSource(
         path=path,

@@ -10,8 +10,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from PIL import ImageFile
 from weasyprint import URLFetcher
 from weasyprint.urls import URLFetcherResponse
+
+# WeasyPrint switches on Pillow's process-wide "load truncated images" when it is imported. The report only shows
+# images we validated, and the upload and evidence checks must keep refusing truncated images in this process too.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 ASSET_DIR = Path(__file__).resolve().parent / "assets"
 ASSET_PREFIX = "mandiri:asset/"

@@ -111,7 +111,8 @@ def test_koordinator_exports_and_downloads_the_bundle(page: Page, server: Server
         pages = len(pdf.pages)
         titles = outline_titles(pdf)
     # Report pages, then 3 pages of the PDF and 1 of the scan.
-    summary = page.request.get(page.get_by_role("link", name="Ringkasan (JSON)").get_attribute("href") or "").json()
+    summary_href = page.get_by_role("link", name="Ringkasan (JSON)").get_attribute("href") or ""
+    summary = page.request.get(f"{server.url}{summary_href}").json()
     assert pages == summary["pages"]["total"] == summary["pages"]["report"] + 4
     assert titles[0] == "Sampul"
     assert "Ringkasan Hasil" in titles

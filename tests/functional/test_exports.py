@@ -179,6 +179,13 @@ def test_zip_manifest_hashes_and_portal_names(exported: dict[str, Any], db: Any)
     assert {r["path"] for r in folders} == {"I1/I1_L3_01_Perwali-SPBE.pdf", "I2/I2_L2_02_Perwali-SPBE.pdf"}
     assert all(r["sha256"] == r["source_sha256"] == perwali.blob.sha256 for r in folders)
     assert "I4/I4_L1_01_Notulen-rapat.docx" in names  # not printable: the original travels in the ZIP
+    by_title = {r["title"]: r for r in manifest}
+    locked = by_title["Dokumen sandi"]  # cannot be opened, but its bytes are the stored ones: passed on as they are
+    assert locked["outcome"] == "failed"
+    assert locked["sha256"] == locked["source_sha256"]
+    altered = by_title["Dokumen yang diubah"]  # altered bytes are never passed on: the page that says why
+    assert altered["outcome"] == "failed"
+    assert altered["sha256"] != altered["source_sha256"]
     assert "00_Laporan.pdf" in names
     scan = next(r for r in manifest if r["title"] == "SK Tim (pindaian)")
     assert scan["path"].endswith(".pdf")
