@@ -5,3 +5,7 @@ export build. Heavy imports (WeasyPrint, pikepdf, img2pdf) live in the submodule
 PDF_NAME = "bundel.pdf"
 ZIP_NAME = "bundel.zip"
 SUMMARY_NAME = "ringkasan.json"
+
+
+class ExportError(Exception):
+    """The export cannot be completed; the message (Indonesian) says why."""

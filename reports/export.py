@@ -18,7 +18,7 @@ from typing import Any
 
 import pikepdf
 
-from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME
+from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
 from reports.archive import ManifestRow, ZipSource, write_zip
 from reports.bundle import Layout, Part, assemble, write_report_alone
 from reports.convert import Prepared, placeholder_pdf, prepare
@@ -32,10 +32,6 @@ REPORT_NAME = "00_Laporan.pdf"
 CLEAN_OUTCOMES = frozenset({"pdf", "image", "office"})
 
 Progress = Callable[[int, int, str], None]
-
-
-class ExportError(Exception):
-    """The export cannot be completed; the message (Indonesian) says why."""
 
 
 @dataclass(frozen=True)

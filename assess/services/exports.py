@@ -24,6 +24,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from assess import audit
 from assess.database import writing
@@ -41,7 +42,7 @@ from assess.models import (
 )
 from assess.models.base import utcnow
 from assess.permissions import roles_in
-from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME
+from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
 from uploads import get_storage
 
 log = logging.getLogger(__name__)
@@ -183,11 +184,6 @@ def _sweep_temporary(directory: Path, older_than: float) -> None:
 
 def run(export_id: int) -> Export | None:
     """Build a queued export (the job's body; commits). Returns the export, or None if it was not queued."""
-    # Imported here: WeasyPrint and the PDF tools are needed by the worker, not by every web process.
-    from reports.convert import find_soffice
-    from reports.data import collect
-    from reports.export import ExportError, build
-
     with writing():
         export = db.session.get(Export, export_id)
         if export is None or export.state != ExportState.QUEUED:
@@ -208,6 +204,11 @@ def run(export_id: int) -> Export | None:
     final = base / f"{export_id}-{token}"
     config = current_app.config
     try:
+        # Imported here: WeasyPrint and the PDF tools are needed by the worker, not by every web process.
+        from reports.convert import find_soffice
+        from reports.data import collect
+        from reports.export import build
+
         data = collect(assessment_id, include_review=export.include_review, generated_at=_aware(export.created_at))
         logo = None
         storage = get_storage(config)
@@ -282,9 +283,14 @@ def prune(assessment_id: int, keep: int) -> list[Path]:
 
 
 def exports_of(assessment_id: int, limit: int = 50) -> list[Export]:
+    """The newest exports of an assessment with their creators (one query)."""
     return list(
         db.session.scalars(
-            select(Export).where(Export.assessment_id == assessment_id).order_by(Export.id.desc()).limit(limit)
+            select(Export)
+            .where(Export.assessment_id == assessment_id)
+            .options(joinedload(Export.created_by))
+            .order_by(Export.id.desc())
+            .limit(limit)
         )
     )
 

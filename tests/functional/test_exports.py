@@ -29,7 +29,7 @@ from assess.services import exports as export_service
 from reports import PDF_NAME, ZIP_NAME
 from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional import bundle_corpus
-from tests.functional.helpers import login, pdf_bytes
+from tests.functional.helpers import count_queries, login, pdf_bytes
 
 QPDF = shutil.which("qpdf")
 PDFTOTEXT = shutil.which("pdftotext")
@@ -418,3 +418,82 @@ def test_killed_export_leaves_the_previous_one_and_a_rerun_completes(app: Flask,
     assert first_manifest == rerun_manifest
     assert len(first_manifest) == 40
     assert rows[0].pdf_pages == rows[2].pdf_pages
+
+
+def test_bundle_page_queries_do_not_grow_with_exports(db: Any, client: FlaskClient) -> None:
+    instansi = create_instansi()
+    assessment = create_assessment(instansi)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    db.session.commit()
+    login(client, koordinator.email)
+    url = f"/penilaian/{assessment.id}/bundel/"
+
+    def queries() -> int:
+        with count_queries(db) as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    def add_exports(n: int) -> None:  # each by another person, so a lazy load per row would show
+        for _ in range(n):
+            creator = create_member(instansi, RoleName.KOORDINATOR)
+            db.session.add(Export(assessment_id=assessment.id, state=ExportState.FAILED, created_by_id=creator.id))
+        db.session.commit()
+
+    add_exports(2)
+    queries()  # the first page view also fills the navigation counts kept in the session
+    few = queries()
+    add_exports(10)
+    assert queries() == few
+
+
+def test_signed_scans_replace_the_generated_pages(app: Flask, db: Any, client: FlaskClient) -> None:
+    app.config["SOFFICE"] = "off"
+    instansi = create_instansi()
+    assessment = create_assessment(instansi)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    corpus = bundle_corpus.Corpus(assessment, koordinator)
+    minutes = bundle_corpus.upload(corpus, "ba", "berita-acara.pdf", pdf_bytes(2, "Berita Acara bertanda tangan"), "BA")
+    bundle_corpus.upload(corpus, "doc", "perwal.pdf", pdf_bytes(1, "Perwal"), "Perwal")
+    bundle_corpus.link(corpus, "I1", "doc", 1)
+    db.session.commit()
+    login(client, koordinator.email)
+    saved = client.post(
+        f"/penilaian/{assessment.id}/bundel/penandatangan",
+        data={"signatory_name": "Ibu Sari", "signed_minutes_id": str(minutes.id), "signed_consent_id": "0"},
+    )
+    assert saved.status_code == 302
+    client.post(f"/penilaian/{assessment.id}/bundel/")
+    export = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
+    assert export.state == ExportState.DONE, export.error
+    summary = export_service.summary_of(export)
+    assert summary["pages"]["signed"] == 2
+    path = export_service.file_path(export, "pdf")
+    assert path is not None
+    with pikepdf.open(path) as pdf:
+        assert len(pdf.pages) == summary["pages"]["report"] + 2 + 1
+        tree = outline_tree(pdf)
+    # Right after the cover, in place of the generated Berita Acara: the signed scan, stamped.
+    assert tree[1] == (0, "Berita Acara (ditandatangani)", 1)
+    assert "Berita Acara Penilaian Mandiri" not in [title for _, title, _ in tree]
+    assert "Pernyataan Persetujuan Publikasi" in [title for _, title, _ in tree]
+    assert "Berita Acara (ditandatangani) · hal. 2/2" in page_text(path, 3)
+    assert "Berita Acara bertanda tangan 2" in page_text(path, 3)
+
+
+def test_signatory_must_be_a_document_of_this_assessment(db: Any, client: FlaskClient) -> None:
+    instansi = create_instansi()
+    assessment = create_assessment(instansi)
+    other = create_assessment(instansi, year=2025)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    corpus = bundle_corpus.Corpus(other, koordinator)
+    foreign = bundle_corpus.upload(corpus, "x", "lain.pdf", pdf_bytes(1, "Dokumen penilaian lain"), "Lain")
+    db.session.commit()
+    login(client, koordinator.email)
+    response = client.post(
+        f"/penilaian/{assessment.id}/bundel/penandatangan",
+        data={"signatory_name": "Ibu Sari", "signed_minutes_id": str(foreign.id), "signed_consent_id": "0"},
+    )
+    assert response.status_code == 400
+    assert "Ibu Sari" in response.get_data(as_text=True)
+    db.session.refresh(assessment)
+    assert assessment.signed_minutes_id is None
