@@ -20,13 +20,16 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
 from reports.convert import Prepared
 from reports.data import EvidenceEntry, ReportData
-from reports.render import RenderedReport
+
+if TYPE_CHECKING:  # the bundle needs only the rendered bytes, page count and anchors, not WeasyPrint
+    from reports.render import RenderedReport
 
 STAMP_FONT = Name("/MandiriStampF")
 STAMP_SIZE = 7.5
