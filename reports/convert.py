@@ -136,8 +136,13 @@ def prepare(
     soffice: str | None = None,
     soffice_timeout: float = 120.0,
     attach_max_bytes: int = 50 * 1024 * 1024,
+    validated: bool = False,
 ) -> Prepared:
-    """Turn the stored file ``src`` into a PDF to append to the bundle, or into a placeholder page saying why not."""
+    """Turn the stored file ``src`` into a PDF to append to the bundle, or into a placeholder page saying why not.
+
+    ``validated``: these bytes passed :func:`uploads.validation.validate` when they were stored (the library's
+    files all did), so the image damage check it made is not repeated; the SHA-256 check says they are the same.
+    """
     ext = extension.lower().lstrip(".")
     expected = expected_sha256.strip().lower()
     if ext in IMAGE_EXTENSIONS:
@@ -163,7 +168,7 @@ def prepare(
         if ext == "pdf":
             return Prepared(outcome="pdf", pdf_path=src, pages=_pdf_pages(src), reason=None, attached=False)
         if ext in IMAGE_EXTENSIONS:
-            return context.image(source.data)
+            return context.image(source.data, checked=validated)
         if ext in OFFICE_EXTENSIONS:
             if not soffice:
                 raise _UnusableError("LibreOffice (soffice) tidak terpasang di server", outcome="placeholder")
@@ -188,9 +193,9 @@ class _Context:
         self.workdir.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix="bukti-", dir=self.workdir))
 
-    def image(self, data: bytes) -> Prepared:
+    def image(self, data: bytes, *, checked: bool) -> Prepared:
         try:
-            pdf_bytes = _image_to_pdf(data)
+            pdf_bytes = _image_to_pdf(data, checked=checked)
             pages = _pdf_bytes_pages(pdf_bytes)
         except Image.UnidentifiedImageError:
             raise _UnusableError("berkas gambar rusak atau bukan gambar JPEG/PNG: formatnya tidak dikenali") from None
@@ -341,17 +346,18 @@ def _pdf_bytes_pages(data: bytes) -> int:
 # ---------------------------------------------------------------------------------------------------- images
 
 
-def _image_to_pdf(data: bytes) -> bytes:
+def _image_to_pdf(data: bytes, *, checked: bool = False) -> bytes:
     """img2pdf on the original bytes; images with transparency are flattened onto white first (lossless PNG).
 
     JPEG data is always embedded as it is. A PNG that img2pdf refuses (or cannot embed directly) goes through
     Pillow to an 8-bit-or-more lossless PNG first. The image is fully checked before conversion, because img2pdf
-    copies JPEG data and PNG chunks without decoding them.
+    copies JPEG data and PNG chunks without decoding them — unless upload validation already ``checked`` them.
     """
     with Image.open(io.BytesIO(data)) as image:
         fmt = image.format or ""
         transparent = image.mode in {"RGBA", "LA", "PA", "RGBa", "La"} or "transparency" in image.info
-    _check_image(data, fmt)
+    if not checked:
+        _check_image(data, fmt)
     if fmt in _JPEG_FORMATS:
         return _img2pdf(data)
     if transparent:

@@ -583,3 +583,16 @@ def test_truncated_images_stay_refused_after_weasyprint_is_imported(tmp_path: Pa
     assert result.outcome == "failed"
     assert result.reason is not None
     assert result.reason.startswith("berkas gambar rusak")
+
+
+def test_validated_images_skip_the_repeated_damage_check(tmp_path: Path) -> None:
+    """Library files passed upload validation (the same decode check); the export does not decode them again."""
+    truncated = image_bytes(noisy_image("RGB", (400, 300)), "JPEG")[:3000]
+    digest = hashlib.sha256(truncated).hexdigest()
+    src = tmp_path / "stored.jpg"
+    src.write_bytes(truncated)
+    common = {"extension": "jpg", "expected_sha256": digest, "original_name": "a.jpg", "title": "A"}
+    unchecked = prepare(src, workdir=tmp_path / "w1", **common)  # type: ignore[arg-type]
+    assert unchecked.outcome == "failed"
+    trusted = prepare(src, workdir=tmp_path / "w2", validated=True, **common)  # type: ignore[arg-type]
+    assert trusted.outcome == "image"
