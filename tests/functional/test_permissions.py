@@ -35,6 +35,7 @@ from assess.models import (
     AnswerState,
     Assessment,
     Evidence,
+    Export,
     Instansi,
     RoleName,
     Unit,
@@ -317,6 +318,21 @@ def _opened(ids: dict[str, Any], data: dict[str, Any]) -> bool:
     )
 
 
+def _prepare_signatory(ids: dict[str, Any]) -> dict[str, Any]:
+    _fresh(Assessment, ids["a"]).signatory_name = ""
+    _db.session.commit()
+    return {}
+
+
+def _exports(ids: dict[str, Any]) -> int:
+    _db.session.expire_all()
+    return len(_db.session.scalars(select(Export.id).where(Export.assessment_id == ids["a"])).all())
+
+
+def _prepare_export(ids: dict[str, Any]) -> dict[str, Any]:
+    return {"exports": _exports(ids)}
+
+
 @dataclass(frozen=True)
 class Action:
     name: str
@@ -462,6 +478,29 @@ ACTIONS: tuple[Action, ...] = (
         changed=_opened,
     ),
     Action("pustaka GET", "instansi", "GET", "/penilaian/{a}/pustaka/", "read", 200),
+    Action("bundel GET", "instansi", "GET", "/penilaian/{a}/bundel/", "read", 200),
+    Action(
+        "penandatangan POST",
+        "instansi",
+        "POST",
+        "/penilaian/{a}/bundel/penandatangan",
+        "manage",
+        302,
+        data=lambda ids: {"signatory_name": "Ibu Sari", "signed_minutes_id": "0", "signed_consent_id": "0"},
+        prepare=_prepare_signatory,
+        changed=lambda ids, data: _fresh(Assessment, ids["a"]).signatory_name == "Ibu Sari",
+    ),
+    Action(
+        "buat bundel POST",
+        "instansi",
+        "POST",
+        "/penilaian/{a}/bundel/",
+        "manage",
+        302,
+        data=lambda ids: {},
+        prepare=_prepare_export,
+        changed=lambda ids, data: _exports(ids) == ids["exports"] + 1,
+    ),
     Action(
         "unggah POST (JSON)",
         "instansi",
