@@ -331,7 +331,9 @@ def assemble(
             del names["/JavaScript"]
 
         entries = _outline(out, data, layout, parts, signed)
-        out.save(dest, deterministic_id=True)
+        # No deterministic /ID: it is an MD5 over the whole output (a second pass over ~200 MB); the export's
+        # identity is the SHA-256 recorded with it.
+        out.save(dest)
     return Layout(
         layout.pages,
         layout.report_pages,
