@@ -307,6 +307,10 @@ def worker_command(workers: int) -> None:
 
     if jobs.huey.immediate:
         raise click.ClickException("MANDIRI_JOBS_BACKEND=immediate tidak memakai pekerja; pilih sqlite atau redis.")
+    from reports.render import warm_up
+
+    # The report renderer's process pool starts now, not in the first export (about 1.5 s).
+    warm_up()
     jobs.consumer(current_app._get_current_object(), workers=workers).run()  # type: ignore[attr-defined]
 
 

@@ -61,6 +61,13 @@ def consumer(app: Flask, workers: int = 1) -> Consumer:
     return huey.create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=1.0)
 
 
+def _warm_renderer() -> None:
+    """Start the report renderer's process pool in the background, so the first export does not wait for it."""
+    from reports.render import warm_up
+
+    warm_up()
+
+
 def start_embedded_worker(app: Flask) -> bool:
     """Start one worker thread inside this process (``mandiri run``); False when jobs run immediately."""
     global _embedded
@@ -74,6 +81,7 @@ def start_embedded_worker(app: Flask) -> bool:
             _embedded.scheduler.start()
             for _, worker in _embedded.worker_threads:
                 worker.start()
+            threading.Thread(target=_warm_renderer, name="mandiri-warm-up", daemon=True).start()
             log.info("embedded job worker started")
     return True
 

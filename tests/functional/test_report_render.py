@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import threading
 import time
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -20,8 +21,9 @@ from assess.models import AssessmentState, DocType, RoleName
 from assess.services import evidence as evidence_service
 from assess.services.answers import ItemInput, save_graded_answer
 from assess.services.assessments import set_claimed_value
+from reports import render as render_module
 from reports.data import ReportData, collect
-from reports.render import RenderedReport, render_report, report_html
+from reports.render import RenderedReport, render_report, report_html, split_sections
 from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional.helpers import pdf_bytes
 
@@ -182,7 +184,7 @@ def test_spbe_report_structure_metadata_and_links(spbe: dict[str, Any]) -> None:
     assert not reference.is_home
     assert f"lihat I1 Lampiran {reference.home_lampiran}" in " ".join(text.split())
     assert "Belum ada data dukung yang ditautkan" in text
-    html = report_html(data)
+    html = report_html(data, "indicators")
     assert "&lt;script&gt;" in html
     assert '<img src="file:' not in html
 
@@ -247,3 +249,126 @@ def test_huge_untrusted_text_does_not_hang(app: Flask, spbe: dict[str, Any]) -> 
     report = done["report"]
     assert report.pages > 100
     print(f"R7 render: {done['seconds']:.1f} s, {report.pages} pages")
+
+
+# ------------------------------------------------------------------------------------------------ parts and joining
+
+
+def _page_text(pdf: bytes, page: int) -> str:
+    """Text of one 1-based page, in reading layout."""
+    assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is needed by the report tests"
+    command = ["pdftotext", "-layout", "-f", str(page), "-l", str(page), "-", "-"]
+    done = subprocess.run(command, input=pdf, capture_output=True, check=True, timeout=60)  # noqa: S603
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+def _goto_targets(pdf: pikepdf.Pdf, page_index: int) -> list[int]:
+    """0-based target pages of the jump links on one page."""
+    pages = {page.obj.objgen: i for i, page in enumerate(pdf.pages)}
+    targets = []
+    for annot in pdf.pages[page_index].obj.get("/Annots", []):
+        action = annot.get("/A")
+        if action is not None and action.get("/S") == pikepdf.Name.GoTo:
+            targets.append(pages[action.D[0].objgen])
+    return targets
+
+
+def test_parts_join_into_one_consistent_report(spbe: dict[str, Any], tmp_path: Any) -> None:
+    data = collect(spbe["assessment"].id, include_review=True, generated_at=GENERATED)
+    serial = render_report(data, workers=1)
+    joined = render_report(data, workers=2)
+    again = render_report(data, workers=2)
+
+    if render_module.pool_size() > 1:
+        assert render_module._pool is not None  # the parts were rendered by the worker processes
+    assert joined.pdf == again.pdf  # deterministic
+    assert joined.pages == serial.pages > len(data.sections)
+    assert joined.anchors == serial.anchors
+    assert list(joined.anchors) == [*FIXED_ANCHORS, *(s.anchor for s in data.sections)]
+
+    # Page numbers run on across the parts: the last indicator is in the second run of sections.
+    last = data.sections[-1].anchor
+    page = joined.anchors[last] + 1
+    assert f"hal. {page} dari {joined.pages}" in _page_text(joined.pdf, page)
+    assert "hal. 1 dari" in _page_text(joined.pdf, 1)
+    assert data.title not in _page_text(joined.pdf, 1)  # no running header on the cover
+    assert data.title in _page_text(joined.pdf, page)
+    assert f"{data.instansi_name} · Penilaian Mandiri {data.year}" in _page_text(joined.pdf, page)
+
+    # The table of contents prints the final page of the last indicator and its link jumps there.
+    toc_pages = range(joined.anchors["daftar-isi"], joined.anchors["ringkasan"])
+    toc_text = "\n".join(_page_text(joined.pdf, p + 1) for p in toc_pages)
+    assert re.search(rf"{data.sections[-1].code} .*\s{page}\n", toc_text, re.S)
+    summary_line = next(line for line in toc_text.splitlines() if "Ringkasan Hasil" in line)
+    assert summary_line.split()[-1] == str(joined.anchors["ringkasan"] + 1)
+
+    with pikepdf.open(io.BytesIO(joined.pdf)) as pdf:
+        links = [t for p in toc_pages for t in _goto_targets(pdf, p)]
+        targets = [t for i, t in enumerate(links) if i == 0 or links[i - 1] != t]  # a link box per line fragment
+        assert targets == [joined.anchors["ringkasan"], *(joined.anchors[s.anchor] for s in data.sections)]
+        assert not any(uri.startswith("mandiri-toc:") for uri in uris(pdf))
+        assert uris(pdf).count(f"mandiri-bundle:ev/{spbe['doc'].id}") == 2
+
+        # One structure tree: every page and every annotation with a parent-tree key finds it.
+        tree = pdf.Root.StructTreeRoot
+        nums = tree.ParentTree.Nums
+        keys = [int(nums[i]) for i in range(0, len(nums), 2)]
+        assert len(keys) == len(set(keys))
+        assert int(tree.ParentTreeNextKey) == max(keys) + 1
+        (document,) = tree.K
+        assert pikepdf.Name.Document == document.S
+        for index, page_obj in enumerate(pdf.pages):
+            assert int(page_obj.obj.StructParents) in keys, index
+            for annot in page_obj.obj.get("/Annots", []):
+                if "/StructParent" in annot:
+                    assert int(annot.StructParent) in keys
+        assert pdf.Root.MarkInfo.Marked is True
+        assert str(pdf.Root.Lang) == "id"
+        assert str(pdf.docinfo["/Title"]) == data.title
+        assert str(pdf.docinfo["/Creator"]) == "Mandiri"
+        assert pdf.check_pdf_syntax() == []
+        with pdf.open_outline() as outline:
+            titles = [item.title for item in outline.root]
+        assert titles[-1] == "Rincian per Indikator"
+
+    path = tmp_path / "report.pdf"
+    path.write_bytes(joined.pdf)
+    if shutil.which("qpdf"):
+        assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True, check=False).returncode == 0  # noqa: S603, S607
+
+
+def test_split_sections_balances_contiguous_runs(spbe: dict[str, Any]) -> None:
+    data = collect(spbe["assessment"].id, generated_at=GENERATED)
+    for chunks in (1, 2, 3, 4):
+        runs = split_sections(data.sections, chunks)
+        assert len(runs) == chunks
+        assert [s for run in runs for s in run] == list(data.sections)
+        assert all(runs)
+    assert split_sections(data.sections[:1], 4) == [(data.sections[0],)]
+    assert split_sections((), 2) == []
+    heavy = split_sections(data.sections, 2, front_weight=10**9)
+    assert len(heavy) == 2
+    assert len(heavy[0]) == 1  # the run rendered next to the front matter is kept small
+
+
+class _BrokenPool:
+    """Stands in for a process pool whose workers died."""
+
+    def __init__(self) -> None:
+        self.shut_down = False
+
+    def submit(self, *_args: Any, **_kwargs: Any) -> Any:
+        raise BrokenProcessPool("a worker died")
+
+    def shutdown(self, **_kwargs: Any) -> None:
+        self.shut_down = True
+
+
+def test_broken_pool_falls_back_to_rendering_here(spbe: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    data = collect(spbe["assessment"].id, generated_at=GENERATED)
+    broken = _BrokenPool()
+    monkeypatch.setattr(render_module, "_get_pool", lambda: broken)
+    report = render_report(data, workers=2)
+    assert broken.shut_down
+    assert report.pages == render_report(data, workers=1).pages
+    assert list(report.anchors) == [*FIXED_ANCHORS, *(s.anchor for s in data.sections)]

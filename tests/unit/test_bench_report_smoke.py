@@ -1,4 +1,5 @@
-"""B1 (bench/report.py) still works at a tiny size: a PDF is rendered in a child process. No timing asserted."""
+"""B1 (bench/report.py) still works at a tiny size: a PDF is rendered cold and warm in a child process (with its
+pool of workers). No timing asserted."""
 
 from __future__ import annotations
 
@@ -12,8 +13,12 @@ from bench import report
 ROW_KEYS = {
     "indicators",
     "repeat",
+    "workers",
+    "cold_s",
+    "cold_s_median",
     "render_s",
     "render_s_median",
+    "deterministic",
     "ms_per_indicator",
     "pages",
     "pdf_bytes",
@@ -22,6 +27,8 @@ ROW_KEYS = {
     "refused",
     "rss_before_mib",
     "peak_rss_mib",
+    "peak_children_rss_mib",
+    "peak_tree_rss_mib",
     "meets_time_target",
     "meets_rss_target",
 }
@@ -38,6 +45,11 @@ def test_report_benchmark_smoke(tmp_path: Path) -> None:
     assert row["refused"] == 0
     assert row["anchors"] == 5 + 3  # the fixed sections and one per indicator
     assert row["peak_rss_mib"] >= row["rss_before_mib"] > 0
+    assert row["peak_tree_rss_mib"] >= row["peak_rss_mib"]
+    assert row["deterministic"] is True
+    assert row["workers"] >= 1
+    if row["workers"] > 1:
+        assert row["peak_children_rss_mib"] > 0  # the workers were measured
     with pikepdf.open(tmp_path / "report-3.pdf") as pdf:
         assert len(pdf.pages) == row["pages"] > 3
     assert "3" in report.format_table(result)
@@ -54,7 +66,7 @@ def test_data_is_realistic() -> None:
     data = report.build_data(50, seed=1)
     assert len(data.sections) == 50
     assert len({s.code for s in data.sections}) == 50
-    words = [len(s.fakta.split()) for s in data.sections]
+    words = [len(s.fakta.split()) + len(s.analisis.split()) for s in data.sections]  # the penjelasan together
     assert min(words) >= 300
     assert max(words) <= 900
     assert all(5 <= len(s.evidence) <= 7 for s in data.sections)
