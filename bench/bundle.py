@@ -54,7 +54,7 @@ from typing import Any
 
 import pikepdf
 
-from bench import corpus
+from bench import corpus, merge_results
 from bench.corpus import CorpusFile
 
 MIB = 1024 * 1024
@@ -975,16 +975,7 @@ def format_table(results: dict[str, Any]) -> str:
 
 def write_results(path: Path, results: dict[str, Any]) -> None:
     """Merge ``results`` into ``path`` under their keys ("B2", "B6", "B10"); other keys are kept."""
-    data: dict[str, Any] = {}
-    if path.exists():
-        with contextlib.suppress(ValueError, OSError):
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                data = loaded
-    data.update(results)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    merge_results(path, results)
 
 
 def main(argv: list[str] | None = None) -> int:

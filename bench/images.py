@@ -17,9 +17,7 @@ verified afterwards (not timed): one A4 page, the JPEG bytes found unchanged in 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
-import json
 import os
 import platform
 import random
@@ -39,6 +37,7 @@ import pikepdf
 import PIL
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
+from bench import merge_results
 from reports.convert import prepare
 
 SEED = 20260405
@@ -356,16 +355,7 @@ def format_table(result: dict[str, Any]) -> str:
 
 def write_results(path: Path, result: dict[str, Any]) -> None:
     """Merge ``result`` into ``path`` under the key "B3" (other benchmarks' keys are kept)."""
-    data: dict[str, Any] = {}
-    if path.exists():
-        with contextlib.suppress(ValueError, OSError):
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                data = loaded
-    data["B3"] = result
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    merge_results(path, {"B3": result})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,6 +38,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bench import merge_results
+
 if TYPE_CHECKING:
     from reports.data import ReportData
 
@@ -465,16 +467,7 @@ def format_table(result: dict[str, Any]) -> str:
 
 def write_results(path: Path, result: dict[str, Any]) -> None:
     """Merge ``result`` into ``path`` under the key "B1" (other benchmarks' keys are kept)."""
-    data: dict[str, Any] = {}
-    if path.exists():
-        with contextlib.suppress(ValueError, OSError):
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                data = loaded
-    data["B1"] = result
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    merge_results(path, {"B1": result})
 
 
 def main(argv: list[str] | None = None) -> int:

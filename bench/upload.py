@@ -44,6 +44,8 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]
 
+from bench import merge_results
+
 MIB = 1024 * 1024
 REPO = Path(__file__).resolve().parent.parent
 EMAIL = "koordinator@kota-contoh.go.id"
@@ -587,16 +589,7 @@ def format_table(result: dict[str, Any]) -> str:
 
 def write_results(path: Path, result: dict[str, Any]) -> None:
     """Merge ``result`` into ``path`` under the key "B4" (other benchmarks' keys are kept)."""
-    data: dict[str, Any] = {}
-    if path.exists():
-        with contextlib.suppress(ValueError, OSError):
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                data = loaded
-    data["B4"] = result
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    merge_results(path, {"B4": result})
 
 
 def main(argv: list[str] | None = None) -> int:

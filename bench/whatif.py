@@ -12,15 +12,14 @@ Prints the medians, their ratio and the 100 ms target (QUALITY.md); nothing here
 from __future__ import annotations
 
 import argparse
-import contextlib
-import json
-import os
 import statistics
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from bench import merge_results
 
 TARGET_MS = 100.0
 PASSWORD = "bench-password"  # noqa: S105 - the throwaway demo login of a temporary database
@@ -100,16 +99,7 @@ def run(repeat: int = 50, base_dir: Path | None = None) -> dict[str, Any]:
 
 def write_results(path: Path, result: dict[str, Any]) -> None:
     """Merge ``result`` into ``path`` under the key "whatif" (other benchmarks' keys are kept)."""
-    data: dict[str, Any] = {}
-    if path.exists():
-        with contextlib.suppress(ValueError, OSError):
-            loaded = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict):
-                data = loaded
-    data["whatif"] = result
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    merge_results(path, {"whatif": result})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,11 +27,11 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 
 from reports.convert import Prepared
 from reports.data import EvidenceEntry, ReportData
+from reports.overlay import Overlay, fmt, text_at, text_width
 
 if TYPE_CHECKING:  # the bundle needs only the rendered bytes, page count and anchors, not WeasyPrint
     from reports.render import RenderedReport
 
-STAMP_FONT = Name("/MandiriStampF")
 STAMP_SIZE = 7.5
 STAMP_MARGIN = 9.0
 BUNDLE_LINK_PREFIX = "mandiri-bundle:ev/"
@@ -49,28 +49,6 @@ UNSAFE_ACTIONS = frozenset(
         "/RichMediaExecute",
     }
 )
-# Helvetica advance widths (1/1000 em) for the characters stamps use; others count as 556.
-_HELVETICA = {
-    " ": 278,
-    "·": 278,
-    ".": 278,
-    "/": 278,
-    ":": 278,
-    "(": 333,
-    ")": 333,
-    "-": 333,
-    "I": 278,
-    "l": 222,
-    "i": 222,
-    "j": 222,
-    "f": 278,
-    "t": 278,
-    "r": 333,
-    "m": 833,
-    "w": 722,
-    "M": 833,
-    "W": 944,
-}
 
 
 @dataclass(frozen=True)
@@ -129,15 +107,6 @@ def plan(report: RenderedReport, data: ReportData, parts: Sequence[Part], signed
     return Layout(cursor, report.pages, signed_pages, starts, anchors, indicator_pages=indicator_pages)
 
 
-def _pdf_string(text: str) -> bytes:
-    raw = text.encode("cp1252", errors="replace")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
-def _text_width(text: str, size: float) -> float:
-    return sum(_HELVETICA.get(ch, 556) for ch in text) * size / 1000
-
-
 def _visible_matrix(page: pikepdf.Page) -> tuple[tuple[float, ...], float, float]:
     """The matrix from upright visible coordinates to the page's user space, and the visible width and height."""
     x0, y0, x1, y1 = (float(v) for v in page.cropbox)
@@ -154,49 +123,24 @@ def _visible_matrix(page: pikepdf.Page) -> tuple[tuple[float, ...], float, float
     return (1, 0, 0, 1, x0, y0), width, height
 
 
-def _fmt(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
-
-
-class Stamper:
-    """Draws small texts on pages with one shared font object and one shared ``q`` stream."""
-
-    def __init__(self, pdf: pikepdf.Pdf) -> None:
-        self.pdf = pdf
-        self.font = pdf.make_indirect(
-            Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica, Encoding=Name.WinAnsiEncoding)
-        )
-        self.save_state = pikepdf.Stream(pdf, b"q\n")
-
-    def _use_font(self, page: pikepdf.Page) -> None:
-        resources = page.obj.get("/Resources")
-        if not isinstance(resources, Dictionary):
-            page.obj.Resources = resources = Dictionary()
-        fonts = resources.get("/Font")
-        if not isinstance(fonts, Dictionary):
-            resources.Font = fonts = Dictionary()
-        fonts[STAMP_FONT] = self.font
-
-    def _add(self, page: pikepdf.Page, drawing: bytes) -> None:
-        self._use_font(page)
-        page.contents_add(self.save_state, prepend=True)
-        page.contents_add(pikepdf.Stream(self.pdf, b"\nQ\n" + drawing), prepend=False)
+class Stamper(Overlay):
+    """The bundle's overlays: the margin stamp of evidence pages, and page numbers in the report's links."""
 
     def margin_stamp(self, page: pikepdf.Page, text: str) -> None:
+        """``text`` at the bottom right of the page as it is shown (upright whatever its rotation), on white."""
         matrix, width, _height = _visible_matrix(page)
-        text_width = _text_width(text, STAMP_SIZE)
-        u = max(2.0, width - STAMP_MARGIN - text_width)
+        wide = text_width(text, STAMP_SIZE)
+        u = max(2.0, width - STAMP_MARGIN - wide)
         v = STAMP_MARGIN * 0.6
-        box = f"{_fmt(u - 2)} {_fmt(v - 2)} {_fmt(text_width + 4)} {_fmt(STAMP_SIZE + 3)} re f"
         drawing = (
             (
-                f"q {' '.join(_fmt(float(m)) for m in matrix)} cm 1 1 1 rg {box} 0.15 0.15 0.15 rg "
-                f"BT {STAMP_FONT} {_fmt(STAMP_SIZE)} Tf {_fmt(u)} {_fmt(v + 0.6)} Td "
+                f"q {' '.join(fmt(float(m)) for m in matrix)} cm "
+                f"1 1 1 rg {fmt(u - 2)} {fmt(v - 2)} {fmt(wide + 4)} {fmt(STAMP_SIZE + 3)} re f 0.15 0.15 0.15 rg\n"
             ).encode()
-            + _pdf_string(text)
-            + b" Tj ET Q\n"
+            + text_at(u, v + 0.6, STAMP_SIZE, text)
+            + b"Q\n"
         )
-        self._add(page, drawing)
+        self.add(page, drawing)
 
     def text_in(self, page: pikepdf.Page, rect: object, text: str) -> None:
         """A number written inside a link rectangle of the report (report pages are never rotated)."""
@@ -205,15 +149,8 @@ class Stamper:
         x0, y0, x1, y1 = (float(v) for v in rect)
         # The link box sits on the text's baseline and is about one em high: write on that baseline.
         size = max(6.0, min(9.0, abs(y1 - y0) * 0.95))
-        drawing = (
-            (
-                f"q 0.07 0.27 0.55 rg BT {STAMP_FONT} {_fmt(size)} Tf {_fmt(min(x0, x1) + 1)} "
-                f"{_fmt(min(y0, y1) + 0.8)} Td "
-            ).encode()
-            + _pdf_string(text)
-            + b" Tj ET Q\n"
-        )
-        self._add(page, drawing)
+        drawing = b"q 0.07 0.27 0.55 rg\n" + text_at(min(x0, x1) + 1, min(y0, y1) + 0.8, size, text) + b"Q\n"
+        self.add(page, drawing)
 
 
 def _strip_active(obj: Dictionary) -> None:

@@ -46,6 +46,7 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 from assess.scoring import round_half_up
 from reports.data import IndicatorSection, ReportData
 from reports.fetcher import AssetFetcher
+from reports.overlay import Overlay, text_at, text_width
 
 TEMPLATE = "reports/report.html"
 BASE_URL = "mandiri:asset/"
@@ -83,7 +84,6 @@ MAX_CHUNK_WEIGHT = 240_000
 #: CSS px → PDF points.
 PX = 0.75
 #: Running header and footer: Helvetica (WinAnsi, not embedded), in points from the page's edges.
-RUNNING_FONT = Name("/MandiriRunF")
 RUNNING_SIZE = 7.5
 RUNNING_GREY = b"0.333 0.333 0.333"
 MARGIN_LEFT = 20 * 72 / 25.4
@@ -91,16 +91,6 @@ MARGIN_RIGHT = 18 * 72 / 25.4
 HEADER_BASELINE = 52.0
 FOOTER_BASELINE = 41.0
 GAP = 12.0
-# Helvetica advance widths (1/1000 em) of the characters 32–126; HELVETICA_OTHER for a few others, else 556.
-HELVETICA_WIDTHS = (
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278,
-    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556,
-    1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778,
-    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556,
-    333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
-    556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
-)  # fmt: skip
-HELVETICA_OTHER = {"·": 278, "–": 556, "—": 1000, "…": 1000}
 VALUE_SOURCE_NOTES = {
     "reviewer": "nilai reviewer; nilai akhir belum ditetapkan",
     "claimed": "nilai klaim; belum ada nilai reviewer maupun nilai akhir",
@@ -577,36 +567,10 @@ def _toc_links(out: pikepdf.Pdf, anchors: Mapping[str, int]) -> None:
             annot.Contents = pikepdf.String(f"Halaman {target + 1}")
 
 
-def _pdf_string(text: str) -> bytes:
-    raw = text.encode("cp1252", errors="replace")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
-def _text_width(text: str, size: float) -> float:
-    def advance(ch: str) -> int:
-        code = ord(ch)
-        if 32 <= code < 32 + len(HELVETICA_WIDTHS):
-            return HELVETICA_WIDTHS[code - 32]
-        return HELVETICA_OTHER.get(ch, 556)
-
-    return sum(advance(ch) for ch in text) * size / 1000
-
-
-def _fmt(value: float) -> str:
-    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
-
-
-def _text_at(x: float, y: float, size: float, text: str) -> bytes:
-    return f"BT {RUNNING_FONT} {_fmt(size)} Tf {_fmt(x)} {_fmt(y)} Td ".encode() + _pdf_string(text) + b" Tj ET\n"
-
-
 def _running_texts(out: pikepdf.Pdf, data: ReportData) -> None:
     """Header (the report's title, not on the cover) and footer (instansi · year, "hal. x dari y") on every page,
     drawn as artifacts with a standard font after the parts are joined, when the total is known."""
-    font = out.make_indirect(
-        Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica, Encoding=Name.WinAnsiEncoding)
-    )
-    save_state = pikepdf.Stream(out, b"q\n")
+    overlay = Overlay(out)
     total = len(out.pages)
     footer = f"{data.instansi_name} · Penilaian Mandiri {data.year}"
     for index, page in enumerate(out.pages):
@@ -614,27 +578,18 @@ def _running_texts(out: pikepdf.Pdf, data: ReportData) -> None:
         left, right = x0 + MARGIN_LEFT, x1 - MARGIN_RIGHT
         width = right - left
         number = f"hal. {index + 1} dari {total}"
-        number_width = _text_width(number, RUNNING_SIZE)
+        number_width = text_width(number, RUNNING_SIZE)
         footer_size = min(
-            RUNNING_SIZE, RUNNING_SIZE * (width - number_width - GAP) / max(1.0, _text_width(footer, RUNNING_SIZE))
+            RUNNING_SIZE, RUNNING_SIZE * (width - number_width - GAP) / max(1.0, text_width(footer, RUNNING_SIZE))
         )
-        drawing = b"Q\n/Artifact BMC\nq " + RUNNING_GREY + b" rg\n"
-        drawing += _text_at(left, y0 + FOOTER_BASELINE, footer_size, footer)
-        drawing += _text_at(right - number_width, y0 + FOOTER_BASELINE, RUNNING_SIZE, number)
+        drawing = b"q " + RUNNING_GREY + b" rg\n"
+        drawing += text_at(left, y0 + FOOTER_BASELINE, footer_size, footer)
+        drawing += text_at(right - number_width, y0 + FOOTER_BASELINE, RUNNING_SIZE, number)
         if index > 0:
-            size = min(RUNNING_SIZE, RUNNING_SIZE * width / max(1.0, _text_width(data.title, RUNNING_SIZE)))
-            x = left + (width - _text_width(data.title, size)) / 2
-            drawing += _text_at(x, y1 - HEADER_BASELINE, size, data.title)
-        drawing += b"Q\nEMC\n"
-        resources = page.obj.get("/Resources")
-        if not isinstance(resources, Dictionary):
-            page.obj.Resources = resources = Dictionary()
-        fonts = resources.get("/Font")
-        if not isinstance(fonts, Dictionary):
-            resources.Font = fonts = Dictionary()
-        fonts[RUNNING_FONT] = font
-        page.contents_add(save_state, prepend=True)
-        page.contents_add(pikepdf.Stream(out, drawing), prepend=False)
+            size = min(RUNNING_SIZE, RUNNING_SIZE * width / max(1.0, text_width(data.title, RUNNING_SIZE)))
+            x = left + (width - text_width(data.title, size)) / 2
+            drawing += text_at(x, y1 - HEADER_BASELINE, size, data.title)
+        overlay.add(page, drawing + b"Q\n")
 
 
 def _ordered_anchors(parts: Sequence[RenderedPart], data: ReportData) -> dict[str, int]:
