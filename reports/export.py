@@ -8,10 +8,12 @@ nothing but a temporary directory (swept later) and the previous export stays do
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import shutil
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +97,36 @@ def _check(path: Path) -> list[str]:
         return [p for p in pdf.check_pdf_syntax() if not p.startswith("WARNING")]
 
 
+def _check_bundle(path: Path) -> list[str]:
+    """qpdf's checks of the bundle's structure and of every page's content stream, without decoding the stream
+    data again: that data is the checked documents' own, copied byte for byte (see :func:`_checked_source`)."""
+    problems: list[str] = []
+    with qpdf_decode_limits(), pikepdf.open(path) as pdf:
+        pdf._check_document_structures()
+        for number, page in enumerate(pdf.pages, start=1):
+            try:
+                pikepdf.parse_content_stream(page)
+            except pikepdf.PdfError as exc:
+                problems.append(f"ERROR: halaman {number}: {exc}")
+        problems += [f"ERROR: {w}" for w in pdf.get_warnings() if "error" in w.lower()]
+    return problems
+
+
+def _checked_source(part: Part, work: Path, cache: Path | None) -> Part:
+    """An evidence PDF used as it is gets qpdf's full check (every stream decoded) once per SHA-256: the result is
+    remembered in ``cache``. A document that fails is replaced by a page that says why."""
+    if part.prepared.outcome != "pdf" or part.entry.file is None:
+        return part
+    marker = cache / part.entry.file.sha256 if cache is not None else None
+    if marker is not None and marker.exists():
+        return part
+    checked = _recheck(part, work)
+    if marker is not None and checked is part:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    return checked
+
+
 def build(
     data: ReportData,
     *,
@@ -104,8 +136,13 @@ def build(
     logo: bytes | None = None,
     soffice: str | None = None,
     soffice_timeout: float = 120.0,
+    checked_cache: Path | None = None,
 ) -> BuildResult:
-    """Write ``bundel.pdf``, ``bundel.zip`` and ``ringkasan.json`` into ``out_dir`` (which must be empty)."""
+    """Write ``bundel.pdf``, ``bundel.zip`` and ``ringkasan.json`` into ``out_dir`` (which must be empty).
+
+    The report renders (in its process pool) while this thread prepares and checks the evidence.
+    ``checked_cache``: a folder remembering, by SHA-256, the evidence PDFs that passed qpdf's full check.
+    """
     work = out_dir / "kerja"
     work.mkdir()
     documents = data.files_in_order()
@@ -119,57 +156,24 @@ def build(
         progress(step, total, label)
 
     advance("Menyusun laporan (PDF)")
-    report: RenderedReport = render_report(data, logo=logo, logo_mime=data.logo_mime)
-
-    def part(entry: EvidenceEntry, label: str) -> Part:
-        source = _source_path(storage, entry, work)
-        return Part(entry, _prepare(entry, source), label, source)
-
-    def _prepare(entry: EvidenceEntry, source: Path) -> Prepared:
-        stored = _stored(entry)
-        return prepare(
-            source,
-            extension=stored.extension,
-            expected_sha256=stored.sha256,
-            original_name=stored.original_name,
-            title=entry.title,
-            workdir=work,
-            soffice=soffice,
-            soffice_timeout=soffice_timeout,
-            validated=True,  # every library file passed upload validation; the SHA-256 check proves the same bytes
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mandiri-report") as background:
+        # The copied context carries the application context the report's template needs.
+        rendering = background.submit(
+            contextvars.copy_context().run, render_report, data, logo=logo, logo_mime=data.logo_mime
         )
-
-    signed: list[Part] = []
-    for entry, label in zip(
-        signed_entries,
-        [
-            "Berita Acara (ditandatangani)" if e is data.signed_minutes else "Persetujuan Publikasi (ditandatangani)"
-            for e in signed_entries
-        ],
-        strict=True,
-    ):
-        advance(f"Menyiapkan {label}")
-        signed.append(part(entry, label))
-    parts: list[Part] = []
-    for number, entry in enumerate(documents, start=1):
-        advance(f"Menyiapkan data dukung {number} dari {len(documents)}: {entry.title}")
-        parts.append(part(entry, _label(entry)))
+        signed, parts = _prepare_all(data, documents, signed_entries, storage, work, advance, soffice, soffice_timeout)
+        parts = [_checked_source(p, work, checked_cache) for p in parts]
+        signed = [_checked_source(p, work, checked_cache) for p in signed]
+        report: RenderedReport = rendering.result()
 
     advance("Menggabungkan laporan dan data dukung")
     pdf_tmp = out_dir / f".{PDF_NAME}.tmp"
     layout = assemble(report, data, parts, signed, pdf_tmp)
 
     advance("Memeriksa bundel PDF")
-    problems = _check(pdf_tmp)
+    problems = _check_bundle(pdf_tmp)
     if problems:
-        # Some document qpdf cannot read through (a decompression bomb, a broken stream): find it, print a page
-        # that says so in its place, and assemble again.
-        parts = [_recheck(p, work) for p in parts]
-        signed = [_recheck(p, work) for p in signed]
-        layout = assemble(report, data, parts, signed, pdf_tmp)
-        problems = _check(pdf_tmp)
-        if problems:
-            raise ExportError("Bundel PDF tidak lolos pemeriksaan qpdf: " + "; ".join(problems[:5]))
+        raise ExportError("Bundel PDF tidak lolos pemeriksaan qpdf: " + "; ".join(problems[:5]))
     with pikepdf.open(pdf_tmp) as check:
         if len(check.pages) != report.pages + sum(p.prepared.pages for p in [*signed, *parts]):
             raise ExportError(f"Jumlah halaman bundel ({len(check.pages)}) tidak sama dengan laporan + data dukung.")
@@ -201,6 +205,47 @@ def build(
     shutil.rmtree(work)
     advance("Selesai")
     return result
+
+
+def _prepare_all(
+    data: ReportData,
+    documents: Sequence[EvidenceEntry],
+    signed_entries: Sequence[EvidenceEntry],
+    storage: Storage,
+    work: Path,
+    advance: Callable[[str], None],
+    soffice: str | None,
+    soffice_timeout: float,
+) -> tuple[list[Part], list[Part]]:
+    """Every printed document made ready to append: the signed scans, then the evidence in indicator order."""
+
+    def part(entry: EvidenceEntry, label: str) -> Part:
+        stored = _stored(entry)
+        source = _source_path(storage, entry, work)
+        prepared = prepare(
+            source,
+            extension=stored.extension,
+            expected_sha256=stored.sha256,
+            original_name=stored.original_name,
+            title=entry.title,
+            workdir=work,
+            soffice=soffice,
+            soffice_timeout=soffice_timeout,
+            validated=True,  # every library file passed upload validation; the SHA-256 check proves the same bytes
+        )
+        return Part(entry, prepared, label, source)
+
+    signed: list[Part] = []
+    for entry in signed_entries:
+        minutes = entry is data.signed_minutes
+        label = "Berita Acara (ditandatangani)" if minutes else "Persetujuan Publikasi (ditandatangani)"
+        advance(f"Menyiapkan {label}")
+        signed.append(part(entry, label))
+    parts: list[Part] = []
+    for number, entry in enumerate(documents, start=1):
+        advance(f"Menyiapkan data dukung {number} dari {len(documents)}: {entry.title}")
+        parts.append(part(entry, _label(entry)))
+    return signed, parts
 
 
 def _recheck(part: Part, work: Path) -> Part:

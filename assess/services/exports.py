@@ -225,6 +225,7 @@ def run(export_id: int) -> Export | None:
             logo=logo,
             soffice=soffice,
             soffice_timeout=float(config["SOFFICE_TIMEOUT"]),
+            checked_cache=export_root() / ".diperiksa",
         )
         tmp.replace(final)
     except Exception as exc:

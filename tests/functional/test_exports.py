@@ -16,6 +16,7 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pikepdf
 import pytest
@@ -497,3 +498,40 @@ def test_signatory_must_be_a_document_of_this_assessment(db: Any, client: FlaskC
     assert "Ibu Sari" in response.get_data(as_text=True)
     db.session.refresh(assessment)
     assert assessment.signed_minutes_id is None
+
+
+def broken_stream_pdf() -> bytes:
+    """A PDF that opens and has its pages (upload validation accepts it), but whose page content does not inflate."""
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes(2, "Isi rusak")))
+    page = pdf.pages[1]
+    page.obj.Contents = pikepdf.Stream(pdf, b"x\x9c this is not deflate data at all")
+    page.obj.Contents.Filter = pikepdf.Name.FlateDecode
+    out = io.BytesIO()
+    pdf.save(out, compress_streams=False)
+    return out.getvalue()
+
+
+def test_a_document_qpdf_cannot_read_through_gets_a_page_saying_so(app: Flask, db: Any, client: FlaskClient) -> None:
+    instansi = create_instansi()
+    assessment = create_assessment(instansi)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    corpus = bundle_corpus.Corpus(assessment, koordinator)
+    bundle_corpus.upload(corpus, "baik", "baik.pdf", pdf_bytes(2, f"Dokumen baik {uuid4()}"), "Dokumen baik")
+    bundle_corpus.upload(corpus, "rusak", "isi-rusak.pdf", broken_stream_pdf(), "Isi rusak")
+    bundle_corpus.link(corpus, "I1", "baik", 1)
+    bundle_corpus.link(corpus, "I1", "rusak", 1)
+    db.session.commit()
+    login(client, koordinator.email)
+    client.post(f"/penilaian/{assessment.id}/bundel/")
+    export = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
+    assert export.state == ExportState.DONE, export.error
+    problems = {p["title"]: p for p in export_service.summary_of(export)["problems"]}
+    assert set(problems) == {"Isi rusak"}
+    assert "qpdf" in problems["Isi rusak"]["reason"]
+    # The document that passed qpdf's full check is remembered by its SHA-256; the broken one is not.
+    cache = export_service.export_root() / ".diperiksa"
+    good, bad = (corpus.documents[k].current_version for k in ("baik", "rusak"))
+    assert good is not None
+    assert bad is not None
+    assert (cache / good.blob.sha256).exists()
+    assert not (cache / bad.blob.sha256).exists()
