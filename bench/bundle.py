@@ -798,6 +798,9 @@ def run_b10(files: Sequence[CorpusFile], prepped: Sequence[Prepped], workdir: Pa
 
             worker, log_handle = _start_worker(_worker_environ(settings, home), home / "worker.log")
             job = _run_job(assessment_id, user_id, worker.pid)
+            # A second export of the same assessment: evidence PDFs already passed qpdf's full check (remembered by
+            # SHA-256), as in every export after the first.
+            again = _run_job(assessment_id, user_id, worker.pid)
             worker_rss_after = _proc_status(worker.pid, "VmRSS")
             _stop_worker(worker, log_handle)
             worker = None
@@ -860,8 +863,12 @@ def run_b10(files: Sequence[CorpusFile], prepped: Sequence[Prepped], workdir: Pa
         "qpdf_s_median": round(qpdf_median, 3),
         "baseline_s": round(baseline, 3),
         "ratio": round(job["seconds"] / baseline, 3),
+        "again_s": round(again["seconds"], 3),
+        "again_build_s": round(again["build_s"], 3),
+        "again_ratio": round(again["seconds"] / baseline, 3),
+        "again_meets_time_target": again["seconds"] / baseline <= TARGET_B10_RATIO,
         "worker_rss_before_mib": round(job["worker_rss_before"] / MIB, 1),
-        "worker_peak_rss_mib": round(job["worker_peak_rss"] / MIB, 1),
+        "worker_peak_rss_mib": round(max(job["worker_peak_rss"], again["worker_peak_rss"]) / MIB, 1),
         "worker_rss_after_mib": round(worker_rss_after / MIB, 1),
         "pdf_sha256": stored_sha,
         "pdf_bytes": stored.stat().st_size,
@@ -958,6 +965,11 @@ def format_table(results: dict[str, Any]) -> str:
             f"{'worker ' + str(r['worker_rss_before_mib']) + ' → peak ' + str(r['worker_peak_rss_mib']) + ' MiB':<34} "
             f"render {r['render_s_median']:.3f} + qpdf {r['qpdf_s_median']:.3f} s; queue {r['queue_wait_s']:.2f} s; "
             f"{r['pages']} pages, SHA-256 {'ok' if r['verified'] else 'BAD'}; time {_yes(r['meets_time_target'])}"
+        )
+        lines.append(
+            f"{'B10′':4} {r['again_s']:>8.3f} {r['baseline_s']:>8.3f} {r['again_ratio']:>5.2f}× "
+            f"{'≤' + str(TARGET_B10_RATIO) + '×':>7}  the same export again (evidence PDFs already checked); "
+            f"time {_yes(r['again_meets_time_target'])}"
         )
     head = next(iter(results.values()))
     corpus_info = head["corpus"]

@@ -97,13 +97,16 @@ def _check(path: Path) -> list[str]:
         return [p for p in pdf.check_pdf_syntax() if not p.startswith("WARNING")]
 
 
-def _check_bundle(path: Path) -> list[str]:
-    """qpdf's checks of the bundle's structure and of every page's content stream, without decoding the stream
-    data again: that data is the checked documents' own, copied byte for byte (see :func:`_checked_source`)."""
+def _check_bundle(path: Path, checked: set[int]) -> list[str]:
+    """qpdf's checks of the bundle's structure, and of the content streams of every page but those in ``checked``
+    (0-based): the pages of evidence PDFs that passed qpdf's full check (see :func:`_checked_source`), whose data
+    the bundle copies byte for byte."""
     problems: list[str] = []
     with qpdf_decode_limits(), pikepdf.open(path) as pdf:
         pdf._check_document_structures()
         for number, page in enumerate(pdf.pages, start=1):
+            if number - 1 in checked:
+                continue
             try:
                 pikepdf.parse_content_stream(page)
             except pikepdf.PdfError as exc:
@@ -171,7 +174,13 @@ def build(
     layout = assemble(report, data, parts, signed, pdf_tmp)
 
     advance("Memeriksa bundel PDF")
-    problems = _check_bundle(pdf_tmp)
+    checked = {
+        page
+        for p in parts
+        if p.prepared.outcome == "pdf"
+        for page in range(layout.starts[p.entry.evidence_id], layout.starts[p.entry.evidence_id] + p.prepared.pages)
+    }
+    problems = _check_bundle(pdf_tmp, checked)
     if problems:
         raise ExportError("Bundel PDF tidak lolos pemeriksaan qpdf: " + "; ".join(problems[:5]))
     with pikepdf.open(pdf_tmp) as check:
