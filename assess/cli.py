@@ -287,13 +287,15 @@ def score_command(
 def serve_command(host: str, port: int) -> None:
     """Jalankan aplikasi (server pengembangan) dengan satu pekerja latar di proses yang sama."""
     from flask import current_app
+    from werkzeug.serving import run_simple
 
     from assess import jobs
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["JOBS_EMBEDDED_WORKER"] and jobs.start_embedded_worker(app):
         click.echo("Pekerja latar (ekspor) berjalan di proses ini.")
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    # Werkzeug's server directly: Flask's app.run() does nothing when called from its own command line.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 @click.command("worker")

@@ -183,3 +183,47 @@ def test_console_script(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["index"] == "2.59"
+
+
+def test_serve_answers_and_runs_the_embedded_worker(tmp_path: Path) -> None:
+    """`mandiri serve` (what `make run` starts) really serves: Flask's app.run() would be ignored under its CLI."""
+    import socket
+    import time
+    import urllib.request
+
+    script = Path(sys.executable).with_name("mandiri")
+    if not script.exists():
+        pytest.skip("console script not installed in this environment")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MANDIRI_")},
+        "MANDIRI_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "MANDIRI_SECRET_KEY": "serve-test-secret",
+        "MANDIRI_SECURITY_PASSWORD_SALT": "serve-test-salt",
+        "MANDIRI_JOBS_SQLITE_PATH": str(tmp_path / "jobs.db"),
+        "MANDIRI_EXPORT_ROOT": str(tmp_path / "exports"),
+        "MANDIRI_STORAGE_ROOT": str(tmp_path / "evidence"),
+    }
+    server = subprocess.Popen(  # noqa: S603 — our own console script, fixed arguments
+        [str(script), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+                    status = response.status
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=15)
+    assert "Pekerja latar (ekspor) berjalan di proses ini." in output
