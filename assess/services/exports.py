@@ -11,6 +11,7 @@ once, when the run ends.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import secrets
@@ -231,10 +232,12 @@ def run(export_id: int) -> Export | None:
     except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         db.session.rollback()
-        message = (
-            str(exc) if isinstance(exc, ExportError | LookupError) else "Terjadi kesalahan tak terduga saat ekspor."
-        )
-        if not isinstance(exc, ExportError | LookupError):
+        if isinstance(exc, ExportError | LookupError):
+            message = str(exc)
+        elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            message = "Ruang disk server penuh; ekspor dihentikan dan tidak ada berkas setengah jadi. Hubungi admin."
+        else:
+            message = "Terjadi kesalahan tak terduga saat ekspor."
             log.exception("export %s failed", export_id)
         with writing():
             export = db.session.get(Export, export_id)

@@ -535,3 +535,38 @@ def test_a_document_qpdf_cannot_read_through_gets_a_page_saying_so(app: Flask, d
     assert bad is not None
     assert (cache / good.blob.sha256).exists()
     assert not (cache / bad.blob.sha256).exists()
+
+
+def test_disk_full_during_an_export_leaves_nothing_and_says_so(
+    app: Flask, db: Any, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    import reports.export
+
+    instansi = create_instansi()
+    assessment = create_assessment(instansi)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    db.session.commit()
+    login(client, koordinator.email)
+    url = f"/penilaian/{assessment.id}/bundel/"
+    client.post(url)
+    first = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
+    assert first.state == ExportState.DONE
+    first_pdf = export_service.file_path(first, "pdf")
+    assert first_pdf is not None
+
+    def disk_full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(reports.export, "write_zip", disk_full)
+    client.post(url)
+    db.session.expire_all()
+    rows = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id).order_by(Export.id)).all()
+    assert [r.state for r in rows] == [ExportState.DONE, ExportState.FAILED]
+    assert "Ruang disk server penuh" in (rows[1].error or "")
+    base = export_service.assessment_dir(assessment.id)
+    assert sorted(p.name for p in base.iterdir()) == [first.directory]  # no temporary folder, no half files
+    assert export_service.file_path(first, "pdf") == first_pdf
+    page = client.get(url).get_data(as_text=True)
+    assert "Ruang disk server penuh" in page
