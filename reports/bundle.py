@@ -27,7 +27,7 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 
 from reports.convert import Prepared
 from reports.data import EvidenceEntry, ReportData
-from reports.overlay import Overlay, fmt, text_at, text_width
+from reports.overlay import Overlay, fmt, jump, text_at, text_width, uri_links
 
 if TYPE_CHECKING:  # the bundle needs only the rendered bytes, page count and anchors, not WeasyPrint
     from reports.render import RenderedReport
@@ -180,18 +180,10 @@ def sanitize_page(page: pikepdf.Page) -> None:
 
 
 def _bundle_links(page: pikepdf.Page) -> Iterator[tuple[Dictionary, int]]:
-    annots = page.obj.get("/Annots")
-    if not isinstance(annots, Array):
-        return
-    for annot in annots:
-        if not isinstance(annot, Dictionary):
-            continue
-        action = annot.get("/A")
-        if not isinstance(action, Dictionary) or action.get("/S") != Name.URI:
-            continue
-        uri = bytes(action.get("/URI", b"")).decode("latin-1")
-        if uri.startswith(BUNDLE_LINK_PREFIX) and uri[len(BUNDLE_LINK_PREFIX) :].isdigit():
-            yield annot, int(uri[len(BUNDLE_LINK_PREFIX) :])
+    """The report's ``mandiri-bundle:ev/<id>`` links on the page, with the evidence id."""
+    for annot, rest in uri_links(page, BUNDLE_LINK_PREFIX):
+        if rest.isdigit():
+            yield annot, int(rest)
 
 
 def write_report_alone(report: RenderedReport, layout: Layout, dest: Path) -> None:
@@ -257,8 +249,7 @@ def assemble(
                 if target is None:
                     continue
                 stamper.text_in(page, annot.Rect, str(target + 1))
-                annot.A = Dictionary(S=Name.GoTo, D=Array([out.pages[target].obj, Name.Fit]))
-                annot.Contents = pikepdf.String(f"Halaman {target + 1}")
+                jump(annot, out, target)
 
         for key in ("/OpenAction", "/AA"):
             if key in out.Root:

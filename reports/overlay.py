@@ -8,8 +8,10 @@ graphics state it leaves behind can move or colour the overlay; content streams 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pikepdf
-from pikepdf import Dictionary, Name
+from pikepdf import Array, Dictionary, Name
 
 FONT = Name("/MandiriOverlayF")
 # Helvetica advance widths (1/1000 em) of the characters 32–126; HELVETICA_OTHER for a few others, else 556.
@@ -73,3 +75,25 @@ class Overlay:
         fonts[FONT] = self.font
         page.contents_add(self.save_state, prepend=True)
         page.contents_add(pikepdf.Stream(self.pdf, b"\nQ\n/Artifact BMC\n" + drawing + b"EMC\n"), prepend=False)
+
+
+def uri_links(page: pikepdf.Page, prefix: str) -> Iterator[tuple[Dictionary, str]]:
+    """The page's link annotations whose ``/URI`` starts with ``prefix``, with the rest of the URI."""
+    annots = page.obj.get("/Annots")
+    if not isinstance(annots, Array):
+        return
+    for annot in annots:
+        if not isinstance(annot, Dictionary):
+            continue
+        action = annot.get("/A")
+        if not isinstance(action, Dictionary) or action.get("/S") != Name.URI:
+            continue
+        uri = bytes(action.get("/URI", b"")).decode("latin-1")
+        if uri.startswith(prefix):
+            yield annot, uri.removeprefix(prefix)
+
+
+def jump(annot: Dictionary, pdf: pikepdf.Pdf, target: int) -> None:
+    """Turn a link annotation into a jump to page ``target`` (0-based), named for assistive technology."""
+    annot.A = Dictionary(S=Name.GoTo, D=Array([pdf.pages[target].obj, Name.Fit]))
+    annot.Contents = pikepdf.String(f"Halaman {target + 1}")

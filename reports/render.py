@@ -46,7 +46,7 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 from assess.scoring import round_half_up
 from reports.data import IndicatorSection, ReportData
 from reports.fetcher import AssetFetcher
-from reports.overlay import Overlay, text_at, text_width
+from reports.overlay import Overlay, jump, text_at, text_width, uri_links
 
 TEMPLATE = "reports/report.html"
 BASE_URL = "mandiri:asset/"
@@ -550,21 +550,12 @@ class _Joiner:
 def _toc_links(out: pikepdf.Pdf, anchors: Mapping[str, int]) -> None:
     """``mandiri-toc:<anchor>`` links (the table of contents) → jumps to the anchor's page."""
     for page in out.pages:
-        for annot in page.obj.get("/Annots", Array()):
-            if not isinstance(annot, Dictionary):
-                continue
-            action = annot.get("/A")
-            if not isinstance(action, Dictionary) or action.get("/S") != Name.URI:
-                continue
-            uri = bytes(action.get("/URI", b"")).decode("latin-1")
-            if not uri.startswith(TOC_LINK_PREFIX):
-                continue
-            target = anchors.get(uri.removeprefix(TOC_LINK_PREFIX))
+        for annot, anchor in list(uri_links(page, TOC_LINK_PREFIX)):
+            target = anchors.get(anchor)
             if target is None:
                 del annot["/A"]
-                continue
-            annot.A = Dictionary(S=Name.GoTo, D=Array([out.pages[target].obj, Name.Fit]))
-            annot.Contents = pikepdf.String(f"Halaman {target + 1}")
+            else:
+                jump(annot, out, target)
 
 
 def _running_texts(out: pikepdf.Pdf, data: ReportData) -> None:
