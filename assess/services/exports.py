@@ -18,7 +18,7 @@ import secrets
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +41,7 @@ from assess.models import (
     RoleName,
     User,
 )
-from assess.models.base import utcnow
+from assess.models.base import as_utc, utcnow
 from assess.permissions import roles_in
 from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
 from uploads import get_storage
@@ -94,11 +94,6 @@ def _stale_before() -> datetime:
     return utcnow() - timedelta(seconds=int(current_app.config["EXPORT_STALE_SECONDS"]))
 
 
-def _aware(moment: datetime) -> datetime:
-    """Timestamps read back from SQLite have no time zone; they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def expire_stale(assessment_id: int) -> int:
     """Mark queued or running exports without a recent heartbeat as stopped; returns how many. Flushes."""
     cutoff = _stale_before()
@@ -106,7 +101,7 @@ def expire_stale(assessment_id: int) -> int:
     for export in db.session.scalars(
         select(Export).where(Export.assessment_id == assessment_id, Export.state.in_(ACTIVE_EXPORT_STATES))
     ):
-        if _aware(export.heartbeat_at or export.created_at) < cutoff:
+        if as_utc(export.heartbeat_at or export.created_at) < cutoff:
             export.state = ExportState.FAILED
             export.finished_at = utcnow()
             export.error = "Ekspor terhenti (proses pekerja berhenti sebelum selesai). Silakan jalankan ulang."
@@ -210,7 +205,7 @@ def run(export_id: int) -> Export | None:
         from reports.data import collect
         from reports.export import build
 
-        data = collect(assessment_id, include_review=export.include_review, generated_at=_aware(export.created_at))
+        data = collect(assessment_id, include_review=export.include_review, generated_at=as_utc(export.created_at))
         logo = None
         storage = get_storage(config)
         if data.logo_key:

@@ -21,16 +21,16 @@ from flask import Blueprint, abort, render_template, request, stream_with_contex
 from flask_babel import format_date, format_datetime, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_security import auth_required, current_user
+from flask_security import auth_required
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
-from assess import permissions as perm
 from assess.extensions import db
 from assess.models import AnswerState, Assessment, AssessmentState, AuditEntry, DocType, Evidence, Indicator, Unit, User
-from assess.views.util import page_arg
+from assess.models.base import as_utc
+from assess.views.util import assessment_or_404, page_arg
 from forms.evidence import DOC_TYPE_LABELS
 
 bp = Blueprint("audit", __name__, url_prefix="/penilaian/<int:assessment_id>")
@@ -282,7 +282,7 @@ def value_text(name: str, value: Any, names: Names) -> str:
         if base in ("deadline", "doc_date"):
             return str(format_date(date.fromisoformat(value)))
         if base in DATETIME_FIELDS:
-            return str(format_datetime(_aware(datetime.fromisoformat(value)), "short"))
+            return str(format_datetime(as_utc(datetime.fromisoformat(value)), "short"))
     except (TypeError, ValueError, KeyError):
         pass
     return str(value)
@@ -290,11 +290,6 @@ def value_text(name: str, value: Any, names: Names) -> str:
 
 def _short(text: str) -> str:
     return text if len(text) <= SHORT_TEXT else text[:SHORT_TEXT].rstrip() + "…"
-
-
-def _aware(at: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored time is UTC."""
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _names(entries: Sequence[AuditEntry], instansi_id: int) -> Names:
@@ -340,7 +335,7 @@ def _rows(results: Sequence[Any], instansi_id: int) -> list[EntryRow]:
         rows.append(
             EntryRow(
                 id=entry.id,
-                at=_aware(entry.at),
+                at=as_utc(entry.at),
                 person=entry.actor.name if entry.actor is not None else None,
                 object_type=entry.object_type,
                 action=entry.action,
@@ -361,13 +356,10 @@ def _rows(results: Sequence[Any], instansi_id: int) -> list[EntryRow]:
 _same_document = and_(Evidence.id == AuditEntry.evidence_id, Evidence.assessment_id == AuditEntry.assessment_id)
 
 
-def _assessment(assessment_id: int) -> Assessment:
-    assessment = db.session.scalar(
+def _with_instansi(assessment_id: int) -> Assessment | None:
+    return db.session.scalar(
         select(Assessment).where(Assessment.id == assessment_id).options(joinedload(Assessment.instansi))
     )
-    if assessment is None or not perm.can_view_assessment(current_user, assessment):
-        abort(404)
-    return assessment
 
 
 def _entries(assessment: Assessment, conditions: Sequence[ColumnElement[bool]], page: int) -> tuple[int, list[Any]]:
@@ -416,7 +408,7 @@ def _listing(assessment: Assessment, conditions: Sequence[ColumnElement[bool]]) 
 @bp.get("/audit")
 @auth_required()
 def index(assessment_id: int) -> str:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id, _with_instansi)
     filters = Filters.from_args(request.args)
     people = db.session.execute(
         select(User.id, User.name)
@@ -445,7 +437,7 @@ def index(assessment_id: int) -> str:
 @bp.get("/audit.csv")
 @auth_required()
 def export(assessment_id: int) -> Response:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id, _with_instansi)
     filters = Filters.from_args(request.args)
     name = f"audit-{secure_filename(assessment.instansi.slug) or 'instansi'}-{assessment.year}.csv"
     return Response(
@@ -458,7 +450,7 @@ def export(assessment_id: int) -> Response:
 @bp.get("/indikator/<code>/riwayat")
 @auth_required()
 def indicator_history(assessment_id: int, code: str) -> str:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id, _with_instansi)
     indicator = db.session.scalar(
         select(Indicator).where(Indicator.instrument_id == assessment.instrument_id, Indicator.code == code)
     )
@@ -481,7 +473,7 @@ def indicator_history(assessment_id: int, code: str) -> str:
 @bp.get("/pustaka/<int:evidence_id>/riwayat")
 @auth_required()
 def evidence_history(assessment_id: int, evidence_id: int) -> str:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id, _with_instansi)
     evidence = db.session.scalar(
         select(Evidence).where(Evidence.id == evidence_id, Evidence.assessment_id == assessment.id)
     )
@@ -537,7 +529,7 @@ def _csv_lines(assessment_id: int, filters: Filters) -> Iterator[str]:
         batch = db.session.execute(query).all()
         for row in batch:
             cells = [
-                _aware(row.at).astimezone(zone).isoformat(sep=" ", timespec="seconds"),
+                as_utc(row.at).astimezone(zone).isoformat(sep=" ", timespec="seconds"),
                 row.name if row.name is not None else system,
                 row.email or "",
                 row.object_type,
