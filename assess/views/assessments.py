@@ -31,7 +31,7 @@ from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
 from assess.services.assessments import open_assessment
 from assess.views.comments import answer_comments
-from assess.views.util import commit_or_flash, safe_next
+from assess.views.util import assessment_or_404, commit_or_flash, safe_next
 from forms.assessment import (
     AssignForm,
     DeadlineForm,
@@ -44,13 +44,6 @@ from forms.assessment import (
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
 STATES = [s.value for s in AnswerState]
-
-
-def _assessment_or_404(assessment_id: int) -> Assessment:
-    assessment = load_assessment(assessment_id)
-    if assessment is None or not perm.can_view_assessment(current_user, assessment):
-        abort(404)
-    return assessment
 
 
 @bp.get("/")
@@ -108,7 +101,7 @@ def _filters(assessment: Assessment) -> dict[str, Any]:
 @bp.get("/<int:assessment_id>")
 @auth_required()
 def detail(assessment_id: int) -> str:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     projections = project_all(assessment)
     projection = Projection(projections.instrument, projections.claimed)
     counts = {a.id: a.evidence_count or 0 for a in assessment.answers}
@@ -212,7 +205,7 @@ def _assign_form(
 @bp.post("/<int:assessment_id>/tugaskan")
 @auth_required()
 def assign(assessment_id: int) -> Response:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     if not perm.can_manage_assessment(current_user, assessment):
         abort(403)
     units = db.session.scalars(select(Unit).where(Unit.instansi_id == assessment.instansi_id)).all()
@@ -242,7 +235,7 @@ def assign(assessment_id: int) -> Response:
 @bp.post("/<int:assessment_id>/batas-waktu")
 @auth_required()
 def set_deadline(assessment_id: int) -> Response:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     if not perm.can_manage_assessment(current_user, assessment):
         abort(403)
     form = DeadlineForm()

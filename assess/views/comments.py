@@ -25,7 +25,7 @@ from assess.models import Answer, Assessment, CannedComment, Comment, Evidence, 
 from assess.services import comments as service
 from assess.services.comments import CannedOption, Thread
 from assess.views.inbox import forget_nav_counts
-from assess.views.util import safe_next
+from assess.views.util import assessment_or_404, safe_next
 from forms import BaseForm
 from forms.comments import CannedCommentForm, CommentForm, EditCommentForm
 
@@ -166,13 +166,6 @@ def evidence_comments(assessment: Assessment, evidence: Evidence, *, form: Comme
 # --------------------------------------------------------------------------- loading and checking
 
 
-def _assessment_or_404(assessment_id: int) -> Assessment:
-    assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None or not perm.can_view_assessment(current_user, assessment):
-        abort(404)
-    return assessment
-
-
 def _answer_or_404(assessment: Assessment, answer_id: int) -> Answer:
     answer = db.session.get(Answer, answer_id)
     if answer is None or answer.assessment_id != assessment.id:
@@ -254,7 +247,7 @@ def _post(
 @bp.route("/penilaian/<int:assessment_id>/komentar/jawaban/<int:answer_id>", methods=["GET", "POST"])
 @auth_required()
 def answer_threads(assessment_id: int, answer_id: int) -> str | Response | tuple[str, int]:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     answer = _answer_or_404(assessment, answer_id)
     page = {
         "assessment": assessment,
@@ -273,7 +266,7 @@ def answer_threads(assessment_id: int, answer_id: int) -> str | Response | tuple
 @bp.route("/penilaian/<int:assessment_id>/komentar/dokumen/<int:evidence_id>", methods=["GET", "POST"])
 @auth_required()
 def evidence_threads(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, int]:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     evidence = _evidence_or_404(assessment, evidence_id)
     page = {
         "assessment": assessment,
@@ -292,7 +285,7 @@ def evidence_threads(assessment_id: int, evidence_id: int) -> str | Response | t
 @bp.route("/penilaian/<int:assessment_id>/komentar/<int:comment_id>/ubah", methods=["GET", "POST"])
 @auth_required()
 def edit(assessment_id: int, comment_id: int) -> str | Response | tuple[str, int]:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     comment = _comment_or_404(assessment, comment_id)
     if comment.author_id != current_user.id or not service.may_comment(current_user, assessment):
         abort(403)
@@ -323,7 +316,7 @@ def edit(assessment_id: int, comment_id: int) -> str | Response | tuple[str, int
 
 
 def _thread_action(assessment_id: int, comment_id: int, action: Any, done: str) -> Response:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     comment = _comment_or_404(assessment, comment_id)
     if not BaseForm().validate_on_submit():
         abort(400)

@@ -19,17 +19,11 @@ from assess.queries import load_assessment, visible_assessments
 from assess.scoring import display
 from assess.services import cycles as cycle_service
 from assess.services import spreadsheets
+from assess.views.util import assessment_or_404
 from forms.cycles import ApplyImportForm, CarryOverForm, CrosswalkForm, OfficialUploadForm, SpreadsheetUploadForm
 
 bp = Blueprint("cycles", __name__)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _assessment_or_404(assessment_id: int) -> Assessment:
-    assessment = load_assessment(assessment_id)
-    if assessment is None or not perm.can_view_assessment(current_user, assessment):
-        abort(404)
-    return assessment
 
 
 def _fmt(value: Fraction | None) -> str:
@@ -46,7 +40,7 @@ def _editor(assessment: Assessment) -> Callable[[Answer], bool]:
 @bp.get("/penilaian/<int:assessment_id>/ekspor.xlsx")
 @auth_required()
 def export_xlsx(assessment_id: int) -> Response:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     data = spreadsheets.export_xlsx(assessment)
     name = f"penilaian-{assessment.instansi.slug}-{assessment.instrument.code}-{assessment.year}.xlsx"
     return Response(
@@ -59,7 +53,7 @@ def export_xlsx(assessment_id: int) -> Response:
 @bp.route("/penilaian/<int:assessment_id>/impor", methods=["GET", "POST"])
 @auth_required()
 def import_xlsx(assessment_id: int) -> str | tuple[str, int]:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     form = SpreadsheetUploadForm()
     if form.validate_on_submit():
         try:
@@ -78,7 +72,7 @@ def import_xlsx(assessment_id: int) -> str | tuple[str, int]:
 @bp.post("/penilaian/<int:assessment_id>/impor/terapkan")
 @auth_required()
 def apply_import(assessment_id: int) -> Response:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     form = ApplyImportForm()
     back = redirect(url_for("cycles.import_xlsx", assessment_id=assessment.id))
     if not form.validate_on_submit():
@@ -131,7 +125,7 @@ def _can_close_follow_up(assessment: Assessment, follow_up: FollowUp) -> bool:
 @bp.post("/penilaian/<int:assessment_id>/tindak-lanjut/<int:follow_up_id>/selesai")
 @auth_required()
 def follow_up_done(assessment_id: int, follow_up_id: int) -> Response:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     follow_up = db.session.get(FollowUp, follow_up_id)
     if follow_up is None or follow_up.assessment_id != assessment.id:
         abort(404)
@@ -147,13 +141,13 @@ def follow_up_done(assessment_id: int, follow_up_id: int) -> Response:
 @bp.get("/penilaian/<int:assessment_id>/hasil-resmi")
 @auth_required()
 def official(assessment_id: int) -> tuple[str, int]:
-    return _official_page(_assessment_or_404(assessment_id), OfficialUploadForm())
+    return _official_page(assessment_or_404(assessment_id, load_assessment), OfficialUploadForm())
 
 
 @bp.post("/penilaian/<int:assessment_id>/hasil-resmi")
 @auth_required()
 def official_preview(assessment_id: int) -> tuple[str, int]:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     if not perm.can_manage_assessment(current_user, assessment):
         abort(403)
     form = OfficialUploadForm()
@@ -174,7 +168,7 @@ def official_preview(assessment_id: int) -> tuple[str, int]:
 @bp.post("/penilaian/<int:assessment_id>/hasil-resmi/terapkan")
 @auth_required()
 def official_apply(assessment_id: int) -> Response:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     if not perm.can_manage_assessment(current_user, assessment):
         abort(403)
     form = ApplyImportForm()
@@ -195,7 +189,7 @@ def official_apply(assessment_id: int) -> Response:
 @bp.route("/penilaian/<int:assessment_id>/tahun-berikutnya", methods=["GET", "POST"])
 @auth_required()
 def carry_over(assessment_id: int) -> str | Response | tuple[str, int]:
-    previous = _assessment_or_404(assessment_id)
+    previous = assessment_or_404(assessment_id, load_assessment)
     if not perm.can_open_assessment(current_user, previous.instansi_id):
         abort(403)
     instruments = db.session.scalars(
@@ -222,7 +216,7 @@ def carry_over(assessment_id: int) -> str | Response | tuple[str, int]:
 @bp.get("/penilaian/<int:assessment_id>/dicek-ulang")
 @auth_required()
 def recheck(assessment_id: int) -> str:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     rows = cycle_service.recheck_rows(assessment)
     return render_template("cycles/recheck.html", assessment=assessment, rows=rows)
 
@@ -248,7 +242,7 @@ def trend(instansi_id: int) -> str:
 @bp.route("/penilaian/<int:assessment_id>/crosswalk", methods=["GET", "POST"])
 @auth_required()
 def crosswalk(assessment_id: int) -> str | Response | tuple[str, int]:
-    previous = _assessment_or_404(assessment_id)
+    previous = assessment_or_404(assessment_id, load_assessment)
     if not perm.can_open_assessment(current_user, previous.instansi_id):
         abort(403)
     targets = sorted(

@@ -20,16 +20,10 @@ from assess.models import Assessment, AssessmentState, OfficialValue, RoleName, 
 from assess.queries import claimed_values, load_assessment, project_all
 from assess.scoring import score
 from assess.services import planning
+from assess.views.util import assessment_or_404
 from forms.planning import ScenarioForm, TargetForm
 
 bp = Blueprint("dashboard", __name__, url_prefix="/penilaian")
-
-
-def _assessment_or_404(assessment_id: int) -> Assessment:
-    assessment = load_assessment(assessment_id)
-    if assessment is None or not perm.can_view_assessment(current_user, assessment):
-        abort(404)
-    return assessment
 
 
 def can_set_target(assessment: Assessment) -> bool:
@@ -57,7 +51,7 @@ def _progress(assessment: Assessment) -> dict[str, Any]:
 @bp.get("/<int:assessment_id>/dasbor")
 @auth_required()
 def show(assessment_id: int) -> str:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     projections = project_all(assessment)
     inst, claimed = projections.instrument, projections.claimed
     values = claimed_values(inst, assessment)
@@ -97,7 +91,7 @@ def show(assessment_id: int) -> str:
 @bp.post("/<int:assessment_id>/target")
 @auth_required()
 def set_target(assessment_id: int) -> Response:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     if not can_set_target(assessment):
         abort(403)
     inst = project_all(assessment).instrument
@@ -142,7 +136,7 @@ def _submitted(
 @bp.route("/<int:assessment_id>/simulasi", methods=["GET", "POST"])
 @auth_required()
 def whatif(assessment_id: int) -> str | Response:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     inst, basis, claimed = _base(assessment)
     scenarios = planning.list_scenarios(assessment.id)
     items = planning.whatif_items(inst, assessment)
@@ -205,7 +199,7 @@ def whatif(assessment_id: int) -> str | Response:
 @bp.post("/<int:assessment_id>/simulasi/hitung")
 @auth_required()
 def compute(assessment_id: int) -> Response | tuple[Response, int]:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     inst, basis, claimed = _base(assessment)
     body = request.get_json(silent=True) or {}
     raw = body.get("values") if isinstance(body, dict) else None
@@ -232,7 +226,7 @@ def _scenario_or_404(assessment: Assessment, scenario_id: int) -> Scenario:
 @bp.post("/<int:assessment_id>/simulasi/skenario/<int:scenario_id>/hapus")
 @auth_required()
 def delete_scenario(assessment_id: int, scenario_id: int) -> Response:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     if not can_save_scenario(assessment):
         abort(403)
     scenario = _scenario_or_404(assessment, scenario_id)
@@ -245,7 +239,7 @@ def delete_scenario(assessment_id: int, scenario_id: int) -> Response:
 @bp.get("/<int:assessment_id>/simulasi/banding")
 @auth_required()
 def compare(assessment_id: int) -> str:
-    assessment = _assessment_or_404(assessment_id)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     inst, basis, claimed = _base(assessment)
     scenarios = {s.id: s for s in planning.list_scenarios(assessment.id)}
 

@@ -40,7 +40,7 @@ from assess.services import evidence as service
 from assess.services.answers import years_before
 from assess.views.comments import evidence_comments
 from assess.views.downloads import send_evidence
-from assess.views.util import page_arg
+from assess.views.util import assessment_or_404, page_arg
 from forms.evidence import (
     DOC_TYPE_LABELS,
     ConfirmForm,
@@ -61,13 +61,6 @@ SORTS = {
     "tanggal": (Evidence.doc_date.desc().nulls_last(), Evidence.id.desc()),
     "judul": (Evidence.title.asc(),),
 }
-
-
-def _assessment(assessment_id: int) -> Assessment:
-    assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None or not perm.can_view_assessment(current_user, assessment):
-        abort(404)
-    return assessment
 
 
 def _evidence(assessment: Assessment, evidence_id: int) -> Evidence:
@@ -104,7 +97,7 @@ def _storage() -> Any:
 @bp.get("/")
 @auth_required()
 def library(assessment_id: int) -> str:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     q = (request.args.get("q") or "").strip()
     doc_type = request.args.get("jenis") or ""
     unit_id = request.args.get("unit", type=int)
@@ -216,7 +209,7 @@ def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | 
 @bp.post("/unggah")
 @auth_required()
 def upload(assessment_id: int) -> Response | tuple[Response, int]:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     if not perm.can_upload_evidence(current_user, assessment):
         abort(403)
     files = [f for f in request.files.getlist("files") if f and f.filename]
@@ -242,7 +235,7 @@ def upload(assessment_id: int) -> Response | tuple[Response, int]:
 @bp.route("/tautan-baru", methods=["GET", "POST"])
 @auth_required()
 def new_link(assessment_id: int) -> str | Response:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     if not perm.can_upload_evidence(current_user, assessment):
         abort(403)
     form = LinkMetadataForm(units=_units(assessment))
@@ -284,7 +277,7 @@ def _meta_from(form: MetadataForm) -> service.Metadata:
 @bp.route("/<int:evidence_id>", methods=["GET", "POST"])
 @auth_required()
 def detail(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, int]:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     evidence = _evidence(assessment, evidence_id)
     can_edit = perm.can_edit_evidence(current_user, evidence, assessment)
     units = _units(assessment)
@@ -347,7 +340,7 @@ def detail(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, 
 @bp.post("/<int:evidence_id>/ganti")
 @auth_required()
 def replace(assessment_id: int, evidence_id: int) -> Response:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     evidence = _evidence(assessment, evidence_id)
     if not perm.can_edit_evidence(current_user, evidence, assessment):
         abort(403)
@@ -382,7 +375,7 @@ def replace(assessment_id: int, evidence_id: int) -> Response:
 @bp.route("/<int:evidence_id>/hapus", methods=["GET", "POST"])
 @auth_required()
 def delete(assessment_id: int, evidence_id: int) -> str | Response:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     evidence = _evidence(assessment, evidence_id)
     if not perm.can_edit_evidence(current_user, evidence, assessment):
         abort(403)
@@ -415,7 +408,7 @@ def preview(assessment_id: int, evidence_id: int) -> Response:
 
 
 def _send(assessment_id: int, evidence_id: int, number: int | None, *, inline: bool) -> Response:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     evidence = _evidence(assessment, evidence_id)
     if evidence.kind != EvidenceKind.FILE:
         abort(404)

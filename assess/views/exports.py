@@ -15,25 +15,17 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assess import jobs
-from assess import permissions as perm
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Assessment, Evidence, EvidenceKind, Export, ExportState
 from assess.services import exports as service
-from assess.views.util import commit_or_flash
+from assess.views.util import assessment_or_404, commit_or_flash
 from forms.exports import ExportForm, SignatoryForm
 
 bp = Blueprint("exports", __name__, url_prefix="/penilaian/<int:assessment_id>/bundel")
 
 CODE = re.compile(r"^[A-Za-z0-9.]{1,16}$")
 MIME = {"pdf": "application/pdf", "zip": "application/zip", "summary": "application/json"}
-
-
-def _assessment(assessment_id: int) -> Assessment:
-    assessment = db.session.scalar(select(Assessment).where(Assessment.id == assessment_id))
-    if assessment is None or not perm.can_view_assessment(current_user, assessment):
-        abort(404)
-    return assessment
 
 
 def _export(assessment: Assessment, export_id: int) -> Export:
@@ -117,14 +109,14 @@ def _page(assessment: Assessment, signatory: SignatoryForm, status: int = 200) -
 @bp.get("/")
 @auth_required()
 def index(assessment_id: int) -> tuple[str, int]:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     return _page(assessment, _signatory_form(assessment))
 
 
 @bp.post("/penandatangan")
 @auth_required()
 def signatory(assessment_id: int) -> Response | tuple[str, int]:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     if not service.can_export(current_user, assessment):
         abort(403)
     form = _signatory_form(assessment, submitted=True)
@@ -146,7 +138,7 @@ def signatory(assessment_id: int) -> Response | tuple[str, int]:
 @bp.post("/")
 @auth_required()
 def start(assessment_id: int) -> Response:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     if not service.can_export(current_user, assessment):
         abort(403)
     form = ExportForm()
@@ -166,7 +158,7 @@ def start(assessment_id: int) -> Response:
 @bp.get("/<int:export_id>/status")
 @auth_required()
 def status(assessment_id: int, export_id: int) -> Response:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     export = _export(assessment, export_id)
     if export.active and service.expire_stale(assessment.id):
         db.session.commit()
@@ -191,7 +183,7 @@ def _download_name(assessment: Assessment, export: Export, suffix: str) -> str:
 @bp.get("/<int:export_id>/<any(pdf, zip, summary):kind>")
 @auth_required()
 def download(assessment_id: int, export_id: int, kind: str) -> Response:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     export = _export(assessment, export_id)
     path = service.file_path(export, kind)
     if path is None:
@@ -204,7 +196,7 @@ def download(assessment_id: int, export_id: int, kind: str) -> Response:
 @bp.get("/<int:export_id>/indikator/<code>.pdf")
 @auth_required()
 def indicator_pdf(assessment_id: int, export_id: int, code: str) -> Response:
-    assessment = _assessment(assessment_id)
+    assessment = assessment_or_404(assessment_id)
     export = _export(assessment, export_id)
     directory = service.export_dir(export)
     if directory is None or not CODE.match(code) or code not in service.summary_of(export).get("indicator_pages", {}):

@@ -16,7 +16,7 @@ from assess.extensions import db
 from assess.models import Answer, AssessmentState
 from assess.queries import discrepancies, load_answer, load_assessment, project_all
 from assess.services import review as service
-from assess.views.util import commit_or_flash
+from assess.views.util import assessment_or_404, commit_or_flash
 from forms import BaseForm
 
 bp = Blueprint("review", __name__, url_prefix="/penilaian/<int:assessment_id>")
@@ -127,9 +127,7 @@ def final_value(assessment_id: int, code: str) -> Response:
 @bp.post("/tahap")
 @auth_required()
 def change_state(assessment_id: int) -> Response:
-    assessment = load_assessment(assessment_id)
-    if assessment is None or not perm.can_view_assessment(current_user, assessment):
-        abort(404)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     if not perm.can_change_state(current_user, assessment):
         abort(403)
     _check_csrf()
@@ -157,9 +155,7 @@ def change_state(assessment_id: int) -> Response:
 @bp.get("/selisih")
 @auth_required()
 def discrepancy(assessment_id: int) -> str:
-    assessment = load_assessment(assessment_id)
-    if assessment is None or not perm.can_view_assessment(current_user, assessment):
-        abort(404)
+    assessment = assessment_or_404(assessment_id, load_assessment)
     projections = project_all(assessment)
     return render_template(
         "review/discrepancies.html", assessment=assessment, projections=projections, rows=discrepancies(projections)

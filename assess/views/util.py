@@ -6,10 +6,13 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import flash, request
+from flask import abort, flash, request
+from flask_security import current_user
 
+from assess import permissions as perm
 from assess.errors import DomainError
 from assess.extensions import db
+from assess.models import Assessment
 
 T = TypeVar("T")
 
@@ -51,3 +54,12 @@ def commit_or_flash(action: Callable[[], T], done: str | Callable[[T], str]) -> 
         return None
     flash(done if isinstance(done, str) else done(result), "success")
     return result
+
+
+def assessment_or_404(assessment_id: int, load: Callable[[int], Assessment | None] | None = None) -> Assessment:
+    """The assessment, loaded by ``load`` (default: by primary key), if the user may read it; otherwise 404 (another
+    instansi's objects do not exist for them)."""
+    assessment = load(assessment_id) if load is not None else db.session.get(Assessment, assessment_id)
+    if assessment is None or not perm.can_view_assessment(current_user, assessment):
+        abort(404)
+    return assessment
