@@ -34,7 +34,7 @@ from assess.queries import DomainGroup, Projection, claimed_values, load_assessm
 from assess.scoring import Score, score
 from assess.services.answers import graded_answer_value
 from assess.services.instruments import engine_instrument
-from assess.services.planning import Radar, bar_rows, radar
+from assess.services.planning import Radar, bar_rows, radar, value_display
 from forms.evidence import DOC_TYPE_LABELS
 
 #: Where an indicator's value comes from, in the order of preference.
@@ -188,12 +188,6 @@ def slug(text: str, limit: int = 60) -> str:
     return cleaned[:limit].rstrip("-") or "dokumen"
 
 
-def _display(inst: EngineInstrument, value: Fraction | None) -> str:
-    if value is None:
-        return "–"
-    return str(int(value)) if inst.value_type == "level" and value.denominator == 1 else f"{float(value):.2f}"
-
-
 def _report_values(
     inst: EngineInstrument, claimed: dict[str, Fraction | None], answers: dict[str, Answer]
 ) -> tuple[dict[str, Fraction | None], dict[str, str | None]]:
@@ -334,11 +328,11 @@ def collect(assessment_id: int, *, include_review: bool = False, generated_at: d
         review = None
         if include_review:
             review = ReviewSummary(
-                claimed_display=_display(inst, _claimed(inst, answer)),
-                reviewer_display=_display(
+                claimed_display=value_display(inst, _claimed(inst, answer)),
+                reviewer_display=value_display(
                     inst, None if answer.reviewer_value is None else Fraction(answer.reviewer_value)
                 ),
-                final_display=_display(inst, None if answer.final_value is None else Fraction(answer.final_value)),
+                final_display=value_display(inst, None if answer.final_value is None else Fraction(answer.final_value)),
                 reviewer_note=answer.reviewer_note,
                 final_reason=answer.final_reason,
                 open_comments=comment_counts[(answer.id, True)],
@@ -357,7 +351,7 @@ def collect(assessment_id: int, *, include_review: bool = False, generated_at: d
                 domain_name=domain.name if domain else None,
                 weight=ind.weight,
                 value=value,
-                value_display=_display(inst, value),
+                value_display=value_display(inst, value),
                 value_source=sources[code],
                 level=level_no,
                 level_name=level_name,
