@@ -309,7 +309,7 @@ def worker_command(workers: int) -> None:
 
     if jobs.huey.immediate:
         raise click.ClickException("MANDIRI_JOBS_BACKEND=immediate tidak memakai pekerja; pilih sqlite atau redis.")
-    from reports.render import warm_up
+    from reports.layout import warm_up
 
     # The report renderer's process pool starts now, not in the first export (about 1.5 s).
     warm_up()

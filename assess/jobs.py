@@ -63,7 +63,7 @@ def consumer(app: Flask, workers: int = 1) -> Consumer:
 
 def _warm_renderer() -> None:
     """Start the report renderer's process pool in the background, so the first export does not wait for it."""
-    from reports.render import warm_up
+    from reports.layout import warm_up
 
     warm_up()
 

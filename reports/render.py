@@ -5,12 +5,13 @@ made in a background job). WeasyPrint loads only what :class:`reports.fetcher.As
 stylesheet from ``reports/assets/`` and the instansi's logo from memory.
 
 The report is laid out in parts, each its own HTML document: the front matter (sampul, berita acara, pernyataan),
-the table of contents, the summary, and the indicator sections cut into one run per worker process, balanced by
-text size. The parts are rendered at the same time in a pool of worker processes (started once, from a fork
-server, and reused; they get HTML strings and send back PDF bytes); without a pool they are rendered one after
-the other here, the same way. The table of contents is rendered last, with the final page numbers as plain text,
-and the parts are joined with pikepdf: one structure tree, one outline, the table of contents' links turned into
-jumps, and the running header and footer ("hal. x dari y") drawn on every page as artifacts.
+the table of contents, the summary, and the indicator sections cut into short runs of about equal text size. The
+parts are rendered at the same time by the worker processes of :mod:`reports.layout` (each takes the next part
+as soon as it is free, so the load evens out); without a pool they are rendered one after the other here, the
+same way. The parts are joined with pikepdf in order as they come back (one structure tree, one outline); then
+what needs the final page numbers is drawn on the pages as artifacts: the table of contents' numbers (in the room
+its placeholders kept, located by the worker) with its links turned into jumps, and the running header and footer
+("hal. x dari y").
 
 Text typed by users is escaped by Jinja and made breakable here: WeasyPrint takes minutes to lay out a single
 word of many thousands of characters, so long runs without a space get a zero-width space every
@@ -22,13 +23,8 @@ from __future__ import annotations
 import contextlib
 import io
 import math
-import multiprocessing
-import os
 import re
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -37,7 +33,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pikepdf
-import weasyprint
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from flask import render_template
@@ -46,46 +41,34 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 from assess.scoring import round_half_up
 from reports.data import IndicatorSection, ReportData
 from reports.fetcher import AssetFetcher
+from reports.layout import SECTION_ANCHORS, Bookmark, Job, RenderedPart, pool_size, render_all
 from reports.overlay import Overlay, jump, text_at, text_width, uri_links
 
 TEMPLATE = "reports/report.html"
-BASE_URL = "mandiri:asset/"
 LOCALE = "id"
 TIMEZONE = ZoneInfo("Asia/Jakarta")
-#: Element ids of the fixed sections; indicator sections add ``ind-<code>``.
-SECTION_ANCHORS = ("sampul", "berita-acara", "persetujuan", "daftar-isi", "ringkasan")
-INDICATOR_PREFIX = "ind-"
 BREAK_EVERY = 20
 LONG_RUN = re.compile(rf"\S{{{BREAK_EVERY + 10},}}")
 ZWSP = "\u200b"
 #: The parts of the report, each rendered as a document of its own (see the template).
 PARTS = ("front", "toc", "summary", "indicators")
-#: At most this many worker processes, however many CPUs there are.
-MAX_WORKERS = 4
-#: Imported once by the fork server, so every worker starts with them loaded.
-PRELOAD = ("weasyprint", "reports.fetcher", "reports.render")
-WARM_HTML = (
-    '<html lang="id"><head><link rel="stylesheet" href="mandiri:asset/report.css"></head><body><p>1</p></body></html>'
-)
-#: The table of contents is rendered again (at most this often) while its page count changes with the numbers.
-MAX_TOC_RENDERS = 3
+#: Room kept for each page number in the table of contents (a report has fewer than 1,000 pages).
 PLACEHOLDER_DIGITS = 3
 FIGURE_SPACE = "\u2007"
 TOC_LINK_PREFIX = "mandiri-toc:"
-#: Layout weights in characters of text: per document, per list item, per section, and the front matter.
+#: Layout weights in characters of text: per document, per list item, per section.
 EVIDENCE_WEIGHT = 350
 ITEM_WEIGHT = 150
 SECTION_WEIGHT = 1000
-FRONT_WEIGHT = 12_000
-TOC_LINE_WEIGHT = 150
-#: A run of sections weighs at most about this much (some 60 pages): WeasyPrint's time and memory per page grow
-#: with the length of the document, and smaller runs share out better between the workers.
-MAX_CHUNK_WEIGHT = 240_000
+#: A run of sections weighs at most about this much (some 12 pages): a worker's memory grows with the pages of
+#: the document it lays out, and short runs share out evenly between the workers (a part costs ~20 ms to start).
+MAX_CHUNK_WEIGHT = 50_000
 #: CSS px → PDF points.
 PX = 0.75
 #: Running header and footer: Helvetica (WinAnsi, not embedded), in points from the page's edges.
 RUNNING_SIZE = 7.5
 RUNNING_GREY = b"0.333 0.333 0.333"
+TOC_GREY = b"0.067 0.067 0.067"
 MARGIN_LEFT = 20 * 72 / 25.4
 MARGIN_RIGHT = 18 * 72 / 25.4
 HEADER_BASELINE = 52.0
@@ -179,13 +162,12 @@ def report_html(
     sections: Sequence[IndicatorSection] | None = None,
     before: IndicatorSection | None = None,
     with_logo: bool = False,
-    toc_numbers: Mapping[str, int] | None = None,
 ) -> str:
     """One part of the report as HTML (needs an app context, not a request), see :data:`PARTS`.
 
     ``sections`` are the indicators an ``"indicators"`` part shows (all by default) and ``before`` the one printed
-    just before them; ``with_logo`` puts ``mandiri:logo`` on the cover; ``toc_numbers`` are the printed page
-    numbers of the table of contents (figure spaces, as wide as :data:`PLACEHOLDER_DIGITS` digits, until known).
+    just before them; ``with_logo`` puts ``mandiri:logo`` on the cover. The table of contents leaves room for its
+    page numbers (figure spaces, as wide as :data:`PLACEHOLDER_DIGITS` digits): they are written after the join.
     """
     if part not in PARTS:
         raise ValueError(f"bagian laporan tidak dikenal: {part}")
@@ -196,7 +178,6 @@ def report_html(
         sections=data.sections if sections is None else sections,
         before=before,
         with_logo=with_logo,
-        toc_numbers={anchor: str(page) for anchor, page in (toc_numbers or {}).items()},
         toc_placeholder=FIGURE_SPACE * PLACEHOLDER_DIGITS,
         breakable=breakable,
         paragraphs=paragraphs,
@@ -213,159 +194,7 @@ def report_html(
     )
 
 
-# ------------------------------------------------------------------------------------------------ rendering parts
-
-
-@dataclass(frozen=True)
-class Bookmark:
-    """A heading in the outline: its bookmark level, and where it is (page, CSS px from the page's top left)."""
-
-    level: int
-    title: str
-    page: int
-    x: float
-    y: float
-
-
-@dataclass(frozen=True)
-class RenderedPart:
-    """One part rendered on its own: what a worker process sends back."""
-
-    pdf: bytes
-    pages: int
-    #: Element id → 0-based page within the part.
-    anchors: dict[str, int]
-    refused: tuple[str, ...]
-    bookmarks: tuple[Bookmark, ...] = ()
-
-
-def _anchors(document: Any) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            if (name in SECTION_ANCHORS or name.startswith(INDICATOR_PREFIX)) and name not in found:
-                found[name] = index
-    return found
-
-
-def render_part(
-    html: str, logo: bytes | None = None, logo_mime: str | None = None, *, layout_only: bool = False
-) -> RenderedPart:
-    """HTML → tagged PDF; runs in a worker process (no Flask, no database) or, as a fallback, in this one.
-
-    ``layout_only`` counts the pages and finds the anchors without writing the PDF (``pdf`` is empty).
-    """
-    fetcher = AssetFetcher(logo=logo, logo_mime=logo_mime)
-    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
-    pdf = b"" if layout_only else document.write_pdf(pdf_tags=True)
-    bookmarks = tuple(
-        Bookmark(level, label, index, x, y)
-        for index, page in enumerate(document.pages)
-        for level, label, (x, y), _state in page.bookmarks
-    )
-    return RenderedPart(pdf, len(document.pages), _anchors(document), tuple(fetcher.refused), bookmarks)
-
-
-def _warm() -> int:
-    """Loads WeasyPrint's fonts and the stylesheet once in a worker."""
-    return render_part(WARM_HTML).pages
-
-
-def pool_size() -> int:
-    """Worker processes: the CPUs, at most :data:`MAX_WORKERS`, at least one."""
-    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
-
-
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _get_pool() -> ProcessPoolExecutor | None:
-    """The shared worker pool, started on first use; ``None`` with a single CPU."""
-    global _pool  # one pool per process, reused by every render
-    size = pool_size()
-    if size < 2:
-        return None
-    with _pool_lock:
-        if _pool is None:
-            # forkserver, never fork: the web server and the job worker have threads.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(list(PRELOAD))
-            _pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
-        return _pool
-
-
-def _discard_pool(pool: ProcessPoolExecutor) -> None:
-    global _pool
-    with _pool_lock:
-        if _pool is pool:
-            _pool = None
-    pool.shutdown(wait=False, cancel_futures=True)
-
-
-def warm_up() -> bool:
-    """Start the worker pool and load WeasyPrint in every worker; ``False`` when renders will run in-process."""
-    pool = _get_pool()
-    if pool is None:
-        return False
-    try:
-        for future in [pool.submit(_warm) for _ in range(pool_size())]:
-            future.result()
-    except (BrokenProcessPool, OSError):
-        _discard_pool(pool)
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class Job:
-    """One part to render: its HTML, the logo when the part shows it, and whether only its layout is needed."""
-
-    html: str
-    logo: bytes | None = None
-    logo_mime: str | None = None
-    layout_only: bool = False
-
-    @property
-    def args(self) -> tuple[str, bytes | None, str | None]:
-        return (self.html, self.logo, self.logo_mime)
-
-
-class _Renderer:
-    """Renders parts in the pool, or serially in this process when there is none or it broke."""
-
-    def __init__(self, pool: ProcessPoolExecutor | None) -> None:
-        self.pool = pool
-
-    def run(self, jobs: Sequence[Job]) -> list[RenderedPart]:
-        if self.pool is not None:
-            try:
-                futures = [self.pool.submit(render_part, *job.args, layout_only=job.layout_only) for job in jobs]
-                return [future.result() for future in futures]
-            except (BrokenProcessPool, OSError):
-                _discard_pool(self.pool)
-                self.pool = None
-        return [render_part(*job.args, layout_only=job.layout_only) for job in jobs]
-
-    def start(self, job: Job) -> Callable[[], RenderedPart]:
-        """Start rendering ``job`` in the pool; the returned function waits for it (or renders it here)."""
-        if self.pool is not None:
-            try:
-                future = self.pool.submit(render_part, *job.args, layout_only=job.layout_only)
-            except (BrokenProcessPool, OSError):
-                _discard_pool(self.pool)
-                self.pool = None
-            else:
-
-                def result() -> RenderedPart:
-                    try:
-                        part: RenderedPart = future.result()
-                    except (BrokenProcessPool, OSError):
-                        return self.run([job])[0]
-                    return part
-
-                return result
-        return lambda: self.run([job])[0]
+# ------------------------------------------------------------------------------------------------ cutting into runs
 
 
 def _weight(section: IndicatorSection) -> int:
@@ -383,16 +212,11 @@ def _weight(section: IndicatorSection) -> int:
     )
 
 
-def split_sections(
-    sections: Sequence[IndicatorSection], chunks: int, front_weight: int = 0
-) -> list[tuple[IndicatorSection, ...]]:
-    """``sections`` in at most ``chunks`` contiguous, non-empty runs of about equal weight.
-
-    The first run is lighter by ``front_weight``: its worker is the one that goes on with the front matter.
-    """
+def split_sections(sections: Sequence[IndicatorSection], chunks: int) -> list[tuple[IndicatorSection, ...]]:
+    """``sections`` in at most ``chunks`` contiguous, non-empty runs of about equal weight."""
     weights = [_weight(s) for s in sections]
-    target = (sum(weights) + front_weight) / max(1, chunks)
-    boundary = target - front_weight
+    target = sum(weights) / max(1, chunks)
+    boundary = target
     runs: list[tuple[IndicatorSection, ...]] = []
     current: list[IndicatorSection] = []
     done = 0.0
@@ -485,14 +309,10 @@ class _Joiner:
         self.nums = _number_tree(tree.get("/ParentTree"))
         self.next_key = max((key for key, _ in self.nums), default=-1) + 1
 
-    def append(self, src: pikepdf.Pdf, at: tuple[int, int] | None = None) -> None:
-        """Add ``src`` at the end, or ``at`` (page index, index among the /Document element's kids)."""
-        start = len(self.out.pages) if at is None else at[0]
-        if at is None:
-            self.out.pages.extend(src.pages)
-        else:
-            for i, page in enumerate(src.pages):
-                self.out.pages.insert(start + i, page)
+    def append(self, src: pikepdf.Pdf) -> None:
+        """Add ``src`` at the end: its pages, and its structure elements after those already there."""
+        start = len(self.out.pages)
+        self.out.pages.extend(src.pages)
         src_tree = src.Root.get("/StructTreeRoot")
         if not isinstance(src_tree, Dictionary):
             return
@@ -507,11 +327,10 @@ class _Joiner:
         for page in self.out.pages[start : start + len(src.pages)]:
             _renumber(page, offset)
         document = _document_element(tree)
-        kid_at = len(self.document.K) if at is None else at[1]
-        for i, kid in enumerate(_kids(document if document is not None else tree)):
+        for kid in _kids(document if document is not None else tree):
             if isinstance(kid, Dictionary):
                 kid.P = self.document
-            self.document.K.insert(kid_at + i, kid)
+            self.document.K.append(kid)
         for key in ("/RoleMap", "/ClassMap"):
             extra = tree.get(key)
             if isinstance(extra, Dictionary):
@@ -558,9 +377,10 @@ def _toc_links(out: pikepdf.Pdf, anchors: Mapping[str, int]) -> None:
                 jump(annot, out, target)
 
 
-def _running_texts(out: pikepdf.Pdf, data: ReportData) -> None:
+def _running_texts(out: pikepdf.Pdf, data: ReportData, extra: Mapping[int, bytes]) -> None:
     """Header (the report's title, not on the cover) and footer (instansi · year, "hal. x dari y") on every page,
-    drawn as artifacts with a standard font after the parts are joined, when the total is known."""
+    drawn as artifacts with a standard font after the parts are joined, when the total is known; ``extra`` is
+    more to draw on some pages (page index → content operators)."""
     overlay = Overlay(out)
     total = len(out.pages)
     footer = f"{data.instansi_name} · Penilaian Mandiri {data.year}"
@@ -580,7 +400,29 @@ def _running_texts(out: pikepdf.Pdf, data: ReportData) -> None:
             size = min(RUNNING_SIZE, RUNNING_SIZE * width / max(1.0, text_width(data.title, RUNNING_SIZE)))
             x = left + (width - text_width(data.title, size)) / 2
             drawing += text_at(x, y1 - HEADER_BASELINE, size, data.title)
-        overlay.add(page, drawing + b"Q\n")
+        overlay.add(page, drawing + b"Q\n" + extra.get(index, b""))
+
+
+def _toc_numbers(out: pikepdf.Pdf, toc_start: int, toc: RenderedPart, anchors: Mapping[str, int]) -> dict[int, bytes]:
+    """The printed page of every entry of the table of contents (which starts at page ``toc_start``), right-aligned
+    in the room its placeholder kept at the end of the entry's last line: page index → drawing."""
+    drawings: dict[int, bytes] = {}
+    for end in toc.link_ends:
+        target = anchors.get(end.uri.removeprefix(TOC_LINK_PREFIX))
+        if target is None:
+            continue
+        index = toc_start + end.page
+        top = float(out.pages[index].mediabox[3])
+        size = end.size * PX
+        text = str(target + 1)
+        drawing = (
+            b"q "
+            + TOC_GREY
+            + b" rg\n"
+            + text_at(end.right * PX - text_width(text, size), top - end.baseline * PX, size, text)
+        )
+        drawings[index] = drawings.get(index, b"") + drawing + b"Q\n"
+    return drawings
 
 
 def _ordered_anchors(parts: Sequence[RenderedPart], data: ReportData) -> dict[str, int]:
@@ -596,55 +438,18 @@ def _ordered_anchors(parts: Sequence[RenderedPart], data: ReportData) -> dict[st
     return {name: found[name] for name in ordered}
 
 
-def _numbered_toc(
-    data: ReportData,
-    renderer: _Renderer,
-    first: RenderedPart,
-    assumed: int,
-    front: RenderedPart,
-    tail: list[RenderedPart],
-) -> RenderedPart:
-    """The table of contents ``first`` rendered with numbers that assumed it has ``assumed`` pages; rendered again
-    (at most :data:`MAX_TOC_RENDERS` renders in all) while the numbers change its page count."""
-    toc = first
-    for _attempt in range(1, MAX_TOC_RENDERS):
-        if toc.pages == assumed:
-            break
-        assumed = toc.pages
-        numbers = _toc_numbers(front.pages + assumed, tail)
-        toc = renderer.start(Job(report_html(data, "toc", toc_numbers=numbers)))()
-    return toc
-
-
-def _toc_numbers(start: int, tail: Sequence[RenderedPart]) -> dict[str, int]:
-    """Printed (1-based) page of every anchor in ``tail``, the parts after the table of contents."""
-    numbers: dict[str, int] = {}
-    for part in tail:
-        numbers.update((name, start + page + 1) for name, page in part.anchors.items())
-        start += part.pages
-    return numbers
-
-
-def _join(
-    data: ReportData,
-    renderer: _Renderer,
-    front: RenderedPart,
-    toc_layout: RenderedPart,
-    tail: list[RenderedPart],
-) -> RenderedReport:
-    """Render the numbered table of contents while the other parts are joined, then put it in its place."""
-    numbers = _toc_numbers(front.pages + toc_layout.pages, tail)
-    pending = renderer.start(Job(report_html(data, "toc", toc_numbers=numbers)))
+def _join(data: ReportData, rendered: Iterator[RenderedPart]) -> RenderedReport:
+    """Join the parts as they come (front matter, table of contents, summary, indicators), then draw what needs the
+    final page numbers: the table of contents' numbers and links, the running header and footer."""
     with contextlib.ExitStack() as stack:
+        front = next(rendered)
         out = stack.enter_context(pikepdf.open(io.BytesIO(front.pdf)))
         joiner = _Joiner(out)
-        front_kids = len(joiner.document.K)
-        for part in tail:
+        parts = [front]
+        for part in rendered:
             # Stream data of copied objects is read from the source when saving: keep it open until then.
             joiner.append(stack.enter_context(pikepdf.open(io.BytesIO(part.pdf))))
-        toc = _numbered_toc(data, renderer, pending(), toc_layout.pages, front, tail)
-        joiner.append(stack.enter_context(pikepdf.open(io.BytesIO(toc.pdf))), at=(front.pages, front_kids))
-        parts = [front, toc, *tail]
+            parts.append(part)
         anchors = _ordered_anchors(parts, data)
         bookmarks: list[Bookmark] = []
         offset = 0
@@ -653,7 +458,7 @@ def _join(
             offset += part.pages
         joiner.finish(bookmarks)
         _toc_links(out, anchors)
-        _running_texts(out, data)
+        _running_texts(out, data, _toc_numbers(out, front.pages, parts[1], anchors))
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True)
     refused = tuple(dict.fromkeys(url for part in parts for url in part.refused))
@@ -672,24 +477,21 @@ def render_report(
 ) -> RenderedReport:
     """Render ``data`` into a tagged PDF; the logo (PNG or JPEG) is shown on the cover when given.
 
-    The indicator sections are cut into at least ``workers`` runs (default :func:`pool_size`; more when a run
-    would weigh more than :data:`MAX_CHUNK_WEIGHT`) rendered in the pool in parallel with the front matter, then
-    the table of contents is rendered with the final page numbers and everything is joined. With ``workers=1``
-    every part is rendered here, one after the other.
+    The parts (front matter, table of contents, summary, and the indicator sections cut into runs of at most about
+    :data:`MAX_CHUNK_WEIGHT`, at least one per worker) are all handed to the worker pool at once and joined here
+    in order as they come back. With ``workers=1`` every part is rendered here, one after the other.
     """
     AssetFetcher(logo=logo, logo_mime=logo_mime)  # an unusable logo is refused here, before any work
     processes = max(1, pool_size() if workers is None else workers)
-    front_weight = FRONT_WEIGHT + TOC_LINE_WEIGHT * len(data.sections)
-    total = front_weight + sum(_weight(section) for section in data.sections)
-    runs = split_sections(data.sections, max(processes, math.ceil(total / MAX_CHUNK_WEIGHT)), front_weight)
-    jobs: list[Job] = []
+    total = sum(_weight(section) for section in data.sections)
+    runs = split_sections(data.sections, max(processes, math.ceil(total / MAX_CHUNK_WEIGHT)))
+    jobs = [
+        Job(report_html(data, "front", with_logo=logo is not None), logo, logo_mime),
+        Job(report_html(data, "toc"), link_prefix=TOC_LINK_PREFIX),
+        Job(report_html(data, "summary")),
+    ]
     previous: IndicatorSection | None = None
     for run in runs:
         jobs.append(Job(report_html(data, "indicators", sections=run, before=previous)))
         previous = run[-1]
-    jobs.append(Job(report_html(data, "front", with_logo=logo is not None), logo, logo_mime))
-    jobs.append(Job(report_html(data, "toc"), layout_only=True))  # its page count, numbers not yet known
-    jobs.append(Job(report_html(data, "summary")))
-    renderer = _Renderer(_get_pool() if processes > 1 else None)
-    *indicator_parts, front, toc, summary = renderer.run(jobs)
-    return _join(data, renderer, front, toc, [summary, *indicator_parts])
+    return _join(data, render_all(jobs, parallel=processes > 1))

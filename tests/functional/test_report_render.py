@@ -21,7 +21,7 @@ from assess.models import AssessmentState, DocType, RoleName
 from assess.services import evidence as evidence_service
 from assess.services.answers import ItemInput, save_graded_answer
 from assess.services.assessments import set_claimed_value
-from reports import render as render_module
+from reports import layout as layout_module
 from reports.data import ReportData, collect
 from reports.render import RenderedReport, render_report, report_html, split_sections
 from tests.factories import create_assessment, create_instansi, create_member
@@ -279,8 +279,8 @@ def test_parts_join_into_one_consistent_report(spbe: dict[str, Any], tmp_path: A
     joined = render_report(data, workers=2)
     again = render_report(data, workers=2)
 
-    if render_module.pool_size() > 1:
-        assert render_module._pool is not None  # the parts were rendered by the worker processes
+    if layout_module.pool_size() > 1:
+        assert layout_module._pool is not None  # the parts were rendered by the worker processes
     assert joined.pdf == again.pdf  # deterministic
     assert joined.pages == serial.pages > len(data.sections)
     assert joined.anchors == serial.anchors
@@ -346,9 +346,6 @@ def test_split_sections_balances_contiguous_runs(spbe: dict[str, Any]) -> None:
         assert all(runs)
     assert split_sections(data.sections[:1], 4) == [(data.sections[0],)]
     assert split_sections((), 2) == []
-    heavy = split_sections(data.sections, 2, front_weight=10**9)
-    assert len(heavy) == 2
-    assert len(heavy[0]) == 1  # the run rendered next to the front matter is kept small
 
 
 class _BrokenPool:
@@ -367,7 +364,7 @@ class _BrokenPool:
 def test_broken_pool_falls_back_to_rendering_here(spbe: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     data = collect(spbe["assessment"].id, generated_at=GENERATED)
     broken = _BrokenPool()
-    monkeypatch.setattr(render_module, "_get_pool", lambda: broken)
+    monkeypatch.setattr(layout_module, "_get_pool", lambda: broken)
     report = render_report(data, workers=2)
     assert broken.shut_down
     assert report.pages == render_report(data, workers=1).pages

@@ -576,7 +576,7 @@ def test_find_soffice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_truncated_images_stay_refused_after_weasyprint_is_imported(tmp_path: Path) -> None:
     """WeasyPrint turns on Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported; the report module turns it off
     again, so a truncated scan is still refused in the worker (which has imported WeasyPrint)."""
-    import reports.render  # noqa: F401 — the import is the point
+    import reports.layout  # noqa: F401 — the import is the point
 
     truncated = image_bytes(noisy_image("RGB", (400, 300)), "JPEG")[:3000]
     result = run(tmp_path, "terpotong.jpg", truncated, "jpg")

@@ -1,0 +1,201 @@
+"""The worker side of the report: HTML → tagged PDF with WeasyPrint, in a pool of worker processes.
+
+This module imports WeasyPrint and the restricted fetcher and nothing of the application (no Flask, no database,
+no Babel): the pool's fork server preloads it, so every worker starts small (about 55 MiB) and with WeasyPrint
+loaded. :mod:`reports.render` writes the HTML and joins what the workers send back.
+
+The pool is started once per process, from a fork server (never ``fork``: the web server and the job worker have
+threads), and reused; workers get HTML strings and send back PDF bytes. When there is a single CPU, or the pool
+breaks, parts are rendered here, one after the other, the same way.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Any
+
+import weasyprint
+
+from reports.fetcher import AssetFetcher
+
+BASE_URL = "mandiri:asset/"
+#: Element ids of the fixed sections; indicator sections add ``ind-<code>``.
+SECTION_ANCHORS = ("sampul", "berita-acara", "persetujuan", "daftar-isi", "ringkasan")
+INDICATOR_PREFIX = "ind-"
+#: At most this many worker processes, however many CPUs there are.
+MAX_WORKERS = 4
+#: Imported once by the fork server, so every worker starts with them loaded.
+PRELOAD = ("weasyprint", "reports.fetcher", "reports.layout")
+WARM_HTML = (
+    '<html lang="id"><head><link rel="stylesheet" href="mandiri:asset/report.css"></head><body><p>1</p></body></html>'
+)
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    """A heading in the outline: its bookmark level, and where it is (page, CSS px from the page's top left)."""
+
+    level: int
+    title: str
+    page: int
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class LinkEnd:
+    """Where a link's last line ends: its URI, page, right edge and baseline (CSS px from the page's top left) and
+    font size (CSS px). Numbers known only after the parts are joined are written there."""
+
+    uri: str
+    page: int
+    right: float
+    baseline: float
+    size: float
+
+
+@dataclass(frozen=True)
+class RenderedPart:
+    """One part rendered on its own: what a worker process sends back."""
+
+    pdf: bytes
+    pages: int
+    #: Element id → 0-based page within the part.
+    anchors: dict[str, int]
+    refused: tuple[str, ...]
+    bookmarks: tuple[Bookmark, ...] = ()
+    link_ends: tuple[LinkEnd, ...] = ()
+
+
+def _anchors(document: Any) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            if (name in SECTION_ANCHORS or name.startswith(INDICATOR_PREFIX)) and name not in found:
+                found[name] = index
+    return found
+
+
+def _link_ends(document: Any, prefix: str) -> tuple[LinkEnd, ...]:
+    """The end of every ``<a>`` whose URI starts with ``prefix`` (its last line, where a title wraps)."""
+    ends: dict[str, LinkEnd] = {}
+    for index, page in enumerate(document.pages):
+        for _kind, target, (_x0, _y0, x1, y1), box in page.links:
+            if not target.startswith(prefix) or box.element_tag != "a":
+                continue
+            baseline = getattr(box, "baseline", None)
+            line = box.position_y + baseline if baseline is not None else y1
+            ends[target] = LinkEnd(target, index, x1, line, box.style["font_size"])
+    return tuple(ends.values())
+
+
+def render_part(
+    html: str, logo: bytes | None = None, logo_mime: str | None = None, *, link_prefix: str | None = None
+) -> RenderedPart:
+    """HTML → tagged PDF; runs in a worker process or, as a fallback, in this one.
+
+    With ``link_prefix``, where the links whose URI starts with it end is sent back too (:class:`LinkEnd`).
+    """
+    fetcher = AssetFetcher(logo=logo, logo_mime=logo_mime)
+    document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render()
+    pdf = document.write_pdf(pdf_tags=True)
+    bookmarks = tuple(
+        Bookmark(level, label, index, x, y)
+        for index, page in enumerate(document.pages)
+        for level, label, (x, y), _state in page.bookmarks
+    )
+    ends = _link_ends(document, link_prefix) if link_prefix else ()
+    return RenderedPart(pdf, len(document.pages), _anchors(document), tuple(fetcher.refused), bookmarks, ends)
+
+
+def _warm() -> int:
+    """Loads WeasyPrint's fonts and the stylesheet once in a worker."""
+    return render_part(WARM_HTML).pages
+
+
+def pool_size() -> int:
+    """Worker processes: the CPUs, at most :data:`MAX_WORKERS`, at least one."""
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _get_pool() -> ProcessPoolExecutor | None:
+    """The shared worker pool, started on first use; ``None`` with a single CPU."""
+    global _pool  # one pool per process, reused by every render
+    size = pool_size()
+    if size < 2:
+        return None
+    with _pool_lock:
+        if _pool is None:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(PRELOAD))
+            _pool = ProcessPoolExecutor(max_workers=size, mp_context=context)
+        return _pool
+
+
+def _discard_pool(pool: ProcessPoolExecutor) -> None:
+    global _pool
+    with _pool_lock:
+        if _pool is pool:
+            _pool = None
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def warm_up() -> bool:
+    """Start the worker pool and load WeasyPrint in every worker; ``False`` when renders will run in-process."""
+    pool = _get_pool()
+    if pool is None:
+        return False
+    try:
+        for future in [pool.submit(_warm) for _ in range(pool_size())]:
+            future.result()
+    except (BrokenProcessPool, OSError):
+        _discard_pool(pool)
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Job:
+    """One part to render: its HTML, the logo when the part shows it, the URI prefix of links to locate."""
+
+    html: str
+    logo: bytes | None = None
+    logo_mime: str | None = None
+    link_prefix: str | None = None
+
+    def render(self) -> RenderedPart:
+        return render_part(self.html, self.logo, self.logo_mime, link_prefix=self.link_prefix)
+
+
+def render_all(jobs: Sequence[Job], *, parallel: bool) -> Iterator[RenderedPart]:
+    """The rendered parts, in the order of ``jobs``, each as soon as it (and those before it) are done.
+
+    In parallel every job is handed to the pool at once; a job whose worker died (or all of them, when the pool
+    cannot be used) is rendered here instead.
+    """
+    pool = _get_pool() if parallel else None
+    futures: list[Future[RenderedPart] | None] = [None] * len(jobs)
+    if pool is not None:
+        try:
+            for i, job in enumerate(jobs):
+                futures[i] = pool.submit(job.render)
+        except (BrokenProcessPool, OSError):
+            _discard_pool(pool)
+    for job, future in zip(jobs, futures, strict=True):
+        if future is not None and pool is not None:
+            try:
+                yield future.result()
+                continue
+            except (BrokenProcessPool, CancelledError, OSError):
+                _discard_pool(pool)  # the jobs still queued are cancelled and rendered here
+        yield job.render()

@@ -1,0 +1,73 @@
+"""The render workers' module: small to start, where the table of contents' numbers go, and a pool that fails soft."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reports import layout
+from reports.layout import Job, render_all, render_part
+
+REPO = Path(__file__).resolve().parents[2]
+PAGE = '<html lang="id"><head><link rel="stylesheet" href="mandiri:asset/report.css"></head><body>{}</body></html>'
+
+
+def test_the_worker_module_loads_nothing_of_the_application() -> None:
+    """The fork server preloads reports.layout: every worker starts with what it imports, so it stays lean."""
+    probe = (
+        "import sys, reports.layout; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'assess', 'babel', 'jinja2'}))"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, a fixed probe
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_link_ends_are_on_the_last_line_of_a_wrapped_link() -> None:
+    short = '<p><a href="mandiri-toc:a">Pendek</a></p>'
+    long = '<p><a href="mandiri-toc:b">' + "kata " * 80 + "<br>akhir</a></p>"
+    other = '<p><a href="https://contoh.go.id/">bukan daftar isi</a></p>'
+    part = render_part(PAGE.format(short + long + other), link_prefix="mandiri-toc:")
+
+    ends = {end.uri: end for end in part.link_ends}
+    assert set(ends) == {"mandiri-toc:a", "mandiri-toc:b"}
+    a, b = ends["mandiri-toc:a"], ends["mandiri-toc:b"]
+    assert a.page == b.page == 0
+    assert b.baseline > a.baseline + 3 * a.size  # several lines further down: the link wrapped
+    left, right = 20 * 96 / 25.4, (210 - 18) * 96 / 25.4  # the page's content box, CSS px
+    assert left < a.right < left + 10 * a.size  # just after "Pendek"
+    assert left < b.right < left + 6 * a.size  # just after "akhir", alone on the wrapped link's last line
+    assert max(a.right, b.right) <= right
+    assert a.size == pytest.approx(9.5 * 4 / 3)  # the stylesheet's 9.5pt, in px
+    assert render_part(PAGE.format(short)).link_ends == ()  # nothing is located unless asked
+
+
+class _CancellingPool:
+    """A pool that accepts the jobs, then is shut down under them: every future is cancelled."""
+
+    def __init__(self) -> None:
+        self.shut_down = False
+
+    def submit(self, *_args: Any, **_kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        future.cancel()
+        return future
+
+    def shutdown(self, **_kwargs: Any) -> None:
+        self.shut_down = True
+
+
+def test_jobs_of_a_pool_that_went_away_are_rendered_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = _CancellingPool()
+    monkeypatch.setattr(layout, "_get_pool", lambda: pool)
+    jobs = [Job(PAGE.format(f"<p>bagian {n}</p>")) for n in range(3)]
+    parts = list(render_all(jobs, parallel=True))
+    assert pool.shut_down
+    assert [part.pages for part in parts] == [1, 1, 1]
+    assert all(part.pdf.startswith(b"%PDF-") for part in parts)
