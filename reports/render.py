@@ -384,21 +384,22 @@ def _running_texts(out: pikepdf.Pdf, data: ReportData, extra: Mapping[int, bytes
     overlay = Overlay(out)
     total = len(out.pages)
     footer = f"{data.instansi_name} · Penilaian Mandiri {data.year}"
+    # Widths at the running size, measured once: they scale with the size.
+    footer_width = max(1.0, text_width(footer, RUNNING_SIZE))
+    title_width = max(1.0, text_width(data.title, RUNNING_SIZE))
     for index, page in enumerate(out.pages):
         x0, y0, x1, y1 = (float(v) for v in page.mediabox)
         left, right = x0 + MARGIN_LEFT, x1 - MARGIN_RIGHT
         width = right - left
         number = f"hal. {index + 1} dari {total}"
         number_width = text_width(number, RUNNING_SIZE)
-        footer_size = min(
-            RUNNING_SIZE, RUNNING_SIZE * (width - number_width - GAP) / max(1.0, text_width(footer, RUNNING_SIZE))
-        )
+        footer_size = min(RUNNING_SIZE, RUNNING_SIZE * (width - number_width - GAP) / footer_width)
         drawing = b"q " + RUNNING_GREY + b" rg\n"
         drawing += text_at(left, y0 + FOOTER_BASELINE, footer_size, footer)
         drawing += text_at(right - number_width, y0 + FOOTER_BASELINE, RUNNING_SIZE, number)
         if index > 0:
-            size = min(RUNNING_SIZE, RUNNING_SIZE * width / max(1.0, text_width(data.title, RUNNING_SIZE)))
-            x = left + (width - text_width(data.title, size)) / 2
+            size = min(RUNNING_SIZE, RUNNING_SIZE * width / title_width)
+            x = left + (width - title_width * size / RUNNING_SIZE) / 2
             drawing += text_at(x, y1 - HEADER_BASELINE, size, data.title)
         overlay.add(page, drawing + b"Q\n" + extra.get(index, b""))
 
@@ -485,13 +486,14 @@ def render_report(
     processes = max(1, pool_size() if workers is None else workers)
     total = sum(_weight(section) for section in data.sections)
     runs = split_sections(data.sections, max(processes, math.ceil(total / MAX_CHUNK_WEIGHT)))
-    jobs = [
-        Job(report_html(data, "front", with_logo=logo is not None), logo, logo_mime),
-        Job(report_html(data, "toc"), link_prefix=TOC_LINK_PREFIX),
-        Job(report_html(data, "summary")),
-    ]
-    previous: IndicatorSection | None = None
-    for run in runs:
-        jobs.append(Job(report_html(data, "indicators", sections=run, before=previous)))
-        previous = run[-1]
-    return _join(data, render_all(jobs, parallel=processes > 1))
+
+    def jobs() -> Iterator[Job]:
+        yield Job(report_html(data, "front", with_logo=logo is not None), logo, logo_mime)
+        yield Job(report_html(data, "toc"), link_prefix=TOC_LINK_PREFIX)
+        yield Job(report_html(data, "summary"))
+        previous: IndicatorSection | None = None
+        for run in runs:
+            yield Job(report_html(data, "indicators", sections=run, before=previous))
+            previous = run[-1]
+
+    return _join(data, render_all(jobs(), parallel=processes > 1))
