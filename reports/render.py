@@ -52,9 +52,8 @@ LONG_RUN = re.compile(rf"\S{{{BREAK_EVERY + 10},}}")
 ZWSP = "\u200b"
 #: The parts of the report, each rendered as a document of its own (see the template).
 PARTS = ("front", "toc", "summary", "indicators")
-#: Room kept for each page number in the table of contents (a report has fewer than 1,000 pages).
-PLACEHOLDER_DIGITS = 3
-FIGURE_SPACE = "\u2007"
+#: The table of contents' dot leaders: from this far after an entry's title to this far before its page number.
+TOC_GAP = 4.0
 TOC_LINK_PREFIX = "mandiri-toc:"
 #: Layout weights in characters of text: per document, per list item, per section.
 EVIDENCE_WEIGHT = 350
@@ -166,8 +165,8 @@ def report_html(
     """One part of the report as HTML (needs an app context, not a request), see :data:`PARTS`.
 
     ``sections`` are the indicators an ``"indicators"`` part shows (all by default) and ``before`` the one printed
-    just before them; ``with_logo`` puts ``mandiri:logo`` on the cover. The table of contents leaves room for its
-    page numbers (figure spaces, as wide as :data:`PLACEHOLDER_DIGITS` digits): they are written after the join.
+    just before them; ``with_logo`` puts ``mandiri:logo`` on the cover. The table of contents keeps a right column
+    free: its dots and page numbers are drawn there after the join.
     """
     if part not in PARTS:
         raise ValueError(f"bagian laporan tidak dikenal: {part}")
@@ -178,7 +177,6 @@ def report_html(
         sections=data.sections if sections is None else sections,
         before=before,
         with_logo=with_logo,
-        toc_placeholder=FIGURE_SPACE * PLACEHOLDER_DIGITS,
         breakable=breakable,
         paragraphs=paragraphs,
         number=number,
@@ -405,23 +403,27 @@ def _running_texts(out: pikepdf.Pdf, data: ReportData, extra: Mapping[int, bytes
 
 
 def _toc_numbers(out: pikepdf.Pdf, toc_start: int, toc: RenderedPart, anchors: Mapping[str, int]) -> dict[int, bytes]:
-    """The printed page of every entry of the table of contents (which starts at page ``toc_start``), right-aligned
-    in the room its placeholder kept at the end of the entry's last line: page index → drawing."""
+    """The page number of every entry of the table of contents (which starts at page ``toc_start``), right-aligned
+    in the column its stylesheet keeps free, and dots from the end of the entry's title up to it, in columns that
+    line up from entry to entry (WeasyPrint's own leaders cost as much as laying out two pages of text): page index
+    → drawing."""
     drawings: dict[int, bytes] = {}
     for end in toc.link_ends:
         target = anchors.get(end.uri.removeprefix(TOC_LINK_PREFIX))
         if target is None:
             continue
         index = toc_start + end.page
-        top = float(out.pages[index].mediabox[3])
+        x0, _y0, x1, y1 = (float(v) for v in out.pages[index].mediabox)
         size = end.size * PX
-        text = str(target + 1)
-        drawing = (
-            b"q "
-            + TOC_GREY
-            + b" rg\n"
-            + text_at(end.right * PX - text_width(text, size), top - end.baseline * PX, size, text)
-        )
+        baseline = y1 - end.baseline * PX
+        number = str(target + 1)
+        number_x = x1 - MARGIN_RIGHT - text_width(number, size)
+        pitch = text_width(". ", size)
+        column = x1 - MARGIN_RIGHT - text_width("000", size) - TOC_GAP  # where every row's dots stop
+        dots = max(0, math.floor((column - (x0 + end.right * PX + TOC_GAP)) / pitch))
+        drawing = b"q " + TOC_GREY + b" rg\n" + text_at(number_x, baseline, size, number)
+        if dots:
+            drawing += text_at(column - dots * pitch, baseline, size, ". " * dots)
         drawings[index] = drawings.get(index, b"") + drawing + b"Q\n"
     return drawings
 
