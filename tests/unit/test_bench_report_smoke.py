@@ -47,6 +47,8 @@ def test_report_benchmark_smoke(tmp_path: Path) -> None:
     assert row["peak_rss_mib"] >= row["rss_before_mib"] > 0
     assert row["peak_tree_rss_mib"] >= row["peak_rss_mib"]
     assert row["deterministic"] is True
+    assert len(row["render_s"]) == report.WARM_RENDERS  # every warm render is kept, the median reported
+    assert row["render_footprint_mib"] <= row["peak_tree_pss_mib"]
     assert row["workers"] >= 1
     if row["workers"] > 1:
         assert row["peak_children_rss_mib"] > 0  # the workers were measured
