@@ -21,6 +21,7 @@ word of many thousands of characters, so long runs without a space get a zero-wi
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import math
 import re
@@ -33,6 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pikepdf
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from flask import render_template
@@ -46,6 +48,8 @@ from reports.overlay import Overlay, jump, text_at, text_width, uri_links
 
 TEMPLATE = "reports/report.html"
 LOCALE = "id"
+#: Parsed once: Babel parses a locale given by name on every call.
+BABEL_LOCALE = Locale.parse(LOCALE)
 TIMEZONE = ZoneInfo("Asia/Jakarta")
 BREAK_EVERY = 20
 LONG_RUN = re.compile(rf"\S{{{BREAK_EVERY + 10},}}")
@@ -106,6 +110,7 @@ def paragraphs(text: str | None) -> list[str]:
     return [breakable(line.strip()) for line in (text or "").splitlines() if line.strip()]
 
 
+@functools.lru_cache(maxsize=4096)
 def number(value: Fraction | Decimal | int | str | None, places: int = 2) -> str:
     """A value in the Indonesian way (``2,14``), rounded half up; ``–`` for no value.
 
@@ -122,36 +127,38 @@ def number(value: Fraction | Decimal | int | str | None, places: int = 2) -> str
         value = parsed
     exact = round_half_up(Fraction(value), places)
     pattern = "#,##0" + ("." + "0" * places if places else "")
-    return str(format_decimal(exact, format=pattern, locale=LOCALE))
+    return str(format_decimal(exact, format=pattern, locale=BABEL_LOCALE))
 
 
+@functools.lru_cache(maxsize=1024)
 def weight(value: Fraction | None) -> str:
     """A weight in percent: ``13``, ``1,3``, ``2,25``."""
     if value is None:
         return "–"
-    return str(format_decimal(round_half_up(value, 2), format="#,##0.##", locale=LOCALE))
+    return str(format_decimal(round_half_up(value, 2), format="#,##0.##", locale=BABEL_LOCALE))
 
 
 def _local(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+@functools.lru_cache(maxsize=4096)
 def long_date(value: date | datetime | None) -> str:
     """``30 November 2026`` (a moment is taken in Asia/Jakarta)."""
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        return str(format_datetime(_local(value), format="d MMMM y", tzinfo=TIMEZONE, locale=LOCALE))
-    return str(format_date(value, format="d MMMM y", locale=LOCALE))
+        return str(format_datetime(_local(value), format="d MMMM y", tzinfo=TIMEZONE, locale=BABEL_LOCALE))
+    return str(format_date(value, format="d MMMM y", locale=BABEL_LOCALE))
 
 
 def weekday(value: datetime) -> str:
-    return str(format_datetime(_local(value), format="EEEE", tzinfo=TIMEZONE, locale=LOCALE))
+    return str(format_datetime(_local(value), format="EEEE", tzinfo=TIMEZONE, locale=BABEL_LOCALE))
 
 
 def clock(value: datetime) -> str:
     """``14.05 WIB``."""
-    return str(format_datetime(_local(value), format="HH.mm", tzinfo=TIMEZONE, locale=LOCALE)) + " WIB"
+    return str(format_datetime(_local(value), format="HH.mm", tzinfo=TIMEZONE, locale=BABEL_LOCALE)) + " WIB"
 
 
 def report_html(
@@ -170,6 +177,15 @@ def report_html(
     """
     if part not in PARTS:
         raise ValueError(f"bagian laporan tidak dikenal: {part}")
+    counts: dict[str, int] = {}
+    if part in ("front", "summary"):  # the others do not show them: not counted again for every run of sections
+        counts = {
+            "answered": sum(1 for section in data.sections if section.value is not None),
+            "file_count": len(data.files_in_order()),
+            "link_count": len(
+                {e.evidence_id for section in data.sections for e in section.evidence if e.kind == "link"}
+            ),
+        }
     return render_template(
         TEMPLATE,
         data=data,
@@ -185,9 +201,7 @@ def report_html(
         weekday=weekday,
         clock=clock,
         value_source_notes=VALUE_SOURCE_NOTES,
-        answered=sum(1 for section in data.sections if section.value is not None),
-        file_count=len(data.files_in_order()),
-        link_count=len({e.evidence_id for section in data.sections for e in section.evidence if e.kind == "link"}),
+        **counts,
         created=_local(data.generated_at).isoformat(timespec="seconds"),
     )
 
