@@ -298,6 +298,10 @@ def serve_command(host: str, port: int) -> None:
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
+#: What ``mandiri worker`` prints once it takes jobs (after the report renderer has started).
+WORKER_READY = "Pekerja latar siap menerima tugas."
+
+
 @click.command("worker")
 @click.option("--workers", type=int, default=1, show_default=True, help="Jumlah utas pekerja.")
 @with_appcontext
@@ -313,6 +317,7 @@ def worker_command(workers: int) -> None:
 
     # The report renderer's process pool starts now, not in the first export (about 1.5 s).
     warm_up()
+    click.echo(WORKER_READY, nl=True)
     jobs.consumer(current_app._get_current_object(), workers=workers).run()  # type: ignore[attr-defined]
 
 

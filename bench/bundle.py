@@ -26,7 +26,6 @@ and merged into the results file under "B2", "B6" and "B10".
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import hashlib
 import io
@@ -688,21 +687,24 @@ def populate(files: Sequence[CorpusFile], seed: int = SEED) -> tuple[int, int]:
 
 
 def _start_worker(env: dict[str, str], log: Path, timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], Any]:
-    """``mandiri worker``; ready when Huey's scheduler and worker threads run (three threads)."""
+    """``mandiri worker``; ready when it says so (its renderer started, it takes jobs)."""
+    from assess.cli import WORKER_READY
+
     handle = open(log, "wb")  # noqa: SIM115 - closed by _stop_worker
     process = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
-        [_bin("mandiri"), "worker"], env=env, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT
+        [_bin("mandiri"), "worker"],
+        env={**env, "PYTHONUNBUFFERED": "1"},
+        cwd=REPO,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
             handle.close()
             raise RuntimeError(f"mandiri worker berhenti saat mulai ({process.returncode}):\n{log.read_text()[-2000:]}")
-        with contextlib.suppress(OSError, ValueError):
-            status = Path(f"/proc/{process.pid}/status").read_text()
-            threads = int(next(line.split()[1] for line in status.splitlines() if line.startswith("Threads:")))
-            if threads >= 3:
-                return process, handle
+        if WORKER_READY in log.read_text(errors="replace"):
+            return process, handle
         if time.monotonic() > deadline:
             _stop_worker(process, handle)
             raise RuntimeError(f"mandiri worker tidak siap dalam {timeout:.0f} s")

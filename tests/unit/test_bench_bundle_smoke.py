@@ -75,3 +75,17 @@ def test_corpus_is_seeded(tmp_path: Path) -> None:
         for f in first
         if f.path.name.startswith("dokumen")
     )
+
+
+def test_export_job_benchmark_smoke(tmp_path: Path) -> None:
+    """B10 at a tiny size: a real `mandiri worker` (waited for until it says it is ready) builds two exports."""
+    results = bundle.run(scale=0.01, repeat=1, base_dir=tmp_path, only=("B10",))
+
+    b10 = results["B10"]
+    assert b10["verified"] is True  # stored PDF: its SHA-256 and page count match the row and the qpdf merge
+    assert b10["pages"] > b10["report_pages"] > 0
+    assert b10["app_s"] > b10["queue_wait_s"] >= 0
+    assert b10["queue_wait_s"] < 2  # the worker was taking jobs when the clock started (it starts in ~3 s)
+    assert b10["again_s"] > 0
+    assert "B10" in bundle.format_table(results)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
