@@ -27,7 +27,7 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 
 from reports.convert import Prepared
 from reports.data import EvidenceEntry, ReportData
-from reports.overlay import Overlay, fmt, jump, text_at, text_width, uri_links
+from reports.overlay import Overlay, fmt, jump, page_annotations, text_at, text_width, uri_links
 
 if TYPE_CHECKING:  # the bundle needs only the rendered bytes, page count and anchors, not WeasyPrint
     from reports.render import RenderedReport
@@ -164,12 +164,7 @@ def _strip_active(obj: Dictionary) -> None:
 def sanitize_page(page: pikepdf.Page) -> None:
     """Remove automatic actions and script/launch actions from a page and its annotations (and their fields)."""
     _strip_active(page.obj)
-    annots = page.obj.get("/Annots")
-    if not isinstance(annots, Array):
-        return
-    for annot in annots:
-        if not isinstance(annot, Dictionary):
-            continue
+    for annot in page_annotations(page):
         _strip_active(annot)
         parent = annot.get("/Parent")
         depth = 0

@@ -77,14 +77,16 @@ class Overlay:
         page.contents_add(pikepdf.Stream(self.pdf, b"\nQ\n/Artifact BMC\n" + drawing + b"EMC\n"), prepend=False)
 
 
+def page_annotations(page: pikepdf.Page) -> Iterator[Dictionary]:
+    """The page's annotations that are dictionaries (whatever else a damaged ``/Annots`` holds is passed over)."""
+    annots = page.obj.get("/Annots")
+    if isinstance(annots, Array):
+        yield from (annot for annot in annots if isinstance(annot, Dictionary))
+
+
 def uri_links(page: pikepdf.Page, prefix: str) -> Iterator[tuple[Dictionary, str]]:
     """The page's link annotations whose ``/URI`` starts with ``prefix``, with the rest of the URI."""
-    annots = page.obj.get("/Annots")
-    if not isinstance(annots, Array):
-        return
-    for annot in annots:
-        if not isinstance(annot, Dictionary):
-            continue
+    for annot in page_annotations(page):
         action = annot.get("/A")
         if not isinstance(action, Dictionary) or action.get("/S") != Name.URI:
             continue

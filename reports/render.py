@@ -44,7 +44,7 @@ from assess.scoring import round_half_up
 from reports.data import IndicatorSection, ReportData
 from reports.fetcher import AssetFetcher
 from reports.layout import SECTION_ANCHORS, Bookmark, Job, RenderedPart, pool_size, render_all
-from reports.overlay import Overlay, jump, text_at, text_width, uri_links
+from reports.overlay import Overlay, jump, page_annotations, text_at, text_width, uri_links
 
 TEMPLATE = "reports/report.html"
 LOCALE = "id"
@@ -293,8 +293,8 @@ def _write_outline(out: pikepdf.Pdf, bookmarks: Sequence[Bookmark]) -> None:
 def _renumber(page: pikepdf.Page, offset: int) -> None:
     if "/StructParents" in page.obj:
         page.obj.StructParents = int(page.obj.StructParents) + offset
-    for annot in page.obj.get("/Annots", Array()):
-        if isinstance(annot, Dictionary) and "/StructParent" in annot:
+    for annot in page_annotations(page):
+        if "/StructParent" in annot:
             annot.StructParent = int(annot.StructParent) + offset
 
 
