@@ -24,7 +24,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from assess.models import Assessment, Export, ExportState, RoleName
+from assess.extensions import db as database
+from assess.models import Assessment, Export, ExportState, RoleName, User
 from assess.models.base import utcnow
 from assess.services import exports as export_service
 from reports import PDF_NAME, ZIP_NAME
@@ -64,6 +65,17 @@ def outline_tree(pdf: pikepdf.Pdf) -> list[tuple[int, str, int]]:
     with pdf.open_outline() as outline:
         walk(outline.root, 0)
     return rows
+
+
+def new_assessment(client: FlaskClient | None = None) -> tuple[Assessment, User]:
+    """An assessment of a new instansi and its koordinator; with ``client``: committed, and logged in there."""
+    instansi = create_instansi()
+    assessment = create_assessment(instansi)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    if client is not None:
+        database.session.commit()
+        login(client, koordinator.email)
+    return assessment, koordinator
 
 
 @pytest.fixture
@@ -260,11 +272,7 @@ def test_who_may_export_and_one_at_a_time(app: Flask, db: Any, client: FlaskClie
 def test_old_exports_are_pruned_keeping_the_newest(app: Flask, db: Any, client: FlaskClient) -> None:
     app.config["EXPORT_KEEP"] = 2
     try:
-        instansi = create_instansi()
-        assessment = create_assessment(instansi)
-        koordinator = create_member(instansi, RoleName.KOORDINATOR)
-        db.session.commit()
-        login(client, koordinator.email)
+        assessment, _ = new_assessment(client)
         for _ in range(3):
             client.post(f"/penilaian/{assessment.id}/bundel/")
         db.session.expire_all()
@@ -279,11 +287,7 @@ def test_old_exports_are_pruned_keeping_the_newest(app: Flask, db: Any, client: 
 
 
 def test_signatory_form_validates_and_keeps_input(db: Any, client: FlaskClient) -> None:
-    instansi = create_instansi()
-    assessment = create_assessment(instansi)
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
-    db.session.commit()
-    login(client, koordinator.email)
+    assessment, _ = new_assessment(client)
     url = f"/penilaian/{assessment.id}/bundel/penandatangan"
     bad = client.post(
         url,
@@ -329,9 +333,7 @@ def _cli_env(app: Flask) -> dict[str, str]:
 
 def test_killed_export_leaves_the_previous_one_and_a_rerun_completes(app: Flask, db: Any, tmp_path: Path) -> None:
     """`mandiri export` in a real process, killed mid-build: nothing half-written, the previous export intact."""
-    instansi = create_instansi()
-    assessment = create_assessment(instansi)
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    assessment, koordinator = new_assessment()
     corpus = bundle_corpus.Corpus(assessment, koordinator)
     for n in range(40):
         bundle_corpus.upload(
@@ -422,11 +424,7 @@ def test_killed_export_leaves_the_previous_one_and_a_rerun_completes(app: Flask,
 
 
 def test_bundle_page_queries_do_not_grow_with_exports(db: Any, client: FlaskClient) -> None:
-    instansi = create_instansi()
-    assessment = create_assessment(instansi)
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
-    db.session.commit()
-    login(client, koordinator.email)
+    assessment, _ = new_assessment(client)
     url = f"/penilaian/{assessment.id}/bundel/"
 
     def queries() -> int:
@@ -436,7 +434,7 @@ def test_bundle_page_queries_do_not_grow_with_exports(db: Any, client: FlaskClie
 
     def add_exports(n: int) -> None:  # each by another person, so a lazy load per row would show
         for _ in range(n):
-            creator = create_member(instansi, RoleName.KOORDINATOR)
+            creator = create_member(assessment.instansi, RoleName.KOORDINATOR)
             db.session.add(Export(assessment_id=assessment.id, state=ExportState.FAILED, created_by_id=creator.id))
         db.session.commit()
 
@@ -449,9 +447,7 @@ def test_bundle_page_queries_do_not_grow_with_exports(db: Any, client: FlaskClie
 
 def test_signed_scans_replace_the_generated_pages(app: Flask, db: Any, client: FlaskClient) -> None:
     app.config["SOFFICE"] = "off"
-    instansi = create_instansi()
-    assessment = create_assessment(instansi)
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    assessment, koordinator = new_assessment()
     corpus = bundle_corpus.Corpus(assessment, koordinator)
     minutes = bundle_corpus.upload(corpus, "ba", "berita-acara.pdf", pdf_bytes(2, "Berita Acara bertanda tangan"), "BA")
     bundle_corpus.upload(corpus, "doc", "perwal.pdf", pdf_bytes(1, "Perwal"), "Perwal")
@@ -512,9 +508,7 @@ def broken_stream_pdf() -> bytes:
 
 
 def test_a_document_qpdf_cannot_read_through_gets_a_page_saying_so(app: Flask, db: Any, client: FlaskClient) -> None:
-    instansi = create_instansi()
-    assessment = create_assessment(instansi)
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    assessment, koordinator = new_assessment()
     corpus = bundle_corpus.Corpus(assessment, koordinator)
     bundle_corpus.upload(corpus, "baik", "baik.pdf", pdf_bytes(2, f"Dokumen baik {uuid4()}"), "Dokumen baik")
     bundle_corpus.upload(corpus, "rusak", "isi-rusak.pdf", broken_stream_pdf(), "Isi rusak")
@@ -544,11 +538,7 @@ def test_disk_full_during_an_export_leaves_nothing_and_says_so(
 
     import reports.export
 
-    instansi = create_instansi()
-    assessment = create_assessment(instansi)
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
-    db.session.commit()
-    login(client, koordinator.email)
+    assessment, _ = new_assessment(client)
     url = f"/penilaian/{assessment.id}/bundel/"
     client.post(url)
     first = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
