@@ -362,14 +362,40 @@ def _image_to_pdf(data: bytes, *, checked: bool = False) -> bytes:
         return _img2pdf(data)
     if transparent:
         return _img2pdf(_flatten_png(data))
+    # img2pdf looks for a PNG's orientation by decoding the whole image: only done when one may be there.
+    rotation = img2pdf.Rotation.ifvalid if fmt != "PNG" or png_may_have_orientation(data) else img2pdf.Rotation.none
     try:
-        return _img2pdf(data)
+        return _img2pdf(data, rotation)
     except _IMAGE_ERRORS:
         return _img2pdf(_lossless_png(data))
 
 
-def _img2pdf(data: bytes) -> bytes:
-    result = img2pdf.convert(data, layout_fun=_A4_LAYOUT, rotation=img2pdf.Rotation.ifvalid, nodate=True)
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Text chunks whose keyword ImageMagick uses for EXIF data (Pillow reads the orientation from it too).
+_PNG_TEXT_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt"})
+_PNG_EXIF_KEYWORD = b"Raw profile type exif\0"
+
+
+def png_may_have_orientation(data: bytes) -> bool:
+    """Whether a PNG carries EXIF data (an ``eXIf`` chunk, or EXIF in a text chunk), from its chunk headers alone.
+    ``True`` when in doubt (not a PNG, or its chunks run past the end)."""
+    if not data.startswith(_PNG_SIGNATURE):
+        return True
+    position = len(_PNG_SIGNATURE)
+    while position + 8 <= len(data):
+        length, kind = struct.unpack_from(">I4s", data, position)
+        if kind == b"eXIf":
+            return True
+        if kind in _PNG_TEXT_CHUNKS and data.startswith(_PNG_EXIF_KEYWORD, position + 8):
+            return True
+        if kind == b"IEND":
+            return False
+        position += 12 + length
+    return True
+
+
+def _img2pdf(data: bytes, rotation: img2pdf.Rotation = img2pdf.Rotation.ifvalid) -> bytes:
+    result = img2pdf.convert(data, layout_fun=_A4_LAYOUT, rotation=rotation, nodate=True)
     if not isinstance(result, bytes):
         raise ValueError("img2pdf tidak menghasilkan PDF")
     return result

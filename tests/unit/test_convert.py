@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import stat
+import struct
 import time
 import zipfile
 from pathlib import Path
@@ -16,7 +17,7 @@ import psutil  # type: ignore[import-untyped]
 import pytest
 from PIL import Image
 
-from reports.convert import A4, Prepared, find_soffice, placeholder_pdf, prepare
+from reports.convert import A4, Prepared, find_soffice, placeholder_pdf, png_may_have_orientation, prepare
 
 A4_PORTRAIT = (595.28, 841.89)
 A4_LANDSCAPE = (841.89, 595.28)
@@ -231,6 +232,34 @@ def test_landscape_screenshot_without_dpi_gets_an_a4_landscape_page(tmp_path: Pa
     inner = A4_LANDSCAPE[0] - 2 * BORDER  # fitted to the page width inside the border, not 1920 pt
     assert width == pytest.approx(inner, abs=0.5)
     assert height == pytest.approx(inner * 1080 / 1920, abs=0.5)
+
+
+def _orientation(value: int) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = value  # Orientation
+    return exif
+
+
+def test_png_orientation_is_found_from_its_chunk_headers() -> None:
+    plain = image_bytes(noisy_image("RGB", (40, 30)), "PNG")
+    assert not png_may_have_orientation(plain)
+    assert png_may_have_orientation(image_bytes(noisy_image("RGB", (40, 30)), "PNG", exif=_orientation(6)))
+    # ImageMagick's way: the EXIF block as hex in a text chunk.
+    keyword = b"Raw profile type exif\0"
+    chunk = struct.pack(">I", len(keyword) + 4) + b"tEXt" + keyword + b"exif" + b"\0\0\0\0"
+    assert png_may_have_orientation(plain[:33] + chunk + plain[33:])
+    assert png_may_have_orientation(plain[:40])  # cut short: cannot tell
+    assert png_may_have_orientation(b"GIF89a")
+
+
+def test_png_with_exif_orientation_is_turned(tmp_path: Path) -> None:
+    image = noisy_image("RGB", (400, 300))
+    upright = run(tmp_path, "datar.png", image_bytes(image, "PNG"), "png")
+    turned = run(tmp_path, "putar.png", image_bytes(image, "PNG", exif=_orientation(6)), "png")
+    with pikepdf.open(upright.pdf_path) as pdf:
+        assert "/Rotate" not in pdf.pages[0]
+    with pikepdf.open(turned.pdf_path) as pdf:
+        assert pdf.pages[0].Rotate == 90
 
 
 @pytest.mark.parametrize(
