@@ -12,19 +12,20 @@ import contextvars
 import hashlib
 import json
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pikepdf
 
 from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
-from reports.archive import ManifestRow, ZipSource, write_zip
-from reports.bundle import Layout, Part, assemble, write_report_alone
+from reports.archive import ManifestRow, ZipSource, write_zip_hashed
+from reports.bundle import Layout, Part, assemble, plan, write_report_alone
 from reports.convert import Prepared, placeholder_pdf, prepare
 from reports.data import EvidenceEntry, ReportData, StoredFile
+from reports.layout import aside
 from reports.render import RenderedReport, render_report
 from uploads.storage import Storage
 from uploads.validation import qpdf_decode_limits
@@ -33,7 +34,16 @@ REPORT_NAME = "00_Laporan.pdf"
 #: Outcomes that print the document as it is (or converted without loss of content); the rest are problems.
 CLEAN_OUTCOMES = frozenset({"pdf", "image", "office"})
 
-Progress = Callable[[int, int, str], None]
+
+class Progress(Protocol):
+    """Told of every step: its number, the total and a label. ``minor`` marks one of many small steps (a document
+    prepared), which a listener may skip when it reported a moment ago."""
+
+    def __call__(self, step: int, total: int, label: str, *, minor: bool = False) -> None: ...
+
+
+class _Advance(Protocol):
+    def __call__(self, label: str, *, minor: bool = False) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -97,24 +107,6 @@ def _check(path: Path) -> list[str]:
         return [p for p in pdf.check_pdf_syntax() if not p.startswith("WARNING")]
 
 
-def _check_bundle(path: Path, checked: set[int]) -> list[str]:
-    """qpdf's checks of the bundle's structure, and of the content streams of every page but those in ``checked``
-    (0-based): the pages of evidence PDFs that passed qpdf's full check (see :func:`_checked_source`), whose data
-    the bundle copies byte for byte."""
-    problems: list[str] = []
-    with qpdf_decode_limits(), pikepdf.open(path) as pdf:
-        pdf._check_document_structures()
-        for number, page in enumerate(pdf.pages, start=1):
-            if number - 1 in checked:
-                continue
-            try:
-                pikepdf.parse_content_stream(page)
-            except pikepdf.PdfError as exc:
-                problems.append(f"ERROR: halaman {number}: {exc}")
-        problems += [f"ERROR: {w}" for w in pdf.get_warnings() if "error" in w.lower()]
-    return problems
-
-
 def _checked_source(part: Part, work: Path, cache: Path | None) -> Part:
     """An evidence PDF used as it is gets qpdf's full check (every stream decoded) once per SHA-256: the result is
     remembered in ``cache``. A document that fails is replaced by a page that says why."""
@@ -153,10 +145,10 @@ def build(
     total = len(documents) + len(signed_entries) + 5
     step = 0
 
-    def advance(label: str) -> None:
+    def advance(label: str, *, minor: bool = False) -> None:
         nonlocal step
         step += 1
-        progress(step, total, label)
+        progress(step, total, label, minor=minor)
 
     advance("Menyusun laporan (PDF)")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mandiri-report") as background:
@@ -170,28 +162,25 @@ def build(
         report: RenderedReport = rendering.result()
 
     advance("Menggabungkan laporan dan data dukung")
-    pdf_tmp = out_dir / f".{PDF_NAME}.tmp"
-    layout = assemble(report, data, parts, signed, pdf_tmp)
-
-    advance("Memeriksa bundel PDF")
-    checked = {
-        page
-        for p in parts
-        if p.prepared.outcome == "pdf"
-        for page in range(layout.starts[p.entry.evidence_id], layout.starts[p.entry.evidence_id] + p.prepared.pages)
-    }
-    problems = _check_bundle(pdf_tmp, checked)
-    if problems:
-        raise ExportError("Bundel PDF tidak lolos pemeriksaan qpdf: " + "; ".join(problems[:5]))
-    with pikepdf.open(pdf_tmp) as check:
-        if len(check.pages) != report.pages + sum(p.prepared.pages for p in [*signed, *parts]):
-            raise ExportError(f"Jumlah halaman bundel ({len(check.pages)}) tidak sama dengan laporan + data dukung.")
-
-    advance("Menyusun ZIP dan manifest")
     report_alone = work / REPORT_NAME
-    write_report_alone(report, layout, report_alone)
+    write_report_alone(report, plan(report, data, parts, signed), report_alone)
     zip_tmp = out_dir / f".{ZIP_NAME}.tmp"
-    manifest = write_zip(zip_tmp, _zip_sources(data, report_alone, parts, signed), generated_at=data.generated_at)
+    sources = _zip_sources(data, report_alone, parts, signed)
+    # The ZIP (file copying, CRC-32 and SHA-256) is written by an idle report worker while the bundle is assembled
+    # and checked here: in a thread it would mostly wait for the GIL, which pikepdf holds while it works.
+    zipping = aside(write_zip_hashed, zip_tmp, sources, data.generated_at)
+    try:
+        pdf_tmp = out_dir / f".{PDF_NAME}.tmp"
+        layout = assemble(report, data, parts, signed, pdf_tmp)
+
+        advance("Memeriksa bundel PDF")
+        _verify_bundle(pdf_tmp, report, layout, parts, signed)
+        pdf_sha256 = _sha256(pdf_tmp)
+
+        advance("Menyusun ZIP dan manifest")
+        manifest, zip_sha256 = zipping.result()
+    finally:
+        zipping.wait()  # on an error, the caller removes out_dir: not while the ZIP is being written there
 
     outcomes = _outcomes(parts, layout)
     summary = _summary(data, report, layout, outcomes, manifest, signed)
@@ -199,10 +188,10 @@ def build(
     pdf_tmp.replace(pdf_path)
     zip_tmp.replace(zip_path)
     result = BuildResult(
-        pdf_sha256=_sha256(pdf_path),
+        pdf_sha256=pdf_sha256,
         pdf_size=pdf_path.stat().st_size,
         pages=layout.pages,
-        zip_sha256=_sha256(zip_path),
+        zip_sha256=zip_sha256,
         zip_size=zip_path.stat().st_size,
         evidence_files=len(parts),
         problems=sum(1 for o in outcomes if o.outcome not in CLEAN_OUTCOMES),
@@ -216,13 +205,43 @@ def build(
     return result
 
 
+def _verify_bundle(
+    path: Path, report: RenderedReport, layout: Layout, parts: Sequence[Part], signed: Sequence[Part]
+) -> None:
+    """qpdf's checks of the bundle's structure and of the content stream of every page but those of evidence PDFs
+    that passed qpdf's full check (see :func:`_checked_source`), whose data the bundle copies byte for byte; and
+    the page count: the report and every printed document."""
+    checked = {
+        page
+        for p in parts
+        if p.prepared.outcome == "pdf"
+        for page in range(layout.starts[p.entry.evidence_id], layout.starts[p.entry.evidence_id] + p.prepared.pages)
+    }
+    problems: list[str] = []
+    with qpdf_decode_limits(), pikepdf.open(path) as pdf:
+        pdf._check_document_structures()
+        for number, page in enumerate(pdf.pages, start=1):
+            if number - 1 in checked:
+                continue
+            try:
+                pikepdf.parse_content_stream(page)
+            except pikepdf.PdfError as exc:
+                problems.append(f"ERROR: halaman {number}: {exc}")
+        problems += [f"ERROR: {w}" for w in pdf.get_warnings() if "error" in w.lower()]
+        if problems:
+            raise ExportError("Bundel PDF tidak lolos pemeriksaan qpdf: " + "; ".join(problems[:5]))
+        expected = report.pages + sum(p.prepared.pages for p in [*signed, *parts])
+        if len(pdf.pages) != expected:
+            raise ExportError(f"Jumlah halaman bundel ({len(pdf.pages)}) tidak sama dengan laporan + data dukung.")
+
+
 def _prepare_all(
     data: ReportData,
     documents: Sequence[EvidenceEntry],
     signed_entries: Sequence[EvidenceEntry],
     storage: Storage,
     work: Path,
-    advance: Callable[[str], None],
+    advance: _Advance,
     soffice: str | None,
     soffice_timeout: float,
 ) -> tuple[list[Part], list[Part]]:
@@ -252,7 +271,7 @@ def _prepare_all(
         signed.append(part(entry, label))
     parts: list[Part] = []
     for number, entry in enumerate(documents, start=1):
-        advance(f"Menyiapkan data dukung {number} dari {len(documents)}: {entry.title}")
+        advance(f"Menyiapkan data dukung {number} dari {len(documents)}: {entry.title}", minor=True)
         parts.append(part(entry, _label(entry)))
     return signed, parts
 

@@ -11,15 +11,16 @@ breaks, parts are rendered here, one after the other, the same way.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import weasyprint
 
@@ -172,6 +173,47 @@ def warm_up() -> bool:
         _discard_pool(pool)
         return False
     return True
+
+
+T = TypeVar("T")
+
+
+class Aside(Generic[T]):
+    """A call handed to an idle worker of the pool (see :func:`aside`); :meth:`result` waits for it."""
+
+    def __init__(self, fn: Callable[..., T], args: tuple[Any, ...]) -> None:
+        self._fn, self._args = fn, args
+        self._pool = _get_pool()
+        self._future: Future[T] | None = None
+        if self._pool is not None:
+            try:
+                self._future = self._pool.submit(fn, *args)
+            except (BrokenProcessPool, OSError):
+                _discard_pool(self._pool)
+
+    def result(self) -> T:
+        """The call's result or its exception; run here when there is no pool or it broke."""
+        if self._future is not None and self._pool is not None:
+            try:
+                return self._future.result()
+            except (BrokenProcessPool, CancelledError):
+                _discard_pool(self._pool)
+            finally:
+                self._future = None
+        return self._fn(*self._args)
+
+    def wait(self) -> None:
+        """Wait until a call handed to a worker is over (its outcome dropped): before removing what it writes to."""
+        if self._future is not None:
+            with contextlib.suppress(Exception):
+                self._future.result()
+
+
+def aside(fn: Callable[..., T], *args: Any) -> Aside[T]:
+    """Run ``fn(*args)`` in a worker process (idle once the report is rendered) while this process goes on: for
+    work that would otherwise wait on this process's GIL, such as writing the export's ZIP while the bundle is
+    assembled. ``fn`` must be a module-level function whose module needs nothing of the application."""
+    return Aside(fn, args)
 
 
 @dataclass(frozen=True)

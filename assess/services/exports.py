@@ -149,17 +149,20 @@ def request_export(assessment: Assessment, user: User | None, *, include_review:
     return export
 
 
+#: Minor steps (one document prepared) are written at most this often; every other step is written at once.
+MINOR_STEP_INTERVAL_S = 0.5
+
+
 @dataclass
 class _Heartbeat:
     export_id: int
-    last: float = 0.0
-    last_step: int = -1
+    last: float = -MINOR_STEP_INTERVAL_S
 
-    def __call__(self, step: int, total: int, label: str) -> None:
+    def __call__(self, step: int, total: int, label: str, *, minor: bool = False) -> None:
         now = time.monotonic()
-        if step == self.last_step and now - self.last < 0.5:
-            return
-        self.last, self.last_step = now, step
+        if minor and now - self.last < MINOR_STEP_INTERVAL_S:
+            return  # a commit per document would cost more than preparing a small one
+        self.last = now
         percent = min(99, int(step * 100 / max(total, 1)))
         with writing(), db.engine.begin() as conn:
             conn.execute(

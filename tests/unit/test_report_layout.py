@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from concurrent.futures import Future
@@ -71,3 +72,25 @@ def test_jobs_of_a_pool_that_went_away_are_rendered_here(monkeypatch: pytest.Mon
     assert pool.shut_down
     assert [part.pages for part in parts] == [1, 1, 1]
     assert all(part.pdf.startswith(b"%PDF-") for part in parts)
+
+
+def test_aside_runs_in_a_worker_process_and_hands_back_its_result() -> None:
+    if layout.pool_size() < 2:
+        pytest.skip("one CPU: no worker pool, aside runs here")
+    call = layout.aside(os.getpid)
+    assert call.result() != os.getpid()
+    call.wait()  # nothing left to wait for
+
+
+def test_aside_raises_what_the_call_raised() -> None:
+    call = layout.aside(os.strerror, "bukan angka")  # TypeError in the worker (or here)
+    with pytest.raises(TypeError):
+        call.result()
+
+
+def test_aside_of_a_pool_that_went_away_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = _CancellingPool()
+    monkeypatch.setattr(layout, "_get_pool", lambda: pool)
+    call = layout.aside(os.getpid)
+    assert call.result() == os.getpid()
+    assert pool.shut_down
