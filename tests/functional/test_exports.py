@@ -561,3 +561,29 @@ def test_disk_full_during_an_export_leaves_nothing_and_says_so(
     assert export_service.file_path(first, "pdf") == first_pdf
     page = client.get(url).get_data(as_text=True)
     assert "Ruang disk server penuh" in page
+
+
+def test_progress_of_small_steps_is_written_at_most_twice_a_second(
+    app: Flask, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assessment, koordinator = new_assessment()
+    export = export_service.request_export(assessment, koordinator)
+    db.session.commit()
+    clock = [100.0]
+    monkeypatch.setattr(export_service.time, "monotonic", lambda: clock[0])
+    heartbeat = export_service._Heartbeat(export.id)
+
+    def written() -> tuple[int, str | None]:
+        db.session.rollback()  # a new snapshot: the heartbeat commits on a connection of its own
+        row = db.session.get(Export, export.id)
+        assert row is not None
+        return row.step, row.step_label
+
+    heartbeat(1, 10, "Menyusun laporan (PDF)")
+    heartbeat(2, 10, "Menyiapkan data dukung 1 dari 5", minor=True)
+    assert written() == (1, "Menyusun laporan (PDF)")  # a moment later: skipped
+    clock[0] += export_service.MINOR_STEP_INTERVAL_S
+    heartbeat(3, 10, "Menyiapkan data dukung 2 dari 5", minor=True)
+    assert written() == (3, "Menyiapkan data dukung 2 dari 5")
+    heartbeat(4, 10, "Menggabungkan laporan dan data dukung")  # every other step at once
+    assert written() == (4, "Menggabungkan laporan dan data dukung")
