@@ -126,3 +126,12 @@ def export_bundle(export_id: int) -> None:
     from assess.services.exports import run
 
     _in_own_context(lambda: run(export_id))
+
+
+@huey.task()
+def check_evidence(blob_id: int) -> None:
+    """qpdf's full check of a newly uploaded PDF (see :func:`assess.services.evidence.check_blob`): a damaged one is
+    marked in the library at once, and exports need not check it again."""
+    from assess.services.evidence import run_check
+
+    _in_own_context(lambda: run_check(blob_id))

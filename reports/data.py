@@ -52,6 +52,9 @@ class StoredFile:
     storage_key: str
     original_name: str
     pages: int | None
+    #: qpdf's full check of a PDF: whether it ran (after the upload, or in an earlier export), and what it found.
+    checked: bool = False
+    check_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -444,6 +447,8 @@ def _stored(ev: Evidence) -> StoredFile | None:
         storage_key=blob.storage_key,
         original_name=version.original_name,
         pages=blob.pages,
+        checked=blob.checked_at is not None,
+        check_problem=blob.check_problem,
     )
 
 

@@ -28,7 +28,7 @@ from reports.data import EvidenceEntry, ReportData, StoredFile
 from reports.layout import aside
 from reports.render import RenderedReport, render_report
 from uploads.storage import Storage
-from uploads.validation import qpdf_decode_limits
+from uploads.validation import full_pdf_check, qpdf_decode_limits
 
 REPORT_NAME = "00_Laporan.pdf"
 #: Outcomes that print the document as it is (or converted without loss of content); the rest are problems.
@@ -70,6 +70,8 @@ class BuildResult:
     evidence_files: int
     problems: int
     summary: dict[str, Any]
+    #: qpdf's full checks run in this build: SHA-256 → problem, or ``None`` when clean.
+    checked: dict[str, str | None]
 
 
 def _sha256(path: Path) -> str:
@@ -101,25 +103,29 @@ def _label(entry: EvidenceEntry) -> str:
     return f"{entry.indicator} · Lampiran {entry.lampiran}"
 
 
-def _check(path: Path) -> list[str]:
-    """qpdf's own checks (as ``qpdf --check``), with its decode-memory caps: the errors found, warnings left out."""
-    with qpdf_decode_limits(), pikepdf.open(path) as pdf:
-        return [p for p in pdf.check_pdf_syntax() if not p.startswith("WARNING")]
-
-
-def _checked_source(part: Part, work: Path, cache: Path | None) -> Part:
-    """An evidence PDF used as it is gets qpdf's full check (every stream decoded) once per SHA-256: the result is
-    remembered in ``cache``. A document that fails is replaced by a page that says why."""
-    if part.prepared.outcome != "pdf" or part.entry.file is None:
+def _checked_source(part: Part, work: Path, found: dict[str, str | None]) -> Part:
+    """An evidence PDF used as it is must pass qpdf's full check (every stream decoded): done once per file, in the
+    background after its upload (:func:`assess.jobs.check_evidence`); a file not checked yet is checked here and
+    what was found is added to ``found`` (SHA-256 → problem or ``None``), for the caller to keep. A document that
+    fails is replaced by a page that says why."""
+    stored = part.entry.file
+    if part.prepared.outcome != "pdf" or stored is None:
         return part
-    marker = cache / part.entry.file.sha256 if cache is not None else None
-    if marker is not None and marker.exists():
+    if stored.checked:
+        problem = stored.check_problem
+    elif stored.sha256 in found:
+        problem = found[stored.sha256]
+    else:
+        problem = found[stored.sha256] = full_pdf_check(part.prepared.pdf_path)
+    if problem is None:
         return part
-    checked = _recheck(part, work)
-    if marker is not None and checked is part:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    return checked
+    dest = work / f"rusak-{part.entry.evidence_id}.pdf"
+    pages = placeholder_pdf(
+        dest,
+        heading=f"{part.label}: {part.entry.title}",
+        lines=[f"Berkas: {stored.original_name}", "Tidak dapat dicetak.", problem],
+    )
+    return Part(part.entry, Prepared("failed", dest, pages, problem, False), part.label, part.source)
 
 
 def build(
@@ -131,12 +137,11 @@ def build(
     logo: bytes | None = None,
     soffice: str | None = None,
     soffice_timeout: float = 120.0,
-    checked_cache: Path | None = None,
 ) -> BuildResult:
     """Write ``bundel.pdf``, ``bundel.zip`` and ``ringkasan.json`` into ``out_dir`` (which must be empty).
 
     The report renders (in its process pool) while this thread prepares and checks the evidence.
-    ``checked_cache``: a folder remembering, by SHA-256, the evidence PDFs that passed qpdf's full check.
+    The result lists what qpdf's full checks found of PDFs not checked before (see :func:`_checked_source`).
     """
     work = out_dir / "kerja"
     work.mkdir()
@@ -157,8 +162,9 @@ def build(
             contextvars.copy_context().run, render_report, data, logo=logo, logo_mime=data.logo_mime
         )
         signed, parts = _prepare_all(data, documents, signed_entries, storage, work, advance, soffice, soffice_timeout)
-        parts = [_checked_source(p, work, checked_cache) for p in parts]
-        signed = [_checked_source(p, work, checked_cache) for p in signed]
+        found: dict[str, str | None] = {}
+        parts = [_checked_source(p, work, found) for p in parts]
+        signed = [_checked_source(p, work, found) for p in signed]
         report: RenderedReport = rendering.result()
 
     advance("Menggabungkan laporan dan data dukung")
@@ -196,6 +202,7 @@ def build(
         evidence_files=len(parts),
         problems=sum(1 for o in outcomes if o.outcome not in CLEAN_OUTCOMES),
         summary=summary,
+        checked=found,
     )
     summary["bundle"] = {"sha256": result.pdf_sha256, "size": result.pdf_size, "pages": result.pages}
     summary["zip"] = {"sha256": result.zip_sha256, "size": result.zip_size}
@@ -274,22 +281,6 @@ def _prepare_all(
         advance(f"Menyiapkan data dukung {number} dari {len(documents)}: {entry.title}", minor=True)
         parts.append(part(entry, _label(entry)))
     return signed, parts
-
-
-def _recheck(part: Part, work: Path) -> Part:
-    if part.prepared.outcome not in CLEAN_OUTCOMES:
-        return part
-    problems = _check(part.prepared.pdf_path)
-    if not problems:
-        return part
-    reason = "PDF tidak dapat dibaca utuh oleh pemeriksa qpdf: " + "; ".join(problems[:3])
-    dest = work / f"rusak-{part.entry.evidence_id}.pdf"
-    pages = placeholder_pdf(
-        dest,
-        heading=f"{part.label}: {part.entry.title}",
-        lines=[f"Berkas: {part.entry.file.original_name if part.entry.file else '-'}", "Tidak dapat dicetak.", reason],
-    )
-    return Part(part.entry, Prepared("failed", dest, pages, reason, False), part.label, part.source)
 
 
 def _zip_sources(

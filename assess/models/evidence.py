@@ -56,6 +56,10 @@ class Blob(Base):
     #: Page count for PDFs.
     pages: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: PDFs: when qpdf's full check (every stream decoded) ran, in the background after the upload or in an export;
+    #: and what it found (``None``: clean). A PDF that fails is printed in the bundle as a page saying why.
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    check_problem: Mapped[str | None] = mapped_column(Text)
 
     def __repr__(self) -> str:
         return f"<Blob {self.sha256[:12]} {self.size}B>"

@@ -8,15 +8,21 @@ a failure after it leaves at worst an unreferenced file, never a row without its
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import IO, BinaryIO, cast
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from assess.audit import Snapshot, record
+from assess.database import writing
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import (
@@ -35,10 +41,11 @@ from assess.models import (
 )
 from assess.models.base import utcnow
 from assess.sealed import UnsealError, seal, unseal
+from uploads import get_storage
 from uploads.errors import UploadRejectedError
 from uploads.staging import Staged, discard, stage
 from uploads.storage import Storage
-from uploads.validation import FileInfo, Policy, clean_filename, validate
+from uploads.validation import FileInfo, Policy, clean_filename, full_pdf_check, validate
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +141,56 @@ def _blob_for(staged: Staged, info: FileInfo, storage: Storage) -> Blob:
         db.session.add(blob)
         db.session.flush()
     return blob
+
+
+def pdf_to_check(evidence: Evidence) -> int | None:
+    """The blob id of the document's current file when it is a PDF that qpdf's full check has not seen yet (read
+    before the upload's commit, for :func:`assess.jobs.check_evidence` after it)."""
+    version = evidence.current_version
+    if version is None or version.blob.extension != "pdf" or version.blob.checked_at is not None:
+        return None
+    return version.blob_id
+
+
+def check_blob(blob: Blob, storage: Storage) -> None:
+    """qpdf's full check of a stored PDF (:func:`uploads.validation.full_pdf_check`), once; kept on the blob
+    (flushes). A PDF that fails is printed in the bundle as a page that says why, and marked in the library."""
+    if blob.extension != "pdf" or blob.checked_at is not None:
+        return
+    local = storage.local_path(blob.storage_key)
+    if local is not None:
+        problem = full_pdf_check(local)
+    else:
+        with tempfile.TemporaryDirectory(prefix="mandiri-periksa-") as tmp:
+            copy = Path(tmp) / "berkas.pdf"
+            with storage.open(blob.storage_key) as src, open(copy, "wb") as out:
+                shutil.copyfileobj(src, out, 1024 * 1024)
+            problem = full_pdf_check(copy)
+    blob.checked_at, blob.check_problem = utcnow(), problem
+    db.session.flush()
+    if problem:
+        log.warning("PDF %s tidak lolos pemeriksaan penuh: %s", blob.sha256[:12], problem)
+
+
+def run_check(blob_id: int) -> None:
+    """The body of :func:`assess.jobs.check_evidence` (commits)."""
+    with writing():
+        blob = db.session.get(Blob, blob_id)
+        if blob is None or blob.checked_at is not None:
+            db.session.rollback()
+            return
+        check_blob(blob, get_storage(current_app.config))
+        db.session.commit()
+
+
+def record_checks(found: Mapping[str, str | None]) -> None:
+    """Keep what an export's full checks found (SHA-256 → problem or ``None``) on blobs not checked yet (flushes)."""
+    if not found:
+        return
+    now = utcnow()
+    for blob in db.session.scalars(select(Blob).where(Blob.sha256.in_(list(found)), Blob.checked_at.is_(None))):
+        blob.checked_at, blob.check_problem = now, found[blob.sha256]
+    db.session.flush()
 
 
 def find_duplicate(assessment: Assessment, sha256: str) -> Evidence | None:

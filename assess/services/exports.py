@@ -43,6 +43,7 @@ from assess.models import (
 )
 from assess.models.base import as_utc, utcnow
 from assess.permissions import roles_in
+from assess.services.evidence import record_checks
 from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
 from uploads import get_storage
 
@@ -224,7 +225,6 @@ def run(export_id: int) -> Export | None:
             logo=logo,
             soffice=soffice,
             soffice_timeout=float(config["SOFFICE_TIMEOUT"]),
-            checked_cache=export_root() / ".diperiksa",
         )
         tmp.replace(final)
     except Exception as exc:
@@ -259,6 +259,7 @@ def run(export_id: int) -> Export | None:
         export.zip_sha256, export.zip_size = result.zip_sha256, result.zip_size
         export.evidence_files, export.problems = result.evidence_files, result.problems
         export.summary = json.dumps(result.summary, ensure_ascii=False)
+        record_checks(result.checked)
         pruned = prune(assessment_id, keep=int(config["EXPORT_KEEP"]))
         db.session.commit()
     for directory in pruned:  # after the commit: a failed commit must not lose files its rows still list

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
+from assess import jobs
 from assess import permissions as perm
 from assess.errors import DomainError
 from assess.extensions import db
@@ -50,6 +52,8 @@ from forms.evidence import (
     UploadForm,
 )
 from uploads.errors import UploadRejectedError
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("evidence", __name__, url_prefix="/penilaian/<int:assessment_id>/pustaka")
 PER_PAGE = 25
@@ -166,6 +170,16 @@ def library(assessment_id: int) -> str:
     )
 
 
+def _check_later(blob_id: int | None) -> None:
+    """Hand a newly stored PDF to qpdf's full check in the background (after the commit)."""
+    if blob_id is None:
+        return
+    try:
+        jobs.check_evidence(blob_id)
+    except Exception:  # the upload is saved; an export checks the file itself when it is still unchecked
+        log.exception("pemeriksaan latar untuk blob %s tidak dapat dijadwalkan", blob_id)
+
+
 def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | None) -> dict[str, Any]:
     """Upload one file and commit it; returns a JSON-friendly result (never raises for bad files)."""
     name = file.filename or ""
@@ -181,6 +195,7 @@ def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | 
             storage=_storage(),
             policy=_policy(),
         )
+        to_check = service.pdf_to_check(evidence)
         db.session.commit()
     except UploadRejectedError as exc:
         db.session.rollback()
@@ -197,6 +212,7 @@ def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | 
     except DomainError as exc:
         db.session.rollback()
         return {"name": name, "ok": False, "code": "invalid", "message": exc.message}
+    _check_later(to_check)
     return {
         "name": name,
         "ok": True,
@@ -357,6 +373,7 @@ def replace(assessment_id: int, evidence_id: int) -> Response:
                 storage=_storage(),
                 policy=_policy(),
             )
+            to_check = service.pdf_to_check(evidence)
             db.session.commit()
         except UploadRejectedError as exc:
             db.session.rollback()
@@ -365,6 +382,7 @@ def replace(assessment_id: int, evidence_id: int) -> Response:
             db.session.rollback()
             flash(exc.message, "error")
         else:
+            _check_later(to_check)
             flash(
                 _("Berkas diganti; versi %(n)s sekarang dipakai, versi lama tetap di riwayat.", n=version.number),
                 "success",

@@ -25,13 +25,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from assess.extensions import db as database
-from assess.models import Assessment, Export, ExportState, RoleName, User
+from assess.models import Assessment, Evidence, Export, ExportState, RoleName, User
 from assess.models.base import utcnow
 from assess.services import exports as export_service
 from reports import PDF_NAME, ZIP_NAME
 from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional import bundle_corpus
-from tests.functional.helpers import count_queries, login, pdf_bytes
+from tests.functional.helpers import count_queries, login, pdf_bytes, upload
 
 QPDF = shutil.which("qpdf")
 PDFTOTEXT = shutil.which("pdftotext")
@@ -510,11 +510,17 @@ def broken_stream_pdf() -> bytes:
 def test_a_document_qpdf_cannot_read_through_gets_a_page_saying_so(app: Flask, db: Any, client: FlaskClient) -> None:
     assessment, koordinator = new_assessment()
     corpus = bundle_corpus.Corpus(assessment, koordinator)
+    # Stored without the background check (as before it existed): the export checks them.
     bundle_corpus.upload(corpus, "baik", "baik.pdf", pdf_bytes(2, f"Dokumen baik {uuid4()}"), "Dokumen baik")
     bundle_corpus.upload(corpus, "rusak", "isi-rusak.pdf", broken_stream_pdf(), "Isi rusak")
     bundle_corpus.link(corpus, "I1", "baik", 1)
     bundle_corpus.link(corpus, "I1", "rusak", 1)
     db.session.commit()
+    good, bad = (corpus.documents[k].current_version for k in ("baik", "rusak"))
+    assert good is not None
+    assert bad is not None
+    assert good.blob.checked_at is None
+    assert bad.blob.checked_at is None
     login(client, koordinator.email)
     client.post(f"/penilaian/{assessment.id}/bundel/")
     export = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
@@ -522,13 +528,57 @@ def test_a_document_qpdf_cannot_read_through_gets_a_page_saying_so(app: Flask, d
     problems = {p["title"]: p for p in export_service.summary_of(export)["problems"]}
     assert set(problems) == {"Isi rusak"}
     assert "qpdf" in problems["Isi rusak"]["reason"]
-    # The document that passed qpdf's full check is remembered by its SHA-256; the broken one is not.
-    cache = export_service.export_root() / ".diperiksa"
-    good, bad = (corpus.documents[k].current_version for k in ("baik", "rusak"))
-    assert good is not None
-    assert bad is not None
-    assert (cache / good.blob.sha256).exists()
-    assert not (cache / bad.blob.sha256).exists()
+    # What the export's checks found is kept on the blobs: no export checks them again.
+    db.session.expire_all()
+    assert good.blob.checked_at is not None
+    assert good.blob.check_problem is None
+    assert bad.blob.checked_at is not None
+    assert bad.blob.check_problem == problems["Isi rusak"]["reason"]
+
+
+def test_uploaded_pdfs_are_checked_in_the_background_and_exports_trust_that(
+    app: Flask, db: Any, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reports.export
+
+    assessment, koordinator = new_assessment(client)
+    status, good = upload(client, assessment.id, "baik.pdf", pdf_bytes(2, f"Dokumen baik {uuid4()}"))
+    assert status == 200, good
+    status, bad = upload(client, assessment.id, "isi-rusak.pdf", broken_stream_pdf())
+    assert status == 200, bad  # upload validation opens it and counts its pages: accepted
+
+    db.session.expire_all()
+    blobs = {r["name"]: db.session.get_one(Evidence, r["id"]).current_version.blob for r in (good, bad)}
+    assert blobs["baik.pdf"].checked_at is not None
+    assert blobs["baik.pdf"].check_problem is None
+    assert blobs["isi-rusak.pdf"].checked_at is not None
+    assert "qpdf" in (blobs["isi-rusak.pdf"].check_problem or "")
+    library = client.get(f"/penilaian/{assessment.id}/pustaka/").get_data(as_text=True)
+    assert library.count('class="chip chip-warn"') == 1
+    detail = client.get(f"/penilaian/{assessment.id}/pustaka/{bad['id']}").get_data(as_text=True)
+    assert 'data-testid="check-problem"' in detail
+    assert 'data-testid="check-problem"' not in client.get(f"/penilaian/{assessment.id}/pustaka/{good['id']}").get_data(
+        as_text=True
+    )
+
+    corpus = bundle_corpus.Corpus(assessment, koordinator)
+    corpus.documents.update(
+        {"baik": db.session.get_one(Evidence, good["id"]), "rusak": db.session.get_one(Evidence, bad["id"])}
+    )
+    bundle_corpus.link(corpus, "I1", "baik", 1)
+    bundle_corpus.link(corpus, "I1", "rusak", 1)
+    db.session.commit()
+
+    def checked_already(path: Path) -> str | None:
+        raise AssertionError(f"{path} was checked after its upload already")
+
+    monkeypatch.setattr(reports.export, "full_pdf_check", checked_already)
+    client.post(f"/penilaian/{assessment.id}/bundel/")
+    export = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
+    assert export.state == ExportState.DONE, export.error
+    problems = export_service.summary_of(export)["problems"]
+    assert [(p["original_name"], p["outcome"]) for p in problems] == [("isi-rusak.pdf", "failed")]
+    assert problems[0]["reason"] == blobs["isi-rusak.pdf"].check_problem
 
 
 def test_disk_full_during_an_export_leaves_nothing_and_says_so(
