@@ -14,8 +14,11 @@ images become PDFs, Office documents a placeholder page because LibreOffice is o
 - B6: ``reports.archive.write_zip`` vs ``zipfile`` STORED writing the same (path, name) list with ``zf.write``.
 - B10: the real job: a SQLite database, the corpus uploaded and linked (~6 documents per indicator), every
   indicator answered with 300–900 words, ``mandiri worker`` in its own process; timed from ``request_export``
-  to the row saying "selesai". Baseline in the same run: ``render_report(collect(...))`` (median of 3) plus the
-  qpdf merge of the rendered report and the same prepared files. Checked: the stored PDF's SHA-256 and pages.
+  to the row saying "selesai". First the worker runs qpdf's full check of every uploaded PDF, as the upload page
+  has it do after each upload (timed apart); then the first export, the same export again (B10′), and one more
+  with every check forgotten, so the export runs them itself (B10″: PDFs stored while no worker was running).
+  Baseline in the same run: ``render_report(collect(...))`` (median of 3) plus the qpdf merge of the rendered
+  report and the same prepared files. Checked: the stored PDF's SHA-256 and pages.
 
 Medians of ``--repeat`` runs (default 3), the two sides alternating. Nothing is asserted; results are printed
 and merged into the results file under "B2", "B6" and "B10".
@@ -625,10 +628,10 @@ def _bin(name: str) -> str:
     return found
 
 
-def populate(files: Sequence[CorpusFile], seed: int = SEED) -> tuple[int, int]:
+def populate(files: Sequence[CorpusFile], seed: int = SEED) -> tuple[int, int, list[int]]:
     """An spbe-2020 assessment with every indicator answered (300–900 words) and the corpus uploaded and linked
     (round robin, ~6 per indicator, every 10th document also under the next indicator); commits. Returns the
-    assessment id and the koordinator's id."""
+    assessment id, the koordinator's id and the blobs the upload page would hand to the background check."""
     from flask import current_app
 
     from assess.extensions import db
@@ -663,6 +666,7 @@ def populate(files: Sequence[CorpusFile], seed: int = SEED) -> tuple[int, int]:
     storage = current_app.extensions["storage"]
     policy = Policy(max_bytes=200 * MIB)
     homes = _assign(len(files), codes)
+    to_check: list[int] = []
     for number, (f, code) in enumerate(zip(files, homes, strict=True), start=1):
         with open(f.path, "rb") as stream:
             evidence = evidence_service.upload(
@@ -674,6 +678,9 @@ def populate(files: Sequence[CorpusFile], seed: int = SEED) -> tuple[int, int]:
                 storage=storage,
                 policy=policy,
             )
+        blob_id = evidence_service.pdf_to_check(evidence)
+        if blob_id is not None:
+            to_check.append(blob_id)
         evidence_service.link(
             answer=answers[code], evidence=evidence, level=levels[code], item=None, note="", user=user
         )
@@ -683,7 +690,44 @@ def populate(files: Sequence[CorpusFile], seed: int = SEED) -> tuple[int, int]:
                 answer=answers[other], evidence=evidence, level=levels[other], item=None, note="", user=user
             )
     db.session.commit()
-    return assessment.id, user.id
+    return assessment.id, user.id, to_check
+
+
+def _background_checks(blob_ids: Sequence[int]) -> float:
+    """Enqueue qpdf's full check of every uploaded PDF, as the upload page does; wait until the worker ran them
+    all. Returns the seconds taken."""
+    from sqlalchemy import func, select
+
+    from assess import jobs
+    from assess.extensions import db
+    from assess.models import Blob
+
+    start = time.perf_counter()
+    for blob_id in blob_ids:
+        jobs.check_evidence(blob_id)
+    wanted = set(blob_ids)
+    deadline = start + JOB_TIMEOUT_S
+    while True:
+        db.session.rollback()
+        done = db.session.scalar(select(func.count()).where(Blob.id.in_(wanted), Blob.checked_at.is_not(None)))
+        if done == len(wanted):
+            return time.perf_counter() - start
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"pemeriksaan latar belum selesai setelah {JOB_TIMEOUT_S:.0f} s ({done}/{len(wanted)})")
+        time.sleep(POLL_S)
+
+
+def _forget_checks() -> None:
+    """Every blob as if never checked: the next export runs qpdf's full check of every evidence PDF itself."""
+    from sqlalchemy import update
+
+    from assess.database import writing
+    from assess.extensions import db
+    from assess.models import Blob
+
+    with writing():
+        db.session.execute(update(Blob).values(checked_at=None, check_problem=None))
+        db.session.commit()
 
 
 def _start_worker(env: dict[str, str], log: Path, timeout: float = 60.0) -> tuple[subprocess.Popen[bytes], Any]:
@@ -795,14 +839,18 @@ def run_b10(files: Sequence[CorpusFile], prepped: Sequence[Prepped], workdir: Pa
                 db.session.commit()
             setup_start = time.perf_counter()
             with writing():
-                assessment_id, user_id = populate(files)
+                assessment_id, user_id, to_check = populate(files)
             setup_s = time.perf_counter() - setup_start
 
             worker, log_handle = _start_worker(_worker_environ(settings, home), home / "worker.log")
+            # What the upload page does after each upload: qpdf's full check of the PDF, in the worker.
+            checks_s = _background_checks(to_check)
             job = _run_job(assessment_id, user_id, worker.pid)
-            # A second export of the same assessment: evidence PDFs already passed qpdf's full check (remembered by
-            # SHA-256), as in every export after the first.
+            # A second export of the same assessment, as every export after the first.
             again = _run_job(assessment_id, user_id, worker.pid)
+            # And one where no PDF was checked before (uploaded while the worker was down): the export checks them.
+            _forget_checks()
+            unchecked = _run_job(assessment_id, user_id, worker.pid)
             worker_rss_after = _proc_status(worker.pid, "VmRSS")
             _stop_worker(worker, log_handle)
             worker = None
@@ -869,8 +917,15 @@ def run_b10(files: Sequence[CorpusFile], prepped: Sequence[Prepped], workdir: Pa
         "again_build_s": round(again["build_s"], 3),
         "again_ratio": round(again["seconds"] / baseline, 3),
         "again_meets_time_target": again["seconds"] / baseline <= TARGET_B10_RATIO,
+        "background_checks": len(to_check),
+        "background_checks_s": round(checks_s, 3),
+        "unchecked_s": round(unchecked["seconds"], 3),
+        "unchecked_ratio": round(unchecked["seconds"] / baseline, 3),
+        "unchecked_meets_time_target": unchecked["seconds"] / baseline <= TARGET_B10_RATIO,
         "worker_rss_before_mib": round(job["worker_rss_before"] / MIB, 1),
-        "worker_peak_rss_mib": round(max(job["worker_peak_rss"], again["worker_peak_rss"]) / MIB, 1),
+        "worker_peak_rss_mib": round(
+            max(job["worker_peak_rss"], again["worker_peak_rss"], unchecked["worker_peak_rss"]) / MIB, 1
+        ),
         "worker_rss_after_mib": round(worker_rss_after / MIB, 1),
         "pdf_sha256": stored_sha,
         "pdf_bytes": stored.stat().st_size,
@@ -970,8 +1025,16 @@ def format_table(results: dict[str, Any]) -> str:
         )
         lines.append(
             f"{'B10′':4} {r['again_s']:>8.3f} {r['baseline_s']:>8.3f} {r['again_ratio']:>5.2f}× "
-            f"{'≤' + str(TARGET_B10_RATIO) + '×':>7}  the same export again (evidence PDFs already checked); "
-            f"time {_yes(r['again_meets_time_target'])}"
+            f"{'≤' + str(TARGET_B10_RATIO) + '×':>7}  the same export again; time {_yes(r['again_meets_time_target'])}"
+        )
+        lines.append(
+            f"{'B10″':4} {r['unchecked_s']:>8.3f} {r['baseline_s']:>8.3f} {r['unchecked_ratio']:>5.2f}× "
+            f"{'≤' + str(TARGET_B10_RATIO) + '×':>7}  no PDF checked after its upload: the export runs qpdf's full "
+            f"check of each; time {_yes(r['unchecked_meets_time_target'])}"
+        )
+        lines.append(
+            f"{'':4} (B10 and B10′: the {r['background_checks']} uploaded PDFs were checked in the background first, "
+            f"as after every upload: {r['background_checks_s']:.2f} s in all)"
         )
     head = next(iter(results.values()))
     corpus_info = head["corpus"]

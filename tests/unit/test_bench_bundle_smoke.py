@@ -78,7 +78,8 @@ def test_corpus_is_seeded(tmp_path: Path) -> None:
 
 
 def test_export_job_benchmark_smoke(tmp_path: Path) -> None:
-    """B10 at a tiny size: a real `mandiri worker` (waited for until it says it is ready) builds two exports."""
+    """B10 at a tiny size: a real `mandiri worker` (waited for until it says it is ready) checks the uploaded PDFs,
+    then builds three exports."""
     results = bundle.run(scale=0.01, repeat=1, base_dir=tmp_path, only=("B10",))
 
     b10 = results["B10"]
@@ -87,5 +88,7 @@ def test_export_job_benchmark_smoke(tmp_path: Path) -> None:
     assert b10["app_s"] > b10["queue_wait_s"] >= 0
     assert b10["queue_wait_s"] < 2  # the worker was taking jobs when the clock started (it starts in ~3 s)
     assert b10["again_s"] > 0
+    assert b10["unchecked_s"] > 0
+    assert b10["background_checks"] > 0
     assert "B10" in bundle.format_table(results)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
