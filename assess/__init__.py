@@ -23,6 +23,20 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     app.request_class = MandiriRequest
     load_config(app.config, app.instance_path, config, environ)
 
+    # Registered before every extension's hooks: Flask-Security loads the user in its own before_request. A POST
+    # whose first read began a deferred transaction could not write once the job worker had committed in between
+    # (SQLite refuses that upgrade at once, whatever the busy timeout).
+    @app.before_request
+    def _mark_write_intent() -> None:
+        g.write_intent_token = write_intent.set(request.method not in SAFE_METHODS)
+
+    @app.teardown_request
+    def _clear_write_intent(_exc: BaseException | None) -> None:
+        # A worker thread serves request after request: a GET must not inherit a POST's intent.
+        token = g.pop("write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)
+
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
@@ -59,17 +73,6 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     from assess.cli import register_cli
 
     register_cli(app)
-
-    @app.before_request
-    def _mark_write_intent() -> None:
-        g.write_intent_token = write_intent.set(request.method not in SAFE_METHODS)
-
-    @app.teardown_request
-    def _clear_write_intent(_exc: BaseException | None) -> None:
-        # A worker thread serves request after request: a GET must not inherit a POST's intent.
-        token = g.pop("write_intent_token", None)
-        if token is not None:
-            write_intent.reset(token)
 
     @app.context_processor
     def _template_globals() -> dict[str, Any]:

@@ -111,3 +111,36 @@ def test_reviewer_and_final_value_ranges(db: Any) -> None:
     answer.final_value = Decimal("-1")
     with pytest.raises(IntegrityError):
         db.session.flush()
+
+
+def test_every_transaction_of_a_post_request_begins_with_write_intent(app: Any, db: Any, client: Any) -> None:
+    """A POST that read first in a deferred transaction could not write once another process (the job worker)
+    had committed in between: SQLite fails such an upgrade at once, busy timeout or not."""
+    from flask import has_request_context, request
+    from sqlalchemy import event
+
+    from assess.database import write_intent
+    from tests.functional.helpers import login
+
+    instansi = create_instansi()
+    assessment = create_assessment(instansi)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    email, url = koordinator.email, f"/penilaian/{assessment.id}/bundel/penandatangan"
+    db.session.commit()  # and no transaction open here: each request begins its own, as in a server
+    begins: list[tuple[str, bool]] = []
+
+    def on_begin(_conn: Any) -> None:
+        if has_request_context():
+            begins.append((request.method, write_intent.get()))
+
+    event.listen(db.engine, "begin", on_begin)
+    try:
+        login(client, email)
+        db.session.rollback()
+        response = client.post(url, data={"signatory_name": "Ibu Sari", "signatory_position": "Sekretaris Daerah"})
+    finally:
+        event.remove(db.engine, "begin", on_begin)
+    assert response.status_code in (200, 302, 400)
+    posts = [intent for method, intent in begins if method == "POST"]
+    assert len(posts) >= 2  # the login and the form
+    assert all(posts)
