@@ -8,6 +8,8 @@ from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from assess.extensions import db
+
 
 class DomainError(Exception):
     """A refused use case; ``field`` names the form field it concerns, if any."""
@@ -70,6 +72,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_e: Any) -> tuple[str, int]:
+        # A failed flush leaves the session unusable, and the page itself reads the user: start it over.
+        db.session.rollback()
         return page(
             500,
             _("Terjadi kesalahan"),

@@ -494,3 +494,31 @@ def test_refreshed_csrf_token_is_accepted(fresh_app: Any) -> None:
     assert response.status_code == 302
     assert client.post("/bahasa", data={"lang": "id", "csrf_token": "rusak"}).status_code == 400
     assert app.config["WTF_CSRF_TIME_LIMIT"] >= 8 * 3600  # long enough for a long penjelasan
+
+
+def test_a_failed_write_gets_the_error_page_not_a_bare_500(fresh_app: Any) -> None:
+    """The error page reads the signed-in user: after a flush failed, the session is started over first."""
+    from flask_migrate import upgrade
+
+    from assess.models import Instansi
+
+    app = fresh_app(PROPAGATE_EXCEPTIONS=False)
+    with app.app_context(), writing():
+        upgrade()
+        koordinator = create_member(create_instansi(), RoleName.KOORDINATOR)
+        email = koordinator.email
+        _db.session.commit()
+
+    def failing_write() -> str:
+        _db.session.add(Instansi(name=None, slug=None))  # NOT NULL: the flush fails
+        _db.session.flush()
+        return "tidak sampai"
+
+    app.add_url_rule("/uji-gagal", "uji_gagal", failing_write, methods=["POST"])
+    client = app.test_client()
+    assert login(client, email).status_code == 302
+    response = client.post("/uji-gagal")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert "Terjadi kesalahan pada server" in body
+    assert "Keluar" in body  # the full page, with the signed-in user's header (its logout button)
