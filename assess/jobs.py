@@ -130,7 +130,7 @@ def export_bundle(export_id: int) -> None:
 
 @huey.task()
 def check_evidence(blob_id: int) -> None:
-    """qpdf's full check of a newly uploaded PDF (see :func:`assess.services.evidence.check_blob`): a damaged one is
+    """qpdf's full check of a newly uploaded PDF (see :func:`assess.services.evidence.run_check`): a damaged one is
     marked in the library at once, and exports need not check it again."""
     from assess.services.evidence import run_check
 

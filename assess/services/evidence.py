@@ -18,7 +18,7 @@ from typing import IO, BinaryIO, cast
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from assess.audit import Snapshot, record
@@ -152,35 +152,38 @@ def pdf_to_check(evidence: Evidence) -> int | None:
     return version.blob_id
 
 
-def check_blob(blob: Blob, storage: Storage) -> None:
-    """qpdf's full check of a stored PDF (:func:`uploads.validation.full_pdf_check`), once; kept on the blob
-    (flushes). A PDF that fails is printed in the bundle as a page that says why, and marked in the library."""
-    if blob.extension != "pdf" or blob.checked_at is not None:
-        return
-    local = storage.local_path(blob.storage_key)
+def stored_pdf_problem(storage: Storage, key: str) -> str | None:
+    """qpdf's full check (:func:`uploads.validation.full_pdf_check`) of a stored PDF: ``None`` when clean."""
+    local = storage.local_path(key)
     if local is not None:
-        problem = full_pdf_check(local)
-    else:
-        with tempfile.TemporaryDirectory(prefix="mandiri-periksa-") as tmp:
-            copy = Path(tmp) / "berkas.pdf"
-            with storage.open(blob.storage_key) as src, open(copy, "wb") as out:
-                shutil.copyfileobj(src, out, 1024 * 1024)
-            problem = full_pdf_check(copy)
-    blob.checked_at, blob.check_problem = utcnow(), problem
-    db.session.flush()
-    if problem:
-        log.warning("PDF %s tidak lolos pemeriksaan penuh: %s", blob.sha256[:12], problem)
+        return full_pdf_check(local)
+    with tempfile.TemporaryDirectory(prefix="mandiri-periksa-") as tmp:
+        copy = Path(tmp) / "berkas.pdf"
+        with storage.open(key) as src, open(copy, "wb") as out:
+            shutil.copyfileobj(src, out, 1024 * 1024)
+        return full_pdf_check(copy)
 
 
 def run_check(blob_id: int) -> None:
-    """The body of :func:`assess.jobs.check_evidence` (commits)."""
+    """The body of :func:`assess.jobs.check_evidence` (commits): a PDF not checked yet gets qpdf's full check, and
+    what it found is kept on the blob; a damaged one is then marked in the library and printed in the bundle as a
+    page saying why. No transaction is held while the check runs (up to about a second for a large scan)."""
+    blob = db.session.get(Blob, blob_id)
+    if blob is None or blob.extension != "pdf" or blob.checked_at is not None:
+        db.session.rollback()
+        return
+    sha256, key = blob.sha256, blob.storage_key
+    db.session.rollback()
+    problem = stored_pdf_problem(get_storage(current_app.config), key)
     with writing():
-        blob = db.session.get(Blob, blob_id)
-        if blob is None or blob.checked_at is not None:
-            db.session.rollback()
-            return
-        check_blob(blob, get_storage(current_app.config))
+        db.session.execute(
+            update(Blob)
+            .where(Blob.id == blob_id, Blob.checked_at.is_(None))
+            .values(checked_at=utcnow(), check_problem=problem)
+        )
         db.session.commit()
+    if problem:
+        log.warning("PDF %s tidak lolos pemeriksaan penuh: %s", sha256[:12], problem)
 
 
 def record_checks(found: Mapping[str, str | None]) -> None:
