@@ -186,7 +186,9 @@ def test_review_flow_send_back_fix_approve_final(client: FlaskClient, team: dict
     actions = [
         e.action
         for e in db.session.scalars(
-            select(AuditEntry).where(AuditEntry.object_id == answer.id, AuditEntry.object_type == "review")
+            select(AuditEntry)
+            .where(AuditEntry.object_id == answer.id, AuditEntry.object_type == "review")
+            .order_by(AuditEntry.id)
         )
     ]
     assert actions == ["review.value", "review.send_back", "review.approve", "review.final"]
