@@ -48,7 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
     from assess.models import Role, User
 
-    security.init_app(app, SQLAlchemyUserDatastore(db, User, Role))
+    security.init_app(app, UserDatastore(db, User, Role))
     limiter.init_app(app)
     # Login is rate limited per client address (POST only; showing the form is free).
     login_view: Any = app.view_functions["security.login"]
@@ -88,6 +88,22 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
         return response
 
     return app
+
+
+class UserDatastore(SQLAlchemyUserDatastore):
+    """Loads the signed-in user with their roles, memberships and units in one query: every page checks them."""
+
+    def find_user(self, case_insensitive: bool = False, **kwargs: Any) -> Any:
+        from sqlalchemy import func, select
+        from sqlalchemy.orm import joinedload
+
+        from assess.models import User
+
+        ((attr, value),) = kwargs.items()  # one unique attribute, as in Flask-Security's own
+        column = getattr(User, attr)
+        stmt = select(User).options(joinedload(User.roles), joinedload(User.memberships), joinedload(User.unit_links))
+        stmt = stmt.where(func.lower(column) == func.lower(value) if case_insensitive else column == value)
+        return db.session.scalars(stmt).unique().first()
 
 
 class MandiriRequest(Request):
