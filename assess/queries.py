@@ -179,7 +179,7 @@ def overview(assessment: Assessment, projection: Projection) -> tuple[DomainGrou
 def load_answer(assessment_id: int, code: str) -> Answer | None:
     """One answer with its assessment, indicator, evidence links and (graded instruments) evidence items.
 
-    Two queries for a level instrument, four for a graded one, whatever the number of links and items.
+    Two queries for a level instrument, three for a graded one, whatever the number of links and items.
     """
     answer = db.session.scalar(
         select(Answer)
@@ -202,20 +202,19 @@ def load_answer(assessment_id: int, code: str) -> Answer | None:
     if answer is None:
         return None
     if answer.assessment.instrument.value_type == "graded":
-        items = db.session.scalars(
-            select(EvidenceItem)
+        # The indicator's items with this answer's marks beside them (an item not marked yet: None).
+        rows = db.session.execute(
+            select(EvidenceItem, AnswerItem)
+            .outerjoin(AnswerItem, (AnswerItem.item_id == EvidenceItem.id) & (AnswerItem.answer_id == answer.id))
             .where(EvidenceItem.indicator_id == answer.indicator_id)
-            .order_by(EvidenceItem.level, EvidenceItem.nn)
-        ).all()
-        marks = db.session.scalars(
-            select(AnswerItem)
-            .where(AnswerItem.answer_id == answer.id)
             .options(joinedload(AnswerItem.assignee_unit))
-            .order_by(AnswerItem.id)
+            .order_by(EvidenceItem.level, EvidenceItem.nn, AnswerItem.id)
         ).all()
-        by_id = {item.id: item for item in items}
-        for mark in marks:
-            set_committed_value(mark, "item", by_id[mark.item_id])
+        items = list(dict.fromkeys(item for item, _mark in rows))
+        marks = sorted((mark for _item, mark in rows if mark is not None), key=lambda mark: mark.id)
+        for item, mark in rows:
+            if mark is not None:
+                set_committed_value(mark, "item", item)
         set_committed_value(answer.indicator, "items", list(items))
         set_committed_value(answer, "items", list(marks))
     else:  # level instruments have no evidence items
