@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal_column, null, select, union_all
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -121,7 +121,7 @@ def detail(assessment_id: int) -> str:
     can_manage = perm.can_manage_assessment(current_user, assessment)
     assign_form = None
     if can_manage:
-        assign_form = _assign_form(assessment, units)
+        assign_form = _assign_form(assessment, _unit_choices(units))
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
@@ -183,21 +183,63 @@ def _progress(assessment: Assessment, units: Sequence[Unit]) -> dict[str, Any]:
     }
 
 
+Choice = tuple[int, str]
+
+
+def _unit_choices(units: Sequence[Unit]) -> list[Choice]:
+    return [(u.id, u.short_name or u.name) for u in units]
+
+
+def _assignable(instansi_id: int) -> ColumnElement[bool]:
+    """Who can be assigned: active users holding a role in the instansi."""
+    return and_(User.active, User.id.in_(select(Membership.user_id).where(Membership.instansi_id == instansi_id)))
+
+
+def _member_choices(rows: Iterable[Any]) -> list[Choice]:
+    return [(row.id, f"{row.name} <{row.email}>") for row in rows]
+
+
+def _assignment_choices(instansi_id: int) -> tuple[list[Choice], list[Choice]]:
+    """The active units and the assignable members, each by name, in one query (the indicator page's form)."""
+    units = select(
+        literal_column("0", Integer).label("kind"),
+        Unit.id.label("id"),
+        func.coalesce(func.nullif(Unit.short_name, ""), Unit.name).label("name"),
+        cast(null(), String).label("email"),
+        Unit.name.label("sort"),
+    ).where(Unit.instansi_id == instansi_id, Unit.active)
+    members = select(
+        literal_column("1", Integer).label("kind"),
+        User.id.label("id"),
+        User.name.label("name"),
+        User.email.label("email"),
+        User.name.label("sort"),
+    ).where(_assignable(instansi_id))
+    rows = db.session.execute(union_all(units, members).order_by("kind", "sort", "id")).all()
+    return [(r.id, r.name) for r in rows if r.kind == 0], _member_choices(r for r in rows if r.kind == 1)
+
+
 def _assign_form(
-    assessment: Assessment, units: Sequence[Unit], formdata: Any = None, *, with_answers: bool = True
+    assessment: Assessment,
+    units: list[Choice],
+    users: list[Choice] | None = None,
+    formdata: Any = None,
+    *,
+    with_answers: bool = True,
 ) -> AssignForm:
-    members = db.session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.instansi_id == assessment.instansi_id, User.active)
-        .distinct()
-        .order_by(User.name)
-    ).all()
+    if users is None:
+        users = _member_choices(
+            db.session.execute(
+                select(User.id, User.name, User.email)
+                .where(_assignable(assessment.instansi_id))
+                .order_by(User.name, User.id)
+            )
+        )
     answers = sorted(assessment.answers, key=lambda a: a.indicator.position) if with_answers else []
     return AssignForm(
         formdata=formdata,
-        units=[(u.id, u.short_name or u.name) for u in units],
-        users=[(u.id, f"{u.name} <{u.email}>") for u in members],
+        units=units,
+        users=users,
         answers=[(a.id, a.indicator.code) for a in answers],
     )
 
@@ -209,7 +251,7 @@ def assign(assessment_id: int) -> Response:
     if not perm.can_manage_assessment(current_user, assessment):
         abort(403)
     units = db.session.scalars(select(Unit).where(Unit.instansi_id == assessment.instansi_id)).all()
-    form = _assign_form(assessment, list(units), formdata=request.form)
+    form = _assign_form(assessment, _unit_choices(units), formdata=request.form)
     if not form.validate():
         flash(_("Penugasan tidak dapat disimpan: periksa pilihan unit dan indikator."), "error")
         return redirect(url_for("assessments.detail", assessment_id=assessment.id))
@@ -305,11 +347,9 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
     item_units: list[tuple[int, str]] = []
     assign_form = None
     if perm.can_manage_assessment(current_user, assessment):
-        units = db.session.scalars(
-            select(Unit).where(Unit.instansi_id == assessment.instansi_id, Unit.active).order_by(Unit.name)
-        ).all()
-        item_units = [(u.id, u.short_name or u.name) for u in units] if inst.value_type == "graded" else []
-        assign_form = _assign_form(assessment, units, with_answers=False)
+        unit_choices, user_choices = _assignment_choices(assessment.instansi_id)
+        item_units = unit_choices if inst.value_type == "graded" else []
+        assign_form = _assign_form(assessment, unit_choices, user_choices, with_answers=False)
         assign_form.unit_id.data = answer.assignee_unit_id or 0
         assign_form.user_id.data = answer.assignee_user_id or 0
 
