@@ -203,12 +203,13 @@ class Server:
             return ""
 
 
-def start_server(workdir: Path, env: dict[str, str], timeout: float = 30.0) -> Server:
+def start_server(workdir: Path, env: dict[str, str], timeout: float = 30.0, *, workers: int = 1) -> Server:
+    """gunicorn with ``workers`` sync workers; ``worker_pid`` is the first one's."""
     port = _free_port()
     log = workdir / "gunicorn.log"
     handle = open(log, "wb")  # noqa: SIM115 - closed by stop_server
     cmd = [
-        sys.executable, "-m", "gunicorn", "-w", "1", "-k", "sync", "-b", f"127.0.0.1:{port}",
+        sys.executable, "-m", "gunicorn", "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{port}",
         "--timeout", "300", "--graceful-timeout", "10", "--no-control-socket",
         "--worker-tmp-dir", str(workdir / "tmp"), "assess:create_app()",
     ]  # fmt: skip
@@ -230,10 +231,10 @@ def start_server(workdir: Path, env: dict[str, str], timeout: float = 30.0) -> S
             if time.monotonic() > deadline:
                 raise RuntimeError(f"gunicorn tidak menjawab dalam {timeout:.0f} s:\n{server.log_tail()}")
             time.sleep(0.1)
-        workers = psutil.Process(process.pid).children()
-        if len(workers) != 1:
-            raise RuntimeError(f"diharapkan satu worker gunicorn, ada {len(workers)}")
-        server.worker_pid = workers[0].pid
+        started = psutil.Process(process.pid).children()
+        if len(started) != workers:
+            raise RuntimeError(f"diharapkan {workers} worker gunicorn, ada {len(started)}")
+        server.worker_pid = started[0].pid
     except BaseException:
         stop_server(server)
         raise
