@@ -19,7 +19,6 @@ from typing import IO, BinaryIO, cast
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
 
 from assess.audit import Snapshot, record
 from assess.database import writing
@@ -476,16 +475,15 @@ def unlink(*, answer: Answer, link_id: int, actor: User | None = None) -> None:
     )
 
 
-def library_documents(assessment_id: int) -> list[Evidence]:
-    """Every live document of the assessment with its current version and blob (for pickers)."""
-    return list(
-        db.session.scalars(
-            select(Evidence)
-            .where(Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
-            .options(joinedload(Evidence.current_version).joinedload(EvidenceVersion.blob))
-            .order_by(Evidence.title)
-        )
+def library_choices(assessment_id: int) -> list[tuple[int, str]]:
+    """Every live document of the assessment as (id, title), by title: the picker's choices (columns only, no
+    objects: a library holds hundreds of documents)."""
+    rows = db.session.execute(
+        select(Evidence.id, Evidence.title)
+        .where(Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
+        .order_by(Evidence.title, Evidence.id)
     )
+    return [(evidence_id, title) for evidence_id, title in rows]
 
 
 def _title_from(name: str) -> str:
@@ -507,7 +505,7 @@ __all__ = [
     "UploadRejectedError",
     "add_link",
     "delete",
-    "library_documents",
+    "library_choices",
     "link",
     "replace_file",
     "unlink",

@@ -306,7 +306,7 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
     inst = engine_instrument(assessment.instrument)
     ind = inst.indicators[answer.indicator.code]
     can_edit = perm.can_edit_answer(current_user, answer, assessment)
-    documents = evidence_service.library_documents(assessment.id) if can_edit else []
+    documents = evidence_service.library_choices(assessment.id) if can_edit else []
     level_choices = [
         (lv.level, f"{lv.level} · {inst.level_scales[ind.scale].level(lv.level).name}") for lv in ind.levels
     ]
@@ -316,7 +316,7 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
     link_form = (
         LinkEvidenceForm(
             formdata=None,
-            documents=[(d.id, d.title) for d in documents],
+            documents=documents,
             levels=level_choices,
             items=item_choices,
         )

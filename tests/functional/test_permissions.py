@@ -298,7 +298,7 @@ def _prepare_deadline(ids: dict[str, Any]) -> dict[str, Any]:
 
 def _documents(ids: dict[str, Any]) -> dict[str, Any]:
     _db.session.expire_all()
-    return {"documents": len(evidence_service.library_documents(ids["a"]))}
+    return {"documents": len(evidence_service.library_choices(ids["a"]))}
 
 
 def _current_version(ids: dict[str, Any]) -> dict[str, Any]:
