@@ -113,14 +113,17 @@ def write_zip(dest: Path, sources: Sequence[ZipSource], *, generated_at: datetim
     return rows
 
 
-def write_zip_hashed(dest: Path, sources: Sequence[ZipSource], generated_at: datetime) -> tuple[list[ManifestRow], str]:
-    """:func:`write_zip`, and the ZIP's SHA-256, read back while the file is still in the page cache."""
-    rows = write_zip(dest, sources, generated_at=generated_at)
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with open(dest, "rb") as handle:
+    with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
-    return rows, digest.hexdigest()
+    return digest.hexdigest()
+
+
+def write_zip_hashed(dest: Path, sources: Sequence[ZipSource], generated_at: datetime) -> tuple[list[ManifestRow], str]:
+    """:func:`write_zip`, and the ZIP's SHA-256, read back while the file is still in the page cache."""
+    return write_zip(dest, sources, generated_at=generated_at), file_sha256(dest)
 
 
 def manifest_json(rows: Sequence[ManifestRow]) -> str:

@@ -9,7 +9,6 @@ nothing but a temporary directory (swept later) and the previous export stays do
 from __future__ import annotations
 
 import contextvars
-import hashlib
 import json
 import shutil
 from collections.abc import Sequence
@@ -21,7 +20,7 @@ from typing import Any, Protocol
 import pikepdf
 
 from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
-from reports.archive import ManifestRow, ZipSource, write_zip_hashed
+from reports.archive import ManifestRow, ZipSource, file_sha256, write_zip_hashed
 from reports.bundle import Layout, Part, assemble, plan, write_report_alone
 from reports.convert import Prepared, placeholder_pdf, prepare
 from reports.data import EvidenceEntry, ReportData, StoredFile
@@ -72,14 +71,6 @@ class BuildResult:
     summary: dict[str, Any]
     #: qpdf's full checks run in this build: SHA-256 → problem, or ``None`` when clean.
     checked: dict[str, str | None]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _stored(entry: EvidenceEntry) -> StoredFile:
@@ -181,7 +172,7 @@ def build(
 
         advance("Memeriksa bundel PDF")
         _verify_bundle(pdf_tmp, report, layout, parts, signed)
-        pdf_sha256 = _sha256(pdf_tmp)
+        pdf_sha256 = file_sha256(pdf_tmp)
 
         advance("Menyusun ZIP dan manifest")
         manifest, zip_sha256 = zipping.result()
