@@ -388,10 +388,6 @@ def qpdf_decode_limits() -> _QpdfDecodeLimits:
     return _QPDF_DECODE_LIMITS
 
 
-#: How a PDF that qpdf cannot read through is described (in the library and on its page in the bundle).
-FULL_CHECK_FAILED = "PDF tidak dapat dibaca utuh oleh pemeriksa qpdf: "
-
-
 def full_pdf_check(path: Path) -> str | None:
     """qpdf's own checks, as ``qpdf --check``: every stream decoded (with the decode-memory caps), so slower than
     :func:`validate` (up to about a second for a 25 MB scan): run in the background after an upload, or by an export
@@ -401,7 +397,7 @@ def full_pdf_check(path: Path) -> str | None:
             errors = [p for p in pdf.check_pdf_syntax() if not p.startswith("WARNING")]
     except pikepdf.PdfError as exc:
         errors = [str(exc)]
-    return FULL_CHECK_FAILED + "; ".join(errors[:3]) if errors else None
+    return "PDF tidak dapat dibaca utuh oleh pemeriksa qpdf: " + "; ".join(errors[:3]) if errors else None
 
 
 def _check_pdf(path: Path, size: int, head: bytes, policy: Policy) -> FileInfo:
