@@ -21,15 +21,27 @@ from flask import Blueprint, abort, render_template, request, stream_with_contex
 from flask_babel import format_date, format_datetime, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_security import auth_required
+from flask_security import auth_required, current_user
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
 from assess.extensions import db
-from assess.models import AnswerState, Assessment, AssessmentState, AuditEntry, DocType, Evidence, Indicator, Unit, User
+from assess.models import (
+    AnswerState,
+    Assessment,
+    AssessmentState,
+    AuditEntry,
+    DocType,
+    Evidence,
+    Indicator,
+    RoleName,
+    Unit,
+    User,
+)
 from assess.models.base import as_utc
+from assess.permissions import roles_in
 from assess.views.util import assessment_or_404, page_arg
 from forms.evidence import DOC_TYPE_LABELS
 
@@ -129,6 +141,8 @@ ITEM_FIELD = re.compile(r"^(?P<code>.+)\.(?P<attr>fulfilled|note|assignee_unit_i
 CSV_COLUMNS = ("waktu", "pengguna", "surel", "jenis", "aksi", "indikator", "dokumen", "ringkasan", "perubahan")
 #: A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Roles that still read the history of a deleted document (everyone else gets 404, as on its other pages).
+HISTORY_OF_DELETED = frozenset({RoleName.KOORDINATOR, RoleName.ADMIN})
 
 
 # --------------------------------------------------------------------------- filters
@@ -479,14 +493,20 @@ def evidence_history(assessment_id: int, evidence_id: int) -> str:
     )
     if evidence is None:
         abort(404)
+    if evidence.deleted and not roles_in(current_user, assessment.instansi_id) & HISTORY_OF_DELETED:
+        abort(404)
     context = _listing(assessment, [AuditEntry.evidence_id == evidence.id])
     return render_template(
         "audit/history.html",
         **context,
         heading=_("Riwayat dokumen"),
         subject=evidence.title,
-        back_url=url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id),
-        back_label=_("Kembali ke dokumen"),
+        back_url=(
+            url_for("evidence.library", assessment_id=assessment.id)
+            if evidence.deleted
+            else url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id)
+        ),
+        back_label=_("Kembali ke pustaka") if evidence.deleted else _("Kembali ke dokumen"),
         pages=_pagination(
             context["page"],
             context["total"],

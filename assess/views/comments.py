@@ -175,15 +175,18 @@ def _answer_or_404(assessment: Assessment, answer_id: int) -> Answer:
 
 def _evidence_or_404(assessment: Assessment, evidence_id: int) -> Evidence:
     evidence = db.session.get(Evidence, evidence_id)
-    if evidence is None or evidence.assessment_id != assessment.id:
+    if evidence is None or evidence.assessment_id != assessment.id or evidence.deleted:
         abort(404)
     return evidence
 
 
 def _comment_or_404(assessment: Assessment, comment_id: int) -> Comment:
+    """A comment of the assessment, or 404 (also when it is on a deleted document)."""
     comment = db.session.get(Comment, comment_id)
     if comment is None or comment.assessment_id != assessment.id:
         abort(404)
+    if comment.evidence_id is not None:
+        _evidence_or_404(assessment, comment.evidence_id)
     return comment
 
 

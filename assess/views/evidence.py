@@ -68,9 +68,10 @@ SORTS = {
 
 
 def _evidence(assessment: Assessment, evidence_id: int) -> Evidence:
+    """A live document of the assessment, or 404 (a deleted one too: only its history stays, in the audit trail)."""
     evidence = db.session.scalar(
         select(Evidence)
-        .where(Evidence.id == evidence_id, Evidence.assessment_id == assessment.id)
+        .where(Evidence.id == evidence_id, Evidence.assessment_id == assessment.id, Evidence.deleted_at.is_(None))
         .options(
             joinedload(Evidence.owner_unit),
             selectinload(Evidence.versions).joinedload(EvidenceVersion.blob),

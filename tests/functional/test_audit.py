@@ -844,10 +844,14 @@ def test_document_history(client: FlaskClient, world: dict[str, Any], db: Any) -
     foreign = _link_document(other)
     db.session.commit()
     assert client.get(f"/penilaian/{aid}/pustaka/{foreign.id}/riwayat").status_code == 404
-    # a deleted document keeps its history
+    # a deleted document keeps its history, for the koordinator (and the admin) only
     client.post(f"/penilaian/{aid}/pustaka/{second['id']}/hapus")
+    assert client.get(f"/penilaian/{aid}/pustaka/{second['id']}/riwayat").status_code == 404
+    logout(client)
+    login(client, world["koordinator"].email)
     deleted = client.get(f"/penilaian/{aid}/pustaka/{second['id']}/riwayat").get_data(as_text=True)
     assert "Dokumen dihapus" in deleted
+    assert f'href="/penilaian/{aid}/pustaka/" data-testid="history-back"' in deleted
 
 
 # --------------------------------------------------------------------------- queries
