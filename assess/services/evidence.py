@@ -19,6 +19,8 @@ from typing import IO, BinaryIO, cast
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from assess.audit import Snapshot, record
 from assess.database import writing
@@ -126,20 +128,42 @@ def _stage_and_validate(
 
 
 def _blob_for(staged: Staged, info: FileInfo, storage: Storage) -> Blob:
-    blob = db.session.scalar(select(Blob).where(Blob.sha256 == staged.sha256))
+    """The blob of the staged bytes, created when new, and locked until the commit: an upload of the same bytes at
+    the same moment waits here until this one commits, then finds its document (:func:`_refuse_duplicate` after this
+    call). PostgreSQL locks the row; on SQLite, writers run one at a time anyway.
+
+    The row is inserted with ``ON CONFLICT DO NOTHING``: when another upload inserts the same bytes first, this one
+    waits for it and takes its row instead of failing on the unique SHA-256."""
     key = storage.put(staged)  # moves the file into place (or discards it when the bytes are already stored)
-    if blob is None:
-        blob = Blob(
+    locked = (
+        select(Blob).where(Blob.sha256 == staged.sha256).with_for_update().execution_options(populate_existing=True)
+    )
+    blob = db.session.scalar(locked)
+    if blob is not None:
+        return blob
+    dialect_insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(
+        dialect_insert(Blob)
+        .values(
             sha256=staged.sha256,
             size=staged.size,
             mime=info.mime,
             extension=info.extension,
             storage_key=key,
             pages=info.pages,
+            created_at=utcnow(),
         )
-        db.session.add(blob)
-        db.session.flush()
-    return blob
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+    return db.session.scalars(locked).one()
+
+
+def _refuse_duplicate(assessment: Assessment, sha256: str, *, other_than: Evidence | None = None) -> None:
+    """Raise :class:`DuplicateEvidenceError` when a live document of the assessment (other than ``other_than``)
+    holds these bytes."""
+    existing = find_duplicate(assessment, sha256)
+    if existing is not None and existing is not other_than:
+        raise DuplicateEvidenceError(existing, used_in(existing))
 
 
 def pdf_to_check(evidence: Evidence) -> int | None:
@@ -222,15 +246,16 @@ def upload(
     ``DuplicateEvidenceError`` (the same bytes are already a document of this assessment).
     """
     staged, info, name = _stage_and_validate(stream, filename, storage, policy)
-    existing = find_duplicate(assessment, staged.sha256)
-    if existing is not None:
+    try:
+        meta = _clean_metadata(
+            meta or Metadata(title=_title_from(name), doc_type=_guess_type(info), owner_unit_id=owner_unit_id)
+        )
+        _check_owner_unit(assessment, meta.owner_unit_id)
+    except BaseException:
         discard(staged)
-        raise DuplicateEvidenceError(existing, used_in(existing))
-    meta = _clean_metadata(
-        meta or Metadata(title=_title_from(name), doc_type=_guess_type(info), owner_unit_id=owner_unit_id)
-    )
-    _check_owner_unit(assessment, meta.owner_unit_id)
+        raise
     blob = _blob_for(staged, info, storage)
+    _refuse_duplicate(assessment, blob.sha256)  # after the lock: sees an upload of the same bytes that just committed
     evidence = Evidence(
         assessment_id=assessment.id,
         kind=EvidenceKind.FILE,
@@ -280,11 +305,8 @@ def replace_file(
     if current is not None and current.blob.sha256 == staged.sha256:
         discard(staged)
         raise DomainError(_("Berkas ini sama dengan versi yang sekarang."), field="file")
-    other = find_duplicate(db.session.get_one(Assessment, evidence.assessment_id), staged.sha256)
-    if other is not None and other.id != evidence.id:
-        discard(staged)
-        raise DuplicateEvidenceError(other, used_in(other))
     blob = _blob_for(staged, info, storage)
+    _refuse_duplicate(db.session.get_one(Assessment, evidence.assessment_id), blob.sha256, other_than=evidence)
     number = max((v.number for v in evidence.versions), default=0) + 1
     version = EvidenceVersion(
         evidence_id=evidence.id, number=number, blob_id=blob.id, original_name=name, uploaded_by_id=user.id
