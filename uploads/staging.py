@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,29 +38,80 @@ def empty() -> UploadRejectedError:
     return UploadRejectedError("empty", "Berkas kosong (0 byte). Periksa kembali berkas yang dipilih lalu unggah lagi.")
 
 
+class StorageFullError(Exception):
+    """The disk (or the quota) of the staging directory or the store is full; what the upload wrote is freed."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"penyimpanan penuh: {path}")
+        self.path = path
+
+
+#: ENOSPC (no space left) and EDQUOT (quota exceeded): the two ways a write finds the disk full.
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+#: ``O_TMPFILE`` where the kernel offers it and ``/proc/self/fd`` can give the file a name later; 0 elsewhere.
+O_TMPFILE = getattr(os, "O_TMPFILE", 0) if Path("/proc/self/fd").is_dir() else 0
+
+
+def raise_if_full(exc: OSError, path: Path) -> None:
+    """Turn a disk-full ``OSError`` into :class:`StorageFullError`; any other error is left to the caller."""
+    if exc.errno in DISK_FULL_ERRNOS:
+        raise StorageFullError(path) from exc
+
+
+def _open_unnamed(directory: Path) -> tuple[int, Path | None]:
+    """A new file in ``directory``: unnamed (``O_TMPFILE``, gone with the process) where the filesystem allows it,
+    else a named ``upload-*.part`` (which :meth:`uploads.storage.Storage.sweep_staging` removes if left behind)."""
+    if O_TMPFILE:
+        try:
+            return os.open(directory, O_TMPFILE | os.O_RDWR, 0o600), None
+        except OSError as exc:
+            raise_if_full(exc, directory)
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+    try:
+        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
+    except OSError as exc:
+        raise_if_full(exc, directory)
+        raise
+    return fd, Path(name)
+
+
 class HashingSpool:
     """A file the web layer's form parser writes an upload into: in the staging directory, hashed as it is written.
 
-    :func:`stage` then adopts it as it is (fsync, no second copy). A spool that is never adopted deletes its file
-    when closed, which the web framework does at the end of the request.
+    The file has no name until :func:`stage` adopts it (fsync, a name in the staging directory, no second copy):
+    a process killed mid-upload leaves nothing. A spool that is never adopted is freed when closed, which the web
+    layer does at the end of every request, whatever happened. A full disk raises :class:`StorageFullError`.
     """
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
-        self.path = Path(name)
-        self._file = os.fdopen(fd, "w+b")
+        self.directory = directory
+        fd, self.path = _open_unnamed(directory)
+        self._file = open(fd, "w+b", buffering=0)  # noqa: SIM115 - closed by close() or adopt()
         self._digest = hashlib.sha256()
         self._size = 0
         self._adopted = False
 
+    @property
+    def size(self) -> int:
+        return self._size
+
     def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._file.fileno(), view) :]
+        except OSError as exc:
+            raise_if_full(exc, self.directory)
+            raise
         self._digest.update(data)
         self._size += len(data)
-        return self._file.write(data)
+        return len(data)
 
     def read(self, size: int = -1) -> bytes:
-        return self._file.read(size)
+        return self._file.read(size) or b""
 
     def seek(self, offset: int, whence: int = 0) -> int:
         return self._file.seek(offset, whence)
@@ -85,18 +138,23 @@ class HashingSpool:
     def close(self) -> None:
         if not self._file.closed:
             self._file.close()
-        if not self._adopted:
+        if not self._adopted and self.path is not None:
             self.path.unlink(missing_ok=True)
 
     def adopt(self, *, max_bytes: int) -> Staged:
-        """The spooled file as a :class:`Staged` upload (size checked, fsynced); no longer deleted on close."""
+        """The spooled file as a :class:`Staged` upload (size checked, fsynced, named); no longer deleted on close."""
         try:
             if self._size > max_bytes:
                 raise too_large(max_bytes)
             if self._size == 0:
                 raise empty()
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            try:
+                os.fsync(self._file.fileno())
+            except OSError as exc:
+                raise_if_full(exc, self.directory)
+                raise
+            if self.path is None:
+                self.path = self._link()
         except BaseException:
             self.close()
             raise
@@ -104,44 +162,54 @@ class HashingSpool:
         self._file.close()
         return Staged(path=self.path, sha256=self._digest.hexdigest(), size=self._size)
 
+    def _link(self) -> Path:
+        """Give the unnamed file a fresh ``upload-*.part`` name in its directory.
+
+        ``linkat(AT_SYMLINK_FOLLOW)`` on its ``/proc/self/fd`` entry; a ``src_dir_fd`` makes Python call ``linkat``
+        with that flag (a plain ``link`` would try to link the /proc symlink itself).
+        """
+        proc_fds = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            while True:
+                path = self.directory / f"{TEMP_PREFIX}{secrets.token_hex(8)}{TEMP_SUFFIX}"
+                try:
+                    os.link(str(self._file.fileno()), path, src_dir_fd=proc_fds, follow_symlinks=True)
+                except FileExistsError:
+                    continue
+                except OSError as exc:
+                    raise_if_full(exc, self.directory)
+                    raise
+                return path
+        finally:
+            os.close(proc_fds)
+
 
 def stage(stream: IO[bytes], directory: Path, *, max_bytes: int, chunk_size: int = 1024 * 1024) -> Staged:
     """Copy ``stream`` into a new temporary file in ``directory``, computing its SHA-256 on the way.
 
     Reads at most ``max_bytes + 1`` bytes: one byte more than allowed is enough to refuse with ``too_large``.
     An empty stream is refused with ``empty``. The file is fsynced before returning. On any exception
-    (including a failing stream) the temporary file is removed. Memory use is bounded by ``chunk_size``.
+    (including a failing stream or a full disk) the temporary file is removed. Memory use is bounded by
+    ``chunk_size``. A :class:`HashingSpool` already in ``directory`` is adopted as it is.
     """
     if max_bytes < 0 or chunk_size <= 0:
         raise ValueError("max_bytes tidak boleh negatif dan chunk_size harus positif")
-    if isinstance(stream, HashingSpool) and stream.path.parent == directory:
+    if isinstance(stream, HashingSpool) and stream.directory == directory:
         return stream.adopt(max_bytes=max_bytes)
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=directory)
-    path = Path(name)
-    digest = hashlib.sha256()
-    total = 0
+    spool = HashingSpool(directory)
     try:
-        with os.fdopen(fd, "wb") as out:
-            while True:
-                want = min(chunk_size, max_bytes + 1 - total)
-                chunk = stream.read(want)
-                if not chunk:
-                    break
-                total += len(chunk)
-                if total > max_bytes:
-                    raise too_large(max_bytes)
-                digest.update(chunk)
-                out.write(chunk)
-                del chunk
-            if total == 0:
-                raise empty()
-            out.flush()
-            os.fsync(out.fileno())
+        while True:
+            chunk = stream.read(min(chunk_size, max_bytes + 1 - spool.size))
+            if not chunk:
+                break
+            if spool.size + len(chunk) > max_bytes:
+                raise too_large(max_bytes)
+            spool.write(chunk)
+            del chunk
     except BaseException:
-        path.unlink(missing_ok=True)
+        spool.close()
         raise
-    return Staged(path=path, sha256=digest.hexdigest(), size=total)
+    return spool.adopt(max_bytes=max_bytes)
 
 
 def discard(staged: Staged) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from uploads.keys import is_valid_key, key_for
-from uploads.staging import Staged, discard
+from uploads.staging import Staged, discard, raise_if_full
 
 
 @runtime_checkable
@@ -16,7 +17,10 @@ class Storage(Protocol):
     """A content-addressed blob store. Keys come from :func:`uploads.keys.key_for`, never from user input."""
 
     def put(self, staged: Staged) -> str:
-        """Move a staged file into the store and return its key; a blob already stored is not written twice."""
+        """Move a staged file into the store and return its key; a blob already stored is not written twice.
+
+        A full disk raises :class:`uploads.staging.StorageFullError` after the staged file is removed.
+        """
         ...
 
     def exists(self, key: str) -> bool: ...
@@ -39,6 +43,10 @@ class Storage(Protocol):
 
     def sweep_staging(self, older_than_seconds: int) -> int:
         """Remove abandoned temporary files older than the given age; returns how many were removed."""
+        ...
+
+    def free_space(self) -> dict[str, int]:
+        """Free bytes of the filesystems the store and its staging directory live on: ``storage``, ``staging``."""
         ...
 
 
@@ -86,6 +94,15 @@ class LocalStorage:
         if dest.exists():
             discard(staged)
             return key
+        try:
+            self._move(staged, dest)
+        except OSError as exc:
+            discard(staged)
+            raise_if_full(exc, self.root)
+            raise
+        return key
+
+    def _move(self, staged: Staged, dest: Path) -> None:
         created = [d for d in (dest.parent.parent, dest.parent) if not d.exists()]
         dest.parent.mkdir(parents=True, exist_ok=True)
         with open(staged.path, "rb") as handle:
@@ -95,7 +112,6 @@ class LocalStorage:
         for directory in created:
             _fsync_dir(directory.parent)
         _fsync_dir(self._staging)
-        return key
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
@@ -127,3 +143,7 @@ class LocalStorage:
                 continue
             removed += 1
         return removed
+
+    def free_space(self) -> dict[str, int]:
+        staging = self.staging_dir()
+        return {"storage": shutil.disk_usage(self.root).free, "staging": shutil.disk_usage(staging).free}

@@ -9,6 +9,7 @@ import time
 import tracemalloc
 import unicodedata
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
@@ -516,11 +517,153 @@ def test_hashing_spool_cleans_up(tmp_path: Path) -> None:
 
     unused = HashingSpool(tmp_path)
     unused.write(b"abc")
+    assert list(tmp_path.iterdir()) == []  # no name until adopted
     unused.close()
-    assert not unused.path.exists()
+    assert list(tmp_path.iterdir()) == []
     big = HashingSpool(tmp_path)
     big.write(b"x" * 11)
     with pytest.raises(UploadRejectedError) as exc:
         stage(big, tmp_path, max_bytes=10)
     assert exc.value.code == "too_large"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_hashing_spool_without_o_tmpfile_falls_back_to_a_named_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uploads import staging
+
+    monkeypatch.setattr(staging, "O_TMPFILE", 0)
+    spool = staging.HashingSpool(tmp_path)
+    spool.write(b"abc")
+    assert spool.path is not None
+    assert spool.path.name.startswith("upload-")
+    assert _listing(tmp_path) == [spool.path.name]
+    spool.close()
+    assert _listing(tmp_path) == []
+    kept = staging.HashingSpool(tmp_path)
+    kept.write(b"isi")
+    staged = stage(kept, tmp_path, max_bytes=10)
+    kept.close()
+    assert staged.path.read_bytes() == b"isi"
+
+
+KILLED_MID_UPLOAD = """
+import os, signal, sys
+from pathlib import Path
+from uploads.staging import HashingSpool
+spool = HashingSpool(Path(sys.argv[1]))
+for _ in range(8):
+    spool.write(b"\\x5a" * 131072)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_a_process_killed_mid_upload_leaves_nothing_in_staging(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    result = subprocess.run(  # noqa: S603 - this interpreter with a fixed script
+        [sys.executable, "-c", KILLED_MID_UPLOAD, str(tmp_path)], capture_output=True, check=False, timeout=60
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert _listing(tmp_path) == []
+
+
+def _disk_full_on_write(monkeypatch: pytest.MonkeyPatch, after_bytes: int = 0) -> None:
+    """``os.write`` as on a full disk once ``after_bytes`` have been written."""
+    import errno
+
+    real_write = os.write
+    written = [0]
+
+    def write(fd: int, data: bytes) -> int:
+        if written[0] + len(data) > after_bytes:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written[0] += len(data)
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", write)
+
+
+@pytest.mark.parametrize("after_bytes", [0, 3 * MiB])
+def test_stage_on_a_full_disk_raises_storage_full_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after_bytes: int
+) -> None:
+    from uploads.staging import StorageFullError
+
+    _disk_full_on_write(monkeypatch, after_bytes)
+    with pytest.raises(StorageFullError):
+        stage(GeneratedStream(5 * MiB), tmp_path, max_bytes=10 * MiB)
+    assert _listing(tmp_path) == []
+
+
+def test_put_on_a_full_disk_raises_storage_full_and_frees_the_staged_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from uploads.staging import StorageFullError
+
+    storage = LocalStorage(tmp_path)
+    staged = _stage_into(storage, b"isi dokumen")
+
+    def fsync(_fd: int) -> None:
+        raise OSError(errno.EDQUOT, "Disk quota exceeded")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(StorageFullError):
+        storage.put(staged)
+    monkeypatch.undo()
+    assert _listing(storage.staging_dir()) == []
+    assert not storage.exists(key_for(staged.sha256))
+
+
+def test_free_space_of_store_and_staging(tmp_path: Path) -> None:
+    import shutil
+
+    storage = LocalStorage(tmp_path / "store")
+    free = storage.free_space()
+    assert set(free) == {"storage", "staging"}
+    expected = shutil.disk_usage(tmp_path).free
+    assert all(abs(n - expected) < 64 * MiB for n in free.values()), free
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 2 MiB filesystem (tmpfs), where mounting is allowed (root on Linux); the test is skipped elsewhere."""
+    import shutil
+    import subprocess
+
+    mount = shutil.which("mount")
+    mountpoint = tmp_path / "klein"
+    mountpoint.mkdir()
+    if mount is None or os.geteuid() != 0:
+        pytest.skip("mounting a small filesystem needs root and mount(8)")
+    done = subprocess.run(  # noqa: S603 - fixed arguments
+        [mount, "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mountpoint)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mounting a tmpfs is not permitted here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mountpoint
+    finally:
+        subprocess.run([shutil.which("umount") or "umount", "-l", str(mountpoint)], check=False)  # noqa: S603
+
+
+def test_ingest_on_a_really_full_disk_frees_everything_and_then_works_again(tiny_disk: Path) -> None:
+    from uploads.staging import StorageFullError
+
+    storage = LocalStorage(tiny_disk)
+    policy = Policy(max_bytes=10 * MiB)
+    empty_free = storage.free_space()["storage"]
+    with pytest.raises(StorageFullError):
+        ingest(io.BytesIO(pdf_bytes() + b"%" * 3 * MiB), "terlalu-besar-untuk-disk.pdf", storage, policy)
+    assert _listing(storage.staging_dir()) == []
+    assert storage.free_space()["storage"] == empty_free
+    stored = ingest(io.BytesIO(pdf_bytes()), "kecil.pdf", storage, policy)
+    assert storage.exists(stored.key)
+    assert _listing(storage.staging_dir()) == []
