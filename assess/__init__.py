@@ -82,10 +82,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
     @app.after_request
     def _security_headers(response: Any) -> Any:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+        from assess.headers import add_security_headers
+
+        return add_security_headers(response)
 
     return app
 

@@ -41,6 +41,8 @@ class Defaults:
     SECURITY_POST_LOGOUT_VIEW = "security.login"
     SECURITY_FLASH_MESSAGES = True
     SECURITY_RETURN_GENERIC_RESPONSES = True
+    #: None: assess.headers sets Cache-Control (Flask-Security's own was sent as "private=True, no-store=True").
+    SECURITY_CACHE_CONTROL = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: A CSRF token stays valid for 12 hours, so nobody typing a long penjelasan loses it.

@@ -4,7 +4,12 @@
   const $ = (sel, root) => (root || document).querySelector(sel);
   const $$ = (sel, root) => Array.from((root || document).querySelectorAll(sel));
   const csrfToken = () => { const m = $('meta[name="csrf-token"]'); return m ? m.content : ""; };
-  const t = (key) => (window.MANDIRI_I18N && window.MANDIRI_I18N[key]) || key;
+  /* The page's texts in its language: a JSON data island written by base.html (never executed). */
+  const texts = (() => {
+    const island = document.getElementById("mandiri-i18n");
+    try { return island ? JSON.parse(island.textContent) : {}; } catch (e) { return {}; }
+  })();
+  const t = (key) => texts[key] || key;
 
   /* Keep CSRF tokens fresh for people who keep a form open for hours. */
   function refreshCsrf() {
@@ -24,6 +29,34 @@
   $$("form[data-logout]").forEach((f) => f.addEventListener("submit", () => {
     Object.keys(localStorage).filter((k) => k.indexOf("mandiri-draft:") === 0).forEach((k) => localStorage.removeItem(k));
   }));
+
+  /* A form that asks first: its data-confirm is the question (deleting a saved scenario). */
+  document.addEventListener("submit", (e) => {
+    const f = e.target;
+    if (f instanceof HTMLFormElement && f.dataset.confirm && !window.confirm(f.dataset.confirm)) e.preventDefault();
+  });
+
+  /* Canned comments: "Sisipkan" puts the chosen text at the cursor (without JavaScript the server inserts it). */
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest ? event.target.closest("[data-canned-insert]") : null;
+    if (!button || !button.form) return;
+    const select = button.form.querySelector("[data-canned-select]");
+    const area = button.form.querySelector("textarea[name=body]");
+    const option = select && select.options[select.selectedIndex];
+    if (!area || !option || !option.getAttribute("data-body")) return;
+    event.preventDefault();
+    const text = option.getAttribute("data-body");
+    const value = area.value;
+    const start = typeof area.selectionStart === "number" ? area.selectionStart : value.length;
+    const end = typeof area.selectionEnd === "number" ? area.selectionEnd : value.length;
+    const before = value.slice(0, start);
+    const sep = before && !/\n$/.test(before) ? "\n\n" : "";
+    area.value = before + sep + text + value.slice(end);
+    const caret = (before + sep + text).length;
+    area.focus();
+    area.setSelectionRange(caret, caret);
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  });
 
   /* Autosave the answer's text in the browser and offer it back after a failed submit or a lost session. */
   const form = $("form[data-autosave]");
