@@ -1,7 +1,10 @@
 """Administration of one instansi: its profile, its units (OPD) and the users holding roles in it.
 
-An admin acts within one instansi only: roles and unit links elsewhere are never touched, and a user
-who also works for another instansi is removed from this one instead of being deactivated for all.
+An admin acts within one instansi only: roles and unit links elsewhere are never touched, and the account
+of a user who also works for another instansi (its password, whether it may sign in) is out of reach:
+such a user is removed from this instansi instead of being deactivated for all. Creating a user with an
+address that already has an account adds that account to this instansi, answered exactly as a new one,
+so that the page never tells an admin which addresses are in use elsewhere.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from flask_babel import gettext as _
+from flask_security import hash_password
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -190,7 +194,9 @@ def set_unit_active(*, unit: Unit, active: bool) -> Unit:
 @dataclass(frozen=True)
 class NewMember:
     user: User
-    #: The generated password when the admin typed none; shown once, stored nowhere in clear.
+    #: The generated password when the admin typed none; shown once, stored nowhere in clear. For an
+    #: address that already had an account it is shown all the same and applies to nothing (the page says
+    #: so): the answer must not tell the two apart.
     generated_password: str | None
 
 
@@ -236,25 +242,39 @@ def create_member(
     unit_ids: Iterable[int] = (),
     password: str | None = None,
 ) -> NewMember:
-    """A new user of ``instansi`` with the given roles and units; without a password one is generated."""
+    """A new user of ``instansi`` with the given roles and units; without a password one is generated.
+
+    An address that already has an account (in another instansi, or in none) adds that account to this
+    instansi with the roles and units chosen; its name, password and sessions stay its owner's. The work
+    done and the answer are the same as for a new account.
+    """
     email = email.strip().lower()
     if "@" not in email:
         raise DomainError(_("Alamat surel tidak sah."), field="email")
-    if find_user(email) is not None:
-        raise DomainError(_("Surel %(email)s sudah dipakai oleh pengguna lain.", email=email), field="email")
+    existing = find_user(email)
+    if existing is not None and any(m.instansi_id == instansi.id for m in existing.memberships):
+        raise DomainError(_("%(email)s sudah menjadi pengguna instansi ini.", email=email), field="email")
     chosen = _roles(roles)
     units = _units(instansi, unit_ids)
     clear, generated = _password(password)
     order = list(RoleName)
-    user = create_user(
-        email=email,
-        name=name,
-        password=clear,
-        instansi=instansi,
-        roles=sorted(chosen, key=order.index),
-        units=units,
-    )
-    return NewMember(user=user, generated_password=generated)
+    if existing is None:
+        user = create_user(
+            email=email,
+            name=name,
+            password=clear,
+            instansi=instansi,
+            roles=sorted(chosen, key=order.index),
+            units=units,
+        )
+        return NewMember(user=user, generated_password=generated)
+    hash_password(clear)  # the hashing a new account costs, so that the time taken does not tell either
+    for role in sorted(chosen, key=order.index):
+        grant_role(existing, instansi, role)
+    for unit in units:
+        add_to_unit(existing, unit)
+    log.info("akun yang sudah ada ditambahkan ke %s: %s", instansi.slug, email)
+    return NewMember(user=existing, generated_password=generated)
 
 
 def _refuse_self(actor: User, user: User, message: str, field: str | None = None) -> None:
@@ -292,9 +312,25 @@ def update_member(
     return user
 
 
-def reset_member_password(*, actor: User, user: User, password: str | None = None) -> str | None:
+def refuse_shared_password(user: User, instansi: Instansi) -> None:
+    """Whoever sets the password of an account can sign in as its user everywhere: not from here when the
+    user also works for another instansi."""
+    if holds_roles_elsewhere(user, instansi):
+        raise DomainError(
+            _(
+                "%(name)s juga memiliki peran di instansi lain, jadi kata sandinya tidak dapat diatur ulang dari "
+                "sini. Mintalah ia menggantinya sendiri melalui halaman Ubah kata sandi.",
+                name=user.name,
+            )
+        )
+
+
+def reset_member_password(
+    *, instansi: Instansi, actor: User, user: User, password: str | None = None
+) -> str | None:
     """Set a new password (typed, or generated and returned) and end the user's open sessions."""
     _refuse_self(actor, user, _("Ganti kata sandi Anda sendiri melalui halaman Ubah kata sandi."))
+    refuse_shared_password(user, instansi)
     clear, generated = _password(password)
     set_password(user=user, password=clear)
     return generated

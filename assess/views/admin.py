@@ -313,7 +313,9 @@ def user_password(instansi_id: int, user_id: int) -> Response | str:
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            generated = service.reset_member_password(actor=_me(), user=user, password=form.password.data or None)
+            generated = service.reset_member_password(
+                instansi=instansi, actor=_me(), user=user, password=form.password.data or None
+            )
         except DomainError as error:
             _refused(form, error)
         else:
@@ -322,7 +324,15 @@ def user_password(instansi_id: int, user_id: int) -> Response | str:
                 return _password_once(instansi, user, generated, new_user=False)
             flash(_("Kata sandi %(email)s diganti.", email=user.email), "success")
             return redirect(url_for(".user_edit", instansi_id=instansi.id, user_id=user.id))
-    return _render("user_password.html", instansi, form=form, user=user, is_self=user.id == _me().id, section="users")
+    return _render(
+        "user_password.html",
+        instansi,
+        form=form,
+        user=user,
+        is_self=user.id == _me().id,
+        elsewhere=service.holds_roles_elsewhere(user, instansi),
+        section="users",
+    )
 
 
 @bp.route("/<int:instansi_id>/pengguna/<int:user_id>/nonaktifkan", methods=["GET", "POST"])

@@ -430,10 +430,6 @@ def test_create_user_refusals_keep_what_was_typed(admin_client: FlaskClient, db:
     no_role = text(admin_client.post(url, data={"email": "x@uji.go.id", "name": "X"}))
     assert "Pilih minimal satu peran." in no_role
 
-    taken = text(admin_client.post(url, data={"email": "ASING@tetangga.go.id", "name": "Y", "roles": ["pembaca"]}))
-    assert "sudah dipakai oleh pengguna lain" in taken
-    assert 'value="ASING@tetangga.go.id"' in taken
-
     foreign_unit = admin_client.post(
         url, data={"email": "z@uji.go.id", "name": "Z", "roles": ["pembaca"], "units": [str(world.other_unit.id)]}
     )
@@ -627,6 +623,144 @@ def test_single_instansi_user_cannot_be_removed(admin_client: FlaskClient, db: A
     own = admin_client.post(f"/admin/{world.instansi.id}/pengguna/{world.admin.id}/keluarkan")
     assert own.status_code == 200
     assert "Anda tidak dapat mengeluarkan diri sendiri" in text(own)
+
+
+# -- no admin reaches beyond their instansi through a shared account (issue 12, findings 4 and 14) --
+
+
+def test_password_of_a_user_shared_with_another_instansi_cannot_be_reset(
+    admin_client: FlaskClient, app: Flask, db: Any, world: World
+) -> None:
+    """The takeover: reset the password of someone who also works for another instansi, sign in as them, act there."""
+    theirs = second_client(app)
+    assert logged_in(theirs, world.shared.email)
+    before = fresh(db, User, world.shared.id)
+    password_hash, uniquifier = before.password, before.fs_uniquifier
+    url = f"/admin/{world.instansi.id}/pengguna/{world.shared.id}/kata-sandi"
+
+    page = text(admin_client.get(url))
+    assert "juga memiliki peran di instansi lain" in page
+    assert 'name="password"' not in page  # no form to fill
+    assert url not in text(admin_client.get(f"/admin/{world.instansi.id}/pengguna/{world.shared.id}"))
+
+    for data in ({"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD}, {}):
+        refused = admin_client.post(url, data=data)
+        assert refused.status_code == 200
+        page = text(refused)
+        assert "kata sandinya tidak dapat diatur ulang dari sini" in page
+        assert 'data-testid="generated-password"' not in page
+    after = fresh(db, User, world.shared.id)
+    assert (after.password, after.fs_uniquifier) == (password_hash, uniquifier)
+    assert not logged_in(second_client(app), world.shared.email, NEW_PASSWORD)
+    assert theirs.get("/penilaian/").status_code == 200  # their session goes on
+
+
+def test_every_admin_action_on_a_shared_user_stays_within_the_instansi(
+    admin_client: FlaskClient, app: Flask, db: Any, world: World
+) -> None:
+    """Each action of the admin pages on a user who also works for another instansi: what reaches beyond this
+    instansi is refused with the reason, the rest changes this instansi only. (No admin page edits a user's
+    name or e-mail: the account's own data are the user's.)"""
+    base = f"/admin/{world.instansi.id}/pengguna/{world.shared.id}"
+    before = fresh(db, User, world.shared.id)
+    account = (before.email, before.name, before.password, before.fs_uniquifier, before.active)
+    elsewhere = {(world.other.id, RoleName.KOORDINATOR)}
+
+    def other_side_untouched() -> None:
+        user = fresh(db, User, world.shared.id)
+        assert (user.email, user.name, user.password, user.fs_uniquifier, user.active) == account
+        assert {(m.instansi_id, m.role) for m in user.memberships if m.instansi_id != world.instansi.id} == elsewhere
+        assert world.other_unit.id in {link.unit_id for link in user.unit_links}
+
+    refusals = {
+        f"{base}/kata-sandi": "kata sandinya tidak dapat diatur ulang dari sini",
+        f"{base}/nonaktifkan": "tidak dapat dinonaktifkan dari sini",
+    }
+    for url, reason in refusals.items():
+        response = admin_client.post(url, data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD})
+        assert response.status_code == 200, url
+        assert reason in text(response), url
+        other_side_untouched()
+    activate = admin_client.post(f"{base}/aktifkan", follow_redirects=True)
+    assert "tidak dapat diaktifkan dari sini" in text(activate)
+    other_side_untouched()
+    # A name or e-mail slipped into the forms that do exist changes nothing.
+    edited = admin_client.post(
+        base, data={"roles": ["pembaca"], "units": [], "email": "direbut@uji.go.id", "name": "Direbut"}
+    )
+    assert edited.status_code == 302
+    other_side_untouched()
+    assert {m.role for m in fresh(db, User, world.shared.id).memberships if m.instansi_id == world.instansi.id} == {
+        RoleName.PEMBACA
+    }
+    assert admin_client.post(f"{base}/keluarkan").status_code == 302
+    other_side_untouched()
+    assert logged_in(second_client(app), world.shared.email)
+
+
+def _create(client: FlaskClient, world: World, email: str, password: str = "") -> Any:
+    data = {"email": email, "name": "Nama Diketik Admin", "roles": ["pembaca"], "units": [str(world.unit.id)]}
+    if password:
+        data |= {"password": password, "password_confirm": password}
+    return client.post(f"/admin/{world.instansi.id}/pengguna/baru", data=data)
+
+
+def _as_seen(response: Any, email: str) -> tuple[int, str | None, str, str | None]:
+    """What the admin sees of a create: status, where it leads, the page with the address and any password
+    blanked, and the flashed message on the page it leads to."""
+    page = re.sub(r'(data-testid="generated-password">)[^<]+<', r"\1…<", text(response)).replace(email, "SUREL")
+    page = re.sub(r'name="csrf[_-]token"[^>]*>', "", page)
+    return response.status_code, response.headers.get("Location"), page, response.headers.get("Cache-Control")
+
+
+@pytest.mark.parametrize("password", [NEW_PASSWORD, ""], ids=["typed", "generated"])
+def test_creating_a_user_does_not_tell_whether_the_address_exists_elsewhere(
+    admin_client: FlaskClient, app: Flask, db: Any, world: World, password: str
+) -> None:
+    stranger_before = fresh(db, User, world.stranger.id)
+    stranger_account = (stranger_before.name, stranger_before.password, stranger_before.fs_uniquifier)
+
+    seen = {}
+    for email in ("orang-baru@uji.go.id", "Asing@Tetangga.go.id"):
+        response = _create(admin_client, world, email, password)
+        flashed = text(admin_client.get(response.headers["Location"])) if response.status_code == 302 else ""
+        seen[email] = (*_as_seen(response, email.lower()), flashed.count(f"Pengguna {email.lower()} dibuat."))
+    assert seen["orang-baru@uji.go.id"] == seen["Asing@Tetangga.go.id"]
+    status, _location, page, _cache, flashed = seen["orang-baru@uji.go.id"]
+    if password:
+        assert (status, flashed) == (302, 1)
+    else:
+        assert status == 200
+        assert "hanya berlaku untuk akun baru" in page
+
+    # The existing account joined this instansi with the chosen roles and unit; its own name, password and
+    # sessions are its owner's, and its roles elsewhere stay.
+    stranger = fresh(db, User, world.stranger.id)
+    assert (stranger.name, stranger.password, stranger.fs_uniquifier) == stranger_account
+    assert {(m.instansi_id, m.role) for m in stranger.memberships} == {
+        (world.other.id, RoleName.PENGISI),
+        (world.instansi.id, RoleName.PEMBACA),
+    }
+    assert {link.unit_id for link in stranger.unit_links} == {world.other_unit.id, world.unit.id}
+    assert logged_in(second_client(app), world.stranger.email)
+    if password:
+        assert not logged_in(second_client(app), world.stranger.email, password)
+        assert logged_in(second_client(app), "orang-baru@uji.go.id", password)
+    # And being shared now, its password cannot be reset from here either.
+    reset = admin_client.post(
+        f"/admin/{world.instansi.id}/pengguna/{world.stranger.id}/kata-sandi",
+        data={"password": NEW_PASSWORD, "password_confirm": NEW_PASSWORD},
+    )
+    assert "kata sandinya tidak dapat diatur ulang dari sini" in text(reset)
+    assert fresh(db, User, world.stranger.id).password == stranger_account[1]
+
+
+def test_creating_a_user_already_in_this_instansi_is_refused(admin_client: FlaskClient, db: Any, world: World) -> None:
+    refused = _create(admin_client, world, "TARGET@uji.go.id", NEW_PASSWORD)
+    assert refused.status_code == 200
+    assert "target@uji.go.id sudah menjadi pengguna instansi ini." in text(refused)
+    assert 'value="TARGET@uji.go.id"' in text(refused)
+    assert len(fresh(db, User, world.target.id).memberships) == 1
 
 
 # -- the users list --------------------------------------------------------------------------------
