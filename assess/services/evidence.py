@@ -50,6 +50,9 @@ from uploads.validation import FileInfo, Policy, clean_filename, full_pdf_check,
 
 log = logging.getLogger(__name__)
 
+#: How every problem found by reading a stored file back begins ("… berubah: …", "… tidak ditemukan").
+STORED_FILE_PROBLEM = "berkas tersimpan"
+
 
 @dataclass(frozen=True)
 class Metadata:
@@ -207,6 +210,33 @@ def run_check(blob_id: int) -> None:
         db.session.commit()
     if problem:
         log.warning("PDF %s tidak lolos pemeriksaan penuh: %s", sha256[:12], problem)
+
+
+def is_stored_file_problem(problem: str | None) -> bool:
+    """The blob's problem is that its stored file changed or went missing (found when it was read back to be sent),
+    not what qpdf's check found in the bytes uploaded."""
+    return bool(problem) and str(problem).startswith(STORED_FILE_PROBLEM)
+
+
+def record_stored_file(blob_id: int, problem: str | None) -> None:
+    """Keep on the blob what reading its stored file back found (commits, in a short write transaction of its own):
+    a problem marks the document rusak in the library; ``None`` lifts such a mark once the file is back as it was
+    (qpdf's check then runs again in the next export). The session must hold no transaction: the sender calls it in
+    an application context of its own."""
+    with writing():
+        if problem is not None:
+            db.session.execute(
+                update(Blob).where(Blob.id == blob_id).values(checked_at=utcnow(), check_problem=problem)
+            )
+        else:
+            db.session.execute(
+                update(Blob)
+                .where(Blob.id == blob_id, Blob.check_problem.startswith(STORED_FILE_PROBLEM, autoescape=True))
+                .values(checked_at=None, check_problem=None)
+            )
+        db.session.commit()
+    if problem is not None:
+        log.warning("berkas blob %s tidak dikirim: %s", blob_id, problem)
 
 
 def record_checks(found: Mapping[str, str | None]) -> None:

@@ -349,6 +349,8 @@ def detail(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, 
         access_note=access_note,
         used_in=used,
         comment_panel=evidence_comments(assessment, evidence),
+        file_changed=evidence.current_version is not None
+        and service.is_stored_file_problem(evidence.current_version.blob.check_problem),
         replace_form=ReplaceFileForm() if can_edit and evidence.kind == EvidenceKind.FILE else None,
         doc_types=DOC_TYPE_LABELS,
     ), status
@@ -416,17 +418,17 @@ def delete(assessment_id: int, evidence_id: int) -> str | Response:
 @bp.get("/<int:evidence_id>/unduh")
 @bp.get("/<int:evidence_id>/versi/<int:number>/unduh")
 @auth_required()
-def download(assessment_id: int, evidence_id: int, number: int | None = None) -> Response:
+def download(assessment_id: int, evidence_id: int, number: int | None = None) -> Response | tuple[str, int]:
     return _send(assessment_id, evidence_id, number, inline=False)
 
 
 @bp.get("/<int:evidence_id>/pratinjau")
 @auth_required()
-def preview(assessment_id: int, evidence_id: int) -> Response:
+def preview(assessment_id: int, evidence_id: int) -> Response | tuple[str, int]:
     return _send(assessment_id, evidence_id, None, inline=True)
 
 
-def _send(assessment_id: int, evidence_id: int, number: int | None, *, inline: bool) -> Response:
+def _send(assessment_id: int, evidence_id: int, number: int | None, *, inline: bool) -> Response | tuple[str, int]:
     assessment = assessment_or_404(assessment_id)
     evidence = _evidence(assessment, evidence_id)
     if evidence.kind != EvidenceKind.FILE:

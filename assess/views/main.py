@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import logging
+
 from flask import Blueprint, abort, current_app, redirect, request, send_file, session, url_for
 from flask_security import auth_required, current_user
 from flask_wtf.csrf import generate_csrf
@@ -11,8 +14,11 @@ from werkzeug.wrappers import Response
 from assess.extensions import db
 from assess.models import Instansi
 from assess.permissions import roles_in
+from assess.services.admin import LOGO_POLICY
+from assess.views.downloads import StoredFileChangedError, changed_page, read_verified
 from assess.views.util import safe_next
 
+log = logging.getLogger(__name__)
 bp = Blueprint("main", __name__)
 
 
@@ -37,18 +43,23 @@ def csrf_token() -> dict[str, str]:
 
 @bp.get("/instansi/<int:instansi_id>/logo")
 @auth_required()
-def instansi_logo(instansi_id: int) -> Response:
+def instansi_logo(instansi_id: int) -> Response | tuple[str, int]:
     """The instansi's logo, for its own members only (others get 404)."""
     instansi = db.session.get(Instansi, instansi_id)
     if instansi is None or not instansi.logo_key or not roles_in(current_user, instansi.id):
         abort(404)
-    storage = current_app.extensions["storage"]
-    path = storage.local_path(instansi.logo_key)
+    key = instansi.logo_key
+    try:  # the key is the logo's SHA-256: bytes changed behind the application's back are not sent
+        data = read_verified(current_app.extensions["storage"], key, key.rsplit("/", 1)[-1], LOGO_POLICY.max_bytes)
+    except StoredFileChangedError as changed:
+        log.warning("logo instansi %s tidak dikirim: %s", instansi.id, changed.problem)
+        return changed_page()
     response = send_file(
-        path if path is not None else storage.open(instansi.logo_key),
+        io.BytesIO(data),
         mimetype=instansi.logo_mime or "application/octet-stream",
         max_age=0,
         conditional=True,
+        etag=key.rsplit("/", 1)[-1],
     )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-cache"
@@ -56,6 +67,18 @@ def instansi_logo(instansi_id: int) -> Response:
 
 
 @bp.get("/healthz")
-def healthz() -> tuple[dict[str, str], int]:
+def healthz() -> tuple[dict[str, object], int]:
+    """The database answers, and the free space of the evidence store and its staging directory (MiB).
+
+    Below ``DISK_MIN_FREE_MB`` on either, ``"disk": "low"`` and a warning in the log, but still 200: a full disk
+    only refuses uploads (507, nothing kept) while every page and download still works, so a load balancer must
+    not take the instance out of service for it; monitoring alerts on the field.
+    """
     db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}, 200
+    free = current_app.extensions["storage"].free_space()
+    free_mb = {name: n // (1024 * 1024) for name, n in free.items()}
+    minimum = current_app.config["DISK_MIN_FREE_MB"]
+    low = sorted(name for name, mb in free_mb.items() if mb < minimum)
+    if low:
+        log.warning("ruang disk hampir habis (%s): %s MiB bebas, batas %s MiB", ", ".join(low), free_mb, minimum)
+    return {"status": "ok", "disk": "low" if low else "ok", "free_mb": free_mb}, 200

@@ -3,8 +3,10 @@ the admin), and a stored file changed behind the library's back is never served 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +14,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from assess.models import Comment, Evidence, RoleName
+from assess.services.admin import set_logo
+from assess.views import downloads
+from assess.views.downloads import StoredFileChangedError
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
-from tests.functional.helpers import login, logout, pdf_bytes, upload
+from tests.functional.helpers import jpeg_bytes, login, logout, pdf_bytes, upload
 
 ROLES = (RoleName.PENGISI, RoleName.KOORDINATOR, RoleName.REVIEWER, RoleName.PEMBACA, RoleName.ADMIN)
 #: The only page of a deleted document still shown, and only to these roles: its history in the audit trail.
@@ -100,3 +105,138 @@ def test_a_deleted_document_answers_404_on_every_route_but_its_history(
     evidence = db.session.get_one(Evidence, eid)
     assert evidence.title == "Renstra"  # the POSTs changed nothing
     assert db.session.query(Comment).filter(Comment.evidence_id == eid).count() == 1
+
+
+# --------------------------------------------------------------------------- stored files changed behind the library
+
+
+def _stored_path(app: Flask, evidence: Evidence) -> Path:
+    version = evidence.current_version
+    assert version is not None
+    path = app.extensions["storage"].local_path(version.blob.storage_key)
+    assert path is not None
+    return Path(path)
+
+
+def _uploaded(client: FlaskClient, db: Any, aid: int, name: str, data: bytes) -> int:
+    """Upload a document; the id. The requests share the test's session here (``IsolatingClient``): its write
+    transaction is ended as the end of a real request would, so the library's own short write can take its turn."""
+    _status, result = upload(client, aid, name, data)
+    db.session.rollback()
+    return int(result["id"])
+
+
+def _change(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    path.chmod(0o644)
+    if how == "sama ukuran":
+        changed = bytearray(data)
+        changed[len(changed) // 2] ^= 0x01
+        path.write_bytes(bytes(changed))
+    elif how == "lebih pendek":
+        path.write_bytes(data[:-10])
+    elif how == "lebih panjang":
+        path.write_bytes(data + b"\n%tambahan\n")
+    else:
+        path.unlink()
+
+
+@pytest.mark.parametrize("how", ["sama ukuran", "lebih pendek", "lebih panjang", "hilang"])
+def test_a_changed_stored_file_is_not_served_and_the_document_is_marked_rusak(
+    client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask, how: str
+) -> None:
+    aid = lib["assessment"].id
+    login(client, lib["people"][RoleName.PENGISI].email)
+    data = pdf_bytes(pages=2, text="Perwali arsitektur")
+    eid = _uploaded(client, db, aid, "Perwali.pdf", data)
+    base = f"/penilaian/{aid}/pustaka/{eid}"
+    assert client.get(f"{base}/unduh").data == data
+    path = _stored_path(app, db.session.get_one(Evidence, eid))
+    _change(path, how)
+
+    for url in (f"{base}/unduh", f"{base}/pratinjau", f"{base}/versi/1/unduh"):
+        response = client.get(url)
+        assert response.status_code == 409, (url, response.status_code)
+        assert response.mimetype == "text/html"
+        assert "tidak lagi sama dengan berkas yang diunggah" in response.get_data(as_text=True)
+        assert "ETag" not in response.headers
+    db.session.rollback()  # a new snapshot: the mark was written by a transaction of its own
+    blob = db.session.get_one(Evidence, eid).current_version.blob
+    assert (blob.check_problem or "").startswith("berkas tersimpan ")
+    detail = client.get(base).get_data(as_text=True)
+    assert 'data-testid="check-problem"' in detail
+    assert "Berkas ini rusak." in detail
+    library = client.get(f"/penilaian/{aid}/pustaka/").get_data(as_text=True)
+    assert ">rusak</span>" in library
+
+    # the file restored from a backup is served again, and the mark is lifted
+    path.write_bytes(data)
+    assert client.get(f"{base}/unduh").data == data
+    db.session.rollback()
+    assert db.session.get_one(Evidence, eid).current_version.blob.check_problem is None
+    assert 'data-testid="check-problem"' not in client.get(base).get_data(as_text=True)
+
+
+def _streamed(client: FlaskClient, url: str, **headers: str) -> tuple[Any, bytes, BaseException | None]:
+    """The response and the bytes that came before the stream ended (or failed, with the exception)."""
+    response = client.get(url, headers=headers, buffered=False)
+    received = b""
+    try:
+        for chunk in response.response:
+            received += chunk
+    except StoredFileChangedError as failed:
+        return response, received, failed
+    finally:
+        response.close()
+    return response, received, None
+
+
+def test_a_large_file_is_checked_while_it_streams_and_a_changed_one_never_arrives_whole(
+    client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(downloads, "VERIFY_FIRST_BYTES", 0)  # every file streams
+    monkeypatch.setattr(downloads, "CHUNK", 400)
+    aid = lib["assessment"].id
+    login(client, lib["people"][RoleName.PENGISI].email)
+    data = pdf_bytes(pages=4, text="Laporan reviu")
+    assert len(data) > 3 * 400
+    eid = _uploaded(client, db, aid, "Laporan.pdf", data)
+    url = f"/penilaian/{aid}/pustaka/{eid}/unduh"
+
+    response, received, failed = _streamed(client, url)
+    assert (response.status_code, failed, received) == (200, None, data)
+    assert response.headers["ETag"] == f'"{hashlib.sha256(data).hexdigest()}"'
+    assert "Accept-Ranges" not in response.headers
+    ranged, received, failed = _streamed(client, url, Range="bytes=0-99")
+    assert (ranged.status_code, received) == (200, data)  # ranges are not answered: a range is not checked whole
+    cached = client.get(url, headers={"If-None-Match": response.headers["ETag"]})
+    assert cached.status_code == 304
+
+    _change(_stored_path(app, db.session.get_one(Evidence, eid)), "sama ukuran")
+    response, received, failed = _streamed(client, url)
+    assert response.status_code == 200  # the headers went out before the end of the file was read
+    assert isinstance(failed, StoredFileChangedError)
+    assert int(response.headers["Content-Length"]) == len(data)
+    assert len(received) < len(data)  # the last chunk is held back: the download fails, it never completes
+    db.session.rollback()
+    blob = db.session.get_one(Evidence, eid).current_version.blob
+    assert (blob.check_problem or "").startswith("berkas tersimpan berubah: SHA-256")
+    assert client.get(url).status_code == 409  # the next request is refused before anything is sent
+
+
+def test_a_changed_logo_is_not_served(client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask) -> None:
+    instansi = lib["assessment"].instansi
+    logo = jpeg_bytes((64, 64))
+    set_logo(instansi=instansi, stream=io.BytesIO(logo), filename="logo.jpg", storage=app.extensions["storage"])
+    db.session.commit()
+    login(client, lib["people"][RoleName.PEMBACA].email)
+    url = f"/instansi/{instansi.id}/logo"
+    assert client.get(url).data == logo
+    path = Path(app.extensions["storage"].local_path(instansi.logo_key))
+    path.chmod(0o644)
+    path.write_bytes(logo[:-1] + bytes([logo[-1] ^ 0x01]))
+    response = client.get(url)
+    assert response.status_code == 409
+    assert response.mimetype == "text/html"
+    path.write_bytes(logo)
+    assert client.get(url).data == logo
