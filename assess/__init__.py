@@ -8,6 +8,7 @@ from typing import IO, Any, cast
 
 from flask import Flask, Request, current_app, g, has_request_context, request, session
 from flask_security import SQLAlchemyUserDatastore
+from werkzeug.exceptions import BadRequest
 
 from assess.config import load_config
 from assess.database import configure_engine, write_intent
@@ -15,6 +16,11 @@ from assess.extensions import babel, csrf, db, limiter, migrate, security
 from uploads.staging import HashingSpool
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+#: The routes that take files (every form with a FileField posts to one of them): only these may write a request
+#: body to disk, and only for a signed-in user with a valid CSRF token (see :func:`_gate_body`).
+UPLOAD_ENDPOINTS = frozenset(
+    {"evidence.upload", "evidence.replace", "cycles.import_xlsx", "cycles.official_preview", "admin.logo_upload"}
+)
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None) -> Flask:
@@ -29,6 +35,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     @app.before_request
     def _mark_write_intent() -> None:
         g.write_intent_token = write_intent.set(request.method not in SAFE_METHODS)
+
+    # Before every hook that may read the body (CSRFProtect reads the form, Flask-Security a JSON body).
+    app.before_request(_gate_body)
 
     @app.teardown_request
     def _clear_write_intent(_exc: BaseException | None) -> None:
@@ -49,6 +58,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     from assess.models import Role, User
 
     security.init_app(app, UserDatastore(db, User, Role))
+    from assess import sessions
+
+    sessions.init_app(app)
     limiter.init_app(app)
     # Login is rate limited per client address (POST only; showing the form is free).
     login_view: Any = app.view_functions["security.login"]
@@ -106,7 +118,16 @@ class UserDatastore(SQLAlchemyUserDatastore):
 
 
 class MandiriRequest(Request):
-    """Uploaded files are parsed straight into the evidence staging directory, hashed on the way."""
+    """Uploaded files are parsed straight into the evidence staging directory, hashed on the way: only where the
+    upload gate allowed it; a file part anywhere else is refused (400) before anything is written. Every spool is
+    closed when the request ends, whatever happened (parser error, 413 mid-body, client gone, full disk)."""
+
+    #: Set by :func:`_gate_body` on an upload route, once the user is signed in and the CSRF token is valid.
+    spool_allowed = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._spools: list[HashingSpool] = []
 
     def _get_file_stream(
         self,
@@ -115,10 +136,48 @@ class MandiriRequest(Request):
         filename: str | None = None,
         content_length: int | None = None,
     ) -> IO[bytes]:
-        storage = current_app.extensions.get("storage")
-        if filename and storage is not None:
-            return cast(IO[bytes], HashingSpool(storage.staging_dir()))
-        return super()._get_file_stream(total_content_length, content_type, filename, content_length)
+        if not self.spool_allowed:
+            raise BadRequest("a file part on a route that takes no files")
+        spool = HashingSpool(current_app.extensions["storage"].staging_dir())
+        self._spools.append(spool)
+        return cast(IO[bytes], spool)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            for spool in self._spools:
+                spool.close()
+
+
+def _gate_body() -> Any:
+    """Decide, before anything reads the body, how much of it this request may send and where it may go.
+
+    An upload route (:data:`UPLOAD_ENDPOINTS`, unsafe methods) keeps ``MAX_CONTENT_LENGTH`` and may spool its
+    files to disk, but only for a signed-in user (else the usual login redirect or 401, the body unread) with a
+    valid CSRF token in the ``X-CSRFToken`` header or the ``csrf_token`` query argument (else 400, unread).
+    Every other request may send at most ``BODY_MAX_KB`` and no file part.
+    """
+    from flask_security import current_user
+    from flask_wtf.csrf import CSRFError, validate_csrf
+    from wtforms.validators import ValidationError
+
+    if request.endpoint not in UPLOAD_ENDPOINTS or request.method in SAFE_METHODS:
+        limit = current_app.config["BODY_MAX_KB"] * 1024
+        request.max_content_length = limit
+        request.max_form_memory_size = limit
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        headers = current_app.config.get("WTF_CSRF_HEADERS", ["X-CSRFToken", "X-CSRF-Token"])
+        token = next((request.headers[h] for h in headers if request.headers.get(h)), request.args.get("csrf_token"))
+        try:
+            validate_csrf(token)
+        except ValidationError as exc:
+            raise CSRFError(exc.args[0]) from None
+    cast(MandiriRequest, request).spool_allowed = True
+    return None
 
 
 def _login_limited() -> str:

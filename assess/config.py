@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,25 @@ class Defaults:
     SECURITY_CACHE_CONTROL = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    #: A sign-in with "Ingat saya" lasts this many days (the remember cookie too); one without lasts until it
+    #: has not been used for SESSION_IDLE_HOURS. Signing out ends a sign-in on the server at once.
+    REMEMBER_DAYS = 14
+    SESSION_IDLE_HOURS = 12
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Flask-Security's e-mail (the "password changed" notice) goes as plain text through assess.mail.
+    SECURITY_EMAIL_HTML = False
     #: A CSRF token stays valid for 12 hours, so nobody typing a long penjelasan loses it.
     WTF_CSRF_TIME_LIMIT = 12 * 3600
     #: Largest evidence file (MiB) and the accepted types (comma-separated extensions).
     UPLOAD_MAX_MB = 100
     UPLOAD_EXTENSIONS = "pdf,jpg,jpeg,png,docx,xlsx,pptx,odt,ods,mp4"
+    #: Largest request body (KiB) on every route that is not an upload; file parts are refused there. 1 MiB holds
+    #: the longest answer (FAKTA and ANALISIS of 20,000 characters each, even of 4-byte characters form-encoded).
+    BODY_MAX_KB = 1024
+    #: ``/healthz`` says ``"disk": "low"`` (and the log warns) when the evidence store or its staging directory
+    #: has less free space than this (MiB).
+    DISK_MIN_FREE_MB = 1024
     #: Evidence storage: "local" keeps files under STORAGE_ROOT (default instance/evidence).
     STORAGE_BACKEND = "local"
     STORAGE_ROOT = ""
@@ -85,8 +100,11 @@ class Defaults:
     #: Where finished exports are kept (default instance/exports), and how many per assessment.
     EXPORT_ROOT = ""
     EXPORT_KEEP = 5
-    #: A running export that has not reported progress for this many seconds was stopped (worker killed).
+    #: An export queued for this many seconds without a worker taking it was stopped (no worker running).
     EXPORT_STALE_SECONDS = 600
+    #: A running export writes a heartbeat every quarter of this many seconds; one whose heartbeat is older
+    #: was stopped (its worker was killed), and a new export may start.
+    EXPORT_LEASE_SECONDS = 20
     #: LibreOffice for Office evidence: empty finds ``soffice`` on PATH; "off" never converts (placeholder page).
     SOFFICE = ""
     SOFFICE_TIMEOUT = 120
@@ -96,9 +114,14 @@ class Defaults:
 _INTEGERS = (
     "SQLITE_BUSY_TIMEOUT",
     "WTF_CSRF_TIME_LIMIT",
+    "REMEMBER_DAYS",
+    "SESSION_IDLE_HOURS",
     "UPLOAD_MAX_MB",
+    "BODY_MAX_KB",
+    "DISK_MIN_FREE_MB",
     "EXPORT_KEEP",
     "EXPORT_STALE_SECONDS",
+    "EXPORT_LEASE_SECONDS",
     "SOFFICE_TIMEOUT",
 )
 
@@ -153,6 +176,12 @@ def load_config(
 
     if config["UPLOAD_MAX_MB"] < 1:
         raise ConfigError("MANDIRI_UPLOAD_MAX_MB harus paling sedikit 1")
+    for key in ("REMEMBER_DAYS", "SESSION_IDLE_HOURS"):
+        if config[key] < 1:
+            raise ConfigError(f"MANDIRI_{key} harus paling sedikit 1")
+    config["REMEMBER_COOKIE_DURATION"] = timedelta(days=config["REMEMBER_DAYS"])
+    if config["BODY_MAX_KB"] < 64:
+        raise ConfigError("MANDIRI_BODY_MAX_KB harus paling sedikit 64")
     # One file per request from the upload page; a little room for the other form fields.
     config["MAX_CONTENT_LENGTH"] = config["UPLOAD_MAX_MB"] * 1024 * 1024 + 1024 * 1024
     extensions = {e.strip().lower().lstrip(".") for e in str(config["UPLOAD_EXTENSIONS"]).split(",") if e.strip()}
@@ -173,6 +202,8 @@ def load_config(
     config["JOBS_BACKEND"] = backend
     if config["EXPORT_KEEP"] < 1:
         raise ConfigError("MANDIRI_EXPORT_KEEP harus paling sedikit 1")
+    if config["EXPORT_LEASE_SECONDS"] < 2:
+        raise ConfigError("MANDIRI_EXPORT_LEASE_SECONDS harus paling sedikit 2")
 
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(instance, "secret_key")

@@ -46,6 +46,7 @@ TENANT_TABLES = (
     "blobs",
     "answers",
     "assessments",
+    "login_sessions",
     "unit_members",
     "memberships",
     "roles_users",

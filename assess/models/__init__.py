@@ -7,7 +7,7 @@ from assess.models.evidence import AnswerEvidence, AnswerItem, Blob, DocType, Ev
 from assess.models.export import ACTIVE_EXPORT_STATES, Export, ExportState
 from assess.models.planning import FollowUp, OfficialValue, Scenario, Target
 from assess.models.review import AuditEntry, CannedComment, Comment, Notification, NotificationKind
-from assess.models.user import Instansi, Membership, Role, Unit, UnitMember, User, roles_users
+from assess.models.user import Instansi, LoginSession, Membership, Role, Unit, UnitMember, User, roles_users
 
 __all__ = [
     "ACTIVE_EXPORT_STATES",
@@ -37,6 +37,7 @@ __all__ = [
     "Instansi",
     "InstansiKind",
     "Instrument",
+    "LoginSession",
     "Membership",
     "Notification",
     "NotificationKind",

@@ -89,6 +89,33 @@ class User(TimestampMixin, Base, UserMixin):
     def __repr__(self) -> str:
         return f"<User {self.email}>"
 
+    def login_identity(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie for a new sign-in (its
+        ``id_attribute``): ``<fs_uniquifier>:<login session id>``, a new :class:`LoginSession` each time."""
+        from assess.sessions import begin
+
+        return begin(self)
+
+
+class LoginSession(Base):
+    """One sign-in of a user (a browser, a phone). Its id travels in the session and remember cookies;
+    signing out revokes this row, so a cookie captured earlier is refused, and the user's other sign-ins
+    go on."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: Signed in with "Ingat saya": lives to ``expires_at`` whether used or not.
+    remember: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"<LoginSession user={self.user_id}>"
+
 
 class Membership(Base):
     """A role a user holds in one instansi."""

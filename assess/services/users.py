@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from assess.errors import DomainError
 from assess.extensions import db, security
 from assess.models import Instansi, Membership, RoleName, Unit, UnitMember, User
+from assess.sessions import revoke_all
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,10 @@ def generate_password(length: int = 14) -> str:
 
 
 def end_sessions(*, user: User) -> None:
-    """Invalidate every session and remember cookie of ``user`` (Flask-Security checks the uniquifier)."""
+    """Invalidate every session and remember cookie of ``user``: their login sessions are revoked, and the
+    uniquifier every sign-in's identity carries changes."""
     security.datastore.set_uniquifier(user)
+    revoke_all(user)
     db.session.flush()
 
 
