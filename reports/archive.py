@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
+from assess.csvsafe import cell
+
 CHUNK = 1024 * 1024
 MANIFEST_FIELDS = (
     "path",
@@ -130,16 +132,11 @@ def manifest_json(rows: Sequence[ManifestRow]) -> str:
     return json.dumps({"files": [asdict(r) for r in rows]}, ensure_ascii=False, indent=2) + "\n"
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A spreadsheet must not read a title as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def manifest_csv(rows: Sequence[ManifestRow]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(MANIFEST_FIELDS)
     for row in rows:
-        writer.writerow([_cell(getattr(row, f)) for f in MANIFEST_FIELDS])
+        # No text read as a formula, whatever separator the spreadsheet splits on; size, level, lampiran stay numbers.
+        writer.writerow([cell(getattr(row, f)) for f in MANIFEST_FIELDS])
     return buffer.getvalue()

@@ -25,6 +25,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
 from assess.audit import record
+from assess.csvsafe import FORMULA_PREFIXES
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerEvidence, Assessment, Evidence, User
@@ -34,8 +35,6 @@ from assess.services.instruments import engine_instrument
 
 log = logging.getLogger(__name__)
 
-#: Cells starting with one of these would be read as a formula (or DDE) by a spreadsheet program.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000
 SIGN_SALT = "mandiri.spreadsheet-import"
@@ -77,7 +76,8 @@ INSTRUCTIONS = (
 
 
 def neutralise(value: str) -> str:
-    """A text cell that no spreadsheet program will evaluate as a formula."""
+    """A text cell that no spreadsheet program will evaluate as a formula. An XLSX cell is never split, so only its
+    start matters (a CSV cell needs :func:`assess.csvsafe.neutralise`); :func:`unneutralise` takes the quote away."""
     if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value

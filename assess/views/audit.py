@@ -27,6 +27,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.utils import secure_filename
 from werkzeug.wrappers import Response
 
+from assess.csvsafe import neutralise
 from assess.extensions import db
 from assess.models import (
     AnswerState,
@@ -139,8 +140,6 @@ USER_FIELDS = {"assignee_user_id"}
 DATETIME_FIELDS = {"deleted_at", "resolved_at"}
 ITEM_FIELD = re.compile(r"^(?P<code>.+)\.(?P<attr>fulfilled|note|assignee_unit_id|assignee_user_id)$")
 CSV_COLUMNS = ("waktu", "pengguna", "surel", "jenis", "aksi", "indikator", "dokumen", "ringkasan", "perubahan")
-#: A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Roles that still read the history of a deleted document (everyone else gets 404, as on its other pages).
 HISTORY_OF_DELETED = frozenset({RoleName.KOORDINATOR, RoleName.ADMIN})
 
@@ -520,11 +519,6 @@ def evidence_history(assessment_id: int, evidence_id: int) -> str:
 # --------------------------------------------------------------------------- CSV
 
 
-def neutralise(cell: str) -> str:
-    """Defuse a cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, CR first)."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
-
-
 def _csv_lines(assessment_id: int, filters: Filters) -> Iterator[str]:
     """The export, a batch of rows at a time (keyset pagination on time and id, newest first)."""
     buffer = io.StringIO()
@@ -559,7 +553,7 @@ def _csv_lines(assessment_id: int, filters: Filters) -> Iterator[str]:
                 row.summary or "",
                 json.dumps(row.changes or [], ensure_ascii=False),
             ]
-            writer.writerow([neutralise(c) for c in cells])
+            writer.writerow([neutralise(c) for c in cells])  # whatever separator the spreadsheet splits on
         if batch:
             yield take()
         if len(batch) < CSV_BATCH:

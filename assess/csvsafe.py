@@ -1,0 +1,47 @@
+"""Text cells for CSV files that no spreadsheet program reads as a formula, whatever separator it splits them on.
+
+A CSV written with ``,`` is often opened with ``;`` (the default of Indonesian spreadsheets), tab or ``|``: then
+``teks;=7+7`` is two fields, and the second is a formula. So a cell is neutralised wherever a field could begin:
+at its start and after each of those separators or a line break. When the first character there, after any spaces
+and double quotes (which a spreadsheet skips or strips), starts a formula (``=``, ``+``, ``-``, ``@``, tab, CR), an
+apostrophe is put before it: the text stays readable and is read as text. Numbers are written as they are, so a
+numeric column stays numeric.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+#: A field starting with one of these is read as a formula (or DDE) by a spreadsheet program.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Where a field may begin when a program splits the line on a separator of its own choosing.
+FIELD_BREAKS = frozenset(",;\t|\n\r")
+#: What a spreadsheet skips at the start of a field before it looks for a formula.
+SKIPPED = frozenset(' "')
+
+
+def neutralise(text: str) -> str:
+    """``text`` with an apostrophe before every formula start at a place where a field could begin."""
+    out: list[str] = []
+    at_field_start = True
+    for char in text:
+        if at_field_start and char in FORMULA_PREFIXES:
+            out.append("'")
+        out.append(char)
+        if char in FIELD_BREAKS:
+            at_field_start = True
+        elif char not in SKIPPED:
+            at_field_start = False
+    return "".join(out)
+
+
+def cell(value: object) -> str:
+    """A CSV cell: ``None`` empty, numbers as they are (a numeric column stays numeric), text neutralised."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return neutralise(str(value))
+
+
+__all__ = ["FORMULA_PREFIXES", "cell", "neutralise"]
