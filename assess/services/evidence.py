@@ -215,7 +215,7 @@ def run_check(blob_id: int) -> None:
 def is_stored_file_problem(problem: str | None) -> bool:
     """The blob's problem is that its stored file changed or went missing (found when it was read back to be sent),
     not what qpdf's check found in the bytes uploaded."""
-    return bool(problem) and str(problem).startswith(STORED_FILE_PROBLEM)
+    return problem is not None and problem.startswith(STORED_FILE_PROBLEM)
 
 
 def record_stored_file(blob_id: int, problem: str | None) -> None:
