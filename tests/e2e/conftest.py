@@ -4,6 +4,9 @@ The database is always a SQLite file of its own in a temporary folder, prepared 
 (``mandiri init`` and ``mandiri demo``), so these tests do not follow ``MANDIRI_TEST_DATABASE_URL`` and do not
 carry the ``db`` marker (the PostgreSQL rerun, ``-m db``, leaves them out). Browsers are never downloaded:
 pytest-playwright's fixtures are pointed at ``/usr/bin/chromium``.
+
+Every browser context records the Content-Security-Policy violations of its pages (a ``securitypolicyviolation``
+listener and the console's "Content Security Policy" messages); a test whose pages reported any fails at its end.
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import BrowserContext, ConsoleMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -193,3 +197,62 @@ def base_url() -> None:
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_context_args, "viewport": {"width": 1280, "height": 900}, "locale": "id-ID"}
+
+
+#: Runs in every page before the page's own scripts (an init script, which the page's CSP does not govern).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const where = (e.sourceFile || location.href) + ":" + e.lineNumber;
+  window.mandiriCspViolation(e.effectiveDirective + " blocked " + (e.blockedURI || "?") + " at " + where);
+});
+"""
+
+
+@dataclass
+class CspRecorder:
+    """The CSP violations reported by the pages of the contexts it watches."""
+
+    violations: list[str] = field(default_factory=list)
+    contexts: list[BrowserContext] = field(default_factory=list)
+
+    def watch(self, context: BrowserContext) -> None:
+        context.expose_function("mandiriCspViolation", self._reported)
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self._console)
+        self.contexts.append(context)
+
+    def _reported(self, violation: str) -> None:
+        self.violations.append(violation)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"console: {message.text} ({message.page.url if message.page else '?'})")
+
+    def settle(self) -> None:
+        """Let every open page run its queued tasks, so a violation of its last moments is reported too."""
+        for context in self.contexts:
+            for page in context.pages:
+                if not page.is_closed():
+                    page.evaluate("() => new Promise((resolve) => setTimeout(resolve, 0))")
+
+
+@pytest.fixture
+def csp() -> CspRecorder:
+    return CspRecorder()
+
+
+@pytest.fixture
+def new_context(
+    new_context: Callable[..., BrowserContext], csp: CspRecorder
+) -> Iterator[Callable[..., BrowserContext]]:
+    """pytest-playwright's contexts (``page`` and ``context`` come from here too), each recording CSP violations;
+    the test fails at its end if any page reported one."""
+
+    def make(**kwargs: Any) -> BrowserContext:
+        context = new_context(**kwargs)
+        csp.watch(context)
+        return context
+
+    yield make
+    csp.settle()
+    assert csp.violations == [], "Content-Security-Policy violations:\n" + "\n".join(csp.violations)

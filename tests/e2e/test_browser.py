@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, Request, expect
 
-from tests.e2e.conftest import CHROMIUM, ROOT, UPLOAD_MAX_MB, Server
+from tests.e2e.conftest import CHROMIUM, ROOT, UPLOAD_MAX_MB, CspRecorder, Server
 from tests.functional.helpers import jpeg_bytes, pdf_bytes
 
 pytestmark = [
@@ -215,7 +216,7 @@ def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: 
     sent: list[str] = []
 
     def on_request(req: Request) -> None:
-        if req.method == "POST" and req.url.endswith("/unggah"):
+        if req.method == "POST" and urlsplit(req.url).path.endswith("/unggah"):
             sent.append(req.url)
 
     page.on("request", on_request)
@@ -258,3 +259,21 @@ def test_english_switch(ui: Page, server: Server, shot: Shots) -> None:
     page.locator('form.lang button[value="id"]').click()
     expect(page.locator("html")).to_have_attribute("lang", "id")
     expect(page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name="Penilaian")).to_be_visible()
+
+
+def test_the_csp_recorder_reports_a_blocked_inline_script(ui: Page, server: Server, csp: CspRecorder) -> None:
+    """What every test here relies on: the page's policy blocks an inline script, and the recorder reports it."""
+    ui.goto(f"{server.url}/login")
+    expect(ui.get_by_role("heading", name="Masuk ke Mandiri")).to_be_visible()
+    ui.evaluate(
+        """() => {
+          const s = document.createElement("script");
+          s.textContent = "window.inlineRan = true;";
+          document.head.appendChild(s);
+        }"""
+    )
+    csp.settle()
+    assert ui.evaluate("() => window.inlineRan === undefined")
+    assert any(v.startswith("script-src-elem blocked inline") for v in csp.violations), csp.violations
+    assert any(v.startswith("console: ") for v in csp.violations), csp.violations
+    csp.violations.clear()  # seen on purpose: the check at the end of the test must not count them

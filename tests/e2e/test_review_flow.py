@@ -305,6 +305,7 @@ def test_review_flow(new_context: Callable[..., BrowserContext], server: Server,
             "csrf_token": token or "",
             "files": {"name": "baru.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()},
         },
+        headers={"X-CSRFToken": token or ""},  # as the uploader sends it: checked before the file is read
         max_redirects=0,
     )
     assert upload.status == 403, upload.status

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tests.e2e.conftest import CHROMIUM, Server
 
@@ -20,7 +20,8 @@ KOORDINATOR = "koordinator@kota-contoh.go.id"
 INSTANSI = "Pemerintah Kota Contoh"
 
 
-def test_moving_a_level_changes_the_index(page: Page, server: Server, artifacts: Path) -> None:
+def sign_in(page: Page, server: Server) -> str:
+    """The koordinator signed in; the address of the demo's assessment."""
     page.set_default_timeout(15_000)
     page.goto(f"{server.url}/login")
     page.locator("#email").fill(KOORDINATOR)
@@ -28,8 +29,11 @@ def test_moving_a_level_changes_the_index(page: Page, server: Server, artifacts:
     page.get_by_role("button", name="Masuk", exact=True).click()
     page.get_by_role("link", name=INSTANSI).click()
     expect(page.get_by_test_id("projected-index")).to_be_visible()
-    assessment_url = re.sub(r"[?#].*$", "", page.url).rstrip("/")
+    return re.sub(r"[?#].*$", "", page.url).rstrip("/")
 
+
+def test_moving_a_level_changes_the_index(page: Page, server: Server, artifacts: Path) -> None:
+    assessment_url = sign_in(page, server)
     page.goto(f"{assessment_url}/simulasi")
     index = page.get_by_test_id("whatif-index")
     before = index.inner_text()
@@ -49,3 +53,31 @@ def test_moving_a_level_changes_the_index(page: Page, server: Server, artifacts:
     expect(page.get_by_test_id("coverage")).to_be_visible()
     expect(page.locator("svg.chart-radar")).to_be_visible()
     page.screenshot(path=artifacts / "whatif-02-dashboard.png", full_page=True)
+
+
+def test_deleting_a_scenario_asks_first(page: Page, server: Server) -> None:
+    """The page's script asks before a saved scenario is deleted: dismissed, nothing is sent; accepted, it is gone."""
+    assessment_url = sign_in(page, server)
+    page.goto(f"{assessment_url}/simulasi")
+    page.locator('input[name="name"]').fill("Skenario yang dihapus")
+    page.get_by_role("button", name="Simpan skenario").click()
+    expect(page.locator(".flash")).to_contain_text("Skenario disimpan.")
+    saved = page.get_by_test_id("scenarios").locator("li", has_text="Skenario yang dihapus")
+    expect(saved).to_have_count(1)
+
+    questions: list[str] = []
+
+    def dismiss(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    page.once("dialog", dismiss)
+    saved.get_by_role("button", name="hapus").click()
+    assert questions == ["Hapus skenario ini?"]
+    page.reload()
+    expect(saved).to_have_count(1)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    saved.get_by_role("button", name="hapus").click()
+    expect(page.locator(".flash")).to_contain_text("Skenario dihapus.")
+    expect(saved).to_have_count(0)
