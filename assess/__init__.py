@@ -61,12 +61,12 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     from assess import sessions
 
     sessions.init_app(app)
+    # Login is rate limited per account and per client address (POST only; showing the form is free). The
+    # import registers the embedded counter storage (sqlite://) with ``limits`` before the limiter opens it.
+    from assess.ratelimit import limit_login
+
     limiter.init_app(app)
-    # Login is rate limited per client address (POST only; showing the form is free).
-    login_view: Any = app.view_functions["security.login"]
-    app.view_functions["security.login"] = cast(
-        Any, limiter.limit(lambda: app.config["LOGIN_RATE_LIMIT"], methods=["POST"], error_message=_login_limited)
-    )(login_view)
+    limit_login(app)
 
     _init_uploads(app)
 
@@ -178,12 +178,6 @@ def _gate_body() -> Any:
             raise CSRFError(exc.args[0]) from None
     cast(MandiriRequest, request).spool_allowed = True
     return None
-
-
-def _login_limited() -> str:
-    from flask_babel import gettext
-
-    return str(gettext("Terlalu banyak percobaan masuk. Tunggu sebentar lalu coba lagi."))
 
 
 def _init_uploads(app: Flask) -> None:

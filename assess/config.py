@@ -68,11 +68,15 @@ class Defaults:
     #: Evidence storage: "local" keeps files under STORAGE_ROOT (default instance/evidence).
     STORAGE_BACKEND = "local"
     STORAGE_ROOT = ""
-    #: Flask-Limiter: where counters live (memory:// embedded; redis://127.0.0.1:6379 in production).
-    RATELIMIT_STORAGE_URI = "memory://"
+    #: Flask-Limiter: where counters live. Empty: an SQLite file in the instance folder, shared by every
+    #: process on the machine (assess.ratelimit); redis://127.0.0.1:6379 when several nodes serve the site.
+    RATELIMIT_STORAGE_URI = ""
+    RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_HEADERS_ENABLED = True
-    #: Login attempts allowed per client address.
-    LOGIN_RATE_LIMIT = "10 per minute;100 per hour"
+    #: Failed login attempts allowed per client address (generous: a whole office may sit behind one address).
+    LOGIN_RATE_LIMIT = "30 per 15 minutes;200 per day"
+    #: Login attempts allowed on one account, counted before the password is checked (strict).
+    LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
     #: E-mail for notifications over SMTP. An empty MAIL_SERVER turns e-mail off (notifications stay in-app);
     #: MAIL_USE_TLS starts TLS on the connection; MAIL_USERNAME/MAIL_PASSWORD log in when set.
     MAIL_SERVER = ""
@@ -194,6 +198,8 @@ def load_config(
         config["EXPORT_ROOT"] = str(instance / "exports")
     if not config.get("JOBS_SQLITE_PATH"):
         config["JOBS_SQLITE_PATH"] = str(instance / "jobs.db")
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = f"sqlite:///{instance / 'ratelimit.db'}"
     backend = str(config["JOBS_BACKEND"]).strip().lower()
     if backend not in ("sqlite", "redis", "immediate"):
         raise ConfigError(

@@ -115,6 +115,7 @@ def make_test_app(url: str, instance: Path, **extra: Any) -> Flask:
         "WTF_CSRF_ENABLED": False,
         "STORAGE_ROOT": str(instance / "evidence"),
         "RATELIMIT_ENABLED": False,  # one test turns it on (tests log in far more often than people)
+        "RATELIMIT_STORAGE_URI": f"sqlite:///{instance / 'ratelimit.db'}",
         "JOBS_BACKEND": "immediate",  # Huey runs each job at once, in the test's process
         "EXPORT_ROOT": str(instance / "exports"),
         **extra,

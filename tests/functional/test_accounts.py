@@ -6,10 +6,17 @@ per account and per address, counted across processes."""
 from __future__ import annotations
 
 import re
+import sqlite3
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from flask import Flask
@@ -297,3 +304,131 @@ def test_an_admin_password_reset_or_deactivation_ends_every_sign_in(
         assert not signed_in(replay(app, remember_token=remembered)), action
         assert live_sessions(db, member) == 0, action
     assert signed_in(client)
+
+
+# --------------------------------------------------------------------------- the login limit
+
+
+@pytest.fixture
+def limited(fresh_app: Any) -> Iterator[Callable[..., Flask]]:
+    """Apps with the login limit on, on a new database. The limiter is one object shared by every app of the
+    process: its switch is put back afterwards, so that other tests (which sign in often) are not limited."""
+    from flask_migrate import upgrade
+
+    from assess.database import writing
+    from assess.extensions import db as _db
+    from assess.extensions import limiter
+
+    was_enabled = limiter.enabled
+
+    def make(**config: Any) -> Flask:
+        app = fresh_app(RATELIMIT_ENABLED=True, **config)
+        with app.app_context():
+            with writing():
+                upgrade()
+                instansi = create_instansi()
+                for name in ("ani", "budi"):
+                    create_member(instansi, RoleName.PENGISI, email=f"{name}@kota.go.id")
+                _db.session.commit()
+            _db.session.remove()
+        return app
+
+    try:
+        yield make
+    finally:
+        limiter.enabled = was_enabled
+
+
+def attempt(app: Flask, email: str, password: str, address: str) -> int:
+    """One login attempt from a new browser at ``address``; its status (302 signed in, 200 refused, 429 limited)."""
+    response = app.test_client().post(
+        "/login", data={"email": email, "password": password}, environ_base={"REMOTE_ADDR": address}
+    )
+    if response.status_code == 429:
+        assert "Terlalu banyak percobaan masuk. Tunggu sebentar lalu coba lagi." in response.get_data(as_text=True)
+    return int(response.status_code)
+
+
+def pass_the_window(app: Flask) -> None:
+    """Move every counted attempt an hour into the past, as if the window had gone by."""
+    with sqlite3.connect(urlparse(app.config["RATELIMIT_STORAGE_URI"]).path) as db:
+        db.execute("UPDATE entries SET at = at - 3600, expires = expires - 3600")
+
+
+def test_the_login_limit_per_account_counts_every_address(limited: Callable[..., Flask]) -> None:
+    app = limited(LOGIN_ACCOUNT_RATE_LIMIT="3 per 15 minutes", LOGIN_RATE_LIMIT="100 per 15 minutes")
+    assert [attempt(app, "ani@kota.go.id", "salah-sekali", f"198.51.100.{n}") for n in range(3)] == [200] * 3
+    # A fourth guess from yet another address waits, and so does the right password now.
+    assert attempt(app, "ANI@kota.go.id", "salah-sekali", "198.51.100.9") == 429
+    assert attempt(app, "ani@kota.go.id", PASSWORD, "198.51.100.10") == 429
+    # Another account is not touched.
+    assert attempt(app, "budi@kota.go.id", PASSWORD, "198.51.100.0") == 302
+    # After the window the right password works again.
+    pass_the_window(app)
+    assert attempt(app, "ani@kota.go.id", PASSWORD, "198.51.100.10") == 302
+
+
+def test_the_login_limit_per_address_counts_failures_only(limited: Callable[..., Flask]) -> None:
+    app = limited(LOGIN_ACCOUNT_RATE_LIMIT="100 per 15 minutes", LOGIN_RATE_LIMIT="3 per 15 minutes")
+    office = "203.0.113.7"
+    for _n in range(5):  # colleagues signing in with their right passwords use none of it
+        assert attempt(app, "budi@kota.go.id", PASSWORD, office) == 302
+    assert [attempt(app, f"tebak{n}@kota.go.id", "salah-sekali", office) for n in range(3)] == [200] * 3
+    assert attempt(app, "tebak9@kota.go.id", "salah-sekali", office) == 429
+    assert attempt(app, "ani@kota.go.id", "salah-sekali", "203.0.113.8") == 200  # another address
+    pass_the_window(app)
+    assert attempt(app, "ani@kota.go.id", PASSWORD, office) == 302
+
+
+def test_guessing_one_password_behind_a_nat_does_not_lock_the_colleagues_out(limited: Callable[..., Flask]) -> None:
+    """With the default limits: someone guesses ani's password from the office's one address; ani waits,
+    budi at the next desk signs in."""
+    app = limited()
+    office = "203.0.113.7"
+    results = [attempt(app, "ani@kota.go.id", f"tebakan-{n}", office) for n in range(14)]
+    assert results == [200] * 10 + [429] * 4
+    assert attempt(app, "ani@kota.go.id", PASSWORD, office) == 429
+    assert attempt(app, "budi@kota.go.id", PASSWORD, office) == 302
+
+
+_OTHER_PROCESS = """
+import sys
+from pathlib import Path
+from tests.conftest import make_test_app
+database, instance, storage, email = sys.argv[1:]
+app = make_test_app(database, Path(instance), RATELIMIT_ENABLED=True, RATELIMIT_STORAGE_URI=storage,
+                    LOGIN_ACCOUNT_RATE_LIMIT="3 per 15 minutes")
+for n in range(2):
+    response = app.test_client().post("/login", data={"email": email, "password": "salah"},
+                                      environ_base={"REMOTE_ADDR": f"192.0.2.{n}"})
+    assert response.status_code == 200, response.status_code
+"""
+
+
+@pytest.mark.parametrize("storage", ["embedded", "redis"])
+def test_the_login_limit_is_counted_across_processes(
+    limited: Callable[..., Flask], tmp_path: Path, storage: str
+) -> None:
+    from assess.database import writing
+    from assess.extensions import db as _db
+
+    uri = f"sqlite:///{tmp_path / 'shared' / 'ratelimit.db'}" if storage == "embedded" else "redis://127.0.0.1:6379"
+    app = limited(RATELIMIT_STORAGE_URI=uri, LOGIN_ACCOUNT_RATE_LIMIT="3 per 15 minutes")
+    email = f"ani-{uuid.uuid4().hex[:12]}@kota.go.id"  # Redis outlives the test: an account of its own
+    with app.app_context(), writing():
+        create_member(create_instansi(), RoleName.PENGISI, email=email)
+        _db.session.commit()
+        _db.session.remove()
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    other = subprocess.run(  # noqa: S603 (this interpreter, a fixed script, the test's own paths)
+        [sys.executable, "-c", _OTHER_PROCESS, database, str(tmp_path / "other"), uri, email],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert other.returncode == 0, other.stderr
+    # Two attempts were counted in the other process: this one has one left.
+    assert attempt(app, email, "salah", "192.0.2.5") == 200
+    assert attempt(app, email, PASSWORD, "192.0.2.6") == 429
