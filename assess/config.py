@@ -180,6 +180,8 @@ def load_config(
 
     if config["UPLOAD_MAX_MB"] < 1:
         raise ConfigError("MANDIRI_UPLOAD_MAX_MB harus paling sedikit 1")
+    if config["BODY_MAX_KB"] < 64:
+        raise ConfigError("MANDIRI_BODY_MAX_KB harus paling sedikit 64")
     for key in ("REMEMBER_DAYS", "SESSION_IDLE_HOURS"):
         if config[key] < 1:
             raise ConfigError(f"MANDIRI_{key} harus paling sedikit 1")

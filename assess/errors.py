@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import logging
 from typing import Any
 
-from flask import Flask, render_template
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from assess.extensions import db
+from uploads.errors import format_size
+from uploads.staging import StorageFullError
+
+log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
@@ -56,10 +62,45 @@ def register_error_handlers(app: Flask) -> None:
             str(getattr(e, "description", "")) or _("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi."),
         )
 
+    def page_or_json(code: int, key: str, title: str, message: str) -> Any:
+        """JSON for the uploader and other scripts (``Accept: application/json`` or XHR), else the error page."""
+        xhr = request.headers.get("X-Requested-With") == "XMLHttpRequest"
+        if request.accept_mimetypes.best == "application/json" or xhr:
+            return jsonify({"ok": False, "code": key, "message": message}), code
+        return page(code, title, message)
+
     @app.errorhandler(413)
-    def too_large(_e: Any) -> tuple[str, int]:
-        return page(
-            413, _("Berkas terlalu besar"), _("Kiriman melebihi batas ukuran. Periksa batas unggah lalu coba lagi.")
+    def too_large(_e: Any) -> Any:
+        from assess import UPLOAD_ENDPOINTS
+
+        # The refused body reads as empty from now on: loading the user for the page's language must not read it
+        # again (Flask-Security looks for a token in a JSON body, and would raise this 413 once more).
+        request.stream = io.BytesIO()
+        if request.endpoint in UPLOAD_ENDPOINTS:
+            limit = format_size(current_app.config["UPLOAD_MAX_MB"] * 1024 * 1024)
+            message = _(
+                "Kiriman melebihi batas %(size)s. Unggah berkas satu per satu, atau perkecil ukurannya (misalnya "
+                "kompres PDF atau bagi menjadi beberapa berkas) lalu unggah lagi.",
+                size=limit,
+            )
+            return page_or_json(413, "too_large", _("Berkas terlalu besar"), message)
+        limit = format_size(current_app.config["BODY_MAX_KB"] * 1024)
+        message = _("Kiriman melebihi batas %(size)s. Persingkat isian lalu kirim lagi.", size=limit)
+        return page_or_json(413, "too_large", _("Kiriman terlalu besar"), message)
+
+    @app.errorhandler(StorageFullError)
+    def storage_full(e: StorageFullError) -> Any:
+        # What the request wrote is already freed (its spools and staged files); the session may hold a flush.
+        db.session.rollback()
+        log.warning("unggahan ditolak, penyimpanan penuh: %s", e.path)
+        return page_or_json(
+            507,
+            "disk_full",
+            _("Ruang penyimpanan penuh"),
+            _(
+                "Ruang penyimpanan server penuh, jadi berkas ini tidak dapat disimpan. Beri tahu admin aplikasi, "
+                "lalu coba lagi nanti."
+            ),
         )
 
     @app.errorhandler(404)

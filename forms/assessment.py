@@ -22,6 +22,8 @@ from wtforms.widgets import HiddenInput, Select
 from forms import FORM_VERSION_MESSAGE, BaseForm
 
 PENJELASAN_MAX = 20000
+#: The over-limit message in the user's language (WTForms' own is English).
+PENJELASAN_LENGTH = Length(max=PENJELASAN_MAX, message=_l("Paling banyak %(max)d karakter."))
 
 
 class OpenAssessmentForm(BaseForm):
@@ -41,8 +43,8 @@ class LevelAnswerForm(BaseForm):
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(message=FORM_VERSION_MESSAGE)])
     level = RadioField(_l("Level yang diklaim"), coerce=int, validators=[Optional()])
-    fakta = TextAreaField(_l("FAKTA"), validators=[Length(max=PENJELASAN_MAX)])
-    analisis = TextAreaField(_l("ANALISIS"), validators=[Length(max=PENJELASAN_MAX)])
+    fakta = TextAreaField(_l("FAKTA"), validators=[PENJELASAN_LENGTH])
+    analisis = TextAreaField(_l("ANALISIS"), validators=[PENJELASAN_LENGTH])
 
     def __init__(self, *args: Any, levels: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -54,8 +56,8 @@ class GradedAnswerForm(BaseForm):
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(message=FORM_VERSION_MESSAGE)])
     source_value = StringField(_l("Nilai indeks sumber"), validators=[Optional(), Length(max=20)])
-    fakta = TextAreaField(_l("FAKTA"), validators=[Length(max=PENJELASAN_MAX)])
-    analisis = TextAreaField(_l("ANALISIS"), validators=[Length(max=PENJELASAN_MAX)])
+    fakta = TextAreaField(_l("FAKTA"), validators=[PENJELASAN_LENGTH])
+    analisis = TextAreaField(_l("ANALISIS"), validators=[PENJELASAN_LENGTH])
 
 
 class VersionForm(BaseForm):

@@ -20,6 +20,10 @@
         const meta = $('meta[name="csrf-token"]');
         if (meta) meta.content = data.token;
         $$('input[name="csrf_token"]').forEach((el) => { el.value = data.token; });
+        /* Upload forms carry the token in their address too: the server checks it before reading the file. */
+        $$('form[action*="csrf_token="]').forEach((f) => {
+          const url = new URL(f.action); url.searchParams.set("csrf_token", data.token); f.action = url.toString();
+        });
       })
       .catch(() => {});
   }
@@ -177,7 +181,7 @@
       xhr.upload.addEventListener("progress", (e) => { if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100); });
       xhr.addEventListener("load", () => {
         let result = null;
-        try { result = JSON.parse(xhr.responseText).results[0]; } catch (e) { result = null; }
+        try { const body = JSON.parse(xhr.responseText); result = body.results ? body.results[0] : body; } catch (e) { result = null; }
         if (result && result.ok) {
           bar.value = 100;
           entry.li.className = "ok";
@@ -186,7 +190,7 @@
           $("a", msg).textContent = t("Tersimpan") + ": " + result.title;
         } else {
           entry.li.className = "error";
-          msg.textContent = result ? result.message : t("Gagal mengunggah") + " (" + xhr.status + ")";
+          msg.textContent = result && result.message ? result.message : t("Gagal mengunggah") + " (" + xhr.status + ")";
           if (result && result.existing_url) {
             const a = document.createElement("a"); a.href = result.existing_url; a.textContent = " " + t("Lihat dokumen yang ada");
             msg.appendChild(a);
@@ -197,6 +201,7 @@
       xhr.addEventListener("error", () => { entry.li.className = "error"; msg.textContent = t("Koneksi terputus; coba lagi."); resolve(false); });
       xhr.open("POST", upload.action);
       xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("X-CSRFToken", csrfToken() || $('input[name="csrf_token"]', upload).value);
       xhr.send(data);
     });
 

@@ -9,7 +9,6 @@ import time
 import tracemalloc
 import unicodedata
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
@@ -19,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from tests.diskfull import tiny_disk  # noqa: F401 - a fixture
 from tests.unit.upload_corpus import (
     BUILDERS,
     jpeg_bytes,
@@ -630,31 +630,9 @@ def test_free_space_of_store_and_staging(tmp_path: Path) -> None:
     assert all(abs(n - expected) < 64 * MiB for n in free.values()), free
 
 
-@pytest.fixture
-def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 2 MiB filesystem (tmpfs), where mounting is allowed (root on Linux); the test is skipped elsewhere."""
-    import shutil
-    import subprocess
-
-    mount = shutil.which("mount")
-    mountpoint = tmp_path / "klein"
-    mountpoint.mkdir()
-    if mount is None or os.geteuid() != 0:
-        pytest.skip("mounting a small filesystem needs root and mount(8)")
-    done = subprocess.run(  # noqa: S603 - fixed arguments
-        [mount, "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(mountpoint)],
-        capture_output=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"mounting a tmpfs is not permitted here: {done.stderr.decode(errors='replace').strip()}")
-    try:
-        yield mountpoint
-    finally:
-        subprocess.run([shutil.which("umount") or "umount", "-l", str(mountpoint)], check=False)  # noqa: S603
-
-
-def test_ingest_on_a_really_full_disk_frees_everything_and_then_works_again(tiny_disk: Path) -> None:
+def test_ingest_on_a_really_full_disk_frees_everything_and_then_works_again(
+    tiny_disk: Path,  # noqa: F811 - the fixture imported above
+) -> None:
     from uploads.staging import StorageFullError
 
     storage = LocalStorage(tiny_disk)
