@@ -186,8 +186,6 @@ def load_config(
         if config[key] < 1:
             raise ConfigError(f"MANDIRI_{key} harus paling sedikit 1")
     config["REMEMBER_COOKIE_DURATION"] = timedelta(days=config["REMEMBER_DAYS"])
-    if config["BODY_MAX_KB"] < 64:
-        raise ConfigError("MANDIRI_BODY_MAX_KB harus paling sedikit 64")
     # One file per request from the upload page; a little room for the other form fields.
     config["MAX_CONTENT_LENGTH"] = config["UPLOAD_MAX_MB"] * 1024 * 1024 + 1024 * 1024
     extensions = {e.strip().lower().lstrip(".") for e in str(config["UPLOAD_EXTENSIONS"]).split(",") if e.strip()}
