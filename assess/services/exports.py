@@ -5,8 +5,9 @@ Files: ``EXPORT_ROOT/<assessment id>/<export id>-<random>/`` holds ``bundel.pdf`
 A run builds into ``EXPORT_ROOT/<assessment id>/.tmp-<export id>-<random>/`` and renames that directory into place
 only when the build returned (files complete and checked). A killed run leaves only its temporary directory,
 removed by the next request, and its row says "berjalan" with an old heartbeat: the next request marks it
-stopped. Progress is committed in short transactions of their own (the heartbeat); the outcome is committed
-once, when the run ends.
+stopped. While a run lasts, a thread of its own writes the heartbeat every quarter of ``EXPORT_LEASE_SECONDS``
+(the lease), however long a step takes, so a killed run is seen as stopped within the lease. Progress and the
+heartbeat are committed in short transactions of their own; the outcome is committed once, when the run ends.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import logging
 import secrets
 import shutil
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +26,8 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from assess import audit
@@ -91,18 +94,22 @@ def summary_of(export: Export) -> dict[str, Any]:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _stale_before() -> datetime:
-    return utcnow() - timedelta(seconds=int(current_app.config["EXPORT_STALE_SECONDS"]))
+def _stale_before(state: ExportState) -> datetime:
+    """Older than this, a queued export was never taken and a running one's worker is gone."""
+    seconds = int(current_app.config["EXPORT_STALE_SECONDS"])
+    if state == ExportState.RUNNING:
+        seconds = min(seconds, int(current_app.config["EXPORT_LEASE_SECONDS"]))
+    return utcnow() - timedelta(seconds=seconds)
 
 
 def expire_stale(assessment_id: int) -> int:
-    """Mark queued or running exports without a recent heartbeat as stopped; returns how many. Flushes."""
-    cutoff = _stale_before()
+    """Mark queued exports never taken and running ones whose lease ran out as stopped; returns how many.
+    Flushes."""
     stale = 0
     for export in db.session.scalars(
         select(Export).where(Export.assessment_id == assessment_id, Export.state.in_(ACTIVE_EXPORT_STATES))
     ):
-        if as_utc(export.heartbeat_at or export.created_at) < cutoff:
+        if as_utc(export.heartbeat_at or export.created_at) < _stale_before(export.state):
             export.state = ExportState.FAILED
             export.finished_at = utcnow()
             export.error = "Ekspor terhenti (proses pekerja berhenti sebelum selesai). Silakan jalankan ulang."
@@ -173,6 +180,38 @@ class _Heartbeat:
             )
 
 
+class _Lease:
+    """A thread that writes a running export's heartbeat every quarter of the lease, in short transactions of its
+    own on a connection of its own, for as long as the ``with`` block (the run holds no transaction meanwhile)."""
+
+    def __init__(self, export_id: int, engine: Engine, lease_seconds: float) -> None:
+        self.export_id = export_id
+        self.engine = engine
+        self.interval = lease_seconds / 4
+        self._stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"mandiri-export-lease-{export_id}", daemon=True)
+
+    def __enter__(self) -> _Lease:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                with writing(), self.engine.begin() as conn:
+                    conn.execute(
+                        update(Export)
+                        .where(Export.id == self.export_id, Export.state == ExportState.RUNNING)
+                        .values(heartbeat_at=utcnow())
+                    )
+            except SQLAlchemyError:  # the next beat tries again; the lease allows for three misses
+                log.warning("export %s: heartbeat not written", self.export_id, exc_info=True)
+
+
 def _sweep_temporary(directory: Path, older_than: float) -> None:
     if not directory.is_dir():
         return
@@ -204,29 +243,32 @@ def run(export_id: int) -> Export | None:
     final = base / f"{export_id}-{token}"
     config = current_app.config
     try:
-        # Imported here: WeasyPrint and the PDF tools are needed by the worker, not by every web process.
-        from reports.convert import find_soffice
-        from reports.data import collect
-        from reports.export import build
+        with _Lease(export_id, db.engine, float(config["EXPORT_LEASE_SECONDS"])):
+            # Imported here: WeasyPrint and the PDF tools are needed by the worker, not by every web process.
+            from reports.convert import find_soffice
+            from reports.data import collect
+            from reports.export import build
 
-        data = collect(assessment_id, include_review=export.include_review, generated_at=as_utc(export.created_at))
-        logo = None
-        storage = get_storage(config)
-        if data.logo_key:
-            with storage.open(data.logo_key) as handle:
-                logo = handle.read()
-        db.session.rollback()  # nothing to write; don't hold a read transaction through the build
-        soffice = None if str(config["SOFFICE"]).lower() == "off" else find_soffice(config["SOFFICE"] or None)
-        result = build(
-            data,
-            storage=storage,
-            out_dir=tmp,
-            progress=_Heartbeat(export_id),
-            logo=logo,
-            soffice=soffice,
-            soffice_timeout=float(config["SOFFICE_TIMEOUT"]),
-        )
-        tmp.replace(final)
+            data = collect(
+                assessment_id, include_review=export.include_review, generated_at=as_utc(export.created_at)
+            )
+            logo = None
+            storage = get_storage(config)
+            if data.logo_key:
+                with storage.open(data.logo_key) as handle:
+                    logo = handle.read()
+            db.session.rollback()  # nothing to write; don't hold a read transaction through the build
+            soffice = None if str(config["SOFFICE"]).lower() == "off" else find_soffice(config["SOFFICE"] or None)
+            result = build(
+                data,
+                storage=storage,
+                out_dir=tmp,
+                progress=_Heartbeat(export_id),
+                logo=logo,
+                soffice=soffice,
+                soffice_timeout=float(config["SOFFICE_TIMEOUT"]),
+            )
+            tmp.replace(final)
     except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         db.session.rollback()

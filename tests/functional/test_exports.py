@@ -637,3 +637,124 @@ def test_progress_of_small_steps_is_written_at_most_twice_a_second(
     assert written() == (3, "Menyiapkan data dukung 2 dari 5")
     heartbeat(4, 10, "Menggabungkan laporan dan data dukung")  # every other step at once
     assert written() == (4, "Menggabungkan laporan dan data dukung")
+
+
+def _lease_threads() -> list[str]:
+    import threading
+
+    return [t.name for t in threading.enumerate() if t.name.startswith("mandiri-export-lease-")]
+
+
+@pytest.mark.parametrize("outcome", ["done", "failed"])
+def test_a_step_longer_than_the_lease_keeps_the_export_running_and_the_heartbeat_ends_with_it(
+    app: Flask, db: Any, monkeypatch: pytest.MonkeyPatch, outcome: str
+) -> None:
+    """The heartbeat thread, not the progress steps, keeps a live run's lease; it stops when the run ends or fails."""
+    import threading
+
+    import reports.export
+    from assess.models.base import as_utc
+
+    lease = 2
+    monkeypatch.setitem(app.config, "EXPORT_LEASE_SECONDS", lease)
+    monkeypatch.setitem(app.config, "SOFFICE", "off")
+    assessment, koordinator = new_assessment()
+    export_id = export_service.request_export(assessment, koordinator).id
+    db.session.commit()
+    real_build = reports.export.build
+    release = threading.Event()
+
+    def long_step(*args: Any, **kwargs: Any) -> Any:
+        assert release.wait(timeout=60), "the test never released the build"
+        if outcome == "failed":
+            raise reports.ExportError("Bundel tidak dapat disusun.")
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(reports.export, "build", long_step)
+
+    def job() -> None:
+        with app.app_context():
+            export_service.run(export_id)
+
+    runner = threading.Thread(target=job)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # until the heartbeat was written later than the lease after the start, with no progress
+            db.session.rollback()  # a new snapshot: the heartbeat commits on a connection of its own
+            row = db.session.get(Export, export_id)
+            assert row is not None
+            beat = row.heartbeat_at and row.started_at and as_utc(row.heartbeat_at) - as_utc(row.started_at)
+            if beat and beat.total_seconds() > lease + 0.5:
+                break
+            assert time.monotonic() < deadline, "no heartbeat while a step lasted longer than the lease"
+            time.sleep(0.1)
+        assert row.state == ExportState.RUNNING
+        assert row.step == 0
+        assert _lease_threads() == [f"mandiri-export-lease-{export_id}"]
+        with pytest.raises(export_service.ExportBusyError):
+            export_service.request_export(assessment, koordinator)
+        db.session.rollback()
+    finally:
+        release.set()
+        runner.join(timeout=120)
+    db.session.rollback()
+    row = db.session.get(Export, export_id)
+    assert row is not None
+    assert row.state == (ExportState.DONE if outcome == "done" else ExportState.FAILED)
+    assert _lease_threads() == []
+
+
+def test_a_killed_export_is_seen_as_stopped_within_the_lease(
+    app: Flask, db: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`mandiri export` SIGKILLed mid-build: refused at once (the lease holds), started anew within the lease."""
+    lease = 4
+    monkeypatch.setitem(app.config, "EXPORT_LEASE_SECONDS", lease)
+    assessment, koordinator = new_assessment()
+    corpus = bundle_corpus.Corpus(assessment, koordinator)
+    for n in range(40):
+        bundle_corpus.upload(
+            corpus, f"d{n}", f"dokumen-{n}.pdf", pdf_bytes(30, f"Dokumen {n} {tmp_path.name}"), f"Dokumen {n}"
+        )
+        bundle_corpus.link(corpus, f"I{n % 47 + 1}", f"d{n}", 1)
+    db.session.commit()
+    script = Path(sys.executable).with_name("mandiri")
+    victim = subprocess.Popen(  # noqa: S603 — our console script, fixed arguments
+        [str(script), "export", str(assessment.id), "--out", str(tmp_path / "salinan")],
+        env={**_cli_env(app), "MANDIRI_EXPORT_LEASE_SECONDS": str(lease)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            db.session.rollback()  # a new snapshot: the CLI process committed
+            running = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).first()
+            if running is not None and running.state == ExportState.RUNNING:
+                break
+            assert victim.poll() is None, "the export finished before it could be stopped"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        os.killpg(victim.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+    finally:
+        victim.wait(timeout=30)
+
+    with pytest.raises(export_service.ExportBusyError):
+        export_service.request_export(assessment, koordinator)
+    db.session.rollback()
+    while True:
+        try:
+            fresh = export_service.request_export(assessment, koordinator)
+            break
+        except export_service.ExportBusyError:
+            db.session.rollback()
+            assert time.monotonic() - killed_at < lease + 2, "the killed export still blocks a new one"
+            time.sleep(0.2)
+    db.session.commit()
+    rows = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id).order_by(Export.id)).all()
+    assert [r.state for r in rows] == [ExportState.FAILED, ExportState.QUEUED]
+    assert rows[1].id == fresh.id
+    assert "terhenti" in (rows[0].error or "")
