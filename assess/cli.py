@@ -292,6 +292,7 @@ def serve_command(host: str, port: int) -> None:
     from assess import jobs
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    jobs.sweep_staging_files(app)  # what a killed process left of its uploads
     if app.config["JOBS_EMBEDDED_WORKER"] and jobs.start_embedded_worker(app):
         click.echo("Pekerja latar (ekspor) berjalan di proses ini.")
     # Werkzeug's server directly: Flask's app.run() does nothing when called from its own command line.
@@ -317,6 +318,7 @@ def worker_command(workers: int) -> None:
 
     # The report renderer's process pool starts now, not in the first export (about 1.5 s).
     warm_up()
+    jobs.sweep_staging_files(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(WORKER_READY, nl=True)
     jobs.consumer(current_app._get_current_object(), workers=workers).run()  # type: ignore[attr-defined]
 

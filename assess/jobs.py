@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context, has_request_context
-from huey import Huey
+from huey import Huey, crontab
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
@@ -61,7 +61,8 @@ def consumer(app: Flask, workers: int = 1) -> Consumer:
     _worker_app = app
     # An idle worker polls the queue at most every quarter second (Huey's default backs off to 10 s): an export
     # starts within ~0.25 s of the click, for one cheap query four times a second (Redis blocks instead of polling).
-    return huey.create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=POLL_MAX_S)
+    # Periodic tasks too (the staging sweep); the embedded worker starts the scheduler that enqueues them itself.
+    return huey.create_consumer(workers=workers, worker_type="thread", periodic=True, max_delay=POLL_MAX_S)
 
 
 def _warm_renderer() -> None:
@@ -118,6 +119,26 @@ def _in_own_context(body: Callable[[], object]) -> None:
     thread.join()
     if failure:
         raise failure[0]
+
+
+#: A staging file older than this was left behind: an upload in progress has no name (``O_TMPFILE``), or, where
+#: it must have one, is written to all the time; an adopted file is stored or removed within seconds.
+STAGING_MAX_AGE_S = 3600
+
+
+def sweep_staging_files(app: Flask) -> int:
+    """Remove what uploads left in the staging directory; run at the start of ``mandiri serve``/``worker`` and by
+    :func:`sweep_staging` every quarter of an hour. Returns how many files were removed."""
+    removed = int(app.extensions["storage"].sweep_staging(STAGING_MAX_AGE_S))
+    if removed:
+        log.warning("%s berkas sementara unggahan yang tertinggal dihapus dari staging", removed)
+    return removed
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def sweep_staging() -> None:
+    """The staging sweep (:func:`sweep_staging_files`), every quarter of an hour in the job worker."""
+    _in_own_context(lambda: sweep_staging_files(task_app()))
 
 
 @huey.task()

@@ -368,7 +368,7 @@ def test_the_longest_penjelasan_fits_the_small_limit_and_a_longer_one_is_refused
     login(client, team["pengisi"].email)
     aid = team["assessment"].id
     answer = db.session.scalar(
-        select(Answer).where(Answer.assessment_id == aid, Answer.indicator.has(code="I1"))  # type: ignore[arg-type]
+        select(Answer).where(Answer.assessment_id == aid, Answer.indicator.has(code="I1"))
     )
     widest = "𝔸" * PENJELASAN_MAX  # four bytes in UTF-8, twelve once form-encoded
     data = {"version": str(answer.version), "level": "0", "fakta": widest, "analisis": widest}
@@ -467,3 +467,28 @@ def test_healthz_reports_free_space_and_warns_when_low(
     assert low.status_code == 200
     assert low.get_json()["disk"] == "low"
     assert any("ruang disk" in r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+
+
+# ------------------------------------------------------------------------------------------ the sweep
+
+
+def test_the_staging_sweep_runs_every_quarter_hour_in_the_worker_and_removes_only_leftovers(app: Flask) -> None:
+    import time
+    from datetime import datetime
+
+    from assess import jobs
+
+    assert "sweep_staging" in {task.name for task in jobs.huey.read_periodic(datetime(2026, 3, 2, 9, 45))}
+    assert "sweep_staging" not in {task.name for task in jobs.huey.read_periodic(datetime(2026, 3, 2, 9, 46))}
+    assert jobs.consumer(app).periodic
+    staging = app.extensions["storage"].staging_dir()
+    left, fresh = staging / "upload-tertinggal.part", staging / "upload-baru.part"
+    left.write_bytes(b"x" * 1000)
+    fresh.write_bytes(b"y")
+    long_ago = time.time() - jobs.STAGING_MAX_AGE_S - 60
+    os.utime(left, (long_ago, long_ago))
+    with app.app_context():
+        jobs.sweep_staging()
+    assert not left.exists()
+    assert fresh.exists()
+    fresh.unlink()
