@@ -10,11 +10,12 @@ from flask_security import Security
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from assess.account_mail import SecurityMailUtil
 from assess.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
-security = Security()
+security = Security(mail_util_cls=SecurityMailUtil)
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -14,11 +14,9 @@ import smtplib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
-from flask import Flask, current_app
-from flask_security import MailUtil
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -154,34 +152,3 @@ def init_mail() -> None:
     if not event.contains(target, "after_commit", _after_commit):
         event.listen(target, "after_commit", _after_commit)
         event.listen(target, "after_transaction_end", _after_transaction_end)
-
-
-class SecurityMailUtil(MailUtil):
-    """Flask-Security's e-mail (the "password changed" notice) through this module: nothing is sent, and
-    nothing fails, while ``MAIL_SERVER`` is empty; otherwise it goes after the request's commit, from
-    ``MAIL_SENDER``, as plain text."""
-
-    def send_mail(
-        self,
-        template: str,
-        subject: str,
-        recipient: str | tuple[str, str],
-        sender: str | tuple[str, str],
-        body: str | None,
-        html: str | None,
-        **kwargs: Any,
-    ) -> None:
-        to = recipient if isinstance(recipient, str) else formataddr((str(recipient[0]), str(recipient[1])))
-        settings = MailSettings.from_config(current_app.config)
-        queue(settings, Mail(to=to, subject=str(subject), body=str(body or "")))
-        log.info("e-mail akun (%s) ke %s: %s", template, to, "diantrekan" if settings.enabled else "surel mati")
-
-
-def init_security_mail(app: Flask) -> None:
-    """Route Flask-Security's e-mail through :class:`SecurityMailUtil` for ``app``.
-
-    Flask-Security takes its mail class only in the constructor of the ``Security`` object that every app
-    of the process shares (:mod:`assess.extensions`); its instance is replaced here, after ``init_app``.
-    """
-    app.extensions["security"]._mail_util = SecurityMailUtil(app)
-    init_mail()

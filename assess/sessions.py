@@ -41,11 +41,11 @@ _G_KEY = "login_session"
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Login's identity to login sessions, mark cookies Secure on https, and send Flask-Security's
-    account e-mail (the "password changed" notice) through :mod:`assess.mail`."""
+    """Bind Flask-Login's identity to login sessions, mark cookies Secure on https, and hook the mail outbox
+    (Flask-Security's account e-mail goes through it: :mod:`assess.account_mail`)."""
     from assess import mail
 
-    mail.init_security_mail(app)
+    mail.init_mail()
     manager: Any = app.login_manager  # type: ignore[attr-defined]
     manager.id_attribute = "login_identity"
     manager.user_loader(load_user)

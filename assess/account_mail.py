@@ -1,0 +1,38 @@
+"""Flask-Security's account e-mail (the "password changed" notice) through :mod:`assess.mail`.
+
+Kept apart from :mod:`assess.mail` so that :mod:`assess.extensions` can name the class when it builds the shared
+``Security`` object without importing the database session it is building.
+"""
+
+from __future__ import annotations
+
+import logging
+from email.utils import formataddr
+from typing import Any
+
+from flask import current_app
+from flask_security import MailUtil
+
+log = logging.getLogger(__name__)
+
+
+class SecurityMailUtil(MailUtil):
+    """Nothing is sent, and nothing fails, while ``MAIL_SERVER`` is empty; otherwise the message goes after the
+    request's commit, from ``MAIL_SENDER``, as plain text."""
+
+    def send_mail(
+        self,
+        template: str,
+        subject: str,
+        recipient: str | tuple[str, str],
+        sender: str | tuple[str, str],
+        body: str | None,
+        html: str | None,
+        **kwargs: Any,
+    ) -> None:
+        from assess.mail import Mail, MailSettings, queue
+
+        to = recipient if isinstance(recipient, str) else formataddr((str(recipient[0]), str(recipient[1])))
+        settings = MailSettings.from_config(current_app.config)
+        queue(settings, Mail(to=to, subject=str(subject), body=str(body or "")))
+        log.info("e-mail akun (%s) ke %s: %s", template, to, "diantrekan" if settings.enabled else "surel mati")
