@@ -10,6 +10,7 @@ from flask import Flask, Request, current_app, g, has_request_context, request, 
 from flask_security import SQLAlchemyUserDatastore
 from werkzeug.exceptions import BadRequest
 
+from assess import converters
 from assess.config import load_config
 from assess.database import configure_engine, write_intent
 from assess.extensions import babel, csrf, db, limiter, migrate, security
@@ -28,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = MandiriRequest
     load_config(app.config, app.instance_path, config, environ)
+    converters.init_app(app)  # before any route: bounded ids, no control characters in URLs
 
     # Registered before every extension's hooks: Flask-Security loads the user in its own before_request. A POST
     # whose first read began a deferred transaction could not write once the job worker had committed in between

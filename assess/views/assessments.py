@@ -31,7 +31,7 @@ from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
 from assess.services.assessments import open_assessment
 from assess.views.comments import answer_comments
-from assess.views.util import assessment_or_404, commit_or_flash, safe_next
+from assess.views.util import as_id, assessment_or_404, commit_or_flash, form_text, int_arg, safe_next
 from forms.assessment import (
     AssignForm,
     DeadlineForm,
@@ -62,7 +62,7 @@ def new() -> str | Response:
     )
     if not instansi_ids:
         abort(404)
-    instansi_id = request.args.get("instansi", type=int) or instansi_ids[0]
+    instansi_id = int_arg("instansi") or instansi_ids[0]
     if instansi_id not in instansi_ids:
         abort(404)
     instansi = db.get_or_404(Instansi, instansi_id)
@@ -93,7 +93,7 @@ def _filters(assessment: Assessment) -> dict[str, Any]:
     state = request.args.get("state") or None
     return {
         "mine": request.args.get("mine") == "1",
-        "unit": request.args.get("unit", type=int),
+        "unit": int_arg("unit"),
         "state": state if state in STATES else None,
     }
 
@@ -452,7 +452,7 @@ def _answer_graded(assessment: Assessment, ans: Answer) -> str | Response | tupl
             answer_service.ItemInput(
                 item.id,
                 request.form.get(f"item-{item.id}-fulfilled") == "1",
-                request.form.get(f"item-{item.id}-note", "")[:2000],
+                form_text(f"item-{item.id}-note", 2000),
             )
             for item in ans.indicator.items
             if f"item-{item.id}-present" in request.form
@@ -597,15 +597,15 @@ def add_link(assessment_id: int, code: str) -> Response:
     assessment, ans = _answer_or_404(assessment_id, code)
     if not perm.can_edit_answer(current_user, ans, assessment):
         abort(403)
-    evidence_id = request.form.get("evidence_id", type=int)
-    level = request.form.get("level", type=int) or None
-    item_id = request.form.get("item_id", type=int) or None
+    evidence_id = int_arg("evidence_id", request.form)
+    level = int_arg("level", request.form) or None
+    item_id = int_arg("item_id", request.form) or None
     evidence = db.session.get(evidence_service.Evidence, evidence_id) if evidence_id else None
     item = db.session.get(EvidenceItem, item_id) if item_id else None
     if evidence is None:
         flash(_("Pilih dokumen dari pustaka."), "error")
         return _back(assessment, ans)
-    note = request.form.get("note", "")[:500]
+    note = form_text("note", 500)
     commit_or_flash(
         lambda: evidence_service.link(
             answer=ans, evidence=evidence, level=level, item=item, note=note, user=current_user
@@ -634,9 +634,9 @@ def assign_items(assessment_id: int, code: str) -> Response:
     assessment, ans = _answer_or_404(assessment_id, code)
     if not perm.can_manage_assessment(current_user, assessment):
         abort(403)
-    item_ids = [int(v) for v in request.form.getlist("item_ids") if v.isdigit()]
-    unit_id = request.form.get("unit_id", type=int)
-    user_id = request.form.get("user_id", type=int)
+    item_ids = [n for n in map(as_id, request.form.getlist("item_ids")) if n]
+    unit_id = int_arg("unit_id", request.form)
+    user_id = int_arg("user_id", request.form)
     unit = db.session.get(Unit, unit_id) if unit_id else None
     user = db.session.get(User, user_id) if user_id else None
     if not item_ids:

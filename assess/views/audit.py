@@ -43,7 +43,7 @@ from assess.models import (
 )
 from assess.models.base import as_utc
 from assess.permissions import roles_in
-from assess.views.util import assessment_or_404, page_arg
+from assess.views.util import as_id, assessment_or_404, page_arg
 from forms.evidence import DOC_TYPE_LABELS
 
 bp = Blueprint("audit", __name__, url_prefix="/penilaian/<int:assessment_id>")
@@ -164,7 +164,7 @@ class Filters:
         person = (args.get("orang") or "").strip()
         object_type = args.get("jenis") or ""
         return cls(
-            person=person if person == SYSTEM or person.isdigit() else "",
+            person=person if person == SYSTEM or as_id(person) is not None else "",
             object_type=object_type if object_type in OBJECT_TYPES else "",
             action=(args.get("aksi") or "").strip()[:48],
             indicator=(args.get("indikator") or "").strip().upper()[:16],

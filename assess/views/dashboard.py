@@ -20,7 +20,7 @@ from assess.models import Assessment, AssessmentState, OfficialValue, RoleName, 
 from assess.queries import claimed_values, load_assessment, project_all
 from assess.scoring import score
 from assess.services import planning
-from assess.views.util import assessment_or_404
+from assess.views.util import assessment_or_404, int_arg
 from forms.planning import ScenarioForm, TargetForm
 
 bp = Blueprint("dashboard", __name__, url_prefix="/penilaian")
@@ -168,7 +168,7 @@ def whatif(assessment_id: int) -> str | Response:
                 else:
                     flash(_("Skenario disimpan."), "success")
                     return redirect(url_for("dashboard.whatif", assessment_id=assessment.id, skenario=scenario.id))
-    elif (sid := request.args.get("skenario", type=int)) is not None:
+    elif (sid := int_arg("skenario")) is not None:
         loaded = next((s for s in scenarios if s.id == sid), None)
         if loaded is None:
             abort(404)

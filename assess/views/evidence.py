@@ -42,7 +42,7 @@ from assess.services import evidence as service
 from assess.services.answers import years_before
 from assess.views.comments import evidence_comments
 from assess.views.downloads import send_evidence
-from assess.views.util import assessment_or_404, page_arg
+from assess.views.util import assessment_or_404, int_arg, page_arg
 from forms.evidence import (
     DOC_TYPE_LABELS,
     ConfirmForm,
@@ -105,7 +105,7 @@ def library(assessment_id: int) -> str:
     assessment = assessment_or_404(assessment_id)
     q = (request.args.get("q") or "").strip()
     doc_type = request.args.get("jenis") or ""
-    unit_id = request.args.get("unit", type=int)
+    unit_id = int_arg("unit")
     show = request.args.get("tampil") or ""
     sort = request.args.get("urut", "baru")
     if sort not in SORTS:
@@ -237,7 +237,7 @@ def upload(assessment_id: int) -> Response | tuple[Response, int]:
             return jsonify({"results": [{"ok": False, "code": "empty", "message": message}]}), 400
         flash(message, "error")
         return redirect(url_for("evidence.library", assessment_id=assessment.id))
-    owner = request.form.get("owner_unit_id", type=int) or None
+    owner = int_arg("owner_unit_id", request.form) or None
     results = [_upload_one(assessment, f, owner) for f in files]
     if wants_json:
         return jsonify({"results": results}), (200 if any(r["ok"] for r in results) else 400)

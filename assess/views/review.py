@@ -16,7 +16,7 @@ from assess.extensions import db
 from assess.models import Answer, AssessmentState
 from assess.queries import discrepancies, load_answer, load_assessment, project_all
 from assess.services import review as service
-from assess.views.util import assessment_or_404, commit_or_flash
+from assess.views.util import assessment_or_404, commit_or_flash, form_text, int_arg
 from forms import BaseForm
 
 bp = Blueprint("review", __name__, url_prefix="/penilaian/<int:assessment_id>")
@@ -44,7 +44,7 @@ def _value(raw: str | None) -> Decimal | None:
 
 
 def _version() -> int | None:
-    return request.form.get("version", type=int)
+    return int_arg("version", request.form)
 
 
 def _check_csrf() -> None:
@@ -74,7 +74,7 @@ def reviewer_value(assessment_id: int, code: str) -> Response:
         lambda answer: service.set_reviewer_value(
             answer=answer,
             value=_value(request.form.get("reviewer_value")),
-            note=request.form.get("reviewer_note", ""),
+            note=form_text("reviewer_note"),
             actor=current_user,
             expected_version=_version(),
         ),
@@ -116,7 +116,7 @@ def final_value(assessment_id: int, code: str) -> Response:
         lambda answer: service.set_final_value(
             answer=answer,
             value=_value(request.form.get("final_value")),
-            reason=request.form.get("final_reason", ""),
+            reason=form_text("final_reason"),
             actor=current_user,
             expected_version=_version(),
         ),
@@ -137,7 +137,7 @@ def change_state(assessment_id: int) -> Response:
         abort(400)
     try:
         service.change_state(
-            assessment=assessment, target=target, actor=current_user, reason=request.form.get("reason", "")
+            assessment=assessment, target=target, actor=current_user, reason=form_text("reason")
         )
         db.session.commit()
     except service.TransitionRefusedError as exc:

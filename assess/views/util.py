@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, flash, request
 from flask_security import current_user
 
 from assess import permissions as perm
+from assess.converters import MAX_ID, strip_control_characters
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Assessment
@@ -34,13 +35,33 @@ def safe_next(default: str) -> str:
     return target
 
 
-#: Page numbers beyond this are treated as the last reachable page (a huge number would overflow SQL).
+#: Page numbers beyond this are treated as the last reachable page (a huge offset would overflow SQL).
 MAX_PAGE = 100_000
 
 
+def as_id(raw: Any) -> int | None:
+    """The whole number 0 … MAX_ID written in ``raw``; ``None`` when it is malformed or larger (no id is: the
+    database would refuse the comparison)."""
+    text = str(raw or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
+
+
+def int_arg(name: str, values: Mapping[str, Any] | None = None) -> int | None:
+    """:func:`as_id` of a query-string argument, or of a value in ``values`` (e.g. ``request.form``)."""
+    return as_id((request.args if values is None else values).get(name))
+
+
+def form_text(name: str, limit: int | None = None) -> str:
+    """A text value of the posted form read without a WTForms field: control characters removed, cut at ``limit``."""
+    return str(strip_control_characters(request.form.get(name, "")))[:limit]
+
+
 def page_arg(name: str = "hal") -> int:
-    """The page number from the query string, kept within 1 … MAX_PAGE."""
-    return min(max(request.args.get(name, type=int) or 1, 1), MAX_PAGE)
+    """The page number from the query string, at most MAX_PAGE; 1 when missing, malformed or beyond any id."""
+    return min(int_arg(name) or 1, MAX_PAGE)
 
 
 def commit_or_flash(action: Callable[[], T], done: str | Callable[[T], str]) -> T | None:
