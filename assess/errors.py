@@ -42,14 +42,6 @@ def register_error_handlers(app: Flask) -> None:
     def bad_request(_e: Any) -> tuple[str, int]:
         return page(400, _("Permintaan tidak sah"), _("Permintaan tidak dapat diproses. Periksa isian Anda."))
 
-    @app.errorhandler(CSRFError)
-    def csrf_error(_e: Any) -> tuple[str, int]:
-        return page(
-            400,
-            _("Sesi formulir kedaluwarsa"),
-            _("Token keamanan formulir tidak sah atau kedaluwarsa. Muat ulang halaman lalu kirim lagi."),
-        )
-
     @app.errorhandler(403)
     def forbidden(_e: Any) -> tuple[str, int]:
         return page(403, _("Akses ditolak"), _("Anda tidak memiliki hak untuk tindakan ini."))
@@ -68,6 +60,15 @@ def register_error_handlers(app: Flask) -> None:
         if request.accept_mimetypes.best == "application/json" or xhr:
             return jsonify({"ok": False, "code": key, "message": message}), code
         return page(code, title, message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e: Any) -> Any:
+        return page_or_json(
+            400,
+            "csrf",
+            _("Sesi formulir kedaluwarsa"),
+            _("Token keamanan formulir tidak sah atau kedaluwarsa. Muat ulang halaman lalu kirim lagi."),
+        )
 
     @app.errorhandler(413)
     def too_large(_e: Any) -> Any:
@@ -100,6 +101,17 @@ def register_error_handlers(app: Flask) -> None:
             _(
                 "Ruang penyimpanan server penuh, jadi berkas ini tidak dapat disimpan. Beri tahu admin aplikasi, "
                 "lalu coba lagi nanti."
+            ),
+        )
+
+    @app.errorhandler(408)
+    def body_too_slow(_e: Any) -> tuple[str, int]:
+        return page(
+            408,
+            _("Kiriman terhenti"),
+            _(
+                "Kiriman tidak diterima utuh karena sambungan terlalu lambat atau terputus. Periksa sambungan "
+                "internet Anda, lalu kirim lagi."
             ),
         )
 

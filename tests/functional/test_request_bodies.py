@@ -162,6 +162,9 @@ def test_an_upload_without_a_csrf_token_in_header_or_query_is_refused_before_the
             headers={"Accept": "application/json", **headers},
         )
         assert response.status_code == 400, (headers, query)
+        # The uploader shows the reason, not "Gagal mengunggah (400)".
+        assert response.get_json()["code"] == "csrf", (headers, query)
+        assert "Token keamanan formulir" in response.get_json()["message"]
     assert spools == []
     assert _staging(app) == []
     assert _evidence_count(db) == 0
