@@ -141,6 +141,24 @@ def sweep_staging() -> None:
     _in_own_context(lambda: sweep_staging_files(task_app()))
 
 
+@huey.periodic_task(crontab(minute="7"))
+def sweep_login_sessions() -> None:
+    """Expired and revoked sign-ins (:func:`assess.sessions.sweep`) deleted every hour, in one short transaction."""
+
+    def body() -> None:
+        from assess.database import writing
+        from assess.extensions import db
+        from assess.sessions import sweep
+
+        with writing():
+            removed = sweep()
+            db.session.commit()
+        if removed:
+            log.info("%s sesi masuk yang berakhir dihapus", removed)
+
+    _in_own_context(body)
+
+
 @huey.task()
 def export_bundle(export_id: int) -> None:
     """Build a queued export (see :func:`assess.services.exports.run`)."""

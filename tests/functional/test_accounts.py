@@ -145,6 +145,28 @@ def test_an_expired_sign_in_is_refused_and_swept(app: Flask, client: FlaskClient
     assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 0
 
 
+def test_the_job_worker_sweeps_ended_sign_ins_every_hour(
+    app: Flask, client: FlaskClient, db: Any, member: User
+) -> None:
+    from datetime import datetime
+
+    from assess import jobs
+
+    assert "sweep_login_sessions" in {t.name for t in jobs.huey.read_periodic(datetime(2026, 3, 2, 9, 7))}
+    assert "sweep_login_sessions" not in {t.name for t in jobs.huey.read_periodic(datetime(2026, 3, 2, 9, 8))}
+    assert login(client, member.email).status_code == 302
+    phone = app.test_client()
+    assert login(phone, member.email).status_code == 302
+    phone.post("/logout")
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 2
+    db.session.commit()  # the test's read ends here; the job writes in a session of its own
+    jobs.sweep_login_sessions()
+    assert live_sessions(db, member) == 1
+    assert db.session.scalar(select(func.count()).select_from(LoginSession)) == 1
+    assert signed_in(client)
+
+
 def test_a_sign_in_in_use_is_kept_alive_and_one_left_idle_ends(
     app: Flask, client: FlaskClient, db: Any, member: User
 ) -> None:
