@@ -6,7 +6,9 @@ loaded. :mod:`reports.render` writes the HTML and joins what the workers send ba
 
 The pool is started once per process, from a fork server (never ``fork``: the web server and the job worker have
 threads), and reused; workers get HTML strings and send back PDF bytes. When there is a single CPU, or the pool
-breaks, parts are rendered here, one after the other, the same way.
+breaks, parts are rendered here, one after the other, the same way. The pool ends with this process, whatever ends
+it: the fork server and its workers are tied to it (:mod:`reports.lifeline`); an ending server or job worker
+stops it first (:func:`shutdown`).
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ SECTION_ANCHORS = ("sampul", "berita-acara", "persetujuan", "daftar-isi", "ringk
 INDICATOR_PREFIX = "ind-"
 #: At most this many worker processes, however many CPUs there are.
 MAX_WORKERS = 4
-#: Imported once by the fork server, so every worker starts with them loaded.
-PRELOAD = ("weasyprint", "reports.fetcher", "reports.layout")
+#: Imported once by the fork server, so every worker starts with them loaded; the lifeline first of all.
+PRELOAD = ("reports.lifeline", "weasyprint", "reports.fetcher", "reports.layout")
 WARM_HTML = (
     '<html lang="id"><head><link rel="stylesheet" href="mandiri:asset/report.css"></head><body><p>1</p></body></html>'
 )
@@ -123,6 +125,14 @@ def _settle() -> None:
     gc.freeze()
 
 
+def _worker_started() -> None:
+    """The first thing a worker does: end with the fork server, then settle."""
+    from reports import lifeline  # loaded already: the fork server preloads it
+
+    lifeline.bind_worker()
+    _settle()
+
+
 def _warm() -> int:
     """Loads WeasyPrint's fonts and the stylesheet once in a worker."""
     pages = render_part(WARM_HTML).pages
@@ -149,7 +159,7 @@ def _get_pool() -> ProcessPoolExecutor | None:
         if _pool is None:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(PRELOAD))
-            _pool = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_settle)
+            _pool = ProcessPoolExecutor(max_workers=size, mp_context=context, initializer=_worker_started)
         return _pool
 
 
@@ -159,6 +169,21 @@ def _discard_pool(pool: ProcessPoolExecutor) -> None:
         if _pool is pool:
             _pool = None
     pool.shutdown(wait=False, cancel_futures=True)
+
+
+def shutdown() -> None:
+    """Stop the pool now, for a process that is ending: renders still queued are dropped and the workers stopped
+    (a render cut short is redone from scratch by whoever needs it). A normal exit would wait for every queued
+    render first."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # the executor's list of its processes
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
 
 
 def warm_up() -> bool:
