@@ -285,18 +285,32 @@ def score_command(
 @click.option("--port", type=int, default=5000, show_default=True)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Jalankan aplikasi (server pengembangan) dengan satu pekerja latar di proses yang sama."""
+    """Jalankan aplikasi dengan server produksi (gunicorn, pengaturan MANDIRI_WEB_*) dan pekerja latar tertanam."""
     from flask import current_app
-    from werkzeug.serving import run_simple
 
     from assess import jobs
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     jobs.sweep_staging_files(app)  # what a killed process left of its uploads
-    if app.config["JOBS_EMBEDDED_WORKER"] and jobs.start_embedded_worker(app):
-        click.echo("Pekerja latar (ekspor) berjalan di proses ini.")
-    # Werkzeug's server directly: Flask's app.run() does nothing when called from its own command line.
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    embedded = bool(app.config["JOBS_EMBEDDED_WORKER"]) and not jobs.huey.immediate
+    try:  # the module reads its MANDIRI_WEB_* settings when imported (for `gunicorn -c python:assess.serving`)
+        from assess import serving
+
+        settings = serving.web_settings(embedded_worker=embedded)
+    except ValueError as exc:  # serving.ServingError: a setting is wrong
+        raise click.ClickException(str(exc)) from None
+    lock = str(Path(app.instance_path) / "embedded-worker.lock")
+
+    def worker_started() -> None:
+        # In a web worker process, forked by gunicorn: no database connection of the parent is used here.
+        with app.app_context():
+            db.engine.dispose(close=False)
+        # One web worker process (the only one by default) runs the job worker and the report renderer's pool.
+        if embedded and serving.claim(lock) and jobs.start_embedded_worker(app):
+            click.echo("Pekerja latar (ekspor) berjalan di proses ini.")
+
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    serving.serve(app, bind, settings, on_worker_start=worker_started)
 
 
 #: What ``mandiri worker`` prints once it takes jobs (after the report renderer has started).
@@ -314,13 +328,16 @@ def worker_command(workers: int) -> None:
 
     if jobs.huey.immediate:
         raise click.ClickException("MANDIRI_JOBS_BACKEND=immediate tidak memakai pekerja; pilih sqlite atau redis.")
-    from reports.layout import warm_up
+    from reports.layout import shutdown, warm_up
 
     # The report renderer's process pool starts now, not in the first export (about 1.5 s).
     warm_up()
     jobs.sweep_staging_files(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(WORKER_READY, nl=True)
-    jobs.consumer(current_app._get_current_object(), workers=workers).run()  # type: ignore[attr-defined]
+    try:
+        jobs.consumer(current_app._get_current_object(), workers=workers).run()  # type: ignore[attr-defined]
+    finally:  # the consumer stopped (SIGTERM, SIGINT): so does the pool, without waiting for queued renders
+        shutdown()
 
 
 @click.command("export")

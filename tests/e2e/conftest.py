@@ -11,7 +11,6 @@ listener and the console's "Content Security Policy" messages); a test whose pag
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 import socket
@@ -110,12 +109,6 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"server did not answer /healthz within {START_TIMEOUT:.0f} s:\n{log.read_text(errors='replace')}")
 
 
-def _no_control_socket() -> list[str]:
-    """Recent gunicorn (27) opens a control socket at one fixed path per user; parallel servers would share it."""
-    settings = importlib.import_module("gunicorn.config").KNOWN_SETTINGS
-    return ["--no-control-socket"] if any("--no-control-socket" in (s.cli or ()) for s in settings) else []
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``mandiri init`` + ``mandiri demo`` on a fresh SQLite file, then gunicorn on a free port of 127.0.0.1."""
@@ -127,24 +120,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    if gunicorn.exists():
-        command = [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5"]
-        command += _no_control_socket()
-        command.append("assess:create_app()")
-    else:  # the development server, when gunicorn is not installed
-        command = [
-            sys.executable,
-            "-m",
-            "flask",
-            "--app",
-            "assess:create_app()",
-            "run",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ]
+    # gunicorn with the shipped settings (threaded workers, the slow-body guard), as in production.
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:assess.serving", "-b", f"127.0.0.1:{port}"]
+    command.append("assess:create_app()")
     log = tmp / "server.log"
     script = Path(sys.executable).with_name("mandiri")
     worker_command = [str(script)] if script.exists() else [sys.executable, "-c", "from assess.cli import main; main()"]

@@ -1,0 +1,93 @@
+"""Real Mandiri processes for the integration tests: a free loopback port, a SQLite environment, the commands."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def server_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of a server on a SQLite file in ``tmp``; nothing of the caller's MANDIRI_* settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MANDIRI_")}
+    env.update(
+        {
+            "MANDIRI_DATABASE_URL": f"sqlite:///{tmp / 'mandiri.db'}",
+            "MANDIRI_STORAGE_ROOT": str(tmp / "evidence"),
+            "MANDIRI_SECRET_KEY": "integration-secret-key",
+            "MANDIRI_SECURITY_PASSWORD_SALT": "integration-password-salt",
+            "MANDIRI_EXPORT_ROOT": str(tmp / "exports"),
+            "MANDIRI_JOBS_BACKEND": "sqlite",
+            "MANDIRI_JOBS_SQLITE_PATH": str(tmp / "jobs.db"),
+            "MANDIRI_SOFFICE": "off",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def mandiri() -> list[str]:
+    script = Path(sys.executable).with_name("mandiri")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from assess.cli import main; main()"]
+
+
+def gunicorn() -> list[str]:
+    return [sys.executable, "-m", "gunicorn"]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[Any], log: Path, timeout: float = 45.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310 - our own local server
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)  # polling the server start is the only sleep
+    pytest.fail(f"server did not answer /healthz within {timeout:.0f} s:\n{log.read_text(errors='replace')}")
+
+
+def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """The ``processes`` still running (a zombie waiting for its parent to reap it has ended)."""
+    running = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                running.append(process)
+        except psutil.NoSuchProcess:
+            continue
+    return running
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    """End a process this test started (SIGTERM, then SIGKILL after 15 s), reap it and close its pipe."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    proc.wait(timeout=15)
+    if proc.stdout is not None:
+        proc.stdout.close()
