@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from flask_babel import format_number
@@ -32,6 +32,7 @@ from assess.models import (
     Indicator,
     Instrument,
     Membership,
+    Notification,
     NotificationKind,
     RoleName,
     User,
@@ -45,6 +46,12 @@ from assess.services.notifications import path_for, stored_text
 log = logging.getLogger(__name__)
 
 MAX_BODY = 10_000
+#: A page of an answer's or a document's threads: the most recently active ones, each with its newest replies
+#: (the rest behind "tampilkan sebelumnya" links), so that a thousand comments make no bigger page than forty.
+THREADS_PER_PAGE = 20
+REPLIES_SHOWN = 5
+#: The replies of one thread shown at once when it is opened on its own.
+REPLIES_PER_PAGE = 50
 #: Roles that write comments; ``pembaca`` only reads.
 COMMENTING_ROLES = frozenset({RoleName.ADMIN, RoleName.KOORDINATOR, RoleName.PENGISI, RoleName.REVIEWER})
 #: Besides a thread's author, these roles resolve and reopen it.
@@ -305,26 +312,59 @@ def _snippet(text: str, limit: int = 140) -> str:
 
 
 def _notify_mentions(comment: Comment, assessment: AssessmentModel, author: User, users: Sequence[User]) -> set[int]:
+    """Tell the mentioned people; someone whose mention notification about this answer or document is still
+    unread gets that one brought up to date (how many comments mention them, the newest) instead of another."""
+    users = [user for user in users if user.id != author.id]
     if not users:
         return set()
+    waiting = notifications.unread_about(comment, [user.id for user in users], NotificationKind.MENTION)
+    url = comment_path(comment)
     with stored_text():
+        target = _target_label(comment, assessment)
+        for user in users:
+            if user.id in waiting:
+                note = waiting[user.id]
+                message = _(
+                    "%(n)s komentar menyebut Anda pada %(target)s; yang terbaru dari %(author)s: “%(text)s”",
+                    n=format_number(_mentions_since(note, user, comment)),
+                    target=target,
+                    author=author.name,
+                    text=_snippet(comment.body),
+                )
+                notifications.refresh(note, message=message, url=url, actor=author)
         message = _(
             "%(author)s menyebut Anda dalam komentar pada %(target)s: “%(text)s”",
             author=author.name,
-            target=_target_label(comment, assessment),
+            target=target,
             text=_snippet(comment.body),
         )
     made = notifications.notify(
-        users=users,
+        users=[user for user in users if user.id not in waiting],
         kind=NotificationKind.MENTION,
         assessment=assessment,
         message=message,
-        url=comment_path(comment),
+        url=url,
         actor=author,
         answer=db.session.get(Answer, comment.answer_id) if comment.answer_id else None,
         comment=comment,
     )
-    return {n.user_id for n in made}
+    return {n.user_id for n in made} | set(waiting)
+
+
+def _mentions_since(note: Notification, user: User, comment: Comment) -> int:
+    """The comments on the answer or document that mention ``user``, from the one ``note`` was made for to
+    ``comment`` (counted too, whenever it was written: an edit can add a mention to an old comment)."""
+    if comment.answer_id is not None:
+        target = Comment.answer_id == comment.answer_id
+    else:
+        target = Comment.evidence_id == comment.evidence_id
+    keys = mention_keys(user)
+    bodies = db.session.scalars(
+        select(Comment.body).where(
+            target, Comment.id >= note.comment_id, Comment.id != comment.id, Comment.body.contains("@")
+        )
+    )
+    return 1 + sum(1 for body in bodies if mention_tokens(body) & keys)
 
 
 def _notify_reply(comment: Comment, top: Comment, assessment: AssessmentModel, author: User, skip: set[int]) -> None:
@@ -367,11 +407,14 @@ class Thread:
     """A top-level comment with its replies, and the names needed to show them (no lazy loads)."""
 
     top: Comment
+    #: The replies shown, oldest first: the newest ones of the thread.
     replies: tuple[Comment, ...]
     #: User id → name, for authors and the person who resolved the thread.
     names: Mapping[int, str]
     #: The Pemdi item the thread is about, if any (``I1-L2-03``).
     item_code: str | None = None
+    #: Older replies not shown.
+    earlier_replies: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -391,41 +434,109 @@ class Thread:
         return self.names[user_id]
 
 
-def load_threads(*, answer_id: int | None = None, evidence_id: int | None = None) -> list[Thread]:
-    """The threads on an answer or a document, oldest first, open and resolved: one query whatever their number."""
+@dataclass(frozen=True)
+class ThreadPage:
+    """One page of an answer's or a document's threads (iterating gives the threads), or one thread on its own
+    with a page of its replies (``single``)."""
+
+    threads: tuple[Thread, ...]
+    page: int
+    #: Threads on the answer or document (with ``single``: replies of the thread) before this page's.
+    earlier: int
+    #: Open threads on the answer or document, all pages together.
+    open_count: int
+    single: bool = False
+
+    def __iter__(self) -> Iterator[Thread]:
+        return iter(self.threads)
+
+
+def load_threads(
+    *, answer_id: int | None = None, evidence_id: int | None = None, page: int = 1, thread_id: int | None = None
+) -> ThreadPage:
+    """The threads on an answer or a document: page ``page`` of the most recently active ones (each with its
+    newest replies), shown oldest first; or, with ``thread_id``, that thread alone with a page of its replies
+    (``NotFoundError`` if it is not a thread of the answer or document). One query whatever their number."""
     if (answer_id is None) == (evidence_id is None):
         raise ValueError("load_threads needs exactly one of answer_id, evidence_id")
     target = Comment.answer_id == answer_id if answer_id is not None else Comment.evidence_id == evidence_id
+    thread_of = func.coalesce(Comment.parent_id, Comment.id)
+    if thread_id is not None:
+        tops = select(Comment.id).where(target, Comment.id == thread_id, Comment.parent_id.is_(None))
+        shown, skipped = REPLIES_PER_PAGE, (page - 1) * REPLIES_PER_PAGE
+        total = select(func.count()).select_from(Comment).where(target, Comment.parent_id == thread_id)
+    else:
+        activity = select(thread_of.label("thread_id"), func.max(Comment.id).label("last_id")).where(target)
+        activity_sq = activity.group_by(thread_of).subquery()
+        tops = (
+            select(activity_sq.c.thread_id)
+            .order_by(activity_sq.c.last_id.desc())
+            .limit(THREADS_PER_PAGE)
+            .offset((page - 1) * THREADS_PER_PAGE)
+        )
+        shown, skipped = REPLIES_SHOWN, 0
+        total = select(func.count()).select_from(Comment).where(target, Comment.parent_id.is_(None))
+    opened = select(func.count()).select_from(Comment)
+    opened = opened.where(target, Comment.parent_id.is_(None), Comment.resolved_at.is_(None))
+    ranked = (
+        select(
+            Comment.id.label("id"),
+            func.row_number().over(partition_by=Comment.parent_id, order_by=Comment.id.desc()).label("rank"),
+            func.count().over(partition_by=Comment.parent_id).label("replies"),
+        )
+        .where(Comment.parent_id.in_(tops))
+        .subquery()
+    )
     resolver = aliased(User)
     rows = db.session.execute(
-        select(Comment, EvidenceItem.code, resolver.name)
+        select(
+            Comment,
+            EvidenceItem.code,
+            resolver.name,
+            ranked.c.replies,
+            total.scalar_subquery(),
+            opened.scalar_subquery(),
+        )
+        .outerjoin(ranked, ranked.c.id == Comment.id)
         .outerjoin(EvidenceItem, EvidenceItem.id == Comment.item_id)
         .outerjoin(resolver, resolver.id == Comment.resolved_by_id)
-        .where(target)
+        .where(or_(Comment.id.in_(tops), ranked.c.rank.between(skipped + 1, skipped + shown)))
         .options(joinedload(Comment.author))
         .order_by(Comment.id)
     ).all()
+    if thread_id is not None and not any(comment.id == thread_id for comment, *_rest in rows):
+        raise NotFoundError(_("Diskusi tidak ditemukan."))
     names: dict[int, str] = {}
     item_codes: dict[int, str | None] = {}
-    tops: list[Comment] = []
+    tops_found: list[Comment] = []
     replies: dict[int, list[Comment]] = {}
-    for comment, item_code, resolver_name in rows:
+    reply_counts: dict[int, int] = {}
+    count_all, open_count = (int(rows[0][4] or 0), int(rows[0][5] or 0)) if rows else (0, 0)
+    for comment, item_code, resolver_name, reply_count, *_totals in rows:
         if comment.author is not None:
             names[comment.author.id] = comment.author.name
         if comment.resolved_by_id is not None and resolver_name is not None:
             names[comment.resolved_by_id] = resolver_name
         if comment.parent_id is None:
-            tops.append(comment)
+            tops_found.append(comment)
             item_codes[comment.id] = item_code
         else:
             replies.setdefault(comment.parent_id, []).append(comment)
+            reply_counts[comment.parent_id] = reply_count
             set_committed_value(comment, "replies", [])
     threads = []
-    for top in tops:
+    for top in tops_found:
         own = replies.get(top.id, [])
         set_committed_value(top, "replies", own)
-        threads.append(Thread(top=top, replies=tuple(own), names=names, item_code=item_codes[top.id]))
-    return threads
+        earlier = max(reply_counts.get(top.id, 0) - skipped - len(own), 0)
+        threads.append(Thread(top, tuple(own), names, item_codes[top.id], earlier))
+    if thread_id is not None:
+        earlier = threads[0].earlier_replies
+    else:
+        # Most recently active first in the query, oldest first on the page.
+        threads.sort(key=lambda t: max(c.id for c in t.comments))
+        earlier = max(count_all - (page - 1) * THREADS_PER_PAGE - len(threads), 0)
+    return ThreadPage(tuple(threads), page, earlier, open_count, single=thread_id is not None)
 
 
 def open_threads_count(answer_id: int) -> int:

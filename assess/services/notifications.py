@@ -3,7 +3,9 @@
 :func:`notify` is the one way in: it skips the actor, inactive users and users outside the assessment's
 instansi, writes one row per person, and queues an e-mail per row that leaves only after the commit
 (see :mod:`assess.mail`). Callers pass the message already written; :func:`stored_text` writes it in the
-deployment's default language, since a row is read later by someone else.
+deployment's default language, since a row is read later by someone else. Mentions coalesce
+(:func:`unread_about`, :func:`refresh`): a person's unread mention notification about an answer or a document
+is brought up to date instead of a new one, and sends no new e-mail.
 """
 
 from __future__ import annotations
@@ -124,6 +126,35 @@ def notify(
     _queue_mail(made, by_id, assessment)
     log.info("%s notifikasi %s dibuat untuk penilaian %s", len(made), kind.value, assessment.id)
     return made
+
+
+def unread_about(comment: Comment, user_ids: Iterable[int], kind: NotificationKind) -> dict[int, Notification]:
+    """Per user, their unread notification of ``kind`` about a comment on the same answer or document as
+    ``comment`` (the newest, should there be several)."""
+    wanted = list(user_ids)
+    if not wanted:
+        return {}
+    if comment.answer_id is not None:
+        target = Comment.answer_id == comment.answer_id
+    else:
+        target = Comment.evidence_id == comment.evidence_id
+    rows = db.session.scalars(
+        select(Notification)
+        .join(Comment, Comment.id == Notification.comment_id)
+        .where(Notification.user_id.in_(wanted), Notification.kind == kind, Notification.read_at.is_(None), target)
+        .order_by(Notification.id)
+    )
+    return {note.user_id: note for note in rows}
+
+
+def refresh(note: Notification, *, message: str, url: str, actor: User | None) -> None:
+    """Bring an unread notification up to date (it comes first in the list again); no e-mail: one was sent when
+    it was made, and it has not been read since."""
+    note.message = message
+    note.url = url[:500]
+    note.actor_id = actor.id if actor is not None else None
+    note.created_at = utcnow()
+    db.session.flush()
 
 
 def _absolute(url: str) -> str:

@@ -8,6 +8,7 @@ a post that fails comes back on this blueprint's own page, with the typed text k
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +24,9 @@ from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, Assessment, CannedComment, Comment, Evidence, EvidenceItem, Instansi
 from assess.services import comments as service
-from assess.services.comments import CannedOption, Thread
+from assess.services.comments import CannedOption, ThreadPage
 from assess.views.inbox import forget_nav_counts
-from assess.views.util import assessment_or_404, safe_next
+from assess.views.util import assessment_or_404, int_arg, page_arg, safe_next
 from forms import BaseForm
 from forms.comments import CannedCommentForm, CommentForm, EditCommentForm
 
@@ -60,7 +61,7 @@ def comment_text(value: str | None) -> Markup:
 class CommentPanel:
     """Everything ``comments/_threads.html`` shows; the template decides nothing about permissions."""
 
-    threads: list[Thread]
+    threads: ThreadPage
     form: CommentForm
     post_url: str
     next_url: str
@@ -71,10 +72,12 @@ class CommentPanel:
     canned: list[tuple[str, CannedOption]] = field(default_factory=list)
     canned_url: str | None = None
     threads_url: str = ""
+    #: The threads page of the answer or document with query arguments (``hal``, ``diskusi``), to reach the rest.
+    link: Callable[..., str] = field(default=lambda **_args: "")
 
     @property
     def open_count(self) -> int:
-        return sum(1 for t in self.threads if t.is_open)
+        return self.threads.open_count
 
 
 def _canned_choices(options: list[CannedOption]) -> list[tuple[str, CannedOption]]:
@@ -83,13 +86,13 @@ def _canned_choices(options: list[CannedOption]) -> list[tuple[str, CannedOption
 
 def _panel(
     assessment: Assessment,
-    threads: list[Thread],
+    threads: ThreadPage,
     *,
     post_url: str,
     next_url: str,
     items: list[tuple[int, str]],
     canned: list[CannedOption] | None,
-    threads_url: str,
+    link: Callable[..., str],
     form: CommentForm | None = None,
 ) -> CommentPanel:
     allowed = service.can_comment(current_user, assessment)
@@ -116,7 +119,8 @@ def _panel(
         resolvable=resolvable,
         canned=keyed,
         canned_url=canned_url,
-        threads_url=threads_url,
+        threads_url=link(),
+        link=link,
     )
 
 
@@ -124,8 +128,16 @@ def _item_choices(answer: Answer) -> list[tuple[int, str]]:
     return [(item.id, item.code) for item in answer.indicator.items if item.kind != "note"]
 
 
-def answer_comments(assessment: Assessment, answer: Answer, *, form: CommentForm | None = None) -> CommentPanel:
-    """The ``comment_panel`` for an answer page: its threads, the form, and the canned comments that fit."""
+def answer_comments(
+    assessment: Assessment,
+    answer: Answer,
+    *,
+    form: CommentForm | None = None,
+    page: int = 1,
+    thread_id: int | None = None,
+) -> CommentPanel:
+    """The ``comment_panel`` for an answer page: a page of its threads (or one thread: ``thread_id``), the form,
+    and the canned comments that fit."""
     canned = None
     if service.can_comment(current_user, assessment):
         canned = service.canned_options(
@@ -136,29 +148,40 @@ def answer_comments(assessment: Assessment, answer: Answer, *, form: CommentForm
         )
     return _panel(
         assessment,
-        service.load_threads(answer_id=answer.id),
+        service.load_threads(answer_id=answer.id, page=page, thread_id=thread_id),
         post_url=url_for("comments.answer_threads", assessment_id=assessment.id, answer_id=answer.id),
         next_url=request.path,
         items=_item_choices(answer) if assessment.instrument.value_type == "graded" else [],
         canned=canned,
-        threads_url=url_for("comments.answer_threads", assessment_id=assessment.id, answer_id=answer.id),
+        link=lambda **args: url_for(
+            "comments.answer_threads", assessment_id=assessment.id, answer_id=answer.id, **args
+        ),
         form=form,
     )
 
 
-def evidence_comments(assessment: Assessment, evidence: Evidence, *, form: CommentForm | None = None) -> CommentPanel:
-    """The ``comment_panel`` for a document page."""
+def evidence_comments(
+    assessment: Assessment,
+    evidence: Evidence,
+    *,
+    form: CommentForm | None = None,
+    page: int = 1,
+    thread_id: int | None = None,
+) -> CommentPanel:
+    """The ``comment_panel`` for a document page (a page of its threads, or one thread: ``thread_id``)."""
     canned = None
     if service.can_comment(current_user, assessment):
         canned = service.canned_options(instansi_id=assessment.instansi_id, instrument_code=assessment.instrument.code)
     return _panel(
         assessment,
-        service.load_threads(evidence_id=evidence.id),
+        service.load_threads(evidence_id=evidence.id, page=page, thread_id=thread_id),
         post_url=url_for("comments.evidence_threads", assessment_id=assessment.id, evidence_id=evidence.id),
         next_url=request.path,
         items=[],
         canned=canned,
-        threads_url=url_for("comments.evidence_threads", assessment_id=assessment.id, evidence_id=evidence.id),
+        link=lambda **args: url_for(
+            "comments.evidence_threads", assessment_id=assessment.id, evidence_id=evidence.id, **args
+        ),
         form=form,
     )
 
@@ -204,20 +227,29 @@ def _target_page(comment: Comment) -> str:
 # --------------------------------------------------------------------------- threads
 
 
+def _failed(panel_for: Any, form: CommentForm) -> CommentPanel:
+    """The panel for a comment that was not saved: a failed reply shows its thread on its own (wherever it is among
+    the pages), so that the typed text comes back next to it."""
+    parent_id = form.parent_id.data if not form.parent_id.errors else None
+    return panel_for(form=form, thread_id=parent_id or None)
+
+
 def _post(
     assessment: Assessment, panel_for: Any, page: dict[str, Any], **target: Any
 ) -> str | Response | tuple[str, int]:
-    """Shared by the answer and document routes: GET shows the threads page, POST adds a comment."""
-    panel: CommentPanel = panel_for()
+    """Shared by the answer and document routes: GET shows the threads page (``hal``: a page of older threads,
+    ``diskusi``: one thread and its replies), POST adds a comment."""
     if request.method == "GET":
-        return render_template("comments/page.html", comment_panel=panel, **page)
+        shown = panel_for(page=page_arg(), thread_id=int_arg("diskusi"))
+        return render_template("comments/page.html", comment_panel=shown, **page)
+    panel: CommentPanel = panel_for()
     if not service.may_comment(current_user, assessment):
         abort(403)
     keyed = dict(panel.canned)
     items = [choice for choice in panel.form.item_id.choices if choice[0]]
     form = CommentForm(items=items, canned=[(k, o.title) for k, o in keyed.items()])
     if not form.validate_on_submit():
-        return render_template("comments/page.html", comment_panel=panel_for(form=form), **page), 400
+        return render_template("comments/page.html", comment_panel=_failed(panel_for, form), **page), 400
     if form.action.data == "insert":  # no JavaScript: put the canned text in the box and show the form again
         option = keyed.get(form.canned_id.data or "")
         if option is not None:
@@ -241,7 +273,7 @@ def _post(
     except DomainError as exc:
         db.session.rollback()
         form.populate_errors([(exc.field or "body", exc.message)])
-        return render_template("comments/page.html", comment_panel=panel_for(form=form), **page), 400
+        return render_template("comments/page.html", comment_panel=_failed(panel_for, form), **page), 400
     forget_nav_counts()
     flash(_("Komentar dikirim."), "success")
     return redirect(_back_to(comment))
@@ -260,7 +292,7 @@ def answer_threads(assessment_id: int, answer_id: int) -> str | Response | tuple
     }
     return _post(
         assessment,
-        lambda form=None: answer_comments(assessment, answer, form=form),
+        lambda **shown: answer_comments(assessment, answer, **shown),
         page,
         answer=answer,
     )
@@ -279,7 +311,7 @@ def evidence_threads(assessment_id: int, evidence_id: int) -> str | Response | t
     }
     return _post(
         assessment,
-        lambda form=None: evidence_comments(assessment, evidence, form=form),
+        lambda **shown: evidence_comments(assessment, evidence, **shown),
         page,
         evidence=evidence,
     )
