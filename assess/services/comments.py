@@ -297,12 +297,20 @@ def _target_label(comment: Comment, assessment: AssessmentModel) -> str:
 
 
 def comment_path(comment: Comment) -> str:
+    """The answer's or document's page showing the comment's thread (however many newer threads there are)."""
     anchor = f"komentar-{comment.id}"
+    thread = comment.parent_id or comment.id
     if comment.answer_id is not None:
         code = _indicator_code(comment.answer_id)
-        return path_for("assessments.answer", assessment_id=comment.assessment_id, code=code, _anchor=anchor)
+        return path_for(
+            "assessments.answer", assessment_id=comment.assessment_id, code=code, diskusi=thread, _anchor=anchor
+        )
     return path_for(
-        "evidence.detail", assessment_id=comment.assessment_id, evidence_id=comment.evidence_id, _anchor=anchor
+        "evidence.detail",
+        assessment_id=comment.assessment_id,
+        evidence_id=comment.evidence_id,
+        diskusi=thread,
+        _anchor=anchor,
     )
 
 

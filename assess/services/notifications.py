@@ -435,11 +435,17 @@ def my_work(user: User, *, limit: int = 100) -> MyWork:
         anchor = f"komentar-{thread.id}"
         if code is not None:
             target = _("Indikator %(code)s", code=code)
-            url = path_for("assessments.answer", assessment_id=assessment.id, code=code, _anchor=anchor)
+            url = path_for(
+                "assessments.answer", assessment_id=assessment.id, code=code, diskusi=thread.id, _anchor=anchor
+            )
         else:
             target = _("Dokumen “%(title)s”", title=title)
             url = path_for(
-                "evidence.detail", assessment_id=assessment.id, evidence_id=thread.evidence_id, _anchor=anchor
+                "evidence.detail",
+                assessment_id=assessment.id,
+                evidence_id=thread.evidence_id,
+                diskusi=thread.id,
+                _anchor=anchor,
             )
         mentions.append(MentionRow(thread, assessment, target, url))
     return MyWork(counts, answers("assigned"), answers("review"), answers("sent_back"), mentions)

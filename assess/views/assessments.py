@@ -362,7 +362,7 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
         return f"{float(value):.2f}"
 
     return {
-        "comment_panel": answer_comments(assessment, answer),
+        "comment_panel": answer_comments(assessment, answer, thread_id=int_arg("diskusi")),
         "claimed_shown": shown(answer.claimed_value),
         "reviewer_shown": shown(answer.reviewer_value),
         "final_shown": shown(answer.final_value),

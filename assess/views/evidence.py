@@ -348,7 +348,7 @@ def detail(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, 
         can_see_note=can_see_note,
         access_note=access_note,
         used_in=used,
-        comment_panel=evidence_comments(assessment, evidence),
+        comment_panel=evidence_comments(assessment, evidence, thread_id=int_arg("diskusi")),
         file_changed=evidence.current_version is not None
         and service.is_stored_file_problem(evidence.current_version.blob.check_problem),
         replace_form=ReplaceFileForm() if can_edit and evidence.kind == EvidenceKind.FILE else None,

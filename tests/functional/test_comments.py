@@ -327,7 +327,7 @@ def test_mentions_notify_the_right_users_only(client: FlaskClient, world: dict[s
         assert note.comment_id == comment.id
         assert note.answer_id == world["answer"].id
         assert note.actor_id == world["koordinator"].id
-        assert note.url.endswith(f"/indikator/I1#komentar-{comment.id}")
+        assert note.url.endswith(f"/indikator/I1?diskusi={comment.id}#komentar-{comment.id}")
         assert "menyebut Anda" in note.message
     # the outsider also has a "budi" e-mail and the name Siti Rahma: nothing for them
     assert not [n for n in _notes(db) if n.user_id == world["outsider"].id]
@@ -372,7 +372,7 @@ def test_comment_on_a_document(client: FlaskClient, world: dict[str, Any], db: A
     comment = _comments(db)[0]
     assert comment.evidence_id == evidence.id
     assert comment.answer_id is None
-    assert response.headers["Location"].endswith(f"/pustaka/{evidence.id}#komentar-{comment.id}")
+    assert response.headers["Location"].endswith(f"/pustaka/{evidence.id}?diskusi={comment.id}#komentar-{comment.id}")
     [entry] = _audit(db)
     assert entry.evidence_id == evidence.id
     assert entry.indicator_code is None

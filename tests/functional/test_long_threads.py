@@ -239,3 +239,31 @@ def test_a_thousand_mentions_make_one_unread_notification_and_one_mail(
     assert "menyebut Anda dalam komentar" in unread.message
     assert notifications.unread_count(budi) == 1
     assert mails == ["budi@kota.go.id", "rina@kota.go.id", "budi@kota.go.id", "budi@kota.go.id"]
+
+
+def test_a_link_to_a_comment_shows_its_thread_however_many_newer_threads_there_are(
+    world: dict[str, Any], db: Any, client: FlaskClient
+) -> None:
+    assessment, answer, budi = world["assessment"], world["answer"], world["pengisi"]
+    old = service.add_comment(
+        assessment=assessment, author=world["koordinator"], body="@budi mohon lengkapi notulen.", answer=answer
+    )
+    db.session.commit()
+    reply = service.add_comment(
+        assessment=assessment, author=world["reviewer"], body="@budi dan daftar hadirnya.", answer=answer, parent=old
+    )
+    db.session.commit()
+    _grow(db, world, 25, 0)  # 25 newer threads push the old one off the first page
+    login(client, budi.email)
+    plain = client.get(f"/penilaian/{assessment.id}/indikator/I1").get_data(as_text=True)
+    assert f'id="komentar-{old.id}"' not in plain
+    [note] = _mentions(db, budi)
+    for url in (note.url, service.comment_path(reply)):
+        page = client.get(url.split("#")[0])
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert f'id="komentar-{old.id}"' in html, url
+        assert f'id="komentar-{reply.id}"' in html, url
+    inbox = client.get("/saya/").get_data(as_text=True)
+    [mine] = [unescape(u) for u in re.findall(r'href="([^"]*#komentar-\d+)"', inbox)]
+    assert f'id="komentar-{old.id}"' in client.get(mine.split("#")[0]).get_data(as_text=True)
