@@ -1,8 +1,9 @@
-"""Transport faults on a real server (gunicorn, two workers, a SQLite demo): nothing is left in staging.
+"""Transport faults on a real server (gunicorn, shipped settings, two workers, SQLite demo): nothing left in staging.
 
-Unauthenticated chunked bodies, a chunked upload over the limit, a client gone mid-upload and a worker killed
-mid-upload (issue 12, findings 1 and 2); the job worker's start-up sweep. The server runs on its own SQLite file
-(as the browser tests' does), so this module carries no ``db`` marker and is not rerun on PostgreSQL.
+Unauthenticated chunked bodies, a chunked upload over the limit, a client gone mid-upload, a client that stalls
+past the body's idle timeout and a worker killed mid-upload (issue 12, findings 1 and 2); the job worker's start-up
+sweep. The server runs on its own SQLite file (as the browser tests' does), so this module carries no ``db`` marker
+and is not rerun on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from assess.cli import WORKER_READY
-from tests.e2e.conftest import ROOT, _free_port, _mandiri, _no_control_socket, _server_env, _wait_healthy
+from tests.e2e.conftest import ROOT, _free_port, _mandiri, _server_env, _wait_healthy
 
 PASSWORD = "uji-transport-rahasia-2024"
 EMAIL = "pengisi@kota-contoh.go.id"
@@ -104,14 +105,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _worker_sweeps_at_start(tmp, env, leftover)
 
     port = _free_port()
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    if not gunicorn.exists():
-        pytest.skip("gunicorn is not installed")
-    command = [str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--timeout", "30"]
+    # The shipped settings (assess.serving), with two worker processes: one of them is killed below.
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:assess.serving", "-b", f"127.0.0.1:{port}"]
+    env = {**env, "MANDIRI_WEB_WORKERS": "2", "MANDIRI_WEB_GRACEFUL_TIMEOUT": "5", "MANDIRI_WEB_BODY_IDLE_TIMEOUT": "2"}
     log = tmp / "server.log"
     with log.open("wb") as out:
         master = subprocess.Popen(  # noqa: S603 - our own server with fixed arguments
-            [*command, *_no_control_socket(), "assess:create_app()"], env=env, cwd=ROOT, stdout=out, stderr=out
+            [*command, "assess:create_app()"], env=env, cwd=ROOT, stdout=out, stderr=out
         )
     try:
         _wait_healthy(f"http://127.0.0.1:{port}", master, log)
@@ -263,6 +263,22 @@ def _start_upload(server: Server, sent: int, total: int) -> tuple[socket.socket,
 def test_a_client_gone_mid_upload_leaves_nothing(server: Server) -> None:
     sock, _pid = _start_upload(server, 600 * 1024, LIMIT - 2 * 64 * 1024)
     sock.close()
+    _assert_clean(server)
+
+
+def test_a_client_that_stalls_mid_upload_is_cut_off_and_leaves_nothing(server: Server) -> None:
+    """It sends part of the body, then nothing (the server's idle timeout for a body here is 2 s): 408 and the
+    connection closed, its worker thread free again, nothing left in staging."""
+    sock, _pid = _start_upload(server, 600 * 1024, LIMIT - 2 * 64 * 1024)
+    try:
+        started = time.monotonic()
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+        assert time.monotonic() - started < DEADLINE_S
+    finally:
+        sock.close()
     _assert_clean(server)
 
 
