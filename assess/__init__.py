@@ -9,6 +9,8 @@ from typing import IO, Any, cast
 from flask import Flask, Request, current_app, g, has_request_context, request, session
 from flask_security import SQLAlchemyUserDatastore
 from werkzeug.exceptions import BadRequest
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 from assess import converters
 from assess.config import load_config
@@ -131,6 +133,15 @@ class MandiriRequest(Request):
         super().__init__(*args, **kwargs)
         self._spools: list[HashingSpool] = []
 
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        """Werkzeug's stream, except that a body of unknown length (chunked) read whole is refused (413) when it
+        goes on past the limit, instead of being cut short there."""
+        limit = self.max_content_length
+        if limit is not None and self.content_length is None and "wsgi.input_terminated" in self.environ:
+            return cast(IO[bytes], _WholeBodyLimit(self.environ["wsgi.input"], limit, is_max=True))
+        return get_input_stream(self.environ, max_content_length=limit)
+
     def _get_file_stream(
         self,
         total_content_length: int | None,
@@ -150,6 +161,17 @@ class MandiriRequest(Request):
         finally:
             for spool in self._spools:
                 spool.close()
+
+
+class _WholeBodyLimit(LimitedStream):
+    """A maximum on a body without Content-Length. Werkzeug's ``readall`` stops at the maximum and returns what it
+    has (a form or JSON body would be parsed cut short); here one byte more behind it means 413."""
+
+    def readall(self) -> bytes:
+        data = super().readall()
+        if self.is_exhausted and self._stream.read(1):
+            self.on_exhausted()
+        return data
 
 
 def _gate_body() -> Any:

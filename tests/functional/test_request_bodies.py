@@ -339,6 +339,46 @@ def test_a_chunked_upload_over_the_limit_stops_at_the_limit_and_leaves_nothing(
     assert _staging(app) == []
 
 
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [("/login", "application/x-www-form-urlencoded"), ("/penilaian/{id}/simulasi/hitung", "application/json")],
+)
+def test_a_chunked_body_over_the_small_limit_is_413_not_cut_short(
+    client: FlaskClient, team: dict[str, Any], path: str, content_type: str, csrf_on: Callable[[], None]
+) -> None:
+    """Without a Content-Length, a form or JSON body read whole must not stop quietly at the limit: the request
+    would go on with a truncated form (a missing token, a cut text) or broken JSON."""
+    login(client, team["koordinator"].email)
+    csrf_on()
+    token = _token(client)
+    limit = client.application.config["BODY_MAX_KB"] * 1024
+    body = b"catatan=" + b"a" * (limit + 4096) if "urlencoded" in content_type else b'{"x": "' + b"a" * limit + b'"}'
+    response = client.post(
+        path.format(id=team["assessment"].id),
+        input_stream=io.BytesIO(body),
+        content_type=content_type,
+        headers={"Accept": "application/json", "Transfer-Encoding": "chunked", "X-CSRFToken": token},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code == 413
+    assert response.get_json()["code"] == "too_large"
+
+
+def test_a_chunked_body_just_within_the_limit_is_read_whole(client: FlaskClient, team: dict[str, Any]) -> None:
+    login(client, team["koordinator"].email)
+    limit = client.application.config["BODY_MAX_KB"] * 1024
+    body = b"bahasa=en&x=" + b"a" * (limit - 12)
+    assert len(body) == limit
+    response = client.post(
+        "/bahasa",
+        input_stream=io.BytesIO(body),
+        content_type="application/x-www-form-urlencoded",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert response.status_code in (302, 303)
+
+
 def test_a_body_broken_mid_file_leaves_nothing(
     client: FlaskClient, team: dict[str, Any], app: Flask, db: Any, spools: list[Any]
 ) -> None:
