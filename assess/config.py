@@ -75,7 +75,7 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     #: Failed login attempts allowed per client address (generous: a whole office may sit behind one address).
     LOGIN_RATE_LIMIT = "30 per 15 minutes;200 per day"
-    #: Login attempts allowed on one account, counted before the password is checked (strict).
+    #: Failed login attempts allowed on one account, from any address (strict).
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
     #: E-mail for notifications over SMTP. An empty MAIL_SERVER turns e-mail off (notifications stay in-app);
     #: MAIL_USE_TLS starts TLS on the connection; MAIL_USERNAME/MAIL_PASSWORD log in when set.

@@ -1,8 +1,9 @@
 """The login limit: per account and per client address, counted where every process of the site sees it.
 
-* Per account (``LOGIN_ACCOUNT_RATE_LIMIT``, strict): every attempt on one e-mail address counts, whatever its
-  outcome, and counts before the password is checked, so that no number of workers or threads lets more
-  guesses through. The window moves: after it the right password works again.
+* Per account (``LOGIN_ACCOUNT_RATE_LIMIT``, strict): failed attempts on one e-mail address, from any address,
+  so that someone who signs in often (several devices, an expired session) is never stopped. Attempts under
+  way at the same moment are all let through before any of them is counted: at most the server's threads
+  more guesses than the limit. The window moves: after it the right password works again.
 * Per address (``LOGIN_RATE_LIMIT``, generous): only failed attempts count, so that colleagues behind one
   office NAT signing in with their right passwords use none of it; it stops one address from spraying
   guesses over many accounts.
@@ -35,6 +36,7 @@ def limit_login(app: Flask) -> None:
         key_func=login_account,
         scope="login-account",
         methods=["POST"],
+        deduct_when=login_failed,
         error_message=limited_message,
     )
     per_address = limiter.limit(

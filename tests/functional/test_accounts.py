@@ -390,6 +390,12 @@ def test_the_login_limit_per_account_counts_every_address(limited: Callable[...,
     assert attempt(app, "ani@kota.go.id", PASSWORD, "198.51.100.10") == 302
 
 
+def test_signing_in_often_with_the_right_password_is_never_limited(limited: Callable[..., Flask]) -> None:
+    """Several devices, expired sessions: only failures count against an account."""
+    app = limited()
+    assert [attempt(app, "ani@kota.go.id", PASSWORD, "203.0.113.7") for _n in range(25)] == [302] * 25
+
+
 def test_the_login_limit_per_address_counts_failures_only(limited: Callable[..., Flask]) -> None:
     app = limited(LOGIN_ACCOUNT_RATE_LIMIT="100 per 15 minutes", LOGIN_RATE_LIMIT="3 per 15 minutes")
     office = "203.0.113.7"
