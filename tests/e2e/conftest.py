@@ -11,14 +11,9 @@ listener and the console's "Content Security Policy" messages); a test whose pag
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +21,8 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage
+
+from tests.servers import free_port, mandiri, run, server_env, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -57,93 +54,39 @@ class Server:
     password: str = PASSWORD
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _server_env(tmp: Path) -> dict[str, str]:
-    # Nothing from the caller's MANDIRI_* settings (e.g. the PostgreSQL test URL) leaks into the server.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MANDIRI_")}
-    env.update(
-        {
-            "MANDIRI_DATABASE_URL": f"sqlite:///{tmp / 'mandiri.db'}",
-            "MANDIRI_STORAGE_ROOT": str(tmp / "evidence"),
-            "MANDIRI_SECRET_KEY": "e2e-secret-key-not-for-production",
-            "MANDIRI_SECURITY_PASSWORD_SALT": "e2e-password-salt",
-            "MANDIRI_UPLOAD_MAX_MB": str(UPLOAD_MAX_MB),
-            "MANDIRI_EXPORT_ROOT": str(tmp / "exports"),
-            "MANDIRI_JOBS_BACKEND": "sqlite",
-            "MANDIRI_JOBS_SQLITE_PATH": str(tmp / "jobs.db"),
-            "MANDIRI_SOFFICE": "off",
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
-
-
-def _mandiri(*args: str, env: dict[str, str], cwd: Path) -> str:
-    script = Path(sys.executable).with_name("mandiri")
-    command = [str(script)] if script.exists() else [sys.executable, "-c", "from assess.cli import main; main()"]
-    result = subprocess.run(  # noqa: S603 - our own console script with fixed arguments
-        [*command, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=180, check=False
-    )
-    if result.returncode != 0:
-        pytest.fail(f"mandiri {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310 - our own local server
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.2)  # polling the server start is the only sleep
-    pytest.fail(f"server did not answer /healthz within {START_TIMEOUT:.0f} s:\n{log.read_text(errors='replace')}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``mandiri init`` + ``mandiri demo`` on a fresh SQLite file, then gunicorn on a free port of 127.0.0.1."""
     tmp = tmp_path_factory.mktemp("e2e")
-    env = _server_env(tmp)
-    _mandiri("init", env=env, cwd=ROOT)
-    demo = _mandiri("demo", "--password", PASSWORD, env=env, cwd=ROOT)
+    env = server_env(
+        tmp,
+        MANDIRI_SECRET_KEY="e2e-secret-key-not-for-production",
+        MANDIRI_SECURITY_PASSWORD_SALT="e2e-password-salt",
+        MANDIRI_UPLOAD_MAX_MB=str(UPLOAD_MAX_MB),
+    )
+    run("init", env=env)
+    demo = run("demo", "--password", PASSWORD, env=env)
     assert "pengisi@kota-contoh.go.id" in demo, demo
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     # gunicorn with the shipped settings (threaded workers, the slow-body guard), as in production.
     command = [sys.executable, "-m", "gunicorn", "-c", "python:assess.serving", "-b", f"127.0.0.1:{port}"]
     command.append("assess:create_app()")
     log = tmp / "server.log"
-    script = Path(sys.executable).with_name("mandiri")
-    worker_command = [str(script)] if script.exists() else [sys.executable, "-c", "from assess.cli import main; main()"]
     worker_log = tmp / "worker.log"
     with log.open("wb") as out, worker_log.open("wb") as worker_out:
         proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
         # The export job's worker, as in production: a process of its own consuming the SQLite job queue.
         worker = subprocess.Popen(  # noqa: S603
-            [*worker_command, "worker"], env=env, cwd=ROOT, stdout=worker_out, stderr=subprocess.STDOUT
+            [*mandiri(), "worker"], env=env, cwd=ROOT, stdout=worker_out, stderr=subprocess.STDOUT
         )
     try:
-        _wait_healthy(url, proc, log)
+        wait_healthy(url, proc, log, START_TIMEOUT)
         yield Server(url=url, tmp=tmp, log=log)
     finally:
         for running in (proc, worker):
-            running.terminate()
-            try:
-                running.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                running.kill()
-                running.wait(timeout=5)
+            stop(running)
 
 
 @pytest.fixture(scope="session")

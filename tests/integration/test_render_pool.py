@@ -21,7 +21,7 @@ import pytest
 
 from assess.cli import WORKER_READY
 from reports.layout import pool_size
-from tests.integration.servers import ROOT, alive, free_port, mandiri, server_env, stop, wait_healthy
+from tests.servers import ROOT, alive, free_port, mandiri, server_env, stop, wait_healthy
 
 #: How long the pool may outlive its parent.
 GONE_WITHIN_S = 5.0

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from tests.integration.servers import ROOT, free_port, gunicorn, mandiri, server_env, stop, wait_healthy
+from tests.servers import ROOT, free_port, gunicorn, mandiri, server_env, stop, wait_healthy
 
 IDLE_TIMEOUT = 2
 MIN_RATE = 1000

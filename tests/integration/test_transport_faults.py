@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from assess.cli import WORKER_READY
-from tests.e2e.conftest import ROOT, _free_port, _mandiri, _server_env, _wait_healthy
+from tests.servers import ROOT, free_port, mandiri, run, server_env, wait_healthy
 
 PASSWORD = "uji-transport-rahasia-2024"
 EMAIL = "pengisi@kota-contoh.go.id"
@@ -92,9 +92,9 @@ def _csrf(server: Server) -> str:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("transport")
-    env = {**_server_env(tmp), "MANDIRI_UPLOAD_MAX_MB": str(LIMIT // MiB - 1)}
-    _mandiri("init", env=env, cwd=ROOT)
-    _mandiri("demo", "--password", PASSWORD, env=env, cwd=ROOT)
+    env = server_env(tmp, MANDIRI_UPLOAD_MAX_MB=str(LIMIT // MiB - 1))
+    run("init", env=env)
+    run("demo", "--password", PASSWORD, env=env)
     staging = tmp / "evidence" / "staging"
     staging.mkdir(parents=True, exist_ok=True)
     # What a killed process of an older version left behind: the job worker's start-up sweep removes it.
@@ -104,7 +104,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     os.utime(leftover, (long_ago, long_ago))
     _worker_sweeps_at_start(tmp, env, leftover)
 
-    port = _free_port()
+    port = free_port()
     # The shipped settings (assess.serving), with two worker processes: one of them is killed below.
     command = [sys.executable, "-m", "gunicorn", "-c", "python:assess.serving", "-b", f"127.0.0.1:{port}"]
     env = {**env, "MANDIRI_WEB_WORKERS": "2", "MANDIRI_WEB_GRACEFUL_TIMEOUT": "5", "MANDIRI_WEB_BODY_IDLE_TIMEOUT": "2"}
@@ -114,7 +114,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             [*command, "assess:create_app()"], env=env, cwd=ROOT, stdout=out, stderr=out
         )
     try:
-        _wait_healthy(f"http://127.0.0.1:{port}", master, log)
+        wait_healthy(f"http://127.0.0.1:{port}", master, log)
         running = Server("127.0.0.1", port, master, staging, log)
         _sign_in(running)
         yield running
@@ -128,11 +128,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 
 def _worker_sweeps_at_start(tmp: Path, env: dict[str, str], leftover: Path) -> None:
-    script = Path(sys.executable).with_name("mandiri")
-    command = [str(script)] if script.exists() else [sys.executable, "-c", "from assess.cli import main; main()"]
     log = tmp / "worker.log"
     with log.open("wb") as out:
-        worker = subprocess.Popen([*command, "worker"], env=env, cwd=ROOT, stdout=out, stderr=out)  # noqa: S603
+        worker = subprocess.Popen([*mandiri(), "worker"], env=env, cwd=ROOT, stdout=out, stderr=out)  # noqa: S603
     try:
         _until(lambda: WORKER_READY in log.read_text(errors="replace") or worker.poll() is not None, "worker ready")
         assert worker.poll() is None, log.read_text(errors="replace")

@@ -1,4 +1,5 @@
-"""Real Mandiri processes for the integration tests: a free loopback port, a SQLite environment, the commands."""
+"""Real Mandiri processes for the integration and browser tests: a free loopback port, a SQLite environment, the
+commands, waiting for a server and stopping it."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def server_env(tmp: Path, **extra: str) -> dict[str, str]:
             "MANDIRI_JOBS_BACKEND": "sqlite",
             "MANDIRI_JOBS_SQLITE_PATH": str(tmp / "jobs.db"),
             "MANDIRI_SOFFICE": "off",
+            # Login counts of its own: the default file in the package's instance folder is shared by every run.
+            "MANDIRI_RATELIMIT_STORAGE_URI": f"sqlite:///{tmp / 'ratelimit.db'}",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -47,6 +50,16 @@ def server_env(tmp: Path, **extra: str) -> dict[str, str]:
 def mandiri() -> list[str]:
     script = Path(sys.executable).with_name("mandiri")
     return [str(script)] if script.exists() else [sys.executable, "-c", "from assess.cli import main; main()"]
+
+
+def run(*args: str, env: dict[str, str]) -> str:
+    """``mandiri ARGS`` to its end; its output (the test fails, with what it said, when it fails)."""
+    result = subprocess.run(  # noqa: S603 - our own console script with fixed arguments
+        [*mandiri(), *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=180, check=False
+    )
+    if result.returncode != 0:
+        pytest.fail(f"mandiri {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+    return result.stdout
 
 
 def gunicorn() -> list[str]:
