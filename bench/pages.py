@@ -4,11 +4,11 @@
 The demo instansi (``mandiri init``, ``mandiri demo``) in a fresh temporary directory, its assessment then filled in
 through the services: every indicator answered with a penjelasan of 300–900 words, about six documents linked to
 each (small PDFs from the library, every 10th under two indicators) and four comments per answer (one a reply).
-gunicorn serves it with one sync worker per core. Each page is loaded by ``--clients`` clients at once, signed in
-as the koordinator (who sees the most: assignment form, canned comments), each client one request after another on
-its own keep-alive connection, for ``--duration`` seconds; every response must be 200. The clients run in this
-process (threads, ``http.client``) on the same cores as the server; the CPU they use is reported (a few hundredths
-of a core). Targets (QUALITY.md): p95 ≤ 150 ms and ≥ 100 requests/s per page.
+gunicorn serves it with the shipped settings, one worker process per core. Each page is loaded by ``--clients``
+clients at once, signed in as the koordinator (who sees the most: assignment form, canned comments), each client
+one request after another on its own keep-alive connection, for ``--duration`` seconds; every response must be
+200. The clients run in this process (threads, ``http.client``) on the same cores as the server; the CPU they use
+is reported (a few hundredths of a core). Targets (QUALITY.md): p95 ≤ 150 ms and ≥ 100 requests/s per page.
 
     .venv/bin/python -m bench.pages [--duration 10] [--clients 8] [--out bench-results.json]
 """
@@ -237,7 +237,7 @@ def run(duration: float = 10.0, clients: int = 8, base_dir: Path | None = None) 
         row["meets_rps_target"] = row["rps"] >= TARGET_RPS
     return {
         "id": "B8",
-        "what": "GET each page of a full assessment, koordinator signed in, concurrent clients, gunicorn sync workers",
+        "what": "GET each page of a full assessment, koordinator signed in, concurrent clients, gunicorn (shipped)",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform()},
         "clients": clients,
@@ -250,7 +250,7 @@ def run(duration: float = 10.0, clients: int = 8, base_dir: Path | None = None) 
 
 def format_table(result: dict[str, Any]) -> str:
     lines = [
-        f"B8 pages under load: {result['clients']} clients, gunicorn {result['gunicorn_workers']} sync workers, "
+        f"B8 pages under load: {result['clients']} clients, gunicorn {result['gunicorn_workers']} workers (shipped), "
         f"{result['duration_s']:.0f} s per page (client: the CPU the clients took, in cores)",
         f"{'page':10} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'max ms':>7} {'fail':>5} {'client':>7}  "
         "targets (≥100 req/s, p95 ≤150 ms)",
