@@ -574,7 +574,7 @@ def run(sizes: list[int], repeat: int = 3, base_dir: Path | None = None) -> dict
 
 def format_table(result: dict[str, Any]) -> str:
     head = (
-        f"B4 upload over HTTP (gunicorn -w 1 sync, loopback) vs `{BASELINE_CMD}`; "
+        f"B4 upload over HTTP (gunicorn, shipped settings, 1 worker, loopback) vs `{BASELINE_CMD}`; "
         f"median of {result['rows'][0]['repeat']}\n"
         f"{'size':>8} {'app s':>8} {'base s':>8} {'ratio':>6} {'app MiB/s':>9} "
         f"{'RSS before':>10} {'RSS peak':>9} {'growth':>7}  sha256  target (≤{TARGET_RATIO}×, ≤{TARGET_RSS_MIB} MiB)"
