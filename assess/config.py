@@ -44,6 +44,8 @@ class Defaults:
     SECURITY_RETURN_GENERIC_RESPONSES = True
     #: None: assess.headers sets Cache-Control (Flask-Security's own was sent as "private=True, no-store=True").
     SECURITY_CACHE_CONTROL = None
+    #: Signing out is a form (POST, with its CSRF token): a link or an image elsewhere cannot sign anyone out.
+    SECURITY_LOGOUT_METHODS = ("POST",)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: A sign-in with "Ingat saya" lasts this many days (the remember cookie too); one without lasts until it

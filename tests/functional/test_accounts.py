@@ -123,6 +123,14 @@ def test_signing_out_on_one_device_leaves_the_others_signed_in(
     assert live_sessions(db, member) == 1
 
 
+def test_signing_out_takes_a_form_not_a_link(client: FlaskClient, member: User) -> None:
+    assert login(client, member.email).status_code == 302
+    assert client.get("/logout").status_code == 405
+    assert signed_in(client)
+    client.post("/logout")
+    assert not signed_in(client)
+
+
 def test_an_identity_from_before_login_sessions_signs_in_no_more(app: Flask, member: User) -> None:
     """A session that names only the uniquifier (as every session did before): sign in again."""
     client = app.test_client()
