@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from assess.cli import WORKER_READY
-from tests.servers import ROOT, free_port, mandiri, run, server_env, wait_healthy
+from tests.servers import ROOT, free_port, mandiri, run, server_env, stop, wait_healthy
 
 PASSWORD = "uji-transport-rahasia-2024"
 EMAIL = "pengisi@kota-contoh.go.id"
@@ -119,12 +119,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         _sign_in(running)
         yield running
     finally:
-        master.terminate()
-        try:
-            master.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            master.kill()
-            master.wait(timeout=5)
+        stop(master)
 
 
 def _worker_sweeps_at_start(tmp: Path, env: dict[str, str], leftover: Path) -> None:
@@ -136,8 +131,7 @@ def _worker_sweeps_at_start(tmp: Path, env: dict[str, str], leftover: Path) -> N
         assert worker.poll() is None, log.read_text(errors="replace")
         assert not leftover.exists()
     finally:
-        worker.terminate()
-        worker.wait(timeout=15)
+        stop(worker)
 
 
 def _until(condition: Callable[[], bool], what: str) -> None:
