@@ -165,6 +165,8 @@
       });
     };
     input.addEventListener("change", () => { addFiles(input.files); });
+    /* Files chosen before this script ran (a slow connection) are queued too, not silently dropped. */
+    if (input.files.length) addFiles(input.files);
     ["dragenter", "dragover"].forEach((ev) => zone.addEventListener(ev, (e) => { e.preventDefault(); zone.classList.add("over"); }));
     ["dragleave", "drop"].forEach((ev) => zone.addEventListener(ev, (e) => { e.preventDefault(); zone.classList.remove("over"); }));
     zone.addEventListener("drop", (e) => { addFiles(e.dataTransfer.files); });

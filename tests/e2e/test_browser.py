@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, Request, Route, expect
 
 from tests.e2e.conftest import CHROMIUM, ROOT, UPLOAD_MAX_MB, CspRecorder, Server
 from tests.functional.helpers import jpeg_bytes, pdf_bytes
@@ -240,6 +240,29 @@ def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: 
     page.reload()
     expect(page.get_by_role("heading", name="Pustaka data dukung")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("Laporan kegiatan")
+
+
+def test_files_chosen_before_the_script_runs_are_still_sent(ui: Page, server: Server, shot: Shots) -> None:
+    """On a slow connection the file input is usable before app.js has run; what was chosen then is sent."""
+    page = ui
+    pdf = server.tmp / "Dipilih sebelum skrip.pdf"
+    pdf.write_bytes(pdf_bytes(1, "Dipilih sebelum skrip"))
+    login(page, server, shot)
+    open_assessment(page)
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route("**/static/app.js*", hold)
+    page.get_by_role("link", name="Pustaka data dukung").click()
+    page.get_by_test_id("upload-input").set_input_files(pdf)
+    assert len(held) == 1  # the page is there, its script is not
+    held[0].continue_()
+    page.wait_for_load_state("load")
+    page.get_by_test_id("upload-submit").click()
+    expect(page.locator("#upload-list li.ok")).to_have_count(1, timeout=20_000)
+    expect(page.locator("#upload-list li.ok .msg")).to_contain_text("Dipilih sebelum skrip")
 
 
 def test_english_switch(ui: Page, server: Server, shot: Shots) -> None:

@@ -70,7 +70,7 @@ def test_koordinator_exports_and_downloads_the_bundle(page: Page, server: Server
     page.get_by_role("link", name="Unggah dokumen baru ke pustaka").click()
     page.get_by_test_id("upload-input").set_input_files([pdf_file, scan])
     page.get_by_test_id("upload-submit").click()
-    expect(page.locator("#upload-list li.ok")).to_have_count(2)
+    expect(page.locator("#upload-list li.ok")).to_have_count(2, timeout=20_000)
     page.get_by_role("link", name=f"Kembali ke {INDICATOR}").click()
     for n, title in enumerate(["SK Tim SPBE 2026", "Pindaian daftar hadir"], start=1):
         page.get_by_test_id("link-evidence-select").select_option(label=title)
