@@ -116,6 +116,8 @@
     form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(store, 400); });
     form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(store, 400); });
     form.addEventListener("submit", store);
+    /* Text typed before this script ran (a slow connection) is kept too, unless a draft is being offered back. */
+    if ((!banner || banner.hidden) && differs(read(), saved)) store();
 
     /* Graded indicators: the value recomputed by the engine as items are ticked. */
     const valueBox = $("#graded-value");

@@ -28,6 +28,7 @@ INSTANSI = "Pemerintah Kota Contoh"
 SUBMITTED = "I7"
 AUTOSAVED = "I14"
 LOST_SESSION = "I18"
+EARLY_TYPED = "I23"
 EN_CATALOGUE = ROOT / "assess" / "translations" / "en" / "LC_MESSAGES" / "messages.mo"
 
 
@@ -242,6 +243,23 @@ def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: 
     expect(page.locator("main")).not_to_contain_text("Laporan kegiatan")
 
 
+class HeldScript:
+    """Holds back app.js, as a slow connection does, while the page itself is already usable."""
+
+    def __init__(self, page: Page) -> None:
+        self.page, self.held = page, list[Route]()
+        page.route("**/static/app.js*", self.hold)
+
+    def hold(self, route: Route) -> None:
+        self.held.append(route)
+
+    def release(self) -> None:
+        assert len(self.held) == 1  # the page was there and its script was not
+        self.held.pop().continue_()
+        self.page.unroute("**/static/app.js*")
+        self.page.wait_for_load_state("load")
+
+
 def test_files_chosen_before_the_script_runs_are_still_sent(ui: Page, server: Server, shot: Shots) -> None:
     """On a slow connection the file input is usable before app.js has run; what was chosen then is sent."""
     page = ui
@@ -249,20 +267,26 @@ def test_files_chosen_before_the_script_runs_are_still_sent(ui: Page, server: Se
     pdf.write_bytes(pdf_bytes(1, "Dipilih sebelum skrip"))
     login(page, server, shot)
     open_assessment(page)
-    held: list[Route] = []
-
-    def hold(route: Route) -> None:
-        held.append(route)
-
-    page.route("**/static/app.js*", hold)
+    script = HeldScript(page)
     page.get_by_role("link", name="Pustaka data dukung").click()
     page.get_by_test_id("upload-input").set_input_files(pdf)
-    assert len(held) == 1  # the page is there, its script is not
-    held[0].continue_()
-    page.wait_for_load_state("load")
+    script.release()
     page.get_by_test_id("upload-submit").click()
     expect(page.locator("#upload-list li.ok")).to_have_count(1, timeout=20_000)
     expect(page.locator("#upload-list li.ok .msg")).to_contain_text("Dipilih sebelum skrip")
+
+
+def test_text_typed_before_the_script_runs_is_kept_as_a_draft(ui: Page, server: Server, shot: Shots) -> None:
+    page = ui
+    login(page, server, shot)
+    open_assessment(page)
+    script = HeldScript(page)
+    page.locator(f'tr[data-indicator="{EARLY_TYPED}"] td a').first.click()
+    page.locator("#fakta").fill("Diketik sebelum skrip halaman selesai dimuat.")
+    script.release()
+    expect(page.locator("[data-autosave-status]")).to_contain_text("Draf tersimpan di peramban ini")
+    page.reload()
+    expect(page.locator("#draft-banner")).to_be_visible()
 
 
 def test_english_switch(ui: Page, server: Server, shot: Shots) -> None:

@@ -64,6 +64,7 @@ def test_deleting_a_scenario_asks_first(page: Page, server: Server) -> None:
     expect(page.locator(".flash")).to_contain_text("Skenario disimpan.")
     saved = page.get_by_test_id("scenarios").locator("li", has_text="Skenario yang dihapus")
     expect(saved).to_have_count(1)
+    page.wait_for_load_state("load")  # the question comes from the deferred app.js
 
     questions: list[str] = []
 
@@ -76,6 +77,7 @@ def test_deleting_a_scenario_asks_first(page: Page, server: Server) -> None:
     assert questions == ["Hapus skenario ini?"]
     page.reload()
     expect(saved).to_have_count(1)
+    page.wait_for_load_state("load")
 
     page.once("dialog", lambda dialog: dialog.accept())
     saved.get_by_role("button", name="hapus").click()
