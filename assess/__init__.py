@@ -82,6 +82,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
     register_blueprints(app)
 
+    from assess import display
+
+    display.register(app)
+
     from assess.errors import register_error_handlers
 
     register_error_handlers(app)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
 
 from assess.extensions import db
@@ -18,12 +20,34 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """A refused use case; ``field`` names the form field it concerns, if any."""
+    """A refused use case, told to the user in their language.
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    ``message`` is a translatable text (``lazy_gettext``, with its parameters): it is rendered when it is
+    shown, in the reader's language, never stored as a sentence. ``field`` names the form field it concerns,
+    if any. ``reasons`` are further ``(field, message)`` pairs when one refusal has several causes (each is
+    shown beside its field, or above the form).
+    """
+
+    def __init__(
+        self,
+        message: str | LazyString,
+        field: str | None = None,
+        reasons: Iterable[tuple[str | None, str | LazyString]] = (),
+    ) -> None:
+        super().__init__(str(message))
+        self._message = message
         self.field = field
+        self.reasons = list(reasons)
+
+    @property
+    def message(self) -> str:
+        """The message in the current language."""
+        return str(self._message)
+
+    @property
+    def errors(self) -> list[tuple[str | None, str]]:
+        """Every ``(field, message)`` of the refusal, the main one first, in the current language."""
+        return [(self.field, self.message), *((f, str(m)) for f, m in self.reasons)]
 
 
 class NotFoundError(DomainError):

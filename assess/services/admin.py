@@ -325,9 +325,7 @@ def refuse_shared_password(user: User, instansi: Instansi) -> None:
         )
 
 
-def reset_member_password(
-    *, instansi: Instansi, actor: User, user: User, password: str | None = None
-) -> str | None:
+def reset_member_password(*, instansi: Instansi, actor: User, user: User, password: str | None = None) -> str | None:
     """Set a new password (typed, or generated and returned) and end the user's open sessions."""
     _refuse_self(actor, user, _("Ganti kata sandi Anda sendiri melalui halaman Ubah kata sandi."))
     refuse_shared_password(user, instansi)

@@ -28,6 +28,7 @@ from assess.models import (
 from assess.scoring import check_value, external_value, graded_value
 from assess.services.instruments import engine_instrument
 from assess.services.notifications import notify_assignment
+from assess.workflow import mark_edited, move_answer
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,6 @@ def stored_value(value: Fraction | None) -> Decimal | None:
 def _check_version(answer: Answer, expected_version: int, submitted: Mapping[str, object]) -> None:
     if answer.version != expected_version:
         raise ConflictError(answer, submitted)
-
-
-def _touch(answer: Answer) -> None:
-    if answer.state == AnswerState.BELUM_DIISI:
-        answer.state = AnswerState.DRAF
 
 
 ANSWER_FIELDS = ("claimed_value", "source_value", "fakta", "analisis", "state")
@@ -95,7 +91,7 @@ def save_level_answer(
     answer.claimed_value = stored_value(checked)
     answer.fakta = fakta.strip()
     answer.analisis = analisis.strip()
-    _touch(answer)
+    mark_edited(answer)
     db.session.flush()
     _audit_answer(answer, snapshot, actor, "answer.save")
     return answer
@@ -159,7 +155,7 @@ def save_graded_answer(
     answer.fakta = fakta.strip()
     answer.analisis = analisis.strip()
     answer.claimed_value = stored_value(graded_answer_value(inst, answer))
-    _touch(answer)
+    mark_edited(answer)
     db.session.flush()
     _audit_answer(answer, snapshot, actor, "answer.save", item_changes)
     return answer
@@ -322,8 +318,7 @@ def submit_for_review(
     blocking = [r for r in results if r.action == "block"]
     if blocking:
         raise ReviewBlockedError(results)
-    old = answer.state
-    answer.state = AnswerState.SIAP_DIREVIU
+    old = move_answer(answer, AnswerState.SIAP_DIREVIU)
     db.session.flush()
     record(
         assessment=answer.assessment,
@@ -344,7 +339,7 @@ def withdraw(*, answer: Answer, expected_version: int, actor: User | None = None
     _check_version(answer, expected_version, {})
     if answer.state != AnswerState.SIAP_DIREVIU:
         raise DomainError(_("Hanya jawaban yang siap direviu yang dapat ditarik kembali."))
-    answer.state = AnswerState.DRAF
+    move_answer(answer, AnswerState.DRAF)
     db.session.flush()
     record(
         assessment=answer.assessment,

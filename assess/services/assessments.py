@@ -16,6 +16,7 @@ from assess.models import Answer, AnswerState, Assessment, Instansi, Instrument,
 from assess.scoring import check_value
 from assess.services.answers import stored_value
 from assess.services.instruments import engine_instrument
+from assess.workflow import mark_edited
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,6 @@ def set_claimed_value(
         answer.fakta = fakta
     if analisis is not None:
         answer.analisis = analisis
-    if answer.state == AnswerState.BELUM_DIISI:
-        answer.state = AnswerState.DRAF
+    mark_edited(answer)
     db.session.flush()
     return answer

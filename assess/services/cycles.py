@@ -33,7 +33,6 @@ from assess.models import (
     Answer,
     AnswerEvidence,
     AnswerItem,
-    AnswerState,
     Assessment,
     Evidence,
     EvidenceVersion,
@@ -49,6 +48,7 @@ from assess.scoring import Score, check_value, score
 from assess.services.answers import review_checks
 from assess.services.assessments import open_assessment
 from assess.services.instruments import engine_instrument, latest_version
+from assess.workflow import mark_edited
 
 log = logging.getLogger(__name__)
 
@@ -457,7 +457,7 @@ def open_from_previous(*, previous: Assessment, instrument: Instrument, actor: U
         answer.assignee_unit_id, answer.assignee_user_id = old.assignee_unit_id, old.assignee_user_id
         answer.needs_recheck = True
         if value is not None or old.fakta or old.analisis:
-            answer.state = AnswerState.DRAF
+            mark_edited(answer)
         for mark in old.items:
             item = items_by_code.get((code, mark.item.code))
             if item is not None:

@@ -249,9 +249,7 @@ def run(export_id: int) -> Export | None:
             from reports.data import collect
             from reports.export import build
 
-            data = collect(
-                assessment_id, include_review=export.include_review, generated_at=as_utc(export.created_at)
-            )
+            data = collect(assessment_id, include_review=export.include_review, generated_at=as_utc(export.created_at))
             logo = None
             storage = get_storage(config)
             if data.logo_key:

@@ -24,6 +24,7 @@ from assess.scoring import check_value
 from assess.services.answers import stored_value
 from assess.services.instruments import engine_instrument
 from assess.services.notifications import notify, recipients_for_answer
+from assess.workflow import ASSESSMENT_TRANSITIONS, move_answer
 
 log = logging.getLogger(__name__)
 JUSTIFICATION_MAX = 10000
@@ -99,7 +100,7 @@ def approve(*, answer: Answer, actor: User, expected_version: int | None = None)
         raise DomainError(
             _("Tetapkan nilai reviewer beserta justifikasinya sebelum menyetujui."), field="reviewer_value"
         )
-    answer.state = AnswerState.DISETUJUI
+    move_answer(answer, AnswerState.DISETUJUI)
     db.session.flush()
     record(
         assessment=answer.assessment,
@@ -122,8 +123,7 @@ def send_back(*, answer: Answer, actor: User, expected_version: int | None = Non
         raise DomainError(_("Hanya jawaban yang siap direviu atau sudah disetujui yang dapat dikembalikan."))
     if open_comment_count(answer) == 0:
         raise DomainError(_("Tulis paling sedikit satu komentar terbuka yang menjelaskan apa yang harus diperbaiki."))
-    old = answer.state
-    answer.state = AnswerState.PERLU_PERBAIKAN
+    old = move_answer(answer, AnswerState.PERLU_PERBAIKAN)
     db.session.flush()
     record(
         assessment=answer.assessment,
@@ -171,13 +171,6 @@ def set_final_value(
 
 # --------------------------------------------------------------------------- assessment states
 
-TRANSITIONS: dict[tuple[AssessmentState, AssessmentState], str] = {
-    (AssessmentState.PENGISIAN, AssessmentState.REVIU): "assessment.start_review",
-    (AssessmentState.REVIU, AssessmentState.PENGISIAN): "assessment.back_to_filling",
-    (AssessmentState.REVIU, AssessmentState.FINAL): "assessment.finalise",
-    (AssessmentState.FINAL, AssessmentState.REVIU): "assessment.reopen",
-}
-
 
 @dataclass(frozen=True)
 class Blocker:
@@ -194,7 +187,7 @@ class TransitionRefusedError(DomainError):
 def change_state(*, assessment: Assessment, target: AssessmentState, actor: User, reason: str = "") -> None:
     """Move the assessment to ``target`` when the transition is allowed and its conditions hold."""
     current = assessment.state
-    action = TRANSITIONS.get((current, target))
+    action = ASSESSMENT_TRANSITIONS.get((current, target))
     if action is None:
         raise TransitionRefusedError(
             _("Tahap tidak dapat diubah dari %(current)s ke %(target)s.", current=current.value, target=target.value)

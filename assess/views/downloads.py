@@ -129,8 +129,10 @@ class VerifyingReader:
             held = chunk
         found: StoredFileChangedError | None = None
         if read != self._size:
-            found = _size_changed(read, self._size) if read < self._size else _changed(
-                f"berubah: lebih besar dari {self._size} B"
+            found = (
+                _size_changed(read, self._size)
+                if read < self._size
+                else _changed(f"berubah: lebih besar dari {self._size} B")
             )
         elif digest.hexdigest() != self._sha256:
             found = _content_changed(digest.hexdigest(), self._sha256)

@@ -136,9 +136,7 @@ def change_state(assessment_id: int) -> Response:
     except ValueError:
         abort(400)
     try:
-        service.change_state(
-            assessment=assessment, target=target, actor=current_user, reason=form_text("reason")
-        )
+        service.change_state(assessment=assessment, target=target, actor=current_user, reason=form_text("reason"))
         db.session.commit()
     except service.TransitionRefusedError as exc:
         db.session.rollback()

@@ -1,0 +1,90 @@
+"""How a value is shown, everywhere: pages, live previews, the XLSX export and the report.
+
+One rounding (the engine's :func:`~assess.scoring.round_half_up`, as KemenPANRB publishes) and one decimal mark
+per language: a comma in Indonesian (``2,14``), a point in English (``2.14``). Nothing else in the project
+formats a value; templates use the ``nilai``, ``bobot`` and ``indikator`` filters registered by :func:`register`.
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from babel import Locale
+from babel.numbers import format_decimal
+
+from assess.scoring import round_half_up, to_fraction
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+#: What is shown where there is no value.
+NONE = "–"
+
+Value = Fraction | Decimal | int | float | str | None
+
+
+def current_locale() -> str:
+    """The language of the page being rendered; the default language outside a request."""
+    from flask import current_app, has_request_context
+
+    if has_request_context():
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        if locale is not None:
+            return str(locale.language)
+    try:
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    except RuntimeError:
+        return "id"
+
+
+@functools.lru_cache(maxsize=8)
+def _babel(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+def rounded(value: Fraction | Decimal | int | float | str, places: int = 2) -> Decimal:
+    """``value`` rounded half up to ``places`` decimals, exactly (floats through their shortest repr)."""
+    return round_half_up(to_fraction(value), places)
+
+
+@functools.lru_cache(maxsize=8192)
+def _number(value: Fraction | Decimal | int | str, places: int, locale: str) -> str:
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    return str(format_decimal(rounded(value, places), format=pattern, locale=_babel(locale)))
+
+
+def number(value: Value, places: int = 2, locale: str | None = None) -> str:
+    """``value`` with ``places`` decimals, rounded half up, in the page's language; ``–`` for no value."""
+    if value is None:
+        return NONE
+    key = value if not isinstance(value, float) else repr(value)
+    return _number(key, places, locale or current_locale())
+
+
+def weight(value: Value, locale: str | None = None) -> str:
+    """A weight in percent with as many decimals as it needs, at most two: ``13``, ``1,3``, ``2,25``."""
+    if value is None:
+        return NONE
+    exact = rounded(value if not isinstance(value, float) else repr(value), 2)
+    return str(format_decimal(exact, format="#,##0.##", locale=_babel(locale or current_locale())))
+
+
+def indicator_value(value: Value, value_type: str, locale: str | None = None) -> str:
+    """An indicator's value: a level as a whole number (``3``), a graded value with two decimals (``1,13``)."""
+    if value is None:
+        return NONE
+    if value_type == "level":
+        return str(int(rounded(value if not isinstance(value, float) else repr(value), 0)))
+    return number(value, 2, locale)
+
+
+def register(app: Flask) -> None:
+    """The template filters: ``x|nilai``, ``x|nilai(1)``, ``x|bobot``, ``x|indikator(value_type)``."""
+    app.add_template_filter(number, "nilai")
+    app.add_template_filter(weight, "bobot")
+    app.add_template_filter(indicator_value, "indikator")
