@@ -14,6 +14,7 @@ from typing import Any
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import gettext as _
 from flask_migrate import upgrade
 from sqlalchemy import select
 
@@ -150,14 +151,16 @@ def user_create(
         if instansi_slug:
             instansi = db.session.scalar(select(Instansi).where(Instansi.slug == instansi_slug))
             if instansi is None:
-                raise DomainError(f"Instansi {instansi_slug!r} tidak ada.")
+                raise DomainError(_("Instansi %(slug)s tidak ada.", slug=instansi_slug))
             by_name = {u.name: u for u in instansi.units} | {u.short_name: u for u in instansi.units if u.short_name}
             missing = [n for n in unit_names if n not in by_name]
             if missing:
-                raise DomainError(f"Unit tidak ada di {instansi_slug}: {', '.join(missing)}")
+                raise DomainError(
+                    _("Unit tidak ada di %(slug)s: %(units)s", slug=instansi_slug, units=", ".join(missing))
+                )
             units = [by_name[n] for n in unit_names]
         elif roles or unit_names:
-            raise DomainError("--role dan --unit memerlukan --instansi.")
+            raise DomainError(_("--role dan --unit memerlukan --instansi."))
         user = create_user(
             email=email,
             name=name,
@@ -360,7 +363,7 @@ def export_command(assessment_id: int, out_dir: Path, include_review: bool, per_
     with unit_of_work():
         assessment = db.session.get(Assessment, assessment_id)
         if assessment is None:
-            raise DomainError(f"Penilaian {assessment_id} tidak ditemukan.")
+            raise DomainError(_("Penilaian %(id)s tidak ditemukan.", id=assessment_id))
         export = exports.request_export(assessment, None, include_review=include_review)
         export_id = export.id
     click.echo(f"Ekspor #{export_id} dimulai …")

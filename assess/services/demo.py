@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from assess.errors import DomainError
@@ -67,7 +68,9 @@ def load_demo(password: str, *, year: int | None = None, path: Path = DEMO_FILE)
     a = spec["assessment"]
     instrument = latest_version(a["instrument"])
     if instrument is None:
-        raise DomainError(f"Instrumen {a['instrument']} belum dimuat; jalankan `mandiri instruments sync`.")
+        raise DomainError(
+            _("Instrumen %(code)s belum dimuat; jalankan `mandiri instruments sync`.", code=a["instrument"])
+        )
     assessment = db.session.scalar(
         select(Assessment).where(
             Assessment.instansi_id == instansi.id, Assessment.year == year, Assessment.instrument_id == instrument.id
