@@ -4,7 +4,8 @@
   ``assess/views/__init__.py`` registers them all);
 - read models (``assess.queries``) never import services or views; services never import views; models import
   neither services, views nor queries;
-- services flush, never commit (a job's body, run by ``assess/jobs.py`` in a context of its own, commits); forms validate and shape input: no views, queries or database session;
+- services flush, never commit (a job's body, run by ``assess/jobs.py`` in a context of its own, commits);
+- forms validate and shape input: no views, queries or database session;
 - the WeasyPrint workers (``reports/layout.py``) import nothing of the app, not even through ``reports``;
 - one boundary: no view module but ``boundary.py`` commits, rolls back or catches ``DomainError``;
 - every ``DomainError`` message is translatable: never a bare string or an f-string.
