@@ -19,17 +19,15 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from assess import jobs
 from assess import permissions as perm
-from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import (
-    AnswerEvidence,
     Assessment,
     DocType,
     Evidence,
@@ -37,9 +35,11 @@ from assess.models import (
     EvidenceVersion,
     Unit,
 )
+from assess.queries.library import DEFAULT_SORT, LibraryFilter, library_page
 from assess.sealed import UnsealError, unseal
 from assess.services import evidence as service
 from assess.services.answers import years_before
+from assess.views.boundary import attempt
 from assess.views.comments import evidence_comments
 from assess.views.downloads import send_evidence
 from assess.views.util import assessment_or_404, int_arg, page_arg
@@ -56,15 +56,8 @@ from uploads.errors import UploadRejectedError
 log = logging.getLogger(__name__)
 
 bp = Blueprint("evidence", __name__, url_prefix="/penilaian/<int:assessment_id>/pustaka")
-PER_PAGE = 25
 #: "Stale" in the library filter: older than the two-year rule for review and audit documents.
 STALE_YEARS = 2
-SORTS = {
-    "baru": (Evidence.created_at.desc(),),
-    "lama": (Evidence.created_at.asc(),),
-    "tanggal": (Evidence.doc_date.desc().nulls_last(), Evidence.id.desc()),
-    "judul": (Evidence.title.asc(),),
-}
 
 
 def _evidence(assessment: Assessment, evidence_id: int) -> Evidence:
@@ -103,48 +96,15 @@ def _storage() -> Any:
 @auth_required()
 def library(assessment_id: int) -> str:
     assessment = assessment_or_404(assessment_id)
-    q = (request.args.get("q") or "").strip()
-    doc_type = request.args.get("jenis") or ""
-    unit_id = int_arg("unit")
-    show = request.args.get("tampil") or ""
-    sort = request.args.get("urut", "baru")
-    if sort not in SORTS:
-        sort = "baru"
-    page = page_arg()
-
-    linked = select(AnswerEvidence.evidence_id)
-    query = select(Evidence).where(Evidence.assessment_id == assessment.id, Evidence.deleted_at.is_(None))
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Evidence.title).like(like), func.lower(Evidence.number).like(like)))
-    if doc_type in {t.value for t in DocType}:
-        query = query.where(Evidence.doc_type == DocType(doc_type))
-    if unit_id:
-        query = query.where(Evidence.owner_unit_id == unit_id)
-    if show == "lepas":
-        query = query.where(Evidence.id.not_in(linked))
-    elif show == "usang":
-        query = query.where(Evidence.doc_date < years_before(date.today(), STALE_YEARS))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    documents = db.session.scalars(
-        query.options(
-            joinedload(Evidence.owner_unit), joinedload(Evidence.current_version).joinedload(EvidenceVersion.blob)
-        )
-        .order_by(*SORTS[sort])
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    link_counts = (
-        dict(
-            db.session.execute(
-                select(AnswerEvidence.evidence_id, func.count())
-                .where(AnswerEvidence.evidence_id.in_([d.id for d in documents]))
-                .group_by(AnswerEvidence.evidence_id)
-            ).all()
-        )
-        if documents
-        else {}
+    wanted = LibraryFilter(
+        q=(request.args.get("q") or "").strip(),
+        doc_type=request.args.get("jenis") or "",
+        unit_id=int_arg("unit"),
+        show=request.args.get("tampil") or "",
+        sort=request.args.get("urut", DEFAULT_SORT),
+        page=page_arg(),
     )
+    listing = library_page(assessment.id, wanted, stale_before=years_before(date.today(), STALE_YEARS))
     can_upload = perm.can_upload_evidence(current_user, assessment)
     units = _units(assessment)
     upload_form = None
@@ -155,12 +115,18 @@ def library(assessment_id: int) -> str:
     return render_template(
         "evidence/library.html",
         assessment=assessment,
-        documents=documents,
-        link_counts=link_counts,
-        total=total,
-        page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
-        args={"q": q, "jenis": doc_type, "unit": unit_id, "tampil": show, "urut": sort},
+        documents=listing.documents,
+        link_counts=listing.link_counts,
+        total=listing.total,
+        page=listing.page,
+        pages=listing.pages,
+        args={
+            "q": wanted.q,
+            "jenis": wanted.doc_type,
+            "unit": wanted.unit_id,
+            "tampil": wanted.show,
+            "urut": wanted.order(),
+        },
         doc_types=DOC_TYPE_LABELS,
         units=units,
         can_upload=can_upload,
@@ -184,8 +150,9 @@ def _check_later(blob_id: int | None) -> None:
 def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | None) -> dict[str, Any]:
     """Upload one file and commit it; returns a JSON-friendly result (never raises for bad files)."""
     name = file.filename or ""
-    try:
-        units = {u for u, _n in _units(assessment)}
+    units = {u for u, _n in _units(assessment)}
+
+    def store() -> tuple[Evidence, int | None]:
         evidence = service.upload(
             owner_unit_id=owner_unit_id if owner_unit_id in units else None,
             assessment=assessment,
@@ -196,23 +163,24 @@ def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | 
             storage=_storage(),
             policy=_policy(),
         )
-        to_check = service.pdf_to_check(evidence)
-        db.session.commit()
-    except UploadRejectedError as exc:
-        db.session.rollback()
+        return evidence, service.pdf_to_check(evidence)
+
+    try:
+        outcome = attempt(store, quiet=True)
+    except UploadRejectedError as exc:  # rolled back by attempt; the file is refused, nothing was kept
         return {"name": name, "ok": False, "code": exc.code, "message": exc.message}
-    except service.DuplicateEvidenceError as exc:
-        db.session.rollback()
+    if isinstance(outcome.refusal, service.DuplicateEvidenceError):
+        existing = outcome.refusal.existing
         return {
             "name": name,
             "ok": False,
             "code": "duplicate",
-            "message": exc.message,
-            "existing_url": url_for("evidence.detail", assessment_id=assessment.id, evidence_id=exc.existing.id),
+            "message": outcome.refusal.message,
+            "existing_url": url_for("evidence.detail", assessment_id=assessment.id, evidence_id=existing.id),
         }
-    except DomainError as exc:
-        db.session.rollback()
-        return {"name": name, "ok": False, "code": "invalid", "message": exc.message}
+    if outcome.result is None:
+        return {"name": name, "ok": False, "code": "invalid", "message": " ".join(m for _f, m in outcome.errors)}
+    evidence, to_check = outcome.result
     _check_later(to_check)
     return {
         "name": name,
@@ -245,7 +213,7 @@ def upload(assessment_id: int) -> Response | tuple[Response, int]:
         if r["ok"]:
             flash(_("Diunggah: %(name)s", name=r["name"]), "success")
         else:
-            flash(f"{r['name']}: {r['message']}", "error")
+            flash(_("%(name)s: %(message)s", name=r["name"], message=r["message"]), "error")
     return redirect(url_for("evidence.library", assessment_id=assessment.id))
 
 
@@ -262,21 +230,19 @@ def new_link(assessment_id: int) -> str | Response:
         form.doc_type.data = DocType.LAINNYA.value
     elif form.validate_on_submit():
         meta = _meta_from(form)
-        try:
-            evidence = service.add_link(
+        outcome = attempt(
+            lambda: service.add_link(
                 assessment=assessment,
                 url=form.url.data or "",
                 meta=meta,
                 access_note=form.access_note.data,
                 user=current_user,
-            )
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            form.populate_errors([(exc.field, exc.message)])
-        else:
-            flash(_("Tautan layanan ditambahkan ke pustaka."), "success")
-            return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id))
+            ),
+            done=_("Tautan layanan ditambahkan ke pustaka."),
+            form=form,
+        )
+        if outcome.result is not None:
+            return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=outcome.result.id))
     return render_template("evidence/link_form.html", assessment=assessment, form=form)
 
 
@@ -304,8 +270,8 @@ def detail(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, 
         if not can_edit:
             abort(403)
         if form.validate_on_submit():
-            try:
-                service.update_metadata(
+            outcome = attempt(
+                lambda: service.update_metadata(
                     actor=current_user,
                     evidence=evidence,
                     expected_version=int(form.version.data),
@@ -313,17 +279,13 @@ def detail(assessment_id: int, evidence_id: int) -> str | Response | tuple[str, 
                     url=getattr(form, "url", None) and form.url.data,
                     access_note=getattr(form, "access_note", None) and form.access_note.data,
                     change_access_note=bool(getattr(form, "change_access_note", None) and form.change_access_note.data),
-                )
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                form.populate_errors([(exc.field, exc.message)])
-                status = 400
-            else:
-                flash(_("Data dokumen disimpan."), "success")
+                ),
+                done=_("Data dokumen disimpan."),
+                form=form,
+            )
+            if outcome.ok:
                 return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id))
-        else:
-            status = 400
+        status = 400
     else:
         form.process(obj=evidence)
         form.doc_type.data = evidence.doc_type.value
@@ -367,29 +329,31 @@ def replace(assessment_id: int, evidence_id: int) -> Response:
     if file is None or not file.filename:
         flash(_("Pilih berkas pengganti."), "error")
     else:
-        try:
+        stream, filename = file.stream, file.filename
+
+        def store() -> tuple[int, int | None]:
             version = service.replace_file(
                 evidence=evidence,
-                stream=file.stream,
-                filename=file.filename,
+                stream=stream,
+                filename=filename,
                 user=current_user,
                 storage=_storage(),
                 policy=_policy(),
             )
-            to_check = service.pdf_to_check(evidence)
-            db.session.commit()
-        except UploadRejectedError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        except DomainError as exc:
-            db.session.rollback()
+            return version.number, service.pdf_to_check(evidence)
+
+        try:
+            outcome = attempt(
+                store,
+                done=lambda stored: _(
+                    "Berkas diganti; versi %(n)s sekarang dipakai, versi lama tetap di riwayat.", n=stored[0]
+                ),
+            )
+        except UploadRejectedError as exc:  # rolled back by attempt; the file is refused, nothing was kept
             flash(exc.message, "error")
         else:
-            _check_later(to_check)
-            flash(
-                _("Berkas diganti; versi %(n)s sekarang dipakai, versi lama tetap di riwayat.", n=version.number),
-                "success",
-            )
+            if outcome.result is not None:
+                _check_later(outcome.result[1])
     return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id))
 
 
@@ -403,15 +367,13 @@ def delete(assessment_id: int, evidence_id: int) -> str | Response:
     form = ConfirmForm()
     used = service.used_in(evidence)
     if form.validate_on_submit():
-        try:
-            service.delete(evidence=evidence, user=current_user)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-            return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id))
-        flash(_("Dokumen “%(title)s” dihapus dari pustaka.", title=evidence.title), "success")
-        return redirect(url_for("evidence.library", assessment_id=assessment.id))
+        outcome = attempt(
+            lambda: service.delete(evidence=evidence, user=current_user),
+            done=_("Dokumen “%(title)s” dihapus dari pustaka.", title=evidence.title),
+        )
+        if outcome.ok:
+            return redirect(url_for("evidence.library", assessment_id=assessment.id))
+        return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id))
     return render_template("evidence/delete.html", assessment=assessment, evidence=evidence, form=form, used_in=used)
 
 
