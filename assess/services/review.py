@@ -11,10 +11,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
+from assess import display
 from assess.audit import Snapshot, record
 from assess.errors import DomainError
 from assess.extensions import db
@@ -23,19 +27,50 @@ from assess.models.base import utcnow
 from assess.scoring import check_value
 from assess.services.answers import stored_value
 from assess.services.instruments import engine_instrument
-from assess.services.notifications import notify, recipients_for_answer
+from assess.services.notifications import answer_path, notify, recipients_for_answer, stored_text
 from assess.workflow import ASSESSMENT_TRANSITIONS, move_answer
 
 log = logging.getLogger(__name__)
 JUSTIFICATION_MAX = 10000
 
+#: How an answer's and an assessment's states are named to people (the same words as the pages' chips).
+ANSWER_STATE_LABELS: dict[AnswerState, LazyString] = {
+    AnswerState.BELUM_DIISI: _l("belum diisi"),
+    AnswerState.DRAF: _l("draf"),
+    AnswerState.SIAP_DIREVIU: _l("siap direviu"),
+    AnswerState.PERLU_PERBAIKAN: _l("perlu perbaikan"),
+    AnswerState.DISETUJUI: _l("disetujui"),
+}
+ASSESSMENT_STATE_LABELS: dict[AssessmentState, LazyString] = {
+    AssessmentState.PENGISIAN: _l("pengisian"),
+    AssessmentState.REVIU: _l("reviu"),
+    AssessmentState.FINAL: _l("final"),
+}
 
-def _checked(answer: Answer, value: Decimal | int | str | None, field: str) -> Decimal | None:
+
+def answer_state_label(state: AnswerState) -> str:
+    return str(ANSWER_STATE_LABELS[state])
+
+
+def assessment_state_label(state: AssessmentState) -> str:
+    return str(ASSESSMENT_STATE_LABELS[state])
+
+
+def _checked(answer: Answer, value: Fraction | Decimal | int | str | None, field: str) -> Decimal | None:
+    """The value as stored, once the engine accepts it for the indicator; its refusal told in the user's language."""
     inst = engine_instrument(answer.assessment.instrument)
     try:
         return stored_value(check_value(inst, answer.indicator.code, value))
-    except ValueError as exc:
-        raise DomainError(str(exc), field=field) from None
+    except ValueError:
+        if inst.value_type == "level":
+            message = _("Level harus bilangan bulat 0–%(max)s.", max=display.number(inst.scale_max, 0))
+        else:
+            message = _(
+                "Nilai harus 0 atau di antara %(min)s dan %(max)s.",
+                min=display.number(inst.scale_min, 0),
+                max=display.number(inst.scale_max, 0),
+            )
+        raise DomainError(message, field=field) from None
 
 
 def _not_final(assessment: Assessment) -> None:
@@ -60,7 +95,12 @@ def open_comment_count(answer: Answer) -> int:
 
 
 def set_reviewer_value(
-    *, answer: Answer, value: Decimal | int | str | None, note: str, actor: User, expected_version: int | None = None
+    *,
+    answer: Answer,
+    value: Fraction | Decimal | int | str | None,
+    note: str,
+    actor: User,
+    expected_version: int | None = None,
 ) -> Answer:
     """The reviewer's own value for the indicator, with a justification; the claimed value is untouched."""
     _not_final(answer.assessment)
@@ -139,7 +179,12 @@ def send_back(*, answer: Answer, actor: User, expected_version: int | None = Non
 
 
 def set_final_value(
-    *, answer: Answer, value: Decimal | int | str | None, reason: str, actor: User, expected_version: int | None = None
+    *,
+    answer: Answer,
+    value: Fraction | Decimal | int | str | None,
+    reason: str,
+    actor: User,
+    expected_version: int | None = None,
 ) -> Answer:
     """The coordinator's final value (the one submitted); a reason is required when it differs from the reviewer's."""
     _not_final(answer.assessment)
@@ -174,12 +219,20 @@ def set_final_value(
 
 @dataclass(frozen=True)
 class Blocker:
+    """An indicator that keeps the assessment where it is, and the state its answer is in."""
+
     indicator: str
-    state: str
+    state: AnswerState
+
+    @property
+    def state_label(self) -> str:
+        return answer_state_label(self.state)
 
 
 class TransitionRefusedError(DomainError):
-    def __init__(self, message: str, blockers: Sequence[Blocker] = ()) -> None:
+    """A refused change of stage; ``blockers`` are the indicators that hold it back, if that is the reason."""
+
+    def __init__(self, message: str | LazyString, blockers: Sequence[Blocker] = ()) -> None:
         super().__init__(message)
         self.blockers = list(blockers)
 
@@ -190,20 +243,24 @@ def change_state(*, assessment: Assessment, target: AssessmentState, actor: User
     action = ASSESSMENT_TRANSITIONS.get((current, target))
     if action is None:
         raise TransitionRefusedError(
-            _("Tahap tidak dapat diubah dari %(current)s ke %(target)s.", current=current.value, target=target.value)
+            _(
+                "Tahap tidak dapat diubah dari %(current)s ke %(target)s.",
+                current=assessment_state_label(current),
+                target=assessment_state_label(target),
+            )
         )
     answers = sorted(assessment.answers, key=lambda a: a.indicator.position)
     reason = reason.strip()
     if target == AssessmentState.REVIU and current == AssessmentState.PENGISIAN:
         pending = [
-            Blocker(a.indicator.code, a.state.value)
+            Blocker(a.indicator.code, a.state)
             for a in answers
             if a.state in (AnswerState.BELUM_DIISI, AnswerState.DRAF)
         ]
         if pending:
             raise TransitionRefusedError(_("Reviu belum dapat dimulai: indikator berikut belum diajukan."), pending)
     if target == AssessmentState.FINAL:
-        pending = [Blocker(a.indicator.code, a.state.value) for a in answers if a.state != AnswerState.DISETUJUI]
+        pending = [Blocker(a.indicator.code, a.state) for a in answers if a.state != AnswerState.DISETUJUI]
         if pending:
             raise TransitionRefusedError(
                 _("Penilaian belum dapat difinalkan: indikator berikut belum disetujui."), pending
@@ -238,18 +295,23 @@ def change_state(*, assessment: Assessment, target: AssessmentState, actor: User
 
 def _notify(answer: Answer, actor: User, kind: str) -> None:
     code = answer.indicator.code
-    if kind == "approval":
-        message = f"Jawaban {code} disetujui oleh {actor.name}."
-        notification_kind = NotificationKind.APPROVAL
-    else:
-        message = f"Jawaban {code} dikembalikan oleh {actor.name}: perlu perbaikan. Lihat komentarnya."
-        notification_kind = NotificationKind.SEND_BACK
+    with stored_text():
+        if kind == "approval":
+            message = _("Jawaban %(code)s disetujui oleh %(name)s.", code=code, name=actor.name)
+            notification_kind = NotificationKind.APPROVAL
+        else:
+            message = _(
+                "Jawaban %(code)s dikembalikan oleh %(name)s: perlu perbaikan. Lihat komentarnya.",
+                code=code,
+                name=actor.name,
+            )
+            notification_kind = NotificationKind.SEND_BACK
     notify(
         users=recipients_for_answer(answer),
         kind=notification_kind,
         assessment=answer.assessment,
         message=message,
-        url=f"/penilaian/{answer.assessment_id}/indikator/{code}",
+        url=answer_path(answer),
         actor=actor,
         answer=answer,
     )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,11 +13,12 @@ from werkzeug.wrappers import Response
 
 from assess import permissions as perm
 from assess.errors import DomainError
-from assess.extensions import db
 from assess.models import Answer, AssessmentState
 from assess.queries import discrepancies, load_answer, load_assessment, project_all
+from assess.scoring import to_fraction
 from assess.services import review as service
-from assess.views.util import assessment_or_404, commit_or_flash, form_text, int_arg
+from assess.views.boundary import Outcome, attempt
+from assess.views.util import assessment_or_404, form_text, int_arg
 from forms import BaseForm
 
 bp = Blueprint("review", __name__, url_prefix="/penilaian/<int:assessment_id>")
@@ -33,14 +35,21 @@ def _back(answer: Answer) -> Response:
     return redirect(url_for("assessments.answer", assessment_id=answer.assessment_id, code=answer.indicator.code))
 
 
-def _value(raw: str | None) -> Decimal | None:
-    text = (raw or "").strip().replace(",", ".")
+#: The blocking indicators listed when a change of stage is refused (the rest are counted).
+BLOCKERS_LISTED = 60
+#: A value as people write it: digits with a comma or a point (no exponent: ``1e999999999`` would take the
+#: exact arithmetic minutes).
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]{1,6}(?:[.,][0-9]{1,8})?")
+
+
+def _value(field: str) -> Fraction | None:
+    """A posted value as the engine reads it: ``1,13`` and ``1.13`` alike; empty is no value."""
+    text = (request.form.get(field) or "").strip()
     if not text:
         return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        raise DomainError(_("Nilai harus berupa angka.")) from None
+    if not PLAIN_NUMBER.fullmatch(text):
+        raise DomainError(_("Nilai harus berupa angka."), field=field)
+    return to_fraction(text)
 
 
 def _version() -> int | None:
@@ -60,7 +69,7 @@ def _act(
     if not allowed(current_user, answer.assessment):
         abort(403)
     _check_csrf()
-    commit_or_flash(lambda: action(answer), done)
+    attempt(lambda: action(answer), done=done)
     return _back(answer)
 
 
@@ -73,7 +82,7 @@ def reviewer_value(assessment_id: int, code: str) -> Response:
         perm.can_review,
         lambda answer: service.set_reviewer_value(
             answer=answer,
-            value=_value(request.form.get("reviewer_value")),
+            value=_value("reviewer_value"),
             note=form_text("reviewer_note"),
             actor=current_user,
             expected_version=_version(),
@@ -115,7 +124,7 @@ def final_value(assessment_id: int, code: str) -> Response:
         perm.can_set_final,
         lambda answer: service.set_final_value(
             answer=answer,
-            value=_value(request.form.get("final_value")),
+            value=_value("final_value"),
             reason=form_text("final_reason"),
             actor=current_user,
             expected_version=_version(),
@@ -135,19 +144,29 @@ def change_state(assessment_id: int) -> Response:
         target = AssessmentState(request.form.get("target", ""))
     except ValueError:
         abort(400)
-    try:
-        service.change_state(assessment=assessment, target=target, actor=current_user, reason=form_text("reason"))
-        db.session.commit()
-    except service.TransitionRefusedError as exc:
-        db.session.rollback()
-        listed = ", ".join(f"{b.indicator} ({b.state.replace('_', ' ')})" for b in exc.blockers[:60])
-        flash(f"{exc.message} {listed}".strip(), "error")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("Tahap penilaian sekarang: %(state)s.", state=target.value), "success")
+    outcome = attempt(
+        lambda: service.change_state(
+            assessment=assessment, target=target, actor=current_user, reason=form_text("reason")
+        ),
+        done=_("Tahap penilaian sekarang: %(state)s.", state=service.assessment_state_label(target)),
+    )
+    if not outcome.ok:
+        _flash_blockers(outcome)
     return redirect(url_for("assessments.detail", assessment_id=assessment_id))
+
+
+def _flash_blockers(outcome: Outcome[None]) -> None:
+    """After a refused change of stage (its reason is already shown): the indicators that hold it back."""
+    refusal = outcome.refusal
+    if not isinstance(refusal, service.TransitionRefusedError) or not refusal.blockers:
+        return
+    listed = ", ".join(
+        _("%(code)s (%(state)s)", code=b.indicator, state=b.state_label) for b in refusal.blockers[:BLOCKERS_LISTED]
+    )
+    rest = len(refusal.blockers) - BLOCKERS_LISTED
+    if rest > 0:
+        listed = _("%(listed)s dan %(n)s indikator lainnya", listed=listed, n=rest)
+    flash(listed, "error")
 
 
 @bp.get("/selisih")

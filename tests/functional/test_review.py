@@ -299,14 +299,15 @@ def test_side_by_side_indices_and_discrepancies(client: FlaskClient, team: dict[
     for box in ("index-claimed", "index-reviewer", "index-final"):
         assert f'data-testid="{box}"' in overview
     assert re.search(
-        r'data-testid="index-claimed">\s*<div class="index-label">[^<]*</div>\s*<div class="index-value">3\.00',
+        r'data-testid="index-claimed">\s*<div class="index-label">[^<]*</div>\s*<div class="index-value">3[.,]00',
         overview,
     )
     page = client.get(f"/penilaian/{assessment.id}/selisih").get_data(as_text=True)
     order = re.findall(r'<tr data-indicator="(I\d+)">', page)
     assert order == ["I42", "I32", "I1"]
-    assert "-0.0600" in page
-    assert "+0.0275" in page
+    assert "-0,0600" in page
+    assert "+0,0275" in page
+    assert re.search(r'<tr data-indicator="I42">.*?<td class="num">3</td>\s*<td class="num">1</td>', page, re.S)
 
 
 def test_review_pages_constant_queries(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
@@ -334,3 +335,102 @@ def test_review_pages_constant_queries(client: FlaskClient, team: dict[str, Any]
         _comment(db, _answer(assessment, "I1"), team["reviewer"])
     after = measure()
     assert before == after, (before, after)
+
+
+def _flashed(client: FlaskClient, response: Any) -> str:
+    """The messages a redirecting POST left for the next page (read without rendering that page)."""
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        return " ".join(message for _category, message in session.pop("_flashes", []))
+
+
+def test_discrepancies_show_graded_values_rounded_half_up(client: FlaskClient, db: Any) -> None:
+    instansi = create_instansi()
+    assessment = create_assessment(instansi, code="pemdi-2026")
+    first = sorted(assessment.answers, key=lambda a: a.indicator.position)[0]
+    first.reviewer_value = Decimal("1.125")  # 9/8
+    reader = create_member(instansi, RoleName.PEMBACA)
+    db.session.commit()
+    login(client, reader.email)
+    page = client.get(f"/penilaian/{assessment.id}/selisih").get_data(as_text=True)
+    row = re.search(rf'<tr data-indicator="{first.indicator.code}">.*?</tr>', page, re.S)
+    assert row is not None
+    assert '<td class="num">1,13</td>' in row.group(0)
+    assert '<td class="num">–</td>' in row.group(0)  # nothing claimed yet
+    client.post("/bahasa", data={"lang": "en", "next": "/"})
+    english = client.get(f"/penilaian/{assessment.id}/selisih").get_data(as_text=True)
+    assert '<td class="num">1.13</td>' in english
+
+
+def test_values_typed_with_a_comma_or_a_point(client: FlaskClient, db: Any) -> None:
+    instansi = create_instansi()
+    assessment = create_assessment(instansi, code="pemdi-2026")
+    answer = sorted(assessment.answers, key=lambda a: a.indicator.position)[0]
+    answer.state = AnswerState.SIAP_DIREVIU
+    reviewer = create_member(instansi, RoleName.REVIEWER)
+    db.session.commit()
+    login(client, reviewer.email)
+    url = f"/penilaian/{assessment.id}/indikator/{answer.indicator.code}/reviu/nilai"
+    for typed, stored in (("1,13", Decimal("1.13")), ("2.5", Decimal("2.5"))):
+        saved = client.post(url, data={"reviewer_value": typed, "reviewer_note": "Bukti sebagian"})
+        assert _flashed(client, saved) == "Nilai reviewer disimpan."
+        db.session.refresh(answer)
+        assert answer.reviewer_value == stored
+    for typed in ("dua", "1e999999999", "1,2,3"):
+        refused = client.post(url, data={"reviewer_value": typed, "reviewer_note": "x"})
+        assert _flashed(client, refused) == "Nilai harus berupa angka.", typed
+        db.session.refresh(answer)
+        assert answer.reviewer_value == Decimal("2.5")
+
+
+def test_value_out_of_range_refused_with_a_translatable_message(
+    client: FlaskClient, team: dict[str, Any], db: Any
+) -> None:
+    assessment = team["assessment"]
+    base = f"/penilaian/{assessment.id}/indikator/I1"
+    login(client, team["reviewer"].email)
+    for typed in ("2,5", "7"):
+        refused = client.post(f"{base}/reviu/nilai", data={"reviewer_value": typed, "reviewer_note": "x"})
+        assert _flashed(client, refused) == "Level harus bilangan bulat 0–5."  # not the engine's "I1: … tertulis 7"
+    db.session.refresh(assessment)
+    assert _answer(assessment, "I1").reviewer_value is None
+
+
+def test_refused_stage_change_names_states_in_the_users_language(
+    client: FlaskClient, team: dict[str, Any], db: Any
+) -> None:
+    assessment = team["assessment"]
+    login(client, team["koordinator"].email)
+    client.post("/bahasa", data={"lang": "en", "next": "/"})
+
+    def change(target: str) -> str:
+        return _flashed(client, client.post(f"/penilaian/{assessment.id}/tahap", data={"target": target}))
+
+    refused = change("reviu")
+    assert "I2 (not yet answered)" in refused
+    assert "I1 (" not in refused  # ready for review: it does not hold the review back
+    assert "belum_diisi" not in refused
+    assert "belum diisi" not in refused
+    assert "filling in" in change("final")
+    assert "pengisian" not in change("final")
+    _all(assessment, db, AnswerState.SIAP_DIREVIU)
+    assert "reviu." not in change("reviu")
+    db.session.refresh(assessment)
+    assert assessment.state == AssessmentState.REVIU
+
+
+def test_send_back_notification_is_written_in_the_deployments_language(
+    client: FlaskClient, team: dict[str, Any], db: Any
+) -> None:
+    from assess.models import Notification
+
+    assessment = team["assessment"]
+    answer = _answer(assessment, "I1")
+    _comment(db, answer, team["reviewer"])
+    login(client, team["reviewer"].email)
+    client.post("/bahasa", data={"lang": "en", "next": "/"})
+    assert client.post(f"/penilaian/{assessment.id}/indikator/I1/reviu/kembalikan").status_code == 302
+    note = db.session.scalar(select(Notification).where(Notification.user_id == team["pengisi"].id))
+    assert note is not None
+    assert note.message == f"Jawaban I1 dikembalikan oleh {team['reviewer'].name}: perlu perbaikan. Lihat komentarnya."
+    assert note.url == f"/penilaian/{assessment.id}/indikator/I1"
