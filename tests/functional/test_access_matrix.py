@@ -1,0 +1,315 @@
+"""Every route of ``app.url_map`` requested with GET by every role, anonymous and another instansi's user.
+
+The answer is always one of ``ANSWERS`` (never a 500); nobody signed out reads a page that is not public; a user of
+another instansi never gets a 200 on an object of the first; a route without a GET answers 405 to everyone.
+``ROUTES`` classifies every rule of the app: a route added without a row here fails the test, so none escapes.
+
+One app on a database of its own and one seeded world for the module (``world``), also used by
+``tests/functional/test_get_is_read_only.py``.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from assess.database import writing
+from assess.extensions import db
+from assess.models import CannedComment, Export, ExportState, Notification, NotificationKind, RoleName
+from assess.models.base import utcnow
+from assess.services import comments as comment_service
+from assess.services import evidence as evidence_service
+from tests.conftest import TestDatabases, make_test_app
+from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.functional.helpers import login, logout, pdf_bytes
+
+ANSWERS = frozenset({200, 302, 303, 401, 403, 404, 405})
+ROLES_OF_A = {
+    "koordinator": (RoleName.KOORDINATOR,),
+    "pengisi": (RoleName.PENGISI,),
+    "reviewer": (RoleName.REVIEWER,),
+    "pembaca": (RoleName.PEMBACA,),
+    "admin": (RoleName.ADMIN,),
+}
+#: Another instansi's user, with every managing role there.
+OTHER = "instansi_lain"
+
+PUBLIC = "public"  # anyone, signed in or not, may read it
+ACCOUNT = "account"  # the signed-in user's own pages (lists, forms): no object of an instansi in the URL
+TENANT = "tenant"  # names an object of an instansi: another instansi's user never reads it
+NO_GET = "no-get"  # POST only: GET answers 405
+
+ROUTES: dict[str, str] = {
+    "/": ACCOUNT,
+    "/bahasa": NO_GET,
+    "/change": ACCOUNT,
+    "/csrf": PUBLIC,
+    "/fs-static/<path:filename>": PUBLIC,
+    "/healthz": PUBLIC,
+    "/login": PUBLIC,
+    "/logout": NO_GET,
+    "/static/<path:filename>": PUBLIC,
+    "/verify": ACCOUNT,
+    "/admin/": ACCOUNT,
+    "/admin/<int:instansi_id>/": TENANT,
+    "/admin/<int:instansi_id>/logo": NO_GET,
+    "/admin/<int:instansi_id>/logo/hapus": NO_GET,
+    "/admin/<int:instansi_id>/pengguna/": TENANT,
+    "/admin/<int:instansi_id>/pengguna/<int:user_id>": TENANT,
+    "/admin/<int:instansi_id>/pengguna/<int:user_id>/aktifkan": NO_GET,
+    "/admin/<int:instansi_id>/pengguna/<int:user_id>/kata-sandi": TENANT,
+    "/admin/<int:instansi_id>/pengguna/<int:user_id>/keluarkan": TENANT,
+    "/admin/<int:instansi_id>/pengguna/<int:user_id>/nonaktifkan": TENANT,
+    "/admin/<int:instansi_id>/pengguna/baru": TENANT,
+    "/admin/<int:instansi_id>/unit/": TENANT,
+    "/admin/<int:instansi_id>/unit/<int:unit_id>": TENANT,
+    "/admin/<int:instansi_id>/unit/<int:unit_id>/aktifkan": NO_GET,
+    "/admin/<int:instansi_id>/unit/<int:unit_id>/nonaktifkan": TENANT,
+    "/admin/<int:instansi_id>/unit/baru": TENANT,
+    "/instansi/<int:instansi_id>/komentar-siap/": TENANT,
+    "/instansi/<int:instansi_id>/komentar-siap/<int:canned_id>": TENANT,
+    "/instansi/<int:instansi_id>/komentar-siap/<int:canned_id>/aktif": NO_GET,
+    "/instansi/<int:instansi_id>/logo": TENANT,
+    "/instansi/<int:instansi_id>/tren": TENANT,
+    "/penilaian/": ACCOUNT,
+    "/penilaian/baru": ACCOUNT,
+    "/penilaian/<int:assessment_id>": TENANT,
+    "/penilaian/<int:assessment_id>/audit": TENANT,
+    "/penilaian/<int:assessment_id>/audit.csv": TENANT,
+    "/penilaian/<int:assessment_id>/batas-waktu": NO_GET,
+    "/penilaian/<int:assessment_id>/bundel/": TENANT,
+    "/penilaian/<int:assessment_id>/bundel/<int:export_id>/<any(pdf, zip, summary):kind>": TENANT,
+    "/penilaian/<int:assessment_id>/bundel/<int:export_id>/indikator/<code>.pdf": TENANT,
+    "/penilaian/<int:assessment_id>/bundel/<int:export_id>/status": TENANT,
+    "/penilaian/<int:assessment_id>/bundel/penandatangan": NO_GET,
+    "/penilaian/<int:assessment_id>/crosswalk": TENANT,
+    "/penilaian/<int:assessment_id>/dasbor": TENANT,
+    "/penilaian/<int:assessment_id>/dicek-ulang": TENANT,
+    "/penilaian/<int:assessment_id>/ekspor.xlsx": TENANT,
+    "/penilaian/<int:assessment_id>/hasil-resmi": TENANT,
+    "/penilaian/<int:assessment_id>/hasil-resmi/terapkan": NO_GET,
+    "/penilaian/<int:assessment_id>/impor": TENANT,
+    "/penilaian/<int:assessment_id>/impor/terapkan": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>": TENANT,
+    "/penilaian/<int:assessment_id>/indikator/<code>/ajukan": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>/butir/tugaskan": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>/nilai": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>/nilai-akhir": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>/reviu/kembalikan": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>/reviu/nilai": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>/reviu/setujui": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>/riwayat": TENANT,
+    "/penilaian/<int:assessment_id>/indikator/<code>/tarik": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>/tautan": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>/tautan/<int:link_id>/lepas": NO_GET,
+    "/penilaian/<int:assessment_id>/komentar/<int:comment_id>/buka": NO_GET,
+    "/penilaian/<int:assessment_id>/komentar/<int:comment_id>/selesai": NO_GET,
+    "/penilaian/<int:assessment_id>/komentar/<int:comment_id>/ubah": TENANT,
+    "/penilaian/<int:assessment_id>/komentar/dokumen/<int:evidence_id>": TENANT,
+    "/penilaian/<int:assessment_id>/komentar/jawaban/<int:answer_id>": TENANT,
+    "/penilaian/<int:assessment_id>/pustaka/": TENANT,
+    "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>": TENANT,
+    "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/ganti": NO_GET,
+    "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/hapus": TENANT,
+    "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/pratinjau": TENANT,
+    "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/riwayat": TENANT,
+    "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/unduh": TENANT,
+    "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/versi/<int:number>/unduh": TENANT,
+    "/penilaian/<int:assessment_id>/pustaka/tautan-baru": TENANT,
+    "/penilaian/<int:assessment_id>/pustaka/unggah": NO_GET,
+    "/penilaian/<int:assessment_id>/selisih": TENANT,
+    "/penilaian/<int:assessment_id>/simulasi": TENANT,
+    "/penilaian/<int:assessment_id>/simulasi/banding": TENANT,
+    "/penilaian/<int:assessment_id>/simulasi/hitung": NO_GET,
+    "/penilaian/<int:assessment_id>/simulasi/skenario/<int:scenario_id>/hapus": NO_GET,
+    "/penilaian/<int:assessment_id>/tahap": NO_GET,
+    "/penilaian/<int:assessment_id>/tahun-berikutnya": TENANT,
+    "/penilaian/<int:assessment_id>/target": NO_GET,
+    "/penilaian/<int:assessment_id>/tindak-lanjut/<int:follow_up_id>/selesai": NO_GET,
+    "/penilaian/<int:assessment_id>/tugaskan": NO_GET,
+    "/saya/": ACCOUNT,
+    "/saya/notifikasi": ACCOUNT,
+    "/saya/notifikasi/<int:notification_id>": TENANT,
+    "/saya/notifikasi/<int:notification_id>/dibaca": NO_GET,
+    "/saya/notifikasi/dibaca-semua": NO_GET,
+}
+#: Files that exist, for the routes that serve one.
+FILENAMES = {"/static/<path:filename>": "app.js", "/fs-static/<path:filename>": "js/webauthn.js"}
+
+
+@pytest.fixture(scope="module")
+def world_app(databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    """An app on a database of its own: the module's world stays out of the other tests' rows."""
+    from flask_migrate import upgrade
+
+    from assess.services.instruments import sync_instruments
+
+    application = make_test_app(databases.new_url(), tmp_path_factory.mktemp("matrix"))
+    with application.app_context(), writing():
+        upgrade()
+        sync_instruments()
+        db.session.commit()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def world(world_app: Flask) -> dict[str, Any]:
+    """Instansi A with one of everything a GET route names and a user of each role; instansi B with its user."""
+    with world_app.app_context(), writing():
+        instansi = create_instansi()
+        unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
+        users = {
+            key: create_member(instansi, *roles, units=(unit,) if key == "pengisi" else ())
+            for key, roles in ROLES_OF_A.items()
+        }
+        other_instansi = create_instansi()
+        users[OTHER] = create_member(other_instansi, RoleName.KOORDINATOR, RoleName.ADMIN, RoleName.REVIEWER)
+        assessment = create_assessment(instansi)
+        create_assessment(other_instansi)
+        answer = next(a for a in assessment.answers if a.indicator.code == "I1")
+        answer.assignee_unit = unit
+        koordinator = users["koordinator"]
+        evidence = evidence_service.upload(
+            assessment=assessment,
+            stream=io.BytesIO(pdf_bytes(text="Perwali")),
+            filename="Perwali 12 Tahun 2024.pdf",
+            meta=None,
+            user=koordinator,
+            storage=world_app.extensions["storage"],
+            policy=world_app.extensions["upload_policy"],
+        )
+        evidence_service.link(answer=answer, evidence=evidence, level=1, item=None, note="", user=koordinator)
+        comment = comment_service.add_comment(
+            assessment=assessment, author=koordinator, body="Mohon lampirkan SK penetapan.", answer=answer
+        )
+        canned = CannedComment(instansi_id=instansi.id, title="SK", body="Lampirkan SK yang ditandatangani.")
+        export = Export(
+            assessment_id=assessment.id, state=ExportState.RUNNING, started_at=utcnow(), heartbeat_at=utcnow()
+        )
+        db.session.add_all([canned, export])
+        db.session.flush()
+        notifications = {}
+        for key, user in users.items():
+            if key == OTHER:
+                continue
+            row = Notification(
+                user_id=user.id,
+                kind=NotificationKind.MENTION,
+                assessment_id=assessment.id,
+                answer_id=answer.id,
+                comment_id=comment.id,
+                message="Anda disebut dalam komentar.",
+                url=f"/penilaian/{assessment.id}/indikator/I1",
+            )
+            db.session.add(row)
+            db.session.flush()
+            notifications[key] = row.id
+        # Another instansi's user asks for the koordinator's notification: an object of instansi A.
+        notifications[OTHER] = notifications["koordinator"]
+        ids = {
+            "instansi_id": instansi.id,
+            "unit_id": unit.id,
+            "user_id": users["pengisi"].id,
+            "assessment_id": assessment.id,
+            "code": "I1",
+            "answer_id": answer.id,
+            "evidence_id": evidence.id,
+            "comment_id": comment.id,
+            "canned_id": canned.id,
+            "export_id": export.id,
+            "kind": "summary",
+            "number": 1,
+        }
+        emails = {key: user.email for key, user in users.items()}
+        db.session.commit()
+    return {"ids": ids, "emails": emails, "notifications": notifications}
+
+
+def fill(rule: str, world: dict[str, Any], actor: str) -> str:
+    """The rule with the world's ids (the actor's own notification): a parameter nobody knows fails loudly."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "filename":
+            return FILENAMES[rule]
+        if name == "notification_id":
+            return str(world["notifications"][actor])
+        if name in world["ids"]:
+            return str(world["ids"][name])
+        return "1"  # a POST-only route's id: its GET answers 405 whatever the id
+
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", value, rule)
+
+
+def get_rules(app: Flask) -> list[str]:
+    return sorted({rule.rule for rule in app.url_map.iter_rules()})
+
+
+def test_every_route_has_a_row_and_every_row_a_route(world_app: Flask) -> None:
+    rules = set(get_rules(world_app))
+    assert sorted(rules - set(ROUTES)) == [], "routes without a row in ROUTES: classify them"
+    assert sorted(set(ROUTES) - rules) == [], "rows of ROUTES for routes the app no longer has"
+
+
+def test_the_table_says_which_routes_have_no_get(world_app: Flask) -> None:
+    with_get = {rule.rule for rule in world_app.url_map.iter_rules() if "GET" in (rule.methods or ())}
+    wrong = sorted(rule for rule, scope in ROUTES.items() if (scope == NO_GET) == (rule in with_get))
+    assert wrong == []
+
+
+def _walk(app: Flask, world: dict[str, Any], actor: str | None) -> dict[str, int]:
+    client: FlaskClient = app.test_client()
+    if actor is not None:
+        assert login(client, world["emails"][actor]).status_code == 302
+    statuses = {}
+    for rule in get_rules(app):
+        url = fill(rule, world, actor or "koordinator")
+        response = client.get(url, buffered=True)  # files are read and closed at once
+        statuses[rule] = response.status_code
+        response.close()
+    if actor is not None:
+        logout(client)
+    return statuses
+
+
+@pytest.mark.parametrize("actor", [None, *ROLES_OF_A, OTHER], ids=lambda a: a or "anonymous")
+def test_every_route_answers_every_actor_as_the_table_says(
+    world_app: Flask, world: dict[str, Any], actor: str | None
+) -> None:
+    statuses = _walk(world_app, world, actor)
+    wrong = [f"{rule}: {status}" for rule, status in statuses.items() if status not in ANSWERS]
+    wrong += [
+        f"{rule}: {status} to GET, which it does not take"
+        for rule, status in statuses.items()
+        if ROUTES.get(rule) == NO_GET and status != 405
+    ]
+    if actor is None:
+        wrong += [
+            f"{rule}: {status} before sign-in"
+            for rule, status in statuses.items()
+            if ROUTES.get(rule) not in (PUBLIC, NO_GET) and status == 200
+        ]
+    if actor == OTHER:
+        wrong += [
+            f"{rule}: {status} to another instansi's user"
+            for rule, status in statuses.items()
+            if ROUTES.get(rule) == TENANT and status == 200
+        ]
+    assert not wrong, "\n".join(wrong)
+    if actor in ("koordinator", "pengisi"):
+        readable = [rule for rule, status in statuses.items() if ROUTES.get(rule) == TENANT and status == 200]
+        assert len(readable) > 20, statuses
+
+
+def test_the_static_files_named_exist() -> None:
+    root = Path(__file__).resolve().parents[2] / "assess" / "static"
+    assert (root / FILENAMES["/static/<path:filename>"]).is_file()
