@@ -7,7 +7,7 @@ import time
 from dataclasses import astuple
 from typing import Any, cast
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from sqlalchemy.exc import SQLAlchemyError
@@ -18,6 +18,7 @@ from assess.extensions import db
 from assess.models import Notification
 from assess.services import notifications as service
 from assess.services.notifications import WorkCounts
+from assess.views.boundary import attempt
 from assess.views.util import page_arg, safe_next
 from forms import BaseForm
 
@@ -87,19 +88,37 @@ def notifications() -> str:
     return render_template("inbox/notifications.html", pagination=pagination, form=BaseForm())
 
 
-@bp.get("/notifikasi/<int:notification_id>")
-@auth_required()
-def open_notification(notification_id: int) -> Response:
-    """Follow a notification: it is marked read, then its page is shown."""
+def _own_notification(notification_id: int) -> Notification:
     note = db.session.get(Notification, notification_id)
     if note is None or note.user_id != current_user.id:
         abort(404)
-    if note.read_at is None:
-        service.mark_read(user=current_user, ids=[note.id])
-        db.session.commit()
-        forget_nav_counts()
-    target = note.url if note.url.startswith("/") and not note.url.startswith("//") else url_for(".notifications")
-    return redirect(target)
+    return note
+
+
+def _target(note: Notification) -> str:
+    """The page a notification is about (a path on this site), else the notifications page."""
+    return note.url if note.url.startswith("/") and not note.url.startswith("//") else url_for(".notifications")
+
+
+def _mark_read(note_ids: list[int] | None) -> int | None:
+    """Mark the user's notifications read (the given ones, or all) and count the badges again."""
+    outcome = attempt(lambda: service.mark_read(user=current_user, ids=note_ids))
+    forget_nav_counts()
+    return outcome.result
+
+
+@bp.route("/notifikasi/<int:notification_id>", methods=["GET", "POST"])
+@auth_required()
+def open_notification(notification_id: int) -> Response:
+    """Follow a notification to its page. The list posts here, which marks it read on the way; a plain link (an
+    old bookmark) only leads there and changes nothing."""
+    note = _own_notification(notification_id)
+    if request.method == "POST":
+        if not BaseForm().validate_on_submit():
+            abort(400)
+        if note.read_at is None:
+            _mark_read([note.id])
+    return redirect(_target(note))
 
 
 @bp.post("/notifikasi/<int:notification_id>/dibaca")
@@ -107,12 +126,8 @@ def open_notification(notification_id: int) -> Response:
 def mark_read(notification_id: int) -> Response:
     if not BaseForm().validate_on_submit():
         abort(400)
-    note = db.session.get(Notification, notification_id)
-    if note is None or note.user_id != current_user.id:
-        abort(404)
-    service.mark_read(user=current_user, ids=[note.id])
-    db.session.commit()
-    forget_nav_counts()
+    note = _own_notification(notification_id)
+    _mark_read([note.id])
     return redirect(safe_next(url_for(".notifications")))
 
 
@@ -121,8 +136,6 @@ def mark_read(notification_id: int) -> Response:
 def mark_all_read() -> Response:
     if not BaseForm().validate_on_submit():
         abort(400)
-    n = service.mark_read(user=current_user)
-    db.session.commit()
-    forget_nav_counts()
+    n = _mark_read(None) or 0
     flash(_("%(n)s notifikasi ditandai dibaca.", n=n), "success")
     return redirect(safe_next(url_for(".notifications")))

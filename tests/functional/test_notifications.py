@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -355,16 +356,58 @@ def test_notifications_page_lists_newest_first_paginated_and_marks_read(
     assert client.post(f"/saya/notifikasi/{one.id}/dibaca").status_code == 302
     assert service.unread_count(ani) == 24
     assert client.post(f"/saya/notifikasi/{notes['Untuk Bayu'].id}/dibaca").status_code == 404
-    opened = client.get(f"/saya/notifikasi/{notes['Pesan nomor 4'].id}")
+    followed = client.get(f"/saya/notifikasi/{notes['Pesan nomor 4'].id}")  # a plain link only leads there
+    assert followed.status_code == 302
+    assert followed.headers["Location"] == "/penilaian/"
+    assert service.unread_count(ani) == 24
+    opened = client.post(f"/saya/notifikasi/{notes['Pesan nomor 4'].id}")  # the list's button marks it read
     assert opened.status_code == 302
     assert opened.headers["Location"] == "/penilaian/"
     assert service.unread_count(ani) == 23
+    assert client.post(f"/saya/notifikasi/{notes['Untuk Bayu'].id}").status_code == 404
+    assert service.unread_count(team["bayu"]) == 1
     assert client.post("/saya/notifikasi/dibaca-semua").status_code == 302
     assert service.unread_count(ani) == 0
     assert service.unread_count(team["bayu"]) == 1
     page = client.get("/saya/notifikasi").get_data(as_text=True)
     assert 'class="unread"' not in page
     assert 'data-testid="nav-unread-count"' not in page
+
+
+def _notification_rows(db: Any) -> list[tuple[int, Any]]:
+    return [(n.id, n.read_at) for n in db.session.scalars(select(Notification).order_by(Notification.id))]
+
+
+def test_opening_a_notification_by_get_writes_nothing(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+    ani = team["ani"]
+    (note,) = service.notify(
+        users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message="Disetujui", url="/saya/"
+    )
+    db.session.commit()
+    login(client, ani.email)
+    before = _notification_rows(db)
+    page = client.get("/saya/notifikasi").get_data(as_text=True)
+    # The unread notification is a button posting to its own address (no JavaScript needed).
+    form = re.search(
+        rf'<form method="post" action="/saya/notifikasi/{note.id}">[^<]*(?:<(?!/form)[^<]*)*?'
+        r'<button type="submit" class="link" data-testid="open-notification">Disetujui</button>',
+        page,
+    )
+    assert form is not None
+    followed = client.get(f"/saya/notifikasi/{note.id}")
+    assert (followed.status_code, followed.headers["Location"]) == (302, "/saya/")
+    db.session.expire_all()
+    assert _notification_rows(db) == before
+    assert client.post(f"/saya/notifikasi/{note.id}").headers["Location"] == "/saya/"
+    db.session.expire_all()
+    assert db.session.get(Notification, note.id).read_at is not None
+    # Once read, it is a plain link: following it again changes nothing.
+    read = client.get("/saya/notifikasi").get_data(as_text=True)
+    assert f'<a href="/saya/notifikasi/{note.id}" data-testid="open-notification">Disetujui</a>' in read
+    after = _notification_rows(db)
+    client.get(f"/saya/notifikasi/{note.id}")
+    db.session.expire_all()
+    assert _notification_rows(db) == after
 
 
 def test_my_work_sections_and_counts(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
