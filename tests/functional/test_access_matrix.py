@@ -174,7 +174,7 @@ def world(world_app: Flask) -> dict[str, Any]:
         other_instansi = create_instansi()
         users[OTHER] = create_member(other_instansi, RoleName.KOORDINATOR, RoleName.ADMIN, RoleName.REVIEWER)
         assessment = create_assessment(instansi)
-        create_assessment(other_instansi)
+        other_assessment = create_assessment(other_instansi)
         answer = next(a for a in assessment.answers if a.indicator.code == "I1")
         answer.assignee_unit = unit
         koordinator = users["koordinator"]
@@ -229,13 +229,15 @@ def world(world_app: Flask) -> dict[str, Any]:
             "kind": "summary",
             "number": 1,
         }
+        # Instansi B as its own user first sees it: nothing seeded, nothing visited yet.
+        other_ids = {**ids, "instansi_id": other_instansi.id, "assessment_id": other_assessment.id}
         emails = {key: user.email for key, user in users.items()}
         db.session.commit()
-    return {"ids": ids, "emails": emails, "notifications": notifications}
+    return {"ids": ids, "other_ids": other_ids, "emails": emails, "notifications": notifications}
 
 
-def fill(rule: str, world: dict[str, Any], actor: str) -> str:
-    """The rule with the world's ids (the actor's own notification): a parameter nobody knows fails loudly."""
+def fill(rule: str, world: dict[str, Any], actor: str, ids: str = "ids") -> str:
+    """The rule with the world's ids (``ids`` or ``other_ids``) and the actor's notification."""
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
@@ -243,8 +245,8 @@ def fill(rule: str, world: dict[str, Any], actor: str) -> str:
             return FILENAMES[rule]
         if name == "notification_id":
             return str(world["notifications"][actor])
-        if name in world["ids"]:
-            return str(world["ids"][name])
+        if name in world[ids]:
+            return str(world[ids][name])
         return "1"  # a POST-only route's id: its GET answers 405 whatever the id
 
     return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", value, rule)
