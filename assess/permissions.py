@@ -129,3 +129,22 @@ def can_set_final(user: User, assessment: Assessment) -> bool:
 def can_change_state(user: User, assessment: Assessment) -> bool:
     """Start the review, finalise, go back, reopen (with a reason): the koordinator."""
     return RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)
+
+
+def can_administer(user: User, instansi_id: int) -> bool:
+    """Manage the instansi's profile, units and users: its admins (everyone else gets a 404)."""
+    return RoleName.ADMIN in roles_in(user, instansi_id)
+
+
+def can_close_follow_up(user: User, assessment: Assessment, owner_unit_id: int | None) -> bool:
+    """Mark a follow-up of the official result done or open again: the koordinator (or admin), or a pengisi of
+    the follow-up's owner unit; also in a final assessment."""
+    roles = roles_in(user, assessment.instansi_id)
+    if roles & {RoleName.KOORDINATOR, RoleName.ADMIN}:
+        return True
+    return RoleName.PENGISI in roles and owner_unit_id is not None and owner_unit_id in unit_ids(user)
+
+
+def can_read_deleted_history(user: User, assessment: Assessment) -> bool:
+    """Read the history of a deleted document: the koordinator and the admin (others get a 404, as elsewhere)."""
+    return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
