@@ -148,3 +148,42 @@ def can_close_follow_up(user: User, assessment: Assessment, owner_unit_id: int |
 def can_read_deleted_history(user: User, assessment: Assessment) -> bool:
     """Read the history of a deleted document: the koordinator and the admin (others get a 404, as elsewhere)."""
     return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
+def is_member(user: User, instansi_id: int) -> bool:
+    """The user holds a role in the instansi (others get a 404 for its pages)."""
+    return bool(roles_in(user, instansi_id))
+
+
+def may_comment(user: User, assessment: Assessment) -> bool:
+    """The role writes comments in the assessment's instansi, whatever its stage: every role but ``pembaca``."""
+    roles = roles_in(user, assessment.instansi_id)
+    return bool(roles & {RoleName.ADMIN, RoleName.KOORDINATOR, RoleName.PENGISI, RoleName.REVIEWER})
+
+
+def can_comment(user: User, assessment: Assessment) -> bool:
+    """Start a thread or reply: a commenting role, while not final."""
+    return assessment.state != AssessmentState.FINAL and may_comment(user, assessment)
+
+
+def can_edit_comment(user: User, assessment: Assessment, author_id: int | None) -> bool:
+    """Change a comment: its author, while they may comment and the assessment is not final."""
+    return author_id == user.id and can_comment(user, assessment)
+
+
+def may_resolve_thread(user: User, assessment: Assessment, author_id: int | None) -> bool:
+    """The role resolves and reopens a thread, whatever the stage: its author (with a commenting role), a
+    reviewer or the koordinator."""
+    if author_id == user.id and may_comment(user, assessment):
+        return True
+    return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.REVIEWER})
+
+
+def can_resolve_thread(user: User, assessment: Assessment, author_id: int | None, is_thread: bool) -> bool:
+    """Resolve or reopen a thread (a top-level comment, not a reply): :func:`may_resolve_thread`, while not final."""
+    return is_thread and assessment.state != AssessmentState.FINAL and may_resolve_thread(user, assessment, author_id)
+
+
+def can_manage_canned(user: User, instansi_id: int) -> bool:
+    """Add, change and switch off the instansi's canned comments: the koordinator or the admin."""
+    return bool(roles_in(user, instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
