@@ -148,13 +148,13 @@ def _check_later(blob_id: int | None) -> None:
 
 
 def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | None) -> dict[str, Any]:
-    """Upload one file and commit it; returns a JSON-friendly result (never raises for bad files)."""
+    """Upload one file and commit it (``owner_unit_id``: one of the instansi's units, as the form checked it, or
+    ``None``); returns a JSON-friendly result (never raises for bad files)."""
     name = file.filename or ""
-    units = {u for u, _n in _units(assessment)}
 
     def store() -> tuple[Evidence, int | None]:
         evidence = service.upload(
-            owner_unit_id=owner_unit_id if owner_unit_id in units else None,
+            owner_unit_id=owner_unit_id,
             assessment=assessment,
             stream=file.stream,
             filename=name,
@@ -205,7 +205,8 @@ def upload(assessment_id: int) -> Response | tuple[Response, int]:
             return jsonify({"results": [{"ok": False, "code": "empty", "message": message}]}), 400
         flash(message, "error")
         return redirect(url_for("evidence.library", assessment_id=assessment.id))
-    owner = int_arg("owner_unit_id", request.form) or None
+    form = UploadForm(units=_units(assessment))
+    owner = (form.owner_unit_id.data or None) if form.owner_unit_id.validate(form) else None
     results = [_upload_one(assessment, f, owner) for f in files]
     if wants_json:
         return jsonify({"results": results}), (200 if any(r["ok"] for r in results) else 400)

@@ -216,3 +216,24 @@ def test_the_listing_read_model_does_not_use_the_services() -> None:
         alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
     }
     assert not {name for name in imported if name and name.startswith("assess.services")}
+
+
+@pytest.mark.parametrize("given", ["unit", "other", "abc", "0", ""])
+def test_the_owner_unit_of_an_upload_is_one_of_the_instansi_or_none(
+    client: FlaskClient, lib: dict[str, Any], db: Any, given: str
+) -> None:
+    other = create_unit(create_instansi("Kabupaten Lain"), "Dinas Lain", "Lain")
+    db.session.commit()
+    owner = {"unit": str(lib["unit"].id), "other": str(other.id)}.get(given, given)
+    aid = lib["assessment"].id
+    login(client, lib["pengisi"].email)
+    response = client.post(
+        f"/penilaian/{aid}/pustaka/unggah",
+        data={"files": [(io.BytesIO(pdf_bytes()), "Renstra.pdf")], "owner_unit_id": owner},
+        headers={"Accept": "application/json"},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    db.session.rollback()
+    evidence = db.session.get_one(Evidence, response.get_json()["results"][0]["id"])
+    assert evidence.owner_unit_id == (lib["unit"].id if given == "unit" else None)
