@@ -2,19 +2,158 @@
 
 An entry says who, when, what (object type, id, action) and old → new per field. Nothing in the
 application edits or deletes entries; a rolled-back change takes its entry with it.
+
+Entries store codes (``answer.save``, ``signatory_name``); readers see the translated labels below, through
+:func:`action_label`, :func:`field_label` and :func:`object_type_label`, which never show a code: an unknown one
+reads as a generic label. Every action recorded anywhere has its label here
+(``tests/functional/test_s5_audit_labels.py``).
 """
 
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from assess.extensions import db
-from assess.models import Assessment, AuditEntry, User
+from assess.models import AnswerState, Assessment, AssessmentState, AuditEntry, User
+
+OBJECT_TYPE_LABELS = {
+    "answer": _l("Jawaban"),
+    "evidence": _l("Dokumen"),
+    "comment": _l("Komentar"),
+    "assignment": _l("Penugasan"),
+    "review": _l("Reviu"),
+    "assessment": _l("Penilaian"),
+    "export": _l("Ekspor"),
+}
+ACTION_LABELS = {
+    "assessment.open": _l("Penilaian dibuka"),
+    "assessment.deadline": _l("Batas waktu diubah"),
+    "assessment.carry_over": _l("Penilaian dibuka dari tahun sebelumnya"),
+    "assessment.crosswalk": _l("Penilaian dibuka lewat crosswalk"),
+    "assessment.import_official": _l("Hasil resmi diimpor"),
+    "assessment.import_xlsx": _l("Jawaban diimpor dari berkas XLSX"),
+    "answer.edit": _l("Jawaban mulai diisi"),
+    "answer.save": _l("Jawaban disimpan"),
+    "answer.submit": _l("Diajukan untuk direviu"),
+    "answer.withdraw": _l("Ditarik kembali menjadi draf"),
+    "answer.assign": _l("Indikator ditugaskan"),
+    "item.assign": _l("Butir ditugaskan"),
+    "answer.link": _l("Dokumen ditautkan ke jawaban"),
+    "answer.unlink": _l("Tautan dokumen dilepas"),
+    "evidence.upload": _l("Dokumen diunggah"),
+    "evidence.version": _l("Versi berkas baru"),
+    "evidence.link_add": _l("Tautan layanan ditambahkan"),
+    "evidence.update": _l("Data dokumen diubah"),
+    "evidence.delete": _l("Dokumen dihapus"),
+    "review.value": _l("Nilai reviewer ditetapkan"),
+    "review.approve": _l("Disetujui reviewer"),
+    "review.send_back": _l("Dikembalikan untuk perbaikan"),
+    "review.final": _l("Nilai akhir ditetapkan"),
+    "review.final_default": _l("Nilai akhir diambil dari nilai reviewer"),
+    "assessment.start_review": _l("Tahap reviu dimulai"),
+    "assessment.back_to_filling": _l("Dikembalikan ke tahap pengisian"),
+    "assessment.finalise": _l("Penilaian difinalkan"),
+    "assessment.reopen": _l("Penilaian dibuka kembali"),
+    "comment.create": _l("Komentar ditulis"),
+    "comment.edit": _l("Komentar diubah"),
+    "comment.resolve": _l("Diskusi ditandai selesai"),
+    "comment.reopen": _l("Diskusi dibuka lagi"),
+    "followup.done": _l("Tindak lanjut ditandai selesai"),
+    "followup.reopen": _l("Tindak lanjut dibuka kembali"),
+    "target.set": _l("Target ditetapkan"),
+    "scenario.save": _l("Skenario disimpan"),
+    "scenario.delete": _l("Skenario dihapus"),
+    "export_requested": _l("Ekspor bundel diminta"),
+    "signatory_changed": _l("Data penandatangan diubah"),
+}
+FIELD_LABELS = {
+    "claimed_value": _l("Nilai klaim"),
+    "source_value": _l("Nilai indeks sumber"),
+    "fakta": _l("FAKTA"),
+    "analisis": _l("ANALISIS"),
+    "state": _l("Status"),
+    "assignee_unit_id": _l("Unit penanggung jawab"),
+    "assignee_user_id": _l("Orang penanggung jawab"),
+    "deadline": _l("Batas waktu"),
+    "year": _l("Tahun"),
+    "title": _l("Judul"),
+    "version": _l("Versi"),
+    "doc_type": _l("Jenis dokumen"),
+    "number": _l("Nomor"),
+    "doc_date": _l("Tanggal dokumen"),
+    "owner_unit_id": _l("Unit pemilik"),
+    "notes": _l("Catatan"),
+    "url": _l("Alamat"),
+    "access_note": _l("Akun uji"),
+    "deleted_at": _l("Dihapus pada"),
+    "link": _l("Tautan dokumen"),
+    "reviewer_value": _l("Nilai reviewer"),
+    "reviewer_note": _l("Justifikasi reviewer"),
+    "final_value": _l("Nilai akhir"),
+    "final_reason": _l("Alasan nilai akhir"),
+    "body": _l("Isi komentar"),
+    "resolved_at": _l("Ditandai selesai pada"),
+    "previous_id": _l("Penilaian asal"),
+    "done_at": _l("Selesai pada"),
+    "target_index": _l("Target indeks"),
+    "target_predikat": _l("Target predikat"),
+    "signatory_name": _l("Nama penandatangan"),
+    "signatory_position": _l("Jabatan penandatangan"),
+    "signatory_nip": _l("NIP penandatangan"),
+    "signing_place": _l("Tempat penandatanganan"),
+    "signed_minutes_id": _l("Berita acara bertanda tangan"),
+    "signed_consent_id": _l("Lembar persetujuan bertanda tangan"),
+}
+ITEM_FIELD_LABELS = {
+    "fulfilled": _l("Butir %(code)s terpenuhi"),
+    "note": _l("Catatan butir %(code)s"),
+    "assignee_unit_id": _l("Unit penanggung jawab butir %(code)s"),
+    "assignee_user_id": _l("Orang penanggung jawab butir %(code)s"),
+}
+STATE_LABELS = {
+    AnswerState.BELUM_DIISI.value: _l("belum diisi"),
+    AnswerState.DRAF.value: _l("draf"),
+    AnswerState.SIAP_DIREVIU.value: _l("siap direviu"),
+    AnswerState.PERLU_PERBAIKAN.value: _l("perlu perbaikan"),
+    AnswerState.DISETUJUI.value: _l("disetujui"),
+    AssessmentState.PENGISIAN.value: _l("pengisian"),
+    AssessmentState.REVIU.value: _l("reviu"),
+    AssessmentState.FINAL.value: _l("final"),
+}
+#: The official result's import records one change per indicator, named by the indicator's code.
+OFFICIAL_IMPORT = "assessment.import_official"
+ITEM_FIELD = re.compile(r"^(?P<code>.+)\.(?P<attr>fulfilled|note|assignee_unit_id|assignee_user_id)$")
+
+
+def action_label(action: str) -> str:
+    """What an entry did, in the reader's language; an unknown code reads as a generic change."""
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else str(_l("Perubahan lain"))
+
+
+def object_type_label(object_type: str) -> str:
+    label = OBJECT_TYPE_LABELS.get(object_type)
+    return str(label) if label is not None else str(_l("Lainnya"))
+
+
+def field_label(name: str, action: str = "") -> str:
+    """The changed field, in the reader's language; an unknown field reads as a generic one."""
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    if action == OFFICIAL_IMPORT:
+        return str(_l("Nilai resmi %(code)s", code=name))
+    match = ITEM_FIELD.match(name)
+    if match:
+        return str(ITEM_FIELD_LABELS[match["attr"]] % {"code": match["code"]})
+    return str(_l("Isian lain"))
 
 
 def plain(value: Any) -> Any:

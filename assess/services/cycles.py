@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -88,20 +90,20 @@ class OfficialPreview:
 
 def _table(data: bytes, filename: str) -> list[list[Any]]:
     if len(data) > MAX_BYTES:
-        raise DomainError("Berkas terlalu besar (maksimal 2 MB).", field="file")
+        raise DomainError(_l("Berkas terlalu besar (maksimal %(size)s).", size="2 MB"), field="file")
     if filename.lower().endswith(".xlsx"):
         if not zipfile.is_zipfile(io.BytesIO(data)):
-            raise DomainError("Berkas bukan XLSX yang sah.", field="file")
+            raise DomainError(_l("Berkas bukan XLSX yang sah."), field="file")
         try:
             wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)  # parsed with defusedxml
         except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-            raise DomainError("Berkas bukan XLSX yang sah.", field="file") from None
+            raise DomainError(_l("Berkas bukan XLSX yang sah."), field="file") from None
         try:
             ws = wb.worksheets[0]
             rows = []
             for n, row in enumerate(ws.iter_rows(max_col=20, values_only=True)):
                 if n > MAX_ROWS:
-                    raise DomainError(f"Terlalu banyak baris (maksimal {MAX_ROWS}).", field="file")
+                    raise DomainError(_l("Terlalu banyak baris (maksimal %(n)d).", n=MAX_ROWS), field="file")
                 rows.append(list(row))
             return rows
         finally:
@@ -110,14 +112,14 @@ def _table(data: bytes, filename: str) -> list[list[Any]]:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DomainError("Berkas CSV harus berenkode UTF-8.", field="file") from None
+            raise DomainError(_l("Berkas CSV harus berenkode UTF-8."), field="file") from None
         first = text.split("\n", 1)[0]
         delimiter = ";" if first.count(";") > first.count(",") else ","
         rows = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
         if len(rows) > MAX_ROWS + 1:
-            raise DomainError(f"Terlalu banyak baris (maksimal {MAX_ROWS}).", field="file")
+            raise DomainError(_l("Terlalu banyak baris (maksimal %(n)d).", n=MAX_ROWS), field="file")
         return rows
-    raise DomainError("Unggah berkas .csv atau .xlsx.", field="file")
+    raise DomainError(_l("Unggah berkas .csv atau .xlsx."), field="file")
 
 
 def _cell(value: Any) -> str:
@@ -144,7 +146,7 @@ def parse_official(assessment: Assessment, data: bytes, filename: str) -> Offici
     rows = _table(data, filename)
     preview = OfficialPreview()
     if not rows:
-        raise DomainError("Berkas kosong.", field="file")
+        raise DomainError(_l("Berkas kosong."), field="file")
     header = [_cell(v).lower() for v in rows[0]]
     columns: dict[str, int] = {}
     for key, names in HEADER_NAMES.items():
@@ -154,7 +156,7 @@ def parse_official(assessment: Assessment, data: bytes, filename: str) -> Offici
                 break
     for key, label in (("code", "kode"), ("value", "nilai")):
         if key not in columns:
-            preview.errors.append(f"baris 1: kolom '{label}' tidak ada")
+            preview.errors.append(_("baris 1: kolom '%(column)s' tidak ada", column=label))
     if preview.errors:
         return preview
     inst = engine_instrument(assessment.instrument)
@@ -171,17 +173,21 @@ def parse_official(assessment: Assessment, data: bytes, filename: str) -> Offici
         return _cell(values[index]) if index is not None and index < len(values) else ""
 
     def where(n: int, key: str) -> str:
-        return f"baris {n}, kolom {get_column_letter(columns[key] + 1)}"
+        return _("baris %(row)d, kolom %(column)s", row=n, column=get_column_letter(columns[key] + 1))
 
     for n, values in enumerate(rows[1:], start=2):
         if not any(_cell(v) for v in values):
             continue
         code = get(values, "code")
         if code not in inst.indicators:
-            preview.errors.append(f"{where(n, 'code')}: kode indikator '{code}' tidak ada di instrumen")
+            preview.errors.append(
+                _("%(where)s: kode indikator '%(code)s' tidak ada di instrumen", where=where(n, "code"), code=code)
+            )
             continue
         if code in seen:
-            preview.errors.append(f"{where(n, 'code')}: kode indikator '{code}' muncul lebih dari sekali")
+            preview.errors.append(
+                _("%(where)s: kode indikator '%(code)s' muncul lebih dari sekali", where=where(n, "code"), code=code)
+            )
             continue
         seen.add(code)
         raw = get(values, "value").replace(",", ".")
@@ -189,13 +195,13 @@ def parse_official(assessment: Assessment, data: bytes, filename: str) -> Offici
             number = Decimal(raw)
             checked = check_value(inst, code, number)
         except InvalidOperation:
-            preview.errors.append(f"{where(n, 'value')}: nilai '{raw}' bukan angka")
+            preview.errors.append(_("%(where)s: nilai '%(raw)s' bukan angka", where=where(n, "value"), raw=raw))
             continue
         except ValueError:
-            preview.errors.append(f"{where(n, 'value')}: nilai harus 0–{inst.scale_max}")
+            preview.errors.append(_("%(where)s: nilai harus 0–%(max)s", where=where(n, "value"), max=inst.scale_max))
             continue
         if checked is None or not 0 <= checked <= 5:
-            preview.errors.append(f"{where(n, 'value')}: nilai harus 0–5")
+            preview.errors.append(_("%(where)s: nilai harus 0–%(max)s", where=where(n, "value"), max=5))
             continue
         row = OfficialRow(
             row=n,
@@ -208,14 +214,18 @@ def parse_official(assessment: Assessment, data: bytes, filename: str) -> Offici
         if unit_name:
             owner = unit_by_name.get(unit_name.lower())
             if owner is None:
-                preview.errors.append(f"{where(n, 'unit')}: unit '{unit_name}' tidak dikenal")
+                preview.errors.append(
+                    _("%(where)s: unit '%(unit)s' tidak dikenal", where=where(n, "unit"), unit=unit_name)
+                )
                 continue
             row.unit_id, row.unit_name = owner.id, owner.name
         due = get(values, "due")
         if due:
             parsed = _parse_date(due)
             if parsed is None:
-                preview.errors.append(f"{where(n, 'due')}: tanggal '{due}' tidak terbaca (pakai TTTT-BB-HH)")
+                preview.errors.append(
+                    _("%(where)s: tanggal '%(due)s' tidak terbaca (pakai TTTT-BB-HH)", where=where(n, "due"), due=due)
+                )
                 continue
             row.due = parsed.isoformat()
         preview.rows.append(row)
@@ -234,18 +244,18 @@ def load_signed(assessment: Assessment, token: str, secret: str) -> list[Officia
     try:
         payload = _serializer(secret).loads(token, max_age=SIGN_MAX_AGE)
     except SignatureExpired:
-        raise DomainError("Pratinjau sudah kedaluwarsa; unggah berkas lagi.") from None
+        raise DomainError(_l("Pratinjau sudah kedaluwarsa; unggah berkas lagi.")) from None
     except BadSignature:
-        raise DomainError("Data pratinjau tidak sah; unggah berkas lagi.") from None
+        raise DomainError(_l("Data pratinjau tidak sah; unggah berkas lagi.")) from None
     if payload.get("a") != assessment.id:
-        raise DomainError("Data pratinjau tidak sah; unggah berkas lagi.")
+        raise DomainError(_l("Data pratinjau tidak sah; unggah berkas lagi."))
     return [OfficialRow(**row) for row in payload["rows"]]
 
 
 def apply_official(assessment: Assessment, rows: list[OfficialRow], *, actor: User | None) -> int:
     """Replace the assessment's official values; add each new recommendation as a follow-up. Flushes."""
     if not rows:
-        raise DomainError("Tidak ada baris yang sah untuk diterapkan.")
+        raise DomainError(_l("Tidak ada baris yang sah untuk diterapkan."))
     old = {
         o.indicator_code: o.value
         for o in db.session.scalars(select(OfficialValue).where(OfficialValue.assessment_id == assessment.id))
@@ -425,7 +435,9 @@ def open_from_previous(*, previous: Assessment, instrument: Instrument, actor: U
     marked "perlu dicek ulang"; library documents copied as new rows on the same blobs. ``previous`` is
     only read."""
     if instrument.code != previous.instrument.code or instrument.version < previous.instrument.version:
-        raise DomainError("Pilih versi instrumen yang sama atau lebih baru dari kode yang sama.", field="instrument")
+        raise DomainError(
+            _l("Pilih versi instrumen yang sama atau lebih baru dari kode yang sama."), field="instrument"
+        )
     new = open_assessment(instansi=previous.instansi, instrument=instrument, year=previous.year + 1, created_by=actor)
     new.previous_id = previous.id
     inst = engine_instrument(instrument)
@@ -595,7 +607,7 @@ def load_crosswalk(source: str, target: str, directory: Path | None = None) -> C
     """Read and validate ``seeds/crosswalk/<source>_<target>.yaml`` against both instruments' codes."""
     path = (directory or CROSSWALK_DIR) / f"{source}_{target}.yaml"
     if not path.is_file():
-        raise DomainError(f"Tidak ada crosswalk {source} → {target}.")
+        raise DomainError(_l("Tidak ada crosswalk %(source)s → %(target)s.", source=source, target=target))
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or data.get("from") != source or data.get("to") != target:
         raise ValueError(f"{path.name}: 'from'/'to' harus {source}/{target}")
@@ -624,7 +636,7 @@ def load_crosswalk(source: str, target: str, directory: Path | None = None) -> C
 def _instrument_codes(code: str) -> list[str]:
     row = latest_version(code)
     if row is None:
-        raise DomainError(f"Instrumen {code} belum dimuat.")
+        raise DomainError(_l("Instrumen %(code)s belum dimuat.", code=code))
     return list(engine_instrument(row).indicators)
 
 

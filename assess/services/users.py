@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterable
 from typing import cast
 
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_security import hash_password
 from sqlalchemy import func, select
 
@@ -38,14 +38,14 @@ def create_user(
     """A new active user with the given roles in ``instansi`` and membership of ``units``."""
     email = email.strip().lower()
     if "@" not in email:
-        raise DomainError(_("Alamat surel tidak sah."), field="email")
+        raise DomainError(_l("Alamat surel tidak sah."), field="email")
     if find_user(email) is not None:
-        raise DomainError(_("Pengguna dengan surel %(email)s sudah ada.", email=email), field="email")
+        raise DomainError(_l("Pengguna dengan surel %(email)s sudah ada.", email=email), field="email")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(_("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH), field="password")
+        raise DomainError(_l("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH), field="password")
     roles = list(roles)
     if roles and instansi is None:
-        raise DomainError(_("Peran hanya dapat diberikan dalam sebuah instansi."), field="instansi")
+        raise DomainError(_l("Peran hanya dapat diberikan dalam sebuah instansi."), field="instansi")
     created = security.datastore.create_user(email=email, name=name.strip() or email, password=hash_password(password))
     user = cast(User, created)
     db.session.flush()
@@ -73,7 +73,7 @@ def add_to_unit(user: User, unit: Unit) -> UnitMember:
     if existing:
         return existing
     if not any(m.instansi_id == unit.instansi_id for m in user.memberships):
-        raise DomainError(_("Pengguna harus memiliki peran di instansi unit tersebut."), field="units")
+        raise DomainError(_l("Pengguna harus memiliki peran di instansi unit tersebut."), field="units")
     link = UnitMember(user=user, unit_id=unit.id)
     db.session.add(link)
     db.session.flush()
@@ -100,7 +100,7 @@ def end_sessions(*, user: User) -> None:
 def set_password(*, user: User, password: str) -> None:
     """Replace the password and end the user's open sessions."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(_("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH), field="password")
+        raise DomainError(_l("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH), field="password")
     user.password = hash_password(password)
     end_sessions(user=user)
     log.info("kata sandi diganti: %s", user.email)

@@ -7,20 +7,19 @@ as do units and users of another instansi.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import Any, cast
+from typing import cast
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
 
-from assess.errors import DomainError
+from assess import permissions as perm
 from assess.extensions import db
-from assess.models import Instansi, InstansiKind, RoleName, Unit, User
-from assess.permissions import roles_in
+from assess.models import Instansi, InstansiKind, Unit, User
 from assess.services import admin as service
+from assess.views.boundary import attempt
 from assess.views.util import page_arg
-from forms import BaseForm
 from forms.admin import (
     KIND_LABELS,
     ROLE_HINTS,
@@ -46,7 +45,7 @@ def _me() -> User:
 
 def _administered(instansi_id: int) -> Instansi:
     """The instansi, when the current user is its admin; a 404 otherwise (never a 403)."""
-    if RoleName.ADMIN not in roles_in(_me(), instansi_id):
+    if not perm.can_administer(_me(), instansi_id):
         abort(404)
     instansi = db.session.get(Instansi, instansi_id)
     if instansi is None:
@@ -66,18 +65,6 @@ def _member(instansi: Instansi, user_id: int) -> User:
     if user is None:
         abort(404)
     return user
-
-
-def _refused(form: BaseForm, error: DomainError) -> None:
-    """Undo the service's flushed changes and show its reason on the form, keeping what was typed."""
-    db.session.rollback()
-    form.populate_errors([(error.field, error.message)])
-
-
-def _done(message: str, endpoint: str, **values: Any) -> Response:
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(endpoint, **values))
 
 
 def _unit_choices(units: Sequence[Unit], *, keep: Collection[int] = ()) -> list[tuple[int, str]]:
@@ -129,12 +116,13 @@ def profile(instansi_id: int) -> Response | str:
     instansi = _administered(instansi_id)
     form = InstansiForm(obj=instansi)
     if form.validate_on_submit():
-        try:
-            service.update_instansi(instansi=instansi, name=form.name.data, kind=InstansiKind(form.kind.data))
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            return _done(_("Profil instansi disimpan."), ".profile", instansi_id=instansi.id)
+        outcome = attempt(
+            lambda: service.update_instansi(instansi=instansi, name=form.name.data, kind=InstansiKind(form.kind.data)),
+            done=_("Profil instansi disimpan."),
+            form=form,
+        )
+        if outcome.ok:
+            return redirect(url_for(".profile", instansi_id=instansi.id))
     return _render("profile.html", instansi, form=form, section="profile", logo_form=LogoForm())
 
 
@@ -147,16 +135,11 @@ def logo_upload(instansi_id: int) -> Response:
     if not form.validate_on_submit() or file is None or not file.filename:
         flash(_("Pilih berkas gambar logo (PNG atau JPEG)."), "error")
         return redirect(url_for(".profile", instansi_id=instansi.id))
-    try:
-        service.set_logo(
-            instansi=instansi, stream=file.stream, filename=file.filename, storage=current_app.extensions["storage"]
-        )
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        flash(_("Logo instansi disimpan."), "success")
+    stream, filename, storage = file.stream, file.filename, current_app.extensions["storage"]
+    attempt(
+        lambda: service.set_logo(instansi=instansi, stream=stream, filename=filename, storage=storage),
+        done=_("Logo instansi disimpan."),
+    )
     return redirect(url_for(".profile", instansi_id=instansi.id))
 
 
@@ -165,9 +148,7 @@ def logo_upload(instansi_id: int) -> Response:
 def logo_remove(instansi_id: int) -> Response:
     instansi = _administered(instansi_id)
     if LogoForm().validate_on_submit():
-        service.remove_logo(instansi=instansi)
-        db.session.commit()
-        flash(_("Logo instansi dihapus."), "success")
+        attempt(lambda: service.remove_logo(instansi=instansi), done=_("Logo instansi dihapus."))
     return redirect(url_for(".profile", instansi_id=instansi.id))
 
 
@@ -188,12 +169,13 @@ def unit_new(instansi_id: int) -> Response | str:
     instansi = _administered(instansi_id)
     form = UnitForm()
     if form.validate_on_submit():
-        try:
-            service.create_unit(instansi=instansi, name=form.name.data, short_name=form.short_name.data)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            return _done(_("Unit disimpan."), ".units", instansi_id=instansi.id)
+        outcome = attempt(
+            lambda: service.create_unit(instansi=instansi, name=form.name.data, short_name=form.short_name.data),
+            done=_("Unit disimpan."),
+            form=form,
+        )
+        if outcome.ok:
+            return redirect(url_for(".units", instansi_id=instansi.id))
     return _render("unit_form.html", instansi, form=form, unit=None, section="units")
 
 
@@ -204,12 +186,13 @@ def unit_edit(instansi_id: int, unit_id: int) -> Response | str:
     unit = _unit(instansi, unit_id)
     form = UnitForm(obj=unit)
     if form.validate_on_submit():
-        try:
-            service.update_unit(unit=unit, name=form.name.data, short_name=form.short_name.data)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            return _done(_("Unit disimpan."), ".units", instansi_id=instansi.id)
+        outcome = attempt(
+            lambda: service.update_unit(unit=unit, name=form.name.data, short_name=form.short_name.data),
+            done=_("Unit disimpan."),
+            form=form,
+        )
+        if outcome.ok:
+            return redirect(url_for(".units", instansi_id=instansi.id))
     return _render("unit_form.html", instansi, form=form, unit=unit, section="units")
 
 
@@ -220,8 +203,13 @@ def unit_deactivate(instansi_id: int, unit_id: int) -> Response | str:
     unit = _unit(instansi, unit_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        service.set_unit_active(unit=unit, active=False)
-        return _done(_("Unit %(name)s dinonaktifkan.", name=unit.name), ".units", instansi_id=instansi.id)
+        outcome = attempt(
+            lambda: service.set_unit_active(unit=unit, active=False),
+            done=_("Unit %(name)s dinonaktifkan.", name=unit.name),
+            form=form,
+        )
+        if outcome.ok:
+            return redirect(url_for(".units", instansi_id=instansi.id))
     return _render("unit_deactivate.html", instansi, form=form, unit=unit, section="units")
 
 
@@ -232,8 +220,11 @@ def unit_activate(instansi_id: int, unit_id: int) -> Response:
     unit = _unit(instansi, unit_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    service.set_unit_active(unit=unit, active=True)
-    return _done(_("Unit %(name)s diaktifkan kembali.", name=unit.name), ".units", instansi_id=instansi.id)
+    attempt(
+        lambda: service.set_unit_active(unit=unit, active=True),
+        done=_("Unit %(name)s diaktifkan kembali.", name=unit.name),
+    )
+    return redirect(url_for(".units", instansi_id=instansi.id))
 
 
 # -- users -----------------------------------------------------------------------------------------
@@ -255,19 +246,19 @@ def user_new(instansi_id: int) -> Response | str:
     instansi = _administered(instansi_id)
     form = UserCreateForm(unit_choices=_unit_choices(service.units_of(instansi)))
     if form.validate_on_submit():
-        try:
-            created = service.create_member(
+        outcome = attempt(
+            lambda: service.create_member(
                 instansi=instansi,
                 email=form.email.data,
                 name=form.name.data,
                 roles=form.roles.data,
                 unit_ids=form.units.data,
                 password=form.password.data or None,
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        created = outcome.result
+        if created is not None:
             if created.generated_password:
                 return _password_once(instansi, created.user, created.generated_password, new_user=True)
             flash(_("Pengguna %(email)s dibuat.", email=created.user.email), "success")
@@ -286,14 +277,15 @@ def user_edit(instansi_id: int, user_id: int) -> Response | str:
         form.roles.data = [role.value for role in row.roles]
         form.units.data = [unit.id for unit in row.units]
     if form.validate_on_submit():
-        try:
-            service.update_member(
+        outcome = attempt(
+            lambda: service.update_member(
                 instansi=instansi, actor=_me(), user=user, roles=form.roles.data, unit_ids=form.units.data
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            return _done(_("Peran dan unit disimpan."), ".user_edit", instansi_id=instansi.id, user_id=user.id)
+            ),
+            done=_("Peran dan unit disimpan."),
+            form=form,
+        )
+        if outcome.ok:
+            return redirect(url_for(".user_edit", instansi_id=instansi.id, user_id=user.id))
     return _render(
         "user_edit.html",
         instansi,
@@ -312,14 +304,14 @@ def user_password(instansi_id: int, user_id: int) -> Response | str:
     user = _member(instansi, user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
-        try:
-            generated = service.reset_member_password(
+        outcome = attempt(
+            lambda: service.reset_member_password(
                 instansi=instansi, actor=_me(), user=user, password=form.password.data or None
-            )
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if outcome.ok:
+            generated = outcome.result
             if generated:
                 return _password_once(instansi, user, generated, new_user=False)
             flash(_("Kata sandi %(email)s diganti.", email=user.email), "success")
@@ -342,12 +334,13 @@ def user_deactivate(instansi_id: int, user_id: int) -> Response | str:
     user = _member(instansi, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            service.deactivate_member(instansi=instansi, actor=_me(), user=user)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            return _done(_("Akun %(email)s dinonaktifkan.", email=user.email), ".users", instansi_id=instansi.id)
+        outcome = attempt(
+            lambda: service.deactivate_member(instansi=instansi, actor=_me(), user=user),
+            done=_("Akun %(email)s dinonaktifkan.", email=user.email),
+            form=form,
+        )
+        if outcome.ok:
+            return redirect(url_for(".users", instansi_id=instansi.id))
     return _render(
         "user_deactivate.html",
         instansi,
@@ -366,18 +359,11 @@ def user_activate(instansi_id: int, user_id: int) -> Response:
     user = _member(instansi, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        service.activate_member(instansi=instansi, actor=_me(), user=user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for(".user_edit", instansi_id=instansi_id, user_id=user_id))
-    return _done(
-        _("Akun %(email)s diaktifkan kembali.", email=user.email),
-        ".user_edit",
-        instansi_id=instansi.id,
-        user_id=user.id,
+    attempt(
+        lambda: service.activate_member(instansi=instansi, actor=_me(), user=user),
+        done=_("Akun %(email)s diaktifkan kembali.", email=user.email),
     )
+    return redirect(url_for(".user_edit", instansi_id=instansi.id, user_id=user.id))
 
 
 @bp.route("/<int:instansi_id>/pengguna/<int:user_id>/keluarkan", methods=["GET", "POST"])
@@ -387,13 +373,13 @@ def user_remove(instansi_id: int, user_id: int) -> Response | str:
     user = _member(instansi, user_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            service.remove_member(instansi=instansi, actor=_me(), user=user)
-        except DomainError as error:
-            _refused(form, error)
-        else:
-            message = _("%(email)s dikeluarkan dari %(instansi)s.", email=user.email, instansi=instansi.name)
-            return _done(message, ".users", instansi_id=instansi.id)
+        outcome = attempt(
+            lambda: service.remove_member(instansi=instansi, actor=_me(), user=user),
+            done=_("%(email)s dikeluarkan dari %(instansi)s.", email=user.email, instansi=instansi.name),
+            form=form,
+        )
+        if outcome.ok:
+            return redirect(url_for(".users", instansi_id=instansi.id))
     return _render(
         "user_remove.html",
         instansi,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from fractions import Fraction
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,22 +11,17 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assess import permissions as perm
-from assess.errors import DomainError
 from assess.extensions import db
-from assess.models import Answer, Assessment, FollowUp, Instrument, RoleName
+from assess.models import Answer, Assessment, FollowUp, Instrument
 from assess.queries import load_assessment, visible_assessments
-from assess.scoring import display
 from assess.services import cycles as cycle_service
 from assess.services import spreadsheets
+from assess.views.boundary import attempt
 from assess.views.util import assessment_or_404
 from forms.cycles import ApplyImportForm, CarryOverForm, CrosswalkForm, OfficialUploadForm, SpreadsheetUploadForm
 
 bp = Blueprint("cycles", __name__)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _fmt(value: Fraction | None) -> str:
-    return "–" if value is None else display(value)
 
 
 def _editor(assessment: Assessment) -> Callable[[Answer], bool]:
@@ -56,10 +50,10 @@ def import_xlsx(assessment_id: int) -> str | tuple[str, int]:
     assessment = assessment_or_404(assessment_id, load_assessment)
     form = SpreadsheetUploadForm()
     if form.validate_on_submit():
-        try:
-            preview = spreadsheets.parse_import(assessment, form.file.data.read(), _editor(assessment))
-        except DomainError as exc:
-            form.populate_errors([(exc.field, exc.message)])
+        data = form.file.data.read()
+        parsed = attempt(lambda: spreadsheets.parse_import(assessment, data, _editor(assessment)), form=form)
+        preview = parsed.result
+        if preview is None:
             return render_template("cycles/import.html", assessment=assessment, form=form), 400
         token = spreadsheets.sign_changes(assessment, preview.changes, current_app.config["SECRET_KEY"])
         apply_form = ApplyImportForm(token=token)
@@ -74,17 +68,17 @@ def import_xlsx(assessment_id: int) -> str | tuple[str, int]:
 def apply_import(assessment_id: int) -> Response:
     assessment = assessment_or_404(assessment_id, load_assessment)
     form = ApplyImportForm()
-    back = redirect(url_for("cycles.import_xlsx", assessment_id=assessment.id))
     if not form.validate_on_submit():
         abort(400)
-    try:
-        changes = spreadsheets.load_signed(assessment, form.token.data or "", current_app.config["SECRET_KEY"])
-        result = spreadsheets.apply_import(assessment, changes, actor=current_user, can_edit=_editor(assessment))
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return back
+    secret = current_app.config["SECRET_KEY"]
+
+    def apply() -> spreadsheets.ApplyResult:
+        changes = spreadsheets.load_signed(assessment, form.token.data or "", secret)
+        return spreadsheets.apply_import(assessment, changes, actor=current_user, can_edit=_editor(assessment))
+
+    result = attempt(apply).result
+    if result is None:
+        return redirect(url_for("cycles.import_xlsx", assessment_id=assessment.id))
     flash(_("%(n)s indikator diperbarui dari berkas.", n=len(result.applied)), "success")
     if result.conflicts:
         flash(_("Konflik, tidak diterapkan: %(codes)s", codes=", ".join(result.conflicts)), "error")
@@ -104,22 +98,9 @@ def _official_page(assessment: Assessment, form: OfficialUploadForm, status: int
         follow_ups=cycle_service.follow_ups(assessment.id),
         units={u.id: u.name for u in assessment.instansi.units},
         can_import=perm.can_manage_assessment(current_user, assessment),
-        can_close=lambda f: _can_close_follow_up(assessment, f),
-        fmt=_fmt,
+        can_close=lambda f: perm.can_close_follow_up(current_user, assessment, f.owner_unit_id),
     )
     return page, status
-
-
-def _can_close_follow_up(assessment: Assessment, follow_up: FollowUp) -> bool:
-    """The coordinator (or admin), or a pengisi of the follow-up's owner unit; also in a final assessment."""
-    roles = perm.roles_in(current_user, assessment.instansi_id)
-    if roles & {RoleName.KOORDINATOR, RoleName.ADMIN}:
-        return True
-    return (
-        RoleName.PENGISI in roles
-        and follow_up.owner_unit_id is not None
-        and follow_up.owner_unit_id in perm.unit_ids(current_user)
-    )
 
 
 @bp.post("/penilaian/<int:assessment_id>/tindak-lanjut/<int:follow_up_id>/selesai")
@@ -129,12 +110,13 @@ def follow_up_done(assessment_id: int, follow_up_id: int) -> Response:
     follow_up = db.session.get(FollowUp, follow_up_id)
     if follow_up is None or follow_up.assessment_id != assessment.id:
         abort(404)
-    if not _can_close_follow_up(assessment, follow_up):
+    if not perm.can_close_follow_up(current_user, assessment, follow_up.owner_unit_id):
         abort(403)
     done = request.form.get("done") == "1"
-    cycle_service.set_follow_up_done(assessment, follow_up, done=done, actor=current_user)
-    db.session.commit()
-    flash(_("Tindak lanjut ditandai selesai.") if done else _("Tindak lanjut dibuka kembali."), "success")
+    attempt(
+        lambda: cycle_service.set_follow_up_done(assessment, follow_up, done=done, actor=current_user),
+        done=_("Tindak lanjut ditandai selesai.") if done else _("Tindak lanjut dibuka kembali."),
+    )
     return redirect(url_for("cycles.official", assessment_id=assessment.id))
 
 
@@ -153,10 +135,9 @@ def official_preview(assessment_id: int) -> tuple[str, int]:
     form = OfficialUploadForm()
     if not form.validate_on_submit():
         return _official_page(assessment, form, 400)
-    try:
-        preview = cycle_service.parse_official(assessment, form.file.data.read(), form.file.data.filename or "")
-    except DomainError as exc:
-        form.populate_errors([(exc.field, exc.message)])
+    data, filename = form.file.data.read(), form.file.data.filename or ""
+    preview = attempt(lambda: cycle_service.parse_official(assessment, data, filename), form=form).result
+    if preview is None:
         return _official_page(assessment, form, 400)
     token = cycle_service.sign_rows(assessment, preview.rows, current_app.config["SECRET_KEY"])
     page = render_template(
@@ -174,15 +155,15 @@ def official_apply(assessment_id: int) -> Response:
     form = ApplyImportForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        rows = cycle_service.load_signed(assessment, form.token.data or "", current_app.config["SECRET_KEY"])
-        added = cycle_service.apply_official(assessment, rows, actor=current_user)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("%(n)s nilai resmi disimpan, %(f)s tindak lanjut baru.", n=len(rows), f=added), "success")
+    secret = current_app.config["SECRET_KEY"]
+
+    def apply() -> tuple[int, int]:
+        rows = cycle_service.load_signed(assessment, form.token.data or "", secret)
+        return len(rows), cycle_service.apply_official(assessment, rows, actor=current_user)
+
+    attempt(
+        apply, done=lambda counts: _("%(n)s nilai resmi disimpan, %(f)s tindak lanjut baru.", n=counts[0], f=counts[1])
+    )
     return redirect(url_for("cycles.official", assessment_id=assessment.id))
 
 
@@ -201,14 +182,12 @@ def carry_over(assessment_id: int) -> str | Response | tuple[str, int]:
     form.instrument_id.choices = [(i.id, f"{i.code} v{i.version} · {i.title}") for i in instruments]
     if form.validate_on_submit():
         instrument = next(i for i in instruments if i.id == form.instrument_id.data)
-        try:
-            new = cycle_service.open_from_previous(previous=previous, instrument=instrument, actor=current_user)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            form.populate_errors([(exc.field, exc.message)])
-        else:
-            flash(_("Penilaian tahun %(year)s dibuka dari tahun sebelumnya.", year=new.year), "success")
+        new = attempt(
+            lambda: cycle_service.open_from_previous(previous=previous, instrument=instrument, actor=current_user),
+            done=lambda opened: _("Penilaian tahun %(year)s dibuka dari tahun sebelumnya.", year=opened.year),
+            form=form,
+        ).result
+        if new is not None:
             return redirect(url_for("cycles.recheck", assessment_id=new.id))
     return render_template("cycles/carry_over.html", assessment=previous, form=form)
 
@@ -259,18 +238,14 @@ def crosswalk(assessment_id: int) -> str | Response | tuple[str, int]:
         form.year.data = previous.year + 1
     if form.validate_on_submit():
         instrument = next(i for i in instruments if i.id == form.instrument_id.data)
-        try:
-            new = cycle_service.open_crosswalk(
-                previous=previous, instrument=instrument, year=form.year.data or previous.year + 1, actor=current_user
-            )
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            form.populate_errors([(exc.field, exc.message)])
-        else:
-            flash(
-                _("Penilaian %(code)s dibuka; data dukung ditautkan menurut crosswalk.", code=instrument.code),
-                "success",
-            )
+        year = form.year.data or previous.year + 1
+        new = attempt(
+            lambda: cycle_service.open_crosswalk(
+                previous=previous, instrument=instrument, year=year, actor=current_user
+            ),
+            done=_("Penilaian %(code)s dibuka; data dukung ditautkan menurut crosswalk.", code=instrument.code),
+            form=form,
+        ).result
+        if new is not None:
             return redirect(url_for("cycles.recheck", assessment_id=new.id))
     return render_template("cycles/crosswalk.html", assessment=previous, form=form)

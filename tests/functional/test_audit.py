@@ -18,7 +18,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from assess.audit import record
+from assess.audit import action_label, record
+from assess.csvsafe import neutralise
 from assess.models import (
     Answer,
     AnswerState,
@@ -30,7 +31,7 @@ from assess.models import (
     RoleName,
     User,
 )
-from assess.views import audit as audit_view
+from assess.queries import audit as trail
 from tests.factories import create_assessment, create_instansi, create_member, create_unit, instrument
 from tests.functional.helpers import count_queries, login, logout, pdf_bytes, upload
 
@@ -696,21 +697,21 @@ def test_csv_export(client: FlaskClient, world: dict[str, Any], db: Any) -> None
     assert rows[0] == ["waktu", "pengguna", "surel", "jenis", "aksi", "indikator", "dokumen", "ringkasan", "perubahan"]
     body = rows[1:]
     entries = list(reversed(_entries(db, aid)))  # newest first
-    assert [r[4] for r in body] == [e.action for e in entries]
+    assert [r[4] for r in body] == [action_label(e.action) for e in entries]
     upload_row = body[0]
-    assert upload_row[1:5] == [world["pengisi"].name, world["pengisi"].email, "evidence", "evidence.upload"]
+    assert upload_row[1:5] == [world["pengisi"].name, world["pengisi"].email, "Dokumen", "Dokumen diunggah"]
     assert upload_row[6] == "Renstra"
-    assert json.loads(upload_row[8]) == entries[0].changes
+    assert upload_row[8].split("\n")[:2] == ["Judul: (kosong) → Renstra", "Versi: (kosong) → 1"]
     at = datetime.fromisoformat(upload_row[0])
     assert at.utcoffset() == timedelta(hours=7)
-    save_row = next(r for r in body if r[4] == "answer.save")
+    save_row = next(r for r in body if r[4] == "Jawaban disimpan")
     assert save_row[5] == "I1"
-    assert {c["field"]: c["new"] for c in json.loads(save_row[8])}["fakta"] == "Perwali"
+    assert "FAKTA: (kosong) → Perwali" in save_row[8].split("\n")
     opening_row = body[-1]
-    assert (opening_row[1], opening_row[2], opening_row[4]) == ("sistem", "", "assessment.open")
+    assert (opening_row[1], opening_row[2], opening_row[4]) == ("sistem", "", "Penilaian dibuka")
     # the same filters as the page
     only_answers = _csv(client.get(f"/penilaian/{aid}/audit.csv?jenis=answer&indikator=I1"))
-    assert [r[4] for r in only_answers[1:]] == ["answer.save"]
+    assert [r[4] for r in only_answers[1:]] == ["Jawaban disimpan"]
     assert result["ok"]
 
 
@@ -744,12 +745,12 @@ def test_csv_neutralises_formulas(client: FlaskClient, world: dict[str, Any], db
     assert documents == {"'@SUM(1)"}
     assert "'@SUM(1) → I1 L3" in {r[7] for r in rows[1:]}  # the link's summary
     assert "'-Budi" in {r[1] for r in rows[1:]}
-    assert "'\tx" in {r[4] for r in rows[1:]}
+    assert "Perubahan lain" in {r[4] for r in rows[1:]}  # an unknown action reads as a label, never its code
+    assert "\tx" not in {r[4].lstrip("'") for r in rows[1:]}
     assert {"'+1", "'\r'=1+2"} <= {r[7] for r in rows[1:]}  # the formula after the line break too
-    save = next(r for r in rows[1:] if r[4] == "answer.save" and r[5] == "I1")
-    assert save[8].startswith("[")  # JSON: never read as a formula, and the text is intact inside it
-    fields = {c["field"]: c["new"] for c in json.loads(save[8])}
-    assert (fields["fakta"], fields["analisis"]) == ('=HYPERLINK("x")', "@SUM(1)")
+    save = next(r for r in rows[1:] if r[4] == "Jawaban disimpan" and r[5] == "I1")
+    lines = save[8].split("\n")  # each change starts with its label: never read as a formula, the text intact
+    assert {'FAKTA: (kosong) → =HYPERLINK("x")', "ANALISIS: (kosong) → @SUM(1)"} <= set(lines)
 
 
 @pytest.mark.parametrize(
@@ -767,7 +768,7 @@ def test_csv_neutralises_formulas(client: FlaskClient, world: dict[str, Any], db
     ],
 )
 def test_neutralise(cell: str, expected: str) -> None:
-    assert audit_view.neutralise(cell) == expected
+    assert neutralise(cell) == expected
 
 
 def test_csv_is_streamed_in_batches(
@@ -780,7 +781,7 @@ def test_csv_is_streamed_in_batches(
     for i in range(4):
         _entry(assessment, None, at=same_time + timedelta(seconds=i), summary=f"t{i}")
     db.session.commit()
-    monkeypatch.setattr(audit_view, "CSV_BATCH", 3)
+    monkeypatch.setattr(trail, "CSV_BATCH", 3)
     login(client, world["pembaca"].email)
     response = client.get(f"/penilaian/{assessment.id}/audit.csv", buffered=False)
     assert response.is_streamed

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from openpyxl import Workbook
 from sqlalchemy import inspect as sa_inspect
 
+from assess.display import number
 from assess.models import (
     Answer,
     AnswerEvidence,
@@ -233,7 +234,7 @@ def test_trend_over_the_years(client: FlaskClient, db: Any) -> None:
     official = score(inst, {"I1": 5}, new.predikat_basis.value)
     login(client, koordinator.email)
     html = client.get(f"/instansi/{instansi.id}/tren").get_data(as_text=True)
-    expected = {2024: ("2.00", "–", "–"), 2025: ("3.00", "4.00", official.index_display)}
+    expected = {2024: ("2,00", "–", "–"), 2025: ("3,00", "4,00", number(official.index, locale="id"))}
     for year, (claimed, final, off) in expected.items():
         start = html.index(f'data-year="{year}"')
         row = html[start : html.index("</tr>", start)]
