@@ -358,11 +358,17 @@ def replace_file(
     return version
 
 
-def add_link(*, assessment: Assessment, url: str, meta: Metadata, access_note: str | None, user: User) -> Evidence:
-    """A link to a running service as evidence, with the assessor's test account kept apart."""
+def _clean_url(url: str) -> str:
+    """A service's address as kept: a whole http(s) URL of at most 2,000 characters, without spaces."""
     url = url.strip()
     if not url.lower().startswith(("https://", "http://")) or len(url) > 2000 or any(c.isspace() for c in url):
         raise DomainError(_("Alamat harus berupa URL lengkap yang diawali https:// atau http://."), field="url")
+    return url
+
+
+def add_link(*, assessment: Assessment, url: str, meta: Metadata, access_note: str | None, user: User) -> Evidence:
+    """A link to a running service as evidence, with the assessor's test account kept apart."""
+    url = _clean_url(url)
     meta = _clean_metadata(meta)
     _check_owner_unit(assessment, meta.owner_unit_id)
     evidence = Evidence(
@@ -413,9 +419,7 @@ def update_metadata(
     evidence.title, evidence.doc_type, evidence.number = meta.title, meta.doc_type, meta.number
     evidence.doc_date, evidence.owner_unit_id, evidence.notes = meta.doc_date, meta.owner_unit_id, meta.notes
     if evidence.kind == EvidenceKind.LINK and url is not None:
-        if not url.strip().lower().startswith(("https://", "http://")):
-            raise DomainError(_("Alamat harus berupa URL lengkap yang diawali https:// atau http://."), field="url")
-        evidence.url = url.strip()
+        evidence.url = _clean_url(url)
     if change_access_note:
         try:
             before_plain = unseal(evidence.access_note)

@@ -237,3 +237,20 @@ def test_the_owner_unit_of_an_upload_is_one_of_the_instansi_or_none(
     db.session.rollback()
     evidence = db.session.get_one(Evidence, response.get_json()["results"][0]["id"])
     assert evidence.owner_unit_id == (lib["unit"].id if given == "unit" else None)
+
+
+def test_an_edited_service_address_is_held_to_the_rules_of_a_new_one(
+    client: FlaskClient, lib: dict[str, Any], db: Any
+) -> None:
+    aid = lib["assessment"].id
+    login(client, lib["pengisi"].email)
+    link = {"version": "1", "title": "SIPD", "doc_type": "lainnya", "owner_unit_id": "0"}
+    added = client.post(f"/penilaian/{aid}/pustaka/tautan-baru", data={**link, "url": "https://sipd.contoh.go.id"})
+    assert added.status_code == 302
+    eid = _id_of(db, "SIPD")
+    for bad in ("https://sipd.contoh.go.id/ada spasi", "https://sipd.contoh.go.id/\tlain", "sipd.contoh.go.id"):
+        refused = client.post(f"/penilaian/{aid}/pustaka/{eid}", data={**link, "url": bad})
+        assert refused.status_code == 400, bad
+        assert "Alamat harus berupa URL lengkap" in refused.get_data(as_text=True)
+    db.session.rollback()
+    assert db.session.get_one(Evidence, eid).url == "https://sipd.contoh.go.id"
