@@ -76,6 +76,7 @@ ROUTES: dict[str, str] = {
     "/instansi/<int:instansi_id>/komentar-siap/": TENANT,
     "/instansi/<int:instansi_id>/komentar-siap/<int:canned_id>": TENANT,
     "/instansi/<int:instansi_id>/komentar-siap/<int:canned_id>/aktif": NO_GET,
+    "/instansi/<int:instansi_id>/komentar-siap/bawaan": NO_GET,
     "/instansi/<int:instansi_id>/logo": TENANT,
     "/instansi/<int:instansi_id>/tren": TENANT,
     "/penilaian/": ACCOUNT,
