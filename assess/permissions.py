@@ -187,3 +187,9 @@ def can_resolve_thread(user: User, assessment: Assessment, author_id: int | None
 def can_manage_canned(user: User, instansi_id: int) -> bool:
     """Add, change and switch off the instansi's canned comments: the koordinator or the admin."""
     return bool(roles_in(user, instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
+def can_export(user: User, assessment: Assessment) -> bool:
+    """Start a submission-bundle export and name its signatory: the koordinator or admin (everyone who reads the
+    assessment downloads the finished ones)."""
+    return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
