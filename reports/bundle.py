@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -320,9 +320,10 @@ def _outline(out: pikepdf.Pdf, data: ReportData, layout: Layout, parts: Sequence
     return count
 
 
-def extract_pages(source: Path, pages: Sequence[int], dest: Path) -> None:
-    """Copy the given pages (0-based) of a bundle into a new PDF, links to pages left out removed."""
-    with pikepdf.open(source) as pdf, pikepdf.new() as out:
+def _extract(pdf: pikepdf.Pdf, pages: Sequence[int], dest: Path) -> None:
+    """Copy the given pages (0-based) of a bundle into a new PDF, links to pages left out removed (from the copy:
+    the bundle's pages are left as they were, for the next part)."""
+    with pikepdf.new() as out:
         kept = {pdf.pages[i].objgen for i in pages}
         for i in pages:
             page = pdf.pages[i]
@@ -330,7 +331,18 @@ def extract_pages(source: Path, pages: Sequence[int], dest: Path) -> None:
             if isinstance(annots, Array):
                 page.obj.Annots = Array([a for a in annots if _jump_target(a) in kept or _jump_target(a) is None])
             out.pages.append(page)
+            if isinstance(annots, Array):
+                page.obj.Annots = annots
         out.save(dest, deterministic_id=True)
+
+
+def split_pages(source: Path, parts: Mapping[str, Sequence[int]], out_dir: Path) -> None:
+    """Each part's pages (0-based) of a bundle as a PDF of its own, ``out_dir/<name>.pdf``, links to pages left
+    out removed; the bundle is opened once."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with pikepdf.open(source) as pdf:
+        for name, pages in parts.items():
+            _extract(pdf, pages, out_dir / f"{name}.pdf")
 
 
 def _jump_target(annot: object) -> tuple[int, int] | None:

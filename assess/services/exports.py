@@ -25,12 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from assess import audit
+from assess import permissions as perm
 from assess.database import writing
 from assess.errors import DomainError
 from assess.extensions import db
@@ -41,27 +43,38 @@ from assess.models import (
     EvidenceKind,
     Export,
     ExportState,
-    RoleName,
     User,
 )
 from assess.models.base import as_utc, utcnow
-from assess.permissions import roles_in
 from assess.services.evidence import record_checks
 from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
 from uploads import get_storage
 
 log = logging.getLogger(__name__)
 
-#: Who may start an export (everyone who can read the assessment may download the finished ones).
-EXPORTERS = frozenset({RoleName.KOORDINATOR, RoleName.ADMIN})
+#: What an export's state is called on the page and in messages.
+STATE_LABELS = {
+    ExportState.QUEUED: _l("antre"),
+    ExportState.RUNNING: _l("berjalan"),
+    ExportState.DONE: _l("selesai"),
+    ExportState.FAILED: _l("gagal"),
+    ExportState.PRUNED: _l("dihapus"),
+}
+#: What a queued export never taken, or a running one whose worker is gone, is shown as (and stored as, once
+#: :func:`expire_stale` marked it).
+STOPPED = _l("Ekspor terhenti (proses pekerja berhenti sebelum selesai). Silakan jalankan ulang.")
+DISK_FULL = _l("Ruang disk server penuh; ekspor dihentikan dan tidak ada berkas setengah jadi. Hubungi admin.")
+UNEXPECTED = _l("Terjadi kesalahan tak terduga saat ekspor.")
+#: The step labels of the start and the end (the build's own steps are named by :mod:`reports.export`).
+WAITING = _l("Menunggu giliran")
+STARTED = _l("Dimulai")
+FINISHED = _l("Selesai")
+#: The folder of a finished export holding one PDF per indicator, made with the bundle.
+PER_INDICATOR_DIR = "per-indikator"
 
 
 class ExportBusyError(DomainError):
     """Another export of the same assessment is queued or running."""
-
-
-def can_export(user: User, assessment: Assessment) -> bool:
-    return bool(roles_in(user, assessment.instansi_id) & EXPORTERS)
 
 
 def export_root() -> Path:
@@ -102,35 +115,54 @@ def _stale_before(state: ExportState) -> datetime:
     return utcnow() - timedelta(seconds=seconds)
 
 
-def expire_stale(assessment_id: int) -> int:
-    """Mark queued exports never taken and running ones whose lease ran out as stopped; returns how many.
-    Flushes."""
+def is_stale(export: Export) -> bool:
+    """The export is queued but was never taken, or running with its lease run out (reads only)."""
+    return export.active and as_utc(export.heartbeat_at or export.created_at) < _stale_before(export.state)
+
+
+def expire_stale(assessment_id: int | None = None) -> int:
+    """Mark the stale exports (:func:`is_stale`) of one assessment, or of all, as stopped; returns how many.
+    Flushes. Run by the periodic job and before a new export is queued, never by a page."""
+    query = select(Export).where(Export.state.in_(ACTIVE_EXPORT_STATES))
+    if assessment_id is not None:
+        query = query.where(Export.assessment_id == assessment_id)
     stale = 0
-    for export in db.session.scalars(
-        select(Export).where(Export.assessment_id == assessment_id, Export.state.in_(ACTIVE_EXPORT_STATES))
-    ):
-        if as_utc(export.heartbeat_at or export.created_at) < _stale_before(export.state):
+    for export in db.session.scalars(query):
+        if is_stale(export):
             export.state = ExportState.FAILED
             export.finished_at = utcnow()
-            export.error = "Ekspor terhenti (proses pekerja berhenti sebelum selesai). Silakan jalankan ulang."
+            export.error = str(STOPPED)
             stale += 1
     db.session.flush()
     return stale
+
+
+def shown_state(export: Export) -> str:
+    """The export's state as the page shows it: a stale one is shown stopped before the job marked it."""
+    return str(STATE_LABELS[ExportState.FAILED if is_stale(export) else export.state])
+
+
+def shown_error(export: Export) -> str | None:
+    return str(STOPPED) if is_stale(export) else export.error
 
 
 def request_export(assessment: Assessment, user: User | None, *, include_review: bool = False) -> Export:
     """Queue an export of the assessment (the caller commits, then enqueues :func:`run` with the id). Flushes.
 
     ``user`` is ``None`` for the command line (the operator of the server)."""
-    if user is not None and not can_export(user, assessment):
-        raise DomainError("Hanya koordinator atau admin yang dapat membuat bundel pengajuan.")
+    if user is not None and not perm.can_export(user, assessment):
+        raise DomainError(_l("Hanya koordinator atau admin yang dapat membuat bundel pengajuan."))
     expire_stale(assessment.id)
     busy = db.session.scalar(
         select(Export).where(Export.assessment_id == assessment.id, Export.state.in_(ACTIVE_EXPORT_STATES))
     )
     if busy is not None:
         raise ExportBusyError(
-            f"Ekspor #{busy.id} untuk penilaian ini masih {busy.state.value}. Tunggu sampai selesai lalu coba lagi."
+            _l(
+                "Ekspor #%(id)s untuk penilaian ini masih %(state)s. Tunggu sampai selesai lalu coba lagi.",
+                id=busy.id,
+                state=STATE_LABELS[busy.state],
+            )
         )
     export = Export(
         assessment_id=assessment.id,
@@ -138,14 +170,14 @@ def request_export(assessment: Assessment, user: User | None, *, include_review:
         include_review=include_review,
         draft=assessment.state.value != "final",
         created_by_id=user.id if user is not None else None,
-        step_label="Menunggu giliran",
+        step_label=str(WAITING),
     )
     db.session.add(export)
     try:
         db.session.flush()
     except IntegrityError:  # a concurrent request queued one first (the partial unique index)
         db.session.rollback()
-        raise ExportBusyError("Ekspor lain untuk penilaian ini baru saja dimulai. Tunggu sampai selesai.") from None
+        raise ExportBusyError(_l("Ekspor lain untuk penilaian ini baru saja dimulai. Tunggu sampai selesai.")) from None
     audit.record(
         assessment=assessment,
         actor=user,
@@ -230,7 +262,7 @@ def run(export_id: int) -> Export | None:
             return None
         export.state = ExportState.RUNNING
         export.started_at = export.heartbeat_at = utcnow()
-        export.step_label = "Dimulai"
+        export.step_label = str(STARTED)
         db.session.commit()
     assessment_id = export.assessment_id
     base = assessment_dir(assessment_id)
@@ -245,6 +277,7 @@ def run(export_id: int) -> Export | None:
     try:
         with _Lease(export_id, db.engine, float(config["EXPORT_LEASE_SECONDS"])):
             # Imported here: WeasyPrint and the PDF tools are needed by the worker, not by every web process.
+            from reports.bundle import split_pages
             from reports.convert import find_soffice
             from reports.data import collect
             from reports.export import build
@@ -266,6 +299,14 @@ def run(export_id: int) -> Export | None:
                 soffice=soffice,
                 soffice_timeout=float(config["SOFFICE_TIMEOUT"]),
             )
+            split_pages(
+                tmp / PDF_NAME,
+                {
+                    code: [int(p) - 1 for p in pages]
+                    for code, pages in result.summary.get("indicator_pages", {}).items()
+                },
+                tmp / PER_INDICATOR_DIR,
+            )
             tmp.replace(final)
     except Exception as exc:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -273,9 +314,9 @@ def run(export_id: int) -> Export | None:
         if isinstance(exc, ExportError | LookupError):
             message = str(exc)
         elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-            message = "Ruang disk server penuh; ekspor dihentikan dan tidak ada berkas setengah jadi. Hubungi admin."
+            message = str(DISK_FULL)
         else:
-            message = "Terjadi kesalahan tak terduga saat ekspor."
+            message = str(UNEXPECTED)
             log.exception("export %s failed", export_id)
         with writing():
             export = db.session.get(Export, export_id)
@@ -294,7 +335,7 @@ def run(export_id: int) -> Export | None:
         export.finished_at = export.heartbeat_at = utcnow()
         export.directory = final.name
         export.percent = 100
-        export.step_label = "Selesai"
+        export.step_label = str(FINISHED)
         export.pdf_sha256, export.pdf_size, export.pdf_pages = result.pdf_sha256, result.pdf_size, result.pages
         export.zip_sha256, export.zip_size = result.zip_sha256, result.zip_size
         export.evidence_files, export.problems = result.evidence_files, result.problems
@@ -338,16 +379,14 @@ def exports_of(assessment_id: int, limit: int = 50) -> list[Export]:
     )
 
 
-def per_indicator_pdf(export: Export, code: str, dest: Path) -> Path:
-    """One indicator's pages of a finished bundle (its report section and every document it lists) as a PDF."""
-    from reports.bundle import extract_pages
-
-    source = file_path(export, "pdf")
-    pages = summary_of(export).get("indicator_pages", {}).get(code)
-    if source is None or not pages:
-        raise DomainError(f"Indikator {code} tidak ada pada ekspor #{export.id}.")
-    extract_pages(source, [int(p) - 1 for p in pages], dest)
-    return dest
+def indicator_pdf(export: Export, code: str) -> Path | None:
+    """The PDF of one indicator's pages (its report section and every document it lists) made with a finished
+    bundle, if there is one."""
+    directory = export_dir(export)
+    if directory is None or code not in summary_of(export).get("indicator_pages", {}):
+        return None
+    path = directory / PER_INDICATOR_DIR / f"{code}.pdf"
+    return path if path.is_file() else None
 
 
 def copy_out(export: Export, out_dir: Path, *, per_indicator: bool = False) -> list[tuple[str, Path]]:
@@ -362,7 +401,7 @@ def copy_out(export: Export, out_dir: Path, *, per_indicator: bool = False) -> l
     ):
         source = file_path(export, kind)
         if source is None:
-            raise DomainError(f"Berkas {label} ekspor #{export.id} tidak ditemukan.")
+            raise DomainError(_l("Berkas %(label)s ekspor #%(id)s tidak ditemukan.", label=label, id=export.id))
         dest = out_dir / name
         tmp = out_dir / f".{name}.tmp"
         shutil.copyfile(source, tmp)
@@ -372,8 +411,11 @@ def copy_out(export: Export, out_dir: Path, *, per_indicator: bool = False) -> l
         folder = out_dir / f"{stem}-per-indikator"
         folder.mkdir(exist_ok=True)
         for code in summary_of(export).get("indicator_pages", {}):
+            source = indicator_pdf(export, code)
+            if source is None:
+                raise DomainError(_l("Indikator %(code)s tidak ada pada ekspor #%(id)s.", code=code, id=export.id))
             tmp = folder / f".{code}.pdf.tmp"
-            per_indicator_pdf(export, code, tmp)
+            shutil.copyfile(source, tmp)
             tmp.replace(folder / f"{code}.pdf")
         written.append(("PDF per indikator", folder))
     return written
@@ -384,8 +426,8 @@ SIGNATORY_FIELDS = ("signatory_name", "signatory_position", "signatory_nip", "si
 
 def set_signatory(assessment: Assessment, user: User, values: dict[str, Any]) -> None:
     """The Koordinator SPBE's name, position, NIP, place and the signed scans (documents of this assessment)."""
-    if not can_export(user, assessment):
-        raise DomainError("Hanya koordinator atau admin yang dapat mengubah data penandatangan.")
+    if not perm.can_export(user, assessment):
+        raise DomainError(_l("Hanya koordinator atau admin yang dapat mengubah data penandatangan."))
     changes: list[tuple[str, Any, Any]] = []
     for name in SIGNATORY_FIELDS:
         new = " ".join(str(values.get(name) or "").split())
@@ -402,7 +444,7 @@ def set_signatory(assessment: Assessment, user: User, values: dict[str, Any]) ->
                 or evidence.deleted_at is not None
                 or evidence.kind != EvidenceKind.FILE
             ):
-                raise DomainError("Pilih dokumen berkas dari pustaka data dukung penilaian ini.", field=name)
+                raise DomainError(_l("Pilih dokumen berkas dari pustaka data dukung penilaian ini."), field=name)
         if getattr(assessment, name) != chosen:
             changes.append((name, getattr(assessment, name), chosen))
             setattr(assessment, name, chosen)

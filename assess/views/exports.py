@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assess import jobs
-from assess.errors import DomainError
+from assess import permissions as perm
 from assess.extensions import db
 from assess.models import Assessment, Evidence, EvidenceKind, Export, ExportState
 from assess.services import exports as service
-from assess.views.util import assessment_or_404, commit_or_flash
+from assess.views.boundary import attempt
+from assess.views.util import assessment_or_404
 from forms.exports import ExportForm, SignatoryForm
 
 bp = Blueprint("exports", __name__, url_prefix="/penilaian/<int:assessment_id>/bundel")
@@ -68,26 +68,28 @@ def _signatory_form(assessment: Assessment, *, submitted: bool = False) -> Signa
 
 
 def status_of(export: Export) -> dict[str, Any]:
-    """What the progress bar shows (also the JSON the page polls)."""
+    """What the progress bar shows (also the JSON the page polls); a stale export is shown stopped (read only: the
+    periodic job marks it)."""
+    stale = service.is_stale(export)
     return {
         "id": export.id,
-        "state": export.state.value,
-        "active": export.active,
+        "state": (ExportState.FAILED if stale else export.state).value,
+        "state_label": service.shown_state(export),
+        "active": export.active and not stale,
         "step": export.step,
         "total": export.total_steps,
         "percent": 100 if export.state == ExportState.DONE else export.percent,
         "label": export.step_label,
-        "error": export.error,
+        "error": service.shown_error(export),
     }
 
 
 def _page(assessment: Assessment, signatory: SignatoryForm, status: int = 200) -> tuple[str, int]:
-    service.expire_stale(assessment.id)
-    db.session.commit()
     exports = service.exports_of(assessment.id)
     latest = next((e for e in exports if e.state == ExportState.DONE), None)
-    active = next((e for e in exports if e.active), None)
+    active = next((e for e in exports if e.active and not service.is_stale(e)), None)
     summary = service.summary_of(latest) if latest else {}
+    indicator_codes = [c for c in summary.get("indicator_pages", {}) if latest and service.indicator_pdf(latest, c)]
     return (
         render_template(
             "exports/index.html",
@@ -97,7 +99,10 @@ def _page(assessment: Assessment, signatory: SignatoryForm, status: int = 200) -
             active=active,
             active_status=status_of(active) if active else None,
             summary=summary,
-            can_export=service.can_export(current_user, assessment),
+            indicator_codes=indicator_codes,
+            shown_state=service.shown_state,
+            shown_error=service.shown_error,
+            can_export=perm.can_export(current_user, assessment),
             export_form=ExportForm(),
             signatory=signatory,
             format_datetime=format_datetime,
@@ -117,21 +122,20 @@ def index(assessment_id: int) -> tuple[str, int]:
 @auth_required()
 def signatory(assessment_id: int) -> Response | tuple[str, int]:
     assessment = assessment_or_404(assessment_id)
-    if not service.can_export(current_user, assessment):
+    if not perm.can_export(current_user, assessment):
         abort(403)
     form = _signatory_form(assessment, submitted=True)
     if not form.validate_on_submit():
         return _page(assessment, form, 400)
     names = (*service.SIGNATORY_FIELDS, "signed_minutes_id", "signed_consent_id")
     values = {name: getattr(form, name).data for name in names}
-    try:
-        service.set_signatory(assessment, current_user, values)
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        form.populate_errors([(exc.field, exc.message)])
+    outcome = attempt(
+        lambda: service.set_signatory(assessment, current_user, values),
+        done=_("Data penandatangan disimpan."),
+        form=form,
+    )
+    if not outcome.ok:
         return _page(assessment, form, 400)
-    flash(_("Data penandatangan disimpan."), "success")
     return redirect(url_for("exports.index", assessment_id=assessment.id))
 
 
@@ -139,19 +143,19 @@ def signatory(assessment_id: int) -> Response | tuple[str, int]:
 @auth_required()
 def start(assessment_id: int) -> Response:
     assessment = assessment_or_404(assessment_id)
-    if not service.can_export(current_user, assessment):
+    if not perm.can_export(current_user, assessment):
         abort(403)
     form = ExportForm()
     if not form.validate_on_submit():
         flash(_("Permintaan tidak sah; muat ulang halaman lalu coba lagi."), "error")
         return redirect(url_for("exports.index", assessment_id=assessment.id))
     # The id is read before the commit: reading it after would open a new (write) transaction in this request.
-    export_id = commit_or_flash(
+    outcome = attempt(
         lambda: service.request_export(assessment, current_user, include_review=bool(form.include_review.data)).id,
-        _("Ekspor bundel dimulai. Anda boleh meninggalkan halaman ini; kemajuannya tetap tercatat."),
+        done=_("Ekspor bundel dimulai. Anda boleh meninggalkan halaman ini; kemajuannya tetap tercatat."),
     )
-    if export_id is not None:
-        jobs.export_bundle(export_id)
+    if outcome.result is not None:
+        jobs.export_bundle(outcome.result)
     return redirect(url_for("exports.index", assessment_id=assessment.id))
 
 
@@ -160,8 +164,6 @@ def start(assessment_id: int) -> Response:
 def status(assessment_id: int, export_id: int) -> Response:
     assessment = assessment_or_404(assessment_id)
     export = _export(assessment, export_id)
-    if export.active and service.expire_stale(assessment.id):
-        db.session.commit()
     response = jsonify(status_of(export))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -198,13 +200,7 @@ def download(assessment_id: int, export_id: int, kind: str) -> Response:
 def indicator_pdf(assessment_id: int, export_id: int, code: str) -> Response:
     assessment = assessment_or_404(assessment_id)
     export = _export(assessment, export_id)
-    directory = service.export_dir(export)
-    if directory is None or not CODE.match(code) or code not in service.summary_of(export).get("indicator_pages", {}):
+    path = service.indicator_pdf(export, code) if CODE.match(code) else None
+    if path is None:
         abort(404)
-    cached = directory / "per-indikator" / f"{code}.pdf"
-    if not cached.is_file():
-        cached.parent.mkdir(exist_ok=True)
-        tmp = cached.with_name(f".{code}.pdf.{secrets.token_hex(4)}.tmp")
-        service.per_indicator_pdf(export, code, tmp)
-        tmp.replace(cached)
-    return _send(cached, "application/pdf", _download_name(assessment, export, f"-{code}.pdf"), None)
+    return _send(path, "application/pdf", _download_name(assessment, export, f"-{code}.pdf"), None)
