@@ -233,7 +233,7 @@ def synthetic_data(prepped: Sequence[Prepped], *, seed: int = SEED) -> tuple[Any
     from assess.services.planning import bar_rows, radar
     from reports.bundle import Part
     from reports.convert import MIME, Prepared
-    from reports.data import EvidenceEntry, IndicatorSection, ItemMark, ReportData, Signatory, StoredFile, slug
+    from reports.data import ReportData, Signatory, StoredFile, evidence_entry, indicator_section, slug
 
     rng = random.Random(seed)  # noqa: S311 - test data, not cryptography
     inst = load_instrument(INSTRUMENT)
@@ -255,9 +255,8 @@ def synthetic_data(prepped: Sequence[Prepped], *, seed: int = SEED) -> tuple[Any
         for lampiran, (evidence_id, item, home) in enumerate(listed[code], start=1):
             if home:
                 home_of[evidence_id] = (code, lampiran)
-            home_code, home_lampiran = home_of.get(evidence_id, (code, lampiran))
             f = item.file
-            entry = EvidenceEntry(
+            entry = evidence_entry(
                 evidence_id=evidence_id,
                 indicator=code,
                 lampiran=lampiran,
@@ -279,8 +278,7 @@ def synthetic_data(prepped: Sequence[Prepped], *, seed: int = SEED) -> tuple[Any
                     original_name=f.path.name,
                     pages=f.pages,
                 ),
-                home_indicator=home_code,
-                home_lampiran=home_lampiran,
+                home=home_of.get(evidence_id),
                 portal_stem=f"{code}_L{levels[code]}_{lampiran:02d}_{slug(f.path.stem)}",
             )
             entries.append(entry)
@@ -288,29 +286,16 @@ def synthetic_data(prepped: Sequence[Prepped], *, seed: int = SEED) -> tuple[Any
                 prepared = Prepared(item.outcome, item.pdf_path, item.pages, None, False)
                 parts.append(Part(entry, prepared, f"{code} · Lampiran {lampiran}", f.path))
         level = levels[code]
-        aspect = inst.aspects[ind.aspect]
-        domain = inst.domains[aspect.domain] if aspect.domain else None
         sections.append(
-            IndicatorSection(
+            indicator_section(
+                inst,
+                ind,
                 code=code,
-                asesor_code=ind.asesor_code,
-                name=ind.name,
-                aspect_code=aspect.code,
-                aspect_name=aspect.name,
-                domain_code=domain.code if domain else None,
-                domain_name=domain.name if domain else None,
-                weight=ind.weight,
                 value=Fraction(level),
-                value_display=str(level),
-                value_source="claimed",
-                level=level,
-                level_name=inst.level_scales[ind.scale].level(level).name,
-                criteria=ind.levels[level - 1].criteria,
+                source="claimed",
                 fakta=_words(rng, 150, 450),
                 analisis=_words(rng, 150, 450),
-                items=tuple(
-                    ItemMark(i.code, i.level, i.text, i.level <= level) for lvl in ind.levels for i in lvl.items
-                ),
+                marks={i.code: i.level <= level for lvl in ind.levels for i in lvl.items},
                 evidence=tuple(entries),
                 review=None,
             )

@@ -113,9 +113,11 @@ def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
         EvidenceEntry,
         IndicatorSection,
         ReportData,
-        ReviewSummary,
         Signatory,
         StoredFile,
+        evidence_entry,
+        indicator_section,
+        review_summary,
         slug,
     )
 
@@ -134,8 +136,6 @@ def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
         value = values[ind.code]
         assert value is not None  # noqa: S101 - every indicator is answered above
         level = int(value)
-        aspect = inst.aspects[ind.aspect]
-        domain = inst.domains[aspect.domain] if aspect.domain else None
         entries: list[EvidenceEntry] = []
         earlier = list(homes)
         for lampiran in range(1, rng.randint(5, 7) + 1):
@@ -145,7 +145,7 @@ def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
                 continue
             title = f"{rng.choice(DOC_TITLES)} {next_id}"
             is_link = lampiran == 3
-            entry = EvidenceEntry(
+            entry = evidence_entry(
                 evidence_id=next_id,
                 indicator=code,
                 lampiran=lampiran,
@@ -169,8 +169,6 @@ def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
                     original_name=f"{slug(title)}.pdf",
                     pages=rng.randint(1, 40),
                 ),
-                home_indicator=code,
-                home_lampiran=lampiran,
                 portal_stem=f"{code}_L{level}_{lampiran:02d}_{slug(title)}",
             )
             next_id += 1
@@ -181,29 +179,21 @@ def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
         words = rng.randint(300, 900)
         fakta_words = words * rng.randint(40, 60) // 100
         sections.append(
-            IndicatorSection(
+            indicator_section(
+                inst,
+                ind,
                 code=code,
-                asesor_code=ind.asesor_code,
-                name=ind.name,
-                aspect_code=aspect.code,
-                aspect_name=aspect.name,
-                domain_code=domain.code if domain else None,
-                domain_name=domain.name if domain else None,
-                weight=ind.weight,
                 value=value,
-                value_display=str(level),
-                value_source=rng.choice(("final", "final", "reviewer", "claimed")),
-                level=level,
-                level_name=inst.level_scales[ind.scale].level(level).name,
-                criteria=ind.levels[level - 1].criteria,
+                source=rng.choice(("final", "final", "reviewer", "claimed")),
                 fakta=_prose(rng, fakta_words),
                 analisis=_prose(rng, words - fakta_words),
-                items=(),
+                marks={},
                 evidence=tuple(entries),
-                review=ReviewSummary(
-                    claimed_display=str(level),
-                    reviewer_display=str(level),
-                    final_display=str(level),
+                review=review_summary(
+                    inst,
+                    claimed=value,
+                    reviewer=value,
+                    final=value,
                     reviewer_note=_prose(rng, rng.randint(10, 40)),
                     final_reason="",
                     open_comments=rng.randint(0, 2),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -19,7 +20,9 @@ from fractions import Fraction
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from assess import display
 from assess.extensions import db
+from assess.instruments import Indicator as EngineIndicator
 from assess.instruments import Instrument as EngineInstrument
 from assess.models import (
     Answer,
@@ -34,9 +37,11 @@ from assess.queries import DomainGroup, Projection, claimed_values, load_assessm
 from assess.scoring import Score, score
 from assess.services.answers import graded_answer_value
 from assess.services.instruments import engine_instrument
-from assess.services.planning import Radar, bar_rows, radar, value_display
+from assess.services.planning import Radar, bar_rows, radar
 from forms.evidence import DOC_TYPE_LABELS
 
+#: The language of the report.
+LOCALE = "id"
 #: Where an indicator's value comes from, in the order of preference.
 VALUE_SOURCES = ("final", "reviewer", "claimed")
 
@@ -221,176 +226,16 @@ def collect(assessment_id: int, *, include_review: bool = False, generated_at: d
     answers = {a.indicator.code: a for a in assessment.answers}
     values, sources = _report_values(inst, claimed_values(inst, assessment), answers)
     s = score(inst, values, assessment.predikat_basis.value)
-
-    links = db.session.scalars(
-        select(AnswerEvidence)
-        .join(Evidence, Evidence.id == AnswerEvidence.evidence_id)
-        .where(Evidence.assessment_id == assessment.id, Evidence.deleted_at.is_(None))
-        .options(
-            joinedload(AnswerEvidence.item),
-            joinedload(AnswerEvidence.evidence).joinedload(Evidence.current_version).joinedload(EvidenceVersion.blob),
-        )
-        .order_by(AnswerEvidence.id)
-    ).all()
-    by_answer: dict[int, list[AnswerEvidence]] = {}
-    for link in links:
-        by_answer.setdefault(link.answer_id, []).append(link)
-
-    comment_counts: Counter[tuple[int, bool]] = Counter()
-    if include_review:
-        rows = db.session.execute(
-            select(Comment.answer_id, Comment.resolved_at.is_(None), func.count())
-            .where(Comment.assessment_id == assessment.id, Comment.answer_id.is_not(None), Comment.parent_id.is_(None))
-            .group_by(Comment.answer_id, Comment.resolved_at.is_(None))
-        ).all()
-        for answer_id, open_, count in rows:
-            if answer_id is not None:
-                comment_counts[(answer_id, bool(open_))] = int(count)
-
-    signed_ids = [i for i in (assessment.signed_minutes_id, assessment.signed_consent_id) if i is not None]
-    signed: dict[int, Evidence] = {}
-    if signed_ids:
-        signed = {
-            e.id: e
-            for e in db.session.scalars(
-                select(Evidence)
-                .where(Evidence.id.in_(signed_ids), Evidence.deleted_at.is_(None))
-                .options(joinedload(Evidence.current_version).joinedload(EvidenceVersion.blob))
-            )
-        }
-
+    by_answer = _links_by_answer(assessment.id)
+    counts = _comment_counts(assessment.id) if include_review else Counter[tuple[int, bool]]()
     home: dict[int, tuple[str, int]] = {}
     sections = []
-    for code, ind in inst.indicators.items():
+    for code in inst.indicators:
         answer = answers[code]
-        entries: list[EvidenceEntry] = []
-        stems: Counter[str] = Counter()
-        per_level: Counter[int] = Counter()
-        ordered = sorted(
-            by_answer.get(answer.id, []),
-            key=lambda link: (
-                link.item.level if link.item else (link.level or 0),
-                link.item.nn if link.item else 0,
-                link.id,
-            ),
-        )
-        seen: set[int] = set()
-        for link in ordered:
-            if link.evidence_id in seen:  # linked to two butir of one indicator: listed once
-                continue
-            seen.add(link.evidence_id)
-            ev = link.evidence
-            lampiran = len(entries) + 1
-            stored = _stored(ev)
-            if stored is not None:
-                home.setdefault(ev.id, (code, lampiran))
-            home_code, home_lampiran = home.get(ev.id, (code, lampiran))
-            level = link.item.level if link.item else link.level
-            if link.item:
-                nn = link.item.nn
-            else:
-                per_level[level or 0] += 1
-                nn = per_level[level or 0]
-            stem = f"{code}_L{level or 0}_{nn:02d}_{slug(ev.title)}"
-            stems[stem] += 1
-            if stems[stem] > 1:
-                stem = f"{stem}-{stems[stem]}"
-            entries.append(
-                EvidenceEntry(
-                    evidence_id=ev.id,
-                    indicator=code,
-                    lampiran=lampiran,
-                    title=ev.title,
-                    doc_type=str(DOC_TYPE_LABELS[ev.doc_type]),
-                    number=ev.number,
-                    doc_date=ev.doc_date,
-                    kind=ev.kind.value,
-                    url=ev.url if ev.kind == EvidenceKind.LINK else None,
-                    level=level,
-                    item_code=link.item.code if link.item else None,
-                    note=link.note,
-                    file=stored,
-                    home_indicator=home_code,
-                    home_lampiran=home_lampiran,
-                    portal_stem=stem,
-                )
-            )
-        value = values[code]
-        level_no = int(value) if value is not None and value >= 1 else None
-        level_name = criteria = None
-        if level_no is not None:
-            level_no = min(level_no, inst.scale_max)
-            level_name = inst.level_scales[ind.scale].level(level_no).name
-            criteria = ind.levels[level_no - 1].criteria
-        marks = {m.item.code: m.fulfilled for m in answer.items}
-        items = tuple(
-            ItemMark(item.code, item.level, item.text, marks.get(item.code, False))
-            for lvl in ind.levels
-            for item in lvl.items
-        )
-        review = None
-        if include_review:
-            review = ReviewSummary(
-                claimed_display=value_display(inst, _claimed(inst, answer)),
-                reviewer_display=value_display(
-                    inst, None if answer.reviewer_value is None else Fraction(answer.reviewer_value)
-                ),
-                final_display=value_display(inst, None if answer.final_value is None else Fraction(answer.final_value)),
-                reviewer_note=answer.reviewer_note,
-                final_reason=answer.final_reason,
-                open_comments=comment_counts[(answer.id, True)],
-                resolved_comments=comment_counts[(answer.id, False)],
-            )
-        aspect = inst.aspects[ind.aspect]
-        domain = inst.domains[aspect.domain] if aspect.domain else None
-        sections.append(
-            IndicatorSection(
-                code=code,
-                asesor_code=ind.asesor_code,
-                name=ind.name,
-                aspect_code=aspect.code,
-                aspect_name=aspect.name,
-                domain_code=domain.code if domain else None,
-                domain_name=domain.name if domain else None,
-                weight=ind.weight,
-                value=value,
-                value_display=value_display(inst, value),
-                value_source=sources[code],
-                level=level_no,
-                level_name=level_name,
-                criteria=criteria,
-                fakta=answer.fakta,
-                analisis=answer.analisis,
-                items=items,
-                evidence=tuple(entries),
-                review=review,
-            )
-        )
-
-    def signed_entry(evidence_id: int | None, label: str) -> EvidenceEntry | None:
-        ev = signed.get(evidence_id) if evidence_id is not None else None
-        stored = _stored(ev) if ev is not None else None
-        if ev is None or stored is None:
-            return None
-        return EvidenceEntry(
-            evidence_id=ev.id,
-            indicator=label,
-            lampiran=0,
-            title=ev.title,
-            doc_type=str(DOC_TYPE_LABELS[ev.doc_type]),
-            number=ev.number,
-            doc_date=ev.doc_date,
-            kind=ev.kind.value,
-            url=None,
-            level=None,
-            item_code=None,
-            note="",
-            file=stored,
-            home_indicator=label,
-            home_lampiran=0,
-            portal_stem=f"{label}_{slug(ev.title)}",
-        )
-
+        entries = _evidence_entries(code, by_answer.get(answer.id, []), home)
+        review = _review(inst, answer, counts) if include_review else None
+        sections.append(_section(inst, code, answer, values[code], sources[code], entries, review))
+    signed = _signed_documents(assessment.signed_minutes_id, assessment.signed_consent_id)
     instansi = assessment.instansi
     instrument = assessment.instrument
     return ReportData(
@@ -416,14 +261,295 @@ def collect(assessment_id: int, *, include_review: bool = False, generated_at: d
             assessment.signatory_nip,
             assessment.signing_place,
         ),
-        signed_minutes=signed_entry(assessment.signed_minutes_id, "BA"),
-        signed_consent=signed_entry(assessment.signed_consent_id, "PP"),
+        signed_minutes=_signed_entry(signed, assessment.signed_minutes_id, "BA"),
+        signed_consent=_signed_entry(signed, assessment.signed_consent_id, "PP"),
         score=s,
         groups=overview(assessment, Projection(inst, s)),
         radar=radar([(a.name, a.value) for a in s.aspects.values()], inst.scale_max),
         bars=tuple(bar_rows(inst, s)),
         sections=tuple(sections),
         include_review=include_review,
+    )
+
+
+def shown(inst: EngineInstrument, value: Fraction | None) -> str:
+    """An indicator's value as the report prints it (levels whole, graded values with two decimals, Indonesian)."""
+    return display.indicator_value(value, inst.value_type, locale=LOCALE)
+
+
+def _links_by_answer(assessment_id: int) -> dict[int, list[AnswerEvidence]]:
+    """The assessment's links from answers to documents not deleted, per answer (one query)."""
+    links = db.session.scalars(
+        select(AnswerEvidence)
+        .join(Evidence, Evidence.id == AnswerEvidence.evidence_id)
+        .where(Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
+        .options(
+            joinedload(AnswerEvidence.item),
+            joinedload(AnswerEvidence.evidence).joinedload(Evidence.current_version).joinedload(EvidenceVersion.blob),
+        )
+        .order_by(AnswerEvidence.id)
+    ).all()
+    by_answer: dict[int, list[AnswerEvidence]] = {}
+    for link in links:
+        by_answer.setdefault(link.answer_id, []).append(link)
+    return by_answer
+
+
+def _comment_counts(assessment_id: int) -> Counter[tuple[int, bool]]:
+    """How many comment threads each answer has, by (answer id, still open) (one query)."""
+    counts: Counter[tuple[int, bool]] = Counter()
+    rows = db.session.execute(
+        select(Comment.answer_id, Comment.resolved_at.is_(None), func.count())
+        .where(Comment.assessment_id == assessment_id, Comment.answer_id.is_not(None), Comment.parent_id.is_(None))
+        .group_by(Comment.answer_id, Comment.resolved_at.is_(None))
+    ).all()
+    for answer_id, open_, count in rows:
+        if answer_id is not None:
+            counts[(answer_id, bool(open_))] = int(count)
+    return counts
+
+
+def _signed_documents(*evidence_ids: int | None) -> dict[int, Evidence]:
+    """The signed scans chosen for the Berita Acara and the Pernyataan, if any (one query when there are)."""
+    ids = [i for i in evidence_ids if i is not None]
+    if not ids:
+        return {}
+    return {
+        e.id: e
+        for e in db.session.scalars(
+            select(Evidence)
+            .where(Evidence.id.in_(ids), Evidence.deleted_at.is_(None))
+            .options(joinedload(Evidence.current_version).joinedload(EvidenceVersion.blob))
+        )
+    }
+
+
+def evidence_entry(
+    *,
+    evidence_id: int,
+    title: str,
+    doc_type: str,
+    number: str | None,
+    doc_date: date | None,
+    kind: str,
+    indicator: str,
+    lampiran: int,
+    portal_stem: str,
+    url: str | None = None,
+    level: int | None = None,
+    item_code: str | None = None,
+    note: str = "",
+    file: StoredFile | None = None,
+    home: tuple[str, int] | None = None,
+) -> EvidenceEntry:
+    """A document as the report lists it: under an indicator as its ``lampiran``, or as a signed scan (``BA`` or
+    ``PP``, lampiran 0). ``home`` is where a file listed again is printed (by default here)."""
+    home_indicator, home_lampiran = home or (indicator, lampiran)
+    return EvidenceEntry(
+        evidence_id=evidence_id,
+        indicator=indicator,
+        lampiran=lampiran,
+        title=title,
+        doc_type=doc_type,
+        number=number,
+        doc_date=doc_date,
+        kind=kind,
+        url=url,
+        level=level,
+        item_code=item_code,
+        note=note,
+        file=file,
+        home_indicator=home_indicator,
+        home_lampiran=home_lampiran,
+        portal_stem=portal_stem,
+    )
+
+
+def _evidence_entries(
+    code: str, links: list[AnswerEvidence], home: dict[int, tuple[str, int]]
+) -> tuple[EvidenceEntry, ...]:
+    """An indicator's documents in level and butir order, each once, numbered as lampiran; a file is printed under
+    the first indicator listing it (``home``, filled in as the indicators come)."""
+    ordered = sorted(
+        links,
+        key=lambda link: (
+            link.item.level if link.item else (link.level or 0),
+            link.item.nn if link.item else 0,
+            link.id,
+        ),
+    )
+    entries: list[EvidenceEntry] = []
+    stems: Counter[str] = Counter()
+    per_level: Counter[int] = Counter()
+    seen: set[int] = set()
+    for link in ordered:
+        if link.evidence_id in seen:  # linked to two butir of one indicator: listed once
+            continue
+        seen.add(link.evidence_id)
+        ev = link.evidence
+        lampiran = len(entries) + 1
+        stored = _stored(ev)
+        if stored is not None:
+            home.setdefault(ev.id, (code, lampiran))
+        level = link.item.level if link.item else link.level
+        if link.item:
+            nn = link.item.nn
+        else:
+            per_level[level or 0] += 1
+            nn = per_level[level or 0]
+        stem = f"{code}_L{level or 0}_{nn:02d}_{slug(ev.title)}"
+        stems[stem] += 1
+        if stems[stem] > 1:
+            stem = f"{stem}-{stems[stem]}"
+        entries.append(
+            evidence_entry(
+                evidence_id=ev.id,
+                title=ev.title,
+                doc_type=str(DOC_TYPE_LABELS[ev.doc_type]),
+                number=ev.number,
+                doc_date=ev.doc_date,
+                kind=ev.kind.value,
+                indicator=code,
+                lampiran=lampiran,
+                portal_stem=stem,
+                url=ev.url if ev.kind == EvidenceKind.LINK else None,
+                level=level,
+                item_code=link.item.code if link.item else None,
+                note=link.note,
+                file=stored,
+                home=home.get(ev.id),
+            )
+        )
+    return tuple(entries)
+
+
+def _review(inst: EngineInstrument, answer: Answer, counts: Counter[tuple[int, bool]]) -> ReviewSummary:
+    return review_summary(
+        inst,
+        claimed=_claimed(inst, answer),
+        reviewer=None if answer.reviewer_value is None else Fraction(answer.reviewer_value),
+        final=None if answer.final_value is None else Fraction(answer.final_value),
+        reviewer_note=answer.reviewer_note,
+        final_reason=answer.final_reason,
+        open_comments=counts[(answer.id, True)],
+        resolved_comments=counts[(answer.id, False)],
+    )
+
+
+def review_summary(
+    inst: EngineInstrument,
+    *,
+    claimed: Fraction | None,
+    reviewer: Fraction | None,
+    final: Fraction | None,
+    reviewer_note: str,
+    final_reason: str,
+    open_comments: int,
+    resolved_comments: int,
+) -> ReviewSummary:
+    """An indicator's review as the report prints it, its values shown as everywhere (:func:`shown`)."""
+    return ReviewSummary(
+        claimed_display=shown(inst, claimed),
+        reviewer_display=shown(inst, reviewer),
+        final_display=shown(inst, final),
+        reviewer_note=reviewer_note,
+        final_reason=final_reason,
+        open_comments=open_comments,
+        resolved_comments=resolved_comments,
+    )
+
+
+def _section(
+    inst: EngineInstrument,
+    code: str,
+    answer: Answer,
+    value: Fraction | None,
+    source: str | None,
+    entries: tuple[EvidenceEntry, ...],
+    review: ReviewSummary | None,
+) -> IndicatorSection:
+    return indicator_section(
+        inst,
+        inst.indicators[code],
+        code=code,
+        value=value,
+        source=source,
+        fakta=answer.fakta,
+        analisis=answer.analisis,
+        marks={m.item.code: m.fulfilled for m in answer.items},
+        evidence=entries,
+        review=review,
+    )
+
+
+def indicator_section(
+    inst: EngineInstrument,
+    ind: EngineIndicator,
+    *,
+    code: str,
+    value: Fraction | None,
+    source: str | None,
+    fakta: str,
+    analisis: str,
+    marks: Mapping[str, bool],
+    evidence: tuple[EvidenceEntry, ...],
+    review: ReviewSummary | None,
+) -> IndicatorSection:
+    """One indicator of the report (``ind`` printed as ``code``): its value and level, the butir with the marks
+    given (by butir code), its documents and its review."""
+    level_no = int(value) if value is not None and value >= 1 else None
+    level_name = criteria = None
+    if level_no is not None:
+        level_no = min(level_no, inst.scale_max)
+        level_name = inst.level_scales[ind.scale].level(level_no).name
+        criteria = ind.levels[level_no - 1].criteria
+    items = tuple(
+        ItemMark(item.code, item.level, item.text, marks.get(item.code, False))
+        for lvl in ind.levels
+        for item in lvl.items
+    )
+    aspect = inst.aspects[ind.aspect]
+    domain = inst.domains[aspect.domain] if aspect.domain else None
+    return IndicatorSection(
+        code=code,
+        asesor_code=ind.asesor_code,
+        name=ind.name,
+        aspect_code=aspect.code,
+        aspect_name=aspect.name,
+        domain_code=domain.code if domain else None,
+        domain_name=domain.name if domain else None,
+        weight=ind.weight,
+        value=value,
+        value_display=shown(inst, value),
+        value_source=source,
+        level=level_no,
+        level_name=level_name,
+        criteria=criteria,
+        fakta=fakta,
+        analisis=analisis,
+        items=items,
+        evidence=evidence,
+        review=review,
+    )
+
+
+def _signed_entry(signed: dict[int, Evidence], evidence_id: int | None, label: str) -> EvidenceEntry | None:
+    """A signed scan printed in place of a generated page (``BA`` or ``PP``), if it is a stored file."""
+    ev = signed.get(evidence_id) if evidence_id is not None else None
+    stored = _stored(ev) if ev is not None else None
+    if ev is None or stored is None:
+        return None
+    return evidence_entry(
+        evidence_id=ev.id,
+        title=ev.title,
+        doc_type=str(DOC_TYPE_LABELS[ev.doc_type]),
+        number=ev.number,
+        doc_date=ev.doc_date,
+        kind=ev.kind.value,
+        indicator=label,
+        lampiran=0,
+        portal_stem=f"{label}_{slug(ev.title)}",
+        file=stored,
     )
 
 
@@ -461,5 +587,9 @@ __all__ = [
     "Signatory",
     "StoredFile",
     "collect",
+    "evidence_entry",
+    "indicator_section",
+    "review_summary",
+    "shown",
     "slug",
 ]

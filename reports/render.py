@@ -28,19 +28,16 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pikepdf
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
 from flask import render_template
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
-from assess.scoring import round_half_up
+from assess import display
 from reports.data import IndicatorSection, ReportData
 from reports.fetcher import AssetFetcher
 from reports.layout import SECTION_ANCHORS, Bookmark, Job, RenderedPart, pool_size, render_all
@@ -110,34 +107,6 @@ def paragraphs(text: str | None) -> list[str]:
     return [breakable(line.strip()) for line in (text or "").splitlines() if line.strip()]
 
 
-@functools.lru_cache(maxsize=4096)
-def number(value: Fraction | Decimal | int | str | None, places: int = 2) -> str:
-    """A value in the Indonesian way (``2,14``), rounded half up; ``–`` for no value.
-
-    Strings are display strings made elsewhere (``"2.50"``, ``"3"``, ``"–"``) and keep their number of decimals.
-    """
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        try:
-            parsed = Decimal(value)
-        except ArithmeticError:
-            return value
-        places = max(0, -int(parsed.as_tuple().exponent))
-        value = parsed
-    exact = round_half_up(Fraction(value), places)
-    pattern = "#,##0" + ("." + "0" * places if places else "")
-    return str(format_decimal(exact, format=pattern, locale=BABEL_LOCALE))
-
-
-@functools.lru_cache(maxsize=1024)
-def weight(value: Fraction | None) -> str:
-    """A weight in percent: ``13``, ``1,3``, ``2,25``."""
-    if value is None:
-        return "–"
-    return str(format_decimal(round_half_up(value, 2), format="#,##0.##", locale=BABEL_LOCALE))
-
-
 def _local(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
@@ -195,8 +164,8 @@ def report_html(
         with_logo=with_logo,
         breakable=breakable,
         paragraphs=paragraphs,
-        number=number,
-        weight=weight,
+        number=functools.partial(display.number, locale=LOCALE),
+        weight=functools.partial(display.weight, locale=LOCALE),
         long_date=long_date,
         weekday=weekday,
         clock=clock,
