@@ -17,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -24,6 +26,7 @@ from openpyxl.styles import Font, Protection
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
+from assess import display
 from assess.audit import record
 from assess.csvsafe import FORMULA_PREFIXES
 from assess.errors import DomainError
@@ -32,6 +35,7 @@ from assess.models import Answer, AnswerEvidence, Assessment, Evidence, User
 from assess.scoring import check_value
 from assess.services import answers as answer_service
 from assess.services.instruments import engine_instrument
+from assess.services.review import answer_state_label
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +102,20 @@ def _number(value: Decimal | None) -> int | Decimal | None:
     return value.normalize()
 
 
+def _cell_value(value: Decimal | None, graded: bool) -> int | Decimal | None:
+    """A value as the sheet holds it: a level whole, a graded value rounded half up to the two decimals the pages
+    show (9/8 → 1.13: written as that decimal, Excel shows what the pages show)."""
+    if value is None:
+        return None
+    return display.rounded(value, 2) if graded else _number(value)
+
+
+#: How Excel shows a graded value: always two decimals, as the pages do.
+GRADED_FORMAT = "0.00"
+#: The columns holding values (claimed, reviewer, final).
+VALUE_COLUMNS = frozenset({3, 4, 5})
+
+
 def _evidence_by_answer(assessment_id: int) -> dict[int, list[Evidence]]:
     rows = db.session.execute(
         select(AnswerEvidence.answer_id, Evidence)
@@ -129,6 +147,7 @@ def _evidence_text(docs: Iterable[Evidence]) -> str:
 def export_rows(assessment: Assessment) -> list[list[Any]]:
     """The values of the data rows, in column order (before neutralisation)."""
     evidence = _evidence_by_answer(assessment.id)
+    graded = assessment.instrument.value_type != "level"
     answers = sorted(assessment.answers, key=lambda a: (a.indicator.position, a.indicator.code))
     rows = []
     for ans in answers:
@@ -138,10 +157,10 @@ def export_rows(assessment: Assessment) -> list[list[Any]]:
                 ind.code,
                 ind.name,
                 ind.aspect.name if ind.aspect else "",
-                _number(ans.claimed_value),
-                _number(ans.reviewer_value),
-                _number(ans.final_value),
-                ans.state.value,
+                _cell_value(ans.claimed_value, graded),
+                _cell_value(ans.reviewer_value, graded),
+                _cell_value(ans.final_value, graded),
+                answer_state_label(ans.state),
                 ans.assignee_unit.name if ans.assignee_unit else "",
                 ans.fakta or "",
                 ans.analisis or "",
@@ -169,12 +188,15 @@ def export_xlsx(assessment: Assessment) -> bytes:
         header.append(cell)
     ws.append(header)
     unlocked, locked = Protection(locked=False), Protection(locked=True)
+    graded = assessment.instrument.value_type != "level"
     for values in export_rows(assessment):
         cells = []
         for index, value in enumerate(values):
             cell = WriteOnlyCell(ws, value=neutralise(value) if isinstance(value, str) else value)
             if isinstance(value, str):
                 cell.data_type = "s"
+            elif graded and index in VALUE_COLUMNS:
+                cell.number_format = GRADED_FORMAT
             cell.protection = locked if index == len(values) - 1 else unlocked
             cells.append(cell)
         ws.append(cells)
@@ -216,22 +238,22 @@ def _display(value: Decimal | None) -> str:
 
 def _read_rows(data: bytes) -> list[tuple[Any, ...]]:
     if len(data) > MAX_IMPORT_BYTES:
-        raise DomainError("Berkas terlalu besar (maksimal 5 MB).", field="file")
+        raise DomainError(_l("Berkas terlalu besar (maksimal 5 MB)."), field="file")
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise DomainError("Berkas bukan XLSX yang sah.", field="file")
+        raise DomainError(_l("Berkas bukan XLSX yang sah."), field="file")
     try:
         # openpyxl parses with defusedxml when it is installed (it is a dependency of this project).
         # Formulas are read as their text ("=..."), so they can be refused rather than evaluated.
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        raise DomainError("Berkas bukan XLSX yang sah.", field="file") from None
+        raise DomainError(_l("Berkas bukan XLSX yang sah."), field="file") from None
     try:
         if SHEET_NAME not in wb.sheetnames:
-            raise DomainError(f"Lembar '{SHEET_NAME}' tidak ada di berkas.", field="file")
+            raise DomainError(_l("Lembar '%(sheet)s' tidak ada di berkas.", sheet=SHEET_NAME), field="file")
         rows = []
         for n, row in enumerate(wb[SHEET_NAME].iter_rows(max_col=len(COLUMNS), values_only=True)):
             if n > MAX_ROWS:
-                raise DomainError(f"Terlalu banyak baris (maksimal {MAX_ROWS}).", field="file")
+                raise DomainError(_l("Terlalu banyak baris (maksimal %(rows)s).", rows=MAX_ROWS), field="file")
             rows.append(tuple(row) + (None,) * (len(COLUMNS) - len(row)))
         return rows
     finally:
@@ -250,12 +272,22 @@ def _parse_level(value: Any, row: int, graded: bool) -> tuple[Decimal | None, st
     try:
         number = Decimal(str(value).strip().replace(",", "."))
     except InvalidOperation:
-        return None, f"baris {row}, kolom D: nilai {value!r} bukan angka"
+        return None, _("baris %(row)s, kolom D: nilai %(value)s bukan angka", row=row, value=repr(value))
     if graded:
         return number.quantize(Decimal("0.0001")), None
     if number != number.to_integral_value() or not (0 <= number <= 5):
-        return None, f"baris {row}, kolom D: level harus 0–5"
+        return None, _("baris %(row)s, kolom D: level harus 0–5", row=row)
     return number, None
+
+
+def _changed(current: Decimal | None, new: Decimal | None, graded: bool) -> bool:
+    """Whether column D differs from the stored value; a graded value is compared as the sheet shows it (the
+    export wrote it rounded to two decimals)."""
+    if current is None or new is None:
+        return (current is None) != (new is None)
+    if graded:
+        return display.rounded(current, 2) != display.rounded(new, 2)
+    return current != new
 
 
 def parse_import(assessment: Assessment, data: bytes, can_edit: Callable[[Answer], bool]) -> ImportPreview:
@@ -263,11 +295,11 @@ def parse_import(assessment: Assessment, data: bytes, can_edit: Callable[[Answer
     rows = _read_rows(data)
     preview = ImportPreview()
     if not rows:
-        raise DomainError("Lembar Penilaian kosong.", field="file")
+        raise DomainError(_l("Lembar %(sheet)s kosong.", sheet=SHEET_NAME), field="file")
     for letter_title, got in zip(COLUMNS, rows[0], strict=True):
         letter, title = letter_title
         if _text(got) != title:
-            preview.errors.append(f"baris 1, kolom {letter}: judul harus '{title}'")
+            preview.errors.append(_("baris 1, kolom %(column)s: judul harus '%(title)s'", column=letter, title=title))
     if preview.errors:
         return preview
     inst = engine_instrument(assessment.instrument)
@@ -280,16 +312,20 @@ def parse_import(assessment: Assessment, data: bytes, can_edit: Callable[[Answer
         code = _text(values[0])
         answer = by_code.get(code)
         if answer is None:
-            preview.errors.append(f"baris {n}, kolom A: kode indikator '{code}' tidak ada di penilaian ini")
+            preview.errors.append(
+                _("baris %(row)s, kolom A: kode indikator '%(code)s' tidak ada di penilaian ini", row=n, code=code)
+            )
             continue
         if code in seen:
-            preview.errors.append(f"baris {n}, kolom A: kode indikator '{code}' muncul lebih dari sekali")
+            preview.errors.append(
+                _("baris %(row)s, kolom A: kode indikator '%(code)s' muncul lebih dari sekali", row=n, code=code)
+            )
             continue
         seen.add(code)
         try:
             version = int(values[12])
         except (TypeError, ValueError):
-            preview.errors.append(f"baris {n}, kolom M: versi tidak terbaca (kolom ini jangan diubah)")
+            preview.errors.append(_("baris %(row)s, kolom M: versi tidak terbaca (kolom ini jangan diubah)", row=n))
             continue
         formulas = [
             letter
@@ -298,7 +334,12 @@ def parse_import(assessment: Assessment, data: bytes, can_edit: Callable[[Answer
         ]
         if formulas:
             preview.errors.extend(
-                f"baris {n}, kolom {letter}: rumus tidak diterima; awali dengan tanda petik (') bila memang teks"
+                _(
+                    "baris %(row)s, kolom %(column)s: rumus tidak diterima; awali dengan tanda petik (') bila memang "
+                    "teks",
+                    row=n,
+                    column=letter,
+                )
                 for letter in formulas
             )
             continue
@@ -308,14 +349,16 @@ def parse_import(assessment: Assessment, data: bytes, can_edit: Callable[[Answer
             continue
         changes: dict[str, list[str]] = {}
         current = answer.claimed_value
-        if (level is None) != (current is None) or (level is not None and current is not None and level != current):
+        if _changed(current, level, graded):
             if graded:
-                preview.errors.append(f"baris {n}, kolom D: nilai klaim Pemdi dihitung dari butir, ubah di aplikasi")
+                preview.errors.append(
+                    _("baris %(row)s, kolom D: nilai klaim Pemdi dihitung dari butir, ubah di aplikasi", row=n)
+                )
                 continue
             try:
                 check_value(inst, code, None if level is None else int(level))
             except ValueError as exc:
-                preview.errors.append(f"baris {n}, kolom D: {exc}")
+                preview.errors.append(_("baris %(row)s, kolom D: %(reason)s", row=n, reason=str(exc)))
                 continue
             changes["claimed_value"] = [_display(current), _display(level)]
         for name, col in (("fakta", 8), ("analisis", 9)):
@@ -348,11 +391,11 @@ def load_signed(assessment: Assessment, token: str, secret: str) -> list[RowChan
     try:
         payload = _serializer(secret).loads(token, max_age=SIGN_MAX_AGE)
     except SignatureExpired:
-        raise DomainError("Pratinjau sudah kedaluwarsa; unggah berkas lagi.") from None
+        raise DomainError(_l("Pratinjau sudah kedaluwarsa; unggah berkas lagi.")) from None
     except BadSignature:
-        raise DomainError("Data pratinjau tidak sah; unggah berkas lagi.") from None
+        raise DomainError(_l("Data pratinjau tidak sah; unggah berkas lagi.")) from None
     if payload.get("a") != assessment.id:
-        raise DomainError("Data pratinjau tidak sah; unggah berkas lagi.")
+        raise DomainError(_l("Data pratinjau tidak sah; unggah berkas lagi."))
     return [RowChange(**row) for row in payload["rows"]]
 
 
@@ -378,7 +421,9 @@ def apply_import(
     for change in changes:
         answer = by_id.get(change.answer_id)
         if answer is None:
-            result.errors.append(f"baris {change.row}: indikator {change.code} tidak ditemukan")
+            result.errors.append(
+                _("baris %(row)s: indikator %(code)s tidak ditemukan", row=change.row, code=change.code)
+            )
             continue
         if not can_edit(answer):
             result.refused.append(change.code)
@@ -415,7 +460,7 @@ def apply_import(
             result.conflicts.append(change.code)
             continue
         except DomainError as exc:
-            result.errors.append(f"baris {change.row}: {exc.message}")
+            result.errors.append(_("baris %(row)s: %(reason)s", row=change.row, reason=exc.message))
             continue
         result.applied.append(change.code)
     record(
