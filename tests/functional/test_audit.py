@@ -597,9 +597,11 @@ def test_rows_are_readable(client: FlaskClient, world: dict[str, Any], db: Any) 
     assert long_text.replace("<", "&lt;").replace(">", "&gt;") in page
     assert "<script>alert(1)</script>" not in page
     row = page[page.index(f'data-entry="{custom.id}"') :].split("</tr>")[0]
-    assert "lain.aksi" in row  # unknown actions show their code
-    assert "tidak → ya" in row
-    assert "(kosong) → ada" in row
+    assert "lain.aksi" not in row  # an unknown action or field reads as a generic label, never its code
+    assert "<td>Perubahan lain</td>" in row
+    assert "<strong>Isian lain</strong>: tidak → ya" in row
+    assert "<strong>Isian lain</strong>: (kosong) → ada" in row
+    assert "flag" not in row
     with client.application.test_request_context():
         expected = format_datetime(at, "medium", tzinfo=JAKARTA, locale="id")
     assert expected in row
