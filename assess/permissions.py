@@ -193,3 +193,14 @@ def can_export(user: User, assessment: Assessment) -> bool:
     """Start a submission-bundle export and name its signatory: the koordinator or admin (everyone who reads the
     assessment downloads the finished ones)."""
     return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
+def can_set_target(user: User, assessment: Assessment) -> bool:
+    """Set the year's target on the dashboard: the koordinator, while not final."""
+    return assessment.state != AssessmentState.FINAL and RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)
+
+
+def can_save_scenario(user: User, assessment: Assessment) -> bool:
+    """Save or delete a what-if scenario: every member but a pembaca, while not final."""
+    roles = roles_in(user, assessment.instansi_id)
+    return assessment.state != AssessmentState.FINAL and bool(roles - {RoleName.PEMBACA})

@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
 
+from assess import display
+from assess.scoring import to_fraction
 from forms import BaseForm
 
 
+class LocalDecimalField(DecimalField):
+    """A decimal typed with a comma or a point (the engine's parser), shown back as the page shows numbers.
+
+    A text input: a number input would refuse the decimal comma the Indonesian page shows.
+    """
+
+    widget = TextInput()
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        if not text:
+            self.data = None
+            return
+        try:
+            value = to_fraction(text)
+        except (ValueError, InvalidOperation, ArithmeticError):
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value.")) from None
+        self.data = Decimal(value.numerator) / Decimal(value.denominator)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        return "" if self.data is None else display.number(self.data, self.places or 2)
+
+
 class TargetForm(BaseForm):
-    target_index = DecimalField(
+    target_index = LocalDecimalField(
         _l("Target indeks"),
         places=2,
+        render_kw={"inputmode": "decimal"},
         validators=[Optional(), NumberRange(min=0.01, max=5, message=_l("Target indeks harus di antara 0,01 dan 5."))],
     )
     target_predikat = SelectField(_l("atau target predikat"), choices=[], validate_choice=True)

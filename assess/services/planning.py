@@ -1,23 +1,28 @@
 """Planning: the dashboard's figures, the coordinator's target, what-if scenarios and the cheapest path up.
 
-The computations (coverage, gap, path presentation, comparison, chart geometry) are pure functions over
-the engine instrument and plain values; the few use cases that change rows (target, scenarios) flush and
-write an audit entry, and the view commits.
+The computations (coverage, gap, path presentation, comparison) are pure functions over the engine
+instrument and plain values; values are shown through :mod:`assess.display` and chart geometry lives in
+:mod:`assess.charts`. The few use cases that change rows (target, scenarios) flush and write an audit entry,
+and the view commits.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from assess import display
 from assess.audit import record
+from assess.charts import Radar as Radar
+from assess.charts import radar as radar
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.instruments import Instrument
@@ -37,11 +42,11 @@ from assess.scoring import (
     Score,
     cheapest_path,
     check_value,
-    display,
     graded_value,
     next_predikat,
     score,
     threshold_for,
+    to_fraction,
 )
 from assess.services.answers import years_before
 
@@ -145,6 +150,11 @@ def target_kwargs(target: Target | None) -> dict[str, str | Decimal]:
     return {"target_predikat": target.target_predikat or ""}
 
 
+def target_label(target_index: Decimal | None, target_predikat: str | None) -> str:
+    """A target as shown: the index (``3,25``) or the predikat."""
+    return display.number(target_index) if target_index is not None else target_predikat or display.NONE
+
+
 def gap(inst: Instrument, current: Score, target: Target | None) -> Gap | None:
     """The gap between the index and the target (``None`` without a target)."""
     kwargs = target_kwargs(target)
@@ -153,13 +163,13 @@ def gap(inst: Instrument, current: Score, target: Target | None) -> Gap | None:
     threshold = threshold_for(inst, basis=current.basis, **kwargs)  # type: ignore[arg-type]
     if "target_index" in kwargs:
         value = Fraction(kwargs["target_index"])
-        shown, name = display(value), inst.band_for(value).name
+        shown, name = display.number(value), inst.band_for(value).name
     else:
         name = str(kwargs["target_predikat"])
         band = next(b for b in inst.bands if b.name == name)
-        shown = display(band.min)
+        shown = display.number(band.min)
     missing = max(threshold - current.index, Fraction(0))
-    return Gap(shown, name, threshold, missing, display(missing), missing == 0)
+    return Gap(shown, name, threshold, missing, display.number(missing), missing == 0)
 
 
 def get_target(assessment_id: int) -> Target | None:
@@ -171,14 +181,16 @@ def set_target(
 ) -> Target:
     """Set (or replace) the year's target: exactly one of an index in (0, 5] with 2 decimals or a predikat."""
     if (target_index is None) == (not target_predikat):
-        raise DomainError("Isi salah satu: target indeks atau target predikat.", "target_index")
+        raise DomainError(_l("Isi salah satu: target indeks atau target predikat."), "target_index")
     if target_index is not None:
         if not (Decimal(0) < target_index <= Decimal(inst.scale_max)):
-            raise DomainError(f"Target indeks harus lebih dari 0 dan paling tinggi {inst.scale_max}.", "target_index")
+            raise DomainError(
+                _l("Target indeks harus lebih dari 0 dan paling tinggi %(max)s.", max=inst.scale_max), "target_index"
+            )
         if target_index != target_index.quantize(Decimal("0.01")):
-            raise DomainError("Target indeks paling banyak dua angka desimal.", "target_index")
+            raise DomainError(_l("Target indeks paling banyak dua angka desimal."), "target_index")
     if target_predikat and target_predikat not in {b.name for b in inst.bands}:
-        raise DomainError("Predikat tidak dikenal.", "target_predikat")
+        raise DomainError(_l("Predikat tidak dikenal."), "target_predikat")
     target = get_target(assessment.id)
     old = (None, None) if target is None else (target.target_index, target.target_predikat)
     if target is None:
@@ -194,6 +206,7 @@ def set_target(
         object_type="assessment",
         object_id=assessment.id,
         action="target.set",
+        summary=_("Target ditetapkan: %(target)s.", target=target_label(target_index, target.target_predikat)),
         changes=[("target_index", old[0], target_index), ("target_predikat", old[1], target.target_predikat)],
     )
     log.info("target penilaian %s: %s", assessment.id, target)
@@ -203,28 +216,49 @@ def set_target(
 # --------------------------------------------------------------------------- what-if values and scenarios
 
 
+def parse_value(inst: Instrument, code: str, text: str) -> Fraction | None:
+    """One indicator value as typed (decimal comma or point; empty means not answered).
+
+    :raises ValueError: not a number, or outside the instrument's scale.
+    """
+    if text == "":
+        return None
+    try:
+        return check_value(inst, code, to_fraction(text))
+    except (InvalidOperation, ArithmeticError) as exc:
+        raise ValueError(text) from exc
+
+
 def parse_values(inst: Instrument, raw: Mapping[str, object]) -> tuple[dict[str, Fraction | None], list[str]]:
-    """Indicator values from form or JSON input (empty means not answered); errors in Indonesian."""
+    """Indicator values from form or JSON input (empty means not answered), and the errors to show."""
     out: dict[str, Fraction | None] = {}
     errors: list[str] = []
     for code, value in raw.items():
         if code not in inst.indicators:
-            errors.append(f"Indikator {code} tidak ada di instrumen ini.")
+            errors.append(_("Indikator %(code)s tidak ada di instrumen ini.", code=code))
             continue
         text = "" if value is None else str(value).strip()
         try:
-            out[code] = None if text == "" else check_value(inst, code, Fraction(Decimal(text.replace(",", "."))))
-        except (ValueError, InvalidOperation, ArithmeticError):
+            out[code] = parse_value(inst, code, text)
+        except ValueError:
             low = 0 if inst.value_type == "level" else inst.scale_min
-            errors.append(f"{code}: nilai {text} tidak sah (0 atau {low}–{inst.scale_max}).")
+            errors.append(
+                _(
+                    "%(code)s: nilai %(value)s tidak sah (0 atau %(low)s–%(high)s).",
+                    code=code,
+                    value=text,
+                    low=display.weight(low),
+                    high=display.weight(inst.scale_max),
+                )
+            )
     return out, errors
 
 
 def input_value(inst: Instrument, value: Fraction | None) -> str:
-    """A value as the what-if form shows it (graded values to 4 decimals)."""
+    """A value as the what-if form shows it and parses it back (graded values to 4 decimals)."""
     if value is None:
         return ""
-    return str(int(value)) if inst.value_type == "level" else f"{float(value):.4f}"
+    return display.indicator_value(value, "level") if inst.value_type == "level" else display.number(value, 4)
 
 
 def changed_input(inst: Instrument, claimed: Values, raw: Mapping[str, object]) -> dict[str, object]:
@@ -289,9 +323,9 @@ def item_changes(
         try:
             ids.add(int(str(raw)))
         except ValueError:
-            errors.append(f"Butir {raw} tidak sah.")
+            errors.append(_("Butir %(item)s tidak sah.", item=str(raw)))
     known = {item.id for group in items.values() for item in group}
-    errors.extend(f"Butir {i} tidak ada di instrumen ini." for i in sorted(ids - known))
+    errors.extend(_("Butir %(item)s tidak ada di instrumen ini.", item=i) for i in sorted(ids - known))
     out: dict[str, Fraction] = {}
     for code, group in items.items():
         chosen = {item.code for item in group if item.id in ids}
@@ -323,10 +357,10 @@ def save_scenario(*, assessment: Assessment, name: str, changes: Values, actor: 
     """A named what-if: the values that differ from the claimed ones (unique name per assessment)."""
     name = name.strip()
     if not name:
-        raise DomainError("Nama skenario wajib diisi.", "name")
+        raise DomainError(_l("Nama skenario wajib diisi."), "name")
     taken = db.session.scalar(select(Scenario.id).where(Scenario.assessment_id == assessment.id, Scenario.name == name))
     if taken is not None:
-        raise DomainError(f"Skenario bernama “{name}” sudah ada; pilih nama lain.", "name")
+        raise DomainError(_l("Skenario bernama “%(name)s” sudah ada; pilih nama lain.", name=name), "name")
     scenario = Scenario(
         assessment_id=assessment.id,
         name=name,
@@ -341,7 +375,7 @@ def save_scenario(*, assessment: Assessment, name: str, changes: Values, actor: 
         object_type="assessment",
         object_id=assessment.id,
         action="scenario.save",
-        summary=f"Skenario “{name}” disimpan ({len(changes)} indikator berubah).",
+        summary=_("Skenario “%(name)s” disimpan (%(n)s indikator berubah).", name=name, n=len(changes)),
     )
     log.info("skenario %s disimpan untuk penilaian %s", scenario.id, assessment.id)
     return scenario
@@ -357,7 +391,7 @@ def delete_scenario(*, assessment: Assessment, scenario: Scenario, actor: User) 
         object_type="assessment",
         object_id=assessment.id,
         action="scenario.delete",
-        summary=f"Skenario “{name}” dihapus.",
+        summary=_("Skenario “%(name)s” dihapus.", name=name),
     )
     log.info("skenario %r penilaian %s dihapus", name, assessment.id)
 
@@ -366,23 +400,24 @@ def delete_scenario(*, assessment: Assessment, scenario: Scenario, actor: User) 
 
 
 def value_display(inst: Instrument, value: Fraction | None) -> str:
-    if value is None:
-        return "–"
-    return str(int(value)) if inst.value_type == "level" else display(value)
+    """An indicator value as shown: a level whole, a graded value with 2 decimals, ``–`` when unanswered."""
+    return display.indicator_value(value, inst.value_type)
 
 
 def result_json(inst: Instrument, s: Score) -> dict[str, object]:
-    """The engine's result as JSON: exact values as fractions, displays ROUND_HALF_UP 2 dp."""
+    """The engine's result as JSON for the live preview: exact values as fractions, displays as the page shows."""
     return {
         "index": str(s.index),
-        "index_display": s.index_display,
+        "index_display": display.number(s.index),
         "predikat": s.predikat,
         "band_warning": s.band_warning is not None,
         "aspects": {
-            c: {"value": str(p.value), "display": p.display, "predikat": p.predikat} for c, p in s.aspects.items()
+            c: {"value": str(p.value), "display": display.number(p.value), "predikat": p.predikat}
+            for c, p in s.aspects.items()
         },
         "domains": {
-            c: {"value": str(p.value), "display": p.display, "predikat": p.predikat} for c, p in s.domains.items()
+            c: {"value": str(p.value), "display": display.number(p.value), "predikat": p.predikat}
+            for c, p in s.domains.items()
         },
     }
 
@@ -433,13 +468,15 @@ def path_view(
                 value_display(inst, s.to_value),
                 s.level,
                 s.gain,
-                display(s.gain, 4),
+                display.number(s.gain, 4),
                 level.criteria,
                 level.evidence,
                 s.indicator in prefer,
             )
         )
-    return PathView(kind, goal, tuple(steps), path.reached, display(path.index_before), display(path.index_after))
+    return PathView(
+        kind, goal, tuple(steps), path.reached, display.number(path.index_before), display.number(path.index_after)
+    )
 
 
 def plans(
@@ -490,54 +527,14 @@ def compare(inst: Instrument, basis: str, left: tuple[str, Values], right: tuple
     return Comparison(left[0], right[0], ls, rs, rows)
 
 
-# --------------------------------------------------------------------------- chart geometry (for charts.html)
+# --------------------------------------------------------------------------- chart values
 
 
-@dataclass(frozen=True)
-class RadarAxis:
-    label: str
-    display: str
-    x: float
-    y: float
-    lx: float
-    ly: float
-
-
-@dataclass(frozen=True)
-class Radar:
-    size: int
-    center: float
-    rings: tuple[str, ...]
-    axes: tuple[RadarAxis, ...]
-    polygon: str
-
-
-def radar(parts: Sequence[tuple[str, Fraction]], scale_max: int, size: int = 360) -> Radar:
-    """Points of a radar chart of aspect values (0 at the centre, ``scale_max`` on the outer ring)."""
-    c = size / 2
-    r = c - 80
-    n = max(len(parts), 1)
-
-    def point(i: int, frac: float) -> tuple[float, float]:
-        angle = -math.pi / 2 + 2 * math.pi * i / n
-        return round(c + r * frac * math.cos(angle), 1), round(c + r * frac * math.sin(angle), 1)
-
-    rings = tuple(
-        " ".join(f"{x},{y}" for x, y in (point(i, k / scale_max) for i in range(n))) for k in range(1, scale_max + 1)
-    )
-    axes = []
-    pts = []
-    for i, (label, value) in enumerate(parts):
-        x, y = point(i, 1.0)
-        lx, ly = point(i, 1.18)
-        axes.append(RadarAxis(label, display(value), x, y, lx, ly))
-        pts.append(point(i, float(value) / scale_max))
-    return Radar(size, c, rings, tuple(axes), " ".join(f"{x},{y}" for x, y in pts))
+def bar_values(inst: Instrument, s: Score) -> list[tuple[str, Fraction | None]]:
+    """(code, value) per indicator for the bar chart (``None`` when unanswered)."""
+    return [(code, None if code in s.unanswered else s.values[code]) for code in inst.indicators]
 
 
 def bar_rows(inst: Instrument, s: Score) -> list[tuple[str, float, str]]:
-    """(code, value as a float for drawing, value as shown) per indicator, for the bar chart."""
-    return [
-        (code, float(s.values[code]), value_display(inst, None if code in s.unanswered else s.values[code]))
-        for code in inst.indicators
-    ]
+    """(code, value to draw, value as shown) per indicator, for the report's ``bars`` macro."""
+    return [(code, float(value or 0), value_display(inst, value)) for code, value in bar_values(inst, s)]

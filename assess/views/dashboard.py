@@ -12,29 +12,19 @@ from flask_security import auth_required, current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from assess import charts
 from assess import permissions as perm
-from assess.errors import DomainError
 from assess.extensions import db
 from assess.instruments import Instrument
-from assess.models import Assessment, AssessmentState, OfficialValue, RoleName, Scenario, Unit
+from assess.models import Assessment, OfficialValue, Scenario, Unit
 from assess.queries import claimed_values, load_assessment, project_all
 from assess.scoring import score
 from assess.services import planning
+from assess.views.boundary import attempt
 from assess.views.util import assessment_or_404, int_arg
 from forms.planning import ScenarioForm, TargetForm
 
 bp = Blueprint("dashboard", __name__, url_prefix="/penilaian")
-
-
-def can_set_target(assessment: Assessment) -> bool:
-    return assessment.state != AssessmentState.FINAL and RoleName.KOORDINATOR in perm.roles_in(
-        current_user, assessment.instansi_id
-    )
-
-
-def can_save_scenario(assessment: Assessment) -> bool:
-    roles = perm.roles_in(current_user, assessment.instansi_id)
-    return assessment.state != AssessmentState.FINAL and bool(roles - {RoleName.PEMBACA})
 
 
 def _progress(assessment: Assessment) -> dict[str, Any]:
@@ -59,7 +49,7 @@ def show(assessment_id: int) -> str:
     target = planning.get_target(assessment.id)
     prefer = {link.code for link in links}
     form = None
-    if can_set_target(assessment):
+    if perm.can_set_target(current_user, assessment):
         form = TargetForm(
             predikats=[b.name for b in inst.bands],
             target_index=target.target_index if target else None,
@@ -77,8 +67,8 @@ def show(assessment_id: int) -> str:
         instrument=inst,
         projections=projections,
         official=official,
-        radar_chart=planning.radar([(a.name, a.value) for a in claimed.aspects.values()], inst.scale_max),
-        bar_rows=planning.bar_rows(inst, claimed),
+        radar_chart=charts.radar([(a.name, a.value) for a in claimed.aspects.values()], inst.scale_max),
+        bar_chart_data=charts.bars(planning.bar_values(inst, claimed), inst.scale_max),
         coverage=planning.coverage(inst, values, links),
         progress=_progress(assessment),
         target=target,
@@ -92,25 +82,21 @@ def show(assessment_id: int) -> str:
 @auth_required()
 def set_target(assessment_id: int) -> Response:
     assessment = assessment_or_404(assessment_id, load_assessment)
-    if not can_set_target(assessment):
+    if not perm.can_set_target(current_user, assessment):
         abort(403)
     inst = project_all(assessment).instrument
     form = TargetForm(predikats=[b.name for b in inst.bands])
     if form.validate_on_submit():
-        try:
-            planning.set_target(
+        attempt(
+            lambda: planning.set_target(
                 assessment=assessment,
                 inst=inst,
                 target_index=form.target_index.data,
                 target_predikat=form.target_predikat.data or None,
                 actor=current_user,
-            )
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
-        else:
-            flash(_("Target disimpan."), "success")
+            ),
+            done=_("Target disimpan."),
+        )
     else:
         for message in [*form.form_errors, *(e for errs in form.errors.values() for e in errs if isinstance(e, str))]:
             flash(message, "error")
@@ -151,23 +137,23 @@ def whatif(assessment_id: int) -> str | Response:
         values = planning.overlay(claimed, changes)
         if request.form.get("action") == "simpan" and not errors:
             form = ScenarioForm()
-            if not can_save_scenario(assessment):
+            if not perm.can_save_scenario(current_user, assessment):
                 abort(403)
             if form.validate_on_submit():
-                try:
-                    scenario = planning.save_scenario(
+                outcome = attempt(
+                    lambda: planning.save_scenario(
                         assessment=assessment,
                         name=form.name.data or "",
                         changes=planning.differing(claimed, values),
                         actor=current_user,
+                    ),
+                    done=_("Skenario disimpan."),
+                    form=form,
+                )
+                if outcome.ok and outcome.result is not None:
+                    return redirect(
+                        url_for("dashboard.whatif", assessment_id=assessment.id, skenario=outcome.result.id)
                     )
-                    db.session.commit()
-                except DomainError as exc:
-                    db.session.rollback()
-                    form.populate_errors([(exc.field, exc.message)])
-                else:
-                    flash(_("Skenario disimpan."), "success")
-                    return redirect(url_for("dashboard.whatif", assessment_id=assessment.id, skenario=scenario.id))
     elif (sid := int_arg("skenario")) is not None:
         loaded = next((s for s in scenarios if s.id == sid), None)
         if loaded is None:
@@ -189,7 +175,7 @@ def whatif(assessment_id: int) -> str | Response:
         scenarios=scenarios,
         loaded=loaded,
         plans=planning.plans(inst, values, current, target, prefer),
-        can_save=can_save_scenario(assessment),
+        can_save=perm.can_save_scenario(current_user, assessment),
         input_value=planning.input_value,
         items=items,
         ticked=ticked,
@@ -227,12 +213,13 @@ def _scenario_or_404(assessment: Assessment, scenario_id: int) -> Scenario:
 @auth_required()
 def delete_scenario(assessment_id: int, scenario_id: int) -> Response:
     assessment = assessment_or_404(assessment_id, load_assessment)
-    if not can_save_scenario(assessment):
+    if not perm.can_save_scenario(current_user, assessment):
         abort(403)
     scenario = _scenario_or_404(assessment, scenario_id)
-    planning.delete_scenario(assessment=assessment, scenario=scenario, actor=current_user)
-    db.session.commit()
-    flash(_("Skenario dihapus."), "success")
+    attempt(
+        lambda: planning.delete_scenario(assessment=assessment, scenario=scenario, actor=current_user),
+        done=_("Skenario dihapus."),
+    )
     return redirect(url_for("dashboard.whatif", assessment_id=assessment.id))
 
 

@@ -10,6 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from assess import display
 from assess.models import (
     Answer,
     AnswerEvidence,
@@ -100,7 +101,7 @@ def test_target_set_by_koordinator_with_gap_and_audit(client: FlaskClient, team:
     assert target is not None
     assert target.target_index == Decimal("3.00")
     html = client.get(f"/penilaian/{aid}/dasbor").get_data(as_text=True)
-    assert "menuju target 3.00 / Baik" in html
+    assert "menuju target 3,00 / Baik" in html
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "target.set"))
     assert entry is not None
     assert entry.object_type == "assessment"
@@ -152,9 +153,11 @@ def test_json_endpoint_equals_engine(client: FlaskClient, team: dict[str, Any], 
     values = {**claimed_values(inst, loaded), "I1": Fraction(5), "I7": Fraction(4), "I2": None}
     expected = score(inst, values, loaded.predikat_basis.value)
     assert body["index"] == str(expected.index)
-    assert body["index_display"] == expected.index_display
+    assert body["index_display"] == display.number(expected.index, locale="id")
     assert body["predikat"] == expected.predikat
-    assert {c: a["display"] for c, a in body["aspects"].items()} == {c: a.display for c, a in expected.aspects.items()}
+    assert {c: a["display"] for c, a in body["aspects"].items()} == {
+        c: display.number(a.value, locale="id") for c, a in expected.aspects.items()
+    }
     bad = client.post(f"/penilaian/{assessment.id}/simulasi/hitung", json={"values": {"I1": "9", "X9": "1"}})
     assert bad.status_code == 400
     assert len(bad.get_json()["errors"]) == 2
@@ -249,7 +252,9 @@ def test_pemdi_pages_and_json_equal_engine(client: FlaskClient, db: Any) -> None
     body = client.post(f"/penilaian/{assessment.id}/simulasi/hitung", json={"values": {code: "2.5"}}).get_json()
     expected = score(inst, {**claimed_values(inst, loaded), code: Fraction(5, 2)}, loaded.predikat_basis.value)
     assert body["index"] == str(expected.index)
-    assert {c: d["display"] for c, d in body["domains"].items()} == {c: d.display for c, d in expected.domains.items()}
+    assert {c: d["display"] for c, d in body["domains"].items()} == {
+        c: display.number(d.value, locale="id") for c, d in expected.domains.items()
+    }
 
 
 def test_official_result_stands_beside_the_others(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
@@ -263,7 +268,7 @@ def test_official_result_stands_beside_the_others(client: FlaskClient, team: dic
     db.session.commit()
     page = client.get(f"/penilaian/{assessment.id}/dasbor").get_data(as_text=True)
     assert 'data-testid="index-official"' in page
-    assert ">2.00<" in page.split('data-testid="index-official"')[1][:400]
+    assert ">2,00<" in page.split('data-testid="index-official"')[1][:400]
     assert "Resmi" in page
 
 
@@ -308,8 +313,8 @@ def test_pemdi_whatif_by_evidence_items(client: FlaskClient, db: Any) -> None:
     html = client.post(
         f"/penilaian/{assessment.id}/simulasi", data={f"item-{item_id}": "1", "action": "hitung"}
     ).get_data(as_text=True)
-    assert expected.index_display in html
-    assert 'value="1.1667"' in html
+    assert f'data-testid="whatif-index">{display.number(expected.index, locale="id")}<' in html
+    assert 'value="1,1667"' in html
     saved = client.post(
         f"/penilaian/{assessment.id}/simulasi", data={f"item-{item_id}": "1", "action": "simpan", "name": "Butir"}
     )

@@ -59,21 +59,21 @@ def test_gap_index_and_predikat(inst: Instrument) -> None:
     assert g is not None
     assert not g.reached
     assert g.missing == Fraction(2495, 1000) - s.index
-    assert g.target_display == "2.50"
+    assert g.target_display == "2,50"
     assert g.target_predikat == inst.band_for(Fraction(5, 2)).name
     reached = planning.gap(inst, s, Target(target_predikat=inst.bands[0].name))
     assert reached is not None
     assert reached.reached
-    assert reached.missing_display == "0.00"
+    assert reached.missing_display == "0,00"
 
 
 def test_gap_display_rounds_half_up_against_the_published_index() -> None:
-    """Index 0 against target 3.00: the threshold is 2.995 (what displays as 3.00), shown as "3.00" missing."""
+    """Index 0 against target 3.00: the threshold is 2.995 (what displays as 3.00), shown as "3,00" missing."""
     s = score(SPBE, {}, "exact")
     g = planning.gap(SPBE, s, Target(target_index=Decimal("3.00")))
     assert g is not None
     assert g.missing == Fraction(2995, 1000)
-    assert g.missing_display == "3.00"
+    assert g.missing_display == "3,00"
     assert g.target_predikat == "Baik"
 
 
@@ -133,18 +133,11 @@ def test_parse_values(inst: Instrument) -> None:
     assert not errors
 
 
-def test_radar_geometry() -> None:
-    r = planning.radar([("A", Fraction(5)), ("B", Fraction(0)), ("C", Fraction(5, 2))], 5, size=200)
-    assert len(r.rings) == 5
-    assert len(r.axes) == 3
-    first = r.polygon.split()[0]
-    assert first == f"{r.center},80.0"
-
-
 def test_untouched_graded_value_stays_exact() -> None:
     code, other = list(PEMDI.indicators)[:2]
     claimed = {code: Fraction(7, 6), other: None}
-    raw = {code: planning.input_value(PEMDI, Fraction(7, 6)), other: "2.5000"}
-    assert raw[code] == "1.1667"
-    assert planning.changed_input(PEMDI, claimed, raw) == {other: "2.5000"}
+    raw = {code: planning.input_value(PEMDI, Fraction(7, 6)), other: "2,5000"}
+    assert raw[code] == "1,1667"
+    assert planning.changed_input(PEMDI, claimed, raw) == {other: "2,5000"}
+    assert planning.parse_values(PEMDI, raw) == ({code: Fraction(11667, 10000), other: Fraction(5, 2)}, [])
     assert planning.changed_input(SPBE, {"I1": Fraction(3)}, {"I1": "3", "I2": ""}) == {}
