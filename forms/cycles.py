@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import HiddenField, IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import AnyOf, InputRequired, NumberRange
 
 from forms import BaseForm
 
@@ -19,6 +19,12 @@ class SpreadsheetUploadForm(BaseForm):
 
 class ApplyImportForm(BaseForm):
     token = HiddenField(validators=[InputRequired()])
+
+
+class FollowUpDoneForm(BaseForm):
+    """Mark a follow-up done (``1``) or open it again (``0``)."""
+
+    done = HiddenField(validators=[InputRequired(), AnyOf(["0", "1"])])
 
 
 class OfficialUploadForm(BaseForm):

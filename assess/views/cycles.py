@@ -18,7 +18,14 @@ from assess.services import cycles as cycle_service
 from assess.services import spreadsheets
 from assess.views.boundary import attempt
 from assess.views.util import assessment_or_404
-from forms.cycles import ApplyImportForm, CarryOverForm, CrosswalkForm, OfficialUploadForm, SpreadsheetUploadForm
+from forms.cycles import (
+    ApplyImportForm,
+    CarryOverForm,
+    CrosswalkForm,
+    FollowUpDoneForm,
+    OfficialUploadForm,
+    SpreadsheetUploadForm,
+)
 
 bp = Blueprint("cycles", __name__)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -90,15 +97,16 @@ def apply_import(assessment_id: int) -> Response:
 
 
 def _official_page(assessment: Assessment, form: OfficialUploadForm, status: int = 200) -> tuple[str, int]:
+    follow_ups = cycle_service.follow_ups(assessment.id)
     page = render_template(
         "cycles/official.html",
         assessment=assessment,
         form=form,
         comparison=cycle_service.comparison(assessment),
-        follow_ups=cycle_service.follow_ups(assessment.id),
+        follow_ups=follow_ups,
         units={u.id: u.name for u in assessment.instansi.units},
         can_import=perm.can_manage_assessment(current_user, assessment),
-        can_close=lambda f: perm.can_close_follow_up(current_user, assessment, f.owner_unit_id),
+        closable={f.id for f in follow_ups if perm.can_close_follow_up(current_user, assessment, f.owner_unit_id)},
     )
     return page, status
 
@@ -112,7 +120,10 @@ def follow_up_done(assessment_id: int, follow_up_id: int) -> Response:
         abort(404)
     if not perm.can_close_follow_up(current_user, assessment, follow_up.owner_unit_id):
         abort(403)
-    done = request.form.get("done") == "1"
+    form = FollowUpDoneForm()
+    if not form.validate_on_submit():
+        abort(400)
+    done = form.done.data == "1"
     attempt(
         lambda: cycle_service.set_follow_up_done(assessment, follow_up, done=done, actor=current_user),
         done=_("Tindak lanjut ditandai selesai.") if done else _("Tindak lanjut dibuka kembali."),

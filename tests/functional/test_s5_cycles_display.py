@@ -1,6 +1,6 @@
 """The official result's pages show values through assess.display: an index with two decimals (decimal comma in
 Indonesian, point in English), a level as a whole number, a graded value with two decimals half up; the follow-up
-toggle commits through the boundary."""
+toggle takes its choice from a form and commits through the boundary."""
 
 from __future__ import annotations
 
@@ -62,6 +62,8 @@ def test_follow_up_toggle_is_committed(client: FlaskClient, db: Any) -> None:
     db.session.commit()
     login(client, koordinator.email)
     url = f"/penilaian/{assessment.id}/tindak-lanjut/{follow_up.id}/selesai"
+    assert client.post(url, data={"done": "ya"}).status_code == 400  # only 1 (done) or 0 (open again)
+    assert client.post(url, data={}).status_code == 400
     response = client.post(url, data={"done": "1"}, follow_redirects=True)
     assert "Tindak lanjut ditandai selesai." in response.get_data(as_text=True)
     db.session.rollback()
