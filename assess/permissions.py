@@ -131,6 +131,11 @@ def can_change_state(user: User, assessment: Assessment) -> bool:
     return RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)
 
 
+def can_administer_any(user: User) -> bool:
+    """Reach the administration pages: the user is the admin of at least one instansi."""
+    return any(m.role == RoleName.ADMIN for m in user.memberships)
+
+
 def can_administer(user: User, instansi_id: int) -> bool:
     """Manage the instansi's profile, units and users: its admins (everyone else gets a 404)."""
     return RoleName.ADMIN in roles_in(user, instansi_id)

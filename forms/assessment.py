@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -16,9 +17,10 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput, Select
 
+from assess import display
 from forms import FORM_VERSION_MESSAGE, BaseForm
 
 PENJELASAN_MAX = 20000
@@ -51,11 +53,46 @@ class LevelAnswerForm(BaseForm):
         self.level.choices = [(0, str(_l("Belum dipilih"))), *levels]
 
 
-class GradedAnswerForm(BaseForm):
+class DecimalTextField(StringField):
+    """A number typed with a decimal comma or point (``68,75`` or ``68.75``), shown in the page's language.
+
+    ``decimal`` is the value typed, ``None`` when the field is empty.
+    """
+
+    decimal: Decimal | None = None
+
+    def show(self, value: Decimal | None) -> None:
+        """Fill the field with ``value`` as the page shows numbers, every decimal it has kept."""
+        if value is None:
+            self.data = ""
+            return
+        exponent = value.normalize().as_tuple().exponent
+        self.data = display.number(value, max(0, -exponent) if isinstance(exponent, int) else 0)
+
+    def pre_validate(self, form: Any) -> None:
+        self.decimal = None
+        text = (self.data or "").strip().replace(",", ".")
+        if not text:
+            return
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(str(_l("Nilai indeks sumber harus berupa angka, mis. 68,75."))) from None
+        if not value.is_finite():
+            raise ValidationError(str(_l("Nilai indeks sumber harus berupa angka, mis. 68,75.")))
+        self.decimal = value
+
+
+class GradedPreviewForm(BaseForm):
+    """What the live preview of a graded (Pemdi) value reads besides the item marks: the external index."""
+
+    source_value = DecimalTextField(_l("Nilai indeks sumber"), validators=[Optional(), Length(max=20)])
+
+
+class GradedAnswerForm(GradedPreviewForm):
     """A graded (Pemdi) answer; the item marks come as ``item-<id>-fulfilled`` / ``item-<id>-note`` fields."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired(message=FORM_VERSION_MESSAGE)])
-    source_value = StringField(_l("Nilai indeks sumber"), validators=[Optional(), Length(max=20)])
     fakta = TextAreaField(_l("FAKTA"), validators=[PENJELASAN_LENGTH])
     analisis = TextAreaField(_l("ANALISIS"), validators=[PENJELASAN_LENGTH])
 

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
+from assess import display
 from assess.extensions import db
 from assess.instruments import Instrument as EngineInstrument
 from assess.models import (
@@ -141,7 +142,7 @@ def overview(assessment: Assessment, projection: Projection) -> tuple[DomainGrou
         level_name = None
         if value is not None and inst.value_type == "level" and value >= 1:
             level_name = inst.level_scales[ind.scale].level(int(value)).name
-        shown = "–" if value is None else (str(int(value)) if inst.value_type == "level" else f"{float(value):.2f}")
+        shown = display.indicator_value(value, inst.value_type)
         return IndicatorRow(
             answer.id,
             code,
@@ -159,7 +160,9 @@ def overview(assessment: Assessment, projection: Projection) -> tuple[DomainGrou
 
     def aspect_group(code: str) -> AspectGroup:
         a, part = inst.aspects[code], s.aspects[code]
-        return AspectGroup(code, a.name, a.weight, part.display, part.predikat, tuple(row(c) for c in a.indicators))
+        return AspectGroup(
+            code, a.name, a.weight, display.number(part.value), part.predikat, tuple(row(c) for c in a.indicators)
+        )
 
     if not inst.has_domains:
         return (DomainGroup(None, None, None, None, None, tuple(aspect_group(c) for c in inst.aspects)),)
@@ -168,7 +171,7 @@ def overview(assessment: Assessment, projection: Projection) -> tuple[DomainGrou
             d.code,
             d.name,
             d.weight,
-            s.domains[d.code].display,
+            display.number(s.domains[d.code].value),
             s.domains[d.code].predikat,
             tuple(aspect_group(c) for c in d.aspects),
         )

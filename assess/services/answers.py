@@ -11,9 +11,11 @@ from fractions import Fraction
 
 from flask_babel import gettext as _
 
+from assess import display
 from assess.audit import Snapshot, record
 from assess.errors import DomainError
 from assess.extensions import db
+from assess.instruments import External
 from assess.instruments import Instrument as EngineInstrument
 from assess.models import (
     Answer,
@@ -77,6 +79,49 @@ def _audit_answer(
         )
 
 
+def invalid_value(inst: EngineInstrument, field: str) -> DomainError:
+    """The refusal of a value outside the instrument's scale (the engine's own message is not translated)."""
+    if inst.value_type == "level":
+        return DomainError(_("Level harus bilangan bulat 0–%(max)s.", max=inst.scale_max), field=field)
+    return DomainError(
+        _(
+            "Nilai harus 0 atau di antara %(min)s dan %(max)s.",
+            min=display.number(inst.scale_min),
+            max=display.number(inst.scale_max),
+        ),
+        field=field,
+    )
+
+
+def _external_value(inst: EngineInstrument, code: str, ext: External, source_value: Decimal) -> Fraction | None:
+    """The converted external index, or a translated refusal of a source value outside its range."""
+    try:
+        return external_value(inst, code, source_value)
+    except ValueError:
+        raise DomainError(
+            _(
+                "Nilai %(source)s harus di antara %(min)s dan %(max)s.",
+                source=ext.source,
+                min=display.number(ext.source_min),
+                max=display.number(ext.source_max),
+            ),
+            field="source_value",
+        ) from None
+
+
+def preview_value(
+    inst: EngineInstrument, code: str, *, source_value: Decimal | None, ticked: set[str]
+) -> Fraction | None:
+    """The value a graded answer would get from unsaved input: the external index, or the ticked items."""
+    ext = inst.indicators[code].external
+    if ext is not None:
+        if source_value is None:
+            return None
+        converted = _external_value(inst, code, ext, source_value)
+        return Fraction(source_value) if converted is None else converted
+    return graded_value(inst, code, ticked)
+
+
 def save_level_answer(
     *, answer: Answer, expected_version: int, level: int | None, fakta: str, analisis: str, actor: User | None = None
 ) -> Answer:
@@ -86,8 +131,8 @@ def save_level_answer(
     inst = engine_instrument(answer.assessment.instrument)
     try:
         checked = check_value(inst, answer.indicator.code, level)
-    except ValueError as exc:
-        raise DomainError(str(exc), field="level") from None
+    except ValueError:
+        raise invalid_value(inst, "level") from None
     answer.claimed_value = stored_value(checked)
     answer.fakta = fakta.strip()
     answer.analisis = analisis.strip()
@@ -147,10 +192,7 @@ def save_graded_answer(
         if source_value is None:
             answer.source_value = None
         else:
-            try:
-                external_value(inst, ind.code, source_value)
-            except ValueError as exc:
-                raise DomainError(str(exc), field="source_value") from None
+            _external_value(inst, ind.code, ind.external, source_value)
             answer.source_value = source_value
     answer.fakta = fakta.strip()
     answer.analisis = analisis.strip()

@@ -14,7 +14,7 @@ from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, Instansi, Instrument, PredikatBasis, User
 from assess.scoring import check_value
-from assess.services.answers import stored_value
+from assess.services.answers import invalid_value, stored_value
 from assess.services.instruments import engine_instrument
 from assess.workflow import mark_edited
 
@@ -77,8 +77,8 @@ def set_claimed_value(
     inst = engine_instrument(answer.assessment.instrument)
     try:
         checked = check_value(inst, answer.indicator.code, value)
-    except ValueError as exc:
-        raise DomainError(str(exc), field="claimed_value") from None
+    except ValueError:
+        raise invalid_value(inst, "claimed_value") from None
     answer.claimed_value = stored_value(checked)
     if fakta is not None:
         answer.fakta = fakta

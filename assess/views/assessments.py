@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from decimal import Decimal, InvalidOperation
-from fractions import Fraction
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
-from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal_column, null, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from assess import display
 from assess import permissions as perm
-from assess.errors import DomainError
 from assess.extensions import db
-from assess.models import Answer, AnswerState, Assessment, EvidenceItem, Instansi, Instrument, Membership, Unit, User
+from assess.models import Answer, AnswerState, Assessment, EvidenceItem, Instansi, Instrument, Unit, User
 from assess.queries import (
     Projection,
     load_answer,
@@ -27,15 +25,20 @@ from assess.queries import (
     project_all,
     visible_assessments,
 )
+from assess.queries.assessments import Choice, assignment_choices, member_choices
 from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
 from assess.services.assessments import open_assessment
+from assess.views.boundary import attempt
 from assess.views.comments import answer_comments
-from assess.views.util import as_id, assessment_or_404, commit_or_flash, form_text, int_arg, safe_next
+from assess.views.util import as_id, assessment_or_404, form_text, int_arg, safe_next
+from forms import BaseForm
+from forms.admin import ROLE_LABELS
 from forms.assessment import (
     AssignForm,
     DeadlineForm,
     GradedAnswerForm,
+    GradedPreviewForm,
     LevelAnswerForm,
     LinkEvidenceForm,
     OpenAssessmentForm,
@@ -71,21 +74,19 @@ def new() -> str | Response:
     form = OpenAssessmentForm(instruments=choices)
     if form.validate_on_submit():
         instrument = db.get_or_404(Instrument, form.instrument_id.data)
-        try:
-            assessment = open_assessment(
+        outcome = attempt(
+            lambda: open_assessment(
                 instansi=instansi,
                 instrument=instrument,
                 year=form.year.data,
                 created_by=current_user,
                 deadline=form.deadline.data,
-            )
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            form.populate_errors([(exc.field, exc.message)])
-        else:
-            flash(_("Penilaian dibuka. Tugaskan indikator ke unit di bawah ini."), "success")
-            return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+            ),
+            done=_("Penilaian dibuka. Tugaskan indikator ke unit di bawah ini."),
+            form=form,
+        )
+        if outcome.result is not None:
+            return redirect(url_for("assessments.detail", assessment_id=outcome.result.id))
     return render_template("assessments/new.html", form=form, instansi=instansi)
 
 
@@ -138,7 +139,7 @@ def detail(assessment_id: int) -> str:
         assign_form=assign_form,
         deadline_form=DeadlineForm(deadline=assessment.deadline) if can_manage else None,
         states=STATES,
-        my_roles=sorted(r.value for r in perm.roles_in(current_user, assessment.instansi_id)),
+        my_roles=sorted(str(ROLE_LABELS[r]) for r in perm.roles_in(current_user, assessment.instansi_id)),
         projections=projections,
         reviewer_shown=_shown(projections.instrument, projections.reviewer),
         final_shown=_shown(projections.instrument, projections.final),
@@ -148,15 +149,10 @@ def detail(assessment_id: int) -> str:
 
 def _shown(inst: Any, s: Any) -> dict[str, str]:
     """Per indicator, the value as shown in the overview ("–" when not set)."""
-    out = {}
-    for code in inst.indicators:
-        if code in s.unanswered:
-            out[code] = "–"
-        elif inst.value_type == "level":
-            out[code] = str(int(s.values[code]))
-        else:
-            out[code] = f"{float(s.values[code]):.2f}"
-    return out
+    return {
+        code: display.indicator_value(None if code in s.unanswered else s.values[code], inst.value_type)
+        for code in inst.indicators
+    }
 
 
 def _progress(assessment: Assessment, units: Sequence[Unit]) -> dict[str, Any]:
@@ -183,40 +179,8 @@ def _progress(assessment: Assessment, units: Sequence[Unit]) -> dict[str, Any]:
     }
 
 
-Choice = tuple[int, str]
-
-
 def _unit_choices(units: Sequence[Unit]) -> list[Choice]:
     return [(u.id, u.short_name or u.name) for u in units]
-
-
-def _assignable(instansi_id: int) -> ColumnElement[bool]:
-    """Who can be assigned: active users holding a role in the instansi."""
-    return and_(User.active, User.id.in_(select(Membership.user_id).where(Membership.instansi_id == instansi_id)))
-
-
-def _member_choices(rows: Iterable[Any]) -> list[Choice]:
-    return [(row.id, f"{row.name} <{row.email}>") for row in rows]
-
-
-def _assignment_choices(instansi_id: int) -> tuple[list[Choice], list[Choice]]:
-    """The active units and the assignable members, each by name, in one query (the indicator page's form)."""
-    units = select(
-        literal_column("0", Integer).label("kind"),
-        Unit.id.label("id"),
-        func.coalesce(func.nullif(Unit.short_name, ""), Unit.name).label("name"),
-        cast(null(), String).label("email"),
-        Unit.name.label("sort"),
-    ).where(Unit.instansi_id == instansi_id, Unit.active)
-    members = select(
-        literal_column("1", Integer).label("kind"),
-        User.id.label("id"),
-        User.name.label("name"),
-        User.email.label("email"),
-        User.name.label("sort"),
-    ).where(_assignable(instansi_id))
-    rows = db.session.execute(union_all(units, members).order_by("kind", "sort", "id")).all()
-    return [(r.id, r.name) for r in rows if r.kind == 0], _member_choices(r for r in rows if r.kind == 1)
 
 
 def _assign_form(
@@ -228,13 +192,7 @@ def _assign_form(
     with_answers: bool = True,
 ) -> AssignForm:
     if users is None:
-        users = _member_choices(
-            db.session.execute(
-                select(User.id, User.name, User.email)
-                .where(_assignable(assessment.instansi_id))
-                .order_by(User.name, User.id)
-            )
-        )
+        users = member_choices(assessment.instansi_id)
     answers = sorted(assessment.answers, key=lambda a: a.indicator.position) if with_answers else []
     return AssignForm(
         formdata=formdata,
@@ -261,16 +219,10 @@ def assign(assessment_id: int) -> Response:
         return redirect(url_for("assessments.detail", assessment_id=assessment.id))
     unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
     user = db.session.get(User, form.user_id.data) if form.user_id.data else None
-    try:
-        changed = len(
-            answer_service.assign(assessment=assessment, answers=chosen, unit=unit, user=user, actor=current_user)
-        )
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        flash(_("%(n)s indikator ditugaskan.", n=changed), "success")
+    attempt(
+        lambda: answer_service.assign(assessment=assessment, answers=chosen, unit=unit, user=user, actor=current_user),
+        done=lambda changed: _("%(n)s indikator ditugaskan.", n=len(changed)),
+    )
     return redirect(safe_next(url_for("assessments.detail", assessment_id=assessment.id)))
 
 
@@ -282,9 +234,10 @@ def set_deadline(assessment_id: int) -> Response:
         abort(403)
     form = DeadlineForm()
     if form.validate_on_submit():
-        answer_service.set_deadline(assessment=assessment, deadline=form.deadline.data, actor=current_user)
-        db.session.commit()
-        flash(_("Batas waktu disimpan."), "success")
+        attempt(
+            lambda: answer_service.set_deadline(assessment=assessment, deadline=form.deadline.data, actor=current_user),
+            done=_("Batas waktu disimpan."),
+        )
     else:
         flash(_("Tanggal batas waktu tidak sah."), "error")
     return redirect(url_for("assessments.detail", assessment_id=assessment.id))
@@ -347,19 +300,17 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
     item_units: list[tuple[int, str]] = []
     assign_form = None
     if perm.can_manage_assessment(current_user, assessment):
-        unit_choices, user_choices = _assignment_choices(assessment.instansi_id)
+        unit_choices, user_choices = assignment_choices(assessment.instansi_id)
         item_units = unit_choices if inst.value_type == "graded" else []
         assign_form = _assign_form(assessment, unit_choices, user_choices, with_answers=False)
         assign_form.unit_id.data = answer.assignee_unit_id or 0
         assign_form.user_id.data = answer.assignee_user_id or 0
 
     def shown(value: Any) -> str:
-        if value is None:
-            return "–"
-        if inst.value_type == "level":
+        if value is not None and inst.value_type == "level" and int(value) >= 1:
             level = int(value)
-            return f"{level} · {inst.level_scales[ind.scale].level(level).name}" if level >= 1 else "0"
-        return f"{float(value):.2f}"
+            return f"{level} · {inst.level_scales[ind.scale].level(level).name}"
+        return display.indicator_value(value, inst.value_type)
 
     return {
         "comment_panel": answer_comments(assessment, answer, thread_id=int_arg("diskusi")),
@@ -413,30 +364,23 @@ def _answer_level(assessment: Assessment, ans: Answer) -> str | Response | tuple
         form.level.data = int(ans.claimed_value) if ans.claimed_value is not None else 0
         form.fakta.data, form.analisis.data = ans.fakta, ans.analisis
     elif form.validate_on_submit():
-        try:
-            answer_service.save_level_answer(
+        submitted = {"level": form.level.data, "fakta": form.fakta.data, "analisis": form.analisis.data}
+        saved = _save(
+            assessment,
+            ans,
+            form,
+            submitted,
+            lambda: answer_service.save_level_answer(
                 actor=current_user,
                 answer=ans,
                 expected_version=int(form.version.data),
                 level=form.level.data or None,
                 fakta=form.fakta.data or "",
                 analisis=form.analisis.data or "",
-            )
-            db.session.commit()
-        except answer_service.ConflictError as exc:
-            db.session.rollback()
-            return _conflict(assessment, ans, exc.submitted)
-        except StaleDataError:
-            db.session.rollback()
-            return _conflict(
-                assessment, ans, {"level": form.level.data, "fakta": form.fakta.data, "analisis": form.analisis.data}
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.populate_errors([(exc.field, exc.message)])
-        else:
-            flash(_("Jawaban disimpan."), "success")
-            return redirect(url_for("assessments.answer", assessment_id=assessment.id, code=ans.indicator.code))
+            ),
+        )
+        if saved is not None:
+            return saved
     status = 400 if request.method == "POST" else 200
     return render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans)), status
 
@@ -446,7 +390,7 @@ def _answer_graded(assessment: Assessment, ans: Answer) -> str | Response | tupl
     if request.method == "GET":
         form.version.data = ans.version
         form.fakta.data, form.analisis.data = ans.fakta, ans.analisis
-        form.source_value.data = "" if ans.source_value is None else f"{ans.source_value.normalize():f}"
+        form.source_value.show(ans.source_value)
     elif form.validate_on_submit():
         items = [
             answer_service.ItemInput(
@@ -463,47 +407,44 @@ def _answer_graded(assessment: Assessment, ans: Answer) -> str | Response | tupl
             for item in ans.indicator.items
             if marks.get(item.id) is None or perm.can_edit_item(current_user, marks[item.id], ans, assessment)
         ]
-        try:
-            source = _parse_decimal(form.source_value.data)
-            answer_service.save_graded_answer(
+        saved = _save(
+            assessment,
+            ans,
+            form,
+            {"fakta": form.fakta.data, "analisis": form.analisis.data},
+            lambda: answer_service.save_graded_answer(
                 actor=current_user,
                 answer=ans,
                 expected_version=int(form.version.data),
                 items=items,
-                source_value=source,
+                source_value=form.source_value.decimal,
                 fakta=form.fakta.data or "",
                 analisis=form.analisis.data or "",
                 editable_item_ids=editable,
                 update_source="source_value" in request.form,
-            )
-            db.session.commit()
-        except answer_service.ConflictError as exc:
-            db.session.rollback()
-            return _conflict(assessment, ans, exc.submitted)
-        except StaleDataError:
-            db.session.rollback()
-            return _conflict(assessment, ans, {"fakta": form.fakta.data, "analisis": form.analisis.data})
-        except DomainError as exc:
-            db.session.rollback()
-            form.populate_errors([(exc.field, exc.message)])
-        else:
-            flash(_("Jawaban disimpan."), "success")
-            return redirect(url_for("assessments.answer", assessment_id=assessment.id, code=ans.indicator.code))
+            ),
+        )
+        if saved is not None:
+            return saved
     status = 400 if request.method == "POST" else 200
     return render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans)), status
 
 
-def _parse_decimal(raw: str | None) -> Decimal | None:
-    text = (raw or "").strip().replace(",", ".")
-    if not text:
-        return None
+def _save(
+    assessment: Assessment, ans: Answer, form: BaseForm, submitted: dict[str, Any], save: Callable[[], Answer]
+) -> Response | tuple[str, int] | None:
+    """Save an answer: back to its page, the conflict page when someone saved first, ``None`` on a refusal (its
+    reasons are then on the form)."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise DomainError(_("Nilai indeks sumber harus berupa angka, mis. 68,75."), field="source_value") from None
-    if not value.is_finite():
-        raise DomainError(_("Nilai indeks sumber harus berupa angka, mis. 68,75."), field="source_value")
-    return value
+        outcome = attempt(save, done=_("Jawaban disimpan."), quiet=True)
+    except StaleDataError:
+        return _conflict(assessment, ans, submitted)
+    if isinstance(outcome.refusal, answer_service.ConflictError):
+        return _conflict(assessment, ans, outcome.refusal.submitted)
+    if not outcome.ok:
+        form.populate_errors(outcome.errors)
+        return None
+    return redirect(url_for("assessments.answer", assessment_id=assessment.id, code=ans.indicator.code))
 
 
 def _conflict(assessment: Assessment, ans: Answer, submitted: dict[str, Any]) -> tuple[str, int]:
@@ -520,25 +461,30 @@ def _back(assessment: Assessment, ans: Answer) -> Response:
 @bp.post("/<int:assessment_id>/indikator/<code>/nilai")
 @auth_required()
 def graded_preview(assessment_id: int, code: str) -> dict[str, Any] | tuple[dict[str, Any], int]:
-    """The value the engine derives from the marks in the (unsaved) form: nothing is written."""
-    from assess.scoring import display, external_value, graded_value
+    """The value the engine derives from the marks in the (unsaved) form, as the page shows it: nothing is written."""
     from assess.services.instruments import engine_instrument
 
     assessment, ans = _answer_or_404(assessment_id, code)
+    if assessment.instrument.value_type != "graded":
+        abort(404)
     inst = engine_instrument(assessment.instrument)
-    ind = inst.indicators[ans.indicator.code]
-    try:
-        if ind.external is not None:
-            source = _parse_decimal(request.form.get("source_value"))
-            value = None if source is None else external_value(inst, ind.code, source)
-            if source is not None and value is None:
-                value = Fraction(source)
-        else:
-            ticked = {item.code for item in ans.indicator.items if request.form.get(f"item-{item.id}-fulfilled") == "1"}
-            value = graded_value(inst, ind.code, ticked)
-    except (DomainError, ValueError) as exc:
-        return {"display": "–", "error": str(exc)}, 400
-    return {"display": display(value) if value is not None else "–"}
+    form = GradedPreviewForm()
+    if not form.validate_on_submit():
+        return {"display": display.NONE, "error": next(iter(_form_errors(form)), "")}, 400
+    ticked = {item.code for item in ans.indicator.items if request.form.get(f"item-{item.id}-fulfilled") == "1"}
+    outcome = attempt(
+        lambda: answer_service.preview_value(
+            inst, ans.indicator.code, source_value=form.source_value.decimal, ticked=ticked
+        ),
+        quiet=True,
+    )
+    if not outcome.ok:
+        return {"display": display.NONE, "error": outcome.errors[0][1]}, 400
+    return {"display": display.number(outcome.result)}
+
+
+def _form_errors(form: BaseForm) -> list[str]:
+    return [str(message) for messages in form.errors.values() for message in messages]
 
 
 @bp.post("/<int:assessment_id>/indikator/<code>/ajukan")
@@ -550,28 +496,26 @@ def submit(assessment_id: int, code: str) -> Response | tuple[str, int]:
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        warnings = answer_service.submit_for_review(
+    outcome = attempt(
+        lambda: answer_service.submit_for_review(
             answer=ans, expected_version=int(form.version.data), actor=current_user
-        )
-        db.session.commit()
-    except answer_service.ReviewBlockedError as exc:
-        db.session.rollback()
-        for result in exc.results:
+        ),
+        quiet=True,
+    )
+    refusal = outcome.refusal
+    if isinstance(refusal, answer_service.ReviewBlockedError):
+        for result in refusal.results:
             flash(result.message, "error" if result.action == "block" else "warning")
-        flash(exc.message, "error")
-        return _back(assessment, ans)
-    except answer_service.ConflictError:
-        db.session.rollback()
+        flash(refusal.message, "error")
+    elif isinstance(refusal, answer_service.ConflictError):
         flash(_("Jawaban ini sudah diubah orang lain. Periksa versi terbaru lalu ajukan lagi."), "error")
-        return _back(assessment, ans)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return _back(assessment, ans)
-    for result in warnings:
-        flash(result.message, "warning")
-    flash(_("Jawaban diajukan untuk direviu."), "success")
+    elif refusal is not None:
+        for _field, message in outcome.errors:
+            flash(message, "error")
+    else:
+        for result in outcome.result or []:
+            flash(result.message, "warning")
+        flash(_("Jawaban diajukan untuk direviu."), "success")
     return _back(assessment, ans)
 
 
@@ -584,9 +528,9 @@ def withdraw(assessment_id: int, code: str) -> Response:
     form = VersionForm()
     if not form.validate_on_submit():
         abort(400)
-    commit_or_flash(
+    attempt(
         lambda: answer_service.withdraw(answer=ans, expected_version=int(form.version.data), actor=current_user),
-        _("Jawaban ditarik kembali menjadi draf."),
+        done=_("Jawaban ditarik kembali menjadi draf."),
     )
     return _back(assessment, ans)
 
@@ -606,11 +550,11 @@ def add_link(assessment_id: int, code: str) -> Response:
         flash(_("Pilih dokumen dari pustaka."), "error")
         return _back(assessment, ans)
     note = form_text("note", 500)
-    commit_or_flash(
+    attempt(
         lambda: evidence_service.link(
             answer=ans, evidence=evidence, level=level, item=item, note=note, user=current_user
         ),
-        _("Dokumen ditautkan."),
+        done=_("Dokumen ditautkan."),
     )
     return _back(assessment, ans)
 
@@ -621,9 +565,9 @@ def remove_link(assessment_id: int, code: str, link_id: int) -> Response:
     assessment, ans = _answer_or_404(assessment_id, code)
     if not perm.can_edit_answer(current_user, ans, assessment):
         abort(403)
-    commit_or_flash(
+    attempt(
         lambda: evidence_service.unlink(answer=ans, link_id=link_id, actor=current_user),
-        _("Tautan dokumen dilepas."),
+        done=_("Tautan dokumen dilepas."),
     )
     return _back(assessment, ans)
 
@@ -642,10 +586,10 @@ def assign_items(assessment_id: int, code: str) -> Response:
     if not item_ids:
         flash(_("Pilih paling sedikit satu butir."), "error")
         return _back(assessment, ans)
-    commit_or_flash(
+    attempt(
         lambda: answer_service.assign_items(
             assessment=assessment, answer=ans, item_ids=item_ids, unit=unit, user=user, actor=current_user
         ),
-        lambda n: _("%(n)s butir ditugaskan.", n=n),
+        done=lambda n: _("%(n)s butir ditugaskan.", n=n),
     )
     return _back(assessment, ans)

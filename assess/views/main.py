@@ -1,11 +1,12 @@
-"""Home, language choice and the health check."""
+"""Home, language choice, the health check and what the top bar shows."""
 
 from __future__ import annotations
 
 import io
 import logging
+from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, request, send_file, session, url_for
+from flask import Blueprint, abort, current_app, has_request_context, redirect, request, send_file, session, url_for
 from flask_security import auth_required, current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
@@ -13,13 +14,21 @@ from werkzeug.wrappers import Response
 
 from assess.extensions import db
 from assess.models import Instansi
-from assess.permissions import roles_in
+from assess.permissions import can_administer_any, roles_in
 from assess.services.admin import LOGO_POLICY
 from assess.views.downloads import StoredFileChangedError, changed_page, read_verified
 from assess.views.util import safe_next
 
 log = logging.getLogger(__name__)
 bp = Blueprint("main", __name__)
+
+
+@bp.app_context_processor
+def _navigation() -> dict[str, Any]:
+    """What the top bar of every page may link to, decided by the permission predicates."""
+    if not has_request_context():
+        return {"can_administer": False}
+    return {"can_administer": bool(current_user.is_authenticated and can_administer_any(current_user))}
 
 
 @bp.get("/")

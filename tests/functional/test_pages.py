@@ -82,7 +82,7 @@ def test_detail_shows_the_engine_index_grouped_by_domain_and_aspect(client: Flas
     login(client, user.email)
     page = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
     expected = score(load_instrument("spbe-2020"), ACEH_TENGAH_2025)
-    assert re.search(r'data-testid="projected-index">\s*2\.59\s*<', page)
+    assert re.search(r'data-testid="projected-index">\s*2,59\s*<', page)
     assert expected.predikat in page
     for code in ("D1", "D4", "A1", "A8"):
         assert code in page

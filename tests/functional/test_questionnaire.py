@@ -77,7 +77,7 @@ def test_save_answer_updates_value_state_and_projection(client: FlaskClient, wor
     assert answer.state == AnswerState.DRAF
     assert answer.fakta == "Perwali 12/2024 pasal 3"
     overview = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
-    assert re.search(r'data-testid="projected-index">\s*0\.04\s*<', overview)  # 1.3 × 3 / 100 = 0.039
+    assert re.search(r'data-testid="projected-index">\s*0,04\s*<', overview)  # 1.3 × 3 / 100 = 0.039
 
 
 def test_bad_level_keeps_the_text(client: FlaskClient, world: dict[str, Any]) -> None:
@@ -289,7 +289,7 @@ def test_pemdi_items_give_the_graded_value(client: FlaskClient, pemdi: dict[str,
     data[f"item-{ids['I13-L1-01']}-fulfilled"] = "1"
     data[f"item-{ids['I13-L1-01']}-note"] = "SK pengembangan aplikasi, hal. 2"
     preview = client.post(f"/penilaian/{assessment.id}/indikator/I13/nilai", data=data)
-    assert preview.get_json() == {"display": "1.17"}
+    assert preview.get_json() == {"display": "1,17"}
     assert client.post(f"/penilaian/{assessment.id}/indikator/I13", data=data).status_code == 302
     db.session.refresh(answer)
     assert answer.claimed_value == Decimal("1.1667")
@@ -297,7 +297,7 @@ def test_pemdi_items_give_the_graded_value(client: FlaskClient, pemdi: dict[str,
     assert marks["I13-L1-01"].fulfilled
     assert marks["I13-L1-01"].note == "SK pengembangan aplikasi, hal. 2"
     overview = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
-    assert "1.17" in overview
+    assert "1,17" in overview
 
 
 def test_pemdi_external_indicator_converts(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
@@ -305,7 +305,7 @@ def test_pemdi_external_indicator_converts(client: FlaskClient, pemdi: dict[str,
     answer = _answer(assessment, "I5")
     login(client, pemdi["pengisi"].email)
     data = {"version": str(answer.version), "source_value": "68,75", "fakta": "", "analisis": ""}
-    assert client.post(f"/penilaian/{assessment.id}/indikator/I5/nilai", data=data).get_json() == {"display": "3.75"}
+    assert client.post(f"/penilaian/{assessment.id}/indikator/I5/nilai", data=data).get_json() == {"display": "3,75"}
     assert client.post(f"/penilaian/{assessment.id}/indikator/I5", data=data).status_code == 302
     db.session.refresh(answer)
     assert answer.source_value == Decimal("68.75")

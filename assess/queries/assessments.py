@@ -1,0 +1,52 @@
+"""Read models of the questionnaire's pages: who an indicator or an evidence item can be assigned to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal_column, null, select, union_all
+
+from assess.extensions import db
+from assess.models import Membership, Unit, User
+
+#: A ``(value, label)`` pair of a select field.
+Choice = tuple[int, str]
+
+
+def _assignable(instansi_id: int) -> ColumnElement[bool]:
+    """Who can be assigned: active users holding a role in the instansi."""
+    return and_(User.active, User.id.in_(select(Membership.user_id).where(Membership.instansi_id == instansi_id)))
+
+
+def _member_choices(rows: Iterable[Any]) -> list[Choice]:
+    return [(row.id, f"{row.name} <{row.email}>") for row in rows]
+
+
+def member_choices(instansi_id: int) -> list[Choice]:
+    """The assignable members of the instansi, by name."""
+    return _member_choices(
+        db.session.execute(
+            select(User.id, User.name, User.email).where(_assignable(instansi_id)).order_by(User.name, User.id)
+        )
+    )
+
+
+def assignment_choices(instansi_id: int) -> tuple[list[Choice], list[Choice]]:
+    """The active units and the assignable members, each by name, in one query (the indicator page's form)."""
+    units = select(
+        literal_column("0", Integer).label("kind"),
+        Unit.id.label("id"),
+        func.coalesce(func.nullif(Unit.short_name, ""), Unit.name).label("name"),
+        cast(null(), String).label("email"),
+        Unit.name.label("sort"),
+    ).where(Unit.instansi_id == instansi_id, Unit.active)
+    members = select(
+        literal_column("1", Integer).label("kind"),
+        User.id.label("id"),
+        User.name.label("name"),
+        User.email.label("email"),
+        User.name.label("sort"),
+    ).where(_assignable(instansi_id))
+    rows = db.session.execute(union_all(units, members).order_by("kind", "sort", "id")).all()
+    return [(r.id, r.name) for r in rows if r.kind == 0], _member_choices(r for r in rows if r.kind == 1)

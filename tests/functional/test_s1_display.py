@@ -1,0 +1,144 @@
+"""The questionnaire shows every value as assess.display does: half up, the decimal mark of the page's language.
+
+Pemdi I14 with one level-1 item ticked is exactly 9/8 = 1.125: float formatting showed 1.12 on the answer page
+and the overview while the live preview showed 1.13.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from assess.models import Answer, RoleName
+from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.functional.helpers import login
+
+
+def _answer(assessment: Any, code: str) -> Answer:
+    return next(a for a in assessment.answers if a.indicator.code == code)
+
+
+@pytest.fixture
+def pemdi(db: Any) -> dict[str, Any]:
+    instansi = create_instansi()
+    unit = create_unit(instansi, short_name="Kominfo")
+    assessment = create_assessment(instansi, code="pemdi-2026")
+    for answer in assessment.answers:
+        answer.assignee_unit = unit
+    pengisi = create_member(instansi, RoleName.PENGISI, units=(unit,))
+    db.session.commit()
+    return {"assessment": assessment, "pengisi": pengisi}
+
+
+def _i14_form(answer: Answer) -> dict[str, str]:
+    """The I14 form with I14-L1-01, one of its four level-1 items, ticked: exactly 9/8."""
+    data = {"version": str(answer.version), "fakta": "", "analisis": ""}
+    for item in answer.indicator.items:
+        if item.kind == "note":
+            continue
+        data[f"item-{item.id}-present"] = "1"
+        data[f"item-{item.id}-note"] = ""
+        if item.code == "I14-L1-01":
+            data[f"item-{item.id}-fulfilled"] = "1"
+    return data
+
+
+def _set_language(client: FlaskClient, lang: str) -> None:
+    assert client.post("/bahasa", data={"lang": lang}).status_code == 302
+
+
+@pytest.mark.parametrize(("lang", "shown", "wrong"), [("id", "1,13", "1,12"), ("en", "1.13", "1.12")])
+def test_a_value_of_9_8_shows_1_13_everywhere(
+    client: FlaskClient, pemdi: dict[str, Any], db: Any, lang: str, shown: str, wrong: str
+) -> None:
+    assessment = pemdi["assessment"]
+    answer = _answer(assessment, "I14")
+    login(client, pemdi["pengisi"].email)
+    _set_language(client, lang)
+    data = _i14_form(answer)
+
+    preview = client.post(f"/penilaian/{assessment.id}/indikator/I14/nilai", data=data)
+    assert preview.status_code == 200
+    assert preview.get_json() == {"display": shown}
+
+    assert client.post(f"/penilaian/{assessment.id}/indikator/I14", data=data).status_code == 302
+    page = client.get(f"/penilaian/{assessment.id}/indikator/I14").get_data(as_text=True)
+    assert re.search(rf'data-testid="graded-value" id="graded-value">\s*{re.escape(shown)}\s*<', page)
+    assert re.search(rf"<strong>[^<]*</strong><br>\s*{re.escape(shown)}\s*</div>", page)  # the claimed value
+
+    overview = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
+    row = re.search(r'<tr data-indicator="I14".*?</tr>', overview, re.S)
+    assert row is not None
+    assert f'<td class="num">{shown}' in row.group(0)
+    assert wrong not in row.group(0)
+
+
+def test_a_source_value_out_of_range_is_refused_in_the_users_words(client: FlaskClient, pemdi: dict[str, Any]) -> None:
+    assessment = pemdi["assessment"]
+    answer = _answer(assessment, "I5")
+    login(client, pemdi["pengisi"].email)
+    data = {"version": str(answer.version), "source_value": "250", "fakta": "", "analisis": ""}
+
+    preview = client.post(f"/penilaian/{assessment.id}/indikator/I5/nilai", data=data)
+    assert preview.status_code == 400
+    assert preview.get_json()["error"] == (
+        "Nilai Indeks Satu Data Indonesia (SDI), Bappenas harus di antara 0,00 dan 100,00."
+    )
+
+    page = client.post(f"/penilaian/{assessment.id}/indikator/I5", data=data)
+    assert page.status_code == 400
+    assert "harus di antara 0,00 dan 100,00" in page.get_data(as_text=True)
+    assert "I5: nilai" not in page.get_data(as_text=True)  # not the engine's own message
+
+    not_a_number = client.post(
+        f"/penilaian/{assessment.id}/indikator/I5/nilai", data={**data, "source_value": "enam puluh"}
+    )
+    assert not_a_number.status_code == 400
+    assert not_a_number.get_json()["error"] == "Nilai indeks sumber harus berupa angka, mis. 68,75."
+
+
+def test_a_saved_source_value_is_shown_with_the_pages_decimal_mark(
+    client: FlaskClient, pemdi: dict[str, Any], db: Any
+) -> None:
+    assessment = pemdi["assessment"]
+    answer = _answer(assessment, "I5")
+    login(client, pemdi["pengisi"].email)
+    data = {"version": str(answer.version), "source_value": "68.755", "fakta": "", "analisis": ""}
+    assert client.post(f"/penilaian/{assessment.id}/indikator/I5", data=data).status_code == 302
+    page = client.get(f"/penilaian/{assessment.id}/indikator/I5").get_data(as_text=True)
+    assert 'value="68,755"' in page
+    _set_language(client, "en")
+    page = client.get(f"/penilaian/{assessment.id}/indikator/I5").get_data(as_text=True)
+    assert 'value="68.755"' in page
+
+
+def test_the_admin_link_is_shown_to_admins_only(client: FlaskClient, db: Any) -> None:
+    instansi = create_instansi()
+    admin = create_member(instansi, RoleName.ADMIN)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    db.session.commit()
+    admin_link = 'href="/admin/"'
+    login(client, admin.email)
+    assert admin_link in client.get("/penilaian/").get_data(as_text=True)
+    client.post("/logout")
+    login(client, koordinator.email)
+    assert admin_link not in client.get("/penilaian/").get_data(as_text=True)
+
+
+def test_the_overview_names_the_users_roles_in_their_language(client: FlaskClient, pemdi: dict[str, Any]) -> None:
+    assessment = pemdi["assessment"]
+    login(client, pemdi["pengisi"].email)
+    page = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
+    assert re.search(r"peran Anda\s*:\s*Pengisi\b", page)
+
+
+def test_a_level_instrument_has_no_live_preview(client: FlaskClient, db: Any) -> None:
+    assessment = create_assessment()
+    koordinator = create_member(assessment.instansi, RoleName.KOORDINATOR)
+    db.session.commit()
+    login(client, koordinator.email)
+    data = {"version": str(_answer(assessment, "I1").version), "fakta": "", "analisis": ""}
+    assert client.post(f"/penilaian/{assessment.id}/indikator/I1/nilai", data=data).status_code == 404
