@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SelectField, StringField
+from wtforms import BooleanField, DecimalField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
@@ -68,3 +69,32 @@ class ScenarioForm(BaseForm):
         _l("Nama skenario"),
         validators=[DataRequired(message=_l("Nama skenario wajib diisi.")), Length(max=120)],
     )
+
+
+class WhatIfForm(BaseForm):
+    """The what-if page's input: a text field ``v-<code>`` per indicator (empty means not answered) and a box
+    ``item-<id>`` per counted evidence item. The values are parsed against the instrument by the planning service,
+    with the same parser as the live preview's JSON."""
+
+    #: ``hitung`` (compute) or ``simpan`` (save as a scenario)
+    action = StringField()
+
+    @classmethod
+    def build(cls, codes: Iterable[str], item_ids: Iterable[int], **kwargs: Any) -> WhatIfForm:
+        """The form for an instrument's indicator codes and counted items."""
+        fields: dict[str, Any] = {f"v-{code}": StringField() for code in codes}
+        fields.update({f"item-{item_id}": BooleanField() for item_id in item_ids})
+        form: WhatIfForm = type("WhatIfInput", (cls,), fields)(meta={"csrf": False}, **kwargs)
+        return form
+
+    def typed(self) -> dict[str, str]:
+        """The values as submitted, by indicator code; a field left out of the post is no change."""
+        return {
+            name[2:]: field.data or ""
+            for name, field in self._fields.items()
+            if name.startswith("v-") and field.raw_data
+        }
+
+    def ticked(self) -> set[str]:
+        """The ids of the ticked items."""
+        return {name[5:] for name, field in self._fields.items() if name.startswith("item-") and field.data}

@@ -22,7 +22,7 @@ from assess.scoring import score
 from assess.services import planning
 from assess.views.boundary import attempt
 from assess.views.util import assessment_or_404, int_arg
-from forms.planning import ScenarioForm, TargetForm
+from forms.planning import ScenarioForm, TargetForm, WhatIfForm
 
 bp = Blueprint("dashboard", __name__, url_prefix="/penilaian")
 
@@ -110,12 +110,13 @@ def _base(assessment: Assessment) -> tuple[Instrument, str, dict[str, Fraction |
 
 
 def _submitted(
-    inst: Instrument, claimed: dict[str, Fraction | None], items: dict[str, list[planning.WhatIfItem]]
+    inst: Instrument,
+    claimed: dict[str, Fraction | None],
+    items: dict[str, list[planning.WhatIfItem]],
+    values: WhatIfForm,
 ) -> tuple[dict[str, Fraction | None], list[str]]:
-    raw = {k[2:]: v for k, v in request.form.items() if k.startswith("v-")}
-    changes, errors = planning.parse_values(inst, planning.changed_input(inst, claimed, raw))
-    ticked = [k[5:] for k in request.form if k.startswith("item-")]
-    from_items, item_errors = planning.item_changes(inst, items, ticked)
+    changes, errors = planning.parse_values(inst, planning.changed_input(inst, claimed, values.typed()))
+    from_items, item_errors = planning.item_changes(inst, items, values.ticked())
     return {**changes, **from_items}, errors + item_errors
 
 
@@ -132,10 +133,11 @@ def whatif(assessment_id: int) -> str | Response:
     loaded = None
     ticked: set[str] | None = None
     if request.method == "POST":
-        ticked = {k[5:] for k in request.form if k.startswith("item-")}
-        changes, errors = _submitted(inst, claimed, items)
+        submitted = WhatIfForm.build(inst.indicators, (item.id for group in items.values() for item in group))
+        ticked = submitted.ticked()
+        changes, errors = _submitted(inst, claimed, items, submitted)
         values = planning.overlay(claimed, changes)
-        if request.form.get("action") == "simpan" and not errors:
+        if submitted.action.data == "simpan" and not errors:
             form = ScenarioForm()
             if not perm.can_save_scenario(current_user, assessment):
                 abort(403)
