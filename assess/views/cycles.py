@@ -14,7 +14,10 @@ from assess import permissions as perm
 from assess.extensions import db
 from assess.models import Answer, Assessment, FollowUp, Instrument
 from assess.queries import load_assessment, visible_assessments
-from assess.services import cycles as cycle_service
+from assess.services import carry_over as carry_over_service
+from assess.services import crosswalk as crosswalk_service
+from assess.services import cycles as trend_service
+from assess.services import official as official_service
 from assess.services import spreadsheets
 from assess.views.boundary import attempt
 from assess.views.util import assessment_or_404
@@ -97,12 +100,12 @@ def apply_import(assessment_id: int) -> Response:
 
 
 def _official_page(assessment: Assessment, form: OfficialUploadForm, status: int = 200) -> tuple[str, int]:
-    follow_ups = cycle_service.follow_ups(assessment.id)
+    follow_ups = official_service.follow_ups(assessment.id)
     page = render_template(
         "cycles/official.html",
         assessment=assessment,
         form=form,
-        comparison=cycle_service.comparison(assessment),
+        comparison=official_service.comparison(assessment),
         follow_ups=follow_ups,
         units={u.id: u.name for u in assessment.instansi.units},
         can_import=perm.can_manage_assessment(current_user, assessment),
@@ -125,7 +128,7 @@ def follow_up_done(assessment_id: int, follow_up_id: int) -> Response:
         abort(400)
     done = form.done.data == "1"
     attempt(
-        lambda: cycle_service.set_follow_up_done(assessment, follow_up, done=done, actor=current_user),
+        lambda: official_service.set_follow_up_done(assessment, follow_up, done=done, actor=current_user),
         done=_("Tindak lanjut ditandai selesai.") if done else _("Tindak lanjut dibuka kembali."),
     )
     return redirect(url_for("cycles.official", assessment_id=assessment.id))
@@ -147,10 +150,10 @@ def official_preview(assessment_id: int) -> tuple[str, int]:
     if not form.validate_on_submit():
         return _official_page(assessment, form, 400)
     data, filename = form.file.data.read(), form.file.data.filename or ""
-    preview = attempt(lambda: cycle_service.parse_official(assessment, data, filename), form=form).result
+    preview = attempt(lambda: official_service.parse_official(assessment, data, filename), form=form).result
     if preview is None:
         return _official_page(assessment, form, 400)
-    token = cycle_service.sign_rows(assessment, preview.rows, current_app.config["SECRET_KEY"])
+    token = official_service.sign_rows(assessment, preview.rows, current_app.config["SECRET_KEY"])
     page = render_template(
         "cycles/official_preview.html", assessment=assessment, preview=preview, apply_form=ApplyImportForm(token=token)
     )
@@ -169,8 +172,8 @@ def official_apply(assessment_id: int) -> Response:
     secret = current_app.config["SECRET_KEY"]
 
     def apply() -> tuple[int, int]:
-        rows = cycle_service.load_signed(assessment, form.token.data or "", secret)
-        return len(rows), cycle_service.apply_official(assessment, rows, actor=current_user)
+        rows = official_service.load_signed(assessment, form.token.data or "", secret)
+        return len(rows), official_service.apply_official(assessment, rows, actor=current_user)
 
     attempt(
         apply, done=lambda counts: _("%(n)s nilai resmi disimpan, %(f)s tindak lanjut baru.", n=counts[0], f=counts[1])
@@ -194,7 +197,7 @@ def carry_over(assessment_id: int) -> str | Response | tuple[str, int]:
     if form.validate_on_submit():
         instrument = next(i for i in instruments if i.id == form.instrument_id.data)
         new = attempt(
-            lambda: cycle_service.open_from_previous(previous=previous, instrument=instrument, actor=current_user),
+            lambda: carry_over_service.open_from_previous(previous=previous, instrument=instrument, actor=current_user),
             done=lambda opened: _("Penilaian tahun %(year)s dibuka dari tahun sebelumnya.", year=opened.year),
             form=form,
         ).result
@@ -207,7 +210,7 @@ def carry_over(assessment_id: int) -> str | Response | tuple[str, int]:
 @auth_required()
 def recheck(assessment_id: int) -> str:
     assessment = assessment_or_404(assessment_id, load_assessment)
-    rows = cycle_service.recheck_rows(assessment)
+    rows = carry_over_service.recheck_rows(assessment)
     return render_template("cycles/recheck.html", assessment=assessment, rows=rows)
 
 
@@ -219,11 +222,11 @@ def trend(instansi_id: int) -> str:
     )
     if not assessments:
         abort(404)
-    rows = cycle_service.trend(assessments)
-    by_instrument: dict[str, list[cycle_service.TrendRow]] = {}
+    rows = trend_service.trend(assessments)
+    by_instrument: dict[str, list[trend_service.TrendRow]] = {}
     for row in rows:
         by_instrument.setdefault(row.instrument, []).append(row)
-    charts = {code: cycle_service.trend_points(group) for code, group in by_instrument.items()}
+    charts = {code: trend_service.trend_points(group) for code, group in by_instrument.items()}
     return render_template(
         "cycles/trend.html", instansi=assessments[0].instansi, by_instrument=by_instrument, charts=charts
     )
@@ -236,7 +239,7 @@ def crosswalk(assessment_id: int) -> str | Response | tuple[str, int]:
     if not perm.can_open_assessment(current_user, previous.instansi_id):
         abort(403)
     targets = sorted(
-        p.stem.split("_", 1)[1] for p in cycle_service.CROSSWALK_DIR.glob(f"{previous.instrument.code}_*.yaml")
+        p.stem.split("_", 1)[1] for p in crosswalk_service.CROSSWALK_DIR.glob(f"{previous.instrument.code}_*.yaml")
     )
     instruments = db.session.scalars(
         select(Instrument).where(Instrument.code.in_(targets)).order_by(Instrument.code, Instrument.version.desc())
@@ -251,7 +254,7 @@ def crosswalk(assessment_id: int) -> str | Response | tuple[str, int]:
         instrument = next(i for i in instruments if i.id == form.instrument_id.data)
         year = form.year.data or previous.year + 1
         new = attempt(
-            lambda: cycle_service.open_crosswalk(
+            lambda: crosswalk_service.open_crosswalk(
                 previous=previous, instrument=instrument, year=year, actor=current_user
             ),
             done=_("Penilaian %(code)s dibuka; data dukung ditautkan menurut crosswalk.", code=instrument.code),
