@@ -94,3 +94,13 @@ def test_target_typed_with_a_comma_and_its_audit_summary(client: FlaskClient, db
     assert 'type="text"' in field.group(0)
     assert 'value="2,25"' in field.group(0)
     assert "menuju target 2,25 /" in page
+
+
+def test_target_refused_by_the_service_is_rolled_back_and_shown(client: FlaskClient, db: Any) -> None:
+    assessment, koordinator = _pemdi_with_i14(db)
+    login(client, koordinator.email)
+    data = {"target_index": "2,255", "target_predikat": ""}
+    response = client.post(f"/penilaian/{assessment.id}/target", data=data, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Target indeks paling banyak dua angka desimal." in html
+    assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "target.set")) is None
