@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -48,6 +48,10 @@ from assess.models import (
 from assess.models.base import as_utc, utcnow
 from assess.services.evidence import record_checks
 from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
+
+if TYPE_CHECKING:
+    from reports.data import ReportData
+    from reports.export import BuildResult
 from uploads import get_storage
 
 log = logging.getLogger(__name__)
@@ -254,98 +258,170 @@ def _sweep_temporary(directory: Path, older_than: float) -> None:
 
 
 def run(export_id: int) -> Export | None:
-    """Build a queued export (the job's body; commits). Returns the export, or None if it was not queued."""
+    """Build a queued export: the job's body, the one function here that commits (see the module docstring: the
+    running state, then the outcome, each in a transaction of its own). Returns the export, or None if it was not
+    queued or is gone."""
     with writing():
-        export = db.session.get(Export, export_id)
-        if export is None or export.state != ExportState.QUEUED:
+        export = start_run(export_id)
+        if export is None:
             db.session.rollback()
             return None
-        export.state = ExportState.RUNNING
-        export.started_at = export.heartbeat_at = utcnow()
-        export.step_label = str(STARTED)
         db.session.commit()
-    assessment_id = export.assessment_id
-    base = assessment_dir(assessment_id)
+    try:
+        with lease(export_id):
+            gathered = gather(export)
+            db.session.rollback()  # nothing to write; no read transaction held through the build
+            built = build_files(export_id, gathered)
+    except Exception as exc:
+        db.session.rollback()
+        with writing():
+            failed = fail_run(export_id, exc)
+            db.session.commit()
+        return failed
+    with writing():
+        pruned = finish_run(export_id, built)
+        if pruned is None:
+            db.session.rollback()
+            return None
+        db.session.commit()
+    remove_directories(pruned)
+    return db.session.get(Export, export_id)
+
+
+def start_run(export_id: int) -> Export | None:
+    """Mark a queued export running; None when it is not queued (another worker took it, or it is gone).
+    Flushes."""
+    export = db.session.get(Export, export_id)
+    if export is None or export.state != ExportState.QUEUED:
+        return None
+    export.state = ExportState.RUNNING
+    export.started_at = export.heartbeat_at = utcnow()
+    export.step_label = str(STARTED)
+    db.session.flush()
+    return export
+
+
+def lease(export_id: int) -> _Lease:
+    """The heartbeat thread of a running export (a ``with`` block around its build)."""
+    return _Lease(export_id, db.engine, float(current_app.config["EXPORT_LEASE_SECONDS"]))
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """What a build reads from the database and the storage before it starts."""
+
+    data: ReportData
+    logo: bytes | None
+
+
+def gather(export: Export) -> Gathered:
+    """The report data of the export's assessment and the instansi's logo (reads only)."""
+    from reports.data import collect  # the worker's imports, not every web process's
+
+    data = collect(export.assessment_id, include_review=export.include_review, generated_at=as_utc(export.created_at))
+    logo = None
+    if data.logo_key:
+        with get_storage(current_app.config).open(data.logo_key) as handle:
+            logo = handle.read()
+    return Gathered(data, logo)
+
+
+@dataclass(frozen=True)
+class Built:
+    directory: Path
+    result: BuildResult
+
+
+def build_files(export_id: int, gathered: Gathered) -> Built:
+    """Build the bundle, its ZIP, its summary and one PDF per indicator into a temporary directory, renamed into
+    place when complete; nothing is written to the database, and nothing is left behind when the build fails."""
+    # Imported here: WeasyPrint and the PDF tools are needed by the worker, not by every web process.
+    from reports.bundle import split_pages
+    from reports.convert import find_soffice
+    from reports.export import build
+
+    config = current_app.config
+    base = assessment_dir(gathered.data.assessment_id)
     base.mkdir(parents=True, exist_ok=True)
-    _sweep_temporary(base, float(current_app.config["EXPORT_STALE_SECONDS"]))
+    _sweep_temporary(base, float(config["EXPORT_STALE_SECONDS"]))
     token = secrets.token_hex(4)
     tmp = base / f".tmp-{export_id}-{token}"
     tmp.mkdir()
     # A name of its own (ids can come back after rows are deleted): "<export id>-<random>".
     final = base / f"{export_id}-{token}"
-    config = current_app.config
     try:
-        with _Lease(export_id, db.engine, float(config["EXPORT_LEASE_SECONDS"])):
-            # Imported here: WeasyPrint and the PDF tools are needed by the worker, not by every web process.
-            from reports.bundle import split_pages
-            from reports.convert import find_soffice
-            from reports.data import collect
-            from reports.export import build
-
-            data = collect(assessment_id, include_review=export.include_review, generated_at=as_utc(export.created_at))
-            logo = None
-            storage = get_storage(config)
-            if data.logo_key:
-                with storage.open(data.logo_key) as handle:
-                    logo = handle.read()
-            db.session.rollback()  # nothing to write; don't hold a read transaction through the build
-            soffice = None if str(config["SOFFICE"]).lower() == "off" else find_soffice(config["SOFFICE"] or None)
-            result = build(
-                data,
-                storage=storage,
-                out_dir=tmp,
-                progress=_Heartbeat(export_id),
-                logo=logo,
-                soffice=soffice,
-                soffice_timeout=float(config["SOFFICE_TIMEOUT"]),
-            )
-            split_pages(
-                tmp / PDF_NAME,
-                {
-                    code: [int(p) - 1 for p in pages]
-                    for code, pages in result.summary.get("indicator_pages", {}).items()
-                },
-                tmp / PER_INDICATOR_DIR,
-            )
-            tmp.replace(final)
-    except Exception as exc:
+        soffice = None if str(config["SOFFICE"]).lower() == "off" else find_soffice(config["SOFFICE"] or None)
+        result = build(
+            gathered.data,
+            storage=get_storage(config),
+            out_dir=tmp,
+            progress=_Heartbeat(export_id),
+            logo=gathered.logo,
+            soffice=soffice,
+            soffice_timeout=float(config["SOFFICE_TIMEOUT"]),
+        )
+        indicator_pages = result.summary.get("indicator_pages", {})
+        split_pages(
+            tmp / PDF_NAME,
+            {code: [int(p) - 1 for p in pages] for code, pages in indicator_pages.items()},
+            tmp / PER_INDICATOR_DIR,
+        )
+        tmp.replace(final)
+    except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        db.session.rollback()
-        if isinstance(exc, ExportError | LookupError):
-            message = str(exc)
-        elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-            message = str(DISK_FULL)
-        else:
-            message = str(UNEXPECTED)
-            log.exception("export %s failed", export_id)
-        with writing():
-            export = db.session.get(Export, export_id)
-            if export is not None:
-                export.state = ExportState.FAILED
-                export.finished_at = utcnow()
-                export.error = message
-                db.session.commit()
-        return export
-    with writing():
-        export = db.session.get(Export, export_id)
-        if export is None:  # the assessment was deleted while the export ran
-            shutil.rmtree(final, ignore_errors=True)
-            return None
-        export.state = ExportState.DONE
-        export.finished_at = export.heartbeat_at = utcnow()
-        export.directory = final.name
-        export.percent = 100
-        export.step_label = str(FINISHED)
-        export.pdf_sha256, export.pdf_size, export.pdf_pages = result.pdf_sha256, result.pdf_size, result.pages
-        export.zip_sha256, export.zip_size = result.zip_sha256, result.zip_size
-        export.evidence_files, export.problems = result.evidence_files, result.problems
-        export.summary = json.dumps(result.summary, ensure_ascii=False)
-        record_checks(result.checked)
-        pruned = prune(assessment_id, keep=int(config["EXPORT_KEEP"]))
-        db.session.commit()
-    for directory in pruned:  # after the commit: a failed commit must not lose files its rows still list
-        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return Built(final, result)
+
+
+def failure_message(export_id: int, exc: BaseException) -> str:
+    """Why a build failed, as the export's row keeps it (an unexpected error is logged, not shown)."""
+    if isinstance(exc, ExportError | LookupError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return str(DISK_FULL)
+    log.error("export %s failed", export_id, exc_info=exc)
+    return str(UNEXPECTED)
+
+
+def fail_run(export_id: int, exc: BaseException) -> Export | None:
+    """Mark a running export failed, saying why (:func:`failure_message`); None when it is gone. Flushes."""
+    message = failure_message(export_id, exc)
+    export = db.session.get(Export, export_id)
+    if export is None:
+        return None
+    export.state = ExportState.FAILED
+    export.finished_at = utcnow()
+    export.error = message
+    db.session.flush()
     return export
+
+
+def finish_run(export_id: int, built: Built) -> list[Path] | None:
+    """Mark a built export done and prune the old ones; returns the directories of the pruned exports, for the
+    caller to remove after it committed (:func:`remove_directories`). None when the export is gone (its assessment
+    was deleted while it ran): its files are removed. Flushes."""
+    export = db.session.get(Export, export_id)
+    if export is None:
+        shutil.rmtree(built.directory, ignore_errors=True)
+        return None
+    result = built.result
+    export.state = ExportState.DONE
+    export.finished_at = export.heartbeat_at = utcnow()
+    export.directory = built.directory.name
+    export.percent = 100
+    export.step_label = str(FINISHED)
+    export.pdf_sha256, export.pdf_size, export.pdf_pages = result.pdf_sha256, result.pdf_size, result.pages
+    export.zip_sha256, export.zip_size = result.zip_sha256, result.zip_size
+    export.evidence_files, export.problems = result.evidence_files, result.problems
+    export.summary = json.dumps(result.summary, ensure_ascii=False)
+    record_checks(result.checked)
+    return prune(export.assessment_id, keep=int(current_app.config["EXPORT_KEEP"]))
+
+
+def remove_directories(directories: list[Path]) -> None:
+    """Remove pruned exports' files: after the commit, so a failed commit never loses files its rows still list."""
+    for directory in directories:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def prune(assessment_id: int, keep: int) -> list[Path]:
