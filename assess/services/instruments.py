@@ -8,6 +8,7 @@ from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
 from assess import instruments as files
@@ -50,8 +51,13 @@ def sync_instrument(inst: files.Instrument, text: str) -> str:
         used = db.session.scalar(select(exists().where(Assessment.instrument_id == row.id)))
         if used:
             raise InstrumentInUseError(
-                f"{inst.source}: isi instrumen {inst.key} berubah, padahal versi ini sudah dipakai penilaian. "
-                f"Versi yang dipakai tidak boleh diubah; terbitkan versi baru ({inst.code}.v{inst.version + 1}.yaml)."
+                _(
+                    "%(source)s: isi instrumen %(key)s berubah, padahal versi ini sudah dipakai penilaian. "
+                    "Versi yang dipakai tidak boleh diubah; terbitkan versi baru (%(next)s).",
+                    source=inst.source,
+                    key=inst.key,
+                    next=f"{inst.code}.v{inst.version + 1}.yaml",
+                )
             )
         for child in (*row.indicators, *row.aspects, *row.domains):
             db.session.delete(child)
