@@ -72,7 +72,7 @@ def _unit_choices(units: Sequence[Unit], *, keep: Collection[int] = ()) -> list[
     choices = []
     for unit in units:
         if unit.active or unit.id in keep:
-            label = f"{unit.name} ({unit.short_name})" if unit.short_name else unit.name
+            label = _("%(name)s (%(short)s)", name=unit.name, short=unit.short_name) if unit.short_name else unit.name
             choices.append((unit.id, label if unit.active else _("%(label)s — nonaktif", label=label)))
     return choices
 

@@ -34,6 +34,12 @@ bp = Blueprint("cycles", __name__)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _instrument_label(instrument: Instrument) -> str:
+    return _(
+        "%(code)s v%(version)s · %(title)s", code=instrument.code, version=instrument.version, title=instrument.title
+    )
+
+
 def _editor(assessment: Assessment) -> Callable[[Answer], bool]:
     def can_edit(answer: Answer) -> bool:
         return perm.can_edit_answer(current_user, answer, assessment)
@@ -193,7 +199,7 @@ def carry_over(assessment_id: int) -> str | Response | tuple[str, int]:
         .order_by(Instrument.version.desc())
     ).all()
     form = CarryOverForm()
-    form.instrument_id.choices = [(i.id, f"{i.code} v{i.version} · {i.title}") for i in instruments]
+    form.instrument_id.choices = [(i.id, _instrument_label(i)) for i in instruments]
     if form.validate_on_submit():
         instrument = next(i for i in instruments if i.id == form.instrument_id.data)
         new = attempt(
@@ -247,7 +253,7 @@ def crosswalk(assessment_id: int) -> str | Response | tuple[str, int]:
     if not instruments:
         abort(404)
     form = CrosswalkForm()
-    form.instrument_id.choices = [(i.id, f"{i.code} v{i.version} · {i.title}") for i in instruments]
+    form.instrument_id.choices = [(i.id, _instrument_label(i)) for i in instruments]
     if request.method == "GET":
         form.year.data = previous.year + 1
     if form.validate_on_submit():
