@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from assess import permissions as perm
 from assess.audit import record
 from assess.errors import DomainError, NotFoundError
 from assess.extensions import db
@@ -34,12 +35,10 @@ from assess.models import (
     Membership,
     Notification,
     NotificationKind,
-    RoleName,
     User,
 )
 from assess.models import Assessment as AssessmentModel
 from assess.models.base import utcnow
-from assess.permissions import roles_in
 from assess.services import notifications
 from assess.services.notifications import path_for, stored_text
 
@@ -52,10 +51,6 @@ THREADS_PER_PAGE = 20
 REPLIES_SHOWN = 5
 #: The replies of one thread shown at once when it is opened on its own.
 REPLIES_PER_PAGE = 50
-#: Roles that write comments; ``pembaca`` only reads.
-COMMENTING_ROLES = frozenset({RoleName.ADMIN, RoleName.KOORDINATOR, RoleName.PENGISI, RoleName.REVIEWER})
-#: Besides a thread's author, these roles resolve and reopen it.
-RESOLVING_ROLES = frozenset({RoleName.KOORDINATOR, RoleName.REVIEWER})
 MENTION = re.compile(r"(?<![\w@.+-])@([\w][\w.+-]*)")
 
 
@@ -63,35 +58,13 @@ class CommentForbiddenError(DomainError):
     """The user's role does not allow this (views answer 403)."""
 
 
-# --------------------------------------------------------------------------- permissions
-
-
-def may_comment(user: User, assessment: AssessmentModel) -> bool:
-    """The role allows commenting in the assessment's instansi (whatever its state)."""
-    return bool(roles_in(user, assessment.instansi_id) & COMMENTING_ROLES)
-
-
-def can_comment(user: User, assessment: AssessmentModel) -> bool:
-    return assessment.state != AssessmentState.FINAL and may_comment(user, assessment)
-
-
-def can_edit_comment(user: User, comment: Comment, assessment: AssessmentModel) -> bool:
-    return can_comment(user, assessment) and comment.author_id == user.id
-
-
-def can_resolve(user: User, top: Comment, assessment: AssessmentModel) -> bool:
-    """Resolve or reopen a thread: its author, a reviewer or the koordinator, while not final."""
-    if assessment.state == AssessmentState.FINAL or top.parent_id is not None:
-        return False
-    if top.author_id == user.id and may_comment(user, assessment):
-        return True
-    return bool(roles_in(user, assessment.instansi_id) & RESOLVING_ROLES)
+# --------------------------------------------------------------------------- permissions (assess.permissions decides)
 
 
 def _check_writable(user: User, assessment: AssessmentModel) -> None:
-    if not roles_in(user, assessment.instansi_id):
+    if not perm.is_member(user, assessment.instansi_id):
         raise NotFoundError(_("Penilaian tidak ditemukan."))
-    if not may_comment(user, assessment):
+    if not perm.may_comment(user, assessment):
         raise CommentForbiddenError(_("Peran Anda hanya dapat membaca komentar."))
     if assessment.state == AssessmentState.FINAL:
         raise DomainError(_("Penilaian sudah final; komentar tidak dapat ditambahkan atau diubah."), field="body")
@@ -223,13 +196,13 @@ def reopen(*, comment: Comment, actor: User) -> Comment:
 
 
 def _check_resolver(comment: Comment, actor: User, assessment: AssessmentModel) -> None:
-    if not roles_in(actor, assessment.instansi_id):
+    if not perm.is_member(actor, assessment.instansi_id):
         raise NotFoundError(_("Diskusi tidak ditemukan."))
     if comment.parent_id is not None:
         raise DomainError(_("Hanya diskusi (komentar teratas) yang dapat ditandai selesai atau dibuka lagi."))
     if assessment.state == AssessmentState.FINAL:
         raise DomainError(_("Penilaian sudah final; diskusi tidak dapat diubah."))
-    if not can_resolve(actor, comment, assessment):
+    if not perm.may_resolve_thread(actor, assessment, comment.author_id):
         raise CommentForbiddenError(_("Hanya penulis diskusi, reviewer, atau koordinator yang dapat melakukannya."))
 
 
@@ -657,8 +630,8 @@ def ensure_canned_defaults(instansi_id: int) -> int:
 
 
 def list_canned(instansi_id: int) -> list[CannedComment]:
-    """Every canned comment of the instansi (seeding the defaults the first time), active first."""
-    ensure_canned_defaults(instansi_id)
+    """Every saved canned comment of the instansi, active first (reads only: without any, the comment form offers
+    the default set unsaved, and the first one added stores the defaults with it)."""
     return list(
         db.session.scalars(
             select(CannedComment)
@@ -754,9 +727,11 @@ def _check_canned(data: CannedInput) -> CannedInput:
 def save_canned(
     *, instansi_id: int, data: CannedInput, actor: User, canned: CannedComment | None = None
 ) -> CannedComment:
-    """Create a canned comment, or change one of the instansi's."""
+    """Create a canned comment (the first one stores the default set with it, which was offered until then), or
+    change one of the instansi's."""
     clean = _check_canned(data)
     if canned is None:
+        ensure_canned_defaults(instansi_id)
         canned = CannedComment(instansi_id=instansi_id)
         db.session.add(canned)
     elif canned.instansi_id != instansi_id:
@@ -778,7 +753,3 @@ def set_canned_active(*, canned: CannedComment, active: bool, actor: User) -> Ca
     db.session.flush()
     log.info("komentar siap %s %s oleh pengguna %s", canned.id, "diaktifkan" if active else "dinonaktifkan", actor.id)
     return canned
-
-
-def can_manage_canned(user: User, instansi_id: int) -> bool:
-    return bool(roles_in(user, instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})

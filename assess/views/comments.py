@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from markupsafe import Markup, escape
@@ -20,11 +20,11 @@ from werkzeug.wrappers import Response
 
 from assess import mail
 from assess import permissions as perm
-from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, Assessment, CannedComment, Comment, Evidence, EvidenceItem, Instansi
 from assess.services import comments as service
 from assess.services.comments import CannedOption, ThreadPage
+from assess.views.boundary import attempt
 from assess.views.inbox import forget_nav_counts
 from assess.views.util import assessment_or_404, int_arg, page_arg, safe_next
 from forms import BaseForm
@@ -95,17 +95,21 @@ def _panel(
     link: Callable[..., str],
     form: CommentForm | None = None,
 ) -> CommentPanel:
-    allowed = service.can_comment(current_user, assessment)
+    allowed = perm.can_comment(current_user, assessment)
     keyed = _canned_choices(canned or []) if allowed else []
     if form is None:
         form = CommentForm(formdata=None, items=items, canned=[(k, o.title) for k, o in keyed])
     editable = frozenset(
-        c.id for t in threads for c in t.comments if service.can_edit_comment(current_user, c, assessment)
+        c.id for t in threads for c in t.comments if perm.can_edit_comment(current_user, assessment, c.author_id)
     )
-    resolvable = frozenset(t.top.id for t in threads if service.can_resolve(current_user, t.top, assessment))
+    resolvable = frozenset(
+        t.top.id
+        for t in threads
+        if perm.can_resolve_thread(current_user, assessment, t.top.author_id, t.top.parent_id is None)
+    )
     canned_url = (
         url_for("comments.canned", instansi_id=assessment.instansi_id)
-        if service.can_manage_canned(current_user, assessment.instansi_id)
+        if perm.can_manage_canned(current_user, assessment.instansi_id)
         else None
     )
     return CommentPanel(
@@ -139,7 +143,7 @@ def answer_comments(
     """The ``comment_panel`` for an answer page: a page of its threads (or one thread: ``thread_id``), the form,
     and the canned comments that fit."""
     canned = None
-    if service.can_comment(current_user, assessment):
+    if perm.can_comment(current_user, assessment):
         canned = service.canned_options(
             instansi_id=assessment.instansi_id,
             instrument_code=assessment.instrument.code,
@@ -170,7 +174,7 @@ def evidence_comments(
 ) -> CommentPanel:
     """The ``comment_panel`` for a document page (a page of its threads, or one thread: ``thread_id``)."""
     canned = None
-    if service.can_comment(current_user, assessment):
+    if perm.can_comment(current_user, assessment):
         canned = service.canned_options(instansi_id=assessment.instansi_id, instrument_code=assessment.instrument.code)
     return _panel(
         assessment,
@@ -243,7 +247,7 @@ def _post(
         shown = panel_for(page=page_arg(), thread_id=int_arg("diskusi"))
         return render_template("comments/page.html", comment_panel=shown, **page)
     panel: CommentPanel = panel_for()
-    if not service.may_comment(current_user, assessment):
+    if not perm.may_comment(current_user, assessment):
         abort(403)
     keyed = dict(panel.canned)
     items = [choice for choice in panel.form.item_id.choices if choice[0]]
@@ -262,20 +266,16 @@ def _post(
         if parent is None or parent.assessment_id != assessment.id:
             abort(404)
     item = db.session.get(EvidenceItem, form.item_id.data) if form.item_id.data else None
-    try:
-        comment = service.add_comment(
+    comment = attempt(
+        lambda: service.add_comment(
             assessment=assessment, author=current_user, body=form.body.data or "", parent=parent, item=item, **target
-        )
-        db.session.commit()
-    except service.CommentForbiddenError:
-        db.session.rollback()
-        abort(403)
-    except DomainError as exc:
-        db.session.rollback()
-        form.populate_errors([(exc.field or "body", exc.message)])
+        ),
+        done=_("Komentar dikirim."),
+        form=form,
+    ).result
+    if comment is None:
         return render_template("comments/page.html", comment_panel=_failed(panel_for, form), **page), 400
     forget_nav_counts()
-    flash(_("Komentar dikirim."), "success")
     return redirect(_back_to(comment))
 
 
@@ -322,7 +322,7 @@ def evidence_threads(assessment_id: int, evidence_id: int) -> str | Response | t
 def edit(assessment_id: int, comment_id: int) -> str | Response | tuple[str, int]:
     assessment = assessment_or_404(assessment_id)
     comment = _comment_or_404(assessment, comment_id)
-    if comment.author_id != current_user.id or not service.may_comment(current_user, assessment):
+    if comment.author_id != current_user.id or not perm.may_comment(current_user, assessment):
         abort(403)
     form = EditCommentForm()
     status = 200
@@ -330,19 +330,14 @@ def edit(assessment_id: int, comment_id: int) -> str | Response | tuple[str, int
         form.body.data = comment.body
         form.next.data = request.args.get("next", "")
     elif form.validate_on_submit():
-        try:
-            service.edit_comment(comment=comment, author=current_user, body=form.body.data or "")
-            db.session.commit()
-        except service.CommentForbiddenError:
-            db.session.rollback()
-            abort(403)
-        except DomainError as exc:
-            db.session.rollback()
-            form.populate_errors([(exc.field or "body", exc.message)])
-            status = 400
-        else:
-            flash(_("Komentar diubah."), "success")
+        outcome = attempt(
+            lambda: service.edit_comment(comment=comment, author=current_user, body=form.body.data or ""),
+            done=_("Komentar diubah."),
+            form=form,
+        )
+        if outcome.ok:
             return redirect(_back_to(comment))
+        status = 400
     else:
         status = 400
     return render_template(
@@ -351,22 +346,17 @@ def edit(assessment_id: int, comment_id: int) -> str | Response | tuple[str, int
 
 
 def _thread_action(assessment_id: int, comment_id: int, action: Any, done: str) -> Response:
+    """Resolve or reopen: load (404), authorise for the comment's thread (403), then the service says why it
+    cannot change (a reply on its own, a final assessment, already so)."""
     assessment = assessment_or_404(assessment_id)
     comment = _comment_or_404(assessment, comment_id)
+    thread = comment if comment.parent_id is None else _comment_or_404(assessment, comment.parent_id)
+    if not perm.may_resolve_thread(current_user, assessment, thread.author_id):
+        abort(403)
     if not BaseForm().validate_on_submit():
         abort(400)
-    try:
-        action(comment=comment, actor=current_user)
-        db.session.commit()
-    except service.CommentForbiddenError:
-        db.session.rollback()
-        abort(403)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
+    if attempt(lambda: action(comment=comment, actor=current_user), done=done).ok:
         forget_nav_counts()
-        flash(done, "success")
     return redirect(_back_to(comment))
 
 
@@ -387,9 +377,9 @@ def reopen(assessment_id: int, comment_id: int) -> Response:
 
 def _instansi_for_canned(instansi_id: int) -> Instansi:
     instansi = db.session.get(Instansi, instansi_id)
-    if instansi is None or not perm.roles_in(current_user, instansi_id):
+    if instansi is None or not perm.is_member(current_user, instansi_id):
         abort(404)
-    if not service.can_manage_canned(current_user, instansi_id):
+    if not perm.can_manage_canned(current_user, instansi_id):
         abort(403)
     return instansi
 
@@ -413,22 +403,29 @@ def canned(instansi_id: int) -> str | Response | tuple[str, int]:
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
-                service.save_canned(instansi_id=instansi.id, data=_canned_input(form), actor=current_user)
-                db.session.commit()
-            except DomainError as exc:
-                db.session.rollback()
-                form.populate_errors([(exc.field, exc.message)])
-                status = 400
-            else:
-                flash(_("Komentar siap ditambahkan."), "success")
+            outcome = attempt(
+                lambda: service.save_canned(instansi_id=instansi.id, data=_canned_input(form), actor=current_user),
+                done=_("Komentar siap ditambahkan."),
+                form=form,
+            )
+            if outcome.ok:
                 return redirect(url_for("comments.canned", instansi_id=instansi.id))
-        else:
-            status = 400
+        status = 400
     rows = service.list_canned(instansi.id)
-    if request.method == "GET":
-        db.session.commit()  # the default set, the first time
-    return render_template("comments/canned.html", instansi=instansi, rows=rows, form=form), status
+    # Until the instansi has its own, the default set is shown (and offered on the comment form) unsaved.
+    defaults = [] if rows else service.default_canned()
+    return render_template("comments/canned.html", instansi=instansi, rows=rows, defaults=defaults, form=form), status
+
+
+@bp.post("/instansi/<int:instansi_id>/komentar-siap/bawaan")
+@auth_required()
+def canned_defaults(instansi_id: int) -> Response:
+    """Store the default set, to change or switch off one of its comments."""
+    instansi = _instansi_for_canned(instansi_id)
+    if not BaseForm().validate_on_submit():
+        abort(400)
+    attempt(lambda: service.ensure_canned_defaults(instansi.id), done=_("Komentar siap bawaan disimpan."))
+    return redirect(url_for("comments.canned", instansi_id=instansi.id))
 
 
 @bp.route("/instansi/<int:instansi_id>/komentar-siap/<int:canned_id>", methods=["GET", "POST"])
@@ -444,16 +441,16 @@ def canned_edit(instansi_id: int, canned_id: int) -> str | Response | tuple[str,
         form.instrument_code.data = row.instrument_code or ""
         form.level.data = row.level or 0
     elif form.validate_on_submit():
-        try:
-            service.save_canned(instansi_id=instansi.id, data=_canned_input(form), actor=current_user, canned=row)
-            db.session.commit()
-        except DomainError as exc:
-            db.session.rollback()
-            form.populate_errors([(exc.field, exc.message)])
-            status = 400
-        else:
-            flash(_("Komentar siap disimpan."), "success")
+        outcome = attempt(
+            lambda: service.save_canned(
+                instansi_id=instansi.id, data=_canned_input(form), actor=current_user, canned=row
+            ),
+            done=_("Komentar siap disimpan."),
+            form=form,
+        )
+        if outcome.ok:
             return redirect(url_for("comments.canned", instansi_id=instansi.id))
+        status = 400
     else:
         status = 400
     return render_template("comments/canned_edit.html", instansi=instansi, row=row, form=form), status
@@ -469,7 +466,8 @@ def canned_toggle(instansi_id: int, canned_id: int) -> Response:
     if not BaseForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    service.set_canned_active(canned=row, active=active, actor=current_user)
-    db.session.commit()
-    flash(_("Komentar siap diaktifkan.") if active else _("Komentar siap dinonaktifkan."), "success")
+    attempt(
+        lambda: service.set_canned_active(canned=row, active=active, actor=current_user),
+        done=_("Komentar siap diaktifkan.") if active else _("Komentar siap dinonaktifkan."),
+    )
     return redirect(url_for("comments.canned", instansi_id=instansi.id))

@@ -453,19 +453,55 @@ def test_thread_page_query_count_is_constant(client: FlaskClient, world: dict[st
 # --------------------------------------------------------------------------- canned comments
 
 
-def test_canned_page_seeds_defaults_and_koordinator_manages(
-    client: FlaskClient, world: dict[str, Any], db: Any
-) -> None:
+def _canned_rows(db: Any, instansi_id: int) -> list[tuple[int, str, bool]]:
+    db.session.expire_all()
+    rows = db.session.scalars(
+        select(CannedComment).where(CannedComment.instansi_id == instansi_id).order_by(CannedComment.id)
+    )
+    return [(row.id, row.title, row.active) for row in rows]
+
+
+def test_canned_page_shows_defaults_unsaved_until_a_post(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
     instansi_id = world["instansi"].id
     url = f"/instansi/{instansi_id}/komentar-siap/"
     login(client, world["koordinator"].email)
     page = client.get(url).get_data(as_text=True)
-    assert page.count('data-testid="canned-row"') == 4
+    assert page.count('data-testid="canned-default"') == 4
+    assert 'data-testid="canned-row"' not in page
     assert "Kebijakan belum ditetapkan secara resmi" in page
-    assert "dua tahun" in page
-    client.get(url)  # a second visit adds nothing
-    rows = db.session.scalars(select(CannedComment).where(CannedComment.instansi_id == instansi_id)).all()
-    assert len(rows) == 4
+    assert 'data-testid="save-canned-defaults"' in page
+    assert _canned_rows(db, instansi_id) == []  # the GET wrote nothing
+    saved = client.post(f"{url}bawaan")
+    assert saved.status_code == 302
+    assert len(_canned_rows(db, instansi_id)) == 4
+    page = client.get(url).get_data(as_text=True)
+    assert page.count('data-testid="canned-row"') == 4
+    assert 'data-testid="canned-default"' not in page
+    assert 'data-testid="save-canned-defaults"' not in page
+    client.post(f"{url}bawaan")  # a second time adds nothing
+    assert len(_canned_rows(db, instansi_id)) == 4
+    client.post("/logout")
+    login(client, world["reviewer"].email)
+    assert client.post(f"{url}bawaan").status_code == 403
+
+
+def test_first_canned_comment_added_stores_the_defaults_with_it(
+    client: FlaskClient, world: dict[str, Any], db: Any
+) -> None:
+    instansi_id = world["instansi"].id
+    login(client, world["koordinator"].email)
+    data = {"title": "Tanda tangan", "body": "Lampirkan versi bertanda tangan.", "instrument_code": "", "level": "0"}
+    assert client.post(f"/instansi/{instansi_id}/komentar-siap/", data=data).status_code == 302
+    titles = [title for _id, title, _active in _canned_rows(db, instansi_id)]
+    assert len(titles) == 5
+    assert titles[-1] == "Tanda tangan"
+    assert "Kebijakan belum ditetapkan secara resmi" in titles
+
+
+def test_canned_page_koordinator_manages(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
+    instansi_id = world["instansi"].id
+    url = f"/instansi/{instansi_id}/komentar-siap/"
+    login(client, world["koordinator"].email)
 
     bad = client.post(url, data={"title": "", "body": "isi", "instrument_code": "", "level": "0"})
     assert bad.status_code == 400
@@ -526,7 +562,7 @@ def test_canned_comments_offered_by_indicator_and_level(world: dict[str, Any], d
     defaults = service.canned_options(instansi_id=iid, instrument_code="spbe-2020", indicator_code="I1", level=3)
     assert [o.level for o in defaults] == [3, 2, None]  # level 4 (review document) is not for a level-3 claim
     assert db.session.scalar(select(CannedComment.id)) is None
-    service.list_canned(iid)
+    service.ensure_canned_defaults(iid)
     for title, instrument, indicator, level in [
         ("khusus I1", "spbe-2020", "I1", None),
         ("khusus I2", "spbe-2020", "I2", None),
@@ -550,7 +586,7 @@ def test_canned_comments_offered_by_indicator_and_level(world: dict[str, Any], d
 
 def test_canned_insertion_on_the_comment_form(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
     iid = world["instansi"].id
-    service.list_canned(iid)
+    service.ensure_canned_defaults(iid)
     db.session.commit()
     policy = db.session.scalar(select(CannedComment).where(CannedComment.level == 2))
     assert policy is not None
