@@ -50,13 +50,3 @@ def trend(assessments: list[Assessment]) -> list[TrendRow]:
             )
         )
     return rows
-
-
-def trend_points(rows: list[TrendRow], width: int = 480, height: int = 160) -> str:
-    """SVG polyline points of the best index per year (scale 0–5), for one instrument code."""
-    if not rows:
-        return ""
-    step = width / max(len(rows) - 1, 1)
-    return " ".join(
-        f"{round(i * step, 1)},{round(height - float(row.best.index) / 5 * height, 1)}" for i, row in enumerate(rows)
-    )

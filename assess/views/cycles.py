@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from assess import permissions as perm
+from assess.charts import trend_points
 from assess.extensions import db
 from assess.models import Answer, Assessment, FollowUp, Instrument
 from assess.queries import load_assessment, visible_assessments
@@ -232,7 +233,7 @@ def trend(instansi_id: int) -> str:
     by_instrument: dict[str, list[trend_service.TrendRow]] = {}
     for row in rows:
         by_instrument.setdefault(row.instrument, []).append(row)
-    charts = {code: trend_service.trend_points(group) for code, group in by_instrument.items()}
+    charts = {code: trend_points([row.best.index for row in group]) for code, group in by_instrument.items()}
     return render_template(
         "cycles/trend.html", instansi=assessments[0].instansi, by_instrument=by_instrument, charts=charts
     )

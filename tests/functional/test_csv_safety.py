@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assess.audit import record
+from assess.audit import action_label, record
 from assess.csvsafe import FORMULA_PREFIXES, cell, neutralise
 from assess.models import RoleName
 from reports.archive import MANIFEST_FIELDS, ManifestRow, manifest_csv
@@ -67,7 +67,7 @@ def test_no_split_of_a_neutralised_cell_starts_a_formula(text: str) -> None:
     assert neutralise(safe) == safe
 
 
-@given(st.lists(st.text(alphabet=st.sampled_from(list("=+-@\t\r\n,;|\" a1")), max_size=12), min_size=1, max_size=6))
+@given(st.lists(st.text(alphabet=st.sampled_from(list('=+-@\t\r\n,;|" a1')), max_size=12), min_size=1, max_size=6))
 def test_no_split_of_a_written_row_starts_a_formula(cells: list[str]) -> None:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow([neutralise(c) for c in cells])  # the record's own end aside
@@ -186,7 +186,7 @@ def test_libreoffice_reads_no_formula_from_audit_csv_or_manifest_csv_with_any_se
     unguarded = tmp_path / "tanpa-pengaman.csv"  # the same hostile cells as they are: shows the check can see formulas
     unguarded.write_text(_raw_csv(list(HOSTILE)), encoding="utf-8")
     read_back = list(csv.reader(io.StringIO(audit.read_bytes().decode("utf-8-sig"))))
-    summaries = [row[7] for row in read_back if row[4] == "answer.save"]
+    summaries = [row[7] for row in read_back if row[4] == action_label("answer.save")]
     assert sorted(summaries) == sorted(neutralise(text) for text in HOSTILE)  # every hostile cell is in the file
 
     for separator in SEPARATORS:
