@@ -63,3 +63,13 @@ class CannedCommentForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.instrument_code.choices = [("", str(_l("Semua instrumen"))), *((c, c) for c in instruments)]
         self.level.choices = [(0, str(_l("Semua level"))), *((n, str(n)) for n in range(1, 6))]
+
+
+class CannedActiveForm(BaseForm):
+    """Switch a canned comment on (``active=1``) or off (anything else)."""
+
+    active = HiddenField()
+
+    @property
+    def switched_on(self) -> bool:
+        return self.active.data == "1"

@@ -28,7 +28,7 @@ from assess.views.boundary import attempt
 from assess.views.inbox import forget_nav_counts
 from assess.views.util import assessment_or_404, int_arg, page_arg, safe_next
 from forms import BaseForm
-from forms.comments import CannedCommentForm, CommentForm, EditCommentForm
+from forms.comments import CannedActiveForm, CannedCommentForm, CommentForm, EditCommentForm
 
 bp = Blueprint("comments", __name__)
 bp.record_once(lambda _state: mail.init_mail())
@@ -463,9 +463,10 @@ def canned_toggle(instansi_id: int, canned_id: int) -> Response:
     row = db.session.get(CannedComment, canned_id)
     if row is None or row.instansi_id != instansi.id:
         abort(404)
-    if not BaseForm().validate_on_submit():
+    form = CannedActiveForm()
+    if not form.validate_on_submit():
         abort(400)
-    active = request.form.get("active") == "1"
+    active = form.switched_on
     attempt(
         lambda: service.set_canned_active(canned=row, active=active, actor=current_user),
         done=_("Komentar siap diaktifkan.") if active else _("Komentar siap dinonaktifkan."),

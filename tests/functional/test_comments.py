@@ -548,6 +548,9 @@ def test_canned_page_koordinator_manages(client: FlaskClient, world: dict[str, A
     assert client.post(f"{url}{row.id}/aktif", data={"active": "0"}).status_code == 302
     db.session.refresh(row)
     assert row.active is False
+    assert client.post(f"{url}{row.id}/aktif", data={"active": "1"}).status_code == 302
+    db.session.refresh(row)
+    assert row.active is True
 
 
 @pytest.mark.parametrize(("who", "status"), [("reviewer", 403), ("pengisi", 403), ("outsider", 404)])
