@@ -37,7 +37,8 @@ def test_a_graded_value_of_nine_eighths_is_printed_1_13(app: Flask, db: Any) -> 
     assert line is not None
     assert '<span class="value">1,13</span>' in line.group(0)
     assert "1.13" not in html
-    assert "1.12" not in html and "1,12" not in html
+    assert "1.12" not in html
+    assert "1,12" not in html
     assert "nilai reviewer 1,13" in html
 
 
