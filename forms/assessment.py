@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Self
 
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import (
+    BooleanField,
     DateField,
+    Form,
+    FormField,
     IntegerField,
     RadioField,
     SelectField,
@@ -21,6 +26,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from wtforms.widgets import HiddenInput, Select
 
 from assess import display
+from assess.converters import strip_control_characters
 from forms import FORM_VERSION_MESSAGE, BaseForm
 
 PENJELASAN_MAX = 20000
@@ -83,10 +89,65 @@ class DecimalTextField(StringField):
         self.decimal = value
 
 
+#: A note on one evidence item is kept to this many characters.
+ITEM_NOTE_MAX = 2000
+
+
+def _item_note(text: str | None) -> str:
+    return str(strip_control_characters(text or ""))[:ITEM_NOTE_MAX]
+
+
+class ItemMarkForm(Form):
+    """One evidence item of a graded answer, posted as ``item-<id>-present`` (it was on the page),
+    ``item-<id>-fulfilled`` and ``item-<id>-note``."""
+
+    present = BooleanField()
+    fulfilled = BooleanField()
+    note = TextAreaField(filters=[_item_note])
+
+
+class ItemMarkField(FormField):
+    """The sub-form of one item, its fields named ``item-<id>-…``."""
+
+    #: The shared Meta asks every field for ``coerce``; a FormField would pass the question to its sub-form, which
+    #: does not exist yet when the field is bound (endless recursion).
+    coerce = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(ItemMarkForm, separator="-", **kwargs)
+
+
+@dataclass(frozen=True)
+class ItemMark:
+    item_id: int
+    fulfilled: bool
+    note: str
+
+
 class GradedPreviewForm(BaseForm):
-    """What the live preview of a graded (Pemdi) value reads besides the item marks: the external index."""
+    """A graded (Pemdi) value's input: the external index, or the marks of the indicator's evidence items (one
+    ``item-<id>`` sub-form each, see :meth:`for_items`). The live preview reads only this."""
 
     source_value = DecimalTextField(_l("Nilai indeks sumber"), validators=[Optional(), Length(max=20)])
+
+    @classmethod
+    def for_items(cls, item_ids: Iterable[int], **kwargs: Any) -> Self:
+        """The form with a sub-form for each of the indicator's evidence items."""
+        ids = tuple(item_ids)
+        fields: dict[str, Any] = {f"item-{item_id}": ItemMarkField() for item_id in ids}
+        return type(cls.__name__, (cls,), {**fields, "item_ids": ids})(**kwargs)
+
+    #: The items that have a sub-form, in the indicator's order (set by :meth:`for_items`).
+    item_ids: tuple[int, ...] = ()
+
+    def marks(self) -> list[ItemMark]:
+        """The marks of the items that were on the page, in the indicator's order."""
+        out = []
+        for item_id in self.item_ids:
+            sub = self[f"item-{item_id}"]
+            if sub.present.data:
+                out.append(ItemMark(item_id, bool(sub.fulfilled.data), sub.note.data or ""))
+        return out
 
 
 class GradedAnswerForm(GradedPreviewForm):

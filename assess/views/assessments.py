@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -46,6 +46,7 @@ from forms.assessment import (
 )
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
+F = TypeVar("F", bound=GradedPreviewForm)
 STATES = [s.value for s in AnswerState]
 
 
@@ -385,22 +386,18 @@ def _answer_level(assessment: Assessment, ans: Answer) -> str | Response | tuple
     return render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans)), status
 
 
+def _item_form(form_class: type[F], ans: Answer) -> F:
+    return form_class.for_items(item.id for item in ans.indicator.items if item.kind != "note")
+
+
 def _answer_graded(assessment: Assessment, ans: Answer) -> str | Response | tuple[str, int]:
-    form = GradedAnswerForm()
+    form = _item_form(GradedAnswerForm, ans)
     if request.method == "GET":
         form.version.data = ans.version
         form.fakta.data, form.analisis.data = ans.fakta, ans.analisis
         form.source_value.show(ans.source_value)
     elif form.validate_on_submit():
-        items = [
-            answer_service.ItemInput(
-                item.id,
-                request.form.get(f"item-{item.id}-fulfilled") == "1",
-                form_text(f"item-{item.id}-note", 2000),
-            )
-            for item in ans.indicator.items
-            if f"item-{item.id}-present" in request.form
-        ]
+        items = [answer_service.ItemInput(mark.item_id, mark.fulfilled, mark.note) for mark in form.marks()]
         marks = {m.item_id: m for m in ans.items}
         editable = [
             item.id
@@ -468,10 +465,11 @@ def graded_preview(assessment_id: int, code: str) -> dict[str, Any] | tuple[dict
     if assessment.instrument.value_type != "graded":
         abort(404)
     inst = engine_instrument(assessment.instrument)
-    form = GradedPreviewForm()
+    form = _item_form(GradedPreviewForm, ans)
     if not form.validate_on_submit():
         return {"display": display.NONE, "error": next(iter(_form_errors(form)), "")}, 400
-    ticked = {item.code for item in ans.indicator.items if request.form.get(f"item-{item.id}-fulfilled") == "1"}
+    codes = {item.id: item.code for item in ans.indicator.items}
+    ticked = {codes[mark.item_id] for mark in form.marks() if mark.fulfilled}
     outcome = attempt(
         lambda: answer_service.preview_value(
             inst, ans.indicator.code, source_value=form.source_value.decimal, ticked=ticked

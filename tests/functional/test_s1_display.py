@@ -142,3 +142,22 @@ def test_a_level_instrument_has_no_live_preview(client: FlaskClient, db: Any) ->
     login(client, koordinator.email)
     data = {"version": str(_answer(assessment, "I1").version), "fakta": "", "analisis": ""}
     assert client.post(f"/penilaian/{assessment.id}/indikator/I1/nilai", data=data).status_code == 404
+
+
+def test_item_marks_are_read_by_the_form(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
+    """Only the items that were on the page change; a note loses control characters and is cut at 2,000."""
+    assessment = pemdi["assessment"]
+    answer = _answer(assessment, "I14")
+    login(client, pemdi["pengisi"].email)
+    data = _i14_form(answer)
+    ids = {item.code: item.id for item in answer.indicator.items}
+    data[f"item-{ids['I14-L1-01']}-note"] = "SK\x00 " + "x" * 2100
+    del data[f"item-{ids['I14-L1-02']}-present"]
+    data[f"item-{ids['I14-L1-02']}-fulfilled"] = "1"  # not on the page: ignored
+    assert client.post(f"/penilaian/{assessment.id}/indikator/I14", data=data).status_code == 302
+    db.session.refresh(answer)
+    marks = {m.item.code: m for m in answer.items}
+    assert marks["I14-L1-01"].fulfilled
+    assert marks["I14-L1-01"].note == ("SK " + "x" * 2100)[:2000]
+    assert "I14-L1-02" not in marks
+    assert not marks["I14-L1-03"].fulfilled
