@@ -159,6 +159,25 @@ def sweep_login_sessions() -> None:
     _in_own_context(body)
 
 
+@huey.periodic_task(crontab(minute="*"))
+def expire_stale_exports() -> None:
+    """Exports never taken from the queue and running ones whose lease ran out marked stopped, every minute (the
+    bundle page only reads their state)."""
+
+    def body() -> None:
+        from assess.database import writing
+        from assess.extensions import db
+        from assess.services.exports import expire_stale
+
+        with writing():
+            stopped = expire_stale()
+            db.session.commit()
+        if stopped:
+            log.warning("%s ekspor yang terhenti ditandai gagal", stopped)
+
+    _in_own_context(body)
+
+
 @huey.task()
 def export_bundle(export_id: int) -> None:
     """Build a queued export (see :func:`assess.services.exports.run`)."""
