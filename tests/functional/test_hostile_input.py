@@ -190,13 +190,19 @@ def test_out_of_range_ids_and_control_characters_in_paths_answer_404(app: Flask,
 
 
 def _query_arguments() -> dict[str, set[str]]:
-    """Per blueprint, the query-string arguments its module reads (``args.get("…")``, ``page_arg(…)``)."""
+    """Per blueprint, the query-string arguments its module reads (``args.get("…")``, ``page_arg(…)``), also through
+    the read models of ``assess/queries`` it imports (the audit filters are parsed there)."""
     found: dict[str, set[str]] = {}
+    queries = Path(assess.views.__file__).parent.parent / "queries"
     for path in sorted(Path(assess.views.__file__).parent.glob("*.py")):
         source = path.read_text(encoding="utf-8")
         blueprint = re.search(r'Blueprint\(\s*"(\w+)"', source)
         if blueprint is None:
             continue
+        for imported in re.findall(r"from assess\.queries import (\w+) as|from assess\.queries\.(\w+) import", source):
+            module = queries / f"{imported[0] or imported[1]}.py"
+            if module.exists():
+                source += module.read_text(encoding="utf-8")
         names = set(re.findall(r'args\.get\(\s*"(\w+)"', source))
         names |= {name or "hal" for name in re.findall(r'(?<!def )page_arg\(\s*(?:"(\w+)")?\s*\)', source)}
         names |= set(re.findall(r'int_arg\(\s*"(\w+)"\s*\)', source))
