@@ -22,6 +22,8 @@ from assess.instruments import Instrument
 Number = int | Fraction | Decimal | str
 HUNDRED = Fraction(100)
 HALF_CENT = Fraction(1, 200)
+#: Written numbers beyond 10^±30 are refused: ``1e999999999`` would take forever to become a Fraction.
+MAX_EXPONENT = 30
 
 
 def to_fraction(value: Number | float) -> Fraction:
@@ -35,7 +37,10 @@ def to_fraction(value: Number | float) -> Fraction:
     if isinstance(value, float):
         return Fraction(Decimal(repr(value)))
     if isinstance(value, str):
-        return Fraction(Decimal(value.strip().replace(",", ".")))
+        number = Decimal(value.strip().replace(",", "."))
+        if not number.is_finite() or abs(number.adjusted()) > MAX_EXPONENT:
+            raise ValueError(f"bukan angka yang wajar: {value!r}")
+        return Fraction(number)
     raise TypeError(f"bukan angka: {value!r}")
 
 

@@ -33,7 +33,7 @@ class LocalDecimalField(DecimalField):
             value = to_fraction(text)
         except (ValueError, InvalidOperation, ArithmeticError):
             self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value.")) from None
+            raise ValueError(_l("Bukan angka desimal yang sah.")) from None
         self.data = Decimal(value.numerator) / Decimal(value.denominator)
 
     def _value(self) -> str:

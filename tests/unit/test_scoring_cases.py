@@ -13,6 +13,7 @@ from assess.scoring import (
     graded_value,
     round_half_up,
     score,
+    to_fraction,
     weighted_average,
 )
 
@@ -356,3 +357,14 @@ def test_graded_values_range() -> None:
 def test_bool_is_not_a_level() -> None:
     with pytest.raises(ValueError, match="bukan angka"):
         score(SPBE, {"I1": True})
+
+
+@pytest.mark.parametrize("text", ["1e999999999", "-1E-999999999", "NaN", "Infinity", "1e31"])
+def test_written_numbers_out_of_all_proportion_are_refused_at_once(text: str) -> None:
+    with pytest.raises(ValueError, match="bukan angka yang wajar"):
+        to_fraction(text)
+
+
+def test_written_numbers_with_a_comma_or_an_exponent_in_reach_are_read() -> None:
+    assert to_fraction("1,125") == Fraction(9, 8)
+    assert to_fraction("1E+1") == 10
