@@ -183,6 +183,18 @@ class AssignForm(BaseForm):
         self.answer_ids.choices = answers
 
 
+class AssignItemsForm(BaseForm):
+    """Assign some of a Pemdi indicator's evidence items to a unit (and optionally a person)."""
+
+    item_ids = SelectMultipleField(_l("Butir"), coerce=int)
+    unit_id = IntegerField(_l("Unit/OPD"), validators=[Optional()])
+    user_id = IntegerField(_l("Penanggung jawab (opsional)"), validators=[Optional()])
+
+    def __init__(self, *args: Any, items: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.item_ids.choices = [(item_id, str(item_id)) for item_id in items]
+
+
 class DeadlineForm(BaseForm):
     deadline = DateField(_l("Batas waktu pengisian"), validators=[Optional()])
 

@@ -31,11 +31,12 @@ from assess.services import evidence as evidence_service
 from assess.services.assessments import open_assessment
 from assess.views.boundary import attempt
 from assess.views.comments import answer_comments
-from assess.views.util import as_id, assessment_or_404, form_text, int_arg, safe_next
+from assess.views.util import assessment_or_404, form_text, int_arg, safe_next
 from forms import BaseForm
 from forms.admin import ROLE_LABELS
 from forms.assessment import (
     AssignForm,
+    AssignItemsForm,
     DeadlineForm,
     GradedAnswerForm,
     GradedPreviewForm,
@@ -576,14 +577,13 @@ def assign_items(assessment_id: int, code: str) -> Response:
     assessment, ans = _answer_or_404(assessment_id, code)
     if not perm.can_manage_assessment(current_user, assessment):
         abort(403)
-    item_ids = [n for n in map(as_id, request.form.getlist("item_ids")) if n]
-    unit_id = int_arg("unit_id", request.form)
-    user_id = int_arg("user_id", request.form)
-    unit = db.session.get(Unit, unit_id) if unit_id else None
-    user = db.session.get(User, user_id) if user_id else None
-    if not item_ids:
+    form = AssignItemsForm(items=[item.id for item in ans.indicator.items if item.kind != "note"])
+    if not form.validate_on_submit() or not form.item_ids.data:
         flash(_("Pilih paling sedikit satu butir."), "error")
         return _back(assessment, ans)
+    item_ids = list(form.item_ids.data)
+    unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+    user = db.session.get(User, form.user_id.data) if form.user_id.data else None
     attempt(
         lambda: answer_service.assign_items(
             assessment=assessment, answer=ans, item_ids=item_ids, unit=unit, user=user, actor=current_user

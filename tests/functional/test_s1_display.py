@@ -161,3 +161,18 @@ def test_item_marks_are_read_by_the_form(client: FlaskClient, pemdi: dict[str, A
     assert marks["I14-L1-01"].note == ("SK " + "x" * 2100)[:2000]
     assert "I14-L1-02" not in marks
     assert not marks["I14-L1-03"].fulfilled
+
+
+def test_items_of_another_indicator_are_not_assigned(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
+    assessment = pemdi["assessment"]
+    other = create_unit(assessment.instansi, "Badan Kepegawaian", "BKPSDM")
+    koordinator = create_member(assessment.instansi, RoleName.KOORDINATOR)
+    db.session.commit()
+    foreign = next(item.id for item in _answer(assessment, "I14").indicator.items if item.kind != "note")
+    login(client, koordinator.email)
+    url = f"/penilaian/{assessment.id}/indikator/I3/butir/tugaskan"
+    response = client.post(url, data={"item_ids": [foreign], "unit_id": other.id}, follow_redirects=True)
+    assert "Pilih paling sedikit satu butir." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert all(mark.assignee_unit_id != other.id for mark in _answer(assessment, "I14").items)
+    assert not _answer(assessment, "I3").items
