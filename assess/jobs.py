@@ -193,3 +193,12 @@ def check_evidence(blob_id: int) -> None:
     from assess.services.evidence import run_check
 
     _in_own_context(lambda: run_check(blob_id))
+
+
+@huey.task()
+def record_stored_file(blob_id: int, problem: str | None) -> None:
+    """Keep on the blob what a download found reading its stored file back (see
+    :func:`assess.services.evidence.record_stored_file`): the download itself writes nothing."""
+    from assess.services.evidence import record_stored_file as record
+
+    _in_own_context(lambda: record(blob_id, problem))

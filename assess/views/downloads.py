@@ -8,9 +8,8 @@ once the whole file matched, so on a mismatch the client gets fewer bytes than t
 failed download, never a complete one). Range requests are not answered (a range could not be checked without
 reading the whole file); a conditional GET may answer 304, which only confirms a copy that was checked when sent.
 
-What was found is kept on the blob (``check_problem``, the library's "rusak" chip) in a short write transaction of
-its own (:func:`assess.services.evidence.record_stored_file`), in an application context of its own so the request's
-session and transaction are not touched.
+What was found is kept on the blob (``check_problem``, the library's "rusak" chip) by a job
+(:func:`assess.jobs.record_stored_file`): the download itself writes nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from flask import current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from assess import jobs
 from assess.models import EvidenceVersion
 from assess.services import evidence as evidence_service
 from uploads.storage import Storage
@@ -164,7 +164,7 @@ def _recorder(blob_id: int, marked: bool) -> Callable[[str | None], None]:
         if problem is None and not marked:
             return
         with app.app_context():
-            evidence_service.record_stored_file(blob_id, problem)
+            jobs.record_stored_file(blob_id, problem)
 
     return report
 
