@@ -136,6 +136,12 @@ def can_administer_any(user: User) -> bool:
     return any(m.role == RoleName.ADMIN for m in user.memberships)
 
 
+def can_export(user: User, assessment: Assessment) -> bool:
+    """Start a submission-bundle export and name its signatory: the koordinator or admin (everyone who reads the
+    assessment downloads the finished ones)."""
+    return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
 def can_administer(user: User, instansi_id: int) -> bool:
     """Manage the instansi's profile, units and users: its admins (everyone else gets a 404)."""
     return RoleName.ADMIN in roles_in(user, instansi_id)
@@ -153,6 +159,17 @@ def can_close_follow_up(user: User, assessment: Assessment, owner_unit_id: int |
 def can_read_deleted_history(user: User, assessment: Assessment) -> bool:
     """Read the history of a deleted document: the koordinator and the admin (others get a 404, as elsewhere)."""
     return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
+def can_set_target(user: User, assessment: Assessment) -> bool:
+    """Set the year's target on the dashboard: the koordinator, while not final."""
+    return assessment.state != AssessmentState.FINAL and RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)
+
+
+def can_save_scenario(user: User, assessment: Assessment) -> bool:
+    """Save or delete a what-if scenario: every member but a pembaca, while not final."""
+    roles = roles_in(user, assessment.instansi_id)
+    return assessment.state != AssessmentState.FINAL and bool(roles - {RoleName.PEMBACA})
 
 
 def is_member(user: User, instansi_id: int) -> bool:
@@ -192,20 +209,3 @@ def can_resolve_thread(user: User, assessment: Assessment, author_id: int | None
 def can_manage_canned(user: User, instansi_id: int) -> bool:
     """Add, change and switch off the instansi's canned comments: the koordinator or the admin."""
     return bool(roles_in(user, instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
-
-
-def can_export(user: User, assessment: Assessment) -> bool:
-    """Start a submission-bundle export and name its signatory: the koordinator or admin (everyone who reads the
-    assessment downloads the finished ones)."""
-    return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
-
-
-def can_set_target(user: User, assessment: Assessment) -> bool:
-    """Set the year's target on the dashboard: the koordinator, while not final."""
-    return assessment.state != AssessmentState.FINAL and RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)
-
-
-def can_save_scenario(user: User, assessment: Assessment) -> bool:
-    """Save or delete a what-if scenario: every member but a pembaca, while not final."""
-    roles = roles_in(user, assessment.instansi_id)
-    return assessment.state != AssessmentState.FINAL and bool(roles - {RoleName.PEMBACA})

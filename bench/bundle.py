@@ -621,10 +621,10 @@ def populate(files: Sequence[CorpusFile], seed: int = SEED) -> tuple[int, int, l
 
     from assess.extensions import db
     from assess.models import Answer, DocType, RoleName
+    from assess.queries.engine import engine_instrument
     from assess.services import evidence as evidence_service
     from assess.services.answers import save_level_answer
     from assess.services.evidence import Metadata
-    from assess.services.instruments import engine_instrument
     from tests.factories import create_assessment, create_instansi, create_member
     from uploads.validation import Policy
 

@@ -33,9 +33,10 @@ def run(repeat: int = 50, base_dir: Path | None = None) -> dict[str, Any]:
     from assess.database import writing
     from assess.extensions import db
     from assess.queries import claimed_values, load_assessment
+    from assess.queries.engine import engine_instrument
     from assess.scoring import score
     from assess.services.demo import load_demo
-    from assess.services.instruments import engine_instrument, sync_instruments
+    from assess.services.instruments import sync_instruments
 
     with tempfile.TemporaryDirectory(dir=base_dir) as tmp:
         app = create_app(

@@ -218,7 +218,9 @@ class LinkEvidenceForm(BaseForm):
     )
     level = SelectField(_l("Mendukung level"), coerce=int, validators=[Optional()])
     item_id = SelectField(_l("Butir"), coerce=int, validators=[Optional()])
-    note = StringField(_l("Catatan (halaman, pasal)"), validators=[Length(max=500)])
+    note = StringField(
+        _l("Catatan (halaman, pasal)"), validators=[Length(max=500, message=_l("Paling banyak %(max)d karakter."))]
+    )
 
     def __init__(
         self,

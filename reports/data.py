@@ -34,9 +34,8 @@ from assess.models import (
     EvidenceVersion,
 )
 from assess.queries import DomainGroup, Projection, claimed_values, load_assessment, overview
+from assess.queries.engine import engine_instrument, graded_answer_value
 from assess.scoring import Score, score
-from assess.services.answers import graded_answer_value
-from assess.services.instruments import engine_instrument
 from assess.services.planning import Radar, bar_rows, radar
 from forms.evidence import DOC_TYPE_LABELS
 

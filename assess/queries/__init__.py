@@ -24,9 +24,8 @@ from assess.models import (
     Membership,
     User,
 )
+from assess.queries.engine import engine_instrument, graded_answer_value
 from assess.scoring import Score, score
-from assess.services.answers import graded_answer_value
-from assess.services.instruments import engine_instrument
 
 
 def visible_assessments(user: User) -> Select[Assessment]:

@@ -27,8 +27,8 @@ from assess.models import (
     Unit,
     User,
 )
+from assess.queries.engine import engine_instrument, graded_answer_value
 from assess.scoring import check_value, external_value, graded_value
-from assess.services.instruments import engine_instrument
 from assess.services.notifications import notify_assignment
 from assess.workflow import mark_edited, move_answer
 
@@ -201,22 +201,6 @@ def save_graded_answer(
     db.session.flush()
     _audit_answer(answer, snapshot, actor, "answer.save", item_changes)
     return answer
-
-
-def graded_answer_value(inst: EngineInstrument, answer: Answer) -> Fraction | None:
-    """The exact value of a Pemdi answer: from the fulfilled items, or converted from the external index."""
-    ind = inst.indicators[answer.indicator.code]
-    if ind.external is not None:
-        if answer.source_value is None:
-            return None
-        converted = external_value(inst, ind.code, answer.source_value)
-        if converted is None:  # no known conversion: the value itself was entered
-            return Fraction(answer.source_value)
-        return converted
-    if answer.state == AnswerState.BELUM_DIISI and not answer.items:
-        return None
-    fulfilled = {mark.item.code for mark in answer.items if mark.fulfilled}
-    return graded_value(inst, ind.code, fulfilled)
 
 
 # --------------------------------------------------------------------------- moving to review

@@ -13,9 +13,9 @@ from assess.audit import record
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, Instansi, Instrument, PredikatBasis, User
+from assess.queries.engine import engine_instrument
 from assess.scoring import check_value
 from assess.services.answers import invalid_value, stored_value
-from assess.services.instruments import engine_instrument
 from assess.workflow import mark_edited
 
 log = logging.getLogger(__name__)

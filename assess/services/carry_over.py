@@ -16,10 +16,10 @@ from assess.audit import record
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerEvidence, AnswerItem, Assessment, Evidence, EvidenceVersion, Instrument, User
+from assess.queries.engine import engine_instrument
 from assess.scoring import check_value
 from assess.services.answers import review_checks
 from assess.services.assessments import open_assessment
-from assess.services.instruments import engine_instrument
 from assess.workflow import mark_edited
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,10 @@ from assess.audit import record
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerEvidence, Assessment, Indicator, Instrument, User
+from assess.queries.engine import engine_instrument
 from assess.services.assessments import open_assessment
 from assess.services.carry_over import copy_library, live_links
-from assess.services.instruments import engine_instrument, latest_version
+from assess.services.instruments import latest_version
 
 log = logging.getLogger(__name__)
 

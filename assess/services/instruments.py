@@ -26,11 +26,6 @@ class SyncReport:
     unchanged: list[str] = field(default_factory=list)
 
 
-def engine_instrument(row: Instrument) -> files.Instrument:
-    """The engine's view of a synced version, built from the text stored with it."""
-    return files.parse_cached(row.source_text, f"{row.code}.v{row.version}.yaml")
-
-
 def sync_instruments(directory: str | Path | None = None) -> SyncReport:
     """Load every instrument file of the folder into the database."""
     report = SyncReport()

@@ -31,8 +31,8 @@ from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Assessment, FollowUp, OfficialValue, Unit, User
 from assess.queries import project_all
+from assess.queries.engine import engine_instrument
 from assess.scoring import Score, check_value, score
-from assess.services.instruments import engine_instrument
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, AssessmentState, Comment, NotificationKind, User
 from assess.models.base import utcnow
+from assess.queries.engine import engine_instrument
 from assess.scoring import check_value
 from assess.services.answers import stored_value
-from assess.services.instruments import engine_instrument
 from assess.services.notifications import answer_path, notify, recipients_for_answer, stored_text
 from assess.workflow import ASSESSMENT_TRANSITIONS, move_answer
 

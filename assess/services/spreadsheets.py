@@ -32,9 +32,9 @@ from assess.csvsafe import FORMULA_PREFIXES
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerEvidence, Assessment, Evidence, User
+from assess.queries.engine import engine_instrument
 from assess.scoring import check_value
 from assess.services import answers as answer_service
-from assess.services.instruments import engine_instrument
 from assess.services.review import answer_state_label
 
 log = logging.getLogger(__name__)

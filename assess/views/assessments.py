@@ -31,7 +31,7 @@ from assess.services import evidence as evidence_service
 from assess.services.assessments import open_assessment
 from assess.views.boundary import attempt
 from assess.views.comments import answer_comments
-from assess.views.util import assessment_or_404, form_text, int_arg, safe_next
+from assess.views.util import assessment_or_404, int_arg, safe_next
 from forms import BaseForm
 from forms.admin import ROLE_LABELS
 from forms.assessment import (
@@ -255,29 +255,28 @@ def _answer_or_404(assessment_id: int, code: str) -> tuple[Assessment, Answer]:
     return loaded.assessment, loaded
 
 
+def _link_form(assessment: Assessment, answer: Answer, formdata: Any) -> LinkEvidenceForm:
+    """Linking a library document to the answer: the documents, the indicator's levels and evidence items."""
+    from assess.queries.engine import engine_instrument
+
+    inst = engine_instrument(assessment.instrument)
+    ind = inst.indicators[answer.indicator.code]
+    scale = inst.level_scales[ind.scale]
+    return LinkEvidenceForm(
+        formdata=formdata,
+        documents=evidence_service.library_choices(assessment.id),
+        levels=[(lv.level, f"{lv.level} · {scale.level(lv.level).name}") for lv in ind.levels],
+        items=[(item.id, f"{item.code} · {item.text[:80]}") for item in answer.indicator.items if item.kind != "note"],
+    )
+
+
 def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dict[str, Any]:
-    from assess.services.instruments import engine_instrument
+    from assess.queries.engine import engine_instrument
 
     inst = engine_instrument(assessment.instrument)
     ind = inst.indicators[answer.indicator.code]
     can_edit = perm.can_edit_answer(current_user, answer, assessment)
-    documents = evidence_service.library_choices(assessment.id) if can_edit else []
-    level_choices = [
-        (lv.level, f"{lv.level} · {inst.level_scales[ind.scale].level(lv.level).name}") for lv in ind.levels
-    ]
-    item_choices = [
-        (item.id, f"{item.code} · {item.text[:80]}") for item in answer.indicator.items if item.kind != "note"
-    ]
-    link_form = (
-        LinkEvidenceForm(
-            formdata=None,
-            documents=documents,
-            levels=level_choices,
-            items=item_choices,
-        )
-        if can_edit
-        else None
-    )
+    link_form = _link_form(assessment, answer, formdata=None) if can_edit else None
     value = None
     if inst.value_type == "graded":
         value = answer_service.graded_answer_value(inst, answer)
@@ -355,7 +354,7 @@ def answer(assessment_id: int, code: str) -> str | Response | tuple[str, int]:
 
 
 def _answer_level(assessment: Assessment, ans: Answer) -> str | Response | tuple[str, int]:
-    from assess.services.instruments import engine_instrument
+    from assess.queries.engine import engine_instrument
 
     inst = engine_instrument(assessment.instrument)
     scale = inst.level_scales[inst.indicators[ans.indicator.code].scale]
@@ -460,7 +459,7 @@ def _back(assessment: Assessment, ans: Answer) -> Response:
 @auth_required()
 def graded_preview(assessment_id: int, code: str) -> dict[str, Any] | tuple[dict[str, Any], int]:
     """The value the engine derives from the marks in the (unsaved) form, as the page shows it: nothing is written."""
-    from assess.services.instruments import engine_instrument
+    from assess.queries.engine import engine_instrument
 
     assessment, ans = _answer_or_404(assessment_id, code)
     if assessment.instrument.value_type != "graded":
@@ -540,15 +539,19 @@ def add_link(assessment_id: int, code: str) -> Response:
     assessment, ans = _answer_or_404(assessment_id, code)
     if not perm.can_edit_answer(current_user, ans, assessment):
         abort(403)
-    evidence_id = int_arg("evidence_id", request.form)
-    level = int_arg("level", request.form) or None
-    item_id = int_arg("item_id", request.form) or None
-    evidence = db.session.get(evidence_service.Evidence, evidence_id) if evidence_id else None
-    item = db.session.get(EvidenceItem, item_id) if item_id else None
-    if evidence is None:
-        flash(_("Pilih dokumen dari pustaka."), "error")
+    form = _link_form(assessment, ans, formdata=request.form)
+    if not form.validate_on_submit():
+        if form.evidence_id.errors:
+            flash(_("Pilih dokumen dari pustaka."), "error")
+        for name, messages in form.errors.items():
+            if name != "evidence_id":
+                for message in messages:
+                    flash(message, "error")
         return _back(assessment, ans)
-    note = form_text("note", 500)
+    evidence = db.get_or_404(evidence_service.Evidence, form.evidence_id.data)
+    item = db.session.get(EvidenceItem, form.item_id.data) if form.item_id.data else None
+    level = form.level.data or None
+    note = form.note.data or ""
     attempt(
         lambda: evidence_service.link(
             answer=ans, evidence=evidence, level=level, item=item, note=note, user=current_user

@@ -25,7 +25,7 @@ from assess.models import Answer, Assessment, CannedComment, Comment, Evidence, 
 from assess.services import comments as service
 from assess.services.comments import CannedOption, ThreadPage
 from assess.views.boundary import attempt
-from assess.views.inbox import forget_nav_counts
+from assess.views.nav import forget_nav_counts
 from assess.views.util import assessment_or_404, int_arg, page_arg, safe_next
 from forms import BaseForm
 from forms.comments import CannedActiveForm, CannedCommentForm, CommentForm, EditCommentForm

@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import astuple
-from typing import Any, cast
+from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
 from assess import mail
 from assess.extensions import db
 from assess.models import Notification
 from assess.services import notifications as service
-from assess.services.notifications import WorkCounts
 from assess.views.boundary import attempt
+from assess.views.nav import forget_nav_counts, nav_counts, remember_nav_counts
 from assess.views.util import page_arg, safe_next
 from forms import BaseForm
 
@@ -26,45 +23,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("inbox", __name__, url_prefix="/saya")
 bp.record_once(lambda _state: mail.init_mail())
 PER_PAGE = 20
-#: Where the navigation badges are kept between pages (session) and within one (``g``).
-NAV_KEY = "nav_counts"
-
-
-def nav_counts() -> WorkCounts | None:
-    """The navigation badges, only for a signed-in user and only when a page shows them.
-
-    Counting is one query; the result is kept in the session for ``NAV_COUNTS_TTL`` seconds, so most pages
-    cost no query at all (the page budget is 8). The "Tugas saya" page and marking notifications read
-    refresh it at once.
-    """
-    if not getattr(current_user, "is_authenticated", False):
-        return None
-    if NAV_KEY in g:
-        return cast(WorkCounts, g.get(NAV_KEY))
-    ttl = current_app.config.get("NAV_COUNTS_TTL") or 0
-    kept = session.get(NAV_KEY)
-    if ttl and isinstance(kept, dict) and kept.get("user") == current_user.id and time.time() - kept.get("at", 0) < ttl:
-        counts = WorkCounts(*kept["counts"])
-    else:
-        try:
-            counts = service.work_counts(current_user)
-        except SQLAlchemyError:  # e.g. the error page of a failed transaction: show it without badges
-            log.warning("jumlah tugas untuk navigasi tidak dapat dihitung", exc_info=True)
-            return None
-        remember_nav_counts(counts)
-    setattr(g, NAV_KEY, counts)
-    return counts
-
-
-def remember_nav_counts(counts: WorkCounts) -> None:
-    setattr(g, NAV_KEY, counts)
-    session[NAV_KEY] = {"user": current_user.id, "at": time.time(), "counts": list(astuple(counts))}
-
-
-def forget_nav_counts() -> None:
-    """Count the badges again on the next page (call after a change to the user's own work)."""
-    g.pop(NAV_KEY, None)
-    session.pop(NAV_KEY, None)
 
 
 @bp.app_context_processor

@@ -6,12 +6,11 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import abort, request
 from flask_security import current_user
 
 from assess import permissions as perm
 from assess.converters import MAX_ID, strip_control_characters
-from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Assessment
 
@@ -62,19 +61,6 @@ def form_text(name: str, limit: int | None = None) -> str:
 def page_arg(name: str = "hal") -> int:
     """The page number from the query string, at most MAX_PAGE; 1 when missing, malformed or beyond any id."""
     return min(int_arg(name) or 1, MAX_PAGE)
-
-
-def commit_or_flash(action: Callable[[], T], done: str | Callable[[T], str]) -> T | None:
-    """Run a service call and commit, flashing ``done``; on a refusal roll back and flash why (``None``)."""
-    try:
-        result = action()
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        return None
-    flash(done if isinstance(done, str) else done(result), "success")
-    return result
 
 
 def assessment_or_404(assessment_id: int, load: Callable[[int], Assessment | None] | None = None) -> Assessment:

@@ -208,9 +208,7 @@ def test_a_remembered_sign_in_lasts_remember_days(app: Flask, client: FlaskClien
     assert as_utc(row.expires_at) - as_utc(row.created_at) == timedelta(days=app.config["REMEMBER_DAYS"])
 
 
-def test_signing_in_sweeps_the_users_own_ended_sign_ins(
-    app: Flask, client: FlaskClient, db: Any, member: User
-) -> None:
+def test_signing_in_sweeps_the_users_own_ended_sign_ins(app: Flask, client: FlaskClient, db: Any, member: User) -> None:
     for _n in range(3):
         assert login(client, member.email).status_code == 302
         client.post("/logout")
@@ -268,9 +266,7 @@ def test_remember_days_is_configurable(tmp_path: Any) -> None:
 
 
 def _change_password(client: FlaskClient, new: str = NEW_PASSWORD) -> Any:
-    return client.post(
-        "/change", data={"password": PASSWORD, "new_password": new, "new_password_confirm": new}
-    )
+    return client.post("/change", data={"password": PASSWORD, "new_password": new, "new_password_confirm": new})
 
 
 def test_changing_ones_own_password_without_smtp(app: Flask, client: FlaskClient, db: Any, member: User) -> None:
@@ -291,7 +287,10 @@ def test_changing_ones_own_password_without_smtp(app: Flask, client: FlaskClient
 
 
 def test_changing_ones_own_password_sends_the_notice_when_smtp_is_set(
-    app: Flask, client: FlaskClient, member: User, smtp: Sink  # noqa: F811 (the fixture imported above)
+    app: Flask,
+    client: FlaskClient,
+    member: User,
+    smtp: Sink,  # noqa: F811 (the fixture imported above)
 ) -> None:
     assert login(client, member.email).status_code == 302
     assert _change_password(client).status_code == 302

@@ -27,10 +27,10 @@ from assess.models import (
     Unit,
     User,
 )
+from assess.queries.engine import engine_instrument
 from assess.scoring import score
 from assess.services import evidence as evidence_service
 from assess.services.crosswalk import load_crosswalk
-from assess.services.instruments import engine_instrument
 from tests.factories import create_assessment, create_instansi, create_member, create_unit, instrument
 from tests.functional.helpers import login, pdf_bytes, upload
 

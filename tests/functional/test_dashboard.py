@@ -24,8 +24,8 @@ from assess.models import (
     Target,
 )
 from assess.queries import claimed_values, load_assessment
+from assess.queries.engine import engine_instrument
 from assess.scoring import score
-from assess.services.instruments import engine_instrument
 from assess.services.planning import result_json
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import count_queries, login

@@ -461,7 +461,7 @@ def test_pemdi_projection_uses_the_exact_item_values(client: FlaskClient, pemdi:
     from fractions import Fraction
 
     from assess.queries import claimed_values, load_assessment
-    from assess.services.instruments import engine_instrument
+    from assess.queries.engine import engine_instrument
 
     assessment = pemdi["assessment"]
     login(client, pemdi["pengisi"].email)

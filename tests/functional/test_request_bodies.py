@@ -410,9 +410,7 @@ def test_the_longest_penjelasan_fits_the_small_limit_and_a_longer_one_is_refused
 
     login(client, team["pengisi"].email)
     aid = team["assessment"].id
-    answer = db.session.scalar(
-        select(Answer).where(Answer.assessment_id == aid, Answer.indicator.has(code="I1"))
-    )
+    answer = db.session.scalar(select(Answer).where(Answer.assessment_id == aid, Answer.indicator.has(code="I1")))
     widest = "𝔸" * PENJELASAN_MAX  # four bytes in UTF-8, twelve once form-encoded
     data = {"version": str(answer.version), "level": "0", "fakta": widest, "analisis": widest}
     saved = client.post(f"/penilaian/{aid}/indikator/I1", data=data)

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 
 from assess.models import Answer, RoleName
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
-from tests.functional.helpers import login
+from tests.functional.helpers import jpeg_bytes, login, upload
 
 
 def _answer(assessment: Any, code: str) -> Answer:
@@ -176,3 +176,29 @@ def test_items_of_another_indicator_are_not_assigned(client: FlaskClient, pemdi:
     db.session.expire_all()
     assert all(mark.assignee_unit_id != other.id for mark in _answer(assessment, "I14").items)
     assert not _answer(assessment, "I3").items
+
+
+def test_only_a_document_of_the_assessments_library_is_linked(client: FlaskClient, db: Any) -> None:
+    assessment = create_assessment()
+    other = create_assessment(create_instansi())
+    koordinator = create_member(assessment.instansi, RoleName.KOORDINATOR)
+    other_koordinator = create_member(other.instansi, RoleName.KOORDINATOR)
+    db.session.commit()
+    login(client, other_koordinator.email)
+    _status, foreign = upload(client, other.id, "lain.jpg", jpeg_bytes())
+    client.post("/logout")
+    login(client, koordinator.email)
+    _status, own = upload(client, assessment.id, "sendiri.jpg", jpeg_bytes(color=(200, 10, 10)))
+    url = f"/penilaian/{assessment.id}/indikator/I1/tautan"
+
+    refused = client.post(url, data={"evidence_id": foreign["id"], "level": "2"}, follow_redirects=True)
+    assert "Pilih dokumen dari pustaka." in refused.get_data(as_text=True)
+    too_long = client.post(url, data={"evidence_id": own["id"], "level": "2", "note": "x" * 501}, follow_redirects=True)
+    assert "Paling banyak 500 karakter." in too_long.get_data(as_text=True)
+    db.session.expire_all()
+    assert not _answer(assessment, "I1").links
+
+    assert client.post(url, data={"evidence_id": own["id"], "level": "2", "note": "hal. 3"}).status_code == 302
+    db.session.expire_all()
+    links = _answer(assessment, "I1").links
+    assert [(link.evidence_id, link.level, link.note) for link in links] == [(own["id"], 2, "hal. 3")]

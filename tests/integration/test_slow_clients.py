@@ -42,9 +42,7 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("slow")
-    env = server_env(
-        tmp, MANDIRI_WEB_BODY_IDLE_TIMEOUT=str(IDLE_TIMEOUT), MANDIRI_WEB_BODY_MIN_RATE=str(MIN_RATE)
-    )
+    env = server_env(tmp, MANDIRI_WEB_BODY_IDLE_TIMEOUT=str(IDLE_TIMEOUT), MANDIRI_WEB_BODY_MIN_RATE=str(MIN_RATE))
     subprocess.run([*mandiri(), "init"], env=env, cwd=ROOT, capture_output=True, timeout=180, check=True)  # noqa: S603
     port = free_port()
     log = tmp / "server.log"

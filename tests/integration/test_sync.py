@@ -16,7 +16,8 @@ from assess.errors import InstrumentInUseError
 from assess.extensions import db
 from assess.instruments import SEED_DIR
 from assess.models import EvidenceItem, Indicator, IndicatorLevel, Instrument
-from assess.services.instruments import engine_instrument, sync_instruments
+from assess.queries.engine import engine_instrument
+from assess.services.instruments import sync_instruments
 from tests.factories import create_assessment
 
 

@@ -290,9 +290,7 @@ def test_after_the_faults_an_upload_works(server: Server) -> None:
     from tests.functional.helpers import pdf_bytes
 
     boundary = "grenze7c1"
-    body = (
-        _multipart_head(boundary, "files", "utuh.pdf") + pdf_bytes(text="utuh") + f"\r\n--{boundary}--\r\n".encode()
-    )
+    body = _multipart_head(boundary, "files", "utuh.pdf") + pdf_bytes(text="utuh") + f"\r\n--{boundary}--\r\n".encode()
     status, answer = _request(
         server,
         "POST",
