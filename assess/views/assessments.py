@@ -72,7 +72,15 @@ def new() -> str | Response:
         abort(404)
     instansi = db.get_or_404(Instansi, instansi_id)
     rows = db.session.scalars(select(Instrument).order_by(Instrument.code, Instrument.version.desc())).all()
-    choices = [(r.id, f"{r.title} — v{r.version}" + (f" ({_('sementara')})" if r.provisional else "")) for r in rows]
+    choices = [
+        (
+            r.id,
+            _("%(title)s — v%(version)s (sementara)", title=r.title, version=r.version)
+            if r.provisional
+            else _("%(title)s — v%(version)s", title=r.title, version=r.version),
+        )
+        for r in rows
+    ]
     form = OpenAssessmentForm(instruments=choices)
     if form.validate_on_submit():
         instrument = db.get_or_404(Instrument, form.instrument_id.data)

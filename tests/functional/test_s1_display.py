@@ -202,3 +202,16 @@ def test_only_a_document_of_the_assessments_library_is_linked(client: FlaskClien
     db.session.expire_all()
     links = _answer(assessment, "I1").links
     assert [(link.evidence_id, link.level, link.note) for link in links] == [(own["id"], 2, "hal. 3")]
+
+
+def test_the_instrument_choice_names_a_provisional_version(client: FlaskClient, db: Any) -> None:
+    from tests.factories import instrument
+
+    instansi = create_instansi()
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    pemdi = instrument("pemdi-2026")
+    db.session.commit()
+    login(client, koordinator.email)
+    page = client.get("/penilaian/baru").get_data(as_text=True)
+    assert pemdi.provisional
+    assert f'<option value="{pemdi.id}">{pemdi.title} — v{pemdi.version} (sementara)</option>' in page
