@@ -76,7 +76,7 @@ def flash_ok(page: Page, text: str | re.Pattern[str]) -> None:
 
 
 def flash_error(page: Page, text: str | re.Pattern[str]) -> None:
-    expect(page.locator(".flash-error")).to_contain_text(text)
+    expect(page.locator(".flash-error").filter(has_text=text).first).to_be_visible()
 
 
 def answer_chip(page: Page, state: str, label: str) -> None:
