@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 from assess.instruments import Instrument
@@ -37,11 +37,20 @@ def to_fraction(value: Number | float) -> Fraction:
     if isinstance(value, float):
         return Fraction(Decimal(repr(value)))
     if isinstance(value, str):
-        number = Decimal(value.strip().replace(",", "."))
-        if not number.is_finite() or abs(number.adjusted()) > MAX_EXPONENT:
-            raise ValueError(f"bukan angka yang wajar: {value!r}")
-        return Fraction(number)
+        return Fraction(read_decimal(value))
     raise TypeError(f"bukan angka: {value!r}")
+
+
+def read_decimal(text: str) -> Decimal:
+    """A number as people type it, with a decimal comma or point: the one reader of typed numbers (forms, imports,
+    what-if). Anything else, and anything beyond 10^±30, is a :class:`ValueError` at once."""
+    try:
+        number = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValueError(f"bukan angka: {text!r}") from None
+    if not number.is_finite() or abs(number.adjusted()) > MAX_EXPONENT:
+        raise ValueError(f"bukan angka yang wajar: {text!r}")
+    return number
 
 
 def round_half_up(value: Fraction, places: int = 2) -> Decimal:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Self
 
 from flask_babel import lazy_gettext as _l
@@ -27,6 +27,7 @@ from wtforms.widgets import HiddenInput, Select
 
 from assess import display
 from assess.converters import strip_control_characters
+from assess.scoring import read_decimal
 from forms import FORM_VERSION_MESSAGE, BaseForm
 
 PENJELASAN_MAX = 20000
@@ -77,16 +78,13 @@ class DecimalTextField(StringField):
 
     def pre_validate(self, form: Any) -> None:
         self.decimal = None
-        text = (self.data or "").strip().replace(",", ".")
+        text = (self.data or "").strip()
         if not text:
             return
         try:
-            value = Decimal(text)
-        except InvalidOperation:
+            self.decimal = read_decimal(text)
+        except ValueError:
             raise ValidationError(str(_l("Nilai indeks sumber harus berupa angka, mis. 68,75."))) from None
-        if not value.is_finite():
-            raise ValidationError(str(_l("Nilai indeks sumber harus berupa angka, mis. 68,75.")))
-        self.decimal = value
 
 
 #: A note on one evidence item is kept to this many characters.

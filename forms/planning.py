@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -12,7 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import TextInput
 
 from assess import display
-from assess.scoring import to_fraction
+from assess.scoring import read_decimal
 from forms import BaseForm
 
 
@@ -30,11 +29,10 @@ class LocalDecimalField(DecimalField):
             self.data = None
             return
         try:
-            value = to_fraction(text)
-        except (ValueError, InvalidOperation, ArithmeticError):
+            self.data = read_decimal(text)
+        except ValueError:
             self.data = None
             raise ValueError(_l("Bukan angka desimal yang sah.")) from None
-        self.data = Decimal(value.numerator) / Decimal(value.denominator)
 
     def _value(self) -> str:
         if self.raw_data:

@@ -14,7 +14,7 @@ import logging
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -32,7 +32,7 @@ from assess.extensions import db
 from assess.models import Assessment, FollowUp, OfficialValue, Unit, User
 from assess.queries import project_all
 from assess.queries.engine import engine_instrument
-from assess.scoring import Score, check_value, score
+from assess.scoring import Score, check_value, read_decimal, score
 
 log = logging.getLogger(__name__)
 
@@ -174,11 +174,12 @@ def parse_official(assessment: Assessment, data: bytes, filename: str) -> Offici
         seen.add(code)
         raw = get(values, "value").replace(",", ".")
         try:
-            number = Decimal(raw)
-            checked = check_value(inst, code, number)
-        except InvalidOperation:
+            number = read_decimal(raw)
+        except ValueError:
             preview.errors.append(_("%(where)s: nilai '%(raw)s' bukan angka", where=where(n, "value"), raw=raw))
             continue
+        try:
+            checked = check_value(inst, code, number)
         except ValueError:
             preview.errors.append(_("%(where)s: nilai harus 0–%(max)s", where=where(n, "value"), max=inst.scale_max))
             continue

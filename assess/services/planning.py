@@ -12,7 +12,7 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import gettext as _
@@ -223,10 +223,7 @@ def parse_value(inst: Instrument, code: str, text: str) -> Fraction | None:
     """
     if text == "":
         return None
-    try:
-        return check_value(inst, code, to_fraction(text))
-    except (InvalidOperation, ArithmeticError) as exc:
-        raise ValueError(text) from exc
+    return check_value(inst, code, to_fraction(text))
 
 
 def parse_values(inst: Instrument, raw: Mapping[str, object]) -> tuple[dict[str, Fraction | None], list[str]]:

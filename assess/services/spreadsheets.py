@@ -14,7 +14,7 @@ import logging
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
@@ -33,7 +33,7 @@ from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerEvidence, Assessment, Evidence, User
 from assess.queries.engine import engine_instrument
-from assess.scoring import check_value
+from assess.scoring import check_value, read_decimal
 from assess.services import answers as answer_service
 from assess.services.review import answer_state_label
 
@@ -270,8 +270,8 @@ def _parse_level(value: Any, row: int, graded: bool) -> tuple[Decimal | None, st
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
     try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
+        number = read_decimal(str(value))
+    except ValueError:
         return None, _("baris %(row)s, kolom D: nilai %(value)s bukan angka", row=row, value=repr(value))
     if graded:
         return number.quantize(Decimal("0.0001")), None

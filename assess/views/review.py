@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -37,9 +36,6 @@ def _back(answer: Answer) -> Response:
 
 #: The blocking indicators listed when a change of stage is refused (the rest are counted).
 BLOCKERS_LISTED = 60
-#: A value as people write it: digits with a comma or a point (no exponent: ``1e999999999`` would take the
-#: exact arithmetic minutes).
-PLAIN_NUMBER = re.compile(r"[+-]?[0-9]{1,6}(?:[.,][0-9]{1,8})?")
 
 
 def _value(field: str) -> Fraction | None:
@@ -47,9 +43,10 @@ def _value(field: str) -> Fraction | None:
     text = (request.form.get(field) or "").strip()
     if not text:
         return None
-    if not PLAIN_NUMBER.fullmatch(text):
-        raise DomainError(_("Nilai harus berupa angka."), field=field)
-    return to_fraction(text)
+    try:
+        return to_fraction(text)
+    except ValueError:
+        raise DomainError(_("Nilai harus berupa angka."), field=field) from None
 
 
 def _version() -> int | None:

@@ -69,3 +69,19 @@ def test_follow_up_toggle_is_committed(client: FlaskClient, db: Any) -> None:
     db.session.rollback()
     db.session.expire_all()
     assert db.session.get(FollowUp, follow_up.id).done_at is not None
+
+
+def test_an_official_value_out_of_all_proportion_is_a_row_error_at_once(client: FlaskClient, db: Any) -> None:
+    instansi = create_instansi()
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    assessment = create_assessment(instansi)
+    db.session.commit()
+    login(client, koordinator.email)
+    for value in ("1e999999999", "Infinity"):
+        preview = client.post(
+            f"/penilaian/{assessment.id}/hasil-resmi",
+            data={"file": (io.BytesIO(f"kode;nilai\nI2;{value}\n".encode()), "hasil.csv")},
+            content_type="multipart/form-data",
+        )
+        assert preview.status_code == 200
+        assert f"nilai &#39;{value}&#39; bukan angka" in preview.get_data(as_text=True)

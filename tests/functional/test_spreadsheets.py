@@ -223,3 +223,14 @@ def test_pemdi_round_trip_changes_penjelasan_only(client: FlaskClient, db: Any) 
     db.session.expire_all()
     first = min(assessment.answers, key=lambda a: a.indicator.position)
     assert db.session.get(Answer, first.id).fakta == "Fakta Pemdi"
+
+
+def test_a_number_out_of_all_proportion_in_a_pemdi_sheet_is_a_row_error(client: FlaskClient, db: Any) -> None:
+    instansi = create_instansi()
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    assessment = create_assessment(instansi, code="pemdi-2026")
+    db.session.commit()
+    login(client, koordinator.email)
+    response = _preview(client, assessment.id, _edit(_export(client, assessment.id), {"D3": "1e999999999"}))
+    assert response.status_code == 200
+    assert "baris 3, kolom D: nilai &#39;1e999999999&#39; bukan angka" in response.get_data(as_text=True)
