@@ -20,7 +20,9 @@ from fractions import Fraction
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
+from assess.display import stored_text
 from assess.extensions import db
 from assess.models import AnswerState, Assessment, AssessmentState, AuditEntry, User
 
@@ -156,6 +158,13 @@ def field_label(name: str, action: str = "") -> str:
     return str(_l("Isian lain"))
 
 
+def _stored(summary: str | LazyString) -> str:
+    if isinstance(summary, LazyString):
+        with stored_text():
+            return str(summary)
+    return summary
+
+
 def plain(value: Any) -> Any:
     """A JSON-friendly form of a field value (decimals as text, dates as ISO strings, enums as their value)."""
     if value is None or isinstance(value, bool | int | str):
@@ -197,12 +206,13 @@ def record(
     object_id: int | None,
     action: str,
     changes: Iterable[tuple[str, Any, Any]] = (),
-    summary: str = "",
+    summary: str | LazyString = "",
     indicator_code: str | None = None,
     evidence_id: int | None = None,
     instansi_id: int | None = None,
 ) -> AuditEntry:
-    """Add one entry to the trail (flushed with the change; committed or rolled back with it)."""
+    """Add one entry to the trail (flushed with the change; committed or rolled back with it). A translatable
+    ``summary`` is written in the deployment's default language, whoever's request records it."""
     if instansi_id is None:
         if assessment is None:
             raise ValueError("an audit entry needs an instansi")
@@ -215,7 +225,7 @@ def record(
         object_id=object_id,
         action=action,
         changes=[{"field": f, "old": plain(o), "new": plain(n)} for f, o, n in changes if plain(o) != plain(n)],
-        summary=summary,
+        summary=_stored(summary),
         indicator_code=indicator_code,
         evidence_id=evidence_id,
     )

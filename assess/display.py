@@ -8,6 +8,8 @@ formats a value; templates use the ``nilai``, ``bobot`` and ``indikator`` filter
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -81,6 +83,17 @@ def indicator_value(value: Value, value_type: str, locale: str | None = None) ->
     if value_type == "level":
         return str(int(rounded(value if not isinstance(value, float) else repr(value), 0)))
     return number(value, 2, locale)
+
+
+@contextmanager
+def stored_text() -> Iterator[None]:
+    """Write texts that are stored (audit summaries, notification messages, e-mails) in the deployment's default
+    language, whoever's request writes them."""
+    from flask import current_app
+    from flask_babel import force_locale
+
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        yield
 
 
 def register(app: Flask) -> None:

@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
@@ -163,7 +162,7 @@ def open_from_previous(*, previous: Assessment, instrument: Instrument, actor: U
         object_type="assessment",
         object_id=new.id,
         action="assessment.carry_over",
-        summary=_(
+        summary=_l(
             "dari penilaian %(id)s (%(year)s): %(answers)s jawaban, %(docs)s dokumen, %(links)s tautan",
             id=previous.id,
             year=previous.year,

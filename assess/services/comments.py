@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from assess import permissions as perm
 from assess.audit import record
+from assess.display import stored_text
 from assess.errors import DomainError, NotFoundError
 from assess.extensions import db
 from assess.models import (
@@ -40,7 +41,7 @@ from assess.models import (
 from assess.models import Assessment as AssessmentModel
 from assess.models.base import utcnow
 from assess.services import notifications
-from assess.services.notifications import path_for, stored_text
+from assess.services.notifications import path_for
 
 log = logging.getLogger(__name__)
 

@@ -121,7 +121,7 @@ def open_crosswalk(*, previous: Assessment, instrument: Instrument, year: int, a
         object_type="assessment",
         object_id=new.id,
         action="assessment.crosswalk",
-        summary=_(
+        summary=_l(
             "dari %(code)s %(year)s (penilaian %(id)s): %(docs)s dokumen, %(links)s tautan",
             code=previous.instrument.code,
             year=previous.year,

@@ -2,8 +2,8 @@
 
 :func:`notify` is the one way in: it skips the actor, inactive users and users outside the assessment's
 instansi, writes one row per person, and queues an e-mail per row that leaves only after the commit
-(see :mod:`assess.mail`). Callers pass the message already written; :func:`stored_text` writes it in the
-deployment's default language, since a row is read later by someone else. Mentions coalesce
+(see :mod:`assess.mail`). Callers pass the message already written; :func:`~assess.display.stored_text` writes it
+in the deployment's default language, since a row is read later by someone else. Mentions coalesce
 (:func:`unread_about`, :func:`refresh`): a person's unread mention notification about an answer or a document
 is brought up to date instead of a new one, and sends no new e-mail.
 """
@@ -11,18 +11,17 @@ is brought up to date instead of a new one, and sends no new e-mail.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_request_context, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, ScalarSelect, Select, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from assess import mail
+from assess.display import stored_text
 from assess.extensions import db
 from assess.models import (
     Answer,
@@ -43,13 +42,6 @@ from assess.models import (
 from assess.models.base import utcnow
 
 log = logging.getLogger(__name__)
-
-
-@contextmanager
-def stored_text() -> Iterator[None]:
-    """Write texts that are stored (notification messages, e-mails) in the deployment's default language."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        yield
 
 
 def path_for(endpoint: str, **values: Any) -> str:

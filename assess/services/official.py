@@ -280,7 +280,7 @@ def apply_official(assessment: Assessment, rows: list[OfficialRow], *, actor: Us
         object_type="assessment",
         object_id=assessment.id,
         action="assessment.import_official",
-        summary=_("%(n)s nilai resmi, %(f)s tindak lanjut baru", n=len(rows), f=added),
+        summary=_l("%(n)s nilai resmi, %(f)s tindak lanjut baru", n=len(rows), f=added),
         changes=[(r.code, str(old[r.code]) if r.code in old else None, r.value) for r in rows],
     )
     log.info("hasil resmi penilaian %s diimpor: %s nilai, %s tindak lanjut", assessment.id, len(rows), added)

@@ -17,6 +17,7 @@ from fractions import Fraction
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
 from assess import display
@@ -206,7 +207,10 @@ def set_target(
         object_type="assessment",
         object_id=assessment.id,
         action="target.set",
-        summary=_("Target ditetapkan: %(target)s.", target=target_label(target_index, target.target_predikat)),
+        summary=_l(
+            "Target ditetapkan: %(target)s.",
+            target=LazyString(target_label, target_index, target.target_predikat),  # in the stored language
+        ),
         changes=[("target_index", old[0], target_index), ("target_predikat", old[1], target.target_predikat)],
     )
     log.info("target penilaian %s: %s", assessment.id, target)
@@ -372,7 +376,7 @@ def save_scenario(*, assessment: Assessment, name: str, changes: Values, actor: 
         object_type="assessment",
         object_id=assessment.id,
         action="scenario.save",
-        summary=_("Skenario “%(name)s” disimpan (%(n)s indikator berubah).", name=name, n=len(changes)),
+        summary=_l("Skenario “%(name)s” disimpan (%(n)s indikator berubah).", name=name, n=len(changes)),
     )
     log.info("skenario %s disimpan untuk penilaian %s", scenario.id, assessment.id)
     return scenario
@@ -388,7 +392,7 @@ def delete_scenario(*, assessment: Assessment, scenario: Scenario, actor: User) 
         object_type="assessment",
         object_id=assessment.id,
         action="scenario.delete",
-        summary=_("Skenario “%(name)s” dihapus.", name=name),
+        summary=_l("Skenario “%(name)s” dihapus.", name=name),
     )
     log.info("skenario %r penilaian %s dihapus", name, assessment.id)
 

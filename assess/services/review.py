@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from assess import display
 from assess.audit import Snapshot, record
+from assess.display import stored_text
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, AssessmentState, Comment, NotificationKind, User
@@ -27,7 +28,7 @@ from assess.models.base import utcnow
 from assess.queries.engine import engine_instrument
 from assess.scoring import check_value
 from assess.services.answers import stored_value
-from assess.services.notifications import answer_path, notify, recipients_for_answer, stored_text
+from assess.services.notifications import answer_path, notify, recipients_for_answer
 from assess.workflow import ASSESSMENT_TRANSITIONS, move_answer
 
 log = logging.getLogger(__name__)

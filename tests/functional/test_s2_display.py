@@ -104,3 +104,18 @@ def test_target_refused_by_the_service_is_rolled_back_and_shown(client: FlaskCli
     html = response.get_data(as_text=True)
     assert "Target indeks paling banyak dua angka desimal." in html
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "target.set")) is None
+
+
+def test_audit_summaries_are_stored_in_the_deployments_language_whatever_the_actors(
+    client: FlaskClient, db: Any
+) -> None:
+    assessment, koordinator = _pemdi_with_i14(db)
+    login(client, koordinator.email)
+    client.post("/bahasa", data={"lang": "en", "next": "/"})
+    response = client.post(f"/penilaian/{assessment.id}/target", data={"target_index": "2.25", "target_predikat": ""})
+    assert response.status_code == 302
+    client.post(f"/penilaian/{assessment.id}/simulasi", data={"v-I14": "2", "action": "simpan", "name": "Inggris"})
+    rows = db.session.execute(select(AuditEntry.action, AuditEntry.summary)).all()
+    summaries = {row.action: row.summary for row in rows}
+    assert summaries["target.set"] == "Target ditetapkan: 2,25."
+    assert summaries["scenario.save"] == "Skenario “Inggris” disimpan (1 indikator berubah)."
