@@ -9,7 +9,7 @@ catches :class:`DomainError` (``tests/unit/test_layers.py`` holds this).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from flask import flash
@@ -27,11 +27,15 @@ class Outcome(Generic[T]):
 
     result: T | None = None
     refusal: DomainError | None = None
-    errors: list[tuple[str | None, str]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return self.refusal is None
+
+    @property
+    def errors(self) -> list[tuple[str | None, str]]:
+        """Every ``(field, message)`` of the refusal, in the page's language; none when it went through."""
+        return [] if self.refusal is None else self.refusal.errors
 
 
 def attempt(
@@ -51,14 +55,14 @@ def attempt(
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
-        errors = exc.errors
+        outcome: Outcome[T] = Outcome(refusal=exc)
         if not quiet:
             if form is not None:
-                form.populate_errors(errors)
+                form.populate_errors(outcome.errors)
             else:
-                for _field, message in errors:
+                for _field, message in outcome.errors:
                     flash(message, "error")
-        return Outcome(refusal=exc, errors=errors)
+        return outcome
     except BaseException:
         db.session.rollback()
         raise
