@@ -141,41 +141,38 @@ def sweep_staging() -> None:
     _in_own_context(lambda: sweep_staging_files(task_app()))
 
 
-@huey.periodic_task(crontab(minute="7"))
-def sweep_login_sessions() -> None:
-    """Expired and revoked sign-ins (:func:`assess.sessions.sweep`) deleted every hour, in one short transaction."""
+def _in_one_transaction(work: Callable[[], int], level: int, message: str) -> None:
+    """Run a periodic ``work`` (it flushes and says how many rows it changed) in one short write transaction of its
+    own, and log ``message`` with that number when there were any."""
 
     def body() -> None:
         from assess.database import writing
         from assess.extensions import db
-        from assess.sessions import sweep
 
         with writing():
-            removed = sweep()
+            changed = work()
             db.session.commit()
-        if removed:
-            log.info("%s sesi masuk yang berakhir dihapus", removed)
+        if changed:
+            log.log(level, message, changed)
 
     _in_own_context(body)
+
+
+@huey.periodic_task(crontab(minute="7"))
+def sweep_login_sessions() -> None:
+    """Expired and revoked sign-ins (:func:`assess.sessions.sweep`) deleted every hour, in one short transaction."""
+    from assess.sessions import sweep
+
+    _in_one_transaction(sweep, logging.INFO, "%s sesi masuk yang berakhir dihapus")
 
 
 @huey.periodic_task(crontab(minute="*"))
 def expire_stale_exports() -> None:
     """Exports never taken from the queue and running ones whose lease ran out marked stopped, every minute (the
     bundle page only reads their state)."""
+    from assess.services.exports import expire_stale
 
-    def body() -> None:
-        from assess.database import writing
-        from assess.extensions import db
-        from assess.services.exports import expire_stale
-
-        with writing():
-            stopped = expire_stale()
-            db.session.commit()
-        if stopped:
-            log.warning("%s ekspor yang terhenti ditandai gagal", stopped)
-
-    _in_own_context(body)
+    _in_one_transaction(expire_stale, logging.WARNING, "%s ekspor yang terhenti ditandai gagal")
 
 
 @huey.task()
