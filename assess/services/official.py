@@ -12,7 +12,7 @@ import csv
 import io
 import logging
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -20,7 +20,6 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -33,13 +32,13 @@ from assess.models import Assessment, FollowUp, OfficialValue, Unit, User
 from assess.queries import project_all
 from assess.queries.engine import engine_instrument
 from assess.scoring import Score, check_value, read_decimal, score
+from assess.services import previews
 
 log = logging.getLogger(__name__)
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 SIGN_SALT = "mandiri.official-import"
-SIGN_MAX_AGE = 30 * 60
 
 #: Accepted header names (lower case) for each column.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
@@ -215,24 +214,12 @@ def parse_official(assessment: Assessment, data: bytes, filename: str) -> Offici
     return preview
 
 
-def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=SIGN_SALT)
-
-
 def sign_rows(assessment: Assessment, rows: list[OfficialRow], secret: str) -> str:
-    return str(_serializer(secret).dumps({"a": assessment.id, "rows": [asdict(r) for r in rows]}))
+    return previews.sign(SIGN_SALT, assessment, rows, secret)
 
 
 def load_signed(assessment: Assessment, token: str, secret: str) -> list[OfficialRow]:
-    try:
-        payload = _serializer(secret).loads(token, max_age=SIGN_MAX_AGE)
-    except SignatureExpired:
-        raise DomainError(_l("Pratinjau sudah kedaluwarsa; unggah berkas lagi.")) from None
-    except BadSignature:
-        raise DomainError(_l("Data pratinjau tidak sah; unggah berkas lagi.")) from None
-    if payload.get("a") != assessment.id:
-        raise DomainError(_l("Data pratinjau tidak sah; unggah berkas lagi."))
-    return [OfficialRow(**row) for row in payload["rows"]]
+    return [OfficialRow(**row) for row in previews.load(SIGN_SALT, assessment, token, secret)]
 
 
 def apply_official(assessment: Assessment, rows: list[OfficialRow], *, actor: User | None) -> int:

@@ -13,13 +13,12 @@ import io
 import logging
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, Protection
@@ -35,6 +34,7 @@ from assess.models import Answer, AnswerEvidence, Assessment, Evidence, User
 from assess.queries.engine import engine_instrument
 from assess.scoring import check_value, read_decimal
 from assess.services import answers as answer_service
+from assess.services import previews
 from assess.services.review import answer_state_label
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 2000
 SIGN_SALT = "mandiri.spreadsheet-import"
-SIGN_MAX_AGE = 30 * 60
 SHEET_NAME = "Penilaian"
 
 #: (column letter, header) in export order. D, I and J are the columns an import may change.
@@ -379,24 +378,12 @@ def parse_import(assessment: Assessment, data: bytes, can_edit: Callable[[Answer
     return preview
 
 
-def _serializer(secret: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret, salt=SIGN_SALT)
-
-
 def sign_changes(assessment: Assessment, changes: Sequence[RowChange], secret: str) -> str:
-    return str(_serializer(secret).dumps({"a": assessment.id, "rows": [asdict(c) for c in changes]}))
+    return previews.sign(SIGN_SALT, assessment, changes, secret)
 
 
 def load_signed(assessment: Assessment, token: str, secret: str) -> list[RowChange]:
-    try:
-        payload = _serializer(secret).loads(token, max_age=SIGN_MAX_AGE)
-    except SignatureExpired:
-        raise DomainError(_l("Pratinjau sudah kedaluwarsa; unggah berkas lagi.")) from None
-    except BadSignature:
-        raise DomainError(_l("Data pratinjau tidak sah; unggah berkas lagi.")) from None
-    if payload.get("a") != assessment.id:
-        raise DomainError(_l("Data pratinjau tidak sah; unggah berkas lagi."))
-    return [RowChange(**row) for row in payload["rows"]]
+    return [RowChange(**row) for row in previews.load(SIGN_SALT, assessment, token, secret)]
 
 
 @dataclass
