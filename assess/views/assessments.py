@@ -30,7 +30,7 @@ from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
 from assess.services.assessments import open_assessment
 from assess.views.boundary import attempt
-from assess.views.comments import answer_comments
+from assess.views.panels import answer_comments
 from assess.views.util import assessment_or_404, int_arg, safe_next
 from forms import BaseForm
 from forms.admin import ROLE_LABELS

@@ -40,8 +40,8 @@ from assess.sealed import UnsealError, unseal
 from assess.services import evidence as service
 from assess.services.answers import years_before
 from assess.views.boundary import attempt
-from assess.views.comments import evidence_comments
 from assess.views.downloads import send_evidence
+from assess.views.panels import evidence_comments
 from assess.views.util import assessment_or_404, int_arg, page_arg
 from forms.evidence import (
     DOC_TYPE_LABELS,

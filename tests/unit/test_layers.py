@@ -20,7 +20,9 @@ import ast
 from tests.astscan import Module, domain_error_names, modules, untranslated_domain_errors, within
 
 #: Modules of assess/views with no blueprint: helpers any view may use (they import no view themselves).
-VIEW_HELPERS = frozenset({"assess.views.util", "assess.views.boundary", "assess.views.downloads", "assess.views.nav"})
+VIEW_HELPERS = frozenset(
+    {"assess.views.util", "assess.views.boundary", "assess.views.downloads", "assess.views.nav", "assess.views.panels"}
+)
 APP_PACKAGES = ("assess", "forms", "uploads")
 
 
@@ -39,13 +41,6 @@ def _offending_imports(importers: list[Module], *forbidden: str) -> list[str]:
     )
 
 
-#: The comment panel (threads, form, canned comments) is built by assess.views.comments and embedded in the answer
-#: and document pages; these two imports are the only ones left, and any other is refused.
-EMBEDDED_PANELS = frozenset(
-    {("assess.views.assessments", "assess.views.comments"), ("assess.views.evidence", "assess.views.comments")}
-)
-
-
 def test_no_view_module_imports_another() -> None:
     offences = sorted(
         f"{m.where}:{line} imports {name}"
@@ -55,7 +50,6 @@ def test_no_view_module_imports_another() -> None:
         if within(name, "assess.views")
         and name not in VIEW_HELPERS
         and name != m.name
-        and (m.name, name) not in EMBEDDED_PANELS
     )
     assert not offences, "\n".join(offences)
 
