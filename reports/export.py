@@ -27,7 +27,7 @@ from reports.data import EvidenceEntry, ReportData, StoredFile
 from reports.layout import aside
 from reports.render import RenderedReport, render_report
 from uploads.storage import Storage
-from uploads.validation import full_pdf_check, qpdf_decode_limits
+from uploads.validation import check_problem_text, full_pdf_check, qpdf_decode_limits
 
 REPORT_NAME = "00_Laporan.pdf"
 #: Outcomes that print the document as it is (or converted without loss of content); the rest are problems.
@@ -110,6 +110,7 @@ def _checked_source(part: Part, work: Path, found: dict[str, str | None]) -> Par
         problem = found[stored.sha256] = full_pdf_check(part.prepared.pdf_path)
     if problem is None:
         return part
+    problem = check_problem_text(problem)  # a stored code, in the bundle's language
     dest = work / f"rusak-{part.entry.evidence_id}.pdf"
     pages = placeholder_pdf(
         dest,

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from uploads.errors import UploadRejectedError, format_size
+from flask_babel import lazy_gettext as _l
+
+from uploads.errors import UploadRejectedError, lazy_size
 
 TEMP_PREFIX = "upload-"
 TEMP_SUFFIX = ".part"
@@ -29,13 +31,18 @@ class Staged:
 def too_large(max_bytes: int) -> UploadRejectedError:
     return UploadRejectedError(
         "too_large",
-        f"Berkas melebihi batas {format_size(max_bytes)}. Perkecil ukurannya (misalnya kompres PDF atau bagi menjadi "
-        "beberapa berkas) lalu unggah lagi.",
+        _l(
+            "Berkas melebihi batas %(limit)s. Perkecil ukurannya (misalnya kompres PDF atau bagi menjadi beberapa "
+            "berkas) lalu unggah lagi.",
+            limit=lazy_size(max_bytes),
+        ),
     )
 
 
 def empty() -> UploadRejectedError:
-    return UploadRejectedError("empty", "Berkas kosong (0 byte). Periksa kembali berkas yang dipilih lalu unggah lagi.")
+    return UploadRejectedError(
+        "empty", _l("Berkas kosong (0 byte). Periksa kembali berkas yang dipilih lalu unggah lagi.")
+    )
 
 
 class StorageFullError(Exception):

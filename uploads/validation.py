@@ -1,9 +1,10 @@
 """Is this upload what it claims to be? Name, then content sniffing, then a real parse of the format.
 
-Every refusal is an :class:`~uploads.errors.UploadRejectedError` with a stable code and an Indonesian message
-that says what to do. Nothing here decodes more than it must: PDF streams stay compressed, images are checked
-from their headers before Pillow sees them, ZIP members are judged by their declared sizes and only the few
-XML parts that prove the format are parsed (streaming, size-capped, DTDs refused).
+Every refusal is an :class:`~uploads.errors.UploadRejectedError` with a stable code and a translatable message
+that says what to do (rendered in the language of the page that shows it). Nothing here decodes more than it must:
+PDF streams stay compressed, images are checked from their headers before Pillow sees them, ZIP members are judged by
+their declared sizes and only the few XML parts that prove the format are parsed (streaming, size-capped, DTDs
+refused).
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ import pikepdf
 import pikepdf.settings
 from defusedxml.common import DefusedXmlException
 from defusedxml.expatreader import create_parser
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 from PIL import Image
 
-from uploads.errors import UploadRejectedError, format_number, format_size
+from uploads.errors import UploadRejectedError, lazy_number, lazy_size
 from uploads.staging import empty, too_large
 
 DEFAULT_EXTENSIONS: frozenset[str] = frozenset(
@@ -83,35 +86,35 @@ _KIND: Final = {
     "mp4": "video",
 }
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(_KIND) | {"jpeg"}
-_LABEL: Final = {
+_LABEL: Final[dict[str, str | LazyString]] = {
     "pdf": "PDF",
-    "jpg": "gambar JPEG",
-    "png": "gambar PNG",
-    "docx": "dokumen Word (DOCX)",
-    "xlsx": "lembar kerja Excel (XLSX)",
-    "pptx": "presentasi PowerPoint (PPTX)",
-    "odt": "dokumen OpenDocument (ODT)",
-    "ods": "lembar kerja OpenDocument (ODS)",
-    "odp": "presentasi OpenDocument (ODP)",
-    "mp4": "video MP4",
-    "zip": "arsip ZIP",
-    "doc": "dokumen Word lama (DOC) atau dokumen Office yang dilindungi kata sandi",
-    "xls": "lembar kerja Excel lama (XLS)",
-    "ppt": "presentasi PowerPoint lama (PPT)",
-    "exe": "program Windows (EXE)",
-    "elf": "program (ELF)",
-    "gif": "gambar GIF",
-    "webp": "gambar WebP",
-    "bmp": "gambar BMP",
-    "tif": "gambar TIFF",
-    "heic": "gambar HEIC",
-    "mov": "video QuickTime (MOV)",
-    "rar": "arsip RAR",
-    "7z": "arsip 7z",
-    "gz": "arsip GZIP",
-    "rtf": "dokumen RTF",
-    "html": "halaman HTML",
-    "svg": "gambar SVG",
+    "jpg": _l("gambar JPEG"),
+    "png": _l("gambar PNG"),
+    "docx": _l("dokumen Word (DOCX)"),
+    "xlsx": _l("lembar kerja Excel (XLSX)"),
+    "pptx": _l("presentasi PowerPoint (PPTX)"),
+    "odt": _l("dokumen OpenDocument (ODT)"),
+    "ods": _l("lembar kerja OpenDocument (ODS)"),
+    "odp": _l("presentasi OpenDocument (ODP)"),
+    "mp4": _l("video MP4"),
+    "zip": _l("arsip ZIP"),
+    "doc": _l("dokumen Word lama (DOC) atau dokumen Office yang dilindungi kata sandi"),
+    "xls": _l("lembar kerja Excel lama (XLS)"),
+    "ppt": _l("presentasi PowerPoint lama (PPT)"),
+    "exe": _l("program Windows (EXE)"),
+    "elf": _l("program (ELF)"),
+    "gif": _l("gambar GIF"),
+    "webp": _l("gambar WebP"),
+    "bmp": _l("gambar BMP"),
+    "tif": _l("gambar TIFF"),
+    "heic": _l("gambar HEIC"),
+    "mov": _l("video QuickTime (MOV)"),
+    "rar": _l("arsip RAR"),
+    "7z": _l("arsip 7z"),
+    "gz": _l("arsip GZIP"),
+    "rtf": _l("dokumen RTF"),
+    "html": _l("halaman HTML"),
+    "svg": _l("gambar SVG"),
 }
 _OOXML_MAIN: Final = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "pptx": "ppt/presentation.xml"}
 _ODF_MIMETYPE: Final = {
@@ -164,8 +167,10 @@ class FileInfo:
 def _bad_name() -> UploadRejectedError:
     return UploadRejectedError(
         "bad_name",
-        "Nama berkas tidak dapat digunakan. Ganti nama berkas dengan huruf, angka dan ekstensi yang jelas "
-        "(misalnya laporan.pdf) lalu unggah lagi.",
+        _l(
+            "Nama berkas tidak dapat digunakan. Ganti nama berkas dengan huruf, angka dan ekstensi yang jelas "
+            "(misalnya laporan.pdf) lalu unggah lagi."
+        ),
     )
 
 
@@ -223,19 +228,33 @@ def check_name(original_name: str, policy: Policy) -> str:
     parts = name.split(".")
     ext = parts[-1].strip().lower() if len(parts) > 1 else ""
     if not ext or ext not in _allowed(policy):
-        shown = f"Jenis berkas .{ext[:20]}" if ext else "Berkas tanpa ekstensi"
+        accepted = _accepted_list(policy)
         raise UploadRejectedError(
             "bad_extension",
-            f"{shown} tidak diterima. Jenis yang diterima: {_accepted_list(policy)}. "
-            "Simpan ulang berkas dalam salah satu jenis tersebut lalu unggah lagi.",
+            _l(
+                "Jenis berkas .%(ext)s tidak diterima. Jenis yang diterima: %(accepted)s. Simpan ulang berkas dalam "
+                "salah satu jenis tersebut lalu unggah lagi.",
+                ext=ext[:20],
+                accepted=accepted,
+            )
+            if ext
+            else _l(
+                "Berkas tanpa ekstensi tidak diterima. Jenis yang diterima: %(accepted)s. Simpan ulang berkas dalam "
+                "salah satu jenis tersebut lalu unggah lagi.",
+                accepted=accepted,
+            ),
         )
     for inner in parts[1:-1]:
         inner_ext = inner.strip().lower()
         if inner_ext in DANGEROUS_EXTENSIONS:
             raise UploadRejectedError(
                 "dangerous_name",
-                f"Nama berkas mengandung ekstensi berbahaya (.{inner_ext}) sebelum .{ext}. "
-                "Ganti nama berkas tanpa ekstensi ganda lalu unggah lagi.",
+                _l(
+                    "Nama berkas mengandung ekstensi berbahaya (.%(inner)s) sebelum .%(ext)s. Ganti nama berkas tanpa "
+                    "ekstensi ganda lalu unggah lagi.",
+                    inner=inner_ext,
+                    ext=ext,
+                ),
             )
     return name
 
@@ -247,39 +266,72 @@ def _normalise(ext: str) -> str:
 # ------------------------------------------------------------------------------------------------ messages
 
 
+def _sentences(*parts: str | LazyString) -> LazyString:
+    """Whole translated sentences shown one after the other (each rendered when the message is shown)."""
+    return LazyString(lambda: " ".join(str(part) for part in parts))
+
+
 def _mismatch(ext: str, detected: str | None = None) -> UploadRejectedError:
     label = _LABEL[ext]
-    found = f" (terdeteksi: {_LABEL.get(detected, detected.upper())})" if detected and detected != ext else ""
-    return UploadRejectedError(
-        "mismatch",
-        f"Isi berkas bukan {label} seperti yang ditunjukkan ekstensinya (.{ext}){found}. Pastikan berkas tidak "
-        f"sekadar diganti namanya; simpan ulang sebagai {label} lalu unggah lagi.",
+    advice = _l(
+        "Pastikan berkas tidak sekadar diganti namanya; simpan ulang sebagai %(label)s lalu unggah lagi.", label=label
     )
+    if detected and detected != ext:
+        found = _LABEL.get(detected, detected.upper())
+        problem = _l(
+            "Isi berkas bukan %(label)s seperti yang ditunjukkan ekstensinya (.%(ext)s) (terdeteksi: %(found)s).",
+            label=label,
+            ext=ext,
+            found=found,
+        )
+    else:
+        problem = _l(
+            "Isi berkas bukan %(label)s seperti yang ditunjukkan ekstensinya (.%(ext)s).", label=label, ext=ext
+        )
+    return UploadRejectedError("mismatch", _sentences(problem, advice))
 
 
-def _corrupt(kind: str, detail: str = "") -> UploadRejectedError:
-    what = {
-        "pdf": "Berkas PDF",
-        "image": "Berkas gambar",
-        "office": "Dokumen",
-        "video": "Berkas video",
-    }[kind]
-    again = {
-        "pdf": "Buka berkas di komputer Anda, simpan ulang sebagai PDF (Simpan Sebagai/Cetak ke PDF) lalu unggah lagi.",
-        "image": "Buka gambar di komputer Anda, simpan ulang sebagai JPG atau PNG lalu unggah lagi.",
-        "office": "Buka dokumen di aplikasinya, simpan ulang lalu unggah lagi.",
-        "video": "Periksa apakah video dapat diputar di komputer Anda, ekspor ulang sebagai MP4 lalu unggah lagi.",
-    }[kind]
-    reason = detail or "rusak atau tidak lengkap (misalnya terpotong saat diunduh atau disalin)"
-    return UploadRejectedError("corrupt", f"{what} {reason}. {again}")
+#: What a damaged file of each kind is, when nothing more precise is known (whole sentences).
+_DAMAGED: Final = {
+    "pdf": _l("Berkas PDF rusak atau tidak lengkap (misalnya terpotong saat diunduh atau disalin)."),
+    "image": _l("Berkas gambar rusak atau tidak lengkap (misalnya terpotong saat diunduh atau disalin)."),
+    "office": _l("Dokumen rusak atau tidak lengkap (misalnya terpotong saat diunduh atau disalin)."),
+    "video": _l("Berkas video rusak atau tidak lengkap (misalnya terpotong saat diunduh atau disalin)."),
+}
+#: What to do about a damaged file of each kind.
+_SAVE_AGAIN: Final = {
+    "pdf": _l("Buka berkas di komputer Anda, simpan ulang sebagai PDF (Simpan Sebagai/Cetak ke PDF) lalu unggah lagi."),
+    "image": _l("Buka gambar di komputer Anda, simpan ulang sebagai JPG atau PNG lalu unggah lagi."),
+    "office": _l("Buka dokumen di aplikasinya, simpan ulang lalu unggah lagi."),
+    "video": _l("Periksa apakah video dapat diputar di komputer Anda, ekspor ulang sebagai MP4 lalu unggah lagi."),
+}
 
 
-def _office_unsafe(reason: str) -> UploadRejectedError:
-    return UploadRejectedError(
-        "office_unsafe",
-        f"Dokumen ditolak karena {reason}. Buka dokumen di Word, Excel atau LibreOffice, simpan ulang sebagai "
-        "dokumen biasa lalu unggah lagi.",
+def _corrupt(kind: str, problem: LazyString | None = None) -> UploadRejectedError:
+    """A damaged file: ``problem`` (a whole sentence) says how when it is known, then what to do."""
+    return UploadRejectedError("corrupt", _sentences(problem or _DAMAGED[kind], _SAVE_AGAIN[kind]))
+
+
+def _office_unsafe(problem: LazyString) -> UploadRejectedError:
+    """A document refused as unsafe: ``problem`` is the whole sentence saying why, then what to do."""
+    advice = _l(
+        "Buka dokumen di Word, Excel atau LibreOffice, simpan ulang sebagai dokumen biasa lalu unggah lagi."
     )
+    return UploadRejectedError("office_unsafe", _sentences(problem, advice))
+
+
+def _encrypted(kind: str) -> UploadRejectedError:
+    if kind == "pdf":
+        message = _l(
+            "Berkas PDF dilindungi kata sandi sehingga tidak dapat dibuka oleh penilai. Simpan ulang sebagai PDF "
+            "tanpa kata sandi lalu unggah lagi."
+        )
+    else:
+        message = _l(
+            "Dokumen dilindungi kata sandi sehingga tidak dapat dibuka oleh penilai. Simpan ulang tanpa kata sandi "
+            "lalu unggah lagi."
+        )
+    return UploadRejectedError("encrypted", message)
 
 
 # ----------------------------------------------------------------------------------------------- validate
@@ -388,30 +440,56 @@ def qpdf_decode_limits() -> _QpdfDecodeLimits:
     return _QPDF_DECODE_LIMITS
 
 
+#: How a problem found by :func:`full_pdf_check` is stored (``blobs.check_problem``): this code, then qpdf's own words
+#: (technical data, kept as qpdf wrote them). Shown through :func:`check_problem_text`, in the reader's language.
+FULL_CHECK_PROBLEM: Final = "pdf.full_check:"
+
+
 def full_pdf_check(path: Path) -> str | None:
     """qpdf's own checks, as ``qpdf --check``: every stream decoded (with the decode-memory caps), so slower than
     :func:`validate` (up to about a second for a 25 MB scan): run in the background after an upload, or by an export
-    for a PDF not checked yet. ``None`` when clean, else what is wrong (the first errors; warnings are left out)."""
+    for a PDF not checked yet. ``None`` when clean, else what is wrong as a code to store, ``FULL_CHECK_PROBLEM``
+    followed by the first errors (warnings are left out)."""
     try:
         with qpdf_decode_limits(), pikepdf.open(path) as pdf:
             errors = [p for p in pdf.check_pdf_syntax() if not p.startswith("WARNING")]
     except pikepdf.PdfError as exc:
         errors = [str(exc)]
-    return "PDF tidak dapat dibaca utuh oleh pemeriksa qpdf: " + "; ".join(errors[:3]) if errors else None
+    return FULL_CHECK_PROBLEM + "; ".join(errors[:3]) if errors else None
+
+
+def check_problem_text(problem: str) -> str:
+    """A stored check problem as the reader reads it: a code of :func:`full_pdf_check` in the current language;
+    anything else (a sentence stored before the codes, or another reader's problem) as it was stored."""
+    if problem.startswith(FULL_CHECK_PROBLEM):
+        detail = problem.removeprefix(FULL_CHECK_PROBLEM)
+        return gettext("PDF tidak dapat dibaca utuh oleh pemeriksa qpdf: %(detail)s", detail=detail)
+    return problem
 
 
 def _check_pdf(path: Path, size: int, head: bytes, policy: Policy) -> FileInfo:
     lowered = head[:PDF_TAIL_BYTES].lower()
     if any(marker in lowered for marker in _HTML_MARKERS):
-        raise _corrupt("pdf", "berisi kode HTML di bagian awal (berkas gabungan/polyglot), bukan PDF murni")
+        raise _corrupt(
+            "pdf", _l("Berkas PDF berisi kode HTML di bagian awal (berkas gabungan/polyglot), bukan PDF murni.")
+        )
     with open(path, "rb") as handle:
         handle.seek(max(0, size - PDF_TAIL_BYTES))
         tail = handle.read()
     eof = tail.rfind(b"%%EOF")
     if eof < 0:
-        raise _corrupt("pdf", "tidak lengkap: penanda akhir %%EOF tidak ada (kemungkinan terpotong saat diunggah)")
+        raise _corrupt(
+            "pdf",
+            _l(
+                "Berkas PDF tidak lengkap: penanda akhir %(marker)s tidak ada (kemungkinan terpotong saat diunggah).",
+                marker="%%EOF",
+            ),
+        )
     if tail[eof + 5 :].strip(b" \t\r\n\f\x00"):
-        raise _corrupt("pdf", "berisi data tambahan setelah akhir dokumen (%%EOF), bukan PDF murni")
+        raise _corrupt(
+            "pdf",
+            _l("Berkas PDF berisi data tambahan setelah akhir dokumen (%(marker)s), bukan PDF murni.", marker="%%EOF"),
+        )
     with _QPDF_DECODE_LIMITS:
         return _parse_pdf(path, policy)
 
@@ -422,11 +500,7 @@ def _parse_pdf(path: Path, policy: Policy) -> FileInfo:
         # instead of being silently repaired. Content streams are never decoded: a flate bomb there costs nothing.
         pdf = pikepdf.open(path, attempt_recovery=False)
     except pikepdf.PasswordError:
-        raise UploadRejectedError(
-            "encrypted",
-            "Berkas PDF dilindungi kata sandi sehingga tidak dapat dibuka oleh penilai. "
-            "Simpan ulang sebagai PDF tanpa kata sandi lalu unggah lagi.",
-        ) from None
+        raise _encrypted("pdf") from None
     except Exception:
         raise _corrupt("pdf") from None
     with pdf:
@@ -438,7 +512,7 @@ def _parse_pdf(path: Path, policy: Policy) -> FileInfo:
             if pages > policy.max_pdf_pages:
                 raise _too_many_pages(pages, policy)
             if pages == 0:
-                raise _corrupt("pdf", "tidak berisi halaman")
+                raise _corrupt("pdf", _l("Berkas PDF tidak berisi halaman."))
             has_javascript = _pdf_has_active_content(pdf)
             if any("reconstruct" in str(w).lower() for w in pdf.get_warnings()):
                 raise _corrupt("pdf")
@@ -460,8 +534,12 @@ def _parse_pdf(path: Path, policy: Policy) -> FileInfo:
 def _too_many_pages(pages: int, policy: Policy) -> UploadRejectedError:
     return UploadRejectedError(
         "too_many_pages",
-        f"Berkas PDF berisi {format_number(pages)} halaman, melebihi batas {format_number(policy.max_pdf_pages)} "
-        "halaman. Bagi dokumen menjadi beberapa berkas lalu unggah lagi.",
+        _l(
+            "Berkas PDF berisi %(pages)s halaman, melebihi batas %(limit)s halaman. Bagi dokumen menjadi beberapa "
+            "berkas lalu unggah lagi.",
+            pages=lazy_number(pages),
+            limit=lazy_number(policy.max_pdf_pages),
+        ),
     )
 
 
@@ -469,7 +547,7 @@ def _declared_page_count(pdf: pikepdf.Pdf) -> int:
     """/Root/Pages/Count, read without walking the page tree (a cheap early refusal for huge documents)."""
     pages = pdf.Root.get("/Pages")
     if not isinstance(pages, pikepdf.Dictionary):
-        raise _corrupt("pdf", "tidak memiliki daftar halaman")
+        raise _corrupt("pdf", _l("Berkas PDF tidak memiliki daftar halaman."))
     count = pages.get("/Count")
     try:
         return int(count) if count is not None else 0
@@ -517,8 +595,13 @@ def _direct_container(value: object) -> bool:
 def _image_too_large(width: int, height: int, policy: Policy) -> UploadRejectedError:
     return UploadRejectedError(
         "image_too_large",
-        f"Resolusi gambar terlalu besar ({format_number(width)}×{format_number(height)} piksel, batas "
-        f"{format_number(policy.max_image_pixels)} piksel). Perkecil resolusi gambar lalu unggah lagi.",
+        _l(
+            "Resolusi gambar terlalu besar (%(width)s×%(height)s piksel, batas %(limit)s piksel). Perkecil resolusi "
+            "gambar lalu unggah lagi.",
+            width=lazy_number(width),
+            height=lazy_number(height),
+            limit=lazy_number(policy.max_image_pixels),
+        ),
     )
 
 
@@ -578,7 +661,9 @@ def _check_image(path: Path, ext: str, head: bytes, policy: Policy) -> FileInfo:
     if width * height > policy.max_image_pixels:
         raise _image_too_large(width, height, policy)
     if ext == "png" and not _png_ends_with_iend(path):
-        raise _corrupt("image", "tidak lengkap atau berisi data tambahan setelah akhir gambar (IEND)")
+        raise _corrupt(
+            "image", _l("Berkas gambar tidak lengkap atau berisi data tambahan setelah akhir gambar (IEND).")
+        )
     fmt = "PNG" if ext == "png" else "JPEG"
     with contextlib.ExitStack() as stack:
         if _beyond_pillow_warning(width * height):
@@ -643,7 +728,7 @@ def _iter_member(archive: zipfile.ZipFile, name: str, cap: int) -> Iterator[byte
         while chunk := member.read(64 * 1024):
             total += len(chunk)
             if total > cap:
-                raise _office_unsafe(f"bagian {name} terlalu besar")
+                raise _office_unsafe(_l("Dokumen ditolak karena bagian %(part)s terlalu besar.", part=name))
             yield chunk
 
 
@@ -655,11 +740,16 @@ def _parse_xml(archive: zipfile.ZipFile, name: str) -> None:
             parser.feed(chunk)
         parser.close()
     except DefusedXmlException:
-        raise _office_unsafe(f"bagian {name} memuat deklarasi DTD atau entitas XML yang tidak diizinkan") from None
+        raise _office_unsafe(
+            _l(
+                "Dokumen ditolak karena bagian %(part)s memuat deklarasi DTD atau entitas XML yang tidak diizinkan.",
+                part=name,
+            )
+        ) from None
     except UploadRejectedError:
         raise
     except Exception:  # SAXParseException, BadZipFile (CRC), zlib.error, unsupported compression, …
-        raise _corrupt("office", f"rusak: bagian {name} tidak dapat dibaca") from None
+        raise _corrupt("office", _l("Dokumen rusak: bagian %(part)s tidak dapat dibaca.", part=name)) from None
 
 
 def _check_office(path: Path, ext: str, policy: Policy) -> FileInfo:
@@ -671,31 +761,41 @@ def _check_office(path: Path, ext: str, policy: Policy) -> FileInfo:
         infos = archive.infolist()
         if len(infos) > policy.max_zip_members:
             raise _office_unsafe(
-                f"berisi terlalu banyak bagian ({format_number(len(infos))}, batas "
-                f"{format_number(policy.max_zip_members)})"
+                _l(
+                    "Dokumen ditolak karena berisi terlalu banyak bagian (%(members)s, batas %(limit)s).",
+                    members=lazy_number(len(infos)),
+                    limit=lazy_number(policy.max_zip_members),
+                )
             )
         names = [info.filename for info in infos]
         if len(set(names)) != len(names) or any(_unsafe_member_name(name) for name in names):
-            raise _office_unsafe("berisi nama bagian yang tidak aman (mis. '..' atau jalur absolut)")
-        if any(info.flag_bits & 0x1 for info in infos):
-            raise UploadRejectedError(
-                "encrypted",
-                "Dokumen dilindungi kata sandi sehingga tidak dapat dibuka oleh penilai. "
-                "Simpan ulang tanpa kata sandi lalu unggah lagi.",
+            raise _office_unsafe(
+                _l("Dokumen ditolak karena berisi nama bagian yang tidak aman (mis. '..' atau jalur absolut).")
             )
+        if any(info.flag_bits & 0x1 for info in infos):
+            raise _encrypted("office")
         total = sum(info.file_size for info in infos)
         if total > policy.max_zip_uncompressed:
             raise _office_unsafe(
-                f"isinya setelah diekstrak terlalu besar ({format_size(total)}, batas "
-                f"{format_size(policy.max_zip_uncompressed)}; kemungkinan zip bomb)"
+                _l(
+                    "Dokumen ditolak karena isinya setelah diekstrak terlalu besar (%(size)s, batas %(limit)s; "
+                    "kemungkinan zip bomb).",
+                    size=lazy_size(total),
+                    limit=lazy_size(policy.max_zip_uncompressed),
+                )
             )
         for info in infos:
             if info.file_size >= ZIP_RATIO_MIN_SIZE and info.file_size > policy.max_zip_ratio * max(
                 info.compress_size, 1
             ):
-                raise _office_unsafe("berisi bagian yang dimampatkan secara tidak wajar (kemungkinan zip bomb)")
+                raise _office_unsafe(
+                    _l(
+                        "Dokumen ditolak karena berisi bagian yang dimampatkan secara tidak wajar (kemungkinan zip "
+                        "bomb)."
+                    )
+                )
         if any(name.lower().endswith("vbaproject.bin") for name in names):
-            raise _office_unsafe("mengandung makro (VBA)")
+            raise _office_unsafe(_l("Dokumen ditolak karena mengandung makro (VBA)."))
         present = set(names)
         try:
             actual = _office_type(present, archive)
@@ -708,18 +808,14 @@ def _check_office(path: Path, ext: str, policy: Policy) -> FileInfo:
             _parse_xml(archive, _OOXML_MAIN[ext])
         else:
             if "content.xml" not in present:
-                raise _corrupt("office", "tidak lengkap: bagian content.xml tidak ada")
+                raise _corrupt("office", _l("Dokumen tidak lengkap: bagian %(part)s tidak ada.", part="content.xml"))
             if "META-INF/manifest.xml" in present:
                 try:
                     manifest = _read_capped(archive, "META-INF/manifest.xml", 1024 * 1024)
                 except Exception:
                     raise _corrupt("office") from None
                 if b"encryption-data" in manifest:
-                    raise UploadRejectedError(
-                        "encrypted",
-                        "Dokumen dilindungi kata sandi sehingga tidak dapat dibuka oleh penilai. "
-                        "Simpan ulang tanpa kata sandi lalu unggah lagi.",
-                    )
+                    raise _encrypted("office")
             _parse_xml(archive, "content.xml")
     return FileInfo(extension=ext, mime=_MIME[ext], kind="office")
 
@@ -761,5 +857,5 @@ def _check_mp4(path: Path, size: int, head: bytes) -> FileInfo:
                 raise _corrupt("video")
             position += box_size
         else:
-            raise _corrupt("video", "memiliki struktur yang tidak wajar")
+            raise _corrupt("video", _l("Berkas video memiliki struktur yang tidak wajar."))
     return FileInfo(extension="mp4", mime=_MIME["mp4"], kind="video")

@@ -139,3 +139,29 @@ def test_english_texts_keep_the_named_parameters() -> None:
             if text and set(PLACEHOLDER.findall(text)) != set(PLACEHOLDER.findall(msgid)):
                 wrong.append(f"{msgid!r} -> {text!r}")
     assert not wrong, "\n".join(sorted(wrong))
+
+
+def _untranslated_upload_refusals(tree: ast.AST) -> list[int]:
+    """Lines where an ``UploadRejectedError(code, message)`` is given a literal message."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and called_name(node) == "UploadRejectedError":
+            given = node.args[1:2] + [k.value for k in node.keywords if k.arg == "message"]
+            found += [node.lineno for message in given if is_untranslated(message)]
+    return found
+
+
+def test_the_upload_scanner_finds_literal_messages() -> None:
+    source = """
+UploadRejectedError("empty", "Berkas kosong.")
+UploadRejectedError("too_large", f"Berkas melebihi batas {limit}.")
+UploadRejectedError(code="bad_name", message="Nama berkas tidak dapat digunakan.")
+UploadRejectedError("empty", _l("Berkas kosong."))
+UploadRejectedError("corrupt", _sentences(problem, advice))
+"""
+    assert _untranslated_upload_refusals(ast.parse(source)) == [2, 3, 4]
+
+
+def test_every_upload_refusal_message_is_translatable() -> None:
+    offences = [f"{m.where}:{line}" for m in modules().values() for line in _untranslated_upload_refusals(m.tree)]
+    assert not offences, "\n".join(offences)
