@@ -82,9 +82,10 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
     register_blueprints(app)
 
-    from assess import display
+    from assess import display, texts
 
     display.register(app)
+    texts.register(app)
 
     from assess.errors import register_error_handlers
 

@@ -20,11 +20,10 @@ from fractions import Fraction
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 
-from assess.display import stored_text
 from assess.extensions import db
 from assess.models import AnswerState, Assessment, AssessmentState, AuditEntry, User
+from assess.texts import Text, render
 
 OBJECT_TYPE_LABELS = {
     "answer": _l("Jawaban"),
@@ -158,11 +157,9 @@ def field_label(name: str, action: str = "") -> str:
     return str(_l("Isian lain"))
 
 
-def _stored(summary: str | LazyString) -> str:
-    if isinstance(summary, LazyString):
-        with stored_text():
-            return str(summary)
-    return summary
+def summary_of(entry: AuditEntry) -> str:
+    """An entry's summary in the reader's language (user data as it is)."""
+    return render(entry.summary_text, fallback=entry.summary or "")
 
 
 def plain(value: Any) -> Any:
@@ -206,13 +203,14 @@ def record(
     object_id: int | None,
     action: str,
     changes: Iterable[tuple[str, Any, Any]] = (),
-    summary: str | LazyString = "",
+    summary: str | Text = "",
     indicator_code: str | None = None,
     evidence_id: int | None = None,
     instansi_id: int | None = None,
 ) -> AuditEntry:
-    """Add one entry to the trail (flushed with the change; committed or rolled back with it). A translatable
-    ``summary`` is written in the deployment's default language, whoever's request records it."""
+    """Add one entry to the trail (flushed with the change; committed or rolled back with it). A ``summary`` is user
+    data (a comment, a title: shown as it is) or a :class:`~assess.texts.Text`, kept as its key and parameters to be
+    shown in the reader's language (:func:`summary_of`), and as a sentence in the deployment's language."""
     if instansi_id is None:
         if assessment is None:
             raise ValueError("an audit entry needs an instansi")
@@ -225,7 +223,8 @@ def record(
         object_id=object_id,
         action=action,
         changes=[{"field": f, "old": plain(o), "new": plain(n)} for f, o, n in changes if plain(o) != plain(n)],
-        summary=_stored(summary),
+        summary=summary.sentence() if isinstance(summary, Text) else summary,
+        summary_text=summary.stored() if isinstance(summary, Text) else None,
         indicator_code=indicator_code,
         evidence_id=evidence_id,
     )

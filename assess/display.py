@@ -29,19 +29,18 @@ Value = Fraction | Decimal | int | float | str | None
 
 
 def current_locale() -> str:
-    """The language of the page being rendered; the default language outside a request."""
-    from flask import current_app, has_request_context
+    """The language of the page being rendered, or the one forced for a text (an e-mail in its recipient's
+    language, a stored text in the deployment's); the default language outside a request."""
+    from flask import current_app, has_app_context
 
-    if has_request_context():
+    if has_app_context():
         from flask_babel import get_locale
 
         locale = get_locale()
         if locale is not None:
             return str(locale.language)
-    try:
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    except RuntimeError:
-        return "id"
+    return "id"
 
 
 @functools.lru_cache(maxsize=8)

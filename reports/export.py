@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import pikepdf
 
+from assess.texts import Text, text
 from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
 from reports.archive import ManifestRow, ZipSource, file_sha256, write_zip_hashed
 from reports.bundle import Layout, Part, assemble, plan, write_report_alone
@@ -35,14 +36,15 @@ CLEAN_OUTCOMES = frozenset({"pdf", "image", "office"})
 
 
 class Progress(Protocol):
-    """Told of every step: its number, the total and a label. ``minor`` marks one of many small steps (a document
-    prepared), which a listener may skip when it reported a moment ago."""
+    """Told of every step: its number, the total and a label (a stored text: the export's page shows it in its
+    reader's language). ``minor`` marks one of many small steps (a document prepared), which a listener may skip
+    when it reported a moment ago."""
 
-    def __call__(self, step: int, total: int, label: str, *, minor: bool = False) -> None: ...
+    def __call__(self, step: int, total: int, label: Text, *, minor: bool = False) -> None: ...
 
 
 class _Advance(Protocol):
-    def __call__(self, label: str, *, minor: bool = False) -> None: ...
+    def __call__(self, label: Text, *, minor: bool = False) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -142,12 +144,12 @@ def build(
     total = len(documents) + len(signed_entries) + 5
     step = 0
 
-    def advance(label: str, *, minor: bool = False) -> None:
+    def advance(label: Text, *, minor: bool = False) -> None:
         nonlocal step
         step += 1
         progress(step, total, label, minor=minor)
 
-    advance("Menyusun laporan (PDF)")
+    advance(text("export.rendering"))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mandiri-report") as background:
         # The copied context carries the application context the report's template needs.
         rendering = background.submit(
@@ -159,7 +161,7 @@ def build(
         signed = [_checked_source(p, work, found) for p in signed]
         report: RenderedReport = rendering.result()
 
-    advance("Menggabungkan laporan dan data dukung")
+    advance(text("export.joining"))
     report_alone = work / REPORT_NAME
     write_report_alone(report, plan(report, data, parts, signed), report_alone)
     zip_tmp = out_dir / f".{ZIP_NAME}.tmp"
@@ -171,11 +173,11 @@ def build(
         pdf_tmp = out_dir / f".{PDF_NAME}.tmp"
         layout = assemble(report, data, parts, signed, pdf_tmp)
 
-        advance("Memeriksa bundel PDF")
+        advance(text("export.checking"))
         _verify_bundle(pdf_tmp, report, layout, parts, signed)
         pdf_sha256 = file_sha256(pdf_tmp)
 
-        advance("Menyusun ZIP dan manifest")
+        advance(text("export.zipping"))
         manifest, zip_sha256 = zipping.result()
     finally:
         zipping.wait()  # on an error, the caller removes out_dir: not while the ZIP is being written there
@@ -200,7 +202,7 @@ def build(
     summary["zip"] = {"sha256": result.zip_sha256, "size": result.zip_size}
     (out_dir / SUMMARY_NAME).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(work)
-    advance("Selesai")
+    advance(text("export.finished"))
     return result
 
 
@@ -228,10 +230,10 @@ def _verify_bundle(
                 problems.append(f"ERROR: halaman {number}: {exc}")
         problems += [f"ERROR: {w}" for w in pdf.get_warnings() if "error" in w.lower()]
         if problems:
-            raise ExportError("Bundel PDF tidak lolos pemeriksaan qpdf: " + "; ".join(problems[:5]))
+            raise ExportError(text("export.bundle_check_failed", problems="; ".join(problems[:5])))
         expected = report.pages + sum(p.prepared.pages for p in [*signed, *parts])
         if len(pdf.pages) != expected:
-            raise ExportError(f"Jumlah halaman bundel ({len(pdf.pages)}) tidak sama dengan laporan + data dukung.")
+            raise ExportError(text("export.page_count", pages=len(pdf.pages)))
 
 
 def _prepare_all(
@@ -266,11 +268,12 @@ def _prepare_all(
     for entry in signed_entries:
         minutes = entry is data.signed_minutes
         label = "Berita Acara (ditandatangani)" if minutes else "Persetujuan Publikasi (ditandatangani)"
-        advance(f"Menyiapkan {label}")
+        what = text("export.signed_minutes" if minutes else "export.signed_consent")
+        advance(text("export.preparing_signed", what=what))
         signed.append(part(entry, label))
     parts: list[Part] = []
     for number, entry in enumerate(documents, start=1):
-        advance(f"Menyiapkan data dukung {number} dari {len(documents)}: {entry.title}", minor=True)
+        advance(text("export.preparing_document", n=number, total=len(documents), title=entry.title), minor=True)
         parts.append(part(entry, _label(entry)))
     return signed, parts
 

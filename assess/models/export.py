@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.models.base import Base, str_enum, utcnow
@@ -59,8 +60,12 @@ class Export(Base):
     step: Mapped[int] = mapped_column(Integer, default=0)
     total_steps: Mapped[int] = mapped_column(Integer, default=0)
     step_label: Mapped[str] = mapped_column(String(200), default="")
+    #: The step as a key and its parameters (:mod:`assess.texts`); ``step_label`` is its stored-language copy.
+    step_text: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     percent: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+    #: Why it failed, as a key and its parameters; ``error`` is its stored-language copy.
+    error_text: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: Folder name under the assessment's export folder (set when the files are in place).
     directory: Mapped[str | None] = mapped_column(String(64))
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -85,7 +85,10 @@ class Notification(Base):
     answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comments.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    #: The message in the deployment's language, shown when ``message_text`` is missing or unknown.
     message: Mapped[str] = mapped_column(Text)
+    #: The message as a key and its parameters (:mod:`assess.texts`), rendered in the reader's language.
+    message_text: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     url: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -113,7 +116,10 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(48))
     #: ``[{"field": ..., "old": ..., "new": ...}, ...]``
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: A summary in the deployment's language, or user data (a comment, a title) shown as it is.
     summary: Mapped[str] = mapped_column(Text, default="")
+    #: The summary as a key and its parameters (:mod:`assess.texts`), rendered in the reader's language.
+    summary_text: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     actor: Mapped[User | None] = relationship()
 

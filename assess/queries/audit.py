@@ -18,11 +18,19 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from assess.audit import OBJECT_TYPE_LABELS, STATE_LABELS, action_label, field_label, object_type_label
+from assess.audit import (
+    OBJECT_TYPE_LABELS,
+    STATE_LABELS,
+    action_label,
+    field_label,
+    object_type_label,
+    summary_of,
+)
 from assess.converters import MAX_ID
 from assess.extensions import db
 from assess.models import Assessment, AuditEntry, DocType, Evidence, Indicator, Unit, User
 from assess.models.base import as_utc
+from assess.texts import render
 from forms.evidence import DOC_TYPE_LABELS
 
 PER_PAGE = 50
@@ -251,7 +259,7 @@ def _rows(results: Sequence[Any], instansi_id: int) -> list[EntryRow]:
             indicator_code=entry.indicator_code,
             evidence_id=entry.evidence_id,
             evidence_title=title,
-            summary=entry.summary or "",
+            summary=summary_of(entry),
             changes=_changes(entry.action, entry.changes, names),
         )
         for entry, title in results
@@ -364,7 +372,7 @@ def csv_batches(assessment: Assessment, filters: Filters) -> Iterator[list[CsvRo
                 action=action_label(row.action),
                 indicator_code=row.indicator_code or "",
                 evidence_title=row.title or "",
-                summary=row.summary or "",
+                summary=render(row.summary_text, fallback=row.summary or ""),
                 changes="\n".join(
                     f"{c.label}: {c.old_full} → {c.new_full}" for c in _changes(row.action, row.changes, names)
                 ),
@@ -388,6 +396,7 @@ def _csv_query(assessment_id: int, filters: Filters, batch_size: int) -> Select[
             AuditEntry.action,
             AuditEntry.indicator_code,
             AuditEntry.summary,
+            AuditEntry.summary_text,
             AuditEntry.changes,
             User.name,
             User.email,

@@ -11,7 +11,7 @@ from fractions import Fraction
 
 from flask_babel import gettext as _
 
-from assess import display
+from assess import display, texts
 from assess.audit import Snapshot, record
 from assess.errors import DomainError
 from assess.extensions import db
@@ -210,7 +210,12 @@ def save_graded_answer(
 class CheckResult:
     check: str
     action: str  # "block" or "warn"
-    message: str
+    text: texts.Text
+
+    @property
+    def message(self) -> str:
+        """What was found, in the current language."""
+        return str(self.text)
 
 
 def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckResult]:
@@ -225,23 +230,23 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
     if inst.value_type == "level":
         level = int(answer.claimed_value) if answer.claimed_value is not None else 0
         if level == 0:
-            found.append(CheckResult("no_value", "block", _("Level yang diklaim belum dipilih.")))
+            found.append(CheckResult("no_value", "block", texts.text("check.no_level")))
         elif not live_links:
             found.append(
                 CheckResult(
                     "no_evidence",
                     actions["no_evidence"],
-                    _("Level %(level)s diklaim tanpa data dukung yang ditautkan.", level=level),
+                    texts.text("check.level_without_evidence", level=level),
                 )
             )
         levels_needing_age = [lv for lv in ind.levels[:level] if lv.max_evidence_age_years]
     else:
         fulfilled = [mark for mark in answer.items if mark.fulfilled]
         if ind.external is None and not fulfilled:
-            found.append(CheckResult("no_value", "block", _("Belum ada butir yang ditandai terpenuhi.")))
+            found.append(CheckResult("no_value", "block", texts.text("check.no_items")))
         if ind.external is not None and answer.source_value is None:
             found.append(
-                CheckResult("no_value", "block", _("Nilai %(source)s belum diisi.", source=ind.external.source))
+                CheckResult("no_value", "block", texts.text("check.no_source", source=ind.external.source))
             )
         linked_items = {link.item_id for link in live_links if link.item_id is not None}
         missing = [mark.item.code for mark in fulfilled if mark.item_id not in linked_items]
@@ -250,7 +255,7 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
                 CheckResult(
                     "no_evidence",
                     actions["no_evidence"],
-                    _("Butir ditandai terpenuhi tanpa data dukung: %(items)s.", items=", ".join(missing)),
+                    texts.text("check.items_without_evidence", items=", ".join(missing)),
                 )
             )
         reached = max((mark.item.level for mark in fulfilled), default=0)
@@ -259,9 +264,9 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
     if not answer.fakta.strip() or not answer.analisis.strip():
         empty = [name for name, text in (("FAKTA", answer.fakta), ("ANALISIS", answer.analisis)) if not text.strip()]
         if len(empty) == 2:
-            empty_message = _("Penjelasan FAKTA dan ANALISIS masih kosong.")
+            empty_message = texts.text("check.empty_both")
         else:
-            empty_message = _("Penjelasan %(name)s masih kosong.", name=empty[0])
+            empty_message = texts.text("check.empty_one", name=empty[0])
         found.append(CheckResult("empty_penjelasan", actions["empty_penjelasan"], empty_message))
 
     if levels_needing_age:
@@ -284,12 +289,7 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
                 CheckResult(
                     "stale_evidence",
                     actions["stale_evidence"],
-                    _(
-                        "Level ini meminta dokumen reviu/audit yang berumur kurang dari %(years)s tahun; "
-                        "dokumen ini lebih tua: %(titles)s.",
-                        years=years,
-                        titles=", ".join(stale),
-                    ),
+                    texts.text("check.stale", years=years, titles=", ".join(stale)),
                 )
             )
         if undated:
@@ -297,10 +297,7 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
                 CheckResult(
                     "stale_evidence",
                     "warn",
-                    _(
-                        "Tanggal dokumen belum diisi, sehingga umurnya tidak dapat diperiksa: %(titles)s.",
-                        titles=", ".join(undated),
-                    ),
+                    texts.text("check.undated", titles=", ".join(undated)),
                 )
             )
         if not relevant and live_links:
@@ -308,11 +305,7 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
                 CheckResult(
                     "stale_evidence",
                     actions["stale_evidence"],
-                    _(
-                        "Level ini meminta dokumen reviu/audit yang berumur kurang dari %(years)s tahun, "
-                        "tetapi tidak ada data dukung yang ditautkan untuk level tersebut.",
-                        years=years,
-                    ),
+                    texts.text("check.no_level_evidence", years=years),
                 )
             )
     return found
@@ -354,7 +347,7 @@ def submit_for_review(
         action="answer.submit",
         changes=[("state", old, answer.state)],
         indicator_code=answer.indicator.code,
-        summary="; ".join(r.message for r in results),
+        summary=texts.text("audit.submitted_with", warnings=[r.text for r in results]) if results else "",
     )
     log.info("jawaban %s siap direviu", answer.id)
     return results

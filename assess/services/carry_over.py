@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from assess import texts
 from assess.audit import record
 from assess.errors import DomainError
 from assess.extensions import db
@@ -162,8 +163,8 @@ def open_from_previous(*, previous: Assessment, instrument: Instrument, actor: U
         object_type="assessment",
         object_id=new.id,
         action="assessment.carry_over",
-        summary=_l(
-            "dari penilaian %(id)s (%(year)s): %(answers)s jawaban, %(docs)s dokumen, %(links)s tautan",
+        summary=texts.text(
+            "audit.carry_over",
             id=previous.id,
             year=previous.year,
             answers=carried,

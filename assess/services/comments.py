@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from assess import permissions as perm
+from assess import texts
 from assess.audit import record
 from assess.display import stored_text
 from assess.errors import DomainError, NotFoundError
@@ -261,13 +262,12 @@ def mentions(body: str, instansi_id: int) -> list[User]:
     return [user for user in candidates if mention_keys(user) & tokens]
 
 
-def _target_label(comment: Comment, assessment: AssessmentModel) -> str:
+def _target_label(comment: Comment, assessment: AssessmentModel) -> texts.Text:
     where = f"{assessment.instansi.name} {assessment.year}"
     if comment.answer_id is not None:
-        code = _indicator_code(comment.answer_id)
-        return _("indikator %(code)s (%(where)s)", code=code, where=where)
+        return texts.text("target.indicator", code=_indicator_code(comment.answer_id), where=where)
     title = db.session.scalar(select(Evidence.title).where(Evidence.id == comment.evidence_id))
-    return _("dokumen “%(title)s” (%(where)s)", title=title, where=where)
+    return texts.text("target.document", title=title, where=where)
 
 
 def comment_path(comment: Comment) -> str:
@@ -301,25 +301,19 @@ def _notify_mentions(comment: Comment, assessment: AssessmentModel, author: User
         return set()
     waiting = notifications.unread_about(comment, [user.id for user in users], NotificationKind.MENTION)
     url = comment_path(comment)
-    with stored_text():
-        target = _target_label(comment, assessment)
-        for user in users:
-            if user.id in waiting:
-                note = waiting[user.id]
-                message = _(
-                    "%(n)s komentar menyebut Anda pada %(target)s; yang terbaru dari %(author)s: “%(text)s”",
-                    n=format_number(_mentions_since(note, user, comment)),
-                    target=target,
-                    author=author.name,
-                    text=_snippet(comment.body),
-                )
-                notifications.refresh(note, message=message, url=url, actor=author)
-        message = _(
-            "%(author)s menyebut Anda dalam komentar pada %(target)s: “%(text)s”",
-            author=author.name,
-            target=target,
-            text=_snippet(comment.body),
-        )
+    target = _target_label(comment, assessment)
+    for user in users:
+        if user.id in waiting:
+            note = waiting[user.id]
+            message = texts.text(
+                "notice.mentions",
+                n=texts.number(_mentions_since(note, user, comment), 0),
+                target=target,
+                author=author.name,
+                text=_snippet(comment.body),
+            )
+            notifications.refresh(note, message=message, url=url, actor=author)
+    message = texts.text("notice.mention", author=author.name, target=target, text=_snippet(comment.body))
     made = notifications.notify(
         users=[user for user in users if user.id not in waiting],
         kind=NotificationKind.MENTION,
@@ -362,13 +356,9 @@ def _notify_reply(comment: Comment, top: Comment, assessment: AssessmentModel, a
     if not participant_ids:
         return
     users = db.session.scalars(select(User).where(User.id.in_(participant_ids)).order_by(User.id)).all()
-    with stored_text():
-        message = _(
-            "%(author)s membalas diskusi pada %(target)s: “%(text)s”",
-            author=author.name,
-            target=_target_label(comment, assessment),
-            text=_snippet(comment.body),
-        )
+    message = texts.text(
+        "notice.reply", author=author.name, target=_target_label(comment, assessment), text=_snippet(comment.body)
+    )
     notifications.notify(
         users=users,
         kind=NotificationKind.REPLY,

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from assess import texts
 from assess.audit import record
 from assess.errors import DomainError
 from assess.extensions import db
@@ -121,8 +122,8 @@ def open_crosswalk(*, previous: Assessment, instrument: Instrument, year: int, a
         object_type="assessment",
         object_id=new.id,
         action="assessment.crosswalk",
-        summary=_l(
-            "dari %(code)s %(year)s (penilaian %(id)s): %(docs)s dokumen, %(links)s tautan",
+        summary=texts.text(
+            "audit.crosswalk",
             code=previous.instrument.code,
             year=previous.year,
             id=previous.id,

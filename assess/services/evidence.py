@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from assess import texts
 from assess.audit import Snapshot, record
 from assess.database import writing
 from assess.errors import DomainError
@@ -313,7 +314,13 @@ def upload(
         object_id=evidence.id,
         action="evidence.upload",
         evidence_id=evidence.id,
-        summary=f"{evidence.title} ({name}, {blob.size} B, SHA-256 {blob.sha256[:12]})",
+        summary=texts.text(
+            "audit.evidence_upload",
+            title=evidence.title,
+            name=name,
+            size=texts.number(blob.size, 0),
+            sha=blob.sha256[:12],
+        ),
         changes=[
             ("title", None, evidence.title),
             ("version", None, 1),
@@ -352,7 +359,7 @@ def replace_file(
         object_id=evidence.id,
         action="evidence.version",
         evidence_id=evidence.id,
-        summary=f"{name}, SHA-256 {blob.sha256[:12]}",
+        summary=texts.text("audit.evidence_version", name=name, sha=blob.sha256[:12]),
         changes=[("version", number - 1, number)],
     )
     return version

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
-from assess import audit
+from assess import audit, texts
 from assess import permissions as perm
 from assess.database import writing
 from assess.errors import DomainError
@@ -66,13 +66,7 @@ STATE_LABELS = {
 }
 #: What a queued export never taken, or a running one whose worker is gone, is shown as (and stored as, once
 #: :func:`expire_stale` marked it).
-STOPPED = _l("Ekspor terhenti (proses pekerja berhenti sebelum selesai). Silakan jalankan ulang.")
-DISK_FULL = _l("Ruang disk server penuh; ekspor dihentikan dan tidak ada berkas setengah jadi. Hubungi admin.")
-UNEXPECTED = _l("Terjadi kesalahan tak terduga saat ekspor.")
-#: The step labels of the start and the end (the build's own steps are named by :mod:`reports.export`).
-WAITING = _l("Menunggu giliran")
-STARTED = _l("Dimulai")
-FINISHED = _l("Selesai")
+STOPPED = texts.text("export.stopped")
 #: The folder of a finished export holding one PDF per indicator, made with the bundle.
 PER_INDICATOR_DIR = "per-indikator"
 
@@ -135,7 +129,7 @@ def expire_stale(assessment_id: int | None = None) -> int:
         if is_stale(export):
             export.state = ExportState.FAILED
             export.finished_at = utcnow()
-            export.error = str(STOPPED)
+            _set_error(export, STOPPED)
             stale += 1
     db.session.flush()
     return stale
@@ -147,7 +141,23 @@ def shown_state(export: Export) -> str:
 
 
 def shown_error(export: Export) -> str | None:
-    return str(STOPPED) if is_stale(export) else export.error
+    """Why the export failed, in the reader's language."""
+    if is_stale(export):
+        return str(STOPPED)
+    return texts.render(export.error_text, fallback=export.error or "") or None
+
+
+def shown_step(export: Export) -> str:
+    """The export's current step, in the reader's language."""
+    return texts.render(export.step_text, fallback=export.step_label)
+
+
+def _set_error(export: Export, message: texts.Text) -> None:
+    export.error, export.error_text = message.sentence(), message.stored()
+
+
+def _set_step(export: Export, label: texts.Text) -> None:
+    export.step_label, export.step_text = label.sentence()[:200], label.stored()
 
 
 def request_export(assessment: Assessment, user: User | None, *, include_review: bool = False) -> Export:
@@ -174,8 +184,8 @@ def request_export(assessment: Assessment, user: User | None, *, include_review:
         include_review=include_review,
         draft=assessment.state.value != "final",
         created_by_id=user.id if user is not None else None,
-        step_label=str(WAITING),
     )
+    _set_step(export, texts.text("export.waiting"))
     db.session.add(export)
     try:
         db.session.flush()
@@ -188,7 +198,9 @@ def request_export(assessment: Assessment, user: User | None, *, include_review:
         object_type="export",
         object_id=export.id,
         action="export_requested",
-        summary=f"Ekspor bundel #{export.id} diminta" + (" (dengan ringkasan reviu)" if include_review else ""),
+        summary=texts.text(
+            "audit.export_requested_review" if include_review else "audit.export_requested", id=export.id
+        ),
     )
     return export
 
@@ -202,7 +214,7 @@ class _Heartbeat:
     export_id: int
     last: float = -MINOR_STEP_INTERVAL_S
 
-    def __call__(self, step: int, total: int, label: str, *, minor: bool = False) -> None:
+    def __call__(self, step: int, total: int, label: texts.Text, *, minor: bool = False) -> None:
         now = time.monotonic()
         if minor and now - self.last < MINOR_STEP_INTERVAL_S:
             return  # a commit per document would cost more than preparing a small one
@@ -212,7 +224,14 @@ class _Heartbeat:
             conn.execute(
                 update(Export)
                 .where(Export.id == self.export_id)
-                .values(step=step, total_steps=total, step_label=label[:200], percent=percent, heartbeat_at=utcnow())
+                .values(
+                    step=step,
+                    total_steps=total,
+                    step_label=label.sentence()[:200],
+                    step_text=label.stored(),
+                    percent=percent,
+                    heartbeat_at=utcnow(),
+                )
             )
 
 
@@ -296,7 +315,7 @@ def start_run(export_id: int) -> Export | None:
         return None
     export.state = ExportState.RUNNING
     export.started_at = export.heartbeat_at = utcnow()
-    export.step_label = str(STARTED)
+    _set_step(export, texts.text("export.started"))
     db.session.flush()
     return export
 
@@ -373,14 +392,16 @@ def build_files(export_id: int, gathered: Gathered) -> Built:
     return Built(final, result)
 
 
-def failure_message(export_id: int, exc: BaseException) -> str:
+def failure_message(export_id: int, exc: BaseException) -> texts.Text:
     """Why a build failed, as the export's row keeps it (an unexpected error is logged, not shown)."""
-    if isinstance(exc, ExportError | LookupError):
-        return str(exc)
+    if isinstance(exc, ExportError) and exc.args and isinstance(exc.args[0], texts.Text):
+        return exc.args[0]
+    if isinstance(exc, LookupError):  # the assessment (or its instrument) was deleted before the build read it
+        return texts.text("export.assessment_gone")
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return str(DISK_FULL)
+        return texts.text("export.disk_full")
     log.error("export %s failed", export_id, exc_info=exc)
-    return str(UNEXPECTED)
+    return texts.text("export.unexpected")
 
 
 def fail_run(export_id: int, exc: BaseException) -> Export | None:
@@ -391,7 +412,7 @@ def fail_run(export_id: int, exc: BaseException) -> Export | None:
         return None
     export.state = ExportState.FAILED
     export.finished_at = utcnow()
-    export.error = message
+    _set_error(export, message)
     db.session.flush()
     return export
 
@@ -409,7 +430,7 @@ def finish_run(export_id: int, built: Built) -> list[Path] | None:
     export.finished_at = export.heartbeat_at = utcnow()
     export.directory = built.directory.name
     export.percent = 100
-    export.step_label = str(FINISHED)
+    _set_step(export, texts.text("export.finished"))
     export.pdf_sha256, export.pdf_size, export.pdf_pages = result.pdf_sha256, result.pdf_size, result.pages
     export.zip_sha256, export.zip_size = result.zip_sha256, result.zip_size
     export.evidence_files, export.problems = result.evidence_files, result.problems
@@ -532,6 +553,6 @@ def set_signatory(assessment: Assessment, user: User, values: dict[str, Any]) ->
             object_id=assessment.id,
             action="signatory_changed",
             changes=changes,
-            summary="Data penandatangan bundel diubah",
+            summary=texts.text("audit.signatory_changed"),
         )
     db.session.flush()

@@ -2,8 +2,9 @@
 
 :func:`notify` is the one way in: it skips the actor, inactive users and users outside the assessment's
 instansi, writes one row per person, and queues an e-mail per row that leaves only after the commit
-(see :mod:`assess.mail`). Callers pass the message already written; :func:`~assess.display.stored_text` writes it
-in the deployment's default language, since a row is read later by someone else. Mentions coalesce
+(see :mod:`assess.mail`). Callers pass the message as a :class:`~assess.texts.Text` (a key and its parameters): the
+page shows it in the reader's language, the e-mail in the recipient's, and the row keeps a copy in the
+deployment's language for a key a later version no longer knows. Mentions coalesce
 (:func:`unread_about`, :func:`refresh`): a person's unread mention notification about an answer or a document
 is brought up to date instead of a new one, and sends no new e-mail.
 """
@@ -16,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_request_context, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, ScalarSelect, Select, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from assess import mail
-from assess.display import stored_text
+from assess import mail, texts
 from assess.extensions import db
 from assess.models import (
     Answer,
@@ -79,7 +80,7 @@ def notify(
     users: Iterable[User],
     kind: NotificationKind,
     assessment: Assessment,
-    message: str,
+    message: texts.Text,
     url: str,
     actor: User | None = None,
     answer: Answer | None = None,
@@ -100,6 +101,7 @@ def notify(
             .distinct()
         )
     )
+    stored = message.sentence()
     made: list[Notification] = []
     for user_id in sorted(members):
         note = Notification(
@@ -109,7 +111,8 @@ def notify(
             answer_id=answer.id if answer is not None else None,
             comment_id=comment.id if comment is not None else None,
             actor_id=actor.id if actor is not None else None,
-            message=message,
+            message=stored,
+            message_text=message.stored(),
             url=url[:500],
         )
         db.session.add(note)
@@ -139,10 +142,11 @@ def unread_about(comment: Comment, user_ids: Iterable[int], kind: NotificationKi
     return {note.user_id: note for note in rows}
 
 
-def refresh(note: Notification, *, message: str, url: str, actor: User | None) -> None:
+def refresh(note: Notification, *, message: texts.Text, url: str, actor: User | None) -> None:
     """Bring an unread notification up to date (it comes first in the list again); no e-mail: one was sent when
     it was made, and it has not been read since."""
-    note.message = message
+    note.message = message.sentence()
+    note.message_text = message.stored()
     note.url = url[:500]
     note.actor_id = actor.id if actor is not None else None
     note.created_at = utcnow()
@@ -156,13 +160,25 @@ def _absolute(url: str) -> str:
     return base.rstrip("/") + url if base and url.startswith("/") else url
 
 
+def shown(note: Notification) -> str:
+    """A notification's message in the current language."""
+    return texts.render(note.message_text, fallback=note.message)
+
+
+def _language(user: User) -> str:
+    if user.locale and user.locale in current_app.config["LANGUAGES"]:
+        return user.locale
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
 def _queue_mail(notes: Sequence[Notification], users: dict[int, User], assessment: Assessment) -> None:
+    """One e-mail per notification, in its recipient's language."""
     settings = mail.MailSettings.from_config(current_app.config)
     if not settings.enabled:
         return
-    with stored_text():
-        for note in notes:
-            user = users[note.user_id]
+    for note in notes:
+        user = users[note.user_id]
+        with force_locale(_language(user)):
             subject = _(
                 "[Mandiri] %(kind)s: %(instansi)s %(year)s",
                 kind=kind_label(note.kind),
@@ -173,7 +189,7 @@ def _queue_mail(notes: Sequence[Notification], users: dict[int, User], assessmen
                 [
                     _("Yth. %(name)s,", name=user.name),
                     "",
-                    note.message,
+                    shown(note),
                     "",
                     _("Buka: %(url)s", url=_absolute(note.url)),
                     "",
@@ -222,34 +238,26 @@ def notify_assignment(answers: Sequence[Answer], actor: User | None) -> list[Not
             per_user.setdefault(user.id, (user, []))[1].append(answer)
     made: list[Notification] = []
     assessment = answers[0].assessment
-    with stored_text():
-        for user, received in per_user.values():
-            codes = ", ".join(a.indicator.code for a in received)
-            where = f"{assessment.instansi.name} {assessment.year}"
-            if len(received) == 1:
-                message = _(
-                    "Indikator %(code)s pada penilaian %(where)s ditugaskan kepada Anda atau unit Anda.",
-                    code=codes,
-                    where=where,
-                )
-                url = answer_path(received[0])
-            else:
-                message = _(
-                    "%(n)s indikator pada penilaian %(where)s ditugaskan kepada Anda atau unit Anda: %(codes)s.",
-                    n=len(received),
-                    where=where,
-                    codes=codes,
-                )
-                url = path_for("inbox.my_work")
-            made += notify(
-                users=[user],
-                kind=NotificationKind.ASSIGNMENT,
-                assessment=assessment,
-                message=message,
-                url=url,
-                actor=actor,
-                answer=received[0] if len(received) == 1 else None,
+    where = f"{assessment.instansi.name} {assessment.year}"
+    for user, received in per_user.values():
+        codes = ", ".join(a.indicator.code for a in received)
+        if len(received) == 1:
+            message = texts.text("notice.assigned_one", code=codes, where=where)
+            url = answer_path(received[0])
+        else:
+            message = texts.text(
+                "notice.assigned_many", n=texts.number(len(received), 0), where=where, codes=codes
             )
+            url = path_for("inbox.my_work")
+        made += notify(
+            users=[user],
+            kind=NotificationKind.ASSIGNMENT,
+            assessment=assessment,
+            message=message,
+            url=url,
+            actor=actor,
+            answer=received[0] if len(received) == 1 else None,
+        )
     return made
 
 

@@ -25,6 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import delete, select
 
+from assess import texts
 from assess.audit import record
 from assess.errors import DomainError
 from assess.extensions import db
@@ -267,7 +268,7 @@ def apply_official(assessment: Assessment, rows: list[OfficialRow], *, actor: Us
         object_type="assessment",
         object_id=assessment.id,
         action="assessment.import_official",
-        summary=_l("%(n)s nilai resmi, %(f)s tindak lanjut baru", n=len(rows), f=added),
+        summary=texts.text("audit.official_import", n=texts.number(len(rows), 0), f=texts.number(added, 0)),
         changes=[(r.code, str(old[r.code]) if r.code in old else None, r.value) for r in rows],
     )
     log.info("hasil resmi penilaian %s diimpor: %s nilai, %s tindak lanjut", assessment.id, len(rows), added)

@@ -17,10 +17,9 @@ from fractions import Fraction
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from sqlalchemy import select
 
-from assess import display
+from assess import display, texts
 from assess.audit import record
 from assess.charts import Radar as Radar
 from assess.charts import radar as radar
@@ -207,9 +206,9 @@ def set_target(
         object_type="assessment",
         object_id=assessment.id,
         action="target.set",
-        summary=_l(
-            "Target ditetapkan: %(target)s.",
-            target=LazyString(target_label, target_index, target.target_predikat),  # in the stored language
+        summary=texts.text(
+            "audit.target_set",
+            target=texts.number(target_index) if target_index is not None else target.target_predikat or "–",
         ),
         changes=[("target_index", old[0], target_index), ("target_predikat", old[1], target.target_predikat)],
     )
@@ -376,7 +375,7 @@ def save_scenario(*, assessment: Assessment, name: str, changes: Values, actor: 
         object_type="assessment",
         object_id=assessment.id,
         action="scenario.save",
-        summary=_l("Skenario “%(name)s” disimpan (%(n)s indikator berubah).", name=name, n=len(changes)),
+        summary=texts.text("audit.scenario_saved", name=name, n=texts.number(len(changes), 0)),
     )
     log.info("skenario %s disimpan untuk penilaian %s", scenario.id, assessment.id)
     return scenario
@@ -392,7 +391,7 @@ def delete_scenario(*, assessment: Assessment, scenario: Scenario, actor: User) 
         object_type="assessment",
         object_id=assessment.id,
         action="scenario.delete",
-        summary=_l("Skenario “%(name)s” dihapus.", name=name),
+        summary=texts.text("audit.scenario_deleted", name=name),
     )
     log.info("skenario %r penilaian %s dihapus", name, assessment.id)
 

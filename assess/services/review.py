@@ -18,9 +18,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
-from assess import display
+from assess import display, texts
 from assess.audit import Snapshot, record
-from assess.display import stored_text
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, AssessmentState, Comment, NotificationKind, User
@@ -296,17 +295,12 @@ def change_state(*, assessment: Assessment, target: AssessmentState, actor: User
 
 def _notify(answer: Answer, actor: User, kind: str) -> None:
     code = answer.indicator.code
-    with stored_text():
-        if kind == "approval":
-            message = _("Jawaban %(code)s disetujui oleh %(name)s.", code=code, name=actor.name)
-            notification_kind = NotificationKind.APPROVAL
-        else:
-            message = _(
-                "Jawaban %(code)s dikembalikan oleh %(name)s: perlu perbaikan. Lihat komentarnya.",
-                code=code,
-                name=actor.name,
-            )
-            notification_kind = NotificationKind.SEND_BACK
+    if kind == "approval":
+        message = texts.text("notice.approved", code=code, name=actor.name)
+        notification_kind = NotificationKind.APPROVAL
+    else:
+        message = texts.text("notice.sent_back", code=code, name=actor.name)
+        notification_kind = NotificationKind.SEND_BACK
     notify(
         users=recipients_for_answer(answer),
         kind=notification_kind,

@@ -25,7 +25,7 @@ from openpyxl.styles import Font, Protection
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
-from assess import display
+from assess import display, texts
 from assess.audit import record
 from assess.csvsafe import FORMULA_PREFIXES
 from assess.errors import DomainError
@@ -456,7 +456,12 @@ def apply_import(
         object_type="assessment",
         object_id=assessment.id,
         action="assessment.import_xlsx",
-        summary=f"{len(result.applied)} diterapkan, {len(result.conflicts)} konflik, {len(result.refused)} ditolak",
+        summary=texts.text(
+            "audit.xlsx_import",
+            applied=texts.number(len(result.applied), 0),
+            conflicts=texts.number(len(result.conflicts), 0),
+            refused=texts.number(len(result.refused), 0),
+        ),
     )
     log.info("impor XLSX penilaian %s: %s baris diterapkan", assessment.id, len(result.applied))
     return result

@@ -79,7 +79,7 @@ def status_of(export: Export) -> dict[str, Any]:
         "step": export.step,
         "total": export.total_steps,
         "percent": 100 if export.state == ExportState.DONE else export.percent,
-        "label": export.step_label,
+        "label": service.shown_step(export),
         "error": service.shown_error(export),
     }
 

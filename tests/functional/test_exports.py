@@ -24,6 +24,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from assess import texts
 from assess.extensions import db as database
 from assess.models import Assessment, Evidence, Export, ExportState, RoleName, User
 from assess.models.base import utcnow
@@ -630,13 +631,16 @@ def test_progress_of_small_steps_is_written_at_most_twice_a_second(
         assert row is not None
         return row.step, row.step_label
 
-    heartbeat(1, 10, "Menyusun laporan (PDF)")
-    heartbeat(2, 10, "Menyiapkan data dukung 1 dari 5", minor=True)
+    def document(n: int) -> texts.Text:
+        return texts.text("export.preparing_document", n=n, total=5, title="Perwali")
+
+    heartbeat(1, 10, texts.text("export.rendering"))
+    heartbeat(2, 10, document(1), minor=True)
     assert written() == (1, "Menyusun laporan (PDF)")  # a moment later: skipped
     clock[0] += export_service.MINOR_STEP_INTERVAL_S
-    heartbeat(3, 10, "Menyiapkan data dukung 2 dari 5", minor=True)
-    assert written() == (3, "Menyiapkan data dukung 2 dari 5")
-    heartbeat(4, 10, "Menggabungkan laporan dan data dukung")  # every other step at once
+    heartbeat(3, 10, document(2), minor=True)
+    assert written() == (3, "Menyiapkan data dukung 2 dari 5: Perwali")
+    heartbeat(4, 10, texts.text("export.joining"))  # every other step at once
     assert written() == (4, "Menggabungkan laporan dan data dukung")
 
 
@@ -668,7 +672,7 @@ def test_a_step_longer_than_the_lease_keeps_the_export_running_and_the_heartbeat
     def long_step(*args: Any, **kwargs: Any) -> Any:
         assert release.wait(timeout=60), "the test never released the build"
         if outcome == "failed":
-            raise reports.ExportError("Bundel tidak dapat disusun.")
+            raise reports.ExportError(texts.text("export.page_count", pages=3))
         return real_build(*args, **kwargs)
 
     monkeypatch.setattr(reports.export, "build", long_step)

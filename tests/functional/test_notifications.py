@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from assess import mail
+from assess import mail, texts
 from assess.models import (
     Answer,
     AnswerItem,
@@ -31,6 +31,11 @@ from assess.services import comments as comment_service
 from assess.services import notifications as service
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import count_queries, login
+
+
+def _said(name: str) -> texts.Text:
+    """A notification message: "Jawaban I1 disetujui oleh <name>."."""
+    return texts.text("notice.approved", code="I1", name=name)
 
 
 def _answer(assessment: Any, code: str) -> Answer:
@@ -116,7 +121,7 @@ def _review_decision(kind: NotificationKind) -> Any:
             users=service.recipients_for_answer(answer),
             kind=kind,
             assessment=team["assessment"],
-            message="Jawaban I3: keputusan reviewer.",
+            message=texts.text("notice.approved", code="I3", name="Penilai"),
             url=service.answer_path(answer),
             actor=team["reviewer"],
             answer=answer,
@@ -148,14 +153,16 @@ def test_notify_skips_actor_inactive_outsiders_and_duplicates(team: dict[str, An
         users=[team["ani"], team["ani"], team["koordinator"], team["nonaktif"], team["luar"], team["cici"]],
         kind=NotificationKind.SEND_BACK,
         assessment=team["assessment"],
-        message="Perlu perbaikan",
+        message=texts.text("notice.sent_back", code="I1", name="Penilai"),
         url="/penilaian/1",
         actor=team["koordinator"],
     )
     assert sorted(n.user_id for n in made) == sorted([team["ani"].id, team["cici"].id])
     assert all(n.id is not None and n.read_at is None for n in made)
     assert (
-        service.notify(users=[], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message="x", url="/")
+        service.notify(
+            users=[], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message=_said("x"), url="/"
+        )
         == []
     )
 
@@ -248,7 +255,7 @@ def _send_back(team: dict[str, Any], *users: Any) -> list[Notification]:
         users=users,
         kind=NotificationKind.SEND_BACK,
         assessment=team["assessment"],
-        message="Jawaban I1 dikembalikan untuk diperbaiki.",
+        message=texts.text("notice.sent_back", code="I1", name="Penilai"),
         url="/penilaian/1/indikator/I1",
         actor=team["reviewer"],
     )
@@ -265,7 +272,7 @@ def test_email_is_sent_after_commit_over_one_connection(team: dict[str, Any], db
     assert message.get_content_type() == "text/plain"
     assert str(message["Subject"]).strip().startswith("[Mandiri] Dikembalikan untuk diperbaiki:")
     body = message.get_content()
-    assert "Jawaban I1 dikembalikan untuk diperbaiki." in body
+    assert "Jawaban I1 dikembalikan oleh Penilai: perlu perbaikan. Lihat komentarnya." in body
     assert "https://mandiri.test/penilaian/1/indikator/I1" in body
     assert body.startswith("Yth. Pengguna Uji")
     assert mail.pending() == []
@@ -329,14 +336,14 @@ def test_notifications_page_lists_newest_first_paginated_and_marks_read(
             users=[ani],
             kind=NotificationKind.APPROVAL,
             assessment=team["assessment"],
-            message=f"Pesan nomor {n}",
+            message=_said(f"Pesan nomor {n}"),
             url="/penilaian/",
         )
     service.notify(
         users=[team["bayu"]],
         kind=NotificationKind.APPROVAL,
         assessment=team["assessment"],
-        message="Untuk Bayu",
+        message=_said("Untuk Bayu"),
         url="/",
     )
     db.session.commit()
@@ -351,7 +358,7 @@ def test_notifications_page_lists_newest_first_paginated_and_marks_read(
     assert second.count('data-testid="notification"') == 5
     assert "Pesan nomor 0" in second
 
-    notes = {n.message: n for n in _notes(db)}
+    notes = {n.message.removeprefix("Jawaban I1 disetujui oleh ").rstrip("."): n for n in _notes(db)}
     one = notes["Pesan nomor 3"]
     assert client.post(f"/saya/notifikasi/{one.id}/dibaca").status_code == 302
     assert service.unread_count(ani) == 24
@@ -381,7 +388,7 @@ def _notification_rows(db: Any) -> list[tuple[int, Any]]:
 def test_opening_a_notification_by_get_writes_nothing(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
     ani = team["ani"]
     (note,) = service.notify(
-        users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message="Disetujui", url="/saya/"
+        users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message=_said("Rina"), url="/saya/"
     )
     db.session.commit()
     login(client, ani.email)
@@ -390,7 +397,7 @@ def test_opening_a_notification_by_get_writes_nothing(client: FlaskClient, team:
     # The unread notification is a button posting to its own address (no JavaScript needed).
     form = re.search(
         rf'<form method="post" action="/saya/notifikasi/{note.id}">[^<]*(?:<(?!/form)[^<]*)*?'
-        r'<button type="submit" class="link" data-testid="open-notification">Disetujui</button>',
+        r'<button type="submit" class="link" data-testid="open-notification">Jawaban I1 disetujui oleh Rina\.</button>',
         page,
     )
     assert form is not None
@@ -403,7 +410,8 @@ def test_opening_a_notification_by_get_writes_nothing(client: FlaskClient, team:
     assert db.session.get(Notification, note.id).read_at is not None
     # Once read, it is a plain link: following it again changes nothing.
     read = client.get("/saya/notifikasi").get_data(as_text=True)
-    assert f'<a href="/saya/notifikasi/{note.id}" data-testid="open-notification">Disetujui</a>' in read
+    link = f'<a href="/saya/notifikasi/{note.id}" data-testid="open-notification">Jawaban I1 disetujui oleh Rina.</a>'
+    assert link in read
     after = _notification_rows(db)
     client.get(f"/saya/notifikasi/{note.id}")
     db.session.expire_all()
@@ -484,7 +492,9 @@ def test_nav_badges_refresh(client: FlaskClient, team: dict[str, Any], db: Any, 
     ani = team["ani"]
     login(client, ani.email)
     assert 'data-testid="nav-unread-count"' not in client.get("/penilaian/").get_data(as_text=True)
-    service.notify(users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message="x", url="/")
+    service.notify(
+        users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message=_said("x"), url="/"
+    )
     db.session.commit()
     # the badge is kept for NAV_COUNTS_TTL seconds; "Tugas saya" counts again at once
     assert 'data-testid="nav-unread-count"' not in client.get("/penilaian/").get_data(as_text=True)
@@ -494,7 +504,9 @@ def test_nav_badges_refresh(client: FlaskClient, team: dict[str, Any], db: Any, 
     saved = app.config["NAV_COUNTS_TTL"]
     app.config["NAV_COUNTS_TTL"] = 0
     try:
-        service.notify(users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message="y", url="/")
+        service.notify(
+            users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message=_said("y"), url="/"
+        )
         db.session.commit()
         assert 'data-testid="nav-unread-count">1<' in client.get("/penilaian/").get_data(as_text=True)
     finally:
