@@ -47,12 +47,14 @@ from uploads import get_storage
 from uploads.errors import UploadRejectedError
 from uploads.staging import Staged, discard, stage
 from uploads.storage import Storage
-from uploads.validation import FileInfo, Policy, clean_filename, full_pdf_check, validate
+from uploads.validation import FileInfo, Policy, check_problem_text, clean_filename, full_pdf_check, validate
 
 log = logging.getLogger(__name__)
 
-#: How every problem found by reading a stored file back begins ("… berubah: …", "… tidak ditemukan").
-STORED_FILE_PROBLEM = "berkas tersimpan"
+#: How every problem found by reading a stored file back begins: ``stored_file:<kind>[:<value>…]``
+#: (:func:`stored_file_problem`); rows from before the codes hold a sentence beginning with the second prefix.
+STORED_FILE_PROBLEM = "stored_file:"
+_STORED_FILE_SENTENCE = "berkas tersimpan"
 
 
 @dataclass(frozen=True)
@@ -216,7 +218,37 @@ def run_check(blob_id: int) -> None:
 def is_stored_file_problem(problem: str | None) -> bool:
     """The blob's problem is that its stored file changed or went missing (found when it was read back to be sent),
     not what qpdf's check found in the bytes uploaded."""
-    return problem is not None and problem.startswith(STORED_FILE_PROBLEM)
+    return problem is not None and problem.startswith((STORED_FILE_PROBLEM, _STORED_FILE_SENTENCE))
+
+
+def stored_file_problem(kind: str, *values: object) -> str:
+    """The code kept on a blob whose stored file is ``missing``, of another ``size`` (read, recorded), ``larger``
+    than recorded (the limit read) or of another ``sha256`` (read, recorded; 12 characters each)."""
+    return STORED_FILE_PROBLEM + ":".join([kind, *map(str, values)])
+
+
+def problem_text(problem: str) -> str:
+    """A blob's problem as its reader reads it, in their language (a sentence from before the codes as it is)."""
+    if not problem.startswith(STORED_FILE_PROBLEM):
+        return check_problem_text(problem)
+    kind, *values = problem.removeprefix(STORED_FILE_PROBLEM).split(":")
+    if kind == "missing":
+        return _("Berkas tersimpan tidak ditemukan.")
+    if kind == "size" and len(values) == 2:
+        return _(
+            "Berkas tersimpan berubah: ukurannya %(size)s B, tercatat %(expected)s B.",
+            size=values[0],
+            expected=values[1],
+        )
+    if kind == "larger" and len(values) == 1:
+        return _("Berkas tersimpan berubah: lebih besar dari %(size)s B yang tercatat.", size=values[0])
+    if kind == "sha256" and len(values) == 2:
+        return _(
+            "Berkas tersimpan berubah: SHA-256 terbaca %(read)s…, tercatat %(expected)s….",
+            read=values[0],
+            expected=values[1],
+        )
+    return _("Berkas tersimpan berubah.")
 
 
 def record_stored_file(blob_id: int, problem: str | None) -> None:
@@ -232,7 +264,11 @@ def record_stored_file(blob_id: int, problem: str | None) -> None:
         else:
             db.session.execute(
                 update(Blob)
-                .where(Blob.id == blob_id, Blob.check_problem.startswith(STORED_FILE_PROBLEM, autoescape=True))
+                .where(
+                    Blob.id == blob_id,
+                    Blob.check_problem.startswith(STORED_FILE_PROBLEM, autoescape=True)
+                    | Blob.check_problem.startswith(_STORED_FILE_SENTENCE, autoescape=True),
+                )
                 .values(checked_at=None, check_problem=None)
             )
         db.session.commit()

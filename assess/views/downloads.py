@@ -45,23 +45,23 @@ class StoredFileChangedError(Exception):
         self.problem = problem
 
 
-def _changed(detail: str) -> StoredFileChangedError:
-    return StoredFileChangedError(f"{evidence_service.STORED_FILE_PROBLEM} {detail}")
+def _changed(kind: str, *values: object) -> StoredFileChangedError:
+    return StoredFileChangedError(evidence_service.stored_file_problem(kind, *values))
 
 
 def _size_changed(size: int, expected: int) -> StoredFileChangedError:
-    return _changed(f"berubah: ukurannya {size} B, tercatat {expected} B")
+    return _changed("size", size, expected)
 
 
 def _content_changed(sha256: str, expected: str) -> StoredFileChangedError:
-    return _changed(f"berubah: SHA-256 terbaca {sha256[:12]}…, tercatat {expected[:12]}…")
+    return _changed("sha256", sha256[:12], expected[:12])
 
 
 def _open(storage: Storage, key: str) -> BinaryIO:
     try:
         return storage.open(key)
     except FileNotFoundError:
-        raise _changed("tidak ditemukan") from None
+        raise _changed("missing") from None
 
 
 def _check_size(storage: Storage, key: str, expected: int) -> None:
@@ -69,7 +69,7 @@ def _check_size(storage: Storage, key: str, expected: int) -> None:
     try:
         size = storage.size(key)
     except FileNotFoundError:
-        raise _changed("tidak ditemukan") from None
+        raise _changed("missing") from None
     if size != expected:
         raise _size_changed(size, expected)
 
@@ -80,7 +80,7 @@ def read_verified(storage: Storage, key: str, sha256: str, limit: int) -> bytes:
     with _open(storage, key) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise _changed(f"berubah: lebih besar dari {limit} B")
+        raise _changed("larger", limit)
     digest = hashlib.sha256(data).hexdigest()
     if digest != sha256:
         raise _content_changed(digest, sha256)
@@ -132,7 +132,7 @@ class VerifyingReader:
             found = (
                 _size_changed(read, self._size)
                 if read < self._size
-                else _changed(f"berubah: lebih besar dari {self._size} B")
+                else _changed("larger", self._size)
             )
         elif digest.hexdigest() != self._sha256:
             found = _content_changed(digest.hexdigest(), self._sha256)

@@ -52,13 +52,12 @@ from forms.evidence import (
     UploadForm,
 )
 from uploads.errors import UploadRejectedError
-from uploads.validation import check_problem_text
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("evidence", __name__, url_prefix="/penilaian/<int:assessment_id>/pustaka")
 #: A blob's stored check problem (a code, or a sentence stored before the codes) as the reader reads it.
-bp.add_app_template_filter(check_problem_text, "check_problem")
+bp.add_app_template_filter(service.problem_text, "check_problem")
 #: "Stale" in the library filter: older than the two-year rule for review and audit documents.
 STALE_YEARS = 2
 

@@ -162,8 +162,9 @@ def test_a_changed_stored_file_is_not_served_and_the_document_is_marked_rusak(
         assert "ETag" not in response.headers
     db.session.rollback()  # a new snapshot: the mark was written by a transaction of its own
     blob = db.session.get_one(Evidence, eid).current_version.blob
-    assert (blob.check_problem or "").startswith("berkas tersimpan ")
+    assert (blob.check_problem or "").startswith("stored_file:")
     detail = client.get(base).get_data(as_text=True)
+    assert "Berkas tersimpan " in detail  # what was found, in the reader's language
     assert 'data-testid="check-problem"' in detail
     assert "Berkas ini rusak." in detail
     library = client.get(f"/penilaian/{aid}/pustaka/").get_data(as_text=True)
@@ -220,7 +221,7 @@ def test_a_large_file_is_checked_while_it_streams_and_a_changed_one_never_arrive
     assert len(received) < len(data)  # the last chunk is held back: the download fails, it never completes
     db.session.rollback()
     blob = db.session.get_one(Evidence, eid).current_version.blob
-    assert (blob.check_problem or "").startswith("berkas tersimpan berubah: SHA-256")
+    assert (blob.check_problem or "").startswith("stored_file:sha256:")
     assert client.get(url).status_code == 409  # the next request is refused before anything is sent
 
 

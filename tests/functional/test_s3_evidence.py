@@ -92,7 +92,7 @@ def test_a_changed_file_is_refused_without_the_request_writing(
     assert response.status_code == 409
     assert _writes(statements) == []
     assert [b for b, _p in handed] == [blob_id]
-    assert (handed[0][1] or "").startswith("berkas tersimpan berubah: ukurannya")
+    assert (handed[0][1] or "").startswith("stored_file:size:")
     assert db.session.get_one(Evidence, eid).current_version.blob.check_problem is None
 
 

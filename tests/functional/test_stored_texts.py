@@ -283,3 +283,23 @@ def test_numbers_in_stored_texts_follow_the_readers_language(app: Flask) -> None
             assert texts.render(stored) == "Skenario “Rencana” disimpan (1.234 indikator berubah)."
         with force_locale("en"):
             assert texts.render(stored) == "Scenario “Rencana” saved (1,234 indicators changed)."
+
+
+def test_a_changed_stored_file_is_described_in_the_readers_language(app: Flask) -> None:
+    size = evidence_service.stored_file_problem("size", 10, 2048)
+    assert size == "stored_file:size:10:2048"
+    old = "berkas tersimpan berubah: ukurannya 10 B, tercatat 2048 B"  # kept before the codes
+    with app.test_request_context():
+        for problem in (size, old, evidence_service.stored_file_problem("missing")):
+            assert evidence_service.is_stored_file_problem(problem)
+        with force_locale("id"):
+            assert evidence_service.problem_text(size) == "Berkas tersimpan berubah: ukurannya 10 B, tercatat 2048 B."
+            assert evidence_service.problem_text(old) == old
+        with force_locale("en"):
+            english = evidence_service.problem_text(size)
+            assert english == "The stored file has changed: its size is 10 B, 2048 B on record."
+            assert evidence_service.problem_text(evidence_service.stored_file_problem("missing")) == (
+                "The stored file is missing."
+            )
+            assert evidence_service.problem_text(old) == old
+    assert not evidence_service.is_stored_file_problem("pdf.full_check:ERROR: page 2")
