@@ -27,8 +27,9 @@ from assess.queries import claimed_values, load_assessment
 from assess.queries.engine import engine_instrument
 from assess.scoring import score
 from assess.services.planning import result_json
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional.helpers import count_queries, login
+from tests.worlds import World
 
 
 def _answer(assessment: Any, code: str) -> Answer:
@@ -36,23 +37,12 @@ def _answer(assessment: Any, code: str) -> Answer:
 
 
 @pytest.fixture
-def team(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    assessment = create_assessment(instansi, year=2026)
-    for answer in assessment.answers:
-        answer.assignee_unit = unit
-    _answer(assessment, "I1").claimed_value = Decimal(3)
-    _answer(assessment, "I2").claimed_value = Decimal(2)
-    people = {
-        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
-        "pengisi": create_member(instansi, RoleName.PENGISI, units=(unit,)),
-        "reviewer": create_member(instansi, RoleName.REVIEWER),
-        "pembaca": create_member(instansi, RoleName.PEMBACA),
-        "lain": create_member(create_instansi(), RoleName.KOORDINATOR),
-    }
+def world(world: World, db: Any) -> World:
+    """The plugin's world with claimed values for I1 (3) and I2 (2)."""
+    world.answer("I1").claimed_value = Decimal(3)
+    world.answer("I2").claimed_value = Decimal(2)
     db.session.commit()
-    return {"assessment": assessment, "unit": unit, **people}
+    return world
 
 
 def _link(db: Any, assessment: Any, code: str, title: str = "Perwali 12/2024") -> None:
@@ -70,9 +60,9 @@ def _link(db: Any, assessment: Any, code: str, title: str = "Perwali 12/2024") -
 
 
 @pytest.mark.parametrize("role", ["koordinator", "pengisi", "reviewer", "pembaca"])
-def test_every_role_reads_dashboard_and_whatif(client: FlaskClient, team: dict[str, Any], role: str) -> None:
-    aid = team["assessment"].id
-    login(client, team[role].email)
+def test_every_role_reads_dashboard_and_whatif(client: FlaskClient, world: World, role: str) -> None:
+    aid = world.assessment.id
+    login(client, world.member(role).email)
     page = client.get(f"/penilaian/{aid}/dasbor")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -83,18 +73,18 @@ def test_every_role_reads_dashboard_and_whatif(client: FlaskClient, team: dict[s
     assert ('name="target_index"' in html) is (role == "koordinator")
 
 
-def test_other_instansi_gets_404(client: FlaskClient, team: dict[str, Any]) -> None:
-    aid = team["assessment"].id
-    login(client, team["lain"].email)
+def test_other_instansi_gets_404(client: FlaskClient, world: World) -> None:
+    aid = world.assessment.id
+    login(client, world.outsider.email)
     assert client.get(f"/penilaian/{aid}/dasbor").status_code == 404
     assert client.get(f"/penilaian/{aid}/simulasi").status_code == 404
     assert client.post(f"/penilaian/{aid}/simulasi/hitung", json={"values": {}}).status_code == 404
     assert client.post(f"/penilaian/{aid}/target", data={"target_index": "3"}).status_code == 404
 
 
-def test_target_set_by_koordinator_with_gap_and_audit(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    aid = team["assessment"].id
-    login(client, team["koordinator"].email)
+def test_target_set_by_koordinator_with_gap_and_audit(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.koordinator.email)
     response = client.post(f"/penilaian/{aid}/target", data={"target_index": "3.00", "target_predikat": ""})
     assert response.status_code == 302
     target = db.session.scalar(select(Target).where(Target.assessment_id == aid))
@@ -123,10 +113,10 @@ def test_target_set_by_koordinator_with_gap_and_audit(client: FlaskClient, team:
     ],
 )
 def test_target_validation(
-    client: FlaskClient, team: dict[str, Any], db: Any, data: dict[str, str], message: str
+    client: FlaskClient, world: World, db: Any, data: dict[str, str], message: str
 ) -> None:
-    aid = team["assessment"].id
-    login(client, team["koordinator"].email)
+    aid = world.assessment.id
+    login(client, world.koordinator.email)
     html = client.post(f"/penilaian/{aid}/target", data=data, follow_redirects=True).get_data(as_text=True)
     assert db.session.scalar(select(Target).where(Target.assessment_id == aid)) is None
     if message != "Not a valid decimal value":
@@ -134,15 +124,15 @@ def test_target_validation(
 
 
 @pytest.mark.parametrize("role", ["pengisi", "reviewer", "pembaca"])
-def test_target_koordinator_only(client: FlaskClient, team: dict[str, Any], role: str) -> None:
-    login(client, team[role].email)
-    response = client.post(f"/penilaian/{team['assessment'].id}/target", data={"target_index": "3"})
+def test_target_koordinator_only(client: FlaskClient, world: World, role: str) -> None:
+    login(client, world.member(role).email)
+    response = client.post(f"/penilaian/{world.assessment.id}/target", data={"target_index": "3"})
     assert response.status_code == 403
 
 
-def test_json_endpoint_equals_engine(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    assessment = team["assessment"]
-    login(client, team["pengisi"].email)
+def test_json_endpoint_equals_engine(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
+    login(client, world.pengisi.email)
     changes = {"I1": "5", "I7": "4", "I2": ""}
     response = client.post(f"/penilaian/{assessment.id}/simulasi/hitung", json={"values": changes})
     assert response.status_code == 200
@@ -163,9 +153,9 @@ def test_json_endpoint_equals_engine(client: FlaskClient, team: dict[str, Any], 
     assert len(bad.get_json()["errors"]) == 2
 
 
-def test_whatif_without_js_and_scenarios(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    aid = team["assessment"].id
-    login(client, team["pengisi"].email)
+def test_whatif_without_js_and_scenarios(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.pengisi.email)
     html = client.post(f"/penilaian/{aid}/simulasi", data={"v-I1": "5", "action": "hitung"}).get_data(as_text=True)
     assert 'data-testid="whatif-index"' in html
     saved = client.post(
@@ -175,7 +165,7 @@ def test_whatif_without_js_and_scenarios(client: FlaskClient, team: dict[str, An
     scenario = db.session.scalar(select(Scenario).where(Scenario.assessment_id == aid))
     assert scenario is not None
     assert scenario.values == {"I1": "5"}
-    assert scenario.created_by_id == team["pengisi"].id
+    assert scenario.created_by_id == world.pengisi.id
     again = client.post(f"/penilaian/{aid}/simulasi", data={"v-I1": "4", "action": "simpan", "name": "Naik"})
     assert "sudah ada" in again.get_data(as_text=True)
     loaded = client.get(f"/penilaian/{aid}/simulasi?skenario={scenario.id}").get_data(as_text=True)
@@ -189,22 +179,22 @@ def test_whatif_without_js_and_scenarios(client: FlaskClient, team: dict[str, An
     assert {"scenario.save", "scenario.delete"} <= actions
 
 
-def test_pembaca_and_final_cannot_save(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    aid = team["assessment"].id
-    login(client, team["pembaca"].email)
+def test_pembaca_and_final_cannot_save(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.pembaca.email)
     assert client.post(f"/penilaian/{aid}/simulasi", data={"action": "simpan", "name": "x"}).status_code == 403
-    team["assessment"].state = AssessmentState.FINAL
+    world.assessment.state = AssessmentState.FINAL
     db.session.commit()
-    login(client, team["koordinator"].email)
+    login(client, world.koordinator.email)
     assert client.post(f"/penilaian/{aid}/simulasi", data={"action": "simpan", "name": "x"}).status_code == 403
     assert client.post(f"/penilaian/{aid}/target", data={"target_index": "3"}).status_code == 403
     assert client.post(f"/penilaian/{aid}/simulasi/hitung", json={"values": {"I1": "4"}}).status_code == 200
 
 
-def test_coverage_and_path_prefer_linked(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    assessment = team["assessment"]
+def test_coverage_and_path_prefer_linked(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     _link(db, assessment, "I1")
-    login(client, team["koordinator"].email)
+    login(client, world.koordinator.email)
     html = client.get(f"/penilaian/{assessment.id}/dasbor").get_data(as_text=True)
     assert "1 dari" in html
     assert "sudah ada data dukung" in html
@@ -220,9 +210,9 @@ def _counts(client: FlaskClient, db: Any, aid: int) -> dict[str, int]:
     return counts
 
 
-def test_constant_queries(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    assessment = team["assessment"]
-    login(client, team["koordinator"].email)
+def test_constant_queries(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
+    login(client, world.koordinator.email)
     small = _counts(client, db, assessment.id)
     for i, answer in enumerate(assessment.answers):
         answer.claimed_value = Decimal(1 + i % 5)
@@ -257,11 +247,11 @@ def test_pemdi_pages_and_json_equal_engine(client: FlaskClient, db: Any) -> None
     }
 
 
-def test_official_result_stands_beside_the_others(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
+def test_official_result_stands_beside_the_others(client: FlaskClient, world: World, db: Any) -> None:
     from assess.models import OfficialValue
 
-    assessment = team["assessment"]
-    login(client, team["pembaca"].email)
+    assessment = world.assessment
+    login(client, world.pembaca.email)
     assert 'data-testid="index-official"' not in client.get(f"/penilaian/{assessment.id}/dasbor").get_data(as_text=True)
     for answer in assessment.answers:
         db.session.add(OfficialValue(assessment_id=assessment.id, indicator_code=answer.indicator.code, value=2))
