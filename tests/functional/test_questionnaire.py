@@ -11,8 +11,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from assess.models import Answer, AnswerState, Evidence, RoleName
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.factories import create_instansi, create_member, create_unit
 from tests.functional.helpers import count_queries, jpeg_bytes, login, pdf_bytes, upload
+from tests.worlds import BAPPEDA, DISKOMINFO, World, build_world
 
 
 def _answer(assessment: Any, code: str) -> Answer:
@@ -20,26 +21,14 @@ def _answer(assessment: Any, code: str) -> Answer:
 
 
 @pytest.fixture
-def world(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    diskominfo = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    bappeda = create_unit(instansi, "Badan Perencanaan Pembangunan Daerah", "Bappeda")
-    assessment = create_assessment(instansi, year=2026)
-    for answer in assessment.answers:
-        answer.assignee_unit = diskominfo if answer.indicator.code in ("I1", "I2", "I29") else bappeda
-    pengisi = create_member(instansi, RoleName.PENGISI, units=(diskominfo,))
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
-    reviewer = create_member(instansi, RoleName.REVIEWER)
+def world(db: Any) -> World:
+    """Two units: Diskominfo (the pengisi's) answers I1, I2 and I29, Bappeda every other indicator."""
+    built = build_world(units=(DISKOMINFO, BAPPEDA))
+    for answer in built.assessment.answers:
+        if answer.indicator.code not in ("I1", "I2", "I29"):
+            answer.assignee_unit = built.units["Bappeda"]
     db.session.commit()
-    return {
-        "instansi": instansi,
-        "assessment": assessment,
-        "pengisi": pengisi,
-        "koordinator": koordinator,
-        "reviewer": reviewer,
-        "diskominfo": diskominfo,
-        "bappeda": bappeda,
-    }
+    return built
 
 
 def _save(client: FlaskClient, assessment_id: int, code: str, version: int, **fields: Any) -> Any:
@@ -47,9 +36,9 @@ def _save(client: FlaskClient, assessment_id: int, code: str, version: int, **fi
     return client.post(f"/penilaian/{assessment_id}/indikator/{code}", data=data)
 
 
-def test_answer_page_shows_level_cards_and_hints(client: FlaskClient, world: dict[str, Any]) -> None:
-    login(client, world["pengisi"].email)
-    page = client.get(f"/penilaian/{world['assessment'].id}/indikator/I1").get_data(as_text=True)
+def test_answer_page_shows_level_cards_and_hints(client: FlaskClient, world: World) -> None:
+    login(client, world.pengisi.email)
+    page = client.get(f"/penilaian/{world.assessment.id}/indikator/I1").get_data(as_text=True)
     for name in ("Rintisan", "Terkelola", "Terdefinisi", "Terpadu dan Terukur", "Optimum"):
         assert name in page
     assert "Bukti yang diharapkan" in page
@@ -58,9 +47,9 @@ def test_answer_page_shows_level_cards_and_hints(client: FlaskClient, world: dic
     assert 'data-testid="save-answer"' in page
 
 
-def test_save_answer_updates_value_state_and_projection(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
-    login(client, world["pengisi"].email)
+def test_save_answer_updates_value_state_and_projection(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
+    login(client, world.pengisi.email)
     answer = _answer(assessment, "I1")
     response = _save(
         client,
@@ -80,20 +69,20 @@ def test_save_answer_updates_value_state_and_projection(client: FlaskClient, wor
     assert re.search(r'data-testid="projected-index">\s*0,04\s*<', overview)  # 1.3 × 3 / 100 = 0.039
 
 
-def test_bad_level_keeps_the_text(client: FlaskClient, world: dict[str, Any]) -> None:
-    assessment = world["assessment"]
-    login(client, world["pengisi"].email)
+def test_bad_level_keeps_the_text(client: FlaskClient, world: World) -> None:
+    assessment = world.assessment
+    login(client, world.pengisi.email)
     answer = _answer(assessment, "I1")
     response = _save(client, assessment.id, "I1", answer.version, level="9", fakta="teks panjang saya")
     assert response.status_code == 400
     assert "teks panjang saya" in response.get_data(as_text=True)
 
 
-def test_conflict_page_keeps_both_texts(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_conflict_page_keeps_both_texts(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     answer = _answer(assessment, "I1")
     stale_version = answer.version
-    login(client, world["koordinator"].email)
+    login(client, world.koordinator.email)
     assert (
         _save(
             client, assessment.id, "I1", stale_version, level="2", fakta="versi koordinator", analisis="a"
@@ -101,7 +90,7 @@ def test_conflict_page_keeps_both_texts(client: FlaskClient, world: dict[str, An
         == 302
     )
     client.post("/logout")
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     response = _save(
         client, assessment.id, "I1", stale_version, level="3", fakta="teks pengisi yang panjang", analisis="b"
     )
@@ -121,9 +110,9 @@ def test_conflict_page_keeps_both_texts(client: FlaskClient, world: dict[str, An
     assert answer.fakta == "gabungan"
 
 
-def test_pengisi_edits_only_their_units_answers(client: FlaskClient, world: dict[str, Any]) -> None:
-    assessment = world["assessment"]
-    login(client, world["pengisi"].email)
+def test_pengisi_edits_only_their_units_answers(client: FlaskClient, world: World) -> None:
+    assessment = world.assessment
+    login(client, world.pengisi.email)
     other = _answer(assessment, "I11")  # assigned to Bappeda
     assert _save(client, assessment.id, "I11", other.version, level="2").status_code == 403
     page = client.get(f"/penilaian/{assessment.id}/indikator/I11").get_data(as_text=True)
@@ -131,10 +120,10 @@ def test_pengisi_edits_only_their_units_answers(client: FlaskClient, world: dict
     assert 'data-testid="save-answer"' not in page
 
 
-def test_submit_is_blocked_without_evidence_then_allowed(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_submit_is_blocked_without_evidence_then_allowed(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     answer = _answer(assessment, "I1")
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     _save(client, assessment.id, "I1", answer.version, level="3", fakta="", analisis="")
     db.session.refresh(answer)
     blocked = client.post(
@@ -171,10 +160,10 @@ def test_submit_is_blocked_without_evidence_then_allowed(client: FlaskClient, wo
     assert answer.state == AnswerState.DRAF
 
 
-def test_stale_review_document_warns(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_stale_review_document_warns(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     answer = _answer(assessment, "I29")  # audit: levels 3+ need documents younger than two years
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     _save(client, assessment.id, "I29", answer.version, level="3", fakta="Laporan audit", analisis="L3")
     _status, result = upload(client, assessment.id, "Laporan Audit 2021.pdf", pdf_bytes(text="audit"))
     evidence = db.session.get(Evidence, result["id"])
@@ -192,19 +181,19 @@ def test_stale_review_document_warns(client: FlaskClient, world: dict[str, Any],
     assert answer.state == AnswerState.SIAP_DIREVIU  # a warning, not a block, for SPBE
 
 
-def test_bulk_assignment_and_filters(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
-    login(client, world["koordinator"].email)
+def test_bulk_assignment_and_filters(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
+    login(client, world.koordinator.email)
     ids = [a.id for a in assessment.answers if a.indicator.code in ("I3", "I4", "I5")]
     response = client.post(
         f"/penilaian/{assessment.id}/tugaskan",
-        data={"unit_id": world["diskominfo"].id, "user_id": "0", "answer_ids": ids},
+        data={"unit_id": world.units['Diskominfo'].id, "user_id": "0", "answer_ids": ids},
     )
     assert response.status_code == 302
     for answer_id in ids:
-        assert db.session.get(Answer, answer_id).assignee_unit_id == world["diskominfo"].id
+        assert db.session.get(Answer, answer_id).assignee_unit_id == world.units['Diskominfo'].id
     client.post("/logout")
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     page = client.get(f"/penilaian/{assessment.id}?mine=1").get_data(as_text=True)
     shown = set(re.findall(r'data-indicator="(I\d+)"', page))
     assert shown == {"I1", "I2", "I3", "I4", "I5", "I29"}
@@ -213,19 +202,19 @@ def test_bulk_assignment_and_filters(client: FlaskClient, world: dict[str, Any],
     # a pengisi cannot assign
     assert (
         client.post(
-            f"/penilaian/{assessment.id}/tugaskan", data={"unit_id": world["bappeda"].id, "answer_ids": ids}
+            f"/penilaian/{assessment.id}/tugaskan", data={"unit_id": world.units['Bappeda'].id, "answer_ids": ids}
         ).status_code
         == 403
     )
 
 
 def test_assigning_to_a_unit_of_another_instansi_is_refused(
-    client: FlaskClient, world: dict[str, Any], db: Any
+    client: FlaskClient, world: World, db: Any
 ) -> None:
-    assessment = world["assessment"]
+    assessment = world.assessment
     foreign = create_unit(create_instansi())
     db.session.commit()
-    login(client, world["koordinator"].email)
+    login(client, world.koordinator.email)
     response = client.post(
         f"/penilaian/{assessment.id}/tugaskan",
         data={"unit_id": foreign.id, "answer_ids": [assessment.answers[0].id]},
@@ -236,8 +225,8 @@ def test_assigning_to_a_unit_of_another_instansi_is_refused(
     )
 
 
-def test_open_assessment(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    login(client, world["koordinator"].email)
+def test_open_assessment(client: FlaskClient, world: World, db: Any) -> None:
+    login(client, world.koordinator.email)
     page = client.get("/penilaian/baru").get_data(as_text=True)
     assert "pemdi-2026" in page or "Pemerintah Digital" in page
     from tests.factories import instrument
@@ -251,34 +240,22 @@ def test_open_assessment(client: FlaskClient, world: dict[str, Any], db: Any) ->
     assert duplicate.status_code == 200
     assert "sudah ada" in duplicate.get_data(as_text=True)
     client.post("/logout")
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     assert client.get("/penilaian/baru").status_code == 404
 
 
 # --------------------------------------------------------------------------- Pemdi
 
 
-@pytest.fixture
-def pemdi(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    unit = create_unit(instansi, short_name="Kominfo")
-    assessment = create_assessment(instansi, code="pemdi-2026")
-    for answer in assessment.answers:
-        answer.assignee_unit = unit
-    pengisi = create_member(instansi, RoleName.PENGISI, units=(unit,))
-    db.session.commit()
-    return {"assessment": assessment, "pengisi": pengisi}
-
-
 def _item_ids(answer: Answer, *codes: str) -> dict[str, int]:
     return {item.code: item.id for item in answer.indicator.items if item.code in codes}
 
 
-def test_pemdi_items_give_the_graded_value(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
-    assessment = pemdi["assessment"]
+def test_pemdi_items_give_the_graded_value(client: FlaskClient, pemdi_world: World, db: Any) -> None:
+    assessment = pemdi_world.assessment
     answer = _answer(assessment, "I13")
     ids = _item_ids(answer, "I13-L1-01", "I13-L1-02", "I13-L1-03")
-    login(client, pemdi["pengisi"].email)
+    login(client, pemdi_world.pengisi.email)
     page = client.get(f"/penilaian/{assessment.id}/indikator/I13").get_data(as_text=True)
     assert "I13-L1-01" in page
     assert "Merintis" in page
@@ -300,10 +277,10 @@ def test_pemdi_items_give_the_graded_value(client: FlaskClient, pemdi: dict[str,
     assert "1,17" in overview
 
 
-def test_pemdi_external_indicator_converts(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
-    assessment = pemdi["assessment"]
+def test_pemdi_external_indicator_converts(client: FlaskClient, pemdi_world: World, db: Any) -> None:
+    assessment = pemdi_world.assessment
     answer = _answer(assessment, "I5")
-    login(client, pemdi["pengisi"].email)
+    login(client, pemdi_world.pengisi.email)
     data = {"version": str(answer.version), "source_value": "68,75", "fakta": "", "analisis": ""}
     assert client.post(f"/penilaian/{assessment.id}/indikator/I5/nilai", data=data).get_json() == {"display": "3,75"}
     assert client.post(f"/penilaian/{assessment.id}/indikator/I5", data=data).status_code == 302
@@ -348,9 +325,9 @@ def _fill(client: FlaskClient, assessment: Any, codes: list[str], docs: range) -
             )
 
 
-def test_pages_issue_a_constant_number_of_queries(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
-    login(client, world["koordinator"].email)
+def test_pages_issue_a_constant_number_of_queries(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
+    login(client, world.koordinator.email)
     _fill(client, assessment, ["I1"], range(1))
     small = _measure(client, db, assessment.id)
     _fill(client, assessment, [f"I{n}" for n in range(1, 48)], range(1, 7))
@@ -359,8 +336,8 @@ def test_pages_issue_a_constant_number_of_queries(client: FlaskClient, world: di
     assert all(c <= 8 for c in large.values()), large  # QUALITY.md B8
 
 
-def test_pemdi_items_assigned_to_another_unit(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
-    assessment = pemdi["assessment"]
+def test_pemdi_items_assigned_to_another_unit(client: FlaskClient, pemdi_world: World, db: Any) -> None:
+    assessment = pemdi_world.assessment
     other = create_unit(assessment.instansi, "Badan Kepegawaian", "BKPSDM")
     koordinator = create_member(assessment.instansi, RoleName.KOORDINATOR)
     staff = create_member(assessment.instansi, RoleName.PENGISI, units=(other,))
@@ -391,35 +368,35 @@ def test_pemdi_items_assigned_to_another_unit(client: FlaskClient, pemdi: dict[s
     assert 'data-indicator="I3"' in mine
 
 
-def test_assign_one_indicator_from_its_page(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_assign_one_indicator_from_its_page(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     answer = _answer(assessment, "I20")
-    login(client, world["koordinator"].email)
+    login(client, world.koordinator.email)
     page = client.get(f"/penilaian/{assessment.id}/indikator/I20").get_data(as_text=True)
     assert "Penanggung jawab indikator" in page
     response = client.post(
         f"/penilaian/{assessment.id}/tugaskan",
         data={
-            "unit_id": world["diskominfo"].id,
-            "user_id": world["pengisi"].id,
+            "unit_id": world.units['Diskominfo'].id,
+            "user_id": world.pengisi.id,
             "answer_ids": [answer.id],
             "next": f"/penilaian/{assessment.id}/indikator/I20",
         },
     )
     assert response.headers["Location"].endswith("/indikator/I20")
     db.session.refresh(answer)
-    assert (answer.assignee_unit_id, answer.assignee_user_id) == (world["diskominfo"].id, world["pengisi"].id)
+    assert (answer.assignee_unit_id, answer.assignee_user_id) == (world.units['Diskominfo'].id, world.pengisi.id)
     # a person who is not in the chosen unit is refused
     refused = client.post(
         f"/penilaian/{assessment.id}/tugaskan",
-        data={"unit_id": world["bappeda"].id, "user_id": world["pengisi"].id, "answer_ids": [answer.id]},
+        data={"unit_id": world.units['Bappeda'].id, "user_id": world.pengisi.id, "answer_ids": [answer.id]},
         follow_redirects=True,
     )
     assert "bukan anggota unit" in refused.get_data(as_text=True)
 
 
-def test_pemdi_pages_issue_a_constant_number_of_queries(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
-    assessment = pemdi["assessment"]
+def test_pemdi_pages_issue_a_constant_number_of_queries(client: FlaskClient, pemdi_world: World, db: Any) -> None:
+    assessment = pemdi_world.assessment
     koordinator = create_member(assessment.instansi, RoleName.KOORDINATOR)
     db.session.commit()
     login(client, koordinator.email)
@@ -456,15 +433,15 @@ def _measure_pemdi(client: FlaskClient, db: Any, assessment_id: int) -> dict[str
     return counts
 
 
-def test_pemdi_projection_uses_the_exact_item_values(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
+def test_pemdi_projection_uses_the_exact_item_values(client: FlaskClient, pemdi_world: World, db: Any) -> None:
     """The projection derives graded values again from the marks: I13 is 7/6, not the stored 1.1667."""
     from fractions import Fraction
 
     from assess.queries import claimed_values, load_assessment
     from assess.queries.engine import engine_instrument
 
-    assessment = pemdi["assessment"]
-    login(client, pemdi["pengisi"].email)
+    assessment = pemdi_world.assessment
+    login(client, pemdi_world.pengisi.email)
     answer = _answer(assessment, "I13")
     ids = {item.code: item.id for item in answer.indicator.items}
     data = {"version": str(answer.version), "fakta": "", "analisis": ""}
@@ -481,21 +458,17 @@ def test_pemdi_projection_uses_the_exact_item_values(client: FlaskClient, pemdi:
 
 
 def test_indicator_page_stays_within_eight_queries_for_every_role(
-    client: FlaskClient, world: dict[str, Any], pemdi: dict[str, Any], db: Any
+    client: FlaskClient, world: World, pemdi_world: World, db: Any
 ) -> None:
     """QUALITY.md B8, the login's own query included; a Pemdi page marks evidence items, a koordinator's page
     carries the assignment form, a reviewer's the canned comments."""
-    instansi = pemdi["assessment"].instansi
-    pemdi["koordinator"] = create_member(instansi, RoleName.KOORDINATOR)
-    pemdi["reviewer"] = create_member(instansi, RoleName.REVIEWER)
-    world["reviewer"] = create_member(world["assessment"].instansi, RoleName.REVIEWER)
-    create_unit(instansi, "Badan Perencanaan Pembangunan Daerah").short_name = ""  # no short name: the full one
+    create_unit(pemdi_world.instansi, "Badan Perencanaan Pembangunan Daerah").short_name = ""  # the full name
     db.session.commit()
     counts: dict[str, int] = {}
-    for name, fixture in (("spbe", world), ("pemdi", pemdi)):
-        url = f"/penilaian/{fixture['assessment'].id}/indikator/I1"
+    for name, fixture in (("spbe", world), ("pemdi", pemdi_world)):
+        url = f"/penilaian/{fixture.assessment.id}/indikator/I1"
         for role in ("koordinator", "reviewer", "pengisi"):
-            login(client, fixture[role].email)
+            login(client, fixture.member(role).email)
             client.get(url)  # warm the instrument cache
             with count_queries(db) as statements:
                 page = client.get(url)
@@ -504,6 +477,6 @@ def test_indicator_page_stays_within_eight_queries_for_every_role(
             if role == "koordinator" and name == "pemdi":
                 text = page.get_data(as_text=True)
                 assert "Badan Perencanaan Pembangunan Daerah" in text  # unit choices from the one query
-                assert f"&lt;{fixture['pengisi'].email}&gt;" in text  # and the members
+                assert f"&lt;{fixture.pengisi.email}&gt;" in text  # and the members
             client.post("/logout")
     assert all(n <= 8 for n in counts.values()), counts

@@ -11,8 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from assess.models import Answer, AnswerState, AssessmentState, AuditEntry, Comment, RoleName
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional.helpers import count_queries, login
+from tests.worlds import World, build_world
 
 
 def _answer(assessment: Any, code: str) -> Answer:
@@ -20,26 +21,15 @@ def _answer(assessment: Any, code: str) -> Answer:
 
 
 @pytest.fixture
-def team(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    assessment = create_assessment(instansi, year=2026)
-    for answer in assessment.answers:
-        answer.assignee_unit = unit
-    people = {
-        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
-        "pengisi": create_member(instansi, RoleName.PENGISI, units=(unit,)),
-        "reviewer": create_member(instansi, RoleName.REVIEWER),
-        "pembaca": create_member(instansi, RoleName.PEMBACA),
-        "admin": create_member(instansi, RoleName.ADMIN),
-        "reviewer_lain": create_member(create_instansi(), RoleName.REVIEWER),
-    }
-    first = _answer(assessment, "I1")
+def world(db: Any) -> World:
+    """Every role, an outsider who is a reviewer in another instansi, and I1 answered (3) and ready for review."""
+    built = build_world(outsider=(RoleName.REVIEWER,))
+    first = built.answer("I1")
     first.claimed_value = Decimal(3)
     first.fakta, first.analisis = "Perwali 12/2024", "Kriteria level 3"
     first.state = AnswerState.SIAP_DIREVIU
     db.session.commit()
-    return {"assessment": assessment, "unit": unit, **people}
+    return built
 
 
 def _comment(db: Any, answer: Answer, author: Any, body: str = "Dokumen belum ditetapkan.") -> Comment:
@@ -83,33 +73,33 @@ def _effect(db: Any, assessment: Any, action: str) -> bool:
     }[action]
 
 
-@pytest.mark.parametrize("actor", ["koordinator", "pengisi", "reviewer", "pembaca", "admin", "reviewer_lain"])
-def test_review_actions_role_matrix(client: FlaskClient, team: dict[str, Any], db: Any, actor: str) -> None:
+@pytest.mark.parametrize("actor", ["koordinator", "pengisi", "reviewer", "pembaca", "admin", "outsider"])
+def test_review_actions_role_matrix(client: FlaskClient, world: World, db: Any, actor: str) -> None:
     """Status codes AND effects: an allowed action changes the data, a refused one leaves it alone."""
-    assessment = team["assessment"]
-    _comment(db, _answer(assessment, "I1"), team["reviewer"])
+    assessment = world.assessment
+    _comment(db, _answer(assessment, "I1"), world.reviewer)
     i2 = _answer(assessment, "I2")
     i2.state, i2.reviewer_value, i2.reviewer_note = AnswerState.SIAP_DIREVIU, Decimal(3), "Lengkap"
     _answer(assessment, "I1").reviewer_value = Decimal(3)  # so a final value of 3 needs no reason
     assessment.state = AssessmentState.REVIU
     db.session.commit()
-    login(client, team[actor].email)
+    login(client, world.member(actor).email)
     mismatches = []
     for action, (path, data) in ACTIONS.items():
         response = _post(client, f"/penilaian/{assessment.id}{path}", **data)
         allowed = actor in ALLOWED[action]
-        expected = 404 if actor == "reviewer_lain" else (302 if allowed else 403)
+        expected = 404 if actor == "outsider" else (302 if allowed else 403)
         if response.status_code != expected or _effect(db, assessment, action) != allowed:
             mismatches.append((actor, action, response.status_code, expected, _effect(db, assessment, action)))
     assert not mismatches, mismatches
 
 
 def test_reviewer_cannot_change_the_answer_and_pengisi_cannot_review(
-    client: FlaskClient, team: dict[str, Any], db: Any
+    client: FlaskClient, world: World, db: Any
 ) -> None:
-    assessment = team["assessment"]
+    assessment = world.assessment
     answer = _answer(assessment, "I2")
-    login(client, team["reviewer"].email)
+    login(client, world.reviewer.email)
     save = client.post(
         f"/penilaian/{assessment.id}/indikator/I2",
         data={"version": answer.version, "level": "4", "fakta": "x", "analisis": "y"},
@@ -119,7 +109,7 @@ def test_reviewer_cannot_change_the_answer_and_pengisi_cannot_review(
     assert 'data-testid="save-reviewer-value"' in page
     assert 'data-testid="save-answer"' not in page
     client.post("/logout")
-    login(client, team["pengisi"].email)
+    login(client, world.pengisi.email)
     page = client.get(f"/penilaian/{assessment.id}/indikator/I1").get_data(as_text=True)
     assert 'data-testid="save-reviewer-value"' not in page
     assert (
@@ -130,11 +120,11 @@ def test_reviewer_cannot_change_the_answer_and_pengisi_cannot_review(
     )
 
 
-def test_review_flow_send_back_fix_approve_final(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    assessment = team["assessment"]
+def test_review_flow_send_back_fix_approve_final(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     answer = _answer(assessment, "I1")
     base = f"/penilaian/{assessment.id}/indikator/I1"
-    login(client, team["reviewer"].email)
+    login(client, world.reviewer.email)
     missing_note = client.post(
         f"{base}/reviu/nilai", data={"reviewer_value": "2", "reviewer_note": ""}, follow_redirects=True
     )
@@ -147,13 +137,13 @@ def test_review_flow_send_back_fix_approve_final(client: FlaskClient, team: dict
     assert "paling sedikit satu komentar terbuka" in refused.get_data(as_text=True)
     db.session.refresh(answer)
     assert answer.state == AnswerState.SIAP_DIREVIU
-    _comment(db, answer, team["reviewer"], "Lampirkan Perwali yang sudah ditandatangani.")
+    _comment(db, answer, world.reviewer, "Lampirkan Perwali yang sudah ditandatangani.")
     assert client.post(f"{base}/reviu/kembalikan").status_code == 302
     db.session.refresh(answer)
     assert answer.state == AnswerState.PERLU_PERBAIKAN
     client.post("/logout")
 
-    login(client, team["pengisi"].email)
+    login(client, world.pengisi.email)
     fix = client.post(
         base,
         data={
@@ -170,13 +160,13 @@ def test_review_flow_send_back_fix_approve_final(client: FlaskClient, team: dict
     db.session.commit()
     client.post("/logout")
 
-    login(client, team["reviewer"].email)
+    login(client, world.reviewer.email)
     assert client.post(f"{base}/reviu/setujui").status_code == 302
     db.session.refresh(answer)
     assert answer.state == AnswerState.DISETUJUI
     client.post("/logout")
 
-    login(client, team["koordinator"].email)
+    login(client, world.koordinator.email)
     no_reason = client.post(f"{base}/nilai-akhir", data={"final_value": "3", "final_reason": ""}, follow_redirects=True)
     assert "tuliskan alasannya" in no_reason.get_data(as_text=True)
     client.post(f"{base}/nilai-akhir", data={"final_value": "3", "final_reason": "Perwali sudah diunggah ulang"})
@@ -209,9 +199,9 @@ def _change(client: FlaskClient, assessment: Any, target: str, reason: str = "")
     return response.get_data(as_text=True)
 
 
-def test_state_machine_every_transition(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    assessment = team["assessment"]
-    login(client, team["koordinator"].email)
+def test_state_machine_every_transition(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
+    login(client, world.koordinator.email)
 
     def state() -> AssessmentState:
         db.session.refresh(assessment)
@@ -250,17 +240,17 @@ def test_state_machine_every_transition(client: FlaskClient, team: dict[str, Any
     reopened = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "assessment.reopen"))
     assert reopened is not None
     assert reopened.summary == "Koreksi nilai I5 atas permintaan Inspektorat"
-    assert reopened.actor_id == team["koordinator"].id
+    assert reopened.actor_id == world.koordinator.id
 
 
-def test_final_assessment_refuses_every_edit(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    assessment = team["assessment"]
+def test_final_assessment_refuses_every_edit(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     _all(assessment, db, AnswerState.DISETUJUI)
     assessment.state = AssessmentState.FINAL
     db.session.commit()
     answer = _answer(assessment, "I1")
     for who in ("pengisi", "koordinator", "reviewer"):
-        login(client, team[who].email)
+        login(client, world.member(who).email)
         page = client.get(f"/penilaian/{assessment.id}/indikator/I1").get_data(as_text=True)
         for control in ("save-answer", "submit-review", "save-reviewer-value", "save-final-value", "link-evidence"):
             assert f'data-testid="{control}"' not in page, (who, control)
@@ -276,7 +266,7 @@ def test_final_assessment_refuses_every_edit(client: FlaskClient, team: dict[str
             client.post(f"/penilaian/{assessment.id}/indikator/I1/nilai-akhir", data={"final_value": "1"}),
             client.post(f"/penilaian/{assessment.id}/pustaka/unggah", headers={"Accept": "application/json"}),
             client.post(
-                f"/penilaian/{assessment.id}/tugaskan", data={"unit_id": team["unit"].id, "answer_ids": [answer.id]}
+                f"/penilaian/{assessment.id}/tugaskan", data={"unit_id": world.unit.id, "answer_ids": [answer.id]}
             ),
         ]
         assert [r.status_code for r in refused] == [403] * 5, who
@@ -285,8 +275,8 @@ def test_final_assessment_refuses_every_edit(client: FlaskClient, team: dict[str
     assert answer.claimed_value == Decimal(3)
 
 
-def test_side_by_side_indices_and_discrepancies(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    assessment = team["assessment"]
+def test_side_by_side_indices_and_discrepancies(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     for answer in assessment.answers:
         answer.claimed_value = Decimal(3)
     _answer(assessment, "I42").reviewer_value = Decimal(1)  # weight 3.00: effect −0.06
@@ -294,7 +284,7 @@ def test_side_by_side_indices_and_discrepancies(client: FlaskClient, team: dict[
     _answer(assessment, "I32").reviewer_value = Decimal(4)  # weight 2.75: effect +0.0275
     _answer(assessment, "I2").reviewer_value = Decimal(3)  # no difference
     db.session.commit()
-    login(client, team["pembaca"].email)
+    login(client, world.pembaca.email)
     overview = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
     for box in ("index-claimed", "index-reviewer", "index-final"):
         assert f'data-testid="{box}"' in overview
@@ -310,9 +300,9 @@ def test_side_by_side_indices_and_discrepancies(client: FlaskClient, team: dict[
     assert re.search(r'<tr data-indicator="I42">.*?<td class="num">3</td>\s*<td class="num">1</td>', page, re.S)
 
 
-def test_review_pages_constant_queries(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    assessment = team["assessment"]
-    login(client, team["reviewer"].email)
+def test_review_pages_constant_queries(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
+    login(client, world.reviewer.email)
 
     def measure() -> dict[str, int]:
         counts = {}
@@ -332,7 +322,7 @@ def test_review_pages_constant_queries(client: FlaskClient, team: dict[str, Any]
         answer.reviewer_value = Decimal(1 + i % 5)
         answer.reviewer_note = "catatan " * 20
     for _ in range(25):
-        _comment(db, _answer(assessment, "I1"), team["reviewer"])
+        _comment(db, _answer(assessment, "I1"), world.reviewer)
     after = measure()
     assert before == after, (before, after)
 
@@ -384,11 +374,11 @@ def test_values_typed_with_a_comma_or_a_point(client: FlaskClient, db: Any) -> N
 
 
 def test_value_out_of_range_refused_with_a_translatable_message(
-    client: FlaskClient, team: dict[str, Any], db: Any
+    client: FlaskClient, world: World, db: Any
 ) -> None:
-    assessment = team["assessment"]
+    assessment = world.assessment
     base = f"/penilaian/{assessment.id}/indikator/I1"
-    login(client, team["reviewer"].email)
+    login(client, world.reviewer.email)
     for typed in ("2,5", "7"):
         refused = client.post(f"{base}/reviu/nilai", data={"reviewer_value": typed, "reviewer_note": "x"})
         assert _flashed(client, refused) == "Level harus bilangan bulat 0–5."  # not the engine's "I1: … tertulis 7"
@@ -397,10 +387,10 @@ def test_value_out_of_range_refused_with_a_translatable_message(
 
 
 def test_refused_stage_change_names_states_in_the_users_language(
-    client: FlaskClient, team: dict[str, Any], db: Any
+    client: FlaskClient, world: World, db: Any
 ) -> None:
-    assessment = team["assessment"]
-    login(client, team["koordinator"].email)
+    assessment = world.assessment
+    login(client, world.koordinator.email)
     client.post("/bahasa", data={"lang": "en", "next": "/"})
 
     def change(target: str) -> str:
@@ -420,17 +410,17 @@ def test_refused_stage_change_names_states_in_the_users_language(
 
 
 def test_send_back_notification_is_written_in_the_deployments_language(
-    client: FlaskClient, team: dict[str, Any], db: Any
+    client: FlaskClient, world: World, db: Any
 ) -> None:
     from assess.models import Notification
 
-    assessment = team["assessment"]
+    assessment = world.assessment
     answer = _answer(assessment, "I1")
-    _comment(db, answer, team["reviewer"])
-    login(client, team["reviewer"].email)
+    _comment(db, answer, world.reviewer)
+    login(client, world.reviewer.email)
     client.post("/bahasa", data={"lang": "en", "next": "/"})
     assert client.post(f"/penilaian/{assessment.id}/indikator/I1/reviu/kembalikan").status_code == 302
-    note = db.session.scalar(select(Notification).where(Notification.user_id == team["pengisi"].id))
+    note = db.session.scalar(select(Notification).where(Notification.user_id == world.pengisi.id))
     assert note is not None
-    assert note.message == f"Jawaban I1 dikembalikan oleh {team['reviewer'].name}: perlu perbaikan. Lihat komentarnya."
+    assert note.message == f"Jawaban I1 dikembalikan oleh {world.reviewer.name}: perlu perbaikan. Lihat komentarnya."
     assert note.url == f"/penilaian/{assessment.id}/indikator/I1"

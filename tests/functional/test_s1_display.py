@@ -15,22 +15,11 @@ from flask.testing import FlaskClient
 from assess.models import Answer, RoleName
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import jpeg_bytes, login, upload
+from tests.worlds import World
 
 
 def _answer(assessment: Any, code: str) -> Answer:
     return next(a for a in assessment.answers if a.indicator.code == code)
-
-
-@pytest.fixture
-def pemdi(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    unit = create_unit(instansi, short_name="Kominfo")
-    assessment = create_assessment(instansi, code="pemdi-2026")
-    for answer in assessment.answers:
-        answer.assignee_unit = unit
-    pengisi = create_member(instansi, RoleName.PENGISI, units=(unit,))
-    db.session.commit()
-    return {"assessment": assessment, "pengisi": pengisi}
 
 
 def _i14_form(answer: Answer) -> dict[str, str]:
@@ -52,11 +41,11 @@ def _set_language(client: FlaskClient, lang: str) -> None:
 
 @pytest.mark.parametrize(("lang", "shown", "wrong"), [("id", "1,13", "1,12"), ("en", "1.13", "1.12")])
 def test_a_value_of_9_8_shows_1_13_everywhere(
-    client: FlaskClient, pemdi: dict[str, Any], db: Any, lang: str, shown: str, wrong: str
+    client: FlaskClient, pemdi_world: World, db: Any, lang: str, shown: str, wrong: str
 ) -> None:
-    assessment = pemdi["assessment"]
+    assessment = pemdi_world.assessment
     answer = _answer(assessment, "I14")
-    login(client, pemdi["pengisi"].email)
+    login(client, pemdi_world.pengisi.email)
     _set_language(client, lang)
     data = _i14_form(answer)
 
@@ -76,10 +65,10 @@ def test_a_value_of_9_8_shows_1_13_everywhere(
     assert wrong not in row.group(0)
 
 
-def test_a_source_value_out_of_range_is_refused_in_the_users_words(client: FlaskClient, pemdi: dict[str, Any]) -> None:
-    assessment = pemdi["assessment"]
+def test_a_source_value_out_of_range_is_refused_in_the_users_words(client: FlaskClient, pemdi_world: World) -> None:
+    assessment = pemdi_world.assessment
     answer = _answer(assessment, "I5")
-    login(client, pemdi["pengisi"].email)
+    login(client, pemdi_world.pengisi.email)
     data = {"version": str(answer.version), "source_value": "250", "fakta": "", "analisis": ""}
 
     preview = client.post(f"/penilaian/{assessment.id}/indikator/I5/nilai", data=data)
@@ -101,11 +90,11 @@ def test_a_source_value_out_of_range_is_refused_in_the_users_words(client: Flask
 
 
 def test_a_saved_source_value_is_shown_with_the_pages_decimal_mark(
-    client: FlaskClient, pemdi: dict[str, Any], db: Any
+    client: FlaskClient, pemdi_world: World, db: Any
 ) -> None:
-    assessment = pemdi["assessment"]
+    assessment = pemdi_world.assessment
     answer = _answer(assessment, "I5")
-    login(client, pemdi["pengisi"].email)
+    login(client, pemdi_world.pengisi.email)
     data = {"version": str(answer.version), "source_value": "68.755", "fakta": "", "analisis": ""}
     assert client.post(f"/penilaian/{assessment.id}/indikator/I5", data=data).status_code == 302
     page = client.get(f"/penilaian/{assessment.id}/indikator/I5").get_data(as_text=True)
@@ -128,9 +117,9 @@ def test_the_admin_link_is_shown_to_admins_only(client: FlaskClient, db: Any) ->
     assert admin_link not in client.get("/penilaian/").get_data(as_text=True)
 
 
-def test_the_overview_names_the_users_roles_in_their_language(client: FlaskClient, pemdi: dict[str, Any]) -> None:
-    assessment = pemdi["assessment"]
-    login(client, pemdi["pengisi"].email)
+def test_the_overview_names_the_users_roles_in_their_language(client: FlaskClient, pemdi_world: World) -> None:
+    assessment = pemdi_world.assessment
+    login(client, pemdi_world.pengisi.email)
     page = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
     assert re.search(r"peran Anda\s*:\s*Pengisi\b", page)
 
@@ -144,11 +133,11 @@ def test_a_level_instrument_has_no_live_preview(client: FlaskClient, db: Any) ->
     assert client.post(f"/penilaian/{assessment.id}/indikator/I1/nilai", data=data).status_code == 404
 
 
-def test_item_marks_are_read_by_the_form(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
+def test_item_marks_are_read_by_the_form(client: FlaskClient, pemdi_world: World, db: Any) -> None:
     """Only the items that were on the page change; a note loses control characters and is cut at 2,000."""
-    assessment = pemdi["assessment"]
+    assessment = pemdi_world.assessment
     answer = _answer(assessment, "I14")
-    login(client, pemdi["pengisi"].email)
+    login(client, pemdi_world.pengisi.email)
     data = _i14_form(answer)
     ids = {item.code: item.id for item in answer.indicator.items}
     data[f"item-{ids['I14-L1-01']}-note"] = "SK\x00 " + "x" * 2100
@@ -163,8 +152,8 @@ def test_item_marks_are_read_by_the_form(client: FlaskClient, pemdi: dict[str, A
     assert not marks["I14-L1-03"].fulfilled
 
 
-def test_items_of_another_indicator_are_not_assigned(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
-    assessment = pemdi["assessment"]
+def test_items_of_another_indicator_are_not_assigned(client: FlaskClient, pemdi_world: World, db: Any) -> None:
+    assessment = pemdi_world.assessment
     other = create_unit(assessment.instansi, "Badan Kepegawaian", "BKPSDM")
     koordinator = create_member(assessment.instansi, RoleName.KOORDINATOR)
     db.session.commit()
