@@ -11,8 +11,8 @@ One app on a database of its own and one seeded world for the module (``world``)
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,11 @@ from assess.models import CannedComment, Export, ExportState, Notification, Noti
 from assess.models.base import utcnow
 from assess.services import comments as comment_service
 from assess.services import evidence as evidence_service
+from tests import routes
 from tests.conftest import TestDatabases, make_test_app
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.factories import create_assessment
 from tests.functional.helpers import login, logout, pdf_bytes
+from tests.worlds import build_world
 
 ANSWERS = frozenset({200, 302, 303, 401, 403, 404, 405})
 ROLES_OF_A = {
@@ -162,23 +164,30 @@ def world_app(databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory
         db.engine.dispose()
 
 
+@dataclass(frozen=True)
+class Seeded:
+    """What the sweeps need of the module's world, read outside its app context (its rows are detached)."""
+
+    #: A value for each variable of the GET routes, in instansi A.
+    ids: dict[str, Any]
+    #: The same with instansi B's own instansi and assessment.
+    other_ids: dict[str, Any]
+    #: By actor: the role names of ``ROLES_OF_A`` and ``OTHER``.
+    emails: dict[str, str]
+    notifications: dict[str, int]
+
+
 @pytest.fixture(scope="module")
-def world(world_app: Flask) -> dict[str, Any]:
+def world(world_app: Flask) -> Seeded:
     """Instansi A with one of everything a GET route names and a user of each role; instansi B with its user."""
     with world_app.app_context(), writing():
-        instansi = create_instansi()
-        unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-        users = {
-            key: create_member(instansi, *roles, units=(unit,) if key == "pengisi" else ())
-            for key, roles in ROLES_OF_A.items()
-        }
-        other_instansi = create_instansi()
-        users[OTHER] = create_member(other_instansi, RoleName.KOORDINATOR, RoleName.ADMIN, RoleName.REVIEWER)
-        assessment = create_assessment(instansi)
-        other_assessment = create_assessment(other_instansi)
-        answer = next(a for a in assessment.answers if a.indicator.code == "I1")
-        answer.assignee_unit = unit
-        koordinator = users["koordinator"]
+        built = build_world(outsider=(RoleName.KOORDINATOR, RoleName.ADMIN, RoleName.REVIEWER))
+        users = {OTHER if key == "outsider" else key: user for key, user in built.members.items()}
+        assert built.other is not None
+        instansi, unit, assessment = built.instansi, built.unit, built.assessment
+        other_assessment = create_assessment(built.other)
+        answer = built.answer("I1")
+        koordinator = built.koordinator
         evidence = evidence_service.upload(
             assessment=assessment,
             stream=io.BytesIO(pdf_bytes(text="Perwali")),
@@ -231,50 +240,39 @@ def world(world_app: Flask) -> dict[str, Any]:
             "number": 1,
         }
         # Instansi B as its own user first sees it: nothing seeded, nothing visited yet.
-        other_ids = {**ids, "instansi_id": other_instansi.id, "assessment_id": other_assessment.id}
+        other_ids = {**ids, "instansi_id": built.other.id, "assessment_id": other_assessment.id}
         emails = {key: user.email for key, user in users.items()}
         db.session.commit()
-    return {"ids": ids, "other_ids": other_ids, "emails": emails, "notifications": notifications}
+    return Seeded(ids, other_ids, emails, notifications)
 
 
-def fill(rule: str, world: dict[str, Any], actor: str, ids: str = "ids") -> str:
-    """The rule with the world's ids (``ids`` or ``other_ids``) and the actor's notification."""
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name == "filename":
-            return FILENAMES[rule]
-        if name == "notification_id":
-            return str(world["notifications"][actor])
-        if name in world[ids]:
-            return str(world[ids][name])
-        return "1"  # a POST-only route's id: its GET answers 405 whatever the id
-
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", value, rule)
-
-
-def get_rules(app: Flask) -> list[str]:
-    return sorted({rule.rule for rule in app.url_map.iter_rules()})
+def fill(rule: str, world: Seeded, actor: str, ids: str = "ids") -> str:
+    """The rule with the world's ids (``ids`` or ``other_ids``) and the actor's notification; a POST-only route's
+    other ids are 1 (its GET answers 405 whatever the id)."""
+    values = {**getattr(world, ids), "notification_id": world.notifications[actor]}
+    if rule in FILENAMES:
+        values["filename"] = FILENAMES[rule]
+    return routes.fill(rule, values)
 
 
 def test_every_route_has_a_row_and_every_row_a_route(world_app: Flask) -> None:
-    rules = set(get_rules(world_app))
+    rules = set(routes.paths(world_app))
     assert sorted(rules - set(ROUTES)) == [], "routes without a row in ROUTES: classify them"
     assert sorted(set(ROUTES) - rules) == [], "rows of ROUTES for routes the app no longer has"
 
 
 def test_the_table_says_which_routes_have_no_get(world_app: Flask) -> None:
-    with_get = {rule.rule for rule in world_app.url_map.iter_rules() if "GET" in (rule.methods or ())}
+    with_get = set(routes.paths(world_app, {"GET"}))
     wrong = sorted(rule for rule, scope in ROUTES.items() if (scope == NO_GET) == (rule in with_get))
     assert wrong == []
 
 
-def _walk(app: Flask, world: dict[str, Any], actor: str | None) -> dict[str, int]:
+def _walk(app: Flask, world: Seeded, actor: str | None) -> dict[str, int]:
     client: FlaskClient = app.test_client()
     if actor is not None:
-        assert login(client, world["emails"][actor]).status_code == 302
+        assert login(client, world.emails[actor]).status_code == 302
     statuses = {}
-    for rule in get_rules(app):
+    for rule in routes.paths(app):
         url = fill(rule, world, actor or "koordinator")
         response = client.get(url, buffered=True)  # files are read and closed at once
         statuses[rule] = response.status_code
@@ -286,7 +284,7 @@ def _walk(app: Flask, world: dict[str, Any], actor: str | None) -> dict[str, int
 
 @pytest.mark.parametrize("actor", [None, *ROLES_OF_A, OTHER], ids=lambda a: a or "anonymous")
 def test_every_route_answers_every_actor_as_the_table_says(
-    world_app: Flask, world: dict[str, Any], actor: str | None
+    world_app: Flask, world: Seeded, actor: str | None
 ) -> None:
     statuses = _walk(world_app, world, actor)
     wrong = [f"{rule}: {status}" for rule, status in statuses.items() if status not in ANSWERS]

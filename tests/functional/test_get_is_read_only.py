@@ -18,8 +18,9 @@ from flask import Flask
 from sqlalchemy import event
 
 from assess.extensions import db
+from tests import routes
 from tests.functional.helpers import login, logout
-from tests.functional.test_access_matrix import NO_GET, OTHER, ROUTES, fill, world, world_app
+from tests.functional.test_access_matrix import NO_GET, OTHER, ROUTES, Seeded, fill, world, world_app
 
 __all__ = ["world", "world_app"]  # the module's app and seeded world, shared with the access matrix
 
@@ -63,10 +64,10 @@ def writes(world_app: Flask) -> Iterator[dict[str, list[str]]]:
     world_app.view_functions.update(originals)
 
 
-def test_the_watch_sees_a_view_that_writes(world_app: Flask, world: dict[str, Any], writes: Any) -> None:
+def test_the_watch_sees_a_view_that_writes(world_app: Flask, world: Seeded, writes: Any) -> None:
     """A POST that writes is seen, so a GET found clean is clean."""
     client = world_app.test_client()
-    assert login(client, world["emails"]["koordinator"]).status_code == 302
+    assert login(client, world.emails["koordinator"]).status_code == 302
     writes.clear()
     client.post("/saya/notifikasi/dibaca-semua")
     assert writes.get("inbox.mark_all_read"), writes
@@ -79,14 +80,14 @@ def test_the_watch_sees_a_view_that_writes(world_app: Flask, world: dict[str, An
     [("koordinator", "ids"), ("pengisi", "ids"), (OTHER, "other_ids")],
     ids=["koordinator", "pengisi", "first-visit-of-another-instansi"],
 )
-def test_no_get_route_writes(world_app: Flask, world: dict[str, Any], writes: Any, actor: str, ids: str) -> None:
+def test_no_get_route_writes(world_app: Flask, world: Seeded, writes: Any, actor: str, ids: str) -> None:
     """As the koordinator and the pengisi of the seeded instansi; and as another instansi's koordinator on its own,
     fresh instansi (what a first visit would set up, such as default canned comments, is not set up by a GET)."""
     client = world_app.test_client()
-    assert login(client, world["emails"][actor]).status_code == 302
+    assert login(client, world.emails[actor]).status_code == 302
     writes.clear()
     statuses: dict[int, int] = {}
-    for rule in sorted({r.rule for r in world_app.url_map.iter_rules() if "GET" in (r.methods or ())}):
+    for rule in routes.paths(world_app, {"GET"}):
         assert ROUTES.get(rule) != NO_GET, rule
         response = client.get(fill(rule, world, actor, ids), buffered=True)
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1

@@ -20,30 +20,15 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from assess.models import Answer, Evidence, RoleName
+from assess.models import Answer, Evidence
+from tests import routes
 from tests.diskfull import tiny_disk  # noqa: F401 - a fixture
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import login, pdf_bytes
+from tests.worlds import World
 from uploads import LocalStorage
 from uploads.staging import HashingSpool
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def team(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    assessment = create_assessment(instansi)
-    for answer in assessment.answers:
-        answer.assignee_unit = unit
-    people = {
-        "pengisi": create_member(instansi, RoleName.PENGISI, units=(unit,)),
-        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
-        "admin": create_member(instansi, RoleName.ADMIN),
-    }
-    db.session.commit()
-    return {"instansi": instansi, "assessment": assessment, **people}
 
 
 @pytest.fixture
@@ -119,10 +104,10 @@ def test_a_file_part_to_login_is_refused_without_touching_the_disk(
 
 
 def test_a_file_part_to_a_route_that_takes_no_files_is_refused(
-    client: FlaskClient, app: Flask, team: dict[str, Any], spools: list[Any]
+    client: FlaskClient, app: Flask, world: World, spools: list[Any]
 ) -> None:
-    login(client, team["pengisi"].email)
-    aid = team["assessment"].id
+    login(client, world.pengisi.email)
+    aid = world.assessment.id
     for url in (f"/penilaian/{aid}/indikator/I1", f"/penilaian/{aid}/simulasi", "/bahasa"):
         response = client.post(url, data={"fakta": "x", **_file_part()}, content_type="multipart/form-data")
         assert response.status_code == 400, url
@@ -131,10 +116,10 @@ def test_a_file_part_to_a_route_that_takes_no_files_is_refused(
 
 
 def test_an_unauthenticated_upload_is_refused_before_the_body_is_read(
-    client: FlaskClient, app: Flask, team: dict[str, Any], spools: list[Any], csrf_on: Callable[[], None]
+    client: FlaskClient, app: Flask, world: World, spools: list[Any], csrf_on: Callable[[], None]
 ) -> None:
     csrf_on()
-    url = f"/penilaian/{team['assessment'].id}/pustaka/unggah"
+    url = f"/penilaian/{world.assessment.id}/pustaka/unggah"
     page = client.post(url, data=_file_part(), content_type="multipart/form-data")
     assert page.status_code == 302
     assert "/login" in page.headers["Location"]
@@ -147,12 +132,12 @@ def test_an_unauthenticated_upload_is_refused_before_the_body_is_read(
 
 
 def test_an_upload_without_a_csrf_token_in_header_or_query_is_refused_before_the_body_is_read(
-    client: FlaskClient, app: Flask, team: dict[str, Any], db: Any, spools: list[Any], csrf_on: Callable[[], None]
+    client: FlaskClient, app: Flask, world: World, db: Any, spools: list[Any], csrf_on: Callable[[], None]
 ) -> None:
-    login(client, team["pengisi"].email)
+    login(client, world.pengisi.email)
     csrf_on()
     token = _token(client)
-    url = f"/penilaian/{team['assessment'].id}/pustaka/unggah"
+    url = f"/penilaian/{world.assessment.id}/pustaka/unggah"
     # A token in the body alone is not enough: reading the body to find it would spool the file first.
     for headers, query in (({}, ""), ({}, "?csrf_token=palsu"), ({"X-CSRFToken": "palsu"}, "")):
         response = client.post(
@@ -171,12 +156,12 @@ def test_an_upload_without_a_csrf_token_in_header_or_query_is_refused_before_the
 
 
 def test_an_upload_with_the_token_in_the_header_or_the_query_is_accepted(
-    client: FlaskClient, app: Flask, team: dict[str, Any], db: Any, csrf_on: Callable[[], None]
+    client: FlaskClient, app: Flask, world: World, db: Any, csrf_on: Callable[[], None]
 ) -> None:
-    login(client, team["pengisi"].email)
+    login(client, world.pengisi.email)
     csrf_on()
     token = _token(client)
-    url = f"/penilaian/{team['assessment'].id}/pustaka/unggah"
+    url = f"/penilaian/{world.assessment.id}/pustaka/unggah"
     by_header = client.post(
         url,
         data={"files": (io.BytesIO(pdf_bytes(text="satu")), "satu.pdf")},
@@ -208,11 +193,11 @@ def _form_of(html: str, marker: str) -> tuple[str, str]:
 
 
 def test_every_upload_form_posts_as_a_browser_without_javascript_would(
-    client: FlaskClient, app: Flask, team: dict[str, Any], db: Any, csrf_on: Callable[[], None]
+    client: FlaskClient, app: Flask, world: World, db: Any, csrf_on: Callable[[], None]
 ) -> None:
     """Each upload form's action carries the token, so the form as rendered is accepted (no 400)."""
-    aid = team["assessment"].id
-    login(client, team["koordinator"].email)
+    aid = world.assessment.id
+    login(client, world.koordinator.email)
     csrf_on()
     token = _token(client)
     client.post(
@@ -239,11 +224,11 @@ def test_every_upload_form_posts_as_a_browser_without_javascript_would(
 
 
 def test_the_logo_form_posts_as_a_browser_without_javascript_would(
-    client: FlaskClient, app: Flask, team: dict[str, Any], csrf_on: Callable[[], None]
+    client: FlaskClient, app: Flask, world: World, csrf_on: Callable[[], None]
 ) -> None:
-    login(client, team["admin"].email)
+    login(client, world.admin.email)
     csrf_on()
-    profile = f"/admin/{team['instansi'].id}/"
+    profile = f"/admin/{world.instansi.id}/"
     action, hidden = _form_of(client.get(profile).get_data(as_text=True), 'name="logo"')
     response = client.post(
         action, data={"csrf_token": hidden, "logo": (io.BytesIO(b"x"), "logo.png")}, content_type="multipart/form-data"
@@ -255,7 +240,7 @@ def test_the_logo_form_posts_as_a_browser_without_javascript_would(
 def test_every_multipart_form_in_the_templates_posts_to_an_upload_endpoint(app: Flask) -> None:
     from assess import UPLOAD_ENDPOINTS
 
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    endpoints = {rule.endpoint for rule in routes.rules(app)}
     assert endpoints >= UPLOAD_ENDPOINTS
     templates = Path(app.root_path) / "templates"
     found = set()
@@ -269,13 +254,13 @@ def test_every_multipart_form_in_the_templates_posts_to_an_upload_endpoint(app: 
 
 
 def test_json_over_the_small_limit_to_the_simulation_is_413_json(
-    client: FlaskClient, team: dict[str, Any], app: Flask
+    client: FlaskClient, world: World, app: Flask
 ) -> None:
-    aid = team["assessment"].id
+    aid = world.assessment.id
     big = json.dumps({"values": {"I1": "3"}, "pad": "x" * (app.config["BODY_MAX_KB"] * 1024)})
     for signed_in in (False, True):
         if signed_in:
-            login(client, team["pengisi"].email)
+            login(client, world.pengisi.email)
         response = client.post(
             f"/penilaian/{aid}/simulasi/hitung",
             data=big,
@@ -290,11 +275,11 @@ def test_json_over_the_small_limit_to_the_simulation_is_413_json(
 
 
 def test_413_for_the_uploader_is_json_with_the_limit_and_html_for_a_page(
-    client: FlaskClient, team: dict[str, Any], app: Flask, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, world: World, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    login(client, team["pengisi"].email)
+    login(client, world.pengisi.email)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
-    url = f"/penilaian/{team['assessment'].id}/pustaka/unggah"
+    url = f"/penilaian/{world.assessment.id}/pustaka/unggah"
     response = client.post(
         url,
         data=_file_part(200_000),
@@ -313,9 +298,9 @@ def test_413_for_the_uploader_is_json_with_the_limit_and_html_for_a_page(
 
 
 def test_a_chunked_upload_over_the_limit_stops_at_the_limit_and_leaves_nothing(
-    client: FlaskClient, team: dict[str, Any], app: Flask, monkeypatch: pytest.MonkeyPatch, spools: list[Any]
+    client: FlaskClient, world: World, app: Flask, monkeypatch: pytest.MonkeyPatch, spools: list[Any]
 ) -> None:
-    login(client, team["pengisi"].email)
+    login(client, world.pengisi.email)
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 256 * 1024)
     boundary = "grenzeXY"
     body = (
@@ -326,7 +311,7 @@ def test_a_chunked_upload_over_the_limit_stops_at_the_limit_and_leaves_nothing(
         + f"\r\n--{boundary}--\r\n".encode()
     )
     response = client.post(
-        f"/penilaian/{team['assessment'].id}/pustaka/unggah",
+        f"/penilaian/{world.assessment.id}/pustaka/unggah",
         input_stream=io.BytesIO(body),
         content_type=f"multipart/form-data; boundary={boundary}",
         headers={"Accept": "application/json", "Transfer-Encoding": "chunked"},  # no length known in advance
@@ -344,17 +329,17 @@ def test_a_chunked_upload_over_the_limit_stops_at_the_limit_and_leaves_nothing(
     [("/login", "application/x-www-form-urlencoded"), ("/penilaian/{id}/simulasi/hitung", "application/json")],
 )
 def test_a_chunked_body_over_the_small_limit_is_413_not_cut_short(
-    client: FlaskClient, team: dict[str, Any], path: str, content_type: str, csrf_on: Callable[[], None]
+    client: FlaskClient, world: World, path: str, content_type: str, csrf_on: Callable[[], None]
 ) -> None:
     """Without a Content-Length, a form or JSON body read whole must not stop quietly at the limit: the request
     would go on with a truncated form (a missing token, a cut text) or broken JSON."""
-    login(client, team["koordinator"].email)
+    login(client, world.koordinator.email)
     csrf_on()
     token = _token(client)
     limit = client.application.config["BODY_MAX_KB"] * 1024
     body = b"catatan=" + b"a" * (limit + 4096) if "urlencoded" in content_type else b'{"x": "' + b"a" * limit + b'"}'
     response = client.post(
-        path.format(id=team["assessment"].id),
+        path.format(id=world.assessment.id),
         input_stream=io.BytesIO(body),
         content_type=content_type,
         headers={"Accept": "application/json", "Transfer-Encoding": "chunked", "X-CSRFToken": token},
@@ -364,8 +349,8 @@ def test_a_chunked_body_over_the_small_limit_is_413_not_cut_short(
     assert response.get_json()["code"] == "too_large"
 
 
-def test_a_chunked_body_just_within_the_limit_is_read_whole(client: FlaskClient, team: dict[str, Any]) -> None:
-    login(client, team["koordinator"].email)
+def test_a_chunked_body_just_within_the_limit_is_read_whole(client: FlaskClient, world: World) -> None:
+    login(client, world.koordinator.email)
     limit = client.application.config["BODY_MAX_KB"] * 1024
     body = b"bahasa=en&x=" + b"a" * (limit - 12)
     assert len(body) == limit
@@ -380,9 +365,9 @@ def test_a_chunked_body_just_within_the_limit_is_read_whole(client: FlaskClient,
 
 
 def test_a_body_broken_mid_file_leaves_nothing(
-    client: FlaskClient, team: dict[str, Any], app: Flask, db: Any, spools: list[Any]
+    client: FlaskClient, world: World, app: Flask, db: Any, spools: list[Any]
 ) -> None:
-    login(client, team["pengisi"].email)
+    login(client, world.pengisi.email)
     boundary = "grenzeXY"
     body = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="putus.pdf"\r\n'
@@ -391,7 +376,7 @@ def test_a_body_broken_mid_file_leaves_nothing(
         + os.urandom(300_000)
     )  # no closing boundary: the client went away in the middle of the file
     response = client.post(
-        f"/penilaian/{team['assessment'].id}/pustaka/unggah",
+        f"/penilaian/{world.assessment.id}/pustaka/unggah",
         data=body,
         content_type=f"multipart/form-data; boundary={boundary}",
         headers={"Accept": "application/json"},
@@ -404,12 +389,12 @@ def test_a_body_broken_mid_file_leaves_nothing(
 
 
 def test_the_longest_penjelasan_fits_the_small_limit_and_a_longer_one_is_refused_in_indonesian(
-    client: FlaskClient, team: dict[str, Any], db: Any
+    client: FlaskClient, world: World, db: Any
 ) -> None:
     from forms.assessment import PENJELASAN_MAX
 
-    login(client, team["pengisi"].email)
-    aid = team["assessment"].id
+    login(client, world.pengisi.email)
+    aid = world.assessment.id
     answer = db.session.scalar(select(Answer).where(Answer.assessment_id == aid, Answer.indicator.has(code="I1")))
     widest = "𝔸" * PENJELASAN_MAX  # four bytes in UTF-8, twelve once form-encoded
     data = {"version": str(answer.version), "level": "0", "fakta": widest, "analisis": widest}
@@ -441,10 +426,10 @@ def _full_disk_once(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_full_disk_answers_507_frees_the_upload_and_the_next_upload_works(
-    client: FlaskClient, team: dict[str, Any], app: Flask, db: Any, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, world: World, app: Flask, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    login(client, team["pengisi"].email)
-    aid = team["assessment"].id
+    login(client, world.pengisi.email)
+    aid = world.assessment.id
     before = len(_objects(app))
     _full_disk_once(monkeypatch)
     status, result = _post_file(client, aid, "penuh.pdf", pdf_bytes(text="penuh"))
@@ -471,7 +456,7 @@ def test_a_full_disk_answers_507_frees_the_upload_and_the_next_upload_works(
 
 def test_a_really_full_disk_through_the_web(
     client: FlaskClient,
-    team: dict[str, Any],
+    world: World,
     app: Flask,
     db: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -480,8 +465,8 @@ def test_a_really_full_disk_through_the_web(
     storage = LocalStorage(tiny_disk)
     monkeypatch.setitem(app.extensions, "storage", storage)
     monkeypatch.setitem(app.config, "STORAGE_ROOT", str(tiny_disk))  # the background PDF check reads it there
-    login(client, team["pengisi"].email)
-    aid = team["assessment"].id
+    login(client, world.pengisi.email)
+    aid = world.assessment.id
     status, result = _post_file(client, aid, "besar.pdf", pdf_bytes(text="besar") + b"%" * 3 * MiB)
     assert (status, result["code"]) == (507, "disk_full")
     assert list(storage.staging_dir().iterdir()) == []
