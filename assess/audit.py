@@ -22,7 +22,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from assess.extensions import db
-from assess.models import AnswerState, Assessment, AssessmentState, AuditEntry, User
+from assess.models import Answer, AnswerState, Assessment, AssessmentState, AuditEntry, User
 from assess.texts import Text, render
 
 OBJECT_TYPE_LABELS = {
@@ -231,3 +231,27 @@ def record(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+def record_answer(
+    answer: Answer,
+    *,
+    actor: User | None,
+    action: str,
+    object_type: str = "answer",
+    changes: Iterable[tuple[str, Any, Any]] = (),
+    summary: str | Text = "",
+    evidence_id: int | None = None,
+) -> AuditEntry:
+    """:func:`record` a change of one answer (its assessment, id and indicator), or of its review or assignment."""
+    return record(
+        assessment=answer.assessment,
+        actor=actor,
+        object_type=object_type,
+        object_id=answer.id,
+        action=action,
+        changes=changes,
+        summary=summary,
+        indicator_code=answer.indicator.code,
+        evidence_id=evidence_id,
+    )

@@ -12,7 +12,7 @@ from fractions import Fraction
 from flask_babel import gettext as _
 
 from assess import display, texts
-from assess.audit import Snapshot, record
+from assess.audit import Snapshot, record, record_answer
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.instruments import External
@@ -68,14 +68,11 @@ def _audit_answer(
 ) -> None:
     changes = snapshot.changes() + (extra or [])
     if changes:
-        record(
-            assessment=answer.assessment,
+        record_answer(
+            answer,
             actor=actor,
-            object_type="answer",
-            object_id=answer.id,
             action=action,
             changes=changes,
-            indicator_code=answer.indicator.code,
         )
 
 
@@ -339,14 +336,11 @@ def submit_for_review(
         raise ReviewBlockedError(results)
     old = move_answer(answer, AnswerState.SIAP_DIREVIU)
     db.session.flush()
-    record(
-        assessment=answer.assessment,
+    record_answer(
+        answer,
         actor=actor,
-        object_type="answer",
-        object_id=answer.id,
         action="answer.submit",
         changes=[("state", old, answer.state)],
-        indicator_code=answer.indicator.code,
         summary=texts.text("audit.submitted_with", warnings=[r.text for r in results]) if results else "",
     )
     log.info("jawaban %s siap direviu", answer.id)
@@ -360,14 +354,11 @@ def withdraw(*, answer: Answer, expected_version: int, actor: User | None = None
         raise DomainError(_("Hanya jawaban yang siap direviu yang dapat ditarik kembali."))
     move_answer(answer, AnswerState.DRAF)
     db.session.flush()
-    record(
-        assessment=answer.assessment,
+    record_answer(
+        answer,
         actor=actor,
-        object_type="answer",
-        object_id=answer.id,
         action="answer.withdraw",
         changes=[("state", AnswerState.SIAP_DIREVIU, AnswerState.DRAF)],
-        indicator_code=answer.indicator.code,
     )
 
 
@@ -394,14 +385,12 @@ def assign(
             answer.assignee_user = user
             answer.assignee_unit_id = unit.id if unit else None
             answer.assignee_user_id = user.id if user else None
-            record(
-                assessment=assessment,
+            record_answer(
+                answer,
                 actor=actor,
                 object_type="assignment",
-                object_id=answer.id,
                 action="answer.assign",
                 changes=snapshot.changes(),
-                indicator_code=answer.indicator.code,
             )
             changed.append(answer)
     db.session.flush()
@@ -436,13 +425,11 @@ def assign_items(
         mark.assignee_unit_id = unit.id if unit else None
         mark.assignee_user_id = user.id if user else None
         code = known[item_id].code
-        record(
-            assessment=assessment,
+        record_answer(
+            answer,
             actor=actor,
             object_type="assignment",
-            object_id=answer.id,
             action="item.assign",
-            indicator_code=answer.indicator.code,
             changes=[
                 (f"{code}.assignee_unit_id", old[0], mark.assignee_unit_id),
                 (f"{code}.assignee_user_id", old[1], mark.assignee_user_id),

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from assess import texts
-from assess.audit import Snapshot, record
+from assess.audit import Snapshot, record, record_answer
 from assess.database import writing
 from assess.errors import DomainError
 from assess.extensions import db
@@ -539,13 +539,10 @@ def link(
     answer.links.append(created)
     db.session.flush()
     target = item.code if item is not None else (f"L{level}" if level else "-")
-    record(
-        assessment=answer.assessment,
+    record_answer(
+        answer,
         actor=user,
-        object_type="answer",
-        object_id=answer.id,
         action="answer.link",
-        indicator_code=answer.indicator.code,
         evidence_id=evidence.id,
         summary=f"{evidence.title} → {answer.indicator.code} {target}",
         changes=[("link", None, evidence.title)],
@@ -561,13 +558,10 @@ def unlink(*, answer: Answer, link_id: int, actor: User | None = None) -> None:
     evidence_id = target.evidence_id
     answer.links.remove(target)
     db.session.flush()
-    record(
-        assessment=answer.assessment,
+    record_answer(
+        answer,
         actor=actor,
-        object_type="answer",
-        object_id=answer.id,
         action="answer.unlink",
-        indicator_code=answer.indicator.code,
         evidence_id=evidence_id,
         summary=f"{title} ✕ {answer.indicator.code}",
         changes=[("link", title, None)],

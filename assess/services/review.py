@@ -19,7 +19,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from assess import display, texts
-from assess.audit import Snapshot, record
+from assess.audit import Snapshot, record, record_answer
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, AssessmentState, Comment, NotificationKind, User
@@ -119,14 +119,12 @@ def set_reviewer_value(
     db.session.flush()
     changes = snapshot.changes()
     if changes:
-        record(
-            assessment=answer.assessment,
+        record_answer(
+            answer,
             actor=actor,
             object_type="review",
-            object_id=answer.id,
             action="review.value",
             changes=changes,
-            indicator_code=answer.indicator.code,
         )
     return answer
 
@@ -142,14 +140,12 @@ def approve(*, answer: Answer, actor: User, expected_version: int | None = None)
         )
     move_answer(answer, AnswerState.DISETUJUI)
     db.session.flush()
-    record(
-        assessment=answer.assessment,
+    record_answer(
+        answer,
         actor=actor,
         object_type="review",
-        object_id=answer.id,
         action="review.approve",
         changes=[("state", AnswerState.SIAP_DIREVIU, AnswerState.DISETUJUI)],
-        indicator_code=answer.indicator.code,
     )
     _notify(answer, actor, "approval")
     return answer
@@ -165,14 +161,12 @@ def send_back(*, answer: Answer, actor: User, expected_version: int | None = Non
         raise DomainError(_("Tulis paling sedikit satu komentar terbuka yang menjelaskan apa yang harus diperbaiki."))
     old = move_answer(answer, AnswerState.PERLU_PERBAIKAN)
     db.session.flush()
-    record(
-        assessment=answer.assessment,
+    record_answer(
+        answer,
         actor=actor,
         object_type="review",
-        object_id=answer.id,
         action="review.send_back",
         changes=[("state", old, AnswerState.PERLU_PERBAIKAN)],
-        indicator_code=answer.indicator.code,
     )
     _notify(answer, actor, "send_back")
     return answer
@@ -202,14 +196,12 @@ def set_final_value(
     db.session.flush()
     changes = snapshot.changes()
     if changes:
-        record(
-            assessment=answer.assessment,
+        record_answer(
+            answer,
             actor=actor,
             object_type="review",
-            object_id=answer.id,
             action="review.final",
             changes=changes,
-            indicator_code=answer.indicator.code,
         )
     return answer
 
@@ -268,13 +260,11 @@ def change_state(*, assessment: Assessment, target: AssessmentState, actor: User
         for answer in answers:  # the final value defaults to the reviewer's
             if answer.final_value is None:
                 answer.final_value = answer.reviewer_value
-                record(
-                    assessment=assessment,
+                record_answer(
+                    answer,
                     actor=actor,
                     object_type="review",
-                    object_id=answer.id,
                     action="review.final_default",
-                    indicator_code=answer.indicator.code,
                     changes=[("final_value", None, answer.final_value)],
                 )
     if current == AssessmentState.FINAL and not reason:
