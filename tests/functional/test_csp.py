@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,10 @@ from assess.models import CannedComment, Export, ExportState, Notification, Noti
 from assess.models.base import utcnow
 from assess.services import comments as comment_service
 from assess.services import evidence as evidence_service
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from assess.services.users import add_to_unit
+from tests import routes
 from tests.functional.helpers import login, pdf_bytes
+from tests.worlds import World, build_world
 
 CSP = (
     "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
@@ -34,7 +37,6 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "assess" / "templates"
 OWN_CACHE_CONTROL = frozenset(
     {"evidence.download", "evidence.preview", "main.instansi_logo", "exports.download", "exports.indicator_pdf"}
 )
-STATIC_ENDPOINTS = frozenset({"static", "security.static"})
 #: Pages (HTML, 200) each role sees in the walk: 43, 24 and 23 when this was written.
 PAGES_AT_LEAST = {"koordinator": 40, "pengisi": 20, "reviewer": 20}
 
@@ -112,17 +114,24 @@ def test_the_parser_finds_what_the_policy_blocks() -> None:
 # --------------------------------------------------------------------------- the pages
 
 
+@dataclass(frozen=True)
+class Site:
+    world: World
+    #: A value for each variable of the GET routes.
+    ids: dict[str, Any]
+
+
 @pytest.fixture
-def site(db: Any) -> dict[str, Any]:
-    """One of everything a GET route can name, in one instansi."""
-    instansi = create_instansi()
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    koordinator = create_member(instansi, RoleName.KOORDINATOR, RoleName.ADMIN, units=(unit,))
-    pengisi = create_member(instansi, RoleName.PENGISI, units=(unit,))
-    reviewer = create_member(instansi, RoleName.REVIEWER)
-    assessment = create_assessment(instansi)
-    answer = next(a for a in assessment.answers if a.indicator.code == "I1")
-    answer.assignee_unit = unit
+def site(db: Any) -> Site:
+    """One of everything a GET route can name, in one instansi; the koordinator is its admin too."""
+    world = build_world(
+        members=("koordinator", "pengisi", "reviewer"),
+        roles={"koordinator": (RoleName.KOORDINATOR, RoleName.ADMIN)},
+        outsider=(),
+    )
+    add_to_unit(world.koordinator, world.unit)
+    instansi, unit, assessment, koordinator = world.instansi, world.unit, world.assessment, world.koordinator
+    answer = world.answer("I1")
     evidence = evidence_service.upload(
         assessment=assessment,
         stream=io.BytesIO(pdf_bytes(text="Perwali")),
@@ -141,8 +150,7 @@ def site(db: Any) -> dict[str, Any]:
     export = Export(assessment_id=assessment.id, state=ExportState.RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
     db.session.add_all([canned, export])
     db.session.flush()
-    people = {"koordinator": koordinator, "pengisi": pengisi, "reviewer": reviewer}
-    for user in people.values():
+    for user in world.members.values():
         db.session.add(
             Notification(
                 user_id=user.id,
@@ -158,7 +166,7 @@ def site(db: Any) -> dict[str, Any]:
     ids = {
         "instansi_id": instansi.id,
         "unit_id": unit.id,
-        "user_id": pengisi.id,
+        "user_id": world.pengisi.id,
         "assessment_id": assessment.id,
         "code": "I1",
         "answer_id": answer.id,
@@ -169,27 +177,13 @@ def site(db: Any) -> dict[str, Any]:
         "kind": "summary",
         "number": 1,
     }
-    return {"ids": ids, **people}
-
-
-def _fill(rule: str, ids: dict[str, Any], notification_id: int) -> str:
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name == "notification_id":
-            return str(notification_id)
-        return str(ids.get(name, 1))  # a route added later: still requested, its answer (404) still checked
-
-    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", value, rule)
+    return Site(world, ids)
 
 
 def _get_routes(app: Flask) -> list[tuple[str, str]]:
-    routes = [
-        (rule.rule, rule.endpoint)
-        for rule in app.url_map.iter_rules()
-        if "GET" in (rule.methods or ()) and rule.endpoint not in STATIC_ENDPOINTS
-    ]
-    assert len(routes) > 40, routes
-    return sorted(routes)
+    found = [(rule.rule, rule.endpoint) for rule in routes.rules(app, {"GET"}, static=False)]
+    assert len(found) > 40, found
+    return sorted(found)
 
 
 def _check(response: Any, where: str, endpoint: str | None = None) -> None:
@@ -203,33 +197,34 @@ def _check(response: Any, where: str, endpoint: str | None = None) -> None:
 
 @pytest.mark.parametrize("role", ["koordinator", "pengisi", "reviewer"])
 def test_every_page_of_a_signed_in_walk_has_the_policy_and_no_store(
-    app: Flask, client: FlaskClient, site: dict[str, Any], db: Any, role: str
+    app: Flask, client: FlaskClient, site: Site, db: Any, role: str
 ) -> None:
-    user = site[role]
+    user = site.world.member(role)
     notification_id = db.session.scalar(select(Notification.id).where(Notification.user_id == user.id))
     assert login(client, user.email).status_code == 302
     statuses: dict[int, int] = {}
     html_pages = 0
     for rule, endpoint in _get_routes(app):
-        url = _fill(rule, site["ids"], notification_id)
+        # A route added later without an id here is still requested (with 1), its answer (404) still checked.
+        url = routes.fill(rule, {**site.ids, "notification_id": notification_id})
         response = client.get(url)
         _check(response, url, endpoint)
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         html_pages += response.mimetype == "text/html" and response.status_code == 200
     assert html_pages >= PAGES_AT_LEAST[role], statuses
-    aid = site["ids"]["assessment_id"]
+    aid = site.ids["assessment_id"]
     # A form sent back with its errors, a JSON answer and an upload's JSON are signed-in responses too.
     _check(client.post(f"/penilaian/{aid}/indikator/I1", data={"version": "x"}), "answer POST")
     _check(client.get("/csrf", headers={"Accept": "application/json"}), "/csrf")
     _check(client.post(f"/penilaian/{aid}/simulasi/hitung", json={"values": {}, "items": []}), "simulasi/hitung")
 
 
-def test_pages_before_sign_in_and_the_login_page(client: FlaskClient, site: dict[str, Any]) -> None:
+def test_pages_before_sign_in_and_the_login_page(client: FlaskClient, site: Site) -> None:
     login_page = client.get("/login")
     assert login_page.status_code == 200
     assert login_page.headers.get_all("Cache-Control") == ["no-store"]
     _check(login_page, "/login")
-    refused = client.post("/login", data={"email": site["pengisi"].email, "password": "salah-sekali"})
+    refused = client.post("/login", data={"email": site.world.pengisi.email, "password": "salah-sekali"})
     assert refused.status_code == 200
     _check(refused, "POST /login")
     _check(client.get("/tidak-ada"), "404")
@@ -240,9 +235,9 @@ def test_pages_before_sign_in_and_the_login_page(client: FlaskClient, site: dict
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_static_files_stay_cacheable(client: FlaskClient, site: dict[str, Any], signed_in: bool) -> None:
+def test_static_files_stay_cacheable(client: FlaskClient, site: Site, signed_in: bool) -> None:
     if signed_in:
-        login(client, site["koordinator"].email)
+        login(client, site.world.koordinator.email)
     for name in ("app.js", "app.css", "whatif.js"):
         first = client.get(f"/static/{name}")
         assert first.status_code == 200, name

@@ -20,8 +20,10 @@ from assess.extensions import db as _db
 from assess.extensions import limiter
 from assess.models import Answer, AnswerEvidence, Assessment, Evidence, RoleName, Unit, User
 from assess.services import evidence as evidence_service
+from tests import routes
 from tests.factories import PASSWORD, create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import login, pdf_bytes, upload
+from tests.worlds import World
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_MESSAGE = "Token keamanan formulir tidak sah atau kedaluwarsa"
@@ -113,14 +115,11 @@ def _state(app: Flask, ids: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _fill(rule: str, ids: dict[str, Any], unknown: set[str]) -> str:
-    def value(match: re.Match[str]) -> str:
-        converter, name = match.group(1) or "", match.group(2)
-        if name in ids:
-            return str(ids[name])
+    def missing(converter: str, name: str) -> str:
         unknown.add(name)  # a new route's variable: the token is checked before the view, so any value tests it
         return "1" if converter.startswith(("int", "float")) else "x"
 
-    return re.sub(r"<(?:([^:<>]+):)?([^<>]+)>", value, rule)
+    return routes.fill(rule, ids, missing)
 
 
 def test_every_state_changing_route_refuses_a_post_without_csrf_token(fresh_app: Any) -> None:
@@ -133,12 +132,12 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(fresh_app:
     assert logged_in.status_code == 302
     before = _state(app, ids)
 
-    routes = [rule for rule in app.url_map.iter_rules() if rule.methods and rule.methods & UNSAFE_METHODS]
-    assert len(routes) >= 20, [r.rule for r in routes]  # the questionnaire, the library, admin, security
+    unsafe = routes.rules(app, UNSAFE_METHODS)
+    assert len(unsafe) >= 20, [r.rule for r in unsafe]  # the questionnaire, the library, admin, security
     checked: list[str] = []
     failures: list[str] = []
     unknown: set[str] = set()
-    for rule in routes:
+    for rule in unsafe:
         url = _fill(rule.rule, ids, unknown)
         for method in sorted((rule.methods or set()) & UNSAFE_METHODS):
             for body in ({"data": {"next": "/"}}, {"json": {"next": "/"}}):
@@ -152,7 +151,7 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(fresh_app:
     if unknown:
         print(f"R3: variables filled without a real object: {sorted(unknown)}")
     assert not failures, "POST without a CSRF token not refused:\n" + "\n".join(failures)
-    assert len(checked) == len(routes)
+    assert len(checked) == len(unsafe)
     # Nothing changed, and the logout was refused too: still logged in.
     assert _state(app, ids) == before
     assert client.get("/penilaian/").status_code == 200
@@ -169,22 +168,6 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(fresh_app:
 # --------------------------------------------------------------------------- (b) headers
 
 
-@pytest.fixture
-def site(db: Any) -> dict[str, Any]:
-    instansi = create_instansi("Pemerintah Kota Uji")
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    assessment = create_assessment(instansi)
-    for answer in assessment.answers:
-        answer.assignee_unit = unit
-    people = {
-        "pengisi": create_member(instansi, RoleName.PENGISI, units=(unit,)),
-        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
-        "pembaca": create_member(instansi, RoleName.PEMBACA),
-    }
-    db.session.commit()
-    return {"assessment": assessment, "unit": unit, **people}
-
-
 def _assert_page_headers(response: Any, where: str) -> None:
     headers = response.headers
     assert headers.get("X-Content-Type-Options") == "nosniff", where
@@ -197,12 +180,12 @@ def _assert_page_headers(response: Any, where: str) -> None:
     ), where
 
 
-def test_security_headers_on_pages(client: FlaskClient, site: dict[str, Any]) -> None:
-    aid = site["assessment"].id
+def test_security_headers_on_pages(client: FlaskClient, world: World) -> None:
+    aid = world.assessment.id
     anonymous = client.get("/login")
     assert anonymous.status_code == 200
     _assert_page_headers(anonymous, "/login")
-    login(client, site["pembaca"].email)
+    login(client, world.pembaca.email)
     for url, status in (
         ("/penilaian/", 200),
         (f"/penilaian/{aid}", 200),
@@ -216,13 +199,13 @@ def test_security_headers_on_pages(client: FlaskClient, site: dict[str, Any]) ->
         _assert_page_headers(response, url)
 
 
-def test_download_headers(client: FlaskClient, site: dict[str, Any]) -> None:
-    aid = site["assessment"].id
-    login(client, site["pengisi"].email)
+def test_download_headers(client: FlaskClient, world: World) -> None:
+    aid = world.assessment.id
+    login(client, world.pengisi.email)
     status, result = upload(client, aid, "Laporan – Evaluasi.pdf", pdf_bytes())
     assert status == 200, result
     client.post("/logout")
-    login(client, site["pembaca"].email)
+    login(client, world.pembaca.email)
     base = f"/penilaian/{aid}/pustaka/{result['id']}"
     for url in (f"{base}/unduh", f"{base}/versi/1/unduh"):
         response = client.get(url)
@@ -349,13 +332,13 @@ def test_stays_on_site_judges_like_a_browser() -> None:
         assert _stays_on_site(good), good
 
 
-def test_next_never_redirects_off_site(client: FlaskClient, app: Flask, site: dict[str, Any]) -> None:
-    aid = site["assessment"].id
-    answer_id = site["assessment"].answers[0].id
-    email = site["koordinator"].email
+def test_next_never_redirects_off_site(client: FlaskClient, app: Flask, world: World) -> None:
+    aid = world.assessment.id
+    answer_id = world.assessment.answers[0].id
+    email = world.koordinator.email
     assert login(client, email).status_code == 302
     credentials = {"email": email, "password": PASSWORD}
-    assign = {"unit_id": str(site["unit"].id), "user_id": "0", "answer_ids": [str(answer_id)]}
+    assign = {"unit_id": str(world.unit.id), "user_id": "0", "answer_ids": [str(answer_id)]}
     tried = 0
     failures = []
 
@@ -400,11 +383,11 @@ SCRIPT = "<script>alert(1)</script>"
 SCRIPT_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
-def test_fakta_is_escaped_on_the_answer_and_conflict_pages(client: FlaskClient, site: dict[str, Any], db: Any) -> None:
-    aid = site["assessment"].id
-    answer = next(a for a in site["assessment"].answers if a.indicator.code == "I1")
+def test_fakta_is_escaped_on_the_answer_and_conflict_pages(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    answer = next(a for a in world.assessment.answers if a.indicator.code == "I1")
     stale = answer.version
-    login(client, site["pengisi"].email)
+    login(client, world.pengisi.email)
     saved = client.post(
         f"/penilaian/{aid}/indikator/I1",
         data={"version": str(stale), "level": "1", "fakta": SCRIPT, "analisis": "<b onmouseover=alert(2)>x</b>"},
@@ -416,7 +399,7 @@ def test_fakta_is_escaped_on_the_answer_and_conflict_pages(client: FlaskClient, 
     assert "<b onmouseover" not in page
     client.post("/logout")
 
-    login(client, site["koordinator"].email)
+    login(client, world.koordinator.email)
     mine = "<script>alert(3)</script>"
     conflict = client.post(
         f"/penilaian/{aid}/indikator/I1", data={"version": str(stale), "level": "2", "fakta": mine, "analisis": ""}
@@ -431,9 +414,9 @@ def test_fakta_is_escaped_on_the_answer_and_conflict_pages(client: FlaskClient, 
     assert db.session.get(Answer, answer.id).fakta == SCRIPT
 
 
-def test_evidence_title_is_escaped(client: FlaskClient, site: dict[str, Any], db: Any) -> None:
-    aid = site["assessment"].id
-    login(client, site["koordinator"].email)
+def test_evidence_title_is_escaped(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.koordinator.email)
     status, result = upload(client, aid, "dokumen.pdf", pdf_bytes())
     assert status == 200, result
     eid = result["id"]
