@@ -255,3 +255,25 @@ def record_answer(
         indicator_code=answer.indicator.code,
         evidence_id=evidence_id,
     )
+
+
+def record_assessment(
+    assessment: Assessment,
+    *,
+    actor: User | None,
+    action: str,
+    changes: Iterable[tuple[str, Any, Any]] = (),
+    summary: str | Text = "",
+    indicator_code: str | None = None,
+) -> AuditEntry:
+    """:func:`record` a change of the assessment itself (its state, deadline, target, imports, scenarios)."""
+    return record(
+        assessment=assessment,
+        actor=actor,
+        object_type="assessment",
+        object_id=assessment.id,
+        action=action,
+        changes=changes,
+        summary=summary,
+        indicator_code=indicator_code,
+    )

@@ -12,7 +12,7 @@ from fractions import Fraction
 from flask_babel import gettext as _
 
 from assess import display, texts
-from assess.audit import Snapshot, record, record_answer
+from assess.audit import Snapshot, record_answer, record_assessment
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.instruments import External
@@ -459,11 +459,9 @@ def set_deadline(*, assessment: Assessment, deadline: date | None, actor: User |
     assessment.deadline = deadline
     db.session.flush()
     if old != deadline:
-        record(
-            assessment=assessment,
+        record_assessment(
+            assessment,
             actor=actor,
-            object_type="assessment",
-            object_id=assessment.id,
             action="assessment.deadline",
             changes=[("deadline", old, deadline)],
         )

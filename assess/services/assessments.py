@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from assess.audit import record
+from assess.audit import record_assessment
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, Instansi, Instrument, PredikatBasis, User
@@ -57,11 +57,9 @@ def open_assessment(
     for indicator in instrument.indicators:
         assessment.answers.append(Answer(indicator=indicator, state=AnswerState.BELUM_DIISI))
     db.session.flush()
-    record(
-        assessment=assessment,
+    record_assessment(
+        assessment,
         actor=created_by,
-        object_type="assessment",
-        object_id=assessment.id,
         action="assessment.open",
         summary=f"{instrument.key} {year}",
         changes=[("state", None, assessment.state), ("year", None, year), ("deadline", None, deadline)],

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from assess import texts
-from assess.audit import record
+from assess.audit import record_assessment
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerEvidence, AnswerItem, Assessment, Evidence, EvidenceVersion, Instrument, User
@@ -157,11 +157,9 @@ def open_from_previous(*, previous: Assessment, instrument: Instrument, actor: U
         )
         links += 1
     db.session.flush()
-    record(
-        assessment=new,
+    record_assessment(
+        new,
         actor=actor,
-        object_type="assessment",
-        object_id=new.id,
         action="assessment.carry_over",
         summary=texts.text(
             "audit.carry_over",

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from assess import texts
-from assess.audit import record
+from assess.audit import record_assessment
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerEvidence, Assessment, Indicator, Instrument, User
@@ -116,11 +116,9 @@ def open_crosswalk(*, previous: Assessment, instrument: Instrument, year: int, a
             answer.needs_recheck = True
             links += len(linked)
     db.session.flush()
-    record(
-        assessment=new,
+    record_assessment(
+        new,
         actor=actor,
-        object_type="assessment",
-        object_id=new.id,
         action="assessment.crosswalk",
         summary=texts.text(
             "audit.crosswalk",

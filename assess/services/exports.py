@@ -546,11 +546,9 @@ def set_signatory(assessment: Assessment, user: User, values: dict[str, Any]) ->
             changes.append((name, getattr(assessment, name), chosen))
             setattr(assessment, name, chosen)
     if changes:
-        audit.record(
-            assessment=assessment,
+        audit.record_assessment(
+            assessment,
             actor=user,
-            object_type="assessment",
-            object_id=assessment.id,
             action="signatory_changed",
             changes=changes,
             summary=texts.text("audit.signatory_changed"),

@@ -26,7 +26,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import delete, select
 
 from assess import texts
-from assess.audit import record
+from assess.audit import record_assessment
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Assessment, FollowUp, OfficialValue, Unit, User
@@ -262,11 +262,9 @@ def apply_official(assessment: Assessment, rows: list[OfficialRow], *, actor: Us
                 )
             )
     db.session.flush()
-    record(
-        assessment=assessment,
+    record_assessment(
+        assessment,
         actor=actor,
-        object_type="assessment",
-        object_id=assessment.id,
         action="assessment.import_official",
         summary=texts.text("audit.official_import", n=texts.number(len(rows), 0), f=texts.number(added, 0)),
         changes=[(r.code, str(old[r.code]) if r.code in old else None, r.value) for r in rows],
@@ -328,11 +326,9 @@ def set_follow_up_done(assessment: Assessment, follow_up: FollowUp, *, done: boo
         return
     old = follow_up.done_at
     follow_up.done_at = datetime.now().astimezone() if done else None
-    record(
-        assessment=assessment,
+    record_assessment(
+        assessment,
         actor=actor,
-        object_type="assessment",
-        object_id=assessment.id,
         action="followup.done" if done else "followup.reopen",
         changes=[("done_at", old, follow_up.done_at)],
         summary=follow_up.recommendation[:200],

@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from assess import display, texts
-from assess.audit import record
+from assess.audit import record_assessment
 from assess.charts import Radar as Radar
 from assess.charts import radar as radar
 from assess.errors import DomainError
@@ -200,11 +200,9 @@ def set_target(
     target.target_predikat = target_predikat or None
     target.set_by_id = actor.id
     db.session.flush()
-    record(
-        assessment=assessment,
+    record_assessment(
+        assessment,
         actor=actor,
-        object_type="assessment",
-        object_id=assessment.id,
         action="target.set",
         summary=texts.text(
             "audit.target_set",
@@ -369,11 +367,9 @@ def save_scenario(*, assessment: Assessment, name: str, changes: Values, actor: 
     )
     db.session.add(scenario)
     db.session.flush()
-    record(
-        assessment=assessment,
+    record_assessment(
+        assessment,
         actor=actor,
-        object_type="assessment",
-        object_id=assessment.id,
         action="scenario.save",
         summary=texts.text("audit.scenario_saved", name=name, n=texts.number(len(changes), 0)),
     )
@@ -385,11 +381,9 @@ def delete_scenario(*, assessment: Assessment, scenario: Scenario, actor: User) 
     name = scenario.name
     db.session.delete(scenario)
     db.session.flush()
-    record(
-        assessment=assessment,
+    record_assessment(
+        assessment,
         actor=actor,
-        object_type="assessment",
-        object_id=assessment.id,
         action="scenario.delete",
         summary=texts.text("audit.scenario_deleted", name=name),
     )

@@ -19,7 +19,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
 from assess import display, texts
-from assess.audit import Snapshot, record, record_answer
+from assess.audit import Snapshot, record_answer, record_assessment
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerState, Assessment, AssessmentState, Comment, NotificationKind, User
@@ -271,11 +271,9 @@ def change_state(*, assessment: Assessment, target: AssessmentState, actor: User
         raise TransitionRefusedError(_("Tuliskan alasan membuka kembali penilaian yang sudah final."))
     assessment.state = target
     db.session.flush()
-    record(
-        assessment=assessment,
+    record_assessment(
+        assessment,
         actor=actor,
-        object_type="assessment",
-        object_id=assessment.id,
         action=action,
         changes=[("state", current, target)],
         summary=reason,

@@ -26,7 +26,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
 from assess import display, texts
-from assess.audit import record
+from assess.audit import record_assessment
 from assess.csvsafe import FORMULA_PREFIXES
 from assess.errors import DomainError
 from assess.extensions import db
@@ -450,11 +450,9 @@ def apply_import(
             result.errors.append(_("baris %(row)s: %(reason)s", row=change.row, reason=exc.message))
             continue
         result.applied.append(change.code)
-    record(
-        assessment=assessment,
+    record_assessment(
+        assessment,
         actor=actor,
-        object_type="assessment",
-        object_id=assessment.id,
         action="assessment.import_xlsx",
         summary=texts.text(
             "audit.xlsx_import",
