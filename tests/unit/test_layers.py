@@ -89,6 +89,15 @@ def test_models_import_neither_services_views_nor_queries() -> None:
     assert not offences, "\n".join(offences)
 
 
+def test_the_engine_and_display_import_nothing_above_them() -> None:
+    """The engine and the display layer (values, charts, stored texts) know no table, query, service or view."""
+    below = [modules()[name] for name in ("assess.scoring", "assess.display", "assess.charts", "assess.texts")]
+    offences = _offending_imports(
+        below, "assess.models", "assess.queries", "assess.services", "assess.views", "assess.extensions"
+    )
+    assert not offences, "\n".join(offences)
+
+
 def test_forms_import_no_view_query_or_database_session() -> None:
     offences = _offending_imports(_in("forms"), "assess.views", "assess.queries", "assess.extensions")
     assert not offences, "\n".join(offences)
