@@ -483,6 +483,7 @@ def graded_preview(assessment_id: int, code: str) -> dict[str, Any] | tuple[dict
             inst, ans.indicator.code, source_value=form.source_value.decimal, ticked=ticked
         ),
         quiet=True,
+        reads_only=True,
     )
     if not outcome.ok:
         return {"display": display.NONE, "error": outcome.errors[0][1]}, 400

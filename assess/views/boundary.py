@@ -44,15 +44,20 @@ def attempt(
     done: str | Callable[[T], str] | None = None,
     form: BaseForm | None = None,
     quiet: bool = False,
+    reads_only: bool = False,
 ) -> Outcome[T]:
     """Run ``action`` (a service call) and commit; flash ``done`` when given.
 
     On a :class:`DomainError` the transaction is rolled back and the reasons are shown: on ``form``'s fields
     when a form is given, flashed otherwise, and not at all when ``quiet`` (a JSON answer shows them itself).
+    An action that ``reads_only`` (a preview computed from a posted form) is rolled back, never committed.
     """
     try:
         result = action()
-        db.session.commit()
+        if reads_only:
+            db.session.rollback()
+        else:
+            db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         outcome: Outcome[T] = Outcome(refusal=exc)

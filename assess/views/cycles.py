@@ -68,7 +68,9 @@ def import_xlsx(assessment_id: int) -> str | tuple[str, int]:
     form = SpreadsheetUploadForm()
     if form.validate_on_submit():
         data = form.file.data.read()
-        parsed = attempt(lambda: spreadsheets.parse_import(assessment, data, _editor(assessment)), form=form)
+        parsed = attempt(
+            lambda: spreadsheets.parse_import(assessment, data, _editor(assessment)), form=form, reads_only=True
+        )
         preview = parsed.result
         if preview is None:
             return render_template("cycles/import.html", assessment=assessment, form=form), 400
@@ -157,7 +159,9 @@ def official_preview(assessment_id: int) -> tuple[str, int]:
     if not form.validate_on_submit():
         return _official_page(assessment, form, 400)
     data, filename = form.file.data.read(), form.file.data.filename or ""
-    preview = attempt(lambda: official_service.parse_official(assessment, data, filename), form=form).result
+    preview = attempt(
+        lambda: official_service.parse_official(assessment, data, filename), form=form, reads_only=True
+    ).result
     if preview is None:
         return _official_page(assessment, form, 400)
     token = official_service.sign_rows(assessment, preview.rows, current_app.config["SECRET_KEY"])
