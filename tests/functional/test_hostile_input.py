@@ -36,6 +36,7 @@ from assess.services import evidence as evidence_service
 from assess.services import planning
 from forms import OUT_OF_RANGE_MESSAGE
 from forms.comments import CommentForm
+from tests import routes
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import login, logout, pdf_bytes
 
@@ -47,7 +48,6 @@ SWEEP_ROLES = ("pengisi", "koordinator", "admin")
 #: Forms whose success removes or closes what later forms need: sent last.
 LAST = ("hapus", "nonaktifkan", "keluarkan", "tahap", "lepas", "tarik", "logo", "kata-sandi")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-VARIABLE = re.compile(r"<(?:([^:<>]+):)?([^<>]+)>")
 _unique = count(1)
 
 
@@ -126,19 +126,7 @@ def site(db: Any) -> Site:
 
 def _routes(app: Flask) -> list[Any]:
     """Every rule but the static files (a file name, not an id)."""
-    return [rule for rule in app.url_map.iter_rules() if "<path:" not in rule.rule]
-
-
-def _fill(rule: str, ids: dict[str, Any], override: dict[str, str] | None = None) -> str:
-    def value(match: re.Match[str]) -> str:
-        converter, name = match.group(1) or "", match.group(2)
-        if override and name in override:
-            return override[name]
-        if converter.startswith("any("):
-            return converter[4:].split(",")[0].strip()
-        return str(ids.get(name, 1))
-
-    return VARIABLE.sub(value, rule)
+    return routes.rules(app, static=False)
 
 
 def _methods(rule: Any) -> list[str]:
@@ -167,7 +155,7 @@ def test_out_of_range_ids_and_control_characters_in_paths_answer_404(app: Flask,
     for role in SWEEP_ROLES:
         client = as_each(role)
         for rule in _routes(app):
-            for converter, name in VARIABLE.findall(rule.rule):
+            for converter, name in routes.VARIABLE.findall(rule.rule):
                 if converter == "int":
                     values: tuple[str, ...] = HOSTILE_NUMBERS
                 elif converter in ("", "string"):
@@ -175,7 +163,7 @@ def test_out_of_range_ids_and_control_characters_in_paths_answer_404(app: Flask,
                 else:
                     continue
                 for value in values:
-                    url = _fill(rule.rule, site.ids, {name: value})
+                    url = routes.fill(rule.rule, {**site.ids, name: value})
                     for method in _methods(rule):
                         status = client.open(url, method=method).status_code
                         probes += 1
@@ -220,7 +208,7 @@ def test_hostile_query_arguments_never_answer_500(app: Flask, site: Site, as_eac
         for rule in _routes(app):
             if "GET" not in (rule.methods or ()):
                 continue
-            url = _fill(rule.rule, site.ids)
+            url = routes.fill(rule.rule, site.ids)
             for name in sorted(arguments.get(rule.endpoint.split(".")[0], ())):
                 for value in (*HOSTILE_NUMBERS, *CONTROL_TEXTS):
                     status = client.get(url, query_string={name: value}).status_code
@@ -321,7 +309,7 @@ def _forms(client: FlaskClient, url: str) -> list[Form]:
 
 def _crawl(client: FlaskClient, app: Flask, site: Site, seen: set[tuple[str, tuple[str, ...]]]) -> list[Form]:
     """The forms of every page the client sees, except those in ``seen`` (probed as another role already)."""
-    pages = [_fill(rule.rule, site.ids) for rule in _routes(app) if "GET" in (rule.methods or ())]
+    pages = [routes.fill(rule.rule, site.ids) for rule in _routes(app) if "GET" in (rule.methods or ())]
     found = []
     for page in [*pages, *site.extra_pages]:
         for form in _forms(client, page):
@@ -366,7 +354,8 @@ def _stored_control_characters() -> list[str]:
 def test_hostile_values_in_every_form_never_answer_500(
     client: FlaskClient, app: Flask, site: Site, as_each: Any
 ) -> None:
-    probes, forms, failures = 0, 0, []
+    probes, forms = 0, 0
+    failures: list[str] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for role in ROLES:
         signed_in = as_each(role)

@@ -9,7 +9,7 @@ import subprocess
 import threading
 import time
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,15 +17,16 @@ import pikepdf
 import pytest
 from flask import Flask
 
-from assess.models import AssessmentState, DocType, RoleName
+from assess.models import Assessment, AssessmentState, DocType, Evidence
 from assess.services import evidence as evidence_service
 from assess.services.answers import ItemInput, save_graded_answer
 from assess.services.assessments import set_claimed_value
 from reports import layout as layout_module
 from reports.data import ReportData, collect
 from reports.render import RenderedReport, render_report, report_html, split_sections
-from tests.factories import create_assessment, create_instansi, create_member
+from tests.factories import create_assessment, create_instansi
 from tests.functional.helpers import pdf_bytes
+from tests.worlds import build_world
 
 GENERATED = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 HOSTILE_FAKTA = "<script>alert('x')</script>\nBaris kedua fakta."
@@ -109,11 +110,18 @@ def _answer(assessment: Any, code: str) -> Any:
     return next(a for a in assessment.answers if a.indicator.code == code)
 
 
+@dataclass(frozen=True)
+class Reported:
+    assessment: Assessment
+    #: A PDF, the home of I1 and referenced by I2; and a web page linked to I1.
+    doc: Evidence
+    web: Evidence
+
+
 @pytest.fixture
-def spbe(app: Flask, db: Any) -> dict[str, Any]:
-    instansi = create_instansi("Pemerintah Kota Uji Laporan")
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
-    assessment = create_assessment(instansi, code="spbe-2020", year=2026)
+def spbe(app: Flask, db: Any) -> Reported:
+    world = build_world(name="Pemerintah Kota Uji Laporan", units=(), members=("koordinator",), outsider=())
+    assessment, koordinator = world.assessment, world.koordinator
     set_claimed_value(_answer(assessment, "I1"), 3, fakta=HOSTILE_FAKTA, analisis=HOSTILE_ANALISIS)
     set_claimed_value(_answer(assessment, "I2"), 2, fakta="Kebijakan sudah ditetapkan.", analisis="Perlu reviu.")
     set_claimed_value(_answer(assessment, "I3"), 4)
@@ -139,7 +147,7 @@ def spbe(app: Flask, db: Any) -> dict[str, Any]:
         )
     evidence_service.link(answer=_answer(assessment, "I1"), evidence=web, level=2, item=None, note="", user=koordinator)
     db.session.commit()
-    return {"assessment": assessment, "doc": doc, "web": web}
+    return Reported(assessment, doc, web)
 
 
 def _render(data: ReportData) -> tuple[RenderedReport, str]:
@@ -150,8 +158,8 @@ def _render(data: ReportData) -> tuple[RenderedReport, str]:
 # ------------------------------------------------------------------------------------------------ tests
 
 
-def test_spbe_report_structure_metadata_and_links(spbe: dict[str, Any]) -> None:
-    data = collect(spbe["assessment"].id, include_review=True, generated_at=GENERATED)
+def test_spbe_report_structure_metadata_and_links(spbe: Reported) -> None:
+    data = collect(spbe.assessment.id, include_review=True, generated_at=GENERATED)
     report, text = _render(data)
 
     assert report.refused == ()
@@ -165,8 +173,8 @@ def test_spbe_report_structure_metadata_and_links(spbe: dict[str, Any]) -> None:
         assert pdf.Root.MarkInfo.Marked is True
         assert "/StructTreeRoot" in pdf.Root
         links = uris(pdf)
-    assert links.count(f"mandiri-bundle:ev/{spbe['doc'].id}") == 2  # home (I1) and the reference in I2
-    assert not any(link.startswith("mandiri-bundle:ev/") and link.endswith(str(spbe["web"].id)) for link in links)
+    assert links.count(f"mandiri-bundle:ev/{spbe.doc.id}") == 2  # home (I1) and the reference in I2
+    assert not any(link.startswith("mandiri-bundle:ev/") and link.endswith(str(spbe.web.id)) for link in links)
     assert "https://layanan.kota-uji.go.id/portal" in links
 
     expected = [*FIXED_ANCHORS, *(s.anchor for s in data.sections)]
@@ -189,10 +197,10 @@ def test_spbe_report_structure_metadata_and_links(spbe: dict[str, Any]) -> None:
     assert '<img src="file:' not in html
 
 
-def test_final_report_has_no_draft_mark(spbe: dict[str, Any], db: Any) -> None:
-    spbe["assessment"].state = AssessmentState.FINAL
+def test_final_report_has_no_draft_mark(spbe: Reported, db: Any) -> None:
+    spbe.assessment.state = AssessmentState.FINAL
     db.session.commit()
-    data = collect(spbe["assessment"].id, generated_at=GENERATED)
+    data = collect(spbe.assessment.id, generated_at=GENERATED)
     assert data.draft is False
     _report, text = _render(data)
     assert "DRAF" not in text
@@ -220,8 +228,8 @@ def test_pemdi_report_lists_butir(app: Flask, db: Any) -> None:
     assert len(report.anchors) == len(FIXED_ANCHORS) + len(data.sections)
 
 
-def test_signed_scans_replace_generated_pages(spbe: dict[str, Any]) -> None:
-    data = collect(spbe["assessment"].id, generated_at=GENERATED)
+def test_signed_scans_replace_generated_pages(spbe: Reported) -> None:
+    data = collect(spbe.assessment.id, generated_at=GENERATED)
     entry = data.sections[0].evidence[0]
     report = render_report(replace(data, signed_minutes=entry, signed_consent=entry))
     assert "berita-acara" not in report.anchors
@@ -229,9 +237,9 @@ def test_signed_scans_replace_generated_pages(spbe: dict[str, Any]) -> None:
     assert report.anchors["daftar-isi"] == 1
 
 
-def test_huge_untrusted_text_does_not_hang(app: Flask, spbe: dict[str, Any]) -> None:
+def test_huge_untrusted_text_does_not_hang(app: Flask, spbe: Reported) -> None:
     """R7: 200,000 characters without a space and 5,000 lines; only a generous does-not-hang bound."""
-    data = collect(spbe["assessment"].id, generated_at=GENERATED)
+    data = collect(spbe.assessment.id, generated_at=GENERATED)
     hostile = replace(data.sections[0], fakta="x" * 200_000, analisis="\n".join(f"baris {n}" for n in range(5000)))
     data = replace(data, sections=(hostile, *data.sections[1:]))
     done: dict[str, Any] = {}
@@ -273,8 +281,8 @@ def _goto_targets(pdf: pikepdf.Pdf, page_index: int) -> list[int]:
     return targets
 
 
-def test_parts_join_into_one_consistent_report(spbe: dict[str, Any], tmp_path: Any) -> None:
-    data = collect(spbe["assessment"].id, include_review=True, generated_at=GENERATED)
+def test_parts_join_into_one_consistent_report(spbe: Reported, tmp_path: Any) -> None:
+    data = collect(spbe.assessment.id, include_review=True, generated_at=GENERATED)
     serial = render_report(data, workers=1)
     joined = render_report(data, workers=2)
     again = render_report(data, workers=2)
@@ -307,7 +315,7 @@ def test_parts_join_into_one_consistent_report(spbe: dict[str, Any], tmp_path: A
         targets = [t for i, t in enumerate(links) if i == 0 or links[i - 1] != t]  # a link box per line fragment
         assert targets == [joined.anchors["ringkasan"], *(joined.anchors[s.anchor] for s in data.sections)]
         assert not any(uri.startswith("mandiri-toc:") for uri in uris(pdf))
-        assert uris(pdf).count(f"mandiri-bundle:ev/{spbe['doc'].id}") == 2
+        assert uris(pdf).count(f"mandiri-bundle:ev/{spbe.doc.id}") == 2
 
         # One structure tree: every page and every annotation with a parent-tree key finds it.
         tree = pdf.Root.StructTreeRoot
@@ -337,8 +345,8 @@ def test_parts_join_into_one_consistent_report(spbe: dict[str, Any], tmp_path: A
         assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True, check=False).returncode == 0  # noqa: S603, S607
 
 
-def test_split_sections_balances_contiguous_runs(spbe: dict[str, Any]) -> None:
-    data = collect(spbe["assessment"].id, generated_at=GENERATED)
+def test_split_sections_balances_contiguous_runs(spbe: Reported) -> None:
+    data = collect(spbe.assessment.id, generated_at=GENERATED)
     for chunks in (1, 2, 3, 4):
         runs = split_sections(data.sections, chunks)
         assert len(runs) == chunks
@@ -361,8 +369,8 @@ class _BrokenPool:
         self.shut_down = True
 
 
-def test_broken_pool_falls_back_to_rendering_here(spbe: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    data = collect(spbe["assessment"].id, generated_at=GENERATED)
+def test_broken_pool_falls_back_to_rendering_here(spbe: Reported, monkeypatch: pytest.MonkeyPatch) -> None:
+    data = collect(spbe.assessment.id, generated_at=GENERATED)
     broken = _BrokenPool()
     monkeypatch.setattr(layout_module, "_get_pool", lambda: broken)
     report = render_report(data, workers=2)
