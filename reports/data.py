@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
+from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -235,6 +236,8 @@ def collect(assessment_id: int, *, include_review: bool = False, generated_at: d
         review = _review(inst, answer, counts) if include_review else None
         sections.append(_section(inst, code, answer, values[code], sources[code], entries, review))
     signed = _signed_documents(assessment.signed_minutes_id, assessment.signed_consent_id)
+    with force_locale(LOCALE):  # the values beside the bars as the report prints them, whatever the language around
+        bars = tuple(bar_rows(inst, s))
     instansi = assessment.instansi
     instrument = assessment.instrument
     return ReportData(
@@ -265,7 +268,7 @@ def collect(assessment_id: int, *, include_review: bool = False, generated_at: d
         score=s,
         groups=overview(assessment, Projection(inst, s)),
         radar=radar([(a.name, a.value) for a in s.aspects.values()], inst.scale_max),
-        bars=tuple(bar_rows(inst, s)),
+        bars=bars,
         sections=tuple(sections),
         include_review=include_review,
     )

@@ -35,6 +35,7 @@ import pikepdf
 from babel import Locale
 from babel.dates import format_date, format_datetime
 from flask import render_template
+from flask_babel import force_locale
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
 from assess import display
@@ -155,24 +156,25 @@ def report_html(
                 {e.evidence_id for section in data.sections for e in section.evidence if e.kind == "link"}
             ),
         }
-    return render_template(
-        TEMPLATE,
-        data=data,
-        part=part,
-        sections=data.sections if sections is None else sections,
-        before=before,
-        with_logo=with_logo,
-        breakable=breakable,
-        paragraphs=paragraphs,
-        number=functools.partial(display.number, locale=LOCALE),
-        weight=functools.partial(display.weight, locale=LOCALE),
-        long_date=long_date,
-        weekday=weekday,
-        clock=clock,
-        value_source_notes=VALUE_SOURCE_NOTES,
-        **counts,
-        created=_local(data.generated_at).isoformat(timespec="seconds"),
-    )
+    with force_locale(LOCALE):  # Indonesian whatever the language around it: the shared macros' filters too
+        return render_template(
+            TEMPLATE,
+            data=data,
+            part=part,
+            sections=data.sections if sections is None else sections,
+            before=before,
+            with_logo=with_logo,
+            breakable=breakable,
+            paragraphs=paragraphs,
+            number=functools.partial(display.number, locale=LOCALE),
+            weight=functools.partial(display.weight, locale=LOCALE),
+            long_date=long_date,
+            weekday=weekday,
+            clock=clock,
+            value_source_notes=VALUE_SOURCE_NOTES,
+            **counts,
+            created=_local(data.generated_at).isoformat(timespec="seconds"),
+        )
 
 
 # ------------------------------------------------------------------------------------------------ cutting into runs
