@@ -90,15 +90,17 @@ def build_world(
     members: Sequence[str] = tuple(ROLES),
     roles: Mapping[str, Sequence[RoleName]] | None = None,
     outsider: Sequence[RoleName] = (RoleName.KOORDINATOR,),
+    assign: bool = True,
 ) -> World:
     """A world of ``instrument``'s assessment for ``year``, with ``units`` and ``members`` (each holding its role of
     ``ROLES``, or the roles ``roles`` gives it), and an outsider holding the roles ``outsider`` in another instansi
-    (none if there are none). Flushes only: the caller commits."""
+    (none if there are none); every answer is assigned to the first unit unless ``assign`` is false. Flushes only:
+    the caller commits."""
     instansi = create_instansi(name)
     made = {short: create_unit(instansi, unit_name, short) for unit_name, short in units}
     assessment = create_assessment(instansi, code=instrument, year=year)
     first = next(iter(made.values()), None)
-    if first is not None:
+    if first is not None and assign:
         for answer in assessment.answers:
             answer.assignee_unit = first
     held = {key: (ROLES[key],) for key in members} | dict(roles or {})

@@ -33,15 +33,15 @@ from assess.services import evidence as evidence_service
 from assess.services.crosswalk import load_crosswalk
 from tests.factories import create_assessment, create_instansi, create_member, create_unit, instrument
 from tests.functional.helpers import login, pdf_bytes, upload
+from tests.worlds import World, build_world
 
 
-def _setup(db: Any) -> tuple[Assessment, User, Unit]:
-    instansi = create_instansi()
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
-    unit = create_unit(instansi, name="Dinas Kominfo", short_name="Diskominfo")
-    assessment = create_assessment(instansi)
+@pytest.fixture
+def world(db: Any) -> World:
+    """A koordinator and a unit, Diskominfo, that no answer is assigned to."""
+    built = build_world(units=(("Dinas Kominfo", "Diskominfo"),), members=("koordinator",), outsider=(), assign=False)
     db.session.commit()
-    return assessment, koordinator, unit
+    return built
 
 
 def _post(client: FlaskClient, assessment_id: int, data: bytes, name: str) -> Any:
@@ -65,8 +65,8 @@ CSV = (
 )
 
 
-def test_official_csv_preview_then_apply(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator, unit = _setup(db)
+def test_official_csv_preview_then_apply(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator, unit = world.assessment, world.koordinator, world.unit
     login(client, koordinator.email)
     response = _post(client, assessment.id, CSV.encode(), "hasil.csv")
     assert response.status_code == 200
@@ -98,8 +98,8 @@ def test_official_csv_preview_then_apply(client: FlaskClient, db: Any) -> None:
     assert db.session.scalar(db.select(db.func.count(FollowUp.id))) == 1
 
 
-def test_official_xlsx_errors_name_row_and_column(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator, _ = _setup(db)
+def test_official_xlsx_errors_name_row_and_column(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator = world.assessment, world.koordinator
     login(client, koordinator.email)
     wb = Workbook()
     ws = wb.active
@@ -124,8 +124,8 @@ def test_official_xlsx_errors_name_row_and_column(client: FlaskClient, db: Any) 
     assert db.session.scalar(db.select(db.func.count(OfficialValue.id))) == 0
 
 
-def test_missing_columns_and_bad_file(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator, _ = _setup(db)
+def test_missing_columns_and_bad_file(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator = world.assessment, world.koordinator
     login(client, koordinator.email)
     assert "kolom &#39;nilai&#39; tidak ada" in _post(client, assessment.id, b"kode\nI1\n", "a.csv").get_data(
         as_text=True
@@ -134,8 +134,8 @@ def test_missing_columns_and_bad_file(client: FlaskClient, db: Any) -> None:
     assert response.status_code == 400
 
 
-def test_only_koordinator_imports_everyone_reads(client: FlaskClient, db: Any) -> None:
-    assessment, _, _ = _setup(db)
+def test_only_koordinator_imports_everyone_reads(client: FlaskClient, db: Any, world: World) -> None:
+    assessment = world.assessment
     pembaca = create_member(assessment.instansi, RoleName.PEMBACA)
     db.session.commit()
     login(client, pembaca.email)
@@ -210,8 +210,8 @@ def test_open_from_last_year_carries_everything_and_leaves_it_untouched(client: 
     assert "sudah ada" in again.get_data(as_text=True)
 
 
-def test_only_koordinator_opens_next_year(client: FlaskClient, db: Any) -> None:
-    assessment, _, _ = _setup(db)
+def test_only_koordinator_opens_next_year(client: FlaskClient, db: Any, world: World) -> None:
+    assessment = world.assessment
     pembaca = create_member(assessment.instansi, RoleName.PEMBACA)
     db.session.commit()
     login(client, pembaca.email)
@@ -307,8 +307,8 @@ def test_crosswalk_file_is_validated(db: Any, tmp_path: Any) -> None:
         load_crosswalk("spbe-2020", "pemdi-2026", tmp_path)
 
 
-def _follow_up_setup(db: Any) -> tuple[Assessment, User, Unit, FollowUp]:
-    assessment, koordinator, unit = _setup(db)
+def _follow_up_setup(db: Any, world: World) -> tuple[Assessment, User, Unit, FollowUp]:
+    assessment, koordinator, unit = world.assessment, world.koordinator, world.unit
     follow_up = FollowUp(
         assessment_id=assessment.id, indicator_code="I1", recommendation="Tetapkan Perbup", owner_unit_id=unit.id
     )
@@ -321,8 +321,8 @@ def _toggle(client: FlaskClient, assessment_id: int, follow_up_id: int, done: st
     return client.post(f"/penilaian/{assessment_id}/tindak-lanjut/{follow_up_id}/selesai", data={"done": done})
 
 
-def test_follow_up_done_and_reopen_by_koordinator_with_audit(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator, _, follow_up = _follow_up_setup(db)
+def test_follow_up_done_and_reopen_by_koordinator_with_audit(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator, _, follow_up = _follow_up_setup(db, world)
     login(client, koordinator.email)
     assert _toggle(client, assessment.id, follow_up.id, "1").status_code == 302
     db.session.expire_all()
@@ -342,8 +342,8 @@ def test_follow_up_done_and_reopen_by_koordinator_with_audit(client: FlaskClient
     assert "<s>Tetapkan Perbup</s>" not in page
 
 
-def test_follow_up_done_permissions(client: FlaskClient, db: Any) -> None:
-    assessment, _, unit, follow_up = _follow_up_setup(db)
+def test_follow_up_done_permissions(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, _, unit, follow_up = _follow_up_setup(db, world)
     other_unit = create_unit(assessment.instansi, name="Bappeda", short_name="Bappeda")
     owner = create_member(assessment.instansi, RoleName.PENGISI, units=(unit,))
     other = create_member(assessment.instansi, RoleName.PENGISI, units=(other_unit,))
