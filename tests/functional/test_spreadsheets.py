@@ -7,21 +7,24 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from assess.models import Answer, Assessment, AuditEntry, DocType, RoleName, User
+from assess.models import Answer, AuditEntry, DocType, RoleName
 from assess.queries import load_assessment
 from assess.services import evidence as evidence_service
 from assess.services.spreadsheets import COLUMNS, export_rows, unneutralise
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import login
+from tests.worlds import World, build_world
 
 
-def _setup(db: Any) -> tuple[Assessment, User]:
-    instansi = create_instansi()
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
-    assessment = create_assessment(instansi)
+@pytest.fixture
+def world(db: Any) -> World:
+    """A koordinator, no unit; the first answers hold text a spreadsheet would take for a formula, and a link."""
+    built = build_world(units=(), members=("koordinator",), outsider=())
+    assessment, koordinator = built.assessment, built.koordinator
     answers = sorted(assessment.answers, key=lambda a: a.indicator.position)
     answers[0].claimed_value = Decimal(2)
     answers[0].fakta = '=HYPERLINK("http://jahat.example","klik")'
@@ -39,7 +42,7 @@ def _setup(db: Any) -> tuple[Assessment, User]:
     )
     evidence_service.link(answer=answers[0], evidence=doc, level=2, item=None, note="", user=koordinator)
     db.session.commit()
-    return assessment, koordinator
+    return built
 
 
 def _export(client: FlaskClient, assessment_id: int) -> bytes:
@@ -73,8 +76,8 @@ def _token(html: str) -> str:
     return html[value : html.index('"', value)]
 
 
-def test_export_neutralises_formulas_and_survives_round_trip(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator = _setup(db)
+def test_export_neutralises_formulas_and_survives_round_trip(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator = world.assessment, world.koordinator
     login(client, koordinator.email)
     data = _export(client, assessment.id)
     ws = load_workbook(io.BytesIO(data))["Penilaian"]
@@ -113,8 +116,8 @@ def load_assessment_rows(db: Any, assessment_id: int) -> list[list[Any]]:
     return [[None if v == "" else v for v in row] for row in rows]
 
 
-def test_edit_preview_apply(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator = _setup(db)
+def test_edit_preview_apply(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator = world.assessment, world.koordinator
     login(client, koordinator.email)
     data = _export(client, assessment.id)
     edited = _edit(data, {"D3": 4, "I4": "Fakta baru", "J2": "'=analisis baru", "B5": "nama diabaikan"})
@@ -140,16 +143,16 @@ def test_edit_preview_apply(client: FlaskClient, db: Any) -> None:
     assert {"answer.save", "assessment.import_xlsx"} <= actions
 
 
-def test_tampered_token_is_rejected(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator = _setup(db)
+def test_tampered_token_is_rejected(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator = world.assessment, world.koordinator
     login(client, koordinator.email)
     response = client.post(f"/penilaian/{assessment.id}/impor/terapkan", data={"token": "palsu.token"})
     assert response.status_code == 302
     assert "/impor" in response.headers["Location"]
 
 
-def test_conflict_when_answer_changed_after_export(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator = _setup(db)
+def test_conflict_when_answer_changed_after_export(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator = world.assessment, world.koordinator
     login(client, koordinator.email)
     data = _export(client, assessment.id)
     answer = sorted(assessment.answers, key=lambda a: a.indicator.position)[2]
@@ -161,8 +164,8 @@ def test_conflict_when_answer_changed_after_export(client: FlaskClient, db: Any)
     assert 'data-testid="no-changes"' in html  # the conflicting row is not offered for applying
 
 
-def test_row_and_column_errors(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator = _setup(db)
+def test_row_and_column_errors(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator = world.assessment, world.koordinator
     login(client, koordinator.email)
     data = _edit(_export(client, assessment.id), {"D3": 7, "D4": "tiga", "A5": "X99", "M6": "abc", "J7": "=1+1"})
     html = _preview(client, assessment.id, data).get_data(as_text=True)
@@ -173,16 +176,16 @@ def test_row_and_column_errors(client: FlaskClient, db: Any) -> None:
     assert "baris 7, kolom J: rumus tidak diterima" in html
 
 
-def test_not_an_xlsx_is_rejected(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator = _setup(db)
+def test_not_an_xlsx_is_rejected(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator = world.assessment, world.koordinator
     login(client, koordinator.email)
     response = _preview(client, assessment.id, b"PK\x03\x04 bukan xlsx")
     assert response.status_code == 400
     assert "XLSX yang sah" in response.get_data(as_text=True)
 
 
-def test_pengisi_may_only_change_assigned_rows(client: FlaskClient, db: Any) -> None:
-    assessment, koordinator = _setup(db)
+def test_pengisi_may_only_change_assigned_rows(client: FlaskClient, db: Any, world: World) -> None:
+    assessment, koordinator = world.assessment, world.koordinator
     unit = create_unit(assessment.instansi)
     pengisi = create_member(assessment.instansi, RoleName.PENGISI, units=(unit,))
     answers = sorted(assessment.answers, key=lambda a: a.indicator.position)
@@ -201,8 +204,8 @@ def test_pengisi_may_only_change_assigned_rows(client: FlaskClient, db: Any) -> 
     assert db.session.get(Answer, answers[2].id).fakta == ""
 
 
-def test_outsider_cannot_export(client: FlaskClient, db: Any) -> None:
-    assessment, _ = _setup(db)
+def test_outsider_cannot_export(client: FlaskClient, db: Any, world: World) -> None:
+    assessment = world.assessment
     other = create_member(create_instansi(), RoleName.KOORDINATOR)
     db.session.commit()
     login(client, other.email)
