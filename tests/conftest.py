@@ -32,6 +32,11 @@ pytest_plugins = ["tests.worlds"]  # the typed worlds: ``world``, ``pemdi_world`
 
 FAST_HASH = {"argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1}
 TENANT_TABLES = (
+    "reminders_sent",
+    "invitations",
+    "group_pembina",
+    "group_instansi",
+    "instansi_groups",
     "exports",
     "scenarios",
     "targets",

@@ -5,6 +5,7 @@ from assess.models.base import AnswerState, AssessmentState, Base, InstansiKind,
 from assess.models.catalog import Aspect, Domain, EvidenceItem, Indicator, IndicatorLevel, Instrument
 from assess.models.evidence import AnswerEvidence, AnswerItem, Blob, DocType, Evidence, EvidenceKind, EvidenceVersion
 from assess.models.export import ACTIVE_EXPORT_STATES, Export, ExportState
+from assess.models.operation import InstansiGroup, Invitation, ReminderSent, group_instansi, group_pembina
 from assess.models.planning import FollowUp, OfficialValue, Scenario, Target
 from assess.models.review import AuditEntry, CannedComment, Comment, Notification, NotificationKind
 from assess.models.user import Instansi, LoginSession, Membership, Role, Unit, UnitMember, User, roles_users
@@ -35,14 +36,17 @@ __all__ = [
     "Indicator",
     "IndicatorLevel",
     "Instansi",
+    "InstansiGroup",
     "InstansiKind",
     "Instrument",
+    "Invitation",
     "LoginSession",
     "Membership",
     "Notification",
     "NotificationKind",
     "OfficialValue",
     "PredikatBasis",
+    "ReminderSent",
     "Role",
     "RoleName",
     "Scenario",
@@ -50,5 +54,7 @@ __all__ = [
     "Unit",
     "UnitMember",
     "User",
+    "group_instansi",
+    "group_pembina",
     "roles_users",
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_security import RoleMixin, UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, Text, UniqueConstraint
+from flask_security import AsaList, RoleMixin, UserMixin
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, Text, UniqueConstraint, false, true
+from sqlalchemy.ext.mutable import MutableList
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.models.base import Base, InstansiKind, RoleName, TimestampMixin, str_enum
@@ -22,6 +23,8 @@ class Instansi(TimestampMixin, Base):
     #: Storage key and type of the logo image (validated PNG/JPEG), shown on pages and the report cover.
     logo_key: Mapped[str | None] = mapped_column(String(255))
     logo_mime: Mapped[str | None] = mapped_column(String(64))
+    #: A deactivated instansi keeps everything; its users cannot sign in (unless they hold roles elsewhere).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     units: Mapped[list[Unit]] = relationship(back_populates="instansi", order_by="Unit.name")
 
@@ -80,6 +83,15 @@ class User(TimestampMixin, Base, UserMixin):
     fs_uniquifier: Mapped[str] = mapped_column(String(64), unique=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     locale: Mapped[str | None] = mapped_column(String(8))
+    #: Runs the deployment (``/operator/``): creates and deactivates instansi; sees no instansi's data by it.
+    is_operator: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The password was set by someone else (an admin): it must be changed at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Flask-Security's two-factor sign-in (an authenticator app) and its recovery codes.
+    tf_primary_method: Mapped[str | None] = mapped_column(String(64))
+    tf_totp_secret: Mapped[str | None] = mapped_column(String(255))
+    tf_phone_number: Mapped[str | None] = mapped_column(String(128))
+    mf_recovery_codes: Mapped[list[str] | None] = mapped_column(MutableList.as_mutable(AsaList()))
 
     # Flask-Security types this as list[RoleMixin]; ours is the concrete Role.
     roles: Mapped[list[Role]] = relationship(secondary=roles_users)  # type: ignore[assignment]

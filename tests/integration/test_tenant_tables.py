@@ -30,6 +30,8 @@ GLOBAL: dict[str, str] = {
     "indicators": "part of an instrument",
     "indicator_levels": "part of an instrument",
     "evidence_items": "part of an instrument (Pemdi evidence items)",
+    "instansi_groups": "groups of instansi overseen together: they span instansi by design",
+    "group_pembina": "who oversees a group (a person across the group's instansi)",
 }
 #: Global tables of the synced instruments: the tests' cleanup keeps them.
 CATALOGUE = frozenset({"instruments", "domains", "aspects", "indicators", "indicator_levels", "evidence_items"})
