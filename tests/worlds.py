@@ -1,6 +1,6 @@
 """Typed worlds for the tests (a pytest plugin, registered in ``tests/conftest.py``).
 
-A :class:`World` is an instansi with its units, one assessment whose answers are all assigned to the first unit,
+A :class:`World` is an instansi with its units, one assessment whose answers are assigned to the first unit,
 a member of each role asked for (the pengisi in the first unit) and, for the cross-tenant tests, the user of
 another instansi (``outsider``). :func:`build_world` makes one with the factories of ``tests/factories.py``; the
 fixtures ``world`` (SPBE 2020) and ``pemdi_world`` (Pemdi 2026) commit one. A test module that needs more (values,
