@@ -192,18 +192,19 @@ def _enter_levels(client: FlaskClient, assessment: Assessment, levels: dict[str,
 # ------------------------------------------------------------------------------------------------ reading surfaces
 
 
-def _text(cell: str) -> str:
-    """A cell's own text, without the level name shown beside a level."""
-    return cell.split("<", 1)[0].strip()
+def _shown(html: str) -> str:
+    """The value at the start of a piece of markup: its first word once the tags are gone (a level's name and
+    anything after ``·`` left out)."""
+    return re.sub(r"<[^>]*>", " ", html).split()[0]
 
 
 def _answer_page(client: FlaskClient, assessment: Assessment, code: str) -> tuple[str | None, str]:
     """The live value (graded instruments only) and the claimed value shown on the answer page."""
     page = client.get(f"/penilaian/{assessment.id}/indikator/{code}").get_data(as_text=True)
     live = re.search(r'data-testid="graded-value" id="graded-value">\s*([^<]*?)\s*<', page)
-    claimed = re.search(r'<div class="review-grid">\s*<div><strong>[^<]*</strong><br>([^<]*)</div>', page)
+    claimed = re.search(r'<div class="review-grid">\s*<div><strong>[^<]*</strong><br>(.*?)</div>', page, re.S)
     assert claimed is not None
-    return (live.group(1) if live else None), claimed.group(1).split(" · ")[0]
+    return (live.group(1) if live else None), _shown(claimed.group(1))
 
 
 def _index_box(page: str, testid: str) -> str:
@@ -253,7 +254,7 @@ def _check_pages(
         code: re.findall(r'<td class="num"[^>]*>(.*?)</td>', row, re.S)
         for code, row in re.findall(r'<tr data-indicator="(I\d+)"[^>]*>(.*?)</tr>', overview, re.S)
     }
-    assert {code: _text(found[1]) for code, found in cells.items()} == rows, lang  # after the weight
+    assert {code: _shown(found[1]) for code, found in cells.items()} == rows, lang  # after the weight
     headings = re.findall(r'<h[23]>([AD]\d+) · .*?<span class="value">([^<]*)</span>', overview, re.S)
     assert dict(headings) == parts, lang
     assert re.search(rf'data-testid="projected-index">{re.escape(index)}<', overview), lang
@@ -319,9 +320,9 @@ def _check_report_parts(assessment: Assessment, inst: Instrument, values: Values
     summary = report_html(data, "summary")
     assert re.search(rf'<span class="index-value">{re.escape(expected(s.index, "id"))}</span>', summary)
     table = re.findall(
-        r'<td>(?:Domain|Aspek) ([AD]\d+)\. [^<]*</td><td class="num">[^<]*</td><td class="num">'
-        r"([^<]*)</td>",
+        r'<td>(?:Domain|Aspek) ([AD]\d+)\. .*?</td><td class="num">[^<]*</td><td class="num">([^<]*)</td>',
         summary,
+        re.S,
     )
     assert dict(table) == _wanted_parts(s, "id")
     bars = re.findall(
