@@ -4,9 +4,10 @@ The values: the SPBE levels (1–5, and no answer) and every Pemdi graded value 
 are sequential, so an indicator's values are the lower edge of each level's band plus k/n of its width (k of the
 level's n counted butir ticked, every lower level complete) and the top of the scale: 81 distinct values over 217
 (indicator, value) pairs, among them the four x.xx5 cases 9/8, 11/8, 29/8 and 31/8 (1.125 is shown 1,13, never
-1,12). Each value is put on a real assessment through the answer form and read back from the answer page, the live
-preview, the overview, the dashboard, the what-if page and its JSON, the XLSX export and the report, in Indonesian
-(decimal comma) and English (decimal point) for the pages; with it the index, the aspects and the domains.
+1,12); beside them an x.xx5 value from each kind of external index. Each value is put on a real assessment through
+the answer form and read back from the answer page, the live preview, the overview, the dashboard, the what-if page
+and its JSON, the XLSX export and the report, in Indonesian (decimal comma) and English (decimal point) for the
+pages; with it the index, the aspects and the domains.
 
 The expected display is computed here from the exact fraction (Decimal, ROUND_HALF_UP), not by assess.display, so a
 wrong rounding or a wrong decimal mark anywhere fails.
@@ -31,7 +32,7 @@ from openpyxl import load_workbook
 
 from assess.instruments import Instrument, load_instrument
 from assess.models import Answer, Assessment, RoleName, User
-from assess.scoring import Score, graded_value, score
+from assess.scoring import Score, external_value, graded_value, score
 from reports.data import collect
 from reports.render import render_report, report_html
 from tests.factories import create_assessment, create_instansi, create_member
@@ -174,6 +175,20 @@ def _enter_graded(client: FlaskClient, assessment: Assessment, values: dict[str,
     """Tick the butir giving each value; the live preview shows its display in both languages first."""
     for code, value in values.items():
         data = _graded_form(_answer(assessment, code), REACHABLE[code][value])
+        url = f"/penilaian/{assessment.id}/indikator/{code}"
+        for lang in LANGS:
+            _set_language(client, lang)
+            preview = client.post(f"{url}/nilai", data=data)
+            assert preview.status_code == 200
+            assert preview.get_json() == {"display": expected(value, lang)}, (code, value, lang)
+        assert client.post(url, data=data).status_code == 302
+
+
+def _enter_sources(client: FlaskClient, assessment: Assessment, sources: dict[str, tuple[str, Fraction]]) -> None:
+    """Type each external index (as the Indonesian page would, with a comma); the live preview shows the value it
+    converts to in both languages first."""
+    for code, (typed, value) in sources.items():
+        data = {"version": str(_answer(assessment, code).version), "source_value": typed, "fakta": "", "analisis": ""}
         url = f"/penilaian/{assessment.id}/indikator/{code}"
         for lang in LANGS:
             _set_language(client, lang)
@@ -414,3 +429,31 @@ def test_a_pemdi_index_on_a_tie_is_shown_as_its_display_everywhere_and_in_the_re
     assert "adalah indeks 2,63 dengan predikat" in text
     with pikepdf.open(io.BytesIO(report.pdf)) as pdf:
         assert "indeks 2,63 (" in str(pdf.docinfo["/Subject"])
+
+
+#: The external indices, one per conversion, each giving an x.xx5 value a binary float would round down: I5 and I18
+#: converted (1 + index ÷ 25), I6 taken as it is, I7 (no known conversion) typed as the value itself.
+EXTERNAL_ON_TIES = {
+    "I5": ("28,125", Fraction(17, 8)),
+    "I18": ("90,625", Fraction(37, 8)),
+    "I6": ("3,125", Fraction(25, 8)),
+    "I7": ("1,625", Fraction(13, 8)),
+}
+
+
+def test_values_converted_from_external_indices_are_shown_as_their_display_everywhere(
+    client: FlaskClient, db: Any
+) -> None:
+    for code, (typed, value) in EXTERNAL_ON_TIES.items():
+        index = Decimal(typed.replace(",", "."))
+        assert (external_value(PEMDI, code, index) or Fraction(index)) == value
+    assessment, koordinator = _assessment(db, "pemdi-2026")
+    login(client, koordinator.email)
+    _enter_sources(client, assessment, EXTERNAL_ON_TIES)
+    values: Values = {
+        code: EXTERNAL_ON_TIES[code][1] if code in EXTERNAL_ON_TIES else None for code in PEMDI.indicators
+    }
+    for lang in LANGS:
+        _check_pages(client, assessment, PEMDI, values, lang, answers=list(EXTERNAL_ON_TIES))
+    _check_xlsx(client, assessment, PEMDI, values)
+    _check_report_html(assessment, PEMDI, values)
