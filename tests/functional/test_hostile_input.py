@@ -30,15 +30,16 @@ from sqlalchemy import String, Text, select
 
 import assess.views
 from assess.extensions import db as _db
-from assess.models import AnswerState, FollowUp, Notification, RoleName, User
+from assess.models import AnswerState, FollowUp, Notification
 from assess.services import comments as comment_service
 from assess.services import evidence as evidence_service
 from assess.services import planning
 from forms import OUT_OF_RANGE_MESSAGE
 from forms.comments import CommentForm
 from tests import routes
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.factories import create_assessment
 from tests.functional.helpers import login, logout, pdf_bytes
+from tests.worlds import World, build_world
 
 HOSTILE_NUMBERS = (str(2**31), str(2**63), str(2**64), "-1")
 CONTROL_TEXTS = ("teks\x00uji", "\x1b[31m")
@@ -54,25 +55,18 @@ _unique = count(1)
 @dataclass
 class Site:
     ids: dict[str, Any]
-    users: dict[str, User]
+    world: World
     #: Pages beyond the filled rules whose forms differ (a Pemdi answer, an answer waiting for review).
     extra_pages: list[str] = field(default_factory=list)
 
 
 @pytest.fixture
 def site(db: Any) -> Site:
-    instansi = create_instansi("Pemerintah Kota Uji")
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    level = create_assessment(instansi)
+    world = build_world(name="Pemerintah Kota Uji", members=ROLES, outsider=())
+    instansi, unit, level = world.instansi, world.unit, world.assessment
     pemdi = create_assessment(instansi, code="pemdi-2026")
-    for answer in (*level.answers, *pemdi.answers):
+    for answer in pemdi.answers:
         answer.assignee_unit = unit
-    users = {
-        "pengisi": create_member(instansi, RoleName.PENGISI, units=(unit,)),
-        "reviewer": create_member(instansi, RoleName.REVIEWER),
-        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
-        "admin": create_member(instansi, RoleName.ADMIN),
-    }
     answer = next(a for a in level.answers if a.indicator.code == "I1")
     next(a for a in level.answers if a.indicator.code == "I2").state = AnswerState.SIAP_DIREVIU
     document = evidence_service.upload(
@@ -80,19 +74,19 @@ def site(db: Any) -> Site:
         stream=io.BytesIO(pdf_bytes(text="Peraturan uji")),
         filename="peraturan.pdf",
         meta=None,
-        user=users["pengisi"],
+        user=world.pengisi,
         storage=current_app.extensions["storage"],
         policy=current_app.extensions["upload_policy"],
     )
     document.owner_unit_id = unit.id
     link = evidence_service.link(
-        answer=answer, evidence=document, level=1, item=None, note="", user=users["koordinator"]
+        answer=answer, evidence=document, level=1, item=None, note="", user=world.koordinator
     )
-    top = comment_service.add_comment(assessment=level, author=users["koordinator"], body="Mohon dicek", answer=answer)
-    comment_service.add_comment(assessment=level, author=users["pengisi"], body="Sudah", parent=top)
-    comment_service.add_comment(assessment=level, author=users["pengisi"], body="Lihat", evidence=document)
+    top = comment_service.add_comment(assessment=level, author=world.koordinator, body="Mohon dicek", answer=answer)
+    comment_service.add_comment(assessment=level, author=world.pengisi, body="Sudah", parent=top)
+    comment_service.add_comment(assessment=level, author=world.pengisi, body="Lihat", evidence=document)
     comment_service.ensure_canned_defaults(instansi.id)
-    scenario = planning.save_scenario(assessment=level, name="Skenario uji", changes={}, actor=users["koordinator"])
+    scenario = planning.save_scenario(assessment=level, name="Skenario uji", changes={}, actor=world.koordinator)
     follow_up = FollowUp(assessment_id=level.id, indicator_code="I1", recommendation="Tetapkan", owner_unit_id=unit.id)
     _db.session.add(follow_up)
     _db.session.flush()
@@ -103,7 +97,7 @@ def site(db: Any) -> Site:
     ids = {
         "assessment_id": level.id,
         "instansi_id": instansi.id,
-        "user_id": users["pengisi"].id,
+        "user_id": world.pengisi.id,
         "unit_id": unit.id,
         "evidence_id": document.id,
         "number": 1,
@@ -118,7 +112,7 @@ def site(db: Any) -> Site:
         "code": "I1",
     }
     extra = [f"/penilaian/{level.id}/indikator/I2", f"/penilaian/{pemdi.id}/indikator/I1"]
-    return Site(ids, users, extra)
+    return Site(ids, world, extra)
 
 
 # --------------------------------------------------------------------------- building URLs
@@ -140,7 +134,7 @@ def as_each(client: FlaskClient, app: Flask, site: Site, monkeypatch: pytest.Mon
 
     def sign_in(role: str) -> FlaskClient:
         logout(client)
-        assert login(client, site.users[role].email).status_code == 302
+        assert login(client, site.world.member(role).email).status_code == 302
         return client
 
     yield sign_in
