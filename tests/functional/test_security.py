@@ -20,10 +20,11 @@ from assess.extensions import db as _db
 from assess.extensions import limiter
 from assess.models import Answer, AnswerEvidence, Assessment, Evidence, RoleName, Unit, User
 from assess.services import evidence as evidence_service
+from assess.services.users import add_to_unit
 from tests import routes
 from tests.factories import PASSWORD, create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import login, pdf_bytes, upload
-from tests.worlds import World
+from tests.worlds import World, build_world
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_MESSAGE = "Token keamanan formulir tidak sah atau kedaluwarsa"
@@ -53,12 +54,14 @@ def _prepare_csrf_app(app: Flask) -> dict[str, Any]:
             upgrade()
             sync_instruments()
             _db.session.commit()
-            instansi = create_instansi()
-            unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-            koordinator = create_member(instansi, RoleName.KOORDINATOR, RoleName.ADMIN, units=(unit,))
-            target = create_member(instansi, RoleName.PENGISI, units=(unit,))
-            assessment = create_assessment(instansi)
-            answer = next(a for a in assessment.answers if a.indicator.code == "I1")
+            world = build_world(
+                members=("koordinator", "pengisi"),
+                roles={"koordinator": (RoleName.KOORDINATOR, RoleName.ADMIN)},
+                outsider=(),
+            )
+            add_to_unit(world.koordinator, world.unit)
+            instansi, unit, assessment, koordinator = world.instansi, world.unit, world.assessment, world.koordinator
+            answer = world.answer("I1")
             evidence = evidence_service.upload(
                 assessment=assessment,
                 stream=io.BytesIO(pdf_bytes(text="Perwali")),
@@ -75,7 +78,7 @@ def _prepare_csrf_app(app: Flask) -> dict[str, Any]:
             ids = {
                 "instansi_id": instansi.id,
                 "unit_id": unit.id,
-                "user_id": target.id,
+                "user_id": world.pengisi.id,
                 "assessment_id": assessment.id,
                 "code": "I1",
                 "answer_id": answer.id,
