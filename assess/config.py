@@ -114,6 +114,8 @@ class Defaults:
     #: LibreOffice for Office evidence: empty finds ``soffice`` on PATH; "off" never converts (placeholder page).
     SOFFICE = ""
     SOFFICE_TIMEOUT = 120
+    #: Days an invitation link (a new user sets their own password) stays good; it works once.
+    INVITATION_DAYS = 7
 
 
 #: Settings that must be integers, checked once at start-up.
@@ -129,6 +131,7 @@ _INTEGERS = (
     "EXPORT_STALE_SECONDS",
     "EXPORT_LEASE_SECONDS",
     "SOFFICE_TIMEOUT",
+    "INVITATION_DAYS",
 )
 
 
@@ -210,6 +213,8 @@ def load_config(
     config["JOBS_BACKEND"] = backend
     if config["EXPORT_KEEP"] < 1:
         raise ConfigError("MANDIRI_EXPORT_KEEP harus paling sedikit 1")
+    if config["INVITATION_DAYS"] < 1:
+        raise ConfigError("MANDIRI_INVITATION_DAYS harus paling sedikit 1")
     if config["EXPORT_LEASE_SECONDS"] < 2:
         raise ConfigError("MANDIRI_EXPORT_LEASE_SECONDS harus paling sedikit 2")
 

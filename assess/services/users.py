@@ -30,23 +30,25 @@ def create_user(
     *,
     email: str,
     name: str,
-    password: str,
+    password: str | None,
     instansi: Instansi | None = None,
     roles: Iterable[RoleName] = (),
     units: Iterable[Unit] = (),
 ) -> User:
-    """A new active user with the given roles in ``instansi`` and membership of ``units``."""
+    """A new active user with the given roles in ``instansi`` and membership of ``units``; without a password
+    (``None``) they cannot sign in until they set their own from an invitation."""
     email = email.strip().lower()
     if "@" not in email:
         raise DomainError(_l("Alamat surel tidak sah."), field="email")
     if find_user(email) is not None:
         raise DomainError(_l("Pengguna dengan surel %(email)s sudah ada.", email=email), field="email")
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise DomainError(_l("Kata sandi minimal %(n)d karakter.", n=MIN_PASSWORD_LENGTH), field="password")
     roles = list(roles)
     if roles and instansi is None:
         raise DomainError(_l("Peran hanya dapat diberikan dalam sebuah instansi."), field="instansi")
-    created = security.datastore.create_user(email=email, name=name.strip() or email, password=hash_password(password))
+    hashed = hash_password(password) if password is not None else None
+    created = security.datastore.create_user(email=email, name=name.strip() or email, password=hashed)
     user = cast(User, created)
     db.session.flush()
     if instansi is not None:

@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
     from assess.views.evidence import bp as evidence_bp
     from assess.views.exports import bp as exports_bp
     from assess.views.inbox import bp as inbox_bp
+    from assess.views.invitations import bp as invitations_bp
     from assess.views.main import bp as main_bp
     from assess.views.review import bp as review_bp
 
@@ -29,3 +30,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(cycles_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(invitations_bp)

@@ -10,7 +10,6 @@ One app on a database of its own and one seeded world for the module (``world``)
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,15 +21,12 @@ from flask.testing import FlaskClient
 
 from assess.database import writing
 from assess.extensions import db
-from assess.models import CannedComment, Export, ExportState, Notification, NotificationKind, RoleName
-from assess.models.base import utcnow
-from assess.services import comments as comment_service
-from assess.services import evidence as evidence_service
+from assess.models import RoleName
 from tests import routes
 from tests.conftest import TestDatabases, make_test_app
 from tests.factories import create_assessment
-from tests.functional.helpers import login, logout, pdf_bytes
-from tests.worlds import build_world
+from tests.functional.helpers import login, logout
+from tests.worlds import build_world, seed_objects
 
 ANSWERS = frozenset({200, 302, 303, 401, 403, 404, 405})
 ROLES_OF_A = {
@@ -58,6 +54,7 @@ ROUTES: dict[str, str] = {
     "/login": PUBLIC,
     "/logout": NO_GET,
     "/static/<path:filename>": PUBLIC,
+    "/undangan/<token>": PUBLIC,
     "/verify": ACCOUNT,
     "/admin/": ACCOUNT,
     "/admin/<int:instansi_id>/": TENANT,
@@ -182,68 +179,16 @@ def world(world_app: Flask) -> Seeded:
     """Instansi A with one of everything a GET route names and a user of each role; instansi B with its user."""
     with world_app.app_context(), writing():
         built = build_world(outsider=(RoleName.KOORDINATOR, RoleName.ADMIN, RoleName.REVIEWER))
-        users = {OTHER if key == "outsider" else key: user for key, user in built.members.items()}
         assert built.other is not None
-        instansi, unit, assessment = built.instansi, built.unit, built.assessment
         other_assessment = create_assessment(built.other)
-        answer = built.answer("I1")
-        koordinator = built.koordinator
-        evidence = evidence_service.upload(
-            assessment=assessment,
-            stream=io.BytesIO(pdf_bytes(text="Perwali")),
-            filename="Perwali 12 Tahun 2024.pdf",
-            meta=None,
-            user=koordinator,
-            storage=world_app.extensions["storage"],
-            policy=world_app.extensions["upload_policy"],
-        )
-        evidence_service.link(answer=answer, evidence=evidence, level=1, item=None, note="", user=koordinator)
-        comment = comment_service.add_comment(
-            assessment=assessment, author=koordinator, body="Mohon lampirkan SK penetapan.", answer=answer
-        )
-        canned = CannedComment(instansi_id=instansi.id, title="SK", body="Lampirkan SK yang ditandatangani.")
-        export = Export(
-            assessment_id=assessment.id, state=ExportState.RUNNING, started_at=utcnow(), heartbeat_at=utcnow()
-        )
-        db.session.add_all([canned, export])
-        db.session.flush()
-        notifications = {}
-        for key, user in users.items():
-            if key == OTHER:
-                continue
-            row = Notification(
-                user_id=user.id,
-                kind=NotificationKind.MENTION,
-                assessment_id=assessment.id,
-                answer_id=answer.id,
-                comment_id=comment.id,
-                message="Anda disebut dalam komentar.",
-                url=f"/penilaian/{assessment.id}/indikator/I1",
-            )
-            db.session.add(row)
-            db.session.flush()
-            notifications[key] = row.id
+        objects = seed_objects(built, world_app)
         # Another instansi's user asks for the koordinator's notification: an object of instansi A.
-        notifications[OTHER] = notifications["koordinator"]
-        ids = {
-            "instansi_id": instansi.id,
-            "unit_id": unit.id,
-            "user_id": users["pengisi"].id,
-            "assessment_id": assessment.id,
-            "code": "I1",
-            "answer_id": answer.id,
-            "evidence_id": evidence.id,
-            "comment_id": comment.id,
-            "canned_id": canned.id,
-            "export_id": export.id,
-            "kind": "summary",
-            "number": 1,
-        }
+        notifications = {**objects.notifications, OTHER: objects.notifications["koordinator"]}
         # Instansi B as its own user first sees it: nothing seeded, nothing visited yet.
-        other_ids = {**ids, "instansi_id": built.other.id, "assessment_id": other_assessment.id}
-        emails = {key: user.email for key, user in users.items()}
+        other_ids = {**objects.ids, "instansi_id": built.other.id, "assessment_id": other_assessment.id}
+        emails = {OTHER if key == "outsider" else key: user.email for key, user in built.members.items()}
         db.session.commit()
-    return Seeded(ids, other_ids, emails, notifications)
+    return Seeded(objects.ids, other_ids, emails, notifications)
 
 
 def fill(rule: str, world: Seeded, actor: str, ids: str = "ids") -> str:
