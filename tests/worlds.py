@@ -9,14 +9,33 @@ states, a second unit) overrides the fixture, asking for the plugin's, or builds
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from flask import Flask
 
-from assess.models import Answer, Assessment, Instansi, RoleName, Unit, User
+from assess.extensions import db
+from assess.models import (
+    Answer,
+    Assessment,
+    CannedComment,
+    Export,
+    ExportState,
+    Instansi,
+    Notification,
+    NotificationKind,
+    RoleName,
+    Unit,
+    User,
+)
+from assess.models.base import utcnow
+from assess.services import comments as comment_service
+from assess.services import evidence as evidence_service
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.functional.helpers import pdf_bytes
 
 #: The members a world can have, by the name a test reads them with.
 ROLES: Mapping[str, RoleName] = {
@@ -113,6 +132,74 @@ def build_world(
         other = create_instansi()
         people["outsider"] = create_member(other, *outsider)
     return World(instansi, assessment, made, people, other)
+
+
+@dataclass(frozen=True)
+class Objects:
+    """What :func:`seed_objects` made, by the ids a sweep over the routes needs."""
+
+    #: A value for each variable of the GET routes (for ``tests.routes.fill``) but the notification's.
+    ids: dict[str, Any]
+    #: Each member's notification, by member name.
+    notifications: dict[str, int]
+
+
+def seed_objects(world: World, app: Flask) -> Objects:
+    """One of each object a GET route names, in the world's assessment: a PDF linked to I1, a comment on I1 and one
+    on the PDF, a canned comment, a running export and a mention for each member of the instansi. Flushes only:
+    the caller commits."""
+    koordinator, answer = world.koordinator, world.answer("I1")
+    evidence = evidence_service.upload(
+        assessment=world.assessment,
+        stream=io.BytesIO(pdf_bytes(text="Perwali")),
+        filename="Perwali 12 Tahun 2024.pdf",
+        meta=None,
+        user=koordinator,
+        storage=app.extensions["storage"],
+        policy=app.extensions["upload_policy"],
+    )
+    evidence_service.link(answer=answer, evidence=evidence, level=1, item=None, note="", user=koordinator)
+    comment = comment_service.add_comment(
+        assessment=world.assessment, author=koordinator, body="Mohon lampirkan SK penetapan.", answer=answer
+    )
+    comment_service.add_comment(assessment=world.assessment, author=koordinator, body="Versi final?", evidence=evidence)
+    canned = CannedComment(instansi_id=world.instansi.id, title="SK", body="Lampirkan SK yang ditandatangani.")
+    export = Export(
+        assessment_id=world.assessment.id, state=ExportState.RUNNING, started_at=utcnow(), heartbeat_at=utcnow()
+    )
+    db.session.add_all([canned, export])
+    db.session.flush()
+    notifications = {}
+    for key, user in world.members.items():
+        if key == "outsider":
+            continue
+        row = Notification(
+            user_id=user.id,
+            kind=NotificationKind.MENTION,
+            assessment_id=world.assessment.id,
+            answer_id=answer.id,
+            comment_id=comment.id,
+            message="Anda disebut dalam komentar.",
+            url=f"/penilaian/{world.assessment.id}/indikator/I1",
+        )
+        db.session.add(row)
+        db.session.flush()
+        notifications[key] = row.id
+    ids = {
+        "instansi_id": world.instansi.id,
+        "unit_id": world.unit.id,
+        "user_id": world.pengisi.id,
+        "assessment_id": world.assessment.id,
+        "code": "I1",
+        "answer_id": answer.id,
+        "evidence_id": evidence.id,
+        "comment_id": comment.id,
+        "canned_id": canned.id,
+        "export_id": export.id,
+        "kind": "summary",
+        "number": 1,
+    }
+    return Objects(ids, notifications)
 
 
 @pytest.fixture

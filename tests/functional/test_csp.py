@@ -7,7 +7,6 @@ The browser tests (``tests/e2e``) record CSP violations along their whole journe
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -19,14 +18,11 @@ from flask import Flask, current_app
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from assess.models import CannedComment, Export, ExportState, Notification, NotificationKind, RoleName
-from assess.models.base import utcnow
-from assess.services import comments as comment_service
-from assess.services import evidence as evidence_service
+from assess.models import Notification, RoleName
 from assess.services.users import add_to_unit
 from tests import routes
-from tests.functional.helpers import login, pdf_bytes
-from tests.worlds import World, build_world
+from tests.functional.helpers import login
+from tests.worlds import World, build_world, seed_objects
 
 CSP = (
     "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
@@ -130,53 +126,8 @@ def site(db: Any) -> Site:
         outsider=(),
     )
     add_to_unit(world.koordinator, world.unit)
-    instansi, unit, assessment, koordinator = world.instansi, world.unit, world.assessment, world.koordinator
-    answer = world.answer("I1")
-    evidence = evidence_service.upload(
-        assessment=assessment,
-        stream=io.BytesIO(pdf_bytes(text="Perwali")),
-        filename="Perwali 12 Tahun 2024.pdf",
-        meta=None,
-        user=koordinator,
-        storage=current_app.extensions["storage"],
-        policy=current_app.extensions["upload_policy"],
-    )
-    evidence_service.link(answer=answer, evidence=evidence, level=1, item=None, note="", user=koordinator)
-    comment = comment_service.add_comment(
-        assessment=assessment, author=koordinator, body="Mohon lampirkan SK penetapan.", answer=answer
-    )
-    comment_service.add_comment(assessment=assessment, author=koordinator, body="Versi final?", evidence=evidence)
-    canned = CannedComment(instansi_id=instansi.id, title="SK", body="Lampirkan SK yang ditandatangani.")
-    export = Export(assessment_id=assessment.id, state=ExportState.RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
-    db.session.add_all([canned, export])
-    db.session.flush()
-    for user in world.members.values():
-        db.session.add(
-            Notification(
-                user_id=user.id,
-                kind=NotificationKind.MENTION,
-                assessment_id=assessment.id,
-                answer_id=answer.id,
-                comment_id=comment.id,
-                message="Anda disebut dalam komentar.",
-                url=f"/penilaian/{assessment.id}/indikator/I1",
-            )
-        )
+    ids = seed_objects(world, current_app).ids
     db.session.commit()
-    ids = {
-        "instansi_id": instansi.id,
-        "unit_id": unit.id,
-        "user_id": world.pengisi.id,
-        "assessment_id": assessment.id,
-        "code": "I1",
-        "answer_id": answer.id,
-        "evidence_id": evidence.id,
-        "comment_id": comment.id,
-        "canned_id": canned.id,
-        "export_id": export.id,
-        "kind": "summary",
-        "number": 1,
-    }
     return Site(world, ids)
 
 
