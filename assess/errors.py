@@ -11,6 +11,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import TooManyRequests
 
 from assess.extensions import db
 from uploads.errors import format_size
@@ -70,12 +71,25 @@ def register_error_handlers(app: Flask) -> None:
     def forbidden(_e: Any) -> tuple[str, int]:
         return page(403, _("Akses ditolak"), _("Anda tidak memiliki hak untuk tindakan ini."))
 
+    @app.errorhandler(405)
+    def method_not_allowed(e: Any) -> tuple[str, int, dict[str, str]]:
+        body, code = page(
+            405,
+            _("Cara kirim tidak diterima"),
+            _("Alamat ini tidak menerima permintaan seperti itu. Buka halamannya lewat tautan atau tombol aplikasi."),
+        )
+        return body, code, {"Allow": ", ".join(sorted(getattr(e, "valid_methods", None) or ()))}
+
     @app.errorhandler(429)
     def too_many(e: Any) -> tuple[str, int]:
+        # Flask-Limiter's refusal carries its own translated message; Werkzeug's default description is English.
+        description = str(getattr(e, "description", "") or "")
         return page(
             429,
             _("Terlalu banyak permintaan"),
-            str(getattr(e, "description", "")) or _("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi."),
+            _("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.")
+            if description in ("", TooManyRequests.description)
+            else description,
         )
 
     def page_or_json(code: int, key: str, title: str, message: str) -> Any:
