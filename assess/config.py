@@ -38,7 +38,8 @@ class Defaults:
     SECURITY_CHANGEABLE = True
     SECURITY_TRACKABLE = False
     SECURITY_USERNAME_ENABLE = False
-    SECURITY_POST_LOGIN_VIEW = "assessments.index"
+    #: assess.views.account.landing: "Tugas saya", the open assessment or the list, by the user's roles.
+    SECURITY_POST_LOGIN_VIEW = "account.landing"
     SECURITY_POST_LOGOUT_VIEW = "security.login"
     SECURITY_FLASH_MESSAGES = True
     SECURITY_RETURN_GENERIC_RESPONSES = True

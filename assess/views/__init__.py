@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from assess.views.account import bp as account_bp
     from assess.views.admin import bp as admin_bp
     from assess.views.assessments import bp as assessments_bp
     from assess.views.audit import bp as audit_bp
@@ -31,3 +32,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(invitations_bp)
+    app.register_blueprint(account_bp)

@@ -52,6 +52,7 @@ ROUTES: dict[str, str] = {
     "/fs-static/<path:filename>": PUBLIC,
     "/healthz": PUBLIC,
     "/login": PUBLIC,
+    "/mulai": ACCOUNT,
     "/logout": NO_GET,
     "/static/<path:filename>": PUBLIC,
     "/undangan/<token>": PUBLIC,
