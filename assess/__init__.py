@@ -22,7 +22,14 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 #: The routes that take files (every form with a FileField posts to one of them): only these may write a request
 #: body to disk, and only for a signed-in user with a valid CSRF token (see :func:`_gate_body`).
 UPLOAD_ENDPOINTS = frozenset(
-    {"evidence.upload", "evidence.replace", "cycles.import_xlsx", "cycles.official_preview", "admin.logo_upload"}
+    {
+        "evidence.upload",
+        "evidence.replace",
+        "cycles.import_xlsx",
+        "cycles.official_preview",
+        "admin.logo_upload",
+        "operator.instansi_new",
+    }
 )
 
 
@@ -65,6 +72,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     from assess import sessions
 
     sessions.init_app(app)
+    from assess import account_gate
+
+    account_gate.init_app(app)
     # Login is rate limited per account and per client address (POST only; showing the form is free). The
     # import registers the embedded counter storage (sqlite://) with ``limits`` before the limiter opens it.
     from assess.ratelimit import limit_login
@@ -111,17 +121,21 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
 
 class UserDatastore(SQLAlchemyUserDatastore):
-    """Loads the signed-in user with their roles, memberships and units in one query: every page checks them."""
+    """Loads the signed-in user with their roles, memberships (in active instansi) and units in one query: every page
+    checks them."""
 
     def find_user(self, case_insensitive: bool = False, **kwargs: Any) -> Any:
         from sqlalchemy import func, select
         from sqlalchemy.orm import joinedload
 
         from assess.models import User
+        from assess.sessions import live_memberships
 
         ((attr, value),) = kwargs.items()  # one unique attribute, as in Flask-Security's own
         column = getattr(User, attr)
-        stmt = select(User).options(joinedload(User.roles), joinedload(User.memberships), joinedload(User.unit_links))
+        stmt = select(User).options(
+            joinedload(User.roles), joinedload(User.memberships), joinedload(User.unit_links), live_memberships()
+        )
         stmt = stmt.where(func.lower(column) == func.lower(value) if case_insensitive else column == value)
         return db.session.scalars(stmt).unique().first()
 

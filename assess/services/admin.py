@@ -267,6 +267,7 @@ def create_member(
             roles=sorted(chosen, key=order.index),
             units=units,
         )
+        user.must_change_password = True  # the admin knows it: the user replaces it at the first sign-in
         return NewMember(user=user, generated_password=generated)
     hash_password(clear)  # the hashing a new account costs, so that the time taken does not tell either
     for role in sorted(chosen, key=order.index):
@@ -331,6 +332,7 @@ def reset_member_password(*, instansi: Instansi, actor: User, user: User, passwo
     refuse_shared_password(user, instansi)
     clear, generated = _password(password)
     set_password(user=user, password=clear)
+    user.must_change_password = True
     return generated
 
 
