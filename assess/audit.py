@@ -33,6 +33,7 @@ OBJECT_TYPE_LABELS = {
     "review": _l("Reviu"),
     "assessment": _l("Penilaian"),
     "export": _l("Ekspor"),
+    "instansi": _l("Instansi"),
 }
 ACTION_LABELS = {
     "assessment.open": _l("Penilaian dibuka"),
@@ -74,6 +75,10 @@ ACTION_LABELS = {
     "scenario.delete": _l("Skenario dihapus"),
     "export_requested": _l("Ekspor bundel diminta"),
     "signatory_changed": _l("Data penandatangan diubah"),
+    "instansi.create": _l("Instansi dibuat oleh operator"),
+    "instansi.first_admin": _l("Admin pertama instansi ditunjuk oleh operator"),
+    "instansi.deactivate": _l("Instansi dinonaktifkan oleh operator"),
+    "instansi.activate": _l("Instansi diaktifkan kembali oleh operator"),
 }
 FIELD_LABELS = {
     "claimed_value": _l("Nilai klaim"),
@@ -112,6 +117,11 @@ FIELD_LABELS = {
     "signing_place": _l("Tempat penandatanganan"),
     "signed_minutes_id": _l("Berita acara bertanda tangan"),
     "signed_consent_id": _l("Lembar persetujuan bertanda tangan"),
+    "slug": _l("Slug"),
+    "name": _l("Nama"),
+    "kind": _l("Jenis instansi"),
+    "active": _l("Aktif"),
+    "admin": _l("Admin"),
 }
 ITEM_FIELD_LABELS = {
     "fulfilled": _l("Butir %(code)s terpenuhi"),

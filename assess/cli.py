@@ -23,7 +23,7 @@ from assess.errors import DomainError
 from assess.extensions import db
 from assess.instruments import Instrument as EngineInstrument
 from assess.instruments import InstrumentError, load_instrument
-from assess.models import Instansi, Instrument, RoleName, Unit
+from assess.models import Instansi, InstansiKind, Instrument, RoleName, Unit
 from assess.scoring import Score, score
 
 
@@ -170,6 +170,88 @@ def user_create(
             units=units,
         )
     click.echo(f"Pengguna {user.email} dibuat.")
+
+
+operator_group = click.Group("operator", help="Kelola operator (yang menjalankan Mandiri ini).")
+
+
+@operator_group.command("create")
+@click.option("--email", required=True, help="Alamat surel (dipakai untuk masuk).")
+@click.option("--name", required=True, help="Nama lengkap.")
+@click.option("--password", default=None, help="Kata sandi akun baru (bila tidak diberikan, dibaca tanpa ditampilkan).")
+@with_appcontext
+def operator_create(email: str, name: str, password: str | None) -> None:
+    """Buat operator, atau jadikan akun yang sudah ada operator (tanpa peran di instansi mana pun)."""
+    from assess.services.operation import make_operator
+    from assess.services.users import find_user
+
+    if password is None and find_user(email) is None:
+        password = click.prompt("Kata sandi", hide_input=True, confirmation_prompt="Ulangi kata sandi")
+    with unit_of_work():
+        made = make_operator(email=email, name=name, password=password)
+        address = made.user.email
+    if made.unchanged:
+        click.echo(f"{address} sudah operator: tidak ada perubahan.")
+    elif made.existed:
+        click.echo(f"Akun {address} yang sudah ada kini operator (nama dan kata sandinya tidak diubah).")
+    else:
+        click.echo(f"Operator {address} dibuat.")
+
+
+instansi_group = click.Group("instansi", help="Kelola instansi.")
+
+
+@instansi_group.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Nama instansi.")
+@click.option("--kind", required=True, type=click.Choice([k.value for k in InstansiKind]), help="Jenis instansi.")
+@with_appcontext
+def instansi_create(slug: str, name: str, kind: str) -> None:
+    """Buat instansi SLUG (aman diulang dengan nilai yang sama; nilai lain ditolak)."""
+    from assess.services.operation import ensure_instansi
+
+    with unit_of_work():
+        made = ensure_instansi(slug=slug, name=name, kind=InstansiKind(kind))
+    if made.created:
+        click.echo(f"Instansi {slug} dibuat.")
+    else:
+        click.echo(f"Instansi {slug} sudah ada dengan nilai yang sama: tidak ada perubahan.")
+
+
+@instansi_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Keluaran JSON.")
+@with_appcontext
+def instansi_list(as_json: bool) -> None:
+    """Daftar instansi: slug, nama, jenis, aktif, jumlah pengguna, penilaian terbuka."""
+    from assess.queries.operation import instansi_rows
+
+    rows = instansi_rows()
+    if as_json:
+        listed = [
+            {
+                "slug": row.slug,
+                "name": row.name,
+                "kind": row.kind.value,
+                "active": row.active,
+                "users": row.users,
+                "open_assessments": [
+                    {"id": a.id, "year": a.year, "state": a.state.value, "filled": a.filled, "total": a.total}
+                    for a in row.open_assessments
+                ],
+            }
+            for row in rows
+        ]
+        click.echo(json.dumps(listed, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("Belum ada instansi. Buat dengan `mandiri instansi create SLUG --name NAMA --kind JENIS`.")
+        return
+    click.echo(f"{'SLUG':<24} {'NAMA':<40} {'JENIS':<12} {'AKTIF':<6} {'PENGGUNA':>8} {'TERBUKA':>7}")
+    for row in rows:
+        click.echo(
+            f"{row.slug:<24} {row.name[:40]:<40} {row.kind.value:<12} {'ya' if row.active else 'tidak':<6} "
+            f"{row.users:>8} {len(row.open_assessments):>7}"
+        )
 
 
 # --------------------------------------------------------------------------- score
@@ -383,6 +465,8 @@ def register_cli(app: Flask) -> None:
         instruments_group,
         demo_command,
         user_group,
+        operator_group,
+        instansi_group,
         score_command,
         serve_command,
         worker_command,

@@ -209,3 +209,10 @@ def can_resolve_thread(user: User, assessment: Assessment, author_id: int | None
 def can_manage_canned(user: User, instansi_id: int) -> bool:
     """Add, change and switch off the instansi's canned comments: the koordinator or the admin."""
     return bool(roles_in(user, instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
+def can_operate(user: User) -> bool:
+    """Reach the operator's pages (``/operator/``: every instansi, create, deactivate, reactivate): the deployment's
+    operators (everyone else gets a 404). It grants nothing inside an instansi: an operator reads its assessments,
+    evidence and audit only with a role there."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_operator)

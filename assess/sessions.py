@@ -26,11 +26,11 @@ from flask_login import user_logged_in, user_logged_out  # type: ignore[import-u
 from flask_security import password_changed
 from flask_security.utils import set_request_attr
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_loader_criteria
 
 from assess.database import write_intent, writing
 from assess.extensions import db
-from assess.models import LoginSession, User
+from assess.models import Instansi, LoginSession, Membership, User
 from assess.models.base import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -98,9 +98,17 @@ def current() -> LoginSession | None:
     return g.get(_G_KEY) if has_request_context() else None
 
 
+def live_memberships() -> Any:
+    """The loader option that keeps a signed-in user's roles in a deactivated instansi out of their memberships,
+    also when the collection is loaded again after a commit: every permission reads them as none."""
+    return with_loader_criteria(
+        Membership, lambda cls: cls.instansi_id.in_(select(Instansi.id).where(Instansi.active.is_(True)))
+    )
+
+
 def load_user(identity: str) -> User | None:
     """Flask-Login's user loader: the user of a live login session, in one query (with what every page
-    reads: roles, memberships, units)."""
+    reads: roles, memberships in active instansi, units)."""
     uniquifier, _sep, session_id = str(identity).partition(":")
     if not uniquifier or not session_id:
         return None  # an identity from before login sessions: sign in again
@@ -109,7 +117,9 @@ def load_user(identity: str) -> User | None:
         db.session.execute(
             select(User, LoginSession)
             .join(LoginSession, LoginSession.user_id == User.id)
-            .options(joinedload(User.roles), joinedload(User.memberships), joinedload(User.unit_links))
+            .options(
+                joinedload(User.roles), joinedload(User.memberships), joinedload(User.unit_links), live_memberships()
+            )
             .where(
                 User.fs_uniquifier == uniquifier,
                 LoginSession.id == session_id,

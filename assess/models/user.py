@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext
 from flask_security import AsaList, RoleMixin, UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, Text, UniqueConstraint, false, true
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, Text, UniqueConstraint, false, select, true
 from sqlalchemy.ext.mutable import MutableList
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
 from assess.models.base import Base, InstansiKind, RoleName, TimestampMixin, str_enum
 
@@ -107,6 +108,27 @@ class User(TimestampMixin, Base, UserMixin):
         from assess.sessions import begin
 
         return begin(self)
+
+    def is_locked(self, form_error: list[str] | None = None) -> bool:
+        """Flask-Security asks this at sign-in, once the password is right: a user whose every instansi is deactivated
+        may not sign in, unless they are an operator (a user with no role anywhere may, as before)."""
+        session = object_session(self)
+        if self.is_operator or session is None:
+            return False
+        held = session.scalars(
+            select(Instansi.active)
+            .join(Membership, Membership.instansi_id == Instansi.id)
+            .where(Membership.user_id == self.id)
+        ).all()
+        if not held or any(held):
+            return False
+        if form_error is not None:
+            form_error.append(
+                gettext(
+                    "Instansi Anda sedang dinonaktifkan, sehingga akun ini tidak dapat masuk. Hubungi operator Mandiri."
+                )
+            )
+        return True
 
 
 class LoginSession(Base):

@@ -21,6 +21,7 @@ from assess.models import (
     EvidenceItem,
     EvidenceVersion,
     Indicator,
+    Instansi,
     Membership,
     User,
 )
@@ -29,8 +30,9 @@ from assess.scoring import Score, score
 
 
 def visible_assessments(user: User) -> Select[Assessment]:
-    """Assessments of every instansi where the user holds a role, newest first."""
-    member_of = select(Membership.instansi_id).where(Membership.user_id == user.id)
+    """Assessments of every active instansi where the user holds a role, newest first."""
+    active = select(Instansi.id).where(Instansi.active.is_(True))
+    member_of = select(Membership.instansi_id).where(Membership.user_id == user.id, Membership.instansi_id.in_(active))
     return (
         select(Assessment)
         .where(Assessment.instansi_id.in_(member_of))

@@ -33,6 +33,7 @@ from assess.models import (
     Comment,
     Evidence,
     Indicator,
+    Instansi,
     Membership,
     Notification,
     NotificationKind,
@@ -325,7 +326,14 @@ def _mine(user_id: int) -> ColumnElement[bool]:
 
 
 def _instansi_where(user_id: int, *roles: RoleName) -> Select[int]:
-    return select(Membership.instansi_id).where(Membership.user_id == user_id, Membership.role.in_(roles))
+    return select(Membership.instansi_id).where(
+        Membership.user_id == user_id, Membership.role.in_(roles), Membership.instansi_id.in_(_active_instansi())
+    )
+
+
+def _active_instansi() -> Select[int]:
+    """Roles in a deactivated instansi count as none."""
+    return select(Instansi.id).where(Instansi.active.is_(True))
 
 
 def _answers(user_id: int, section: str) -> Select[Answer]:
@@ -348,7 +356,9 @@ def _mention_threads(user_id: int) -> Select[Comment]:
         .join(Notification, Notification.comment_id == Comment.id)
         .where(Notification.user_id == user_id, Notification.kind == NotificationKind.MENTION)
     )
-    member_of = select(Membership.instansi_id).where(Membership.user_id == user_id)
+    member_of = select(Membership.instansi_id).where(
+        Membership.user_id == user_id, Membership.instansi_id.in_(_active_instansi())
+    )
     return (
         select(Comment)
         .join(Assessment, Assessment.id == Comment.assessment_id)

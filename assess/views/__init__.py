@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
     from assess.views.inbox import bp as inbox_bp
     from assess.views.invitations import bp as invitations_bp
     from assess.views.main import bp as main_bp
+    from assess.views.operator import bp as operator_bp
     from assess.views.review import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -32,4 +33,5 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(invitations_bp)
+    app.register_blueprint(operator_bp)
     app.register_blueprint(account_bp)

@@ -24,7 +24,7 @@ from assess.extensions import db
 from assess.models import RoleName
 from tests import routes
 from tests.conftest import TestDatabases, make_test_app
-from tests.factories import create_assessment
+from tests.factories import create_assessment, create_member
 from tests.functional.helpers import login, logout
 from tests.worlds import build_world, seed_objects
 
@@ -38,11 +38,16 @@ ROLES_OF_A = {
 }
 #: Another instansi's user, with every managing role there.
 OTHER = "instansi_lain"
+#: The deployment's operator, with no role in any instansi: answered as another instansi's user.
+OPERATOR_ACTOR = "operator"
+#: A user with every role in an instansi deactivated while they were signed in: their roles there count as none.
+DEACTIVATED = "instansi_nonaktif"
 
 PUBLIC = "public"  # anyone, signed in or not, may read it
 ACCOUNT = "account"  # the signed-in user's own pages (lists, forms): no object of an instansi in the URL
 TENANT = "tenant"  # names an object of an instansi: another instansi's user never reads it
 NO_GET = "no-get"  # POST only: GET answers 405
+OPERATOR = "operator"  # the operator's pages: only an operator reads them, everyone else gets a 404
 
 ROUTES: dict[str, str] = {
     "/": ACCOUNT,
@@ -54,6 +59,10 @@ ROUTES: dict[str, str] = {
     "/login": PUBLIC,
     "/mulai": ACCOUNT,
     "/logout": NO_GET,
+    "/operator/": OPERATOR,
+    "/operator/instansi/<int:instansi_id>/aktifkan": OPERATOR,
+    "/operator/instansi/<int:instansi_id>/nonaktifkan": OPERATOR,
+    "/operator/instansi/baru": OPERATOR,
     "/static/<path:filename>": PUBLIC,
     "/undangan/<token>": PUBLIC,
     "/verify": ACCOUNT,
@@ -170,9 +179,11 @@ class Seeded:
     ids: dict[str, Any]
     #: The same with instansi B's own instansi and assessment.
     other_ids: dict[str, Any]
-    #: By actor: the role names of ``ROLES_OF_A`` and ``OTHER``.
+    #: By actor: the role names of ``ROLES_OF_A``, ``OTHER``, ``OPERATOR_ACTOR`` and ``DEACTIVATED``.
     emails: dict[str, str]
     notifications: dict[str, int]
+    #: The ids of instansi C (one of each object too), whose user ``DEACTIVATED`` holds every role there.
+    closed_ids: dict[str, Any]
 
 
 @pytest.fixture(scope="module")
@@ -188,8 +199,16 @@ def world(world_app: Flask) -> Seeded:
         # Instansi B as its own user first sees it: nothing seeded, nothing visited yet.
         other_ids = {**objects.ids, "instansi_id": built.other.id, "assessment_id": other_assessment.id}
         emails = {OTHER if key == "outsider" else key: user.email for key, user in built.members.items()}
+        operator = create_member(None)
+        operator.is_operator = True
+        # The operator asks for the koordinator's notification too: an object of instansi A.
+        notifications[OPERATOR_ACTOR] = objects.notifications["koordinator"]
+        closed = build_world(roles={"koordinator": tuple(RoleName)}, outsider=())
+        closed_objects = seed_objects(closed, world_app)
+        notifications[DEACTIVATED] = closed_objects.notifications["koordinator"]
+        emails |= {OPERATOR_ACTOR: operator.email, DEACTIVATED: closed.koordinator.email}
         db.session.commit()
-    return Seeded(objects.ids, other_ids, emails, notifications)
+    return Seeded(objects.ids, other_ids, emails, notifications, closed_objects.ids)
 
 
 def fill(rule: str, world: Seeded, actor: str, ids: str = "ids") -> str:
@@ -213,13 +232,17 @@ def test_the_table_says_which_routes_have_no_get(world_app: Flask) -> None:
     assert wrong == []
 
 
-def _walk(app: Flask, world: Seeded, actor: str | None) -> dict[str, int]:
-    client: FlaskClient = app.test_client()
-    if actor is not None:
-        assert login(client, world.emails[actor]).status_code == 302
+def _walk(
+    app: Flask, world: Seeded, actor: str | None, ids: str = "ids", client: FlaskClient | None = None
+) -> dict[str, int]:
+    """Every route requested with GET by ``actor`` (signed in here, unless a signed-in ``client`` is given)."""
+    if client is None:
+        client = app.test_client()
+        if actor is not None:
+            assert login(client, world.emails[actor]).status_code == 302
     statuses = {}
     for rule in routes.paths(app):
-        url = fill(rule, world, actor or "koordinator")
+        url = fill(rule, world, actor or "koordinator", ids)
         response = client.get(url, buffered=True)  # files are read and closed at once
         statuses[rule] = response.status_code
         response.close()
@@ -228,7 +251,7 @@ def _walk(app: Flask, world: Seeded, actor: str | None) -> dict[str, int]:
     return statuses
 
 
-@pytest.mark.parametrize("actor", [None, *ROLES_OF_A, OTHER], ids=lambda a: a or "anonymous")
+@pytest.mark.parametrize("actor", [None, *ROLES_OF_A, OTHER, OPERATOR_ACTOR], ids=lambda a: a or "anonymous")
 def test_every_route_answers_every_actor_as_the_table_says(
     world_app: Flask, world: Seeded, actor: str | None
 ) -> None:
@@ -245,16 +268,59 @@ def test_every_route_answers_every_actor_as_the_table_says(
             for rule, status in statuses.items()
             if ROUTES.get(rule) not in (PUBLIC, NO_GET) and status == 200
         ]
-    if actor == OTHER:
+    if actor in (OTHER, OPERATOR_ACTOR):
         wrong += [
-            f"{rule}: {status} to another instansi's user"
+            f"{rule}: {status} to another instansi's user or the operator"
             for rule, status in statuses.items()
             if ROUTES.get(rule) == TENANT and status == 200
         ]
+    wrong += _operator_pages_wrong(statuses, actor)
     assert not wrong, "\n".join(wrong)
     if actor in ("koordinator", "pengisi"):
         readable = [rule for rule, status in statuses.items() if ROUTES.get(rule) == TENANT and status == 200]
         assert len(readable) > 20, statuses
+
+
+def _operator_pages_wrong(statuses: dict[str, int], actor: str | None) -> list[str]:
+    """The operator reads the operator's pages; anyone else signed in gets a 404 (the pages are not revealed)."""
+    expected = 200 if actor == OPERATOR_ACTOR else 404
+    return [
+        f"{rule}: {status} to {actor}, not {expected}"
+        for rule, status in statuses.items()
+        if ROUTES.get(rule) == OPERATOR and actor is not None and status != expected
+    ]
+
+
+def test_a_deactivated_instansi_answers_its_signed_in_user_as_another_instansi(world_app: Flask, world: Seeded) -> None:
+    """Signed in while instansi C was active, with every role there: once it is deactivated nothing of C is read,
+    and it answers again once C is reactivated."""
+    from assess.models import Instansi
+
+    client = world_app.test_client()
+    assert login(client, world.emails[DEACTIVATED]).status_code == 302
+    assessment = f"/penilaian/{world.closed_ids['assessment_id']}"
+    assert client.get(assessment).status_code == 200
+
+    def set_active(active: bool) -> None:
+        with world_app.app_context(), writing():
+            db.session.get_one(Instansi, world.closed_ids["instansi_id"]).active = active
+            db.session.commit()
+
+    set_active(False)
+    try:
+        statuses = _walk(world_app, world, DEACTIVATED, "closed_ids", client=client)
+        wrong = [f"{rule}: {status}" for rule, status in statuses.items() if status not in ANSWERS]
+        wrong += [
+            f"{rule}: {status} to the user of a deactivated instansi"
+            for rule, status in statuses.items()
+            if ROUTES.get(rule) in (TENANT, OPERATOR) and status == 200
+        ]
+        assert not wrong, "\n".join(wrong)
+        assert statuses["/penilaian/"] == 200  # still signed in: an empty list, not an error
+    finally:
+        set_active(True)
+    assert login(client, world.emails[DEACTIVATED]).status_code == 302
+    assert client.get(assessment).status_code == 200
 
 
 def test_the_static_files_named_exist() -> None:
