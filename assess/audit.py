@@ -75,6 +75,7 @@ ACTION_LABELS = {
     "scenario.delete": _l("Skenario dihapus"),
     "export_requested": _l("Ekspor bundel diminta"),
     "signatory_changed": _l("Data penandatangan diubah"),
+    "pembina.view": _l("Dilihat pembina (hanya baca)"),
     "instansi.create": _l("Instansi dibuat oleh operator"),
     "instansi.first_admin": _l("Admin pertama instansi ditunjuk oleh operator"),
     "instansi.deactivate": _l("Instansi dinonaktifkan oleh operator"),

@@ -254,6 +254,95 @@ def instansi_list(as_json: bool) -> None:
         )
 
 
+# --------------------------------------------------------------------------- groups (pembina)
+
+group_group = click.Group(
+    "group", help="Kelola grup instansi (mis. provinsi dan kabupaten/kotanya) dan pembinanya (hanya membaca)."
+)
+
+
+@group_group.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Nama grup, mis. Provinsi Jawa Barat.")
+@with_appcontext
+def group_create(slug: str, name: str) -> None:
+    """Buat grup instansi (aman diulang dengan nama yang sama)."""
+    from assess.services.groups import create_group
+
+    with unit_of_work():
+        made = create_group(slug=slug, name=name)
+    if made.created:
+        click.echo(f"Grup {made.group.slug} dibuat.")
+    else:
+        click.echo(f"Grup {made.group.slug} sudah ada; tidak ada yang diubah.")
+
+
+def _print_changed(done: Any, changed: str, unchanged: str) -> None:
+    if done.changed:
+        click.echo(f"{changed}: {', '.join(done.changed)}")
+    if done.unchanged:
+        click.echo(f"{unchanged}: {', '.join(done.unchanged)}")
+
+
+@group_group.command("add")
+@click.argument("slug")
+@click.argument("instansi_slugs", nargs=-1, required=True)
+@with_appcontext
+def group_add(slug: str, instansi_slugs: tuple[str, ...]) -> None:
+    """Masukkan instansi ke grup (yang sudah ada di grup tidak berubah)."""
+    from assess.services.groups import add_members
+
+    with unit_of_work():
+        done = add_members(slug=slug, instansi_slugs=instansi_slugs)
+    _print_changed(done, "Dimasukkan ke grup", "Sudah di grup")
+
+
+@group_group.command("remove")
+@click.argument("slug")
+@click.argument("instansi_slugs", nargs=-1, required=True)
+@with_appcontext
+def group_remove(slug: str, instansi_slugs: tuple[str, ...]) -> None:
+    """Keluarkan instansi dari grup (pembinanya tidak lagi dapat membacanya)."""
+    from assess.services.groups import remove_members
+
+    with unit_of_work():
+        done = remove_members(slug=slug, instansi_slugs=instansi_slugs)
+    _print_changed(done, "Dikeluarkan dari grup", "Memang tidak di grup")
+
+
+@group_group.command("pembina")
+@click.argument("slug")
+@click.argument("email")
+@click.option("--remove", is_flag=True, help="Cabut peran pembina orang ini di grup.")
+@with_appcontext
+def group_pembina(slug: str, email: str, remove: bool) -> None:
+    """Jadikan pengguna yang sudah ada pembina grup (atau cabut dengan --remove)."""
+    from assess.services.groups import set_pembina
+
+    with unit_of_work():
+        changed = set_pembina(slug=slug, email=email, remove=remove)
+    address = email.strip().lower()
+    if remove:
+        click.echo(f"{address} bukan lagi pembina {slug}." if changed else f"{address} memang bukan pembina {slug}.")
+    else:
+        click.echo(f"{address} kini pembina {slug}." if changed else f"{address} sudah pembina {slug}.")
+
+
+@group_group.command("list")
+@with_appcontext
+def group_list() -> None:
+    """Daftar grup dengan instansi dan pembinanya."""
+    from assess.services.groups import list_groups
+
+    groups = list_groups()
+    if not groups:
+        click.echo("Belum ada grup.")
+    for g in groups:
+        click.echo(f"{g.slug}\t{g.name}")
+        click.echo(f"  instansi: {', '.join(g.members) or '-'}")
+        click.echo(f"  pembina: {', '.join(g.pembina) or '-'}")
+
+
 # --------------------------------------------------------------------------- score
 
 
@@ -465,6 +554,7 @@ def register_cli(app: Flask) -> None:
         instruments_group,
         demo_command,
         user_group,
+        group_group,
         operator_group,
         instansi_group,
         score_command,

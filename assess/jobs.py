@@ -199,3 +199,20 @@ def record_stored_file(blob_id: int, problem: str | None) -> None:
     from assess.services.evidence import record_stored_file as record
 
     _in_own_context(lambda: record(blob_id, problem))
+
+
+@huey.task()
+def record_pembina_view(user_id: int, assessment_id: int) -> None:
+    """Record in the instansi's audit trail that a pembina opened an assessment's overview or dashboard (see
+    :func:`assess.services.groups.record_view`): the page itself writes nothing."""
+
+    def body() -> None:
+        from assess.database import writing
+        from assess.extensions import db
+        from assess.services.groups import record_view
+
+        with writing():
+            record_view(user_id=user_id, assessment_id=assessment_id)
+            db.session.commit()
+
+    _in_own_context(body)

@@ -14,6 +14,9 @@ Roles are held per instansi. Nothing of another instansi is visible: callers tur
 
 from __future__ import annotations
 
+from sqlalchemy import exists, select
+
+from assess.extensions import db
 from assess.models import (
     Answer,
     AnswerItem,
@@ -21,8 +24,12 @@ from assess.models import (
     Assessment,
     AssessmentState,
     Evidence,
+    Instansi,
+    InstansiGroup,
     RoleName,
     User,
+    group_instansi,
+    group_pembina,
 )
 
 EDITABLE_ANSWER_STATES = frozenset({AnswerState.BELUM_DIISI, AnswerState.DRAF, AnswerState.PERLU_PERBAIKAN})
@@ -37,8 +44,9 @@ def unit_ids(user: User) -> set[int]:
 
 
 def can_view_assessment(user: User, assessment: Assessment) -> bool:
-    """Anyone holding a role in the assessment's instansi may read it; others get a 404."""
-    return bool(roles_in(user, assessment.instansi_id))
+    """Anyone holding a role in the assessment's instansi, or a pembina of a group holding it, may read it; others
+    get a 404."""
+    return bool(roles_in(user, assessment.instansi_id)) or pembina_of(user, assessment.instansi_id)
 
 
 def can_manage_assessment(user: User, assessment: Assessment) -> bool:
@@ -173,8 +181,9 @@ def can_save_scenario(user: User, assessment: Assessment) -> bool:
 
 
 def is_member(user: User, instansi_id: int) -> bool:
-    """The user holds a role in the instansi (others get a 404 for its pages)."""
-    return bool(roles_in(user, instansi_id))
+    """The user holds a role in the instansi, or is a pembina of a group holding it (others get a 404 for its
+    pages): a pembina holds no role, so every predicate that allows a change stays false for them."""
+    return bool(roles_in(user, instansi_id)) or pembina_of(user, instansi_id)
 
 
 def may_comment(user: User, assessment: Assessment) -> bool:
@@ -209,6 +218,32 @@ def can_resolve_thread(user: User, assessment: Assessment, author_id: int | None
 def can_manage_canned(user: User, instansi_id: int) -> bool:
     """Add, change and switch off the instansi's canned comments: the koordinator or the admin."""
     return bool(roles_in(user, instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
+# --------------------------------------------------------------------------- pembina (issue 14)
+
+
+def pembina_of(user: User, instansi_id: int) -> bool:
+    """The user is a pembina of a group holding the (active) instansi: they read its assessments as a ``pembaca``
+    would, and change nothing (they hold no role there). One query, asked only when the user holds no role."""
+    if not getattr(user, "is_authenticated", True) or getattr(user, "id", None) is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(
+                exists()
+                .where(group_pembina.c.user_id == user.id)
+                .where(group_instansi.c.group_id == group_pembina.c.group_id)
+                .where(group_instansi.c.instansi_id == instansi_id)
+                .where(Instansi.id == group_instansi.c.instansi_id, Instansi.active)
+            )
+        )
+    )
+
+
+def can_oversee(user: User, group: InstansiGroup) -> bool:
+    """See a group's comparison page and export it: its pembina only (everyone else, operators too, gets a 404)."""
+    return any(p.id == user.id for p in group.pembina)
 
 
 def can_operate(user: User) -> bool:

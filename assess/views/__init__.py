@@ -19,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     from assess.views.invitations import bp as invitations_bp
     from assess.views.main import bp as main_bp
     from assess.views.operator import bp as operator_bp
+    from assess.views.pembina import bp as pembina_bp
     from assess.views.review import bp as review_bp
 
     app.register_blueprint(main_bp)
@@ -33,5 +34,6 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(invitations_bp)
+    app.register_blueprint(pembina_bp)
     app.register_blueprint(operator_bp)
     app.register_blueprint(account_bp)
