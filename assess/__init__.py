@@ -28,6 +28,8 @@ UPLOAD_ENDPOINTS = frozenset(
         "cycles.import_xlsx",
         "cycles.official_preview",
         "admin.logo_upload",
+        "admin.units_import",
+        "admin.users_import",
         "operator.instansi_new",
     }
 )

@@ -6,9 +6,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    EmailField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from assess.models import InstansiKind, RoleName
@@ -163,3 +171,21 @@ class LogoForm(BaseForm):
     """The logo upload (the file itself is read from ``request.files`` and validated by the service)."""
 
     logo = FileField(_l("Berkas logo (PNG atau JPEG, paling besar 2 MB)"))
+
+
+class DirectoryUploadForm(BaseForm):
+    """The units or users file of an import (read by ``assess.services.directory``)."""
+
+    file = FileField(
+        _l("Berkas CSV atau XLSX"),
+        validators=[
+            FileRequired(_l("Pilih berkas.")),
+            FileAllowed(["csv", "xlsx"], _l("Hanya berkas .csv atau .xlsx.")),
+        ],
+    )
+
+
+class DirectoryApplyForm(BaseForm):
+    """The previewed rows, signed, carried to the apply step."""
+
+    token = HiddenField(validators=[InputRequired()])

@@ -18,6 +18,7 @@ from assess import permissions as perm
 from assess.extensions import db
 from assess.models import Instansi, InstansiKind, Unit, User
 from assess.services import admin as service
+from assess.services import directory
 from assess.views.boundary import attempt
 from assess.views.util import page_arg
 from forms.admin import (
@@ -25,6 +26,8 @@ from forms.admin import (
     ROLE_HINTS,
     ROLE_LABELS,
     ConfirmForm,
+    DirectoryApplyForm,
+    DirectoryUploadForm,
     InstansiForm,
     LogoForm,
     PasswordResetForm,
@@ -389,3 +392,118 @@ def user_remove(instansi_id: int, user_id: int) -> Response | str:
         elsewhere=service.holds_roles_elsewhere(user, instansi),
         section="users",
     )
+
+
+# -- importing units and users from a file -------------------------------------------------------------
+
+
+def _template_csv(text: str, name: str) -> Response:
+    return Response(
+        text.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+def _no_store(page: str, status: int = 200) -> Response:
+    response = make_response(page, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<int:instansi_id>/unit/impor/templat.csv")
+@auth_required()
+def units_import_template(instansi_id: int) -> Response:
+    _administered(instansi_id)
+    return _template_csv(directory.UNIT_TEMPLATE, "templat-unit.csv")
+
+
+@bp.get("/<int:instansi_id>/pengguna/impor/templat.csv")
+@auth_required()
+def users_import_template(instansi_id: int) -> Response:
+    _administered(instansi_id)
+    return _template_csv(directory.USER_TEMPLATE, "templat-pengguna.csv")
+
+
+@bp.route("/<int:instansi_id>/unit/impor", methods=["GET", "POST"])
+@auth_required()
+def units_import(instansi_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    form = DirectoryUploadForm()
+    if form.validate_on_submit():
+        data, filename = form.file.data.read(), form.file.data.filename or ""
+        preview = attempt(lambda: directory.preview_units(instansi, data, filename), form=form, reads_only=True).result
+        if preview is not None:
+            token = directory.sign_rows("units", instansi, preview.rows, current_app.config["SECRET_KEY"])
+            page = _render(
+                "units_import_preview.html",
+                instansi,
+                preview=preview,
+                apply_form=DirectoryApplyForm(token=token),
+                section="units",
+            )
+            return _no_store(page)
+    status = 400 if form.errors else 200
+    return _no_store(_render("import.html", instansi, form=form, kind="units", section="units"), status)
+
+
+@bp.post("/<int:instansi_id>/unit/impor/terapkan")
+@auth_required()
+def units_import_apply(instansi_id: int) -> Response:
+    instansi = _administered(instansi_id)
+    form = DirectoryApplyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token, secret = form.token.data or "", current_app.config["SECRET_KEY"]
+    plans = attempt(lambda: directory.apply_units(instansi, directory.load_unit_rows(instansi, token, secret))).result
+    if plans is None:
+        return redirect(url_for(".units_import", instansi_id=instansi.id))
+    flash(
+        _(
+            "Impor unit selesai: %(created)s dibuat, %(changed)s diubah, %(unchanged)s tetap.",
+            created=sum(p.action == directory.CREATE for p in plans),
+            changed=sum(p.action == directory.CHANGE for p in plans),
+            unchanged=sum(p.action == directory.UNCHANGED for p in plans),
+        ),
+        "success",
+    )
+    return redirect(url_for(".units", instansi_id=instansi.id))
+
+
+@bp.route("/<int:instansi_id>/pengguna/impor", methods=["GET", "POST"])
+@auth_required()
+def users_import(instansi_id: int) -> Response | str:
+    instansi = _administered(instansi_id)
+    form = DirectoryUploadForm()
+    if form.validate_on_submit():
+        data, filename = form.file.data.read(), form.file.data.filename or ""
+        preview = attempt(lambda: directory.preview_users(instansi, data, filename), form=form, reads_only=True).result
+        if preview is not None:
+            token = directory.sign_rows("users", instansi, preview.rows, current_app.config["SECRET_KEY"])
+            page = _render(
+                "users_import_preview.html",
+                instansi,
+                preview=preview,
+                apply_form=DirectoryApplyForm(token=token),
+                section="users",
+            )
+            return _no_store(page)
+    status = 400 if form.errors else 200
+    return _no_store(_render("import.html", instansi, form=form, kind="users", section="users"), status)
+
+
+@bp.post("/<int:instansi_id>/pengguna/impor/terapkan")
+@auth_required()
+def users_import_apply(instansi_id: int) -> Response:
+    instansi = _administered(instansi_id)
+    form = DirectoryApplyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    token, secret = form.token.data or "", current_app.config["SECRET_KEY"]
+    result = attempt(
+        lambda: directory.apply_users(instansi, directory.load_user_rows(instansi, token, secret), actor=_me())
+    ).result
+    if result is None:
+        return redirect(url_for(".users_import", instansi_id=instansi.id))
+    # The one-time links are in this answer only: never stored in clear, never cached.
+    return _no_store(_render("users_import_done.html", instansi, result=result, section="users"))
