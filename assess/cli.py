@@ -172,6 +172,98 @@ def user_create(
     click.echo(f"Pengguna {user.email} dibuat.")
 
 
+# --------------------------------------------------------------------------- importing units and users
+
+unit_group = click.Group("unit", help="Kelola unit (OPD) instansi.")
+_ACTIONS = {"create": "dibuat", "change": "diubah", "unchanged": "tetap"}
+
+
+def _import_preview(read: Callable[[Any, bytes, str], Any], slug: str, path: Path) -> tuple[Any, Any]:
+    """The instansi of ``slug`` and the preview of ``path``; every problem printed (``baris N, kolom X: …``) and a
+    non-zero exit, with nothing written, when there is any."""
+    from assess.services import directory
+
+    try:
+        instansi = directory.find_instansi(slug)
+        preview = read(instansi, path.read_bytes(), path.name)
+    except DomainError as exc:
+        raise click.ClickException("\n".join(message for _field, message in exc.errors)) from None
+    if preview.errors:
+        for error in preview.errors:
+            click.echo(error, err=True)
+        raise click.ClickException(f"{len(preview.errors)} masalah di {path.name}; tidak ada yang disimpan.")
+    return instansi, preview
+
+
+def _summary(created: int, changed: int, unchanged: int, *, dry_run: bool) -> None:
+    tail = " (pratinjau; tidak ada yang disimpan)" if dry_run else ""
+    click.echo(f"{created} dibuat, {changed} diubah, {unchanged} tetap{tail}.")
+
+
+@unit_group.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Tampilkan pratinjau saja; tidak ada yang disimpan.")
+@with_appcontext
+def unit_import(slug: str, file: Path, dry_run: bool) -> None:
+    """Impor unit (OPD) instansi SLUG dari FILE (CSV atau XLSX, kolom nama,singkatan); aman diulang."""
+    from assess.services import directory
+
+    instansi, preview = _import_preview(directory.preview_units, slug, file)
+    for plan in preview.plans:
+        short = f" ({plan.short_name})" if plan.short_name else ""
+        was = f", singkatan semula {plan.old_short_name or '–'}" if plan.action == directory.CHANGE else ""
+        click.echo(f"  baris {plan.row}: {plan.name}{short} — {_ACTIONS[plan.action]}{was}")
+    if not dry_run:
+        with unit_of_work():
+            directory.apply_units(instansi, preview.rows)
+    _summary(
+        preview.count(directory.CREATE),
+        preview.count(directory.CHANGE),
+        preview.count(directory.UNCHANGED),
+        dry_run=dry_run,
+    )
+
+
+@user_group.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Tampilkan pratinjau saja; tidak ada yang disimpan.")
+@with_appcontext
+def user_import(slug: str, file: Path, dry_run: bool) -> None:
+    """Impor pengguna instansi SLUG dari FILE (CSV atau XLSX, kolom email,nama,peran,unit; beberapa peran atau unit
+    dipisah titik koma) dan undang pengguna baru; aman diulang."""
+    from flask import current_app
+
+    from assess.services import directory
+
+    instansi, preview = _import_preview(directory.preview_users, slug, file)
+    for plan in preview.plans:
+        roles = ", ".join(role.value for role in (plan.roles if plan.action == "create" else plan.added_roles))
+        units = ", ".join(u.short_name or u.name for u in (plan.units if plan.action == "create" else plan.added_units))
+        detail = "; ".join(part for part in (roles, units) if part)
+        if plan.old_name:
+            detail = "; ".join(part for part in (detail, f"nama {plan.old_name} → {plan.name}") if part)
+        click.echo(f"  baris {plan.row}: {plan.email} — {_ACTIONS[plan.action]}" + (f": {detail}" if detail else ""))
+    if dry_run:
+        _summary(
+            preview.count(directory.CREATE),
+            preview.count(directory.CHANGE),
+            preview.count(directory.UNCHANGED),
+            dry_run=True,
+        )
+        return
+    with unit_of_work():
+        result = directory.apply_users(instansi, preview.rows, actor=None)
+    _summary(len(result.created), len(result.changed), result.unchanged, dry_run=False)
+    if result.created:
+        base = str(current_app.config.get("MAIL_BASE_URL") or "").rstrip("/")
+        click.echo("Undangan (tautan sekali pakai; tidak disimpan, sampaikan sekarang):")
+        for created in result.created:
+            where = "dikirim lewat surel" if created.emailed else base + created.path
+            click.echo(f"  {created.email}: {where}")
+
+
 operator_group = click.Group("operator", help="Kelola operator (yang menjalankan Mandiri ini).")
 
 
@@ -554,6 +646,7 @@ def register_cli(app: Flask) -> None:
         instruments_group,
         demo_command,
         user_group,
+        unit_group,
         group_group,
         operator_group,
         instansi_group,
