@@ -117,6 +117,32 @@ def demo_command(password: str, year: int | None) -> None:
         click.echo(f"  {role:<12} {email:<34} {pw}")
 
 
+reminders_group = click.Group("reminders", help="Pengingat pekerjaan yang belum selesai.")
+
+
+@reminders_group.command("send")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Hari pengiriman (YYYY-MM-DD); bawaan: hari ini di zona waktu aplikasi.",
+)
+@with_appcontext
+def reminders_send(today: Any) -> None:
+    """Kirim pengingat hari ini (sebelum dan sesudah batas waktu); yang sudah terkirim hari itu tidak diulang."""
+    from flask import current_app
+
+    from assess.services.reminders import local_today, send_due
+
+    day = today.date() if today is not None else local_today()
+    with unit_of_work():
+        sent = send_due(today=day, days=current_app.config["REMINDER_DAYS"])
+    click.echo(
+        f"Pengingat {day.isoformat()}: {sent.people} orang dengan pekerjaan terbuka, "
+        f"{sent.koordinators} ringkasan unit terlambat untuk koordinator."
+    )
+
+
 user_group = click.Group("user", help="Kelola pengguna.")
 
 
@@ -654,6 +680,7 @@ def register_cli(app: Flask) -> None:
         serve_command,
         worker_command,
         export_command,
+        reminders_group,
     ):
         app.cli.add_command(command)
 

@@ -117,6 +117,9 @@ class Defaults:
     SOFFICE_TIMEOUT = 120
     #: Days an invitation link (a new user sets their own password) stays good; it works once.
     INVITATION_DAYS = 7
+    #: Days before an assessment's deadline on which everyone with unfinished work is reminded (comma-separated;
+    #: empty: none before it). After the deadline they are reminded every day, and the koordinator told the late units.
+    REMINDER_DAYS = "7,2"
 
 
 #: Settings that must be integers, checked once at start-up.
@@ -212,6 +215,7 @@ def load_config(
             f"MANDIRI_JOBS_BACKEND harus sqlite, redis atau immediate, tertulis {config['JOBS_BACKEND']!r}"
         )
     config["JOBS_BACKEND"] = backend
+    config["REMINDER_DAYS"] = _reminder_days(config["REMINDER_DAYS"])
     if config["EXPORT_KEEP"] < 1:
         raise ConfigError("MANDIRI_EXPORT_KEEP harus paling sedikit 1")
     if config["INVITATION_DAYS"] < 1:
@@ -225,6 +229,26 @@ def load_config(
         config["SECURITY_PASSWORD_SALT"] = _instance_secret(instance, "password_salt")
     if config["BABEL_DEFAULT_LOCALE"] not in config["LANGUAGES"]:
         raise ConfigError(f"MANDIRI_BABEL_DEFAULT_LOCALE harus salah satu dari {', '.join(config['LANGUAGES'])}")
+
+
+def _reminder_days(raw: Any) -> tuple[int, ...]:
+    """``MANDIRI_REMINDER_DAYS``: whole numbers of days before the deadline, 0 to 365, largest first."""
+    parts = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+    days: set[int] = set()
+    for part in parts:
+        text = str(part).strip()
+        if not text:
+            continue
+        try:
+            day = int(text)
+        except ValueError:
+            raise ConfigError(
+                f"MANDIRI_REMINDER_DAYS harus daftar jumlah hari dipisah koma (mis. 7,2), tertulis {raw!r}"
+            ) from None
+        if not 0 <= day <= 365:
+            raise ConfigError(f"MANDIRI_REMINDER_DAYS: {day} di luar 0 sampai 365 hari")
+        days.add(day)
+    return tuple(sorted(days, reverse=True))
 
 
 def _parse_env(key: str, raw: str) -> Any:

@@ -216,3 +216,28 @@ def record_pembina_view(user_id: int, assessment_id: int) -> None:
             db.session.commit()
 
     _in_own_context(body)
+
+
+#: Reminders are sent from this hour of the deployment's day (BABEL_DEFAULT_TIMEZONE), not at night.
+REMINDERS_FROM_HOUR = 7
+
+
+@huey.periodic_task(crontab(minute="20"))
+def send_reminders() -> None:
+    """The day's reminders of unfinished work (:func:`assess.services.reminders.send_due`), looked for every hour
+    from REMINDERS_FROM_HOUR: the first run of the day sends them, the later ones find them sent."""
+
+    def work() -> int:
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        from assess.services.reminders import send_due
+
+        config = task_app().config
+        now = datetime.now(ZoneInfo(str(config["BABEL_DEFAULT_TIMEZONE"])))
+        if now.hour < REMINDERS_FROM_HOUR:
+            return 0
+        sent = send_due(today=now.date(), days=config["REMINDER_DAYS"])
+        return sent.people + sent.koordinators
+
+    _in_one_transaction(work, logging.INFO, "%s pengingat dikirim")

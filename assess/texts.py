@@ -97,6 +97,27 @@ TEMPLATES: dict[str, LazyString] = {
     "export.bundle_check_failed": _l("Bundel PDF tidak lolos pemeriksaan qpdf: %(problems)s"),
     "export.page_count": _l("Jumlah halaman bundel (%(pages)s) tidak sama dengan laporan + data dukung."),
     "export.assessment_gone": _l("Penilaian atau instrumennya tidak ditemukan lagi."),
+    # reminders of unfinished work (assess.services.reminders)
+    "notice.reminder_before": _l(
+        "Batas waktu penilaian %(where)s tinggal %(days)s hari lagi (%(deadline)s). %(n)s indikator Anda belum "
+        "selesai: %(codes)s."
+    ),
+    "notice.reminder_late": _l(
+        "Batas waktu penilaian %(where)s (%(deadline)s) sudah lewat. %(n)s indikator Anda belum selesai: %(codes)s."
+    ),
+    "notice.reminder_manual": _l(
+        "%(name)s mengingatkan: %(n)s indikator Anda pada penilaian %(where)s belum selesai: %(codes)s."
+    ),
+    "notice.reminder_manual_due": _l(
+        "%(name)s mengingatkan: %(n)s indikator Anda pada penilaian %(where)s belum selesai (batas waktu "
+        "%(deadline)s): %(codes)s."
+    ),
+    "notice.reminder_late_units": _l(
+        "Batas waktu penilaian %(where)s (%(deadline)s) sudah lewat dan %(n)s unit belum menyelesaikan "
+        "indikatornya: %(units)s."
+    ),
+    "notice.reminder_unit": _l("%(unit)s (%(n)s indikator)"),
+    "notice.reminder_no_unit": _l("tanpa unit (%(n)s indikator)"),
 }
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")

@@ -19,7 +19,7 @@ from typing import Any
 from flask import current_app, has_request_context, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, ScalarSelect, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, SQLColumnExpression, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from assess import mail, texts
@@ -311,7 +311,11 @@ class WorkCounts:
 TO_FILL = (AnswerState.BELUM_DIISI, AnswerState.DRAF)
 
 
-def _mine(user_id: int) -> ColumnElement[bool]:
+#: A user's id, or a column holding it (``User.id``: the same definitions for everyone at once, in one query).
+UserId = int | SQLColumnExpression[int]
+
+
+def _mine(user_id: UserId) -> ColumnElement[bool]:
     """The answer, or one of its Pemdi items, is assigned to the user or to one of their units."""
     units = select(UnitMember.unit_id).where(UnitMember.user_id == user_id)
     item_assigned = (
@@ -325,7 +329,7 @@ def _mine(user_id: int) -> ColumnElement[bool]:
     return or_(Answer.assignee_user_id == user_id, Answer.assignee_unit_id.in_(units), item_assigned)
 
 
-def _instansi_where(user_id: int, *roles: RoleName) -> Select[int]:
+def _instansi_where(user_id: UserId, *roles: RoleName) -> Select[int]:
     return select(Membership.instansi_id).where(
         Membership.user_id == user_id, Membership.role.in_(roles), Membership.instansi_id.in_(_active_instansi())
     )
@@ -336,7 +340,7 @@ def _active_instansi() -> Select[int]:
     return select(Instansi.id).where(Instansi.active.is_(True))
 
 
-def _answers(user_id: int, section: str) -> Select[Answer]:
+def _answers(user_id: UserId, section: str) -> Select[Answer]:
     query = select(Answer).join(Assessment, Assessment.id == Answer.assessment_id)
     query = query.where(Assessment.state != AssessmentState.FINAL)
     if section == "review":

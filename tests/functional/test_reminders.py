@@ -1,0 +1,216 @@
+"""Reminders of unfinished work (issue 14) with a frozen day: 7 and 2 days before the deadline, every day after it,
+once per person and day, nobody without open work, the e-mail in the recipient's language, the koordinator's digest
+of late units, the command line, "Kirim pengingat" on the overview and the stage refusal grouped by unit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Config, Flask
+from sqlalchemy import select
+
+from assess import mail, texts
+from assess.config import ConfigError, load_config
+from assess.models import AnswerState, AssessmentState, Notification, ReminderSent, RoleName, User
+from assess.services import reminders
+from tests.factories import create_member
+from tests.functional.helpers import count_queries
+from tests.worlds import BAPPEDA, DISKOMINFO, World, build_world
+
+TODAY = date(2026, 6, 1)
+DAYS = (7, 2)
+
+
+@pytest.fixture
+def team(db: Any) -> World:
+    """Diskominfo holds every indicator but I3 and I4 (Bappeda, whose pengisi reads English) and I5 (assigned to the
+    reviewer-free pengisi Dodi in person); I1 and I2 are no longer open (siap direviu, disetujui); I6 was sent
+    back. The deadline is a week after TODAY."""
+    built = build_world(units=(DISKOMINFO, BAPPEDA), members=("koordinator", "pengisi", "reviewer", "pembaca"))
+    bappeda = built.units["Bappeda"]
+    cici = create_member(built.instansi, RoleName.PENGISI, units=(bappeda,), email="cici@kota.go.id")
+    cici.locale = "en"
+    dodi = create_member(built.instansi, RoleName.PENGISI, email="dodi@kota.go.id")
+    for code in ("I3", "I4"):
+        built.answer(code).assignee_unit = bappeda
+    built.answer("I5").assignee_unit = None
+    built.answer("I5").assignee_user = dodi
+    built.answer("I1").state = AnswerState.SIAP_DIREVIU
+    built.answer("I2").state = AnswerState.DISETUJUI
+    built.answer("I6").state = AnswerState.PERLU_PERBAIKAN
+    built.assessment.deadline = TODAY + timedelta(days=7)
+    db.session.commit()
+    return built
+
+
+def _user(db: Any, email: str) -> User:
+    user = db.session.scalar(select(User).where(User.email == email))
+    assert user is not None
+    return user
+
+
+def _notes(db: Any, user: User) -> list[str]:
+    rows = db.session.scalars(select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))
+    return [texts.render(n.message_text, fallback=n.message) for n in rows]
+
+
+def _send(db: Any, day: date) -> reminders.Sent:
+    sent = reminders.send_due(today=day, days=DAYS)
+    db.session.commit()
+    return sent
+
+
+def _open_codes(team: World, *states: AnswerState) -> list[str]:
+    return [
+        a.indicator.code
+        for a in sorted(team.assessment.answers, key=lambda a: a.indicator.position)
+        if a.assignee_unit_id == team.unit.id and a.state in states
+    ]
+
+
+def test_seven_and_two_days_before_once_each(team: World, db: Any) -> None:
+    pengisi = team.pengisi
+    assert _send(db, TODAY) == reminders.Sent(people=3, koordinators=0)
+    [note] = _notes(db, pengisi)
+    codes = _open_codes(team, AnswerState.BELUM_DIISI, AnswerState.DRAF, AnswerState.PERLU_PERBAIKAN)
+    assert len(codes) == 47 - 5
+    assert "I6" in codes
+    assert "I1" not in codes
+    assert "I3" not in codes
+    assert note == (
+        f"Batas waktu penilaian {team.instansi.name} 2026 tinggal 7 hari lagi (2026-06-08). "
+        f"{len(codes)} indikator Anda belum selesai: {', '.join(codes)}."
+    )
+    assert _notes(db, _user(db, "dodi@kota.go.id")) == [
+        f"Batas waktu penilaian {team.instansi.name} 2026 tinggal 7 hari lagi (2026-06-08). "
+        "1 indikator Anda belum selesai: I5."
+    ]
+    # the same day again: nothing new; the days between: nothing
+    assert _send(db, TODAY) == reminders.Sent()
+    for later in range(1, 5):
+        assert _send(db, TODAY + timedelta(days=later)) == reminders.Sent()
+    assert _send(db, TODAY + timedelta(days=5)) == reminders.Sent(people=3, koordinators=0)
+    assert len(_notes(db, pengisi)) == 2
+    assert "tinggal 2 hari lagi" in _notes(db, pengisi)[1]
+    kinds = db.session.execute(
+        select(ReminderSent.kind, ReminderSent.on_day, ReminderSent.items).where(ReminderSent.user_id == pengisi.id)
+    ).all()
+    assert sorted(kinds) == [("before_2", date(2026, 6, 6), 42), ("before_7", TODAY, 42)]
+
+
+def test_after_the_deadline_every_day_and_the_koordinators_late_units(team: World, db: Any) -> None:
+    late = TODAY + timedelta(days=8)
+    assert _send(db, late) == reminders.Sent(people=3, koordinators=1)
+    [note] = _notes(db, team.pengisi)
+    assert note.startswith(f"Batas waktu penilaian {team.instansi.name} 2026 (2026-06-08) sudah lewat. 42 indikator")
+    [digest] = _notes(db, team.koordinator)
+    assert digest == (
+        f"Batas waktu penilaian {team.instansi.name} 2026 (2026-06-08) sudah lewat dan 2 unit belum menyelesaikan "
+        "indikatornya: Bappeda (2 indikator); Diskominfo (42 indikator); tanpa unit (1 indikator)."
+    )
+    note_url = db.session.scalar(select(Notification.url).where(Notification.user_id == team.koordinator.id))
+    assert note_url == f"/penilaian/{team.assessment.id}"
+    assert _send(db, late) == reminders.Sent()
+    assert _send(db, late + timedelta(days=1)) == reminders.Sent(people=3, koordinators=1)
+    assert len(_notes(db, team.koordinator)) == 2
+
+
+def test_nobody_without_open_work(team: World, db: Any) -> None:
+    """Not the reviewer, the pembaca, a pengisi whose work is all submitted, a deactivated user; nothing in a
+    deactivated instansi or a final assessment."""
+    for answer in team.assessment.answers:
+        if answer.assignee_unit_id == team.units["Bappeda"].id:
+            answer.state = AnswerState.SIAP_DIREVIU
+    _user(db, "dodi@kota.go.id").active = False
+    db.session.commit()
+    assert _send(db, TODAY) == reminders.Sent(people=1, koordinators=0)
+    assert {n.user_id for n in db.session.scalars(select(Notification))} == {team.pengisi.id}
+
+    db.session.execute(ReminderSent.__table__.delete())
+    db.session.execute(Notification.__table__.delete())
+    team.instansi.active = False
+    db.session.commit()
+    assert _send(db, TODAY) == reminders.Sent()
+    assert _send(db, TODAY + timedelta(days=9)) == reminders.Sent()
+
+    team.instansi.active = True
+    team.assessment.state = AssessmentState.FINAL
+    db.session.commit()
+    assert _send(db, TODAY + timedelta(days=9)) == reminders.Sent()
+    assert db.session.scalars(select(Notification)).all() == []
+
+
+MAIL_KEYS = ("MAIL_SERVER", "MAIL_BASE_URL")
+
+
+@pytest.fixture
+def mail_on(app: Flask) -> Iterator[None]:
+    saved = {k: app.config[k] for k in MAIL_KEYS}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_BASE_URL="https://mandiri.test")
+    yield
+    app.config.update(saved)
+
+
+def test_email_in_each_recipients_language(team: World, db: Any, mail_on: None) -> None:
+    reminders.send_due(today=TODAY, days=DAYS)
+    by_address = {m.to: m for m in mail.pending()}
+    db.session.rollback()  # nothing leaves: the test reads the outbox
+    english = by_address["cici@kota.go.id"]
+    assert (
+        f"The deadline of the assessment {team.instansi.name} 2026 is 7 days away (2026-06-08). "
+        "2 of your indicators are not finished: I3, I4." in english.body
+    )
+    assert "https://mandiri.test/saya/" in english.body
+    assert english.subject.startswith("[Mandiri] Assignment:")
+    indonesian = by_address[team.pengisi.email]
+    codes = _open_codes(team, AnswerState.BELUM_DIISI, AnswerState.DRAF, AnswerState.PERLU_PERBAIKAN)
+    assert f"tinggal 7 hari lagi (2026-06-08). 42 indikator Anda belum selesai: {', '.join(codes)}." in indonesian.body
+    assert indonesian.subject.startswith("[Mandiri] Penugasan:")
+
+
+def test_the_run_is_bounded_whatever_the_number_of_answers(db: Any) -> None:
+    """The open work of everyone is found in a fixed number of queries: 3 open answers or 47 cost the same."""
+
+    def run(open_answers: int) -> int:
+        world = build_world(members=("koordinator", "pengisi"), outsider=())
+        for answer in sorted(world.assessment.answers, key=lambda a: a.indicator.position)[open_answers:]:
+            answer.state = AnswerState.DISETUJUI
+        world.assessment.deadline = TODAY + timedelta(days=2)
+        db.session.commit()
+        with count_queries(db) as statements:
+            assert reminders.send_due(today=TODAY, days=DAYS).people == 1
+        db.session.rollback()
+        world.assessment.deadline = None
+        db.session.commit()
+        return len(statements)
+
+    assert run(3) == run(47)
+
+
+def test_command_line_with_a_frozen_day(team: World, db: Any, app: Flask) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["reminders", "send", "--today", "2026-06-09"])
+    assert result.exit_code == 0, result.output
+    assert "Pengingat 2026-06-09: 3 orang dengan pekerjaan terbuka, 1 ringkasan unit terlambat" in result.output
+    again = runner.invoke(args=["reminders", "send", "--today", "2026-06-09"])
+    assert "0 orang dengan pekerjaan terbuka, 0 ringkasan" in again.output
+    assert runner.invoke(args=["reminders", "send", "--today", "9 Juni"]).exit_code != 0
+
+
+def test_reminder_days_setting(tmp_path: Path) -> None:
+    def loaded(value: str) -> Any:
+        config = Config(str(tmp_path))
+        load_config(config, str(tmp_path / "instance"), None, {"MANDIRI_REMINDER_DAYS": value})
+        return config["REMINDER_DAYS"]
+
+    assert loaded("7,2") == (7, 2)
+    assert loaded(" 2, 14 ,7,2") == (14, 7, 2)
+    assert loaded("3") == (3,)  # an environment value of one number arrives as an int
+    assert loaded("") == ()
+    for wrong in ("tujuh", "7;2", "400", "-1"):
+        with pytest.raises(ConfigError, match="MANDIRI_REMINDER_DAYS"):
+            loaded(wrong)
