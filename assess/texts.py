@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
+from markupsafe import Markup, escape
 
 from assess import display
 
@@ -185,6 +186,39 @@ def render(stored: Mapping[str, Any] | None, fallback: str = "") -> str:
         return fallback
 
 
+def render_html(stored: Mapping[str, Any] | None, fallback: str = "") -> Markup:
+    """:func:`render` for a page: parameters that are data (names, titles, a quoted comment) and the stored
+    sentence shown in its place are marked with the language they were written in (``lang``), so that a page in
+    another language says which parts are not its own."""
+    lang = _data_language()
+    if not stored or stored.get("key") not in TEMPLATES:
+        return Markup('<span lang="{}">{}</span>').format(lang, fallback) if fallback else Markup("")
+    try:
+        params = {name: _shown_html(value, lang) for name, value in (stored.get("params") or {}).items()}
+        return escape(str(TEMPLATES[stored["key"]])) % params
+    except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
+        log.warning("stored text %r not rendered: %s", stored.get("key"), exc)
+        return Markup('<span lang="{}">{}</span>').format(lang, fallback) if fallback else Markup("")
+
+
+def _data_language() -> str:
+    from flask import current_app
+
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _shown_html(value: Any, lang: str) -> Markup:
+    if isinstance(value, dict) and "key" in value:
+        return render_html(value)
+    if isinstance(value, dict) and "number" in value:
+        return escape(_shown(value))
+    if isinstance(value, list):
+        return Markup("; ").join(_shown_html(v, lang) for v in value)
+    if value is None or value == "":
+        return Markup("")
+    return Markup('<span lang="{}">{}</span>').format(lang, value)
+
+
 def _shown(value: Any) -> str:
     if isinstance(value, dict) and "key" in value:
         return render(value, fallback="")
@@ -197,4 +231,4 @@ def _shown(value: Any) -> str:
 
 def register(app: Flask) -> None:
     """The template filter: ``row.message_text|tersimpan(row.message)``."""
-    app.add_template_filter(render, "tersimpan")
+    app.add_template_filter(render_html, "tersimpan")

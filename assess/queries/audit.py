@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,6 @@ from assess.audit import (
     action_label,
     field_label,
     object_type_label,
-    summary_of,
 )
 from assess.converters import MAX_ID
 from assess.extensions import db
@@ -147,6 +147,9 @@ class ChangeRow:
     new: str
     old_full: str
     new_full: str
+    #: Each value is data (a text, a title, a name: shown in the language it was written in), not a label.
+    old_data: bool = False
+    new_data: bool = False
 
     @property
     def truncated(self) -> bool:
@@ -166,6 +169,8 @@ class EntryRow:
     evidence_title: str | None
     summary: str
     changes: list[ChangeRow]
+    #: The summary as a stored text (key and parameters); ``summary`` then is its copy, else user data.
+    summary_text: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,21 @@ class Names:
 
     units: dict[int, str]
     users: dict[int, str]
+
+
+def is_data(name: str, value: Any) -> bool:
+    """A change value written by someone (a text, a title) or naming someone or something, not a label of ours."""
+    if value is None or value == "" or isinstance(value, bool | int | float):
+        return False
+    try:
+        Decimal(str(value))
+        return False  # a number (a value, a level, a weight)
+    except ArithmeticError:
+        pass
+    base = name.rsplit(".", 1)[-1]
+    return not (
+        (base == "state" and value in STATE_LABELS) or base in ("doc_type", *DATE_FIELDS, *DATETIME_FIELDS)
+    )
 
 
 def value_text(name: str, value: Any, names: Names) -> str:
@@ -241,7 +261,17 @@ def _changes(action: str, changes: Sequence[dict[str, Any]] | None, names: Names
         name = str(change.get("field", ""))
         old = value_text(name, change.get("old"), names)
         new = value_text(name, change.get("new"), names)
-        out.append(ChangeRow(field_label(name, action), _short(old), _short(new), old, new))
+        out.append(
+            ChangeRow(
+                field_label(name, action),
+                _short(old),
+                _short(new),
+                old,
+                new,
+                is_data(name, change.get("old")),
+                is_data(name, change.get("new")),
+            )
+        )
     return out
 
 
@@ -259,8 +289,9 @@ def _rows(results: Sequence[Any], instansi_id: int) -> list[EntryRow]:
             indicator_code=entry.indicator_code,
             evidence_id=entry.evidence_id,
             evidence_title=title,
-            summary=summary_of(entry),
+            summary=entry.summary or "",
             changes=_changes(entry.action, entry.changes, names),
+            summary_text=entry.summary_text,
         )
         for entry, title in results
     ]

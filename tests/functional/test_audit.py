@@ -600,7 +600,7 @@ def test_rows_are_readable(client: FlaskClient, world: dict[str, Any], db: Any) 
     assert "lain.aksi" not in row  # an unknown action or field reads as a generic label, never its code
     assert "<td>Perubahan lain</td>" in row
     assert "<strong>Isian lain</strong>: tidak → ya" in row
-    assert "<strong>Isian lain</strong>: (kosong) → ada" in row
+    assert "<strong>Isian lain</strong>: (kosong) → <span lang=\"id\">ada</span>" in row
     assert "flag" not in row
     with client.application.test_request_context():
         expected = format_datetime(at, "medium", tzinfo=JAKARTA, locale="id")

@@ -397,7 +397,8 @@ def test_opening_a_notification_by_get_writes_nothing(client: FlaskClient, team:
     # The unread notification is a button posting to its own address (no JavaScript needed).
     form = re.search(
         rf'<form method="post" action="/saya/notifikasi/{note.id}">[^<]*(?:<(?!/form)[^<]*)*?'
-        r'<button type="submit" class="link" data-testid="open-notification">Jawaban I1 disetujui oleh Rina\.</button>',
+        r'<button type="submit" class="link" data-testid="open-notification">Jawaban <span lang="id">I1</span> '
+        r'disetujui oleh <span lang="id">Rina</span>\.</button>',
         page,
     )
     assert form is not None
@@ -410,8 +411,8 @@ def test_opening_a_notification_by_get_writes_nothing(client: FlaskClient, team:
     assert db.session.get(Notification, note.id).read_at is not None
     # Once read, it is a plain link: following it again changes nothing.
     read = client.get("/saya/notifikasi").get_data(as_text=True)
-    link = f'<a href="/saya/notifikasi/{note.id}" data-testid="open-notification">Jawaban I1 disetujui oleh Rina.</a>'
-    assert link in read
+    link = f'<a href="/saya/notifikasi/{note.id}" data-testid="open-notification">Jawaban <span lang="id">I1</span>'
+    assert link + ' disetujui oleh <span lang="id">Rina</span>.</a>' in read
     after = _notification_rows(db)
     client.get(f"/saya/notifikasi/{note.id}")
     db.session.expire_all()
