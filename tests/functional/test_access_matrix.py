@@ -21,7 +21,7 @@ from flask.testing import FlaskClient
 
 from assess.database import writing
 from assess.extensions import db
-from assess.models import RoleName
+from assess.models import InstansiGroup, RoleName
 from tests import routes
 from tests.conftest import TestDatabases, make_test_app
 from tests.factories import create_assessment, create_member
@@ -42,6 +42,10 @@ OTHER = "instansi_lain"
 OPERATOR_ACTOR = "operator"
 #: A user with every role in an instansi deactivated while they were signed in: their roles there count as none.
 DEACTIVATED = "instansi_nonaktif"
+#: The pembina of a group holding instansi A (and not B), with no role anywhere: reads A as its pembaca does.
+PEMBINA = "pembina"
+#: The group the pembina oversees.
+GROUP_SLUG = "grup-a"
 
 PUBLIC = "public"  # anyone, signed in or not, may read it
 ACCOUNT = "account"  # the signed-in user's own pages (lists, forms): no object of an instansi in the URL
@@ -216,8 +220,14 @@ def world(world_app: Flask) -> Seeded:
         closed_objects = seed_objects(closed, world_app)
         notifications[DEACTIVATED] = closed_objects.notifications["koordinator"]
         emails |= {OPERATOR_ACTOR: operator.email, DEACTIVATED: closed.koordinator.email}
+        pembina = create_member(None)
+        db.session.add(InstansiGroup(slug=GROUP_SLUG, name="Grup A", members=[built.instansi], pembina=[pembina]))
+        # The pembina asks for the koordinator's notification: an object of instansi A, not theirs.
+        notifications[PEMBINA] = objects.notifications["koordinator"]
+        emails[PEMBINA] = pembina.email
         db.session.commit()
-    return Seeded(objects.ids, other_ids, emails, notifications, closed_objects.ids)
+    group = {"group_slug": GROUP_SLUG}
+    return Seeded(objects.ids | group, other_ids | group, emails, notifications, closed_objects.ids)
 
 
 def fill(rule: str, world: Seeded, actor: str, ids: str = "ids") -> str:
@@ -330,6 +340,75 @@ def test_a_deactivated_instansi_answers_its_signed_in_user_as_another_instansi(w
         set_active(True)
     assert login(client, world.emails[DEACTIVATED]).status_code == 302
     assert client.get(assessment).status_code == 200
+
+
+#: Where the pembina of A's group is answered otherwise than A's pembaca, and why.
+PEMBINA_DIFFERS = {
+    "/pembina/<group_slug>/": "their group's comparison: for its pembina only",
+    "/pembina/<group_slug>/perbandingan.xlsx": "the same as XLSX",
+    "/saya/notifikasi/<int:notification_id>": "the pembaca's own notification; the pembina asks for the koordinator's",
+    "/instansi/<int:instansi_id>/tren": "the trend lists the years of the user's own instansi (visible_assessments)",
+}
+
+
+def test_a_pembina_reads_what_a_pembaca_of_a_reads_and_nothing_of_b(world_app: Flask, world: Seeded) -> None:
+    pembina = _walk(world_app, world, PEMBINA)
+    pembaca = _walk(world_app, world, "pembaca")
+    wrong = [f"{rule}: {status}" for rule, status in pembina.items() if status not in ANSWERS]
+    wrong += [
+        f"{rule}: {status} to the pembina, {pembaca[rule]} to A's pembaca"
+        for rule, status in pembina.items()
+        if ROUTES.get(rule) == TENANT and rule not in PEMBINA_DIFFERS and status != pembaca[rule]
+    ]
+    wrong += _operator_pages_wrong(pembina, PEMBINA)
+    assert not wrong, "\n".join(wrong)
+    assert pembina["/penilaian/<int:assessment_id>"] == pembina["/penilaian/<int:assessment_id>/dasbor"] == 200
+    assert (pembina["/pembina/<group_slug>/"], pembaca["/pembina/<group_slug>/"]) == (200, 404)
+    assert pembina["/saya/notifikasi/<int:notification_id>"] == 404
+    of_b = _walk(world_app, world, PEMBINA, "other_ids")
+    seen = [
+        f"{rule}: {status} to the pembina in instansi B"
+        for rule, status in of_b.items()
+        if ROUTES.get(rule) == TENANT and not rule.startswith("/pembina/") and status == 200
+    ]
+    assert not seen, "\n".join(seen)
+
+
+def test_a_pembina_writes_nothing_in_a(world_app: Flask, world: Seeded) -> None:
+    """Every POST route naming an object of instansi A, posted by the pembina, issues no INSERT, UPDATE or DELETE
+    (the sign-in's own bookkeeping aside) and answers none of them with a success."""
+    import re
+
+    from sqlalchemy import event
+
+    write = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+    writes: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if write.match(statement) and not re.match(r"^\s*UPDATE\s+login_sessions\b", statement, re.IGNORECASE):
+            writes.append(" ".join(statement.split())[:100])
+
+    client = world_app.test_client()
+    assert login(client, world.emails[PEMBINA]).status_code == 302
+    with world_app.app_context():
+        engine = db.engine
+    posted = [
+        rule
+        for rule in routes.paths(world_app, {"POST"})
+        if any(f"{name}>" in rule for name in ("instansi_id", "assessment_id", "notification_id"))
+    ]
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        statuses = {rule: client.post(fill(rule, world, PEMBINA), data={}).status_code for rule in posted}
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+        logout(client)
+    assert len(posted) > 30
+    assert writes == [], writes
+    # A what-if and an import's preview computed from a posted form only read (a pembaca's too); the rest is refused.
+    previews = {"/penilaian/<int:assessment_id>/simulasi", "/penilaian/<int:assessment_id>/impor"}
+    succeeded = sorted(rule for rule, status in statuses.items() if status < 400 and rule not in previews)
+    assert succeeded == [], {rule: statuses[rule] for rule in succeeded}
 
 
 def test_the_static_files_named_exist() -> None:
