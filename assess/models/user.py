@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import flash, has_request_context
 from flask_babel import gettext
 from flask_security import AsaList, RoleMixin, UserMixin
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, Text, UniqueConstraint, false, select, true
@@ -122,11 +123,14 @@ class User(TimestampMixin, Base, UserMixin):
         ).all()
         if not held or any(held):
             return False
-        if form_error is not None:
-            form_error.append(
+        if has_request_context():
+            # Flashed, not added to ``form_error``: Flask-Security turns field errors into its generic "wrong e-mail or
+            # password" (the password was right here, so saying why reveals nothing to someone without it).
+            flash(
                 gettext(
                     "Instansi Anda sedang dinonaktifkan, sehingga akun ini tidak dapat masuk. Hubungi operator Mandiri."
-                )
+                ),
+                "error",
             )
         return True
 
