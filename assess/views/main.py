@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from assess.extensions import db
 from assess.models import Instansi
-from assess.permissions import can_administer_any, roles_in
+from assess.permissions import can_administer_any, is_member
 from assess.services.admin import LOGO_POLICY
 from assess.views.downloads import StoredFileChangedError, changed_page, read_verified
 from assess.views.util import safe_next
@@ -53,9 +53,9 @@ def csrf_token() -> dict[str, str]:
 @bp.get("/instansi/<int:instansi_id>/logo")
 @auth_required()
 def instansi_logo(instansi_id: int) -> Response | tuple[str, int]:
-    """The instansi's logo, for its own members only (others get 404)."""
+    """The instansi's logo, for its own members and its pembina (others get 404)."""
     instansi = db.session.get(Instansi, instansi_id)
-    if instansi is None or not instansi.logo_key or not roles_in(current_user, instansi.id):
+    if instansi is None or not instansi.logo_key or not is_member(current_user, instansi.id):
         abort(404)
     key = instansi.logo_key
     try:  # the key is the logo's SHA-256: bytes changed behind the application's back are not sent

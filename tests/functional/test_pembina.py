@@ -427,3 +427,23 @@ def test_coverage_counts_only_answered_indicators_with_a_live_document(db: Any) 
     db.session.commit()
     row = next(r for r in comparison(built.group, date.today()) if r.assessment_id == built.assessment_a.id)
     assert (row.answered, row.covered) == (4, 2)
+
+
+def test_the_overviews_logo_shows_to_the_pembina(client: FlaskClient, province: Province) -> None:
+    from PIL import Image
+
+    admin = create_member(province.a, RoleName.ADMIN)
+    _db.session.commit()
+    png = io.BytesIO()
+    Image.new("RGB", (120, 60), (10, 90, 160)).save(png, format="PNG")
+    assert login(client, admin.email).status_code == 302
+    logo = {"logo": (io.BytesIO(png.getvalue()), "Logo.png")}
+    assert client.post(f"/admin/{province.a.id}/logo", data=logo, content_type="multipart/form-data").status_code == 302
+    client.post("/logout")
+    assert login(client, province.pembina.email).status_code == 302
+    overview = client.get(f"/penilaian/{province.assessment_a.id}").get_data(as_text=True)
+    assert f"/instansi/{province.a.id}/logo" in overview
+    shown = client.get(f"/instansi/{province.a.id}/logo")
+    assert shown.status_code == 200
+    assert shown.data == png.getvalue()
+    assert client.get(f"/instansi/{province.outside.id}/logo").status_code == 404
