@@ -1,4 +1,5 @@
-"""Flask-Security's account e-mail (the "password changed" notice) through :mod:`assess.mail`.
+"""Flask-Security's account e-mail (the password-changed and password-reset notices, the reset link) through
+:mod:`assess.mail`.
 
 Kept apart from :mod:`assess.mail` so that :mod:`assess.extensions` can name the class when it builds the shared
 ``Security`` object without importing the database session it is building.
@@ -10,7 +11,7 @@ import logging
 from email.utils import formataddr
 from typing import Any
 
-from flask import current_app
+from flask import after_this_request, current_app, has_request_context
 from flask_security import MailUtil
 
 log = logging.getLogger(__name__)
@@ -35,4 +36,17 @@ class SecurityMailUtil(MailUtil):
         to = recipient if isinstance(recipient, str) else formataddr((str(recipient[0]), str(recipient[1])))
         settings = MailSettings.from_config(current_app.config)
         queue(settings, Mail(to=to, subject=str(subject), body=str(body or "")))
+        if settings.enabled and has_request_context():
+            # The forgot-password view writes nothing, so nothing would commit and send what it queued.
+            after_this_request(_send_queued)
         log.info("e-mail akun (%s) ke %s: %s", template, to, "diantrekan" if settings.enabled else "surel mati")
+
+
+def _send_queued(response: Any) -> Any:
+    """After the view (and its own commit, which sends the outbox): send what is still queued."""
+    from assess.extensions import db
+    from assess.mail import pending
+
+    if pending():
+        db.session.commit()
+    return response

@@ -34,7 +34,13 @@ class Defaults:
     # The hashing scheme's name, not a password.
     SECURITY_PASSWORD_HASH = "argon2"  # noqa: S105
     SECURITY_REGISTERABLE = False
-    SECURITY_RECOVERABLE = False
+    #: Password recovery by e-mail ("Lupa kata sandi?"): None turns it on exactly when MAIL_SERVER is set.
+    SECURITY_RECOVERABLE: bool | None = None
+    #: Addresses typed in Flask-Security's forms (the forgot-password one) are checked for their form only: accounts
+    #: are made by admins, and a DNS lookup per request would fail on a closed network.
+    SECURITY_EMAIL_VALIDATOR_ARGS = {"check_deliverability": False}  # noqa: RUF012 (a settings class)
+    #: Hours a password-reset link stays good (it works once: the reset changes what the link was signed for).
+    RESET_PASSWORD_HOURS = 2
     SECURITY_CHANGEABLE = True
     SECURITY_TRACKABLE = False
     SECURITY_USERNAME_ENABLE = False
@@ -80,6 +86,9 @@ class Defaults:
     LOGIN_RATE_LIMIT = "30 per 15 minutes;200 per day"
     #: Failed login attempts allowed on one account, from any address (strict).
     LOGIN_ACCOUNT_RATE_LIMIT = "10 per 15 minutes"
+    #: Password-reset e-mails asked for, per client address and per typed address (whether it has an account or not).
+    RECOVERY_RATE_LIMIT = "20 per hour;50 per day"
+    RECOVERY_ACCOUNT_RATE_LIMIT = "3 per hour;10 per day"
     #: E-mail for notifications over SMTP. An empty MAIL_SERVER turns e-mail off (notifications stay in-app);
     #: MAIL_USE_TLS starts TLS on the connection; MAIL_USERNAME/MAIL_PASSWORD log in when set.
     MAIL_SERVER = ""
@@ -136,6 +145,7 @@ _INTEGERS = (
     "EXPORT_LEASE_SECONDS",
     "SOFFICE_TIMEOUT",
     "INVITATION_DAYS",
+    "RESET_PASSWORD_HOURS",
 )
 
 
@@ -220,6 +230,11 @@ def load_config(
         raise ConfigError("MANDIRI_EXPORT_KEEP harus paling sedikit 1")
     if config["INVITATION_DAYS"] < 1:
         raise ConfigError("MANDIRI_INVITATION_DAYS harus paling sedikit 1")
+    if config["RESET_PASSWORD_HOURS"] < 1:
+        raise ConfigError("MANDIRI_RESET_PASSWORD_HOURS harus paling sedikit 1")
+    config["SECURITY_RESET_PASSWORD_WITHIN"] = timedelta(hours=config["RESET_PASSWORD_HOURS"])
+    if config.get("SECURITY_RECOVERABLE") is None:
+        config["SECURITY_RECOVERABLE"] = bool(str(config.get("MAIL_SERVER") or "").strip())
     if config["EXPORT_LEASE_SECONDS"] < 2:
         raise ConfigError("MANDIRI_EXPORT_LEASE_SECONDS harus paling sedikit 2")
 

@@ -1,4 +1,5 @@
-"""The login limit: per account and per client address, counted where every process of the site sees it.
+"""The login limit: per account and per client address, counted where every process of the site sees it. The
+password-recovery form is limited the same way (every request counts there: :func:`limit_recovery`).
 
 * Per account (``LOGIN_ACCOUNT_RATE_LIMIT``, strict): failed attempts on one e-mail address, from any address,
   so that someone who signs in often (several devices, an expired session) is never stopped. Attempts under
@@ -48,6 +49,25 @@ def limit_login(app: Flask) -> None:
     )
     login_view: Any = app.view_functions["security.login"]
     app.view_functions["security.login"] = per_account(per_address(login_view))
+    if "security.forgot_password" in app.view_functions:
+        limit_recovery(app)
+
+
+def limit_recovery(app: Flask) -> None:
+    """Wrap Flask-Security's forgot-password view in a limit per typed address and one per client address. Every
+    request counts (POST only), whether the address has an account or not: the answer is the same either way."""
+    per_account = limiter.limit(
+        recovery_account_limit,
+        key_func=login_account,
+        scope="recovery-account",
+        methods=["POST"],
+        error_message=recovery_limited_message,
+    )
+    per_address = limiter.limit(
+        recovery_address_limit, scope="recovery-address", methods=["POST"], error_message=recovery_limited_message
+    )
+    view: Any = app.view_functions["security.forgot_password"]
+    app.view_functions["security.forgot_password"] = per_account(per_address(view))
 
 
 # Module-level functions, not per-app lambdas: the limiter is one object for every app of the process, and
@@ -62,6 +82,14 @@ def address_limit() -> str:
     return str(current_app.config["LOGIN_RATE_LIMIT"])
 
 
+def recovery_account_limit() -> str:
+    return str(current_app.config["RECOVERY_ACCOUNT_RATE_LIMIT"])
+
+
+def recovery_address_limit() -> str:
+    return str(current_app.config["RECOVERY_RATE_LIMIT"])
+
+
 def login_account() -> str:
     """The account an attempt is on: the typed address, trimmed and in lower case ("" skips the limit)."""
     return str(request.form.get("email", "")).strip().lower()[:320]
@@ -74,6 +102,10 @@ def login_failed(response: Any) -> bool:
 
 def limited_message() -> str:
     return str(gettext("Terlalu banyak percobaan masuk. Tunggu sebentar lalu coba lagi."))
+
+
+def recovery_limited_message() -> str:
+    return str(gettext("Terlalu banyak permintaan atur ulang kata sandi. Tunggu sebentar lalu coba lagi."))
 
 
 class SQLiteStorage(Storage, MovingWindowSupport):
