@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import event, func, select
 
+from assess import mail
 from assess.errors import DomainError
 from assess.models import Instansi, Invitation, RoleName, Unit, User
 from assess.services import directory
@@ -366,3 +367,24 @@ def test_forty_units_and_two_hundred_users_in_one_step(db: Any, instansi: Instan
     assert again.count(directory.UNCHANGED) == 200
     # The preview reads in bulk: the instansi's units, the accounts of the file's addresses, their roles and units.
     assert len(statements) == 4, statements
+
+
+def test_with_smtp_both_are_emailed_and_only_the_new_account_gets_a_link(app: Any, db: Any, instansi: Instansi) -> None:
+    other = create_instansi("Pemerintah Kabupaten Tetangga")
+    create_member(other, RoleName.PENGISI, email="asing@tetangga.go.id")
+    db.session.commit()
+    data = csv_bytes("email,nama,peran,unit\nasing@tetangga.go.id,A,pembaca,\nbaru@kota.go.id,B,pembaca,\n")
+    saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_BASE_URL")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_BASE_URL="https://mandiri.test")
+    try:
+        with app.test_request_context():
+            preview = directory.preview_users(instansi, data, "p.csv")
+            result = directory.apply_users(instansi, preview.rows, actor=None)
+            sent = {m.to: m for m in mail.pending()}
+        db.session.rollback()
+    finally:
+        app.config.update(saved)
+    assert [(c.email, c.emailed) for c in result.created] == [("asing@tetangga.go.id", True), ("baru@kota.go.id", True)]
+    assert "https://mandiri.test/undangan/" in sent["baru@kota.go.id"].body
+    assert sent["asing@tetangga.go.id"].subject == "[Mandiri] Anda ditambahkan ke Pemerintah Kota Impor"
+    assert "/undangan/" not in sent["asing@tetangga.go.id"].body
