@@ -38,7 +38,7 @@ from assess.queries.engine import engine_instrument
 from assess.services import answers as answer_service
 from assess.services import comments as comment_service
 from assess.services import evidence as evidence_service
-from assess.services import invitations, planning
+from assess.services import groups, invitations, planning
 from assess.services import official as official_service
 from assess.services import review as review_service
 from assess.services.users import create_user
@@ -291,6 +291,12 @@ def world(world_app: Flask) -> dict[str, Any]:
             email="rina@uji.go.id", name="Rina Marlina", password=None, instansi=instansi, roles=(RoleName.PENGISI,)
         )
         token = invitations.invite(user=invited, instansi=instansi, by=users["admin"]).path.rsplit("/", 1)[1]
+        # A pembina oversees a group holding this instansi (a person with no role in it).
+        users["pembina"] = create_member(None)
+        users["pembina"].name = "Hendra Wijaya"
+        groups.create_group(slug="provinsi-uji", name="Provinsi Uji")
+        groups.add_members(slug="provinsi-uji", instansi_slugs=[instansi.slug])
+        groups.set_pembina(slug="provinsi-uji", email=users["pembina"].email)
         db.session.flush()
         base = {
             "instansi_id": instansi.id,
@@ -298,6 +304,7 @@ def world(world_app: Flask) -> dict[str, Any]:
             "user_id": users["pengisi"].id,
             "number": 1,
             "token": token,
+            "group_slug": "provinsi-uji",
         }
         ids = {
             "spbe": {
@@ -375,7 +382,7 @@ def crawl(app: Flask, world: dict[str, Any], lang: str) -> Iterator[tuple[str, s
     anonymous.post("/bahasa", data={"lang": lang})
     for url in ("/login", f"/undangan/{world['ids']['spbe']['token']}", "/undangan/sudah-tidak-berlaku"):
         yield "anonymous", "-", url, visible_texts(anonymous.get(url).get_data(as_text=True), SKIPPED[lang])
-    for actor in ROLES:
+    for actor in (*ROLES, "pembina"):
         client = signed_in(app, world, actor, lang)
         for which in ("spbe", "pemdi"):
             for rule in crawled_rules(app):
@@ -451,12 +458,16 @@ def test_every_page_of_every_role_is_in_the_users_language(
 ) -> None:
     hits: dict[str, set[str]] = {}
     pages: dict[str, int] = {}
+    overseen: set[str] = set()
     for actor, which, url, texts in crawl(world_app, world, lang):
         pages[actor] = pages.get(actor, 0) + 1
+        if actor == "pembina" and url.startswith("/pembina/"):
+            overseen.add(url)
         for text in found(texts, words):
             hits.setdefault(text, set()).add(f"{actor} {which} {url}")
     assert pages["koordinator"] > 45, pages
     assert pages["pembaca"] > 30, pages
+    assert overseen >= {"/pembina/", "/pembina/provinsi-uji/"}, overseen
     lines = [f"{text!r}  <- {sorted(where)[0]} (+{len(where) - 1})" for text, where in sorted(hits.items())]
     assert not lines, report(lines)
 
