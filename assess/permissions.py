@@ -251,3 +251,8 @@ def can_operate(user: User) -> bool:
     operators (everyone else gets a 404). It grants nothing inside an instansi: an operator reads its assessments,
     evidence and audit only with a role there."""
     return bool(getattr(user, "is_authenticated", False) and user.is_operator)
+
+
+def can_send_reminders(user: User, assessment: Assessment) -> bool:
+    """"Kirim pengingat" to a unit or a person from the overview: the koordinator, while not final."""
+    return assessment.state != AssessmentState.FINAL and RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)

@@ -22,6 +22,8 @@ class HeldIndicator:
     state: AnswerState
     #: The assigned person, else the active pengisi of the assigned unit (none when nobody is assigned).
     people: list[User]
+    #: Assigned to a person (not only to the unit).
+    personal: bool = False
 
 
 @dataclass
@@ -75,6 +77,10 @@ def held_by_unit(assessment: Assessment, states: Collection[AnswerState]) -> lis
         else:
             people = []
         group = groups.setdefault(answer.assignee_unit_id, UnitWork(answer.assignee_unit))
-        group.indicators.append(HeldIndicator(answer.indicator.code, answer.indicator.name, answer.state, people))
+        group.indicators.append(
+            HeldIndicator(
+                answer.indicator.code, answer.indicator.name, answer.state, people, answer.assignee_user_id is not None
+            )
+        )
     named = sorted((g for g in groups.values() if g.unit is not None), key=lambda g: g.unit.name if g.unit else "")
     return named + ([groups[None]] if None in groups else [])

@@ -48,6 +48,13 @@ ASSESSMENT_STATE_LABELS: dict[AssessmentState, LazyString] = {
 }
 
 
+#: The answer states that hold an assessment back from a stage: a refusal shows them grouped by unit.
+HOLDING: dict[AssessmentState, tuple[AnswerState, ...]] = {
+    AssessmentState.REVIU: (AnswerState.BELUM_DIISI, AnswerState.DRAF),
+    AssessmentState.FINAL: tuple(s for s in AnswerState if s != AnswerState.DISETUJUI),
+}
+
+
 def answer_state_label(state: AnswerState) -> str:
     return str(ANSWER_STATE_LABELS[state])
 
@@ -244,15 +251,11 @@ def change_state(*, assessment: Assessment, target: AssessmentState, actor: User
     answers = sorted(assessment.answers, key=lambda a: a.indicator.position)
     reason = reason.strip()
     if target == AssessmentState.REVIU and current == AssessmentState.PENGISIAN:
-        pending = [
-            Blocker(a.indicator.code, a.state)
-            for a in answers
-            if a.state in (AnswerState.BELUM_DIISI, AnswerState.DRAF)
-        ]
+        pending = [Blocker(a.indicator.code, a.state) for a in answers if a.state in HOLDING[AssessmentState.REVIU]]
         if pending:
             raise TransitionRefusedError(_("Reviu belum dapat dimulai: indikator berikut belum diajukan."), pending)
     if target == AssessmentState.FINAL:
-        pending = [Blocker(a.indicator.code, a.state) for a in answers if a.state != AnswerState.DISETUJUI]
+        pending = [Blocker(a.indicator.code, a.state) for a in answers if a.state in HOLDING[AssessmentState.FINAL]]
         if pending:
             raise TransitionRefusedError(
                 _("Penilaian belum dapat difinalkan: indikator berikut belum disetujui."), pending

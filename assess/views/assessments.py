@@ -16,7 +16,17 @@ from werkzeug.wrappers import Response
 from assess import display
 from assess import permissions as perm
 from assess.extensions import db
-from assess.models import Answer, AnswerState, Assessment, EvidenceItem, Instansi, Instrument, Unit, User
+from assess.models import (
+    Answer,
+    AnswerState,
+    Assessment,
+    AssessmentState,
+    EvidenceItem,
+    Instansi,
+    Instrument,
+    Unit,
+    User,
+)
 from assess.queries import (
     Projection,
     load_answer,
@@ -26,9 +36,12 @@ from assess.queries import (
     visible_assessments,
 )
 from assess.queries.assessments import Choice, assignment_choices, member_choices
+from assess.queries.open_work import UnitWork, held_by_unit
 from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
+from assess.services import reminders as reminder_service
 from assess.services.assessments import open_assessment
+from assess.services.review import HOLDING
 from assess.views.boundary import attempt
 from assess.views.panels import answer_comments
 from assess.views.util import assessment_or_404, int_arg, safe_next
@@ -45,6 +58,7 @@ from forms.assessment import (
     OpenAssessmentForm,
     VersionForm,
 )
+from forms.reminders import ReminderForm
 
 bp = Blueprint("assessments", __name__, url_prefix="/penilaian")
 F = TypeVar("F", bound=GradedPreviewForm)
@@ -133,6 +147,7 @@ def detail(assessment_id: int) -> str:
     assign_form = None
     if can_manage:
         assign_form = _assign_form(assessment, _unit_choices(units))
+    can_remind = perm.can_send_reminders(current_user, assessment)
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
@@ -154,7 +169,22 @@ def detail(assessment_id: int) -> str:
         reviewer_shown=_shown(projections.instrument, projections.reviewer),
         final_shown=_shown(projections.instrument, projections.final),
         can_change_state=perm.can_change_state(current_user, assessment),
+        held=_held(assessment),
+        can_remind=can_remind,
+        remind_people=member_choices(assessment.instansi_id) if can_remind else [],
     )
+
+
+def _held(assessment: Assessment) -> tuple[AssessmentState, list[UnitWork]] | None:
+    """After a change of stage was refused (``?tertahan=reviu|final``): the target and, by unit, the indicators that
+    still hold it back, with the people to chase; for the koordinator only."""
+    try:
+        target = AssessmentState(request.args.get("tertahan", ""))
+    except ValueError:
+        return None
+    if target not in HOLDING or not perm.can_change_state(current_user, assessment):
+        return None
+    return target, held_by_unit(assessment, HOLDING[target])
 
 
 def _shown(inst: Any, s: Any) -> dict[str, str]:
@@ -251,6 +281,55 @@ def set_deadline(assessment_id: int) -> Response:
     else:
         flash(_("Tanggal batas waktu tidak sah."), "error")
     return redirect(url_for("assessments.detail", assessment_id=assessment.id))
+
+
+@bp.post("/<int:assessment_id>/pengingat")
+@auth_required()
+def remind(assessment_id: int) -> Response:
+    """"Kirim pengingat" to a unit (everyone of it with unfinished work) or to a person, once a day each."""
+    assessment = assessment_or_404(assessment_id, load_assessment)
+    if not perm.can_send_reminders(current_user, assessment):
+        abort(403)
+    back = redirect(safe_next(url_for("assessments.detail", assessment_id=assessment.id)))
+    form = ReminderForm()
+    if not form.validate_on_submit():
+        for message in [*form.form_errors, *(m for errors in form.errors.values() for m in errors)]:
+            flash(str(message), "error")
+        return back
+    unit = user = None
+    if form.unit_id.data is not None:
+        unit = db.session.get(Unit, form.unit_id.data)
+        if unit is None or unit.instansi_id != assessment.instansi_id:
+            abort(404)
+    else:
+        user = db.session.get(User, form.user_id.data)
+        if user is None or not perm.is_member(user, assessment.instansi_id):
+            abort(404)
+    attempt(
+        lambda: reminder_service.remind_now(
+            assessment=assessment,
+            actor=current_user,
+            today=reminder_service.local_today(),
+            unit=unit,
+            user=user,
+        ),
+        done=_reminded,
+    )
+    return back
+
+
+def _reminded(result: reminder_service.Manual) -> str:
+    if result.reminded and result.already:
+        return _(
+            "Pengingat dikirim kepada %(n)s orang; %(m)s orang lain sudah diingatkan hari ini.",
+            n=result.reminded,
+            m=result.already,
+        )
+    if result.reminded:
+        return _("Pengingat dikirim kepada %(n)s orang.", n=result.reminded)
+    if result.already:
+        return _("Tidak ada pengingat baru: yang masih punya pekerjaan terbuka sudah diingatkan hari ini.")
+    return _("Tidak ada yang perlu diingatkan: tidak ada pekerjaan terbuka.")
 
 
 # --------------------------------------------------------------------------- one indicator

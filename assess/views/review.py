@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from werkzeug.wrappers import Response
@@ -32,10 +32,6 @@ def _answer(assessment_id: int, code: str) -> Answer:
 
 def _back(answer: Answer) -> Response:
     return redirect(url_for("assessments.answer", assessment_id=answer.assessment_id, code=answer.indicator.code))
-
-
-#: The blocking indicators listed when a change of stage is refused (the rest are counted).
-BLOCKERS_LISTED = 60
 
 
 def _value(field: str) -> Fraction | None:
@@ -147,23 +143,17 @@ def change_state(assessment_id: int) -> Response:
         ),
         done=_("Tahap penilaian sekarang: %(state)s.", state=service.assessment_state_label(target)),
     )
-    if not outcome.ok:
-        _flash_blockers(outcome)
+    if _held_back(outcome):
+        # its reason is flashed; the overview lists what holds it back, by unit, with the people to chase
+        return redirect(
+            url_for("assessments.detail", assessment_id=assessment_id, tertahan=target.value, _anchor="tertahan")
+        )
     return redirect(url_for("assessments.detail", assessment_id=assessment_id))
 
 
-def _flash_blockers(outcome: Outcome[None]) -> None:
-    """After a refused change of stage (its reason is already shown): the indicators that hold it back."""
-    refusal = outcome.refusal
-    if not isinstance(refusal, service.TransitionRefusedError) or not refusal.blockers:
-        return
-    listed = ", ".join(
-        _("%(code)s (%(state)s)", code=b.indicator, state=b.state_label) for b in refusal.blockers[:BLOCKERS_LISTED]
-    )
-    rest = len(refusal.blockers) - BLOCKERS_LISTED
-    if rest > 0:
-        listed = _("%(listed)s dan %(n)s indikator lainnya", listed=listed, n=rest)
-    flash(listed, "error")
+def _held_back(outcome: Outcome[None]) -> bool:
+    """The change of stage was refused because of indicators not yet far enough."""
+    return isinstance(outcome.refusal, service.TransitionRefusedError) and bool(outcome.refusal.blockers)
 
 
 @bp.get("/selisih")

@@ -137,6 +137,7 @@ ROUTES: dict[str, str] = {
     "/penilaian/<int:assessment_id>/komentar/<int:comment_id>/ubah": TENANT,
     "/penilaian/<int:assessment_id>/komentar/dokumen/<int:evidence_id>": TENANT,
     "/penilaian/<int:assessment_id>/komentar/jawaban/<int:answer_id>": TENANT,
+    "/penilaian/<int:assessment_id>/pengingat": NO_GET,
     "/penilaian/<int:assessment_id>/pustaka/": TENANT,
     "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>": TENANT,
     "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/ganti": NO_GET,

@@ -4,6 +4,7 @@ of late units, the command line, "Kirim pengingat" on the overview and the stage
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,14 +12,15 @@ from typing import Any
 
 import pytest
 from flask import Config, Flask
-from sqlalchemy import select
+from flask.testing import FlaskClient
+from sqlalchemy import delete, select
 
 from assess import mail, texts
 from assess.config import ConfigError, load_config
 from assess.models import AnswerState, AssessmentState, Notification, ReminderSent, RoleName, User
 from assess.services import reminders
 from tests.factories import create_member
-from tests.functional.helpers import count_queries
+from tests.functional.helpers import count_queries, login, logout
 from tests.worlds import BAPPEDA, DISKOMINFO, World, build_world
 
 TODAY = date(2026, 6, 1)
@@ -130,8 +132,8 @@ def test_nobody_without_open_work(team: World, db: Any) -> None:
     assert _send(db, TODAY) == reminders.Sent(people=1, koordinators=0)
     assert {n.user_id for n in db.session.scalars(select(Notification))} == {team.pengisi.id}
 
-    db.session.execute(ReminderSent.__table__.delete())
-    db.session.execute(Notification.__table__.delete())
+    db.session.execute(delete(ReminderSent))
+    db.session.execute(delete(Notification))
     team.instansi.active = False
     db.session.commit()
     assert _send(db, TODAY) == reminders.Sent()
@@ -214,3 +216,99 @@ def test_reminder_days_setting(tmp_path: Path) -> None:
     for wrong in ("tujuh", "7;2", "400", "-1"):
         with pytest.raises(ConfigError, match="MANDIRI_REMINDER_DAYS"):
             loaded(wrong)
+
+
+# --------------------------------------------------------------------------- the overview
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> date:
+    monkeypatch.setattr(reminders, "local_today", lambda: TODAY)
+    return TODAY
+
+
+def _flash(client: FlaskClient, data: dict[str, Any], team: World) -> str:
+    response = client.post(f"/penilaian/{team.assessment.id}/pengingat", data=data, follow_redirects=True)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_kirim_pengingat_to_a_unit_or_a_person_once_a_day(
+    client: FlaskClient, team: World, db: Any, frozen: date
+) -> None:
+    assessment = team.assessment
+    login(client, team.koordinator.email)
+    page = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
+    assert page.count('type="hidden" name="unit_id"') == 2  # a button for each unit with unfinished work
+    assert 'data-confirm="Kirim pengingat kepada semua orang di unit ini yang masih punya pekerjaan?"' in page
+
+    cici, dodi = _user(db, "cici@kota.go.id"), _user(db, "dodi@kota.go.id")
+    assert "Pengingat dikirim kepada 1 orang." in _flash(client, {"unit_id": team.units["Bappeda"].id}, team)
+    assert _notes(db, cici) == [
+        f"{team.koordinator.name} mengingatkan: 2 indikator Anda pada penilaian {team.instansi.name} 2026 belum "
+        "selesai (batas waktu 2026-06-08): I3, I4."
+    ]
+    again = _flash(client, {"unit_id": team.units["Bappeda"].id}, team)
+    assert "Tidak ada pengingat baru: yang masih punya pekerjaan terbuka sudah diingatkan hari ini." in again
+    assert len(_notes(db, cici)) == 1
+    assert "Pengingat dikirim kepada 1 orang." in _flash(client, {"user_id": dodi.id}, team)
+    assert "Tidak ada yang perlu diingatkan: tidak ada pekerjaan terbuka." in _flash(
+        client, {"user_id": team.reviewer.id}, team
+    )
+    assert "Pilih satu unit atau satu orang yang akan diingatkan." in _flash(client, {}, team)
+    rows = db.session.execute(select(ReminderSent.user_id, ReminderSent.kind, ReminderSent.on_day)).all()
+    assert sorted(rows) == sorted([(cici.id, "manual", TODAY), (dodi.id, "manual", TODAY)])
+    # the daily run still sends its own digest the same day: a hand-sent one is another kind
+    assert reminders.send_due(today=TODAY, days=DAYS).people == 3
+
+    other_unit = build_world(members=(), outsider=()).unit
+    db.session.commit()
+    assert client.post(f"/penilaian/{assessment.id}/pengingat", data={"unit_id": other_unit.id}).status_code == 404
+    assert client.post(f"/penilaian/{assessment.id}/pengingat", data={"user_id": team.outsider.id}).status_code == 404
+
+    logout(client)
+    login(client, team.pengisi.email)
+    assert "Kirim pengingat" not in client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
+    assert client.post(f"/penilaian/{assessment.id}/pengingat", data={"user_id": dodi.id}).status_code == 403
+
+
+def _held_units(page: str) -> dict[str, str]:
+    """The refusal panel's groups: the heading's first words → the group's markup."""
+    panel = page.split('data-testid="held-back"', 1)[1].split("</section>", 1)[0]
+    groups = panel.split('data-testid="held-unit">')[1:]
+    return {" ".join(re.sub(r"<[^>]+>", " ", g.split("</h3>", 1)[0]).split()[:1]): g for g in groups}
+
+
+def test_refused_stage_change_is_grouped_by_unit_with_links_and_people(
+    client: FlaskClient, team: World, db: Any
+) -> None:
+    assessment = team.assessment
+    login(client, team.koordinator.email)
+    response = client.post(f"/penilaian/{assessment.id}/tahap", data={"target": "reviu"})
+    assert response.headers["Location"] == f"/penilaian/{assessment.id}?tertahan=reviu#tertahan"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Reviu belum dapat dimulai" in page
+    groups = _held_units(page)
+    assert list(groups) == ["Bappeda", "Diskominfo", "Tanpa"]
+    link = f'href="/penilaian/{assessment.id}/indikator/%s"'
+    assert link % "I3" in groups["Bappeda"]
+    assert link % "I4" in groups["Bappeda"]
+    assert "cici@kota.go.id" in groups["Bappeda"]
+    assert team.pengisi.email not in groups["Bappeda"]
+    assert link % "I7" in groups["Diskominfo"]
+    assert team.pengisi.email in groups["Diskominfo"]
+    assert "41 indikator" in groups["Diskominfo"]  # I1 is submitted, I2 approved, I6 sent back: none holds the review
+    assert link % "I1" not in page.split('data-testid="held-back"', 1)[1].split("</section>", 1)[0]
+    assert link % "I6" not in groups["Diskominfo"]
+    assert link % "I5" in groups["Tanpa"]
+    assert "dodi@kota.go.id" in groups["Tanpa"]
+    assert f'name="user_id" value="{_user(db, "dodi@kota.go.id").id}"' in groups["Tanpa"]
+
+    # finalising is held back by everything not approved, I1 and I6 included
+    final = client.post(f"/penilaian/{assessment.id}/tahap", data={"target": "final"})
+    assert "tertahan" not in final.headers["Location"]  # not from pengisian: refused for another reason
+    logout(client)
+    login(client, team.pengisi.email)
+    assert 'data-testid="held-back"' not in client.get(f"/penilaian/{assessment.id}?tertahan=reviu").get_data(
+        as_text=True
+    )

@@ -212,7 +212,8 @@ def test_state_machine_every_transition(client: FlaskClient, world: World, db: A
     assert "tidak dapat diubah dari pengisian ke pengisian" in _change(client, assessment, "pengisian")
     text = _change(client, assessment, "reviu")
     assert "Reviu belum dapat dimulai" in text
-    assert "I2 (belum diisi)" in text
+    held = text.split('data-testid="held-back"', 1)[1].split("</section>", 1)[0]  # by unit, each with its link
+    assert f'href="/penilaian/{assessment.id}/indikator/I2"' in held
     assert state() == AssessmentState.PENGISIAN
     _all(assessment, db, AnswerState.SIAP_DIREVIU)
     _change(client, assessment, "reviu")
@@ -220,7 +221,8 @@ def test_state_machine_every_transition(client: FlaskClient, world: World, db: A
     # reviu: to final only when all approved (listed otherwise); back to pengisian is allowed
     text = _change(client, assessment, "final")
     assert "belum disetujui" in text
-    assert "I47 (siap direviu)" in text
+    held = text.split('data-testid="held-back"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/penilaian/{assessment.id}/indikator/I47">I47</a> <span class="chip state-siap_direviu">' in held
     assert state() == AssessmentState.REVIU
     assert "tidak dapat diubah dari reviu ke reviu" in _change(client, assessment, "reviu")
     _change(client, assessment, "pengisian")
@@ -396,11 +398,13 @@ def test_refused_stage_change_names_states_in_the_users_language(
     def change(target: str) -> str:
         return _flashed(client, client.post(f"/penilaian/{assessment.id}/tahap", data={"target": target}))
 
-    refused = change("reviu")
-    assert "I2 (not yet answered)" in refused
-    assert "I1 (" not in refused  # ready for review: it does not hold the review back
-    assert "belum_diisi" not in refused
-    assert "belum diisi" not in refused
+    assert "The review cannot start yet" in change("reviu")
+    page = client.get(f"/penilaian/{assessment.id}?tertahan=reviu").get_data(as_text=True)
+    refused = page.split('data-testid="held-back"', 1)[1].split("</section>", 1)[0]
+    assert "not yet answered" in refused
+    assert "/indikator/I2" in refused
+    assert '/indikator/I1"' not in refused  # ready for review: it does not hold the review back
+    assert ">belum diisi<" not in refused
     assert "filling in" in change("final")
     assert "pengisian" not in change("final")
     _all(assessment, db, AnswerState.SIAP_DIREVIU)
