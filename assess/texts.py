@@ -7,8 +7,8 @@ which is shown only when the key is unknown to this version (a row written by an
 predates keys. :func:`render` is the one reader.
 
 Parameters are JSON values. Names, titles and codes are data and shown as they are; a number to be shown the
-reader's way is wrapped by :func:`number` (``1,25`` in Indonesian, ``1.25`` in English); a parameter can be
-another text (``target=text("target.indicator", code="I5")``) or a list of texts (joined with "; ").
+reader's way is wrapped by :func:`number` (``1,25`` in Indonesian, ``1.25`` in English), a date by :func:`day`;
+a parameter can be another text (``target=text("target.indicator", code="I5")``) or a list of texts (joined with "; ").
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
@@ -163,6 +165,11 @@ def number(value: Decimal | Fraction | int | str, places: int = 2) -> dict[str, 
     return {"number": format(exact.normalize(), "f"), "places": places}
 
 
+def day(value: date) -> dict[str, Any]:
+    """A date parameter, shown the reader's way (``8 Jun 2026``, ``Jun 8, 2026``)."""
+    return {"date": value.isoformat()}
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Text):
         return value.stored()
@@ -210,7 +217,7 @@ def _data_language() -> str:
 def _shown_html(value: Any, lang: str) -> Markup:
     if isinstance(value, dict) and "key" in value:
         return render_html(value)
-    if isinstance(value, dict) and "number" in value:
+    if isinstance(value, dict) and ("number" in value or "date" in value):
         return escape(_shown(value))
     if isinstance(value, list):
         return Markup("; ").join(_shown_html(v, lang) for v in value)
@@ -224,6 +231,8 @@ def _shown(value: Any) -> str:
         return render(value, fallback="")
     if isinstance(value, dict) and "number" in value:
         return display.number(Decimal(value["number"]), int(value.get("places", 2)))
+    if isinstance(value, dict) and "date" in value:
+        return str(format_date(date.fromisoformat(value["date"]), "medium"))
     if isinstance(value, list):
         return "; ".join(_shown(v) for v in value)
     return "" if value is None else str(value)

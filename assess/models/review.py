@@ -71,6 +71,7 @@ class NotificationKind(enum.StrEnum):
     APPROVAL = "approval"
     MENTION = "mention"
     REPLY = "reply"
+    REMINDER = "reminder"
 
 
 class Notification(Base):

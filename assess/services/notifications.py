@@ -69,6 +69,7 @@ def kind_label(kind: NotificationKind) -> str:
         NotificationKind.APPROVAL: _("Disetujui"),
         NotificationKind.MENTION: _("Anda disebut"),
         NotificationKind.REPLY: _("Balasan"),
+        NotificationKind.REMINDER: _("Pengingat batas waktu"),
     }
     return labels[kind]
 

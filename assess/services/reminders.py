@@ -49,9 +49,8 @@ LATE_UNITS = "late_units"
 MANUAL = "manual"
 #: An answer is unfinished in these states (the "Tugas saya" sections to fill in and sent back).
 UNFINISHED = (*TO_FILL, AnswerState.PERLU_PERBAIKAN)
-#: The notification kind of a digest: the kinds' CHECK constraint has no reminder kind (that needs a migration),
-#: so the nearest one, "Penugasan".
-NOTICE_KIND = NotificationKind.ASSIGNMENT
+#: The notification kind of a digest ("Pengingat batas waktu" in the list and the e-mail's subject).
+NOTICE_KIND = NotificationKind.REMINDER
 
 
 def before(days: int) -> str:
@@ -153,7 +152,7 @@ def _remind(
 
 
 def _digest(assessment: Assessment, kind: str, codes: Sequence[str], today: date) -> texts.Text:
-    deadline = assessment.deadline.isoformat() if assessment.deadline else ""
+    deadline = texts.day(assessment.deadline) if assessment.deadline else ""
     n = texts.number(len(codes), 0)
     if kind == LATE:
         return texts.text(
@@ -184,7 +183,7 @@ def _late_units(assessment: Assessment, units: Sequence[UnitWork]) -> texts.Text
     return texts.text(
         "notice.reminder_late_units",
         where=_where(assessment),
-        deadline=assessment.deadline.isoformat() if assessment.deadline else "",
+        deadline=texts.day(assessment.deadline) if assessment.deadline else "",
         n=texts.number(sum(1 for g in units if g.unit is not None), 0),
         units=listed,
     )
@@ -316,7 +315,7 @@ def remind_now(
             "codes": ", ".join(codes),
         }
         if assessment.deadline is not None:
-            message = texts.text("notice.reminder_manual_due", deadline=assessment.deadline.isoformat(), **params)
+            message = texts.text("notice.reminder_manual_due", deadline=texts.day(assessment.deadline), **params)
         else:
             message = texts.text("notice.reminder_manual", **params)
         reminded += _remind(
