@@ -94,10 +94,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
     register_blueprints(app)
 
-    from assess import display, texts
+    from assess import display, texts, workflow
 
     display.register(app)
     texts.register(app)
+    app.add_template_global(workflow.state_label, "state_label")
 
     from assess.errors import register_error_handlers
 

@@ -22,8 +22,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from assess.extensions import db
-from assess.models import Answer, AnswerState, Assessment, AssessmentState, AuditEntry, User
+from assess.models import Answer, Assessment, AuditEntry, User
 from assess.texts import Text, render
+from assess.workflow import ANSWER_STATE_LABELS, ASSESSMENT_STATE_LABELS
 
 OBJECT_TYPE_LABELS = {
     "answer": _l("Jawaban"),
@@ -131,14 +132,8 @@ ITEM_FIELD_LABELS = {
     "assignee_user_id": _l("Orang penanggung jawab butir %(code)s"),
 }
 STATE_LABELS = {
-    AnswerState.BELUM_DIISI.value: _l("belum diisi"),
-    AnswerState.DRAF.value: _l("draf"),
-    AnswerState.SIAP_DIREVIU.value: _l("siap direviu"),
-    AnswerState.PERLU_PERBAIKAN.value: _l("perlu perbaikan"),
-    AnswerState.DISETUJUI.value: _l("disetujui"),
-    AssessmentState.PENGISIAN.value: _l("pengisian"),
-    AssessmentState.REVIU.value: _l("reviu"),
-    AssessmentState.FINAL.value: _l("final"),
+    **{state.value: label for state, label in ANSWER_STATE_LABELS.items()},
+    **{state.value: label for state, label in ASSESSMENT_STATE_LABELS.items()},
 }
 #: The official result's import records one change per indicator, named by the indicator's code.
 OFFICIAL_IMPORT = "assessment.import_official"

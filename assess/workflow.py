@@ -8,9 +8,45 @@ service's ``change_state``); each allowed move names the audit action that recor
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from assess.errors import DomainError
 from assess.models import Answer, AnswerState, AssessmentState
+
+#: How an answer's and an assessment's states are named to people: pages (the chips), messages, the audit trail,
+#: exports. The one table of them.
+ANSWER_STATE_LABELS: dict[AnswerState, LazyString] = {
+    AnswerState.BELUM_DIISI: _l("belum diisi"),
+    AnswerState.DRAF: _l("draf"),
+    AnswerState.SIAP_DIREVIU: _l("siap direviu"),
+    AnswerState.PERLU_PERBAIKAN: _l("perlu perbaikan"),
+    AnswerState.DISETUJUI: _l("disetujui"),
+}
+ASSESSMENT_STATE_LABELS: dict[AssessmentState, LazyString] = {
+    AssessmentState.PENGISIAN: _l("pengisian"),
+    AssessmentState.REVIU: _l("reviu"),
+    AssessmentState.FINAL: _l("final"),
+}
+
+
+def answer_state_label(state: AnswerState) -> str:
+    return str(ANSWER_STATE_LABELS[state])
+
+
+def assessment_state_label(state: AssessmentState) -> str:
+    return str(ASSESSMENT_STATE_LABELS[state])
+
+
+def state_label(value: str) -> str:
+    """The label of an answer's or an assessment's state given by its stored value; another value reads as a
+    generic one (never the code)."""
+    if value in AnswerState._value2member_map_:
+        return answer_state_label(AnswerState(value))
+    if value in AssessmentState._value2member_map_:
+        return assessment_state_label(AssessmentState(value))
+    return _("lainnya")
+
 
 ASSESSMENT_TRANSITIONS: dict[tuple[AssessmentState, AssessmentState], str] = {
     (AssessmentState.PENGISIAN, AssessmentState.REVIU): "assessment.start_review",

@@ -26,8 +26,8 @@ from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Assessment, Instansi, InstansiGroup, User
 from assess.queries.pembina import STAGES, ComparisonRow
-from assess.services.review import answer_state_label
 from assess.services.spreadsheets import GRADED_FORMAT, neutralise
+from assess.workflow import answer_state_label
 
 #: A group's slug: lowercase letters, digits and hyphens, as an instansi's.
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")

@@ -14,7 +14,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 
@@ -28,39 +27,16 @@ from assess.queries.engine import engine_instrument
 from assess.scoring import check_value
 from assess.services.answers import stored_value
 from assess.services.notifications import answer_path, notify, recipients_for_answer
-from assess.workflow import ASSESSMENT_TRANSITIONS, move_answer
+from assess.workflow import ASSESSMENT_TRANSITIONS, answer_state_label, assessment_state_label, move_answer
 
 log = logging.getLogger(__name__)
 JUSTIFICATION_MAX = 10000
-
-#: How an answer's and an assessment's states are named to people (the same words as the pages' chips).
-ANSWER_STATE_LABELS: dict[AnswerState, LazyString] = {
-    AnswerState.BELUM_DIISI: _l("belum diisi"),
-    AnswerState.DRAF: _l("draf"),
-    AnswerState.SIAP_DIREVIU: _l("siap direviu"),
-    AnswerState.PERLU_PERBAIKAN: _l("perlu perbaikan"),
-    AnswerState.DISETUJUI: _l("disetujui"),
-}
-ASSESSMENT_STATE_LABELS: dict[AssessmentState, LazyString] = {
-    AssessmentState.PENGISIAN: _l("pengisian"),
-    AssessmentState.REVIU: _l("reviu"),
-    AssessmentState.FINAL: _l("final"),
-}
-
 
 #: The answer states that hold an assessment back from a stage: a refusal shows them grouped by unit.
 HOLDING: dict[AssessmentState, tuple[AnswerState, ...]] = {
     AssessmentState.REVIU: (AnswerState.BELUM_DIISI, AnswerState.DRAF),
     AssessmentState.FINAL: tuple(s for s in AnswerState if s != AnswerState.DISETUJUI),
 }
-
-
-def answer_state_label(state: AnswerState) -> str:
-    return str(ANSWER_STATE_LABELS[state])
-
-
-def assessment_state_label(state: AssessmentState) -> str:
-    return str(ASSESSMENT_STATE_LABELS[state])
 
 
 def _checked(answer: Answer, value: Fraction | Decimal | int | str | None, field: str) -> Decimal | None:

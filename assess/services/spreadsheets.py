@@ -35,7 +35,7 @@ from assess.queries.engine import engine_instrument
 from assess.scoring import check_value, read_decimal
 from assess.services import answers as answer_service
 from assess.services import previews
-from assess.services.review import answer_state_label
+from assess.workflow import answer_state_label
 
 log = logging.getLogger(__name__)
 

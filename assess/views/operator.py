@@ -16,8 +16,8 @@ from assess.extensions import db
 from assess.models import Instansi, InstansiKind, User
 from assess.queries.operation import instansi_rows
 from assess.services import operation as service
-from assess.services.review import ASSESSMENT_STATE_LABELS
 from assess.views.boundary import attempt
+from assess.workflow import ASSESSMENT_STATE_LABELS
 from forms.admin import KIND_LABELS, ConfirmForm
 from forms.operator import InstansiStartForm
 

@@ -21,7 +21,7 @@ from assess.extensions import db
 from assess.models import Assessment, InstansiGroup
 from assess.queries.pembina import DEFAULT_SORT, SORT_KEYS, STAGES, comparison, group_by_slug, groups_of
 from assess.services.groups import comparison_xlsx
-from assess.services.review import answer_state_label
+from assess.workflow import answer_state_label
 
 bp = Blueprint("pembina", __name__, url_prefix="/pembina")
 

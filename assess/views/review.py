@@ -18,6 +18,7 @@ from assess.scoring import to_fraction
 from assess.services import review as service
 from assess.views.boundary import Outcome, attempt
 from assess.views.util import assessment_or_404, form_text, int_arg
+from assess.workflow import assessment_state_label
 from forms import BaseForm
 
 bp = Blueprint("review", __name__, url_prefix="/penilaian/<int:assessment_id>")
@@ -141,7 +142,7 @@ def change_state(assessment_id: int) -> Response:
         lambda: service.change_state(
             assessment=assessment, target=target, actor=current_user, reason=form_text("reason")
         ),
-        done=_("Tahap penilaian sekarang: %(state)s.", state=service.assessment_state_label(target)),
+        done=_("Tahap penilaian sekarang: %(state)s.", state=assessment_state_label(target)),
     )
     if _held_back(outcome):
         # its reason is flashed; the overview lists what holds it back, by unit, with the people to chase
