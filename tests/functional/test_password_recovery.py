@@ -42,12 +42,14 @@ def sink() -> Iterator[tuple[Sink, int]]:
 @pytest.fixture
 def recovery(fresh_app: Any, sink: tuple[Sink, int]) -> Iterator[Callable[..., Flask]]:
     """Apps with SMTP configured (so recovery is on) on a new database holding ani (must change her password) and
-    budi (deactivated). The limiter's switch is put back afterwards."""
+    budi (deactivated). The limiter and Flask-Security's object are shared by every app of the process (the login
+    form reads ``security.recoverable`` from it): both are put back afterwards for the other tests' app."""
     from flask_migrate import upgrade
 
-    from assess.extensions import limiter
+    from assess.extensions import limiter, security
 
     was_enabled = limiter.enabled
+    state = dict(vars(security))
 
     def make(**config: Any) -> Flask:
         app = fresh_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink[1], MAIL_BASE_URL="https://mandiri.test", **config)
@@ -67,6 +69,8 @@ def recovery(fresh_app: Any, sink: tuple[Sink, int]) -> Iterator[Callable[..., F
         yield make
     finally:
         limiter.enabled = was_enabled
+        vars(security).clear()
+        vars(security).update(state)
 
 
 def ask(app: Flask, email: str, address: str = "192.0.2.1") -> Any:
