@@ -5,6 +5,8 @@ Nothing reads the environment at import; :func:`load_config` runs inside ``creat
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import secrets
 from collections.abc import Mapping
@@ -89,6 +91,8 @@ class Defaults:
     #: Password-reset e-mails asked for, per client address and per typed address (whether it has an account or not).
     RECOVERY_RATE_LIMIT = "20 per hour;50 per day"
     RECOVERY_ACCOUNT_RATE_LIMIT = "3 per hour;10 per day"
+    #: Wrong two-factor codes (the app's or a recovery code) allowed on one account, from any address.
+    TWO_FACTOR_RATE_LIMIT = "10 per 15 minutes;30 per day"
     #: E-mail for notifications over SMTP. An empty MAIL_SERVER turns e-mail off (notifications stay in-app);
     #: MAIL_USE_TLS starts TLS on the connection; MAIL_USERNAME/MAIL_PASSWORD log in when set.
     MAIL_SERVER = ""
@@ -124,6 +128,17 @@ class Defaults:
     #: LibreOffice for Office evidence: empty finds ``soffice`` on PATH; "off" never converts (placeholder page).
     SOFFICE = ""
     SOFFICE_TIMEOUT = 120
+    #: Two-factor sign-in with an authenticator app (TOTP), which each user may turn on under "Keamanan masuk";
+    #: recovery codes stand in for a lost phone (each works once). No codes by e-mail or SMS.
+    SECURITY_TWO_FACTOR = True
+    SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator"]  # noqa: RUF012 (a settings class)
+    SECURITY_TOTP_ISSUER = "Mandiri"
+    SECURITY_TWO_FACTOR_RESCUE_EMAIL = False
+    SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
+    SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 8
+    #: Roles (comma-separated: admin,koordinator,pengisi,reviewer,pembaca) whose holders, in any active instansi,
+    #: must sign in with two-factor; empty: nobody must. Those without it set up are sent to set it up first.
+    TWO_FACTOR_REQUIRED_ROLES = ""
     #: Days an invitation link (a new user sets their own password) stays good; it works once.
     INVITATION_DAYS = 7
     #: Days before an assessment's deadline on which everyone with unfinished work is reminded (comma-separated;
@@ -242,6 +257,11 @@ def load_config(
         config["SECRET_KEY"] = _instance_secret(instance, "secret_key")
     if not config.get("SECURITY_PASSWORD_SALT"):
         config["SECURITY_PASSWORD_SALT"] = _instance_secret(instance, "password_salt")
+    if not config.get("SECURITY_TOTP_SECRETS"):
+        config["SECURITY_TOTP_SECRETS"] = {"1": _instance_secret(instance, "totp_secret")}
+    if not config.get("SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"):
+        config["SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"] = [_recovery_codes_key(config["SECURITY_TOTP_SECRETS"])]
+    config["TWO_FACTOR_REQUIRED_ROLES"] = _two_factor_roles(config["TWO_FACTOR_REQUIRED_ROLES"])
     if config["BABEL_DEFAULT_LOCALE"] not in config["LANGUAGES"]:
         raise ConfigError(f"MANDIRI_BABEL_DEFAULT_LOCALE harus salah satu dari {', '.join(config['LANGUAGES'])}")
 
@@ -264,6 +284,29 @@ def _reminder_days(raw: Any) -> tuple[int, ...]:
             raise ConfigError(f"MANDIRI_REMINDER_DAYS: {day} di luar 0 sampai 365 hari")
         days.add(day)
     return tuple(sorted(days, reverse=True))
+
+
+def _recovery_codes_key(totp_secrets: Mapping[Any, str]) -> bytes:
+    """The Fernet key that encrypts stored recovery codes, derived from the newest TOTP secret (the highest key)."""
+    newest = totp_secrets[max(totp_secrets, key=lambda k: int(k))]
+    digest = hashlib.sha256(b"mandiri/recovery-codes/" + str(newest).encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest)
+
+
+def _two_factor_roles(raw: Any) -> tuple[str, ...]:
+    """``MANDIRI_TWO_FACTOR_REQUIRED_ROLES``: role names (comma-separated), each one of :class:`RoleName`."""
+    from assess.models.base import RoleName
+
+    parts = raw if isinstance(raw, list | tuple) else str(raw or "").split(",")
+    names = {str(part).strip().lower() for part in parts if str(part).strip()}
+    known = {role.value for role in RoleName}
+    unknown = sorted(names - known)
+    if unknown:
+        raise ConfigError(
+            f"MANDIRI_TWO_FACTOR_REQUIRED_ROLES: peran {', '.join(unknown)} tidak dikenal "
+            f"(yang ada: {', '.join(role.value for role in RoleName)})"
+        )
+    return tuple(sorted(names))
 
 
 def _parse_env(key: str, raw: str) -> Any:

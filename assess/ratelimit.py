@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, request, session
 from flask_babel import gettext
+from flask_security import current_user
 from limits.storage import MovingWindowSupport, Storage
 
 from assess.extensions import limiter
@@ -51,6 +52,24 @@ def limit_login(app: Flask) -> None:
     app.view_functions["security.login"] = per_account(per_address(login_view))
     if "security.forgot_password" in app.view_functions:
         limit_recovery(app)
+    if "security.two_factor_token_validation" in app.view_functions:
+        limit_two_factor(app)
+
+
+def limit_two_factor(app: Flask) -> None:
+    """Wrap the second step of signing in (the app's code, a recovery code) in a limit per account (Flask-Security
+    has none): failed codes count (POST only), whoever sends them. The password was right already."""
+    for endpoint in ("security.two_factor_token_validation", "security.mf_recovery"):
+        limit = limiter.limit(
+            two_factor_limit,
+            key_func=two_factor_account,
+            scope="two-factor-account",
+            methods=["POST"],
+            deduct_when=login_failed,
+            error_message=two_factor_limited_message,
+        )
+        view: Any = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limit(view)
 
 
 def limit_recovery(app: Flask) -> None:
@@ -90,6 +109,16 @@ def recovery_address_limit() -> str:
     return str(current_app.config["RECOVERY_RATE_LIMIT"])
 
 
+def two_factor_limit() -> str:
+    return str(current_app.config["TWO_FACTOR_RATE_LIMIT"])
+
+
+def two_factor_account() -> str:
+    """The account whose second step this is (kept in the session by Flask-Security), or the signed-in user
+    confirming a new phone."""
+    return str(session.get("tf_user_id") or getattr(current_user, "fs_uniquifier", "") or "")
+
+
 def login_account() -> str:
     """The account an attempt is on: the typed address, trimmed and in lower case ("" skips the limit)."""
     return str(request.form.get("email", "")).strip().lower()[:320]
@@ -102,6 +131,10 @@ def login_failed(response: Any) -> bool:
 
 def limited_message() -> str:
     return str(gettext("Terlalu banyak percobaan masuk. Tunggu sebentar lalu coba lagi."))
+
+
+def two_factor_limited_message() -> str:
+    return str(gettext("Terlalu banyak kode yang salah. Tunggu sebentar lalu coba lagi."))
 
 
 def recovery_limited_message() -> str:

@@ -118,6 +118,7 @@ def make_test_app(url: str, instance: Path, **extra: Any) -> Flask:
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret",
         "SECURITY_PASSWORD_SALT": "test-salt",
+        "SECURITY_TOTP_SECRETS": {"1": "test-totp-secret"},
         "SECURITY_PASSWORD_HASH_PASSLIB_OPTIONS": FAST_HASH,
         "WTF_CSRF_ENABLED": False,
         "STORAGE_ROOT": str(instance / "evidence"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import flash, has_request_context
+from flask import current_app, flash, has_request_context
 from flask_babel import gettext
 from flask_security import AsaList, RoleMixin, UserMixin
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table, Text, UniqueConstraint, false, select, true
@@ -109,6 +109,25 @@ class User(TimestampMixin, Base, UserMixin):
         from assess.sessions import begin
 
         return begin(self)
+
+    def two_factor_required_by_role(self) -> bool:
+        """``TWO_FACTOR_REQUIRED_ROLES`` names a role the user holds in an active instansi."""
+        required = current_app.config.get("TWO_FACTOR_REQUIRED_ROLES") or ()
+        if not required:
+            return False
+        return any(m.role.value in required and m.instansi.active for m in self.memberships)
+
+    def check_tf_required(
+        self, tf_setup_methods: list[tuple[str, str]], tf_fresh: bool
+    ) -> tuple[bool, list[tuple[str, str]]]:
+        """Flask-Security asks this once the password is right: two-factor is required when the user set it up
+        (Flask-Security's rule) or holds a role that requires it (then, not set up yet, they are sent to set it up)."""
+        required, methods = super().check_tf_required(tf_setup_methods, tf_fresh)
+        return required or self.two_factor_required_by_role(), methods
+
+    def check_tf_required_setup(self) -> bool:
+        """The setup page offers no "turn off" to a user who must keep two-factor on."""
+        return bool(super().check_tf_required_setup()) or self.two_factor_required_by_role()
 
     def is_locked(self, form_error: list[str] | None = None) -> bool:
         """Flask-Security asks this at sign-in, once the password is right: a user whose every instansi is deactivated
