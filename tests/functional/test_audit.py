@@ -32,8 +32,9 @@ from assess.models import (
     User,
 )
 from assess.queries import audit as trail
-from tests.factories import create_assessment, create_instansi, create_member, create_unit, instrument
+from tests.factories import create_assessment, create_instansi, create_member, instrument
 from tests.functional.helpers import count_queries, login, logout, pdf_bytes, upload
+from tests.worlds import BAPPEDA, DISKOMINFO, World, build_world
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 
@@ -42,36 +43,24 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 @pytest.fixture
-def world(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    diskominfo = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    bappeda = create_unit(instansi, "Badan Perencanaan Pembangunan Daerah", "Bappeda")
-    assessment = create_assessment(instansi, year=2026)
-    for answer in assessment.answers:
-        answer.assignee_unit = diskominfo
-    people = {
-        "pengisi": create_member(instansi, RoleName.PENGISI, units=(diskominfo,)),
-        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
-        "reviewer": create_member(instansi, RoleName.REVIEWER),
-        "pembaca": create_member(instansi, RoleName.PEMBACA),
-        "admin": create_member(instansi, RoleName.ADMIN),
-    }
+def world(db: Any) -> World:
+    """Every role, answers assigned to Diskominfo, a second unit (Bappeda) to reassign them to."""
+    built = build_world(units=(DISKOMINFO, BAPPEDA), outsider=())
     db.session.commit()
-    return {"instansi": instansi, "assessment": assessment, "diskominfo": diskominfo, "bappeda": bappeda, **people}
+    return built
 
 
 @pytest.fixture
-def pemdi(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    unit = create_unit(instansi, short_name="Kominfo")
-    other = create_unit(instansi, "Badan Kepegawaian", "BKPSDM")
-    assessment = create_assessment(instansi, code="pemdi-2026")
-    for answer in assessment.answers:
-        answer.assignee_unit = unit
-    pengisi = create_member(instansi, RoleName.PENGISI, units=(unit,))
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+def pemdi(db: Any) -> World:
+    """A Pemdi assessment assigned to Kominfo, a second unit (BKPSDM) for its items, a pengisi and a koordinator."""
+    built = build_world(
+        "pemdi-2026",
+        units=((None, "Kominfo"), ("Badan Kepegawaian", "BKPSDM")),
+        members=("pengisi", "koordinator"),
+        outsider=(),
+    )
     db.session.commit()
-    return {"assessment": assessment, "unit": unit, "other": other, "pengisi": pengisi, "koordinator": koordinator}
+    return built
 
 
 def _answer(assessment: Assessment, code: str) -> Answer:
@@ -160,16 +149,16 @@ def _csv(response: Any) -> list[list[str]]:
 # --------------------------------------------------------------------------- an entry for every change
 
 
-def test_answer_save_records_each_changed_field(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_answer_save_records_each_changed_field(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     answer = _answer(assessment, "I1")
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     assert (
         _save(client, assessment.id, "I1", answer.version, level="3", fakta="Perwali 12/2024", analisis="L3")
     ).status_code == 302
     entry = _only(db, assessment.id, "answer.save")
     assert (entry.actor_id, entry.object_type, entry.object_id, entry.indicator_code) == (
-        world["pengisi"].id,
+        world.pengisi.id,
         "answer",
         answer.id,
         "I1",
@@ -189,11 +178,11 @@ def test_answer_save_records_each_changed_field(client: FlaskClient, world: dict
     assert len(_entries(db, assessment.id, "answer.save")) == 2  # nothing changed, nothing recorded
 
 
-def test_pemdi_item_marks_and_external_value_are_recorded(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
-    assessment = pemdi["assessment"]
+def test_pemdi_item_marks_and_external_value_are_recorded(client: FlaskClient, pemdi: World, db: Any) -> None:
+    assessment = pemdi.assessment
     answer = _answer(assessment, "I13")
     ids = {item.code: item.id for item in answer.indicator.items if item.code in ("I13-L1-01", "I13-L1-02")}
-    login(client, pemdi["pengisi"].email)
+    login(client, pemdi.pengisi.email)
     data = {"version": str(answer.version), "fakta": "SK", "analisis": "Butir L1"}
     for item_id in ids.values():
         data[f"item-{item_id}-present"] = "1"
@@ -231,12 +220,12 @@ def test_pemdi_item_marks_and_external_value_are_recorded(client: FlaskClient, p
 
 
 def test_submit_withdraw_link_unlink_and_delete_are_recorded(
-    client: FlaskClient, world: dict[str, Any], db: Any
+    client: FlaskClient, world: World, db: Any
 ) -> None:
-    assessment = world["assessment"]
+    assessment = world.assessment
     answer = _answer(assessment, "I1")
     aid = assessment.id
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     _save(client, aid, "I1", answer.version, level="3", fakta="Perwali", analisis="Kriteria L3")
     _status, result = upload(client, aid, "Perwali 12 Tahun 2024.pdf", pdf_bytes())
     eid = result["id"]
@@ -249,7 +238,7 @@ def test_submit_withdraw_link_unlink_and_delete_are_recorded(
     db.session.refresh(answer)
     client.post(f"/penilaian/{aid}/indikator/I1/ajukan", data={"version": answer.version})
     submitted = _only(db, aid, "answer.submit")
-    assert (submitted.actor_id, submitted.indicator_code) == (world["pengisi"].id, "I1")
+    assert (submitted.actor_id, submitted.indicator_code) == (world.pengisi.id, "I1")
     assert _changes(submitted) == {"state": ("draf", "siap_direviu")}
 
     db.session.refresh(answer)
@@ -260,7 +249,7 @@ def test_submit_withdraw_link_unlink_and_delete_are_recorded(
     link_id = db.session.get(Evidence, eid).links[0].id
     client.post(f"/penilaian/{aid}/indikator/I1/tautan/{link_id}/lepas")
     unlinked = _only(db, aid, "answer.unlink")
-    assert (unlinked.indicator_code, unlinked.evidence_id, unlinked.actor_id) == ("I1", eid, world["pengisi"].id)
+    assert (unlinked.indicator_code, unlinked.evidence_id, unlinked.actor_id) == ("I1", eid, world.pengisi.id)
     assert _changes(unlinked) == {"link": ("Perwali 12 Tahun 2024", None)}
 
     assert client.post(f"/penilaian/{aid}/pustaka/{eid}/hapus").status_code == 302
@@ -274,65 +263,68 @@ def test_submit_withdraw_link_unlink_and_delete_are_recorded(
     assert deleted.summary == "Perwali 12 Tahun 2024"
 
 
-def test_bulk_and_single_assignment_are_recorded(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_bulk_and_single_assignment_are_recorded(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     aid = assessment.id
-    login(client, world["koordinator"].email)
-    ids = {a.indicator.code: a.id for a in assessment.answers if a.indicator.code in ("I3", "I4", "I5")}
-    client.post(f"/penilaian/{aid}/tugaskan", data={"unit_id": world["bappeda"].id, "answer_ids": list(ids.values())})
+    login(client, world.koordinator.email)
+    ids: dict[str | None, int] = {
+        a.indicator.code: a.id for a in assessment.answers if a.indicator.code in ("I3", "I4", "I5")
+    }
+    bappeda = world.units["Bappeda"]
+    client.post(f"/penilaian/{aid}/tugaskan", data={"unit_id": bappeda.id, "answer_ids": list(ids.values())})
     bulk = _entries(db, aid, "answer.assign")
     assert {e.indicator_code for e in bulk} == {"I3", "I4", "I5"}
     for entry in bulk:
         assert (entry.object_type, entry.object_id, entry.actor_id) == (
             "assignment",
             ids[entry.indicator_code],
-            world["koordinator"].id,
+            world.koordinator.id,
         )
-        assert _changes(entry) == {"assignee_unit_id": (world["diskominfo"].id, world["bappeda"].id)}
+        assert _changes(entry) == {"assignee_unit_id": (world.unit.id, bappeda.id)}
 
     i20 = _answer(assessment, "I20")
     client.post(
         f"/penilaian/{aid}/tugaskan",
-        data={"unit_id": world["diskominfo"].id, "user_id": world["pengisi"].id, "answer_ids": [i20.id]},
+        data={"unit_id": world.unit.id, "user_id": world.pengisi.id, "answer_ids": [i20.id]},
     )
     single = [e for e in _entries(db, aid, "answer.assign") if e.indicator_code == "I20"]
     assert len(single) == 1
-    assert _changes(single[0]) == {"assignee_user_id": (None, world["pengisi"].id)}
+    assert _changes(single[0]) == {"assignee_user_id": (None, world.pengisi.id)}
     # the same assignment again changes nothing and records nothing
     client.post(
         f"/penilaian/{aid}/tugaskan",
-        data={"unit_id": world["diskominfo"].id, "user_id": world["pengisi"].id, "answer_ids": [i20.id]},
+        data={"unit_id": world.unit.id, "user_id": world.pengisi.id, "answer_ids": [i20.id]},
     )
     assert len(_entries(db, aid, "answer.assign")) == 4
     # the page shows names, not ids
     page = client.get(f"/penilaian/{aid}/audit?jenis=assignment").get_data(as_text=True)
     assert "Diskominfo → Bappeda" in page
-    assert f"(kosong) → {world['pengisi'].name}" in page
+    assert f"(kosong) → {world.pengisi.name}" in page
 
 
-def test_pemdi_item_assignment_is_recorded(client: FlaskClient, pemdi: dict[str, Any], db: Any) -> None:
-    assessment = pemdi["assessment"]
+def test_pemdi_item_assignment_is_recorded(client: FlaskClient, pemdi: World, db: Any) -> None:
+    assessment = pemdi.assessment
     answer = _answer(assessment, "I3")
     ids = {item.code: item.id for item in answer.indicator.items if item.code in ("I3-L1-01", "I3-L1-02")}
-    login(client, pemdi["koordinator"].email)
+    login(client, pemdi.koordinator.email)
     response = client.post(
         f"/penilaian/{assessment.id}/indikator/I3/butir/tugaskan",
-        data={"item_ids": list(ids.values()), "unit_id": pemdi["other"].id},
+        data={"item_ids": list(ids.values()), "unit_id": pemdi.units["BKPSDM"].id},
     )
     assert response.status_code == 302
     entries = _entries(db, assessment.id, "item.assign")
     assert len(entries) == 2
     for entry, code in zip(entries, sorted(ids), strict=True):
         assert (entry.object_type, entry.object_id, entry.indicator_code) == ("assignment", answer.id, "I3")
-        assert _changes(entry)[f"{code}.assignee_unit_id"] == (None, pemdi["other"].id)
+        assert _changes(entry)[f"{code}.assignee_unit_id"] == (None, pemdi.units["BKPSDM"].id)
     page = client.get(f"/penilaian/{assessment.id}/audit").get_data(as_text=True)
     assert "Unit penanggung jawab butir I3-L1-01" in page
     assert "BKPSDM" in page
 
 
-def test_deadline_is_recorded(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    aid = world["assessment"].id
-    login(client, world["koordinator"].email)
+def test_deadline_is_recorded(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.koordinator.email)
     client.post(f"/penilaian/{aid}/batas-waktu", data={"deadline": "2026-11-30"})
     client.post(f"/penilaian/{aid}/batas-waktu", data={"deadline": "2026-12-15"})
     client.post(f"/penilaian/{aid}/batas-waktu", data={"deadline": "2026-12-15"})
@@ -341,23 +333,23 @@ def test_deadline_is_recorded(client: FlaskClient, world: dict[str, Any], db: An
         {"deadline": (None, "2026-11-30")},
         {"deadline": ("2026-11-30", "2026-12-15")},
     ]
-    assert {(e.object_type, e.object_id, e.actor_id) for e in entries} == {("assessment", aid, world["koordinator"].id)}
+    assert {(e.object_type, e.object_id, e.actor_id) for e in entries} == {("assessment", aid, world.koordinator.id)}
 
 
-def test_opening_an_assessment_is_recorded(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    login(client, world["koordinator"].email)
+def test_opening_an_assessment_is_recorded(client: FlaskClient, world: World, db: Any) -> None:
+    login(client, world.koordinator.email)
     pemdi = instrument("pemdi-2026")
     response = client.post("/penilaian/baru", data={"instrument_id": pemdi.id, "year": "2026"})
     assert response.status_code == 302
     opened = db.session.scalar(select(Assessment).where(Assessment.instrument_id == pemdi.id))
     entry = _only(db, opened.id, "assessment.open")
-    assert (entry.object_type, entry.object_id, entry.actor_id) == ("assessment", opened.id, world["koordinator"].id)
+    assert (entry.object_type, entry.object_id, entry.actor_id) == ("assessment", opened.id, world.koordinator.id)
     assert _changes(entry) == {"state": (None, "pengisian"), "year": (None, 2026)}
     assert "pemdi-2026" in entry.summary
 
 
-def test_deadline_given_when_opening_is_recorded(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    login(client, world["koordinator"].email)
+def test_deadline_given_when_opening_is_recorded(client: FlaskClient, world: World, db: Any) -> None:
+    login(client, world.koordinator.email)
     pemdi = instrument("pemdi-2026")
     client.post("/penilaian/baru", data={"instrument_id": pemdi.id, "year": "2026", "deadline": "2026-12-20"})
     opened = db.session.scalar(select(Assessment).where(Assessment.instrument_id == pemdi.id))
@@ -366,40 +358,40 @@ def test_deadline_given_when_opening_is_recorded(client: FlaskClient, world: dic
     assert (None, "2026-12-20") in recorded
 
 
-def test_upload_is_recorded(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    aid = world["assessment"].id
-    login(client, world["pengisi"].email)
+def test_upload_is_recorded(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.pengisi.email)
     _status, result = upload(client, aid, "Perwali 12 Tahun 2024.pdf", pdf_bytes())
     entry = _only(db, aid, "evidence.upload")
     assert (entry.object_type, entry.object_id, entry.evidence_id, entry.actor_id) == (
         "evidence",
         result["id"],
         result["id"],
-        world["pengisi"].id,
+        world.pengisi.id,
     )
     assert _changes(entry) == {"title": (None, "Perwali 12 Tahun 2024"), "version": (None, 1)}
     assert "Perwali 12 Tahun 2024.pdf" in entry.summary
     assert "SHA-256" in entry.summary
 
 
-def test_owner_unit_chosen_at_upload_is_recorded(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    aid = world["assessment"].id
-    login(client, world["pengisi"].email)
+def test_owner_unit_chosen_at_upload_is_recorded(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.pengisi.email)
     response = client.post(
         f"/penilaian/{aid}/pustaka/unggah",
-        data={"files": (io.BytesIO(pdf_bytes()), "Renja.pdf"), "owner_unit_id": str(world["diskominfo"].id)},
+        data={"files": (io.BytesIO(pdf_bytes()), "Renja.pdf"), "owner_unit_id": str(world.unit.id)},
         headers={"Accept": "application/json"},
         content_type="multipart/form-data",
     )
     eid = response.get_json()["results"][0]["id"]
-    assert db.session.get(Evidence, eid).owner_unit_id == world["diskominfo"].id
+    assert db.session.get(Evidence, eid).owner_unit_id == world.unit.id
     recorded = [_changes(e).get("owner_unit_id") for e in _entries(db, aid) if e.evidence_id == eid]
-    assert (None, world["diskominfo"].id) in recorded
+    assert (None, world.unit.id) in recorded
 
 
-def test_metadata_edit_records_old_and_new_per_field(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    aid = world["assessment"].id
-    login(client, world["pengisi"].email)
+def test_metadata_edit_records_old_and_new_per_field(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.pengisi.email)
     _status, result = upload(client, aid, "dokumen.pdf", pdf_bytes())
     eid = result["id"]
     form = {
@@ -408,18 +400,18 @@ def test_metadata_edit_records_old_and_new_per_field(client: FlaskClient, world:
         "doc_type": "perencanaan",
         "number": "Perwali No. 7 Tahun 2025",
         "doc_date": "2025-02-10",
-        "owner_unit_id": str(world["diskominfo"].id),
+        "owner_unit_id": str(world.unit.id),
         "notes": "bab III",
     }
     assert client.post(f"/penilaian/{aid}/pustaka/{eid}", data=form).status_code == 302
     entry = _only(db, aid, "evidence.update")
-    assert (entry.object_type, entry.evidence_id, entry.actor_id) == ("evidence", eid, world["pengisi"].id)
+    assert (entry.object_type, entry.evidence_id, entry.actor_id) == ("evidence", eid, world.pengisi.id)
     assert _changes(entry) == {
         "title": ("dokumen", "Peta Rencana SPBE 2025–2029"),
         "doc_type": ("lainnya", "perencanaan"),
         "number": (None, "Perwali No. 7 Tahun 2025"),
         "doc_date": (None, "2025-02-10"),
-        "owner_unit_id": (None, world["diskominfo"].id),
+        "owner_unit_id": (None, world.unit.id),
         "notes": ("", "bab III"),
     }
     page = client.get(f"/penilaian/{aid}/pustaka/{eid}/riwayat").get_data(as_text=True)
@@ -427,9 +419,9 @@ def test_metadata_edit_records_old_and_new_per_field(client: FlaskClient, world:
     assert "(kosong) → Diskominfo" in page
 
 
-def test_new_file_version_is_recorded(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    aid = world["assessment"].id
-    login(client, world["pengisi"].email)
+def test_new_file_version_is_recorded(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.pengisi.email)
     _status, result = upload(client, aid, "Renstra.pdf", pdf_bytes(text="versi satu"))
     eid = result["id"]
     client.post(
@@ -438,14 +430,14 @@ def test_new_file_version_is_recorded(client: FlaskClient, world: dict[str, Any]
         content_type="multipart/form-data",
     )
     entry = _only(db, aid, "evidence.version")
-    assert (entry.evidence_id, entry.actor_id) == (eid, world["pengisi"].id)
+    assert (entry.evidence_id, entry.actor_id) == (eid, world.pengisi.id)
     assert _changes(entry) == {"version": (1, 2)}
     assert "Renstra rev.pdf" in entry.summary
 
 
-def test_service_link_is_recorded_without_the_test_account(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    aid = world["assessment"].id
-    login(client, world["pengisi"].email)
+def test_service_link_is_recorded_without_the_test_account(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.pengisi.email)
     response = client.post(
         f"/penilaian/{aid}/pustaka/tautan-baru",
         data={
@@ -482,34 +474,34 @@ def test_service_link_is_recorded_without_the_test_account(client: FlaskClient, 
 # --------------------------------------------------------------------------- atomic with the change
 
 
-def test_entries_roll_back_with_their_change(world: dict[str, Any], db: Any) -> None:
+def test_entries_roll_back_with_their_change(world: World, db: Any) -> None:
     from assess.services import answers
 
-    assessment = world["assessment"]
+    assessment = world.assessment
     answer = _answer(assessment, "I1")
     before = _count(db)
     answers.save_level_answer(
-        answer=answer, expected_version=answer.version, level=2, fakta="x", analisis="y", actor=world["pengisi"]
+        answer=answer, expected_version=answer.version, level=2, fakta="x", analisis="y", actor=world.pengisi
     )
-    answers.set_deadline(assessment=assessment, deadline=datetime(2026, 12, 1).date(), actor=world["koordinator"])
+    answers.set_deadline(assessment=assessment, deadline=datetime(2026, 12, 1).date(), actor=world.koordinator)
     answers.assign(
-        assessment=assessment, answers=[answer], unit=world["bappeda"], user=None, actor=world["koordinator"]
+        assessment=assessment, answers=[answer], unit=world.units["Bappeda"], user=None, actor=world.koordinator
     )
     assert _count(db) == before + 3  # flushed with their change
     db.session.rollback()
     assert _count(db) == before
     db.session.refresh(answer)
     assert (answer.claimed_value, answer.fakta, answer.state) == (None, "", AnswerState.BELUM_DIISI)
-    assert answer.assignee_unit_id == world["diskominfo"].id
+    assert answer.assignee_unit_id == world.unit.id
     assert db.session.get(Assessment, assessment.id).deadline is None
 
 
-def test_failing_requests_leave_no_entry(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_failing_requests_leave_no_entry(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     aid = assessment.id
     answer = _answer(assessment, "I1")
     stale = answer.version
-    login(client, world["koordinator"].email)
+    login(client, world.koordinator.email)
     assert _save(client, aid, "I1", stale, level="2", fakta="versi koordinator", analisis="a").status_code == 302
     before = _count(db)
     conflict = _save(client, aid, "I1", stale, level="3", fakta="versi lama", analisis="b")
@@ -524,9 +516,9 @@ def test_failing_requests_leave_no_entry(client: FlaskClient, world: dict[str, A
     assert _count(db) == before
 
 
-def test_stale_metadata_edit_leaves_no_entry(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    aid = world["assessment"].id
-    login(client, world["pengisi"].email)
+def test_stale_metadata_edit_leaves_no_entry(client: FlaskClient, world: World, db: Any) -> None:
+    aid = world.assessment.id
+    login(client, world.pengisi.email)
     _status, result = upload(client, aid, "dokumen.pdf", pdf_bytes())
     before = _count(db)
     response = client.post(
@@ -540,8 +532,8 @@ def test_stale_metadata_edit_leaves_no_entry(client: FlaskClient, world: dict[st
 # --------------------------------------------------------------------------- the pages
 
 
-def test_every_role_reads_the_trail_and_strangers_get_404(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_every_role_reads_the_trail_and_strangers_get_404(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     evidence = _link_document(assessment)
     db.session.commit()
     urls = [
@@ -553,7 +545,7 @@ def test_every_role_reads_the_trail_and_strangers_get_404(client: FlaskClient, w
     for url in urls:
         assert client.get(url).status_code == 302, url  # to the login page
     for role in ("pengisi", "koordinator", "reviewer", "pembaca", "admin"):
-        login(client, world[role].email)
+        login(client, world.member(role).email)
         for url in urls:
             assert client.get(url).status_code == 200, (role, url)
         logout(client)
@@ -564,22 +556,22 @@ def test_every_role_reads_the_trail_and_strangers_get_404(client: FlaskClient, w
         assert client.get(url).status_code == 404, url
 
 
-def test_no_route_edits_or_deletes_entries(app: Flask, client: FlaskClient, world: dict[str, Any]) -> None:
+def test_no_route_edits_or_deletes_entries(app: Flask, client: FlaskClient, world: World) -> None:
     rules = [r for r in app.url_map.iter_rules() if "/audit" in r.rule or "/riwayat" in r.rule]
     assert len(rules) >= 4
     for rule in rules:
         assert rule.methods is not None
         assert rule.methods <= {"GET", "HEAD", "OPTIONS"}, (rule.rule, rule.methods)
-    login(client, world["koordinator"].email)
-    aid = world["assessment"].id
+    login(client, world.koordinator.email)
+    aid = world.assessment.id
     for method in ("post", "put", "patch", "delete"):
         assert getattr(client, method)(f"/penilaian/{aid}/audit").status_code == 405
 
 
-def test_rows_are_readable(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_rows_are_readable(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     aid = assessment.id
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     long_text = "Perwali Nomor 12 Tahun 2024 tentang Arsitektur SPBE " * 8 + "<script>alert(1)</script>"
     _save(client, aid, "I1", _answer(assessment, "I1").version, level="2", fakta=long_text, analisis="cukup")
     at = datetime(2024, 3, 1, 18, 5, tzinfo=UTC)  # 2 March, 01:05 in Jakarta
@@ -589,7 +581,7 @@ def test_rows_are_readable(client: FlaskClient, world: dict[str, Any], db: Any) 
     assert "Jawaban disimpan" in page
     assert "Penilaian dibuka" in page  # by the factory, without an actor
     assert "sistem" in page
-    assert world["pengisi"].name in page
+    assert world.pengisi.name in page
     assert f'href="/penilaian/{aid}/indikator/I1"' in page
     assert "Nilai klaim</strong>: (kosong) → 2" in page
     assert "belum diisi → draf" in page
@@ -608,9 +600,9 @@ def test_rows_are_readable(client: FlaskClient, world: dict[str, Any], db: Any) 
     assert "01.05" in expected or "01:05" in expected
 
 
-def test_filters(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
-    pengisi, koordinator = world["pengisi"], world["koordinator"]
+def test_filters(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
+    pengisi, koordinator = world.pengisi, world.koordinator
     evidence = _link_document(assessment, "Notulen rapat tim SPBE")
     day = datetime(2024, 3, 1, tzinfo=UTC)
     a = _entry(assessment, pengisi, code="I1", at=day, summary="catatan pertama")
@@ -664,12 +656,12 @@ def test_filters(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
     assert f'href="/penilaian/{assessment.id}/audit.csv?jenis=evidence"' in filtered
 
 
-def test_pagination_newest_first(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_pagination_newest_first(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    made = [_entry(assessment, world["pengisi"], code="I1", at=start + timedelta(minutes=i)) for i in range(120)]
+    made = [_entry(assessment, world.pengisi, code="I1", at=start + timedelta(minutes=i)) for i in range(120)]
     db.session.commit()
-    login(client, world["pembaca"].email)
+    login(client, world.pembaca.email)
     base = f"/penilaian/{assessment.id}/audit?indikator=I1"
     first = client.get(base).get_data(as_text=True)
     assert "120 catatan" in first
@@ -682,10 +674,10 @@ def test_pagination_newest_first(client: FlaskClient, world: dict[str, Any], db:
     assert _shown(client.get(f"{base}&hal=9").get_data(as_text=True)) == []
 
 
-def test_csv_export(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_csv_export(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     aid = assessment.id
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     _save(client, aid, "I1", _answer(assessment, "I1").version, level="2", fakta="Perwali", analisis="ok")
     _status, result = upload(client, aid, "Renstra.pdf", pdf_bytes())
     response = client.get(f"/penilaian/{aid}/audit.csv")
@@ -701,7 +693,7 @@ def test_csv_export(client: FlaskClient, world: dict[str, Any], db: Any) -> None
     entries = list(reversed(_entries(db, aid)))  # newest first
     assert [r[4] for r in body] == [action_label(e.action) for e in entries]
     upload_row = body[0]
-    assert upload_row[1:5] == [world["pengisi"].name, world["pengisi"].email, "Dokumen", "Dokumen diunggah"]
+    assert upload_row[1:5] == [world.pengisi.name, world.pengisi.email, "Dokumen", "Dokumen diunggah"]
     assert upload_row[6] == "Renstra"
     assert upload_row[8].split("\n")[:2] == ["Judul: (kosong) → Renstra", "Versi: (kosong) → 1"]
     at = datetime.fromisoformat(upload_row[0])
@@ -717,10 +709,10 @@ def test_csv_export(client: FlaskClient, world: dict[str, Any], db: Any) -> None
     assert result["ok"]
 
 
-def test_csv_neutralises_formulas(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_csv_neutralises_formulas(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     aid = assessment.id
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     answer = _answer(assessment, "I1")
     _save(client, aid, "I1", answer.version, level="3", fakta='=HYPERLINK("x")', analisis="@SUM(1)")
     _status, result = upload(client, aid, "dokumen.pdf", pdf_bytes())
@@ -735,8 +727,8 @@ def test_csv_neutralises_formulas(client: FlaskClient, world: dict[str, Any], db
         },
     )
     client.post(f"/penilaian/{aid}/indikator/I1/tautan", data={"evidence_id": eid, "level": "3"})
-    world["pengisi"].name = "-Budi"
-    _entry(assessment, world["pengisi"], action="\tx", summary="+1", code="I2")
+    world.pengisi.name = "-Budi"
+    _entry(assessment, world.pengisi, action="\tx", summary="+1", code="I2")
     _entry(assessment, None, action="answer.save", summary="\r=1+2")
     db.session.commit()
     rows = _csv(client.get(f"/penilaian/{aid}/audit.csv"))
@@ -774,17 +766,17 @@ def test_neutralise(cell: str, expected: str) -> None:
 
 
 def test_csv_is_streamed_in_batches(
-    client: FlaskClient, world: dict[str, Any], db: Any, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, world: World, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assessment = world["assessment"]
+    assessment = world.assessment
     same_time = datetime(2024, 5, 1, tzinfo=UTC)
     for i in range(7):
-        _entry(assessment, world["pengisi"], at=same_time, summary=f"n{i}")
+        _entry(assessment, world.pengisi, at=same_time, summary=f"n{i}")
     for i in range(4):
         _entry(assessment, None, at=same_time + timedelta(seconds=i), summary=f"t{i}")
     db.session.commit()
     monkeypatch.setattr(trail, "CSV_BATCH", 3)
-    login(client, world["pembaca"].email)
+    login(client, world.pembaca.email)
     response = client.get(f"/penilaian/{assessment.id}/audit.csv", buffered=False)
     assert response.is_streamed
     chunks = list(response.iter_encoded())
@@ -797,14 +789,14 @@ def test_csv_is_streamed_in_batches(
     assert summaries == [opening.summary, *expected]  # the opening (now), then ties on time broken by id
 
 
-def test_indicator_history(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_indicator_history(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     evidence = _link_document(assessment)
-    mine = [_entry(assessment, world["pengisi"], code="I1"), _entry(assessment, None, code="I1", action="answer.link")]
-    _entry(assessment, world["pengisi"], code="I2")
-    _entry(assessment, world["pengisi"], action="evidence.upload", object_type="evidence", evidence_id=evidence.id)
+    mine = [_entry(assessment, world.pengisi, code="I1"), _entry(assessment, None, code="I1", action="answer.link")]
+    _entry(assessment, world.pengisi, code="I2")
+    _entry(assessment, world.pengisi, action="evidence.upload", object_type="evidence", evidence_id=evidence.id)
     db.session.commit()
-    login(client, world["reviewer"].email)
+    login(client, world.reviewer.email)
     response = client.get(f"/penilaian/{assessment.id}/indikator/I1/riwayat")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -818,10 +810,10 @@ def test_indicator_history(client: FlaskClient, world: dict[str, Any], db: Any) 
     assert _shown(client.get(f"/penilaian/{other.id}/indikator/I1/riwayat").get_data(as_text=True)) == []
 
 
-def test_document_history(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_document_history(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     aid = assessment.id
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     _status, first = upload(client, aid, "Renstra.pdf", pdf_bytes(text="satu"))
     _status, second = upload(client, aid, "Renja.pdf", pdf_bytes(text="dua"))
     client.post(f"/penilaian/{aid}/indikator/I1/tautan", data={"evidence_id": first["id"], "level": "2"})
@@ -851,7 +843,7 @@ def test_document_history(client: FlaskClient, world: dict[str, Any], db: Any) -
     client.post(f"/penilaian/{aid}/pustaka/{second['id']}/hapus")
     assert client.get(f"/penilaian/{aid}/pustaka/{second['id']}/riwayat").status_code == 404
     logout(client)
-    login(client, world["koordinator"].email)
+    login(client, world.koordinator.email)
     deleted = client.get(f"/penilaian/{aid}/pustaka/{second['id']}/riwayat").get_data(as_text=True)
     assert "Dokumen dihapus" in deleted
     assert f'href="/penilaian/{aid}/pustaka/" data-testid="history-back"' in deleted
@@ -887,10 +879,10 @@ def _measure(client: FlaskClient, db: Any, urls: list[str]) -> dict[str, int]:
     return counts
 
 
-def test_pages_issue_a_constant_number_of_queries(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_pages_issue_a_constant_number_of_queries(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     evidence = _link_document(assessment)
-    units = [world["diskominfo"], world["bappeda"]]
+    units = [world.unit, world.units["Bappeda"]]
     people = [create_member(assessment.instansi, RoleName.PENGISI) for _ in range(8)]
     _trail(assessment, people[:1], evidence, units, 1)
     db.session.commit()
@@ -902,7 +894,7 @@ def test_pages_issue_a_constant_number_of_queries(client: FlaskClient, world: di
         f"/penilaian/{aid}/indikator/I1/riwayat",
         f"/penilaian/{aid}/pustaka/{evidence.id}/riwayat",
     ]
-    login(client, world["pembaca"].email)
+    login(client, world.pembaca.email)
     small = _measure(client, db, urls)
     _trail(assessment, people, evidence, units, 40)
     db.session.commit()
@@ -919,12 +911,12 @@ def test_pages_issue_a_constant_number_of_queries(client: FlaskClient, world: di
 # --------------------------------------------------------------------------- review and comments
 
 
-def _submitted(client: FlaskClient, world: dict[str, Any], db: Any, code: str = "I1") -> Answer:
+def _submitted(client: FlaskClient, world: World, db: Any, code: str = "I1") -> Answer:
     """An answer the pengisi filled, backed with a linked document and submitted for review."""
-    assessment = world["assessment"]
+    assessment = world.assessment
     aid = assessment.id
     answer = _answer(assessment, code)
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     _save(client, aid, code, answer.version, level="3", fakta="Perwali", analisis="Kriteria L3")
     _status, result = upload(client, aid, f"Bukti {code}.pdf", pdf_bytes(text=code))
     client.post(f"/penilaian/{aid}/indikator/{code}/tautan", data={"evidence_id": result["id"], "level": "3"})
@@ -936,13 +928,13 @@ def _submitted(client: FlaskClient, world: dict[str, Any], db: Any, code: str = 
     return answer
 
 
-def test_review_steps_are_recorded(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
+def test_review_steps_are_recorded(client: FlaskClient, world: World, db: Any) -> None:
     from assess.services import comments
 
-    assessment = world["assessment"]
+    assessment = world.assessment
     aid = assessment.id
     answer = _submitted(client, world, db)
-    reviewer, koordinator = world["reviewer"], world["koordinator"]
+    reviewer, koordinator = world.reviewer, world.koordinator
     login(client, reviewer.email)
     client.post(
         f"/penilaian/{aid}/indikator/I1/reviu/nilai",
@@ -964,7 +956,7 @@ def test_review_steps_are_recorded(client: FlaskClient, world: dict[str, Any], d
     assert _changes(_only(db, aid, "review.send_back")) == {"state": ("siap_direviu", "perlu_perbaikan")}
     logout(client)
 
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     db.session.refresh(answer)
     client.post(f"/penilaian/{aid}/indikator/I1/ajukan", data={"version": answer.version})
     assert _changes(_entries(db, aid, "answer.submit")[-1]) == {"state": ("perlu_perbaikan", "siap_direviu")}
@@ -991,13 +983,13 @@ def test_review_steps_are_recorded(client: FlaskClient, world: dict[str, Any], d
         assert label in page
 
 
-def test_assessment_state_changes_are_recorded(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    assessment = world["assessment"]
+def test_assessment_state_changes_are_recorded(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
     aid = assessment.id
     for answer in assessment.answers:
         answer.state = AnswerState.SIAP_DIREVIU
     db.session.commit()
-    login(client, world["koordinator"].email)
+    login(client, world.koordinator.email)
     client.post(f"/penilaian/{aid}/tahap", data={"target": "reviu"})
     client.post(f"/penilaian/{aid}/tahap", data={"target": "pengisian"})
     client.post(f"/penilaian/{aid}/tahap", data={"target": "reviu"})
@@ -1028,13 +1020,13 @@ def test_assessment_state_changes_are_recorded(client: FlaskClient, world: dict[
     assert "Penilaian dibuka kembali" in page
 
 
-def test_comments_are_recorded(world: dict[str, Any], db: Any, client: FlaskClient) -> None:
+def test_comments_are_recorded(world: World, db: Any, client: FlaskClient) -> None:
     """Through the comment service (its pages are not registered yet)."""
     from assess.services import comments
 
-    assessment = world["assessment"]
+    assessment = world.assessment
     aid = assessment.id
-    reviewer = world["reviewer"]
+    reviewer = world.reviewer
     answer = _answer(assessment, "I1")
     evidence = _link_document(assessment, "Notulen rapat")
     comment = comments.add_comment(assessment=assessment, author=reviewer, body="Lampirkan SK", answer=answer)
@@ -1062,7 +1054,7 @@ def test_comments_are_recorded(world: dict[str, Any], db: Any, client: FlaskClie
     assert datetime.fromisoformat(reopened_old).replace(tzinfo=None) == datetime.fromisoformat(new).replace(tzinfo=None)
     on_document = [e for e in _entries(db, aid, "comment.create") if e.evidence_id == evidence.id]
     assert len(on_document) == 1
-    login(client, world["pembaca"].email)
+    login(client, world.pembaca.email)
     page = client.get(f"/penilaian/{aid}/pustaka/{evidence.id}/riwayat").get_data(as_text=True)
     assert _shown(page) == [on_document[0].id]
     assert "Komentar ditulis" in page
