@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,28 +13,34 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from assess.models import Blob, Evidence, EvidenceVersion, RoleName
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from assess.models import Blob, Evidence, EvidenceVersion, RoleName, User
+from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional.helpers import jpeg_bytes, login, pdf_bytes, upload
+from tests.worlds import DISKOMINFO, World, build_world
+
+
+@dataclass(frozen=True)
+class Library:
+    """The world of these tests, and a pengisi of another unit (Inspektorat)."""
+
+    world: World
+    pengisi_lain: User
+
+    def member(self, name: str) -> User:
+        return self.pengisi_lain if name == "pengisi_lain" else self.world.member(name)
 
 
 @pytest.fixture
-def lib(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    other_unit = create_unit(instansi, "Inspektorat Daerah", "Inspektorat")
-    assessment = create_assessment(instansi)
-    for answer in assessment.answers:
-        answer.assignee_unit = unit
-    people = {
-        "pengisi": create_member(instansi, RoleName.PENGISI, units=(unit,)),
-        "pengisi_lain": create_member(instansi, RoleName.PENGISI, units=(other_unit,)),
-        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
-        "reviewer": create_member(instansi, RoleName.REVIEWER),
-        "pembaca": create_member(instansi, RoleName.PEMBACA),
-    }
+def lib(db: Any) -> Library:
+    """Answers assigned to Diskominfo, its pengisi, a koordinator, a reviewer, a pembaca and Inspektorat's pengisi."""
+    world = build_world(
+        units=(DISKOMINFO, ("Inspektorat Daerah", "Inspektorat")),
+        members=("pengisi", "koordinator", "reviewer", "pembaca"),
+        outsider=(),
+    )
+    pengisi_lain = create_member(world.instansi, RoleName.PENGISI, units=(world.units["Inspektorat"],))
     db.session.commit()
-    return {"assessment": assessment, "unit": unit, **people}
+    return Library(world, pengisi_lain)
 
 
 def _objects(app: Flask) -> list[Path]:
@@ -46,13 +53,13 @@ def _staging(app: Flask) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
-def test_upload_pdf_and_jpeg(client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask) -> None:
+def test_upload_pdf_and_jpeg(client: FlaskClient, lib: Library, db: Any, app: Flask) -> None:
     from unittest import mock
 
     from uploads.staging import HashingSpool
 
-    login(client, lib["pengisi"].email)
-    aid = lib["assessment"].id
+    login(client, lib.world.pengisi.email)
+    aid = lib.world.assessment.id
     data = pdf_bytes(pages=3)
     with mock.patch.object(HashingSpool, "adopt", autospec=True, side_effect=HashingSpool.adopt) as adopt:
         status, result = upload(client, aid, "Perwali Nomor 12 Tahun 2024 – Arsitektur SPBE.pdf", data)
@@ -76,9 +83,9 @@ def test_upload_pdf_and_jpeg(client: FlaskClient, lib: dict[str, Any], db: Any, 
 
 
 def test_rejected_upload_says_why_and_leaves_nothing(
-    client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask
+    client: FlaskClient, lib: Library, db: Any, app: Flask
 ) -> None:
-    login(client, lib["pengisi"].email)
+    login(client, lib.world.pengisi.email)
     before = len(_objects(app))
     cases = [
         ("laporan.pdf", b"%PDF-1.4\n<html><script>alert(1)</script>"),
@@ -87,7 +94,7 @@ def test_rejected_upload_says_why_and_leaves_nothing(
         ("foto.jpg", pdf_bytes()),
     ]
     for name, data in cases:
-        status, result = upload(client, lib["assessment"].id, name, data)
+        status, result = upload(client, lib.world.assessment.id, name, data)
         assert status == 400
         assert result["ok"] is False, result
         assert result["message"], result
@@ -97,9 +104,9 @@ def test_rejected_upload_says_why_and_leaves_nothing(
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
 
 
-def test_same_bytes_twice_is_stored_once_and_says_where_used(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
-    login(client, lib["pengisi"].email)
-    aid = lib["assessment"].id
+def test_same_bytes_twice_is_stored_once_and_says_where_used(client: FlaskClient, lib: Library, db: Any) -> None:
+    login(client, lib.world.pengisi.email)
+    aid = lib.world.assessment.id
     data = pdf_bytes(text="SK Tim Koordinasi")
     _status, first = upload(client, aid, "SK Tim.pdf", data)
     client.post(f"/penilaian/{aid}/indikator/I10/tautan", data={"evidence_id": first["id"], "level": "2"})
@@ -110,7 +117,7 @@ def test_same_bytes_twice_is_stored_once_and_says_where_used(client: FlaskClient
     assert "I10" in second["message"]
     assert db.session.scalar(select(func.count()).select_from(Blob)) == 1
     # the same bytes in another assessment: a new document, but still one stored blob
-    other = create_assessment(lib["assessment"].instansi, year=2025)
+    other = create_assessment(lib.world.assessment.instansi, year=2025)
     db.session.commit()
     status, third = upload(client, other.id, "SK Tim.pdf", data)
     assert status == 200
@@ -118,9 +125,9 @@ def test_same_bytes_twice_is_stored_once_and_says_where_used(client: FlaskClient
     assert db.session.scalar(select(func.count()).select_from(Blob)) == 1
 
 
-def test_replace_keeps_old_versions(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
-    login(client, lib["pengisi"].email)
-    aid = lib["assessment"].id
+def test_replace_keeps_old_versions(client: FlaskClient, lib: Library, db: Any) -> None:
+    login(client, lib.world.pengisi.email)
+    aid = lib.world.assessment.id
     v1 = pdf_bytes(text="versi satu")
     _status, result = upload(client, aid, "Renstra.pdf", v1)
     eid = result["id"]
@@ -148,14 +155,14 @@ def test_replace_keeps_old_versions(client: FlaskClient, lib: dict[str, Any], db
     assert "sama dengan versi yang sekarang" in same.get_data(as_text=True)
 
 
-def test_download_headers(client: FlaskClient, lib: dict[str, Any]) -> None:
-    login(client, lib["pembaca"].email)
+def test_download_headers(client: FlaskClient, lib: Library) -> None:
+    login(client, lib.world.pembaca.email)
     client.post("/logout")
-    login(client, lib["pengisi"].email)
-    aid = lib["assessment"].id
+    login(client, lib.world.pengisi.email)
+    aid = lib.world.assessment.id
     _status, result = upload(client, aid, "Laporan Reviu Peta Rencana – 2025.pdf", pdf_bytes())
     client.post("/logout")
-    login(client, lib["pembaca"].email)
+    login(client, lib.world.pembaca.email)
     response = client.get(f"/penilaian/{aid}/pustaka/{result['id']}/unduh")
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
@@ -167,9 +174,9 @@ def test_download_headers(client: FlaskClient, lib: dict[str, Any]) -> None:
     assert preview.headers["Content-Disposition"].startswith("inline")
 
 
-def test_delete_refused_while_linked_then_soft_deleted(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
-    login(client, lib["pengisi"].email)
-    aid = lib["assessment"].id
+def test_delete_refused_while_linked_then_soft_deleted(client: FlaskClient, lib: Library, db: Any) -> None:
+    login(client, lib.world.pengisi.email)
+    aid = lib.world.assessment.id
     _status, result = upload(client, aid, "Notulen.pdf", pdf_bytes(text="notulen"))
     eid = result["id"]
     client.post(f"/penilaian/{aid}/indikator/I2/tautan", data={"evidence_id": eid, "level": "1"})
@@ -183,14 +190,14 @@ def test_delete_refused_while_linked_then_soft_deleted(client: FlaskClient, lib:
     assert client.post(f"/penilaian/{aid}/pustaka/{eid}/hapus").status_code == 302
     evidence = db.session.get(Evidence, eid)
     assert evidence.deleted_at is not None
-    assert evidence.deleted_by_id == lib["pengisi"].id
+    assert evidence.deleted_by_id == lib.world.pengisi.id
     assert db.session.scalar(select(func.count()).select_from(EvidenceVersion)) == 1  # kept for the record
     assert f'/pustaka/{eid}"' not in client.get(f"/penilaian/{aid}/pustaka/").get_data(as_text=True)
 
 
-def test_service_link_with_masked_test_account(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
-    login(client, lib["pengisi"].email)
-    aid = lib["assessment"].id
+def test_service_link_with_masked_test_account(client: FlaskClient, lib: Library, db: Any) -> None:
+    login(client, lib.world.pengisi.email)
+    aid = lib.world.assessment.id
     bad = client.post(
         f"/penilaian/{aid}/pustaka/tautan-baru",
         data={
@@ -222,18 +229,18 @@ def test_service_link_with_masked_test_account(client: FlaskClient, lib: dict[st
     assert "Uji#2026" in client.get(url).get_data(as_text=True)  # its author
     for role in ("pembaca", "pengisi_lain"):
         client.post("/logout")
-        login(client, lib[role].email)
+        login(client, lib.member(role).email)
         page = client.get(url).get_data(as_text=True)
         assert "Uji#2026" not in page
         assert "•••" in page
     client.post("/logout")
-    login(client, lib["reviewer"].email)
+    login(client, lib.world.reviewer.email)
     assert "Uji#2026" in client.get(url).get_data(as_text=True)
 
 
-def test_metadata_edit_and_validation(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
-    login(client, lib["pengisi"].email)
-    aid = lib["assessment"].id
+def test_metadata_edit_and_validation(client: FlaskClient, lib: Library, db: Any) -> None:
+    login(client, lib.world.pengisi.email)
+    aid = lib.world.assessment.id
     _status, result = upload(client, aid, "dokumen.pdf", pdf_bytes())
     eid = result["id"]
     evidence = db.session.get(Evidence, eid)
@@ -243,7 +250,7 @@ def test_metadata_edit_and_validation(client: FlaskClient, lib: dict[str, Any], 
         "doc_type": "perencanaan",
         "number": "Perwali No. 7 Tahun 2025",
         "doc_date": "2099-01-01",
-        "owner_unit_id": str(lib["unit"].id),
+        "owner_unit_id": str(lib.world.unit.id),
         "notes": "bab III",
     }
     future = client.post(f"/penilaian/{aid}/pustaka/{eid}", data=form)
@@ -264,9 +271,9 @@ def test_metadata_edit_and_validation(client: FlaskClient, lib: dict[str, Any], 
     assert "diubah orang lain" in stale.get_data(as_text=True)
 
 
-def test_library_search_filters_and_pagination(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
-    login(client, lib["koordinator"].email)
-    aid = lib["assessment"].id
+def test_library_search_filters_and_pagination(client: FlaskClient, lib: Library, db: Any) -> None:
+    login(client, lib.world.koordinator.email)
+    aid = lib.world.assessment.id
     for i in range(27):
         upload(client, aid, f"Notulen rapat {i:02d}.jpg", jpeg_bytes(color=(i * 9 % 255, i, 60)))
     upload(client, aid, "Perwali Arsitektur.pdf", pdf_bytes(text="arsitektur"))
@@ -283,13 +290,13 @@ def test_library_search_filters_and_pagination(client: FlaskClient, lib: dict[st
     assert "27 dokumen" in images
 
 
-def test_reviewer_and_pembaca_cannot_upload_or_edit(client: FlaskClient, lib: dict[str, Any]) -> None:
-    login(client, lib["pengisi"].email)
-    aid = lib["assessment"].id
+def test_reviewer_and_pembaca_cannot_upload_or_edit(client: FlaskClient, lib: Library) -> None:
+    login(client, lib.world.pengisi.email)
+    aid = lib.world.assessment.id
     _status, result = upload(client, aid, "a.pdf", pdf_bytes())
     for role in ("reviewer", "pembaca", "pengisi_lain"):
         client.post("/logout")
-        login(client, lib[role].email)
+        login(client, lib.member(role).email)
         status, _r = upload(client, aid, "b.pdf", pdf_bytes(text=role))
         assert status == (403 if role != "pengisi_lain" else 200), role
         assert (
@@ -301,9 +308,9 @@ def test_reviewer_and_pembaca_cannot_upload_or_edit(client: FlaskClient, lib: di
         assert client.get(f"/penilaian/{aid}/pustaka/{result['id']}/unduh").status_code == 200
 
 
-def test_other_instansi_sees_nothing(client: FlaskClient, lib: dict[str, Any]) -> None:
-    login(client, lib["pengisi"].email)
-    aid = lib["assessment"].id
+def test_other_instansi_sees_nothing(client: FlaskClient, lib: Library) -> None:
+    login(client, lib.world.pengisi.email)
+    aid = lib.world.assessment.id
     _status, result = upload(client, aid, "rahasia.pdf", pdf_bytes())
     stranger = create_member(create_instansi(), RoleName.KOORDINATOR)
     from assess.extensions import db as _db
@@ -322,9 +329,9 @@ def test_other_instansi_sees_nothing(client: FlaskClient, lib: dict[str, Any]) -
     assert status == 404
 
 
-def test_test_account_is_sealed_at_rest(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
-    login(client, lib["pengisi"].email)
-    aid = lib["assessment"].id
+def test_test_account_is_sealed_at_rest(client: FlaskClient, lib: Library, db: Any) -> None:
+    login(client, lib.world.pengisi.email)
+    aid = lib.world.assessment.id
     client.post(
         f"/penilaian/{aid}/pustaka/tautan-baru",
         data={
