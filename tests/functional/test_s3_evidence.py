@@ -14,25 +14,22 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from assess.models import Evidence, RoleName
+from assess.models import Evidence
 from assess.queries import library as library_query
 from assess.services import evidence as evidence_service
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.factories import create_instansi, create_unit
 from tests.functional.helpers import count_queries, jpeg_bytes, login, pdf_bytes, upload
+from tests.worlds import World, build_world
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
 @pytest.fixture
-def lib(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    assessment = create_assessment(instansi)
-    for answer in assessment.answers:
-        answer.assignee_unit = unit
-    pengisi = create_member(instansi, RoleName.PENGISI, units=(unit,))
+def lib(db: Any) -> World:
+    """Answers assigned to Diskominfo and its pengisi."""
+    built = build_world(members=("pengisi",), outsider=())
     db.session.commit()
-    return {"assessment": assessment, "unit": unit, "pengisi": pengisi}
+    return built
 
 
 def _writes(statements: list[str]) -> list[str]:
@@ -45,9 +42,9 @@ def _uploaded(client: FlaskClient, db: Any, aid: int, name: str, data: bytes) ->
     return int(result["id"])
 
 
-def test_reading_the_library_writes_nothing(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
-    aid = lib["assessment"].id
-    login(client, lib["pengisi"].email)
+def test_reading_the_library_writes_nothing(client: FlaskClient, lib: World, db: Any) -> None:
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     data = pdf_bytes(text="Renstra")
     eid = _uploaded(client, db, aid, "Renstra.pdf", data)
     client.get(f"/penilaian/{aid}/pustaka/")  # the first page after signing in may note the session
@@ -70,12 +67,12 @@ def test_reading_the_library_writes_nothing(client: FlaskClient, lib: dict[str, 
 
 
 def test_a_changed_file_is_refused_without_the_request_writing(
-    client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, lib: World, db: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The download only reads: what it found is handed to ``record_stored_file`` (a write of its own, outside the
     request's session), which alone marks the blob."""
-    aid = lib["assessment"].id
-    login(client, lib["pengisi"].email)
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     eid = _uploaded(client, db, aid, "Perwali.pdf", pdf_bytes(text="Perwali"))
     version = db.session.get_one(Evidence, eid).current_version
     assert version is not None
@@ -97,10 +94,10 @@ def test_a_changed_file_is_refused_without_the_request_writing(
 
 
 def test_one_request_keeps_the_good_files_when_another_is_refused(
-    client: FlaskClient, lib: dict[str, Any], db: Any
+    client: FlaskClient, lib: World, db: Any
 ) -> None:
-    aid = lib["assessment"].id
-    login(client, lib["pengisi"].email)
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     renstra = pdf_bytes(text="Renstra")
     _uploaded(client, db, aid, "Renstra.pdf", renstra)
     response = client.post(
@@ -135,13 +132,13 @@ def _id_of(db: Any, title: str) -> int:
 
 
 def test_a_refused_document_answers_with_every_reason_and_keeps_nothing(
-    client: FlaskClient, lib: dict[str, Any], db: Any, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, lib: World, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A refusal of the library (here an empty title from the file's name) is told as code ``invalid`` with the
     service's message; nothing of the file stays in the database."""
     monkeypatch.setattr(evidence_service, "_title_from", lambda _name: " ")
-    aid = lib["assessment"].id
-    login(client, lib["pengisi"].email)
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     status, result = upload(client, aid, "Renstra.pdf", pdf_bytes())
     assert status == 400
     assert (result["ok"], result["code"], result["message"]) == (False, "invalid", "Judul dokumen wajib diisi.")
@@ -149,9 +146,9 @@ def test_a_refused_document_answers_with_every_reason_and_keeps_nothing(
     assert db.session.scalar(select(func.count()).select_from(Evidence)) == 0
 
 
-def test_a_refused_file_in_the_plain_form_says_which_and_why(client: FlaskClient, lib: dict[str, Any]) -> None:
-    aid = lib["assessment"].id
-    login(client, lib["pengisi"].email)
+def test_a_refused_file_in_the_plain_form_says_which_and_why(client: FlaskClient, lib: World) -> None:
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     response = client.post(
         f"/penilaian/{aid}/pustaka/unggah",
         data={"files": [(io.BytesIO(b"MZ\x90\x00" * 100), "virus.exe")]},
@@ -163,9 +160,9 @@ def test_a_refused_file_in_the_plain_form_says_which_and_why(client: FlaskClient
     assert "Diunggah" not in page
 
 
-def test_a_refused_replacement_keeps_the_current_version(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
-    aid = lib["assessment"].id
-    login(client, lib["pengisi"].email)
+def test_a_refused_replacement_keeps_the_current_version(client: FlaskClient, lib: World, db: Any) -> None:
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     data = pdf_bytes(text="Renstra")
     eid = _uploaded(client, db, aid, "Renstra.pdf", data)
     refused = client.post(
@@ -187,15 +184,15 @@ def test_a_refused_replacement_keeps_the_current_version(client: FlaskClient, li
     assert [v.number for v in evidence.versions] == [1, 2]
 
 
-def test_the_listing_read_model(client: FlaskClient, lib: dict[str, Any], db: Any) -> None:
-    aid = lib["assessment"].id
-    login(client, lib["pengisi"].email)
+def test_the_listing_read_model(client: FlaskClient, lib: World, db: Any) -> None:
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     first = _uploaded(client, db, aid, "Renstra.pdf", pdf_bytes(text="Renstra"))
     _uploaded(client, db, aid, "Notulen.jpg", jpeg_bytes())
     db.session.rollback()
-    answer = next(a for a in lib["assessment"].answers if a.indicator.code == "I2")
+    answer = next(a for a in lib.assessment.answers if a.indicator.code == "I2")
     evidence = db.session.get_one(Evidence, first)
-    evidence_service.link(answer=answer, evidence=evidence, level=1, item=None, note="", user=lib["pengisi"])
+    evidence_service.link(answer=answer, evidence=evidence, level=1, item=None, note="", user=lib.pengisi)
     db.session.commit()
     stale_before = date(2000, 1, 1)
 
@@ -220,13 +217,13 @@ def test_the_listing_read_model_does_not_use_the_services() -> None:
 
 @pytest.mark.parametrize("given", ["unit", "other", "abc", "0", ""])
 def test_the_owner_unit_of_an_upload_is_one_of_the_instansi_or_none(
-    client: FlaskClient, lib: dict[str, Any], db: Any, given: str
+    client: FlaskClient, lib: World, db: Any, given: str
 ) -> None:
     other = create_unit(create_instansi("Kabupaten Lain"), "Dinas Lain", "Lain")
     db.session.commit()
-    owner = {"unit": str(lib["unit"].id), "other": str(other.id)}.get(given, given)
-    aid = lib["assessment"].id
-    login(client, lib["pengisi"].email)
+    owner = {"unit": str(lib.unit.id), "other": str(other.id)}.get(given, given)
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     response = client.post(
         f"/penilaian/{aid}/pustaka/unggah",
         data={"files": [(io.BytesIO(pdf_bytes()), "Renstra.pdf")], "owner_unit_id": owner},
@@ -236,14 +233,14 @@ def test_the_owner_unit_of_an_upload_is_one_of_the_instansi_or_none(
     assert response.status_code == 200
     db.session.rollback()
     evidence = db.session.get_one(Evidence, response.get_json()["results"][0]["id"])
-    assert evidence.owner_unit_id == (lib["unit"].id if given == "unit" else None)
+    assert evidence.owner_unit_id == (lib.unit.id if given == "unit" else None)
 
 
 def test_an_edited_service_address_is_held_to_the_rules_of_a_new_one(
-    client: FlaskClient, lib: dict[str, Any], db: Any
+    client: FlaskClient, lib: World, db: Any
 ) -> None:
-    aid = lib["assessment"].id
-    login(client, lib["pengisi"].email)
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     link = {"version": "1", "title": "SIPD", "doc_type": "lainnya", "owner_unit_id": "0"}
     added = client.post(f"/penilaian/{aid}/pustaka/tautan-baru", data={**link, "url": "https://sipd.contoh.go.id"})
     assert added.status_code == 302
