@@ -13,32 +13,30 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from assess.models import Comment, Evidence, RoleName
+from assess.models import Comment, Evidence
 from assess.services.admin import set_logo
 from assess.views import downloads
 from assess.views.downloads import StoredFileChangedError
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import jpeg_bytes, login, logout, pdf_bytes, upload
+from tests.worlds import World, build_world
 
-ROLES = (RoleName.PENGISI, RoleName.KOORDINATOR, RoleName.REVIEWER, RoleName.PEMBACA, RoleName.ADMIN)
+ROLES = ("pengisi", "koordinator", "reviewer", "pembaca", "admin")
 #: The only page of a deleted document still shown, and only to these roles: its history in the audit trail.
-HISTORY_ROLES = {RoleName.KOORDINATOR, RoleName.ADMIN}
+HISTORY_ROLES = {"koordinator", "admin"}
 
 
 @pytest.fixture
-def lib(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    assessment = create_assessment(instansi)
-    people = {role: create_member(instansi, role, units=(unit,)) for role in ROLES}
+def lib(db: Any) -> World:
+    """An assessment (no answer assigned), Diskominfo and a member of each role."""
+    built = build_world(members=ROLES, outsider=(), assign=False)
     db.session.commit()
-    return {"assessment": assessment, "people": people}
+    return built
 
 
-def _deleted_document(client: FlaskClient, lib: dict[str, Any], db: Any) -> tuple[int, int]:
+def _deleted_document(client: FlaskClient, lib: World, db: Any) -> tuple[int, int]:
     """A document with two versions and a comment, then deleted by the koordinator: (evidence id, comment id)."""
-    aid = lib["assessment"].id
-    login(client, lib["people"][RoleName.KOORDINATOR].email)
+    aid = lib.assessment.id
+    login(client, lib.koordinator.email)
     _status, result = upload(client, aid, "Renstra.pdf", pdf_bytes(text="Renstra versi satu"))
     eid = result["id"]
     replaced = client.post(
@@ -71,9 +69,9 @@ def _requests(app: Flask, aid: int, eid: int, comment_id: int) -> list[tuple[str
 
 
 def test_a_deleted_document_answers_404_on_every_route_but_its_history(
-    client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask
+    client: FlaskClient, lib: World, db: Any, app: Flask
 ) -> None:
-    aid = lib["assessment"].id
+    aid = lib.assessment.id
     eid, comment_id = _deleted_document(client, lib, db)
     requests = _requests(app, aid, eid, comment_id)
     endpoints = {endpoint for endpoint, _method, _url in requests}
@@ -89,9 +87,9 @@ def test_a_deleted_document_answers_404_on_every_route_but_its_history(
         "audit.evidence_history",
     } <= endpoints
     assert any(url.endswith("/versi/1/unduh") for _e, _m, url in requests)
-    answers: dict[tuple[RoleName, str, str], int] = {}
-    for role, person in lib["people"].items():
-        login(client, person.email)
+    answers: dict[tuple[str, str, str], int] = {}
+    for role in ROLES:
+        login(client, lib.member(role).email)
         for endpoint, method, url in requests:
             response = client.open(url, method=method, data={"body": "balasan", "title": "judul baru"})
             answers[(role, method, url)] = response.status_code
@@ -143,10 +141,10 @@ def _change(path: Path, how: str) -> None:
 
 @pytest.mark.parametrize("how", ["sama ukuran", "lebih pendek", "lebih panjang", "hilang"])
 def test_a_changed_stored_file_is_not_served_and_the_document_is_marked_rusak(
-    client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask, how: str
+    client: FlaskClient, lib: World, db: Any, app: Flask, how: str
 ) -> None:
-    aid = lib["assessment"].id
-    login(client, lib["people"][RoleName.PENGISI].email)
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     data = pdf_bytes(pages=2, text="Perwali arsitektur")
     eid = _uploaded(client, db, aid, "Perwali.pdf", data)
     base = f"/penilaian/{aid}/pustaka/{eid}"
@@ -193,12 +191,12 @@ def _streamed(client: FlaskClient, url: str, **headers: str) -> tuple[Any, bytes
 
 
 def test_a_large_file_is_checked_while_it_streams_and_a_changed_one_never_arrives_whole(
-    client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, lib: World, db: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(downloads, "VERIFY_FIRST_BYTES", 0)  # every file streams
     monkeypatch.setattr(downloads, "CHUNK", 400)
-    aid = lib["assessment"].id
-    login(client, lib["people"][RoleName.PENGISI].email)
+    aid = lib.assessment.id
+    login(client, lib.pengisi.email)
     data = pdf_bytes(pages=4, text="Laporan reviu")
     assert len(data) > 3 * 400
     eid = _uploaded(client, db, aid, "Laporan.pdf", data)
@@ -225,12 +223,12 @@ def test_a_large_file_is_checked_while_it_streams_and_a_changed_one_never_arrive
     assert client.get(url).status_code == 409  # the next request is refused before anything is sent
 
 
-def test_a_changed_logo_is_not_served(client: FlaskClient, lib: dict[str, Any], db: Any, app: Flask) -> None:
-    instansi = lib["assessment"].instansi
+def test_a_changed_logo_is_not_served(client: FlaskClient, lib: World, db: Any, app: Flask) -> None:
+    instansi = lib.assessment.instansi
     logo = jpeg_bytes((64, 64))
     set_logo(instansi=instansi, stream=io.BytesIO(logo), filename="logo.jpg", storage=app.extensions["storage"])
     db.session.commit()
-    login(client, lib["people"][RoleName.PEMBACA].email)
+    login(client, lib.pembaca.email)
     url = f"/instansi/{instansi.id}/logo"
     assert client.get(url).data == logo
     path = Path(app.extensions["storage"].local_path(instansi.logo_key))
