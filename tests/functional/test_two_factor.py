@@ -116,7 +116,7 @@ def test_set_up_with_a_code_then_sign_in_with_password_and_code(client: FlaskCli
 
     refused = client.post(VALIDATE, data={"code": wrong(code_for(key))})
     assert refused.status_code == 200
-    assert 'class="field-error"' in refused.get_data(as_text=True)
+    assert "Kode salah atau sudah kedaluwarsa." in refused.get_data(as_text=True)
     assert not signed_in(client)
 
     assert client.post(VALIDATE, data={"code": code_for(key)}).status_code == 302
@@ -137,7 +137,9 @@ def test_a_recovery_code_signs_in_once(client: FlaskClient, pengisi: User) -> No
     login(client, pengisi.email)
     assert 'href="/mf-recovery"' in client.get(VALIDATE).get_data(as_text=True)
     assert client.get("/mf-recovery").status_code == 200
-    assert client.post("/mf-recovery", data={"code": "0000-0000-0000"}).status_code == 200
+    unknown = client.post("/mf-recovery", data={"code": "0000-0000-0000"})
+    assert unknown.status_code == 200
+    assert "Kode pemulihan salah atau sudah pernah dipakai." in unknown.get_data(as_text=True)
     assert not signed_in(client)
     assert client.post("/mf-recovery", data={"code": codes[0]}).status_code == 302
     assert signed_in(client)
