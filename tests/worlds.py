@@ -110,11 +110,13 @@ def build_world(
     roles: Mapping[str, Sequence[RoleName]] | None = None,
     outsider: Sequence[RoleName] = (RoleName.KOORDINATOR,),
     assign: bool = True,
+    emails: Mapping[str, str] | None = None,
 ) -> World:
     """A world of ``instrument``'s assessment for ``year``, with ``units`` and ``members`` (each holding its role of
     ``ROLES``, or the roles ``roles`` gives it), and an outsider holding the roles ``outsider`` in another instansi
-    (none if there are none); every answer is assigned to the first unit unless ``assign`` is false. Flushes only:
-    the caller commits."""
+    (none if there are none); every answer is assigned to the first unit unless ``assign`` is false. ``emails``
+    gives a member (or the outsider) an address of the test's choosing instead of the factory's. Flushes only: the
+    caller commits."""
     instansi = create_instansi(name)
     made = {short: create_unit(instansi, unit_name, short) for unit_name, short in units}
     assessment = create_assessment(instansi, code=instrument, year=year)
@@ -123,14 +125,17 @@ def build_world(
         for answer in assessment.answers:
             answer.assignee_unit = first
     held = {key: (ROLES[key],) for key in members} | dict(roles or {})
+    address = dict(emails or {})
     people = {
-        key: create_member(instansi, *held[key], units=(first,) if key == "pengisi" and first else ())
+        key: create_member(
+            instansi, *held[key], units=(first,) if key == "pengisi" and first else (), email=address.get(key)
+        )
         for key in members
     }
     other = None
     if outsider:
         other = create_instansi()
-        people["outsider"] = create_member(other, *outsider)
+        people["outsider"] = create_member(other, *outsider, email=address.get("outsider"))
     return World(instansi, assessment, made, people, other)
 
 
