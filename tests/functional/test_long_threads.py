@@ -20,11 +20,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from assess import mail
-from assess.models import Answer, Comment, Notification, NotificationKind, RoleName
+from assess.models import Comment, Notification, NotificationKind
 from assess.services import comments as service
 from assess.services import notifications
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import count_queries, login
+from tests.worlds import World, build_world
 
 #: Comments per shape: (threads, replies per thread) for the small and the large case.
 SHAPES = {
@@ -37,27 +37,22 @@ ANCHOR = re.compile(r'id="komentar-(\d+)"')
 
 
 @pytest.fixture
-def world(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    assessment = create_assessment(instansi)
-    for answer in assessment.answers:
-        answer.assignee_unit = unit
-    people = {
-        "pengisi": create_member(instansi, RoleName.PENGISI, units=(unit,), email="budi@kota.go.id"),
-        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
-        "reviewer": create_member(instansi, RoleName.REVIEWER, email="rina@kota.go.id"),
-    }
+def world(db: Any) -> World:
+    """Answers assigned to Diskominfo, its pengisi (Budi), a koordinator and a reviewer (Rina)."""
+    built = build_world(
+        members=("pengisi", "koordinator", "reviewer"),
+        outsider=(),
+        emails={"pengisi": "budi@kota.go.id", "reviewer": "rina@kota.go.id"},
+    )
     db.session.commit()
-    answer = next(a for a in assessment.answers if a.indicator.code == "I1")
-    return {"assessment": assessment, "answer": answer, **people}
+    return built
 
 
-def _grow(db: Any, world: dict[str, Any], threads: int, replies: int) -> list[int]:
+def _grow(db: Any, world: World, threads: int, replies: int) -> list[int]:
     """Threads of ``replies`` replies each, written straight to the table (the service's checks are tested
     elsewhere); returns the ids of every comment."""
-    answer: Answer = world["answer"]
-    authors = (world["koordinator"], world["pengisi"], world["reviewer"])
+    answer = world.answer("I1")
+    authors = (world.koordinator, world.pengisi, world.reviewer)
     ids = []
     for t in range(threads):
         top = Comment(
@@ -114,15 +109,15 @@ def _reachable(client: FlaskClient, start: str) -> tuple[set[int], int]:
 
 @pytest.mark.parametrize("shape", SHAPES)
 def test_a_thousand_comments_make_no_bigger_page_and_all_stay_reachable(
-    client: FlaskClient, world: dict[str, Any], db: Any, shape: str
+    client: FlaskClient, world: World, db: Any, shape: str
 ) -> None:
     (small_threads, small_replies), (large_threads, large_replies) = SHAPES[shape]
-    assessment, answer = world["assessment"], world["answer"]
+    assessment, answer = world.assessment, world.answer("I1")
     urls = [
         f"/penilaian/{assessment.id}/indikator/I1",
         f"/penilaian/{assessment.id}/komentar/jawaban/{answer.id}",
     ]
-    login(client, world["reviewer"].email)
+    login(client, world.reviewer.email)
     first = _grow(db, world, small_threads, small_replies)
     small = _measure(client, db, urls)
     rest = _grow(db, world, large_threads - small_threads, large_replies) if large_threads > small_threads else []
@@ -141,13 +136,13 @@ def test_a_thousand_comments_make_no_bigger_page_and_all_stay_reachable(
     assert every <= seen
 
 
-def _more_replies(db: Any, world: dict[str, Any], top: Comment, n: int) -> list[Comment]:
+def _more_replies(db: Any, world: World, top: Comment, n: int) -> list[Comment]:
     rows = [
         Comment(
             assessment_id=top.assessment_id,
             answer_id=top.answer_id,
             parent_id=top.id,
-            author_id=world["pengisi"].id,
+            author_id=world.pengisi.id,
             body=f"Balasan tambahan {r}: notulen sudah diunggah ke pustaka, mohon diperiksa kembali.",
         )
         for r in range(n)
@@ -158,11 +153,11 @@ def _more_replies(db: Any, world: dict[str, Any], top: Comment, n: int) -> list[
 
 
 def test_a_reply_that_fails_comes_back_in_its_thread_wherever_it_is(
-    client: FlaskClient, world: dict[str, Any], db: Any
+    client: FlaskClient, world: World, db: Any
 ) -> None:
     oldest = _grow(db, world, 60, 0)[0]
-    login(client, world["pengisi"].email)
-    url = f"/penilaian/{world['assessment'].id}/komentar/jawaban/{world['answer'].id}"
+    login(client, world.pengisi.email)
+    url = f"/penilaian/{world.assessment.id}/komentar/jawaban/{world.answer('I1').id}"
     response = client.post(url, data={"body": "   ", "parent_id": str(oldest), "action": "post"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -192,18 +187,18 @@ def _mentions(db: Any, user: Any) -> list[Notification]:
 
 
 def test_a_thousand_mentions_make_one_unread_notification_and_one_mail(
-    world: dict[str, Any], db: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
+    world: World, db: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Mail is on; nobody listens at the port, so what would have been sent is counted before each commit.
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", _closed_port())
     monkeypatch.setitem(app.config, "MAIL_TIMEOUT", 1)
-    assessment, answer = world["assessment"], world["answer"]
-    budi, rina = world["pengisi"], world["reviewer"]
+    assessment, answer = world.assessment, world.answer("I1")
+    budi, rina = world.pengisi, world.reviewer
     mails: list[str] = []
 
     def say(body: str, **target: Any) -> Comment:
-        comment = service.add_comment(assessment=assessment, author=world["koordinator"], body=body, **target)
+        comment = service.add_comment(assessment=assessment, author=world.koordinator, body=body, **target)
         mails.extend(m.to for m in mail.pending())
         db.session.commit()
         return comment
@@ -242,15 +237,15 @@ def test_a_thousand_mentions_make_one_unread_notification_and_one_mail(
 
 
 def test_a_link_to_a_comment_shows_its_thread_however_many_newer_threads_there_are(
-    world: dict[str, Any], db: Any, client: FlaskClient
+    world: World, db: Any, client: FlaskClient
 ) -> None:
-    assessment, answer, budi = world["assessment"], world["answer"], world["pengisi"]
+    assessment, answer, budi = world.assessment, world.answer("I1"), world.pengisi
     old = service.add_comment(
-        assessment=assessment, author=world["koordinator"], body="@budi mohon lengkapi notulen.", answer=answer
+        assessment=assessment, author=world.koordinator, body="@budi mohon lengkapi notulen.", answer=answer
     )
     db.session.commit()
     reply = service.add_comment(
-        assessment=assessment, author=world["reviewer"], body="@budi dan daftar hadirnya.", answer=answer, parent=old
+        assessment=assessment, author=world.reviewer, body="@budi dan daftar hadirnya.", answer=answer, parent=old
     )
     db.session.commit()
     _grow(db, world, 25, 0)  # 25 newer threads push the old one off the first page
