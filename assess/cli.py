@@ -198,6 +198,24 @@ def user_create(
     click.echo(f"Pengguna {user.email} dibuat.")
 
 
+@user_group.command("two-factor-off")
+@click.argument("email")
+@with_appcontext
+def user_two_factor_off(email: str) -> None:
+    """Matikan masuk dua langkah pengguna yang kehilangan ponsel dan kode pemulihannya."""
+    from assess.services.users import find_user, turn_off_two_factor
+
+    with unit_of_work():
+        user = find_user(email)
+        if user is None:
+            raise DomainError(_("Tidak ada akun dengan surel %(email)s.", email=email))
+        changed = turn_off_two_factor(user=user)
+    if changed:
+        click.echo(f"Masuk dua langkah {email} dimatikan; ia dapat memasangnya lagi setelah masuk dengan kata sandi.")
+    else:
+        click.echo(f"Masuk dua langkah {email} memang tidak aktif: tidak ada perubahan.")
+
+
 # --------------------------------------------------------------------------- importing units and users
 
 unit_group = click.Group("unit", help="Kelola unit (OPD) instansi.")

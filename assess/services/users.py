@@ -108,6 +108,18 @@ def set_password(*, user: User, password: str) -> None:
     log.info("kata sandi diganti: %s", user.email)
 
 
+def turn_off_two_factor(*, user: User) -> bool:
+    """Turn off ``user``'s two-factor sign-in and drop their recovery codes (they lost the phone and the codes); their
+    open sessions end. False when it was not on. A role that requires it sends them to set it up at the next sign-in."""
+    if not user.tf_primary_method and not user.mf_recovery_codes:
+        return False
+    security.datastore.tf_reset(user)
+    security.datastore.mf_set_recovery_codes(user, None)
+    end_sessions(user=user)
+    log.info("masuk dua langkah dimatikan: %s", user.email)
+    return True
+
+
 def deactivate_user(*, user: User) -> None:
     """Stop ``user`` from logging in, and end their open sessions at once."""
     user.active = False

@@ -175,6 +175,28 @@ def test_turning_it_off(client: FlaskClient, pengisi: User, db: Any) -> None:
     assert login(client, pengisi.email).headers["Location"] == "/mulai"
 
 
+def test_the_operator_turns_it_off_for_a_lost_phone(app: Flask, client: FlaskClient, pengisi: User, db: Any) -> None:
+    login(client, pengisi.email)
+    enable(client)
+    client.post("/mf-recovery-codes", data={"generate_new_codes": "1"})
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["user", "two-factor-off", pengisi.email])
+    assert done.exit_code == 0, done.output
+    assert "dimatikan" in done.output
+    db.session.expire_all()
+    user = db.session.get(User, pengisi.id)
+    assert user.tf_primary_method is None
+    assert user.tf_totp_secret is None
+    assert not user.mf_recovery_codes
+    assert not signed_in(client)  # the sign-in made with the phone is over
+    assert login(client, pengisi.email).headers["Location"] == "/mulai"
+    again = runner.invoke(args=["user", "two-factor-off", pengisi.email])
+    assert "tidak ada perubahan" in again.output
+    missing = runner.invoke(args=["user", "two-factor-off", "tidak-ada@uji.go.id"])
+    assert missing.exit_code != 0
+    assert "Tidak ada akun dengan surel tidak-ada@uji.go.id." in missing.output
+
+
 def test_a_role_that_requires_it_must_set_it_up_before_any_page(
     client: FlaskClient, koordinator: User, pengisi: User, required_for_koordinator: None, db: Any
 ) -> None:
