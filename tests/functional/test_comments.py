@@ -23,8 +23,9 @@ from assess.models import (
 )
 from assess.services import comments as service
 from assess.views.comments import comment_text
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional.helpers import count_queries, login
+from tests.worlds import World, build_world
 
 
 def _answer(assessment: Any, code: str) -> Answer:
@@ -32,33 +33,22 @@ def _answer(assessment: Any, code: str) -> Answer:
 
 
 @pytest.fixture
-def world(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    diskominfo = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    assessment = create_assessment(instansi, year=2026)
-    for answer in assessment.answers:
-        answer.assignee_unit = diskominfo
-    pengisi = create_member(instansi, RoleName.PENGISI, units=(diskominfo,), email="budi@kota-a.go.id")
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
-    reviewer = create_member(instansi, RoleName.REVIEWER)
-    reviewer.name = "Siti Rahma"
-    pembaca = create_member(instansi, RoleName.PEMBACA)
-    other_instansi = create_instansi()
-    outsider = create_member(other_instansi, RoleName.KOORDINATOR, email="budi@kota-b.go.id")
-    outsider.name = "Siti Rahma"
+def world(db: Any) -> World:
+    """Answers assigned to Diskominfo, its pengisi (budi@kota-a), a koordinator, a reviewer and a pembaca, and an
+    outsider (budi@kota-b) of another instansi; the reviewer and the outsider are both called Siti Rahma."""
+    built = build_world(
+        members=("pengisi", "koordinator", "reviewer", "pembaca"),
+        emails={"pengisi": "budi@kota-a.go.id", "outsider": "budi@kota-b.go.id"},
+    )
+    built.reviewer.name = "Siti Rahma"
+    built.outsider.name = "Siti Rahma"
     db.session.commit()
-    answer = _answer(assessment, "I1")
-    return {
-        "instansi": instansi,
-        "assessment": assessment,
-        "answer": answer,
-        "pengisi": pengisi,
-        "koordinator": koordinator,
-        "reviewer": reviewer,
-        "pembaca": pembaca,
-        "outsider": outsider,
-        "url": f"/penilaian/{assessment.id}/komentar/jawaban/{answer.id}",
-    }
+    return built
+
+
+def _url(world: World) -> str:
+    """The thread page of the answer to I1."""
+    return f"/penilaian/{world.assessment.id}/komentar/jawaban/{world.answer('I1').id}"
 
 
 def _post(client: FlaskClient, url: str, body: str, **extra: Any) -> Any:
@@ -85,19 +75,19 @@ def _notes(db: Any, kind: NotificationKind | None = None) -> list[Notification]:
 # --------------------------------------------------------------------------- the thread life cycle
 
 
-def test_post_reply_edit_resolve_reopen(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    url = world["url"]
-    login(client, world["reviewer"].email)
+def test_post_reply_edit_resolve_reopen(client: FlaskClient, world: World, db: Any) -> None:
+    url = _url(world)
+    login(client, world.reviewer.email)
     response = _post(client, url, "Lampirkan Perwali yang sudah ditandatangani.", next=url)
     assert response.status_code == 302
     [top] = _comments(db)
     assert response.headers["Location"].endswith(f"{url}#komentar-{top.id}")
-    assert top.author_id == world["reviewer"].id
-    assert top.answer_id == world["answer"].id
+    assert top.author_id == world.reviewer.id
+    assert top.answer_id == world.answer("I1").id
     assert top.is_open
 
     client.post("/logout")
-    login(client, world["pengisi"].email)
+    login(client, world.pengisi.email)
     assert _post(client, url, "Sudah kami unggah.", parent_id=str(top.id)).status_code == 302
     reply = _comments(db)[1]
     assert reply.parent_id == top.id
@@ -107,7 +97,7 @@ def test_post_reply_edit_resolve_reopen(client: FlaskClient, world: dict[str, An
     assert client.post(f"/penilaian/{top.assessment_id}/komentar/{top.id}/selesai").status_code == 403
 
     client.post("/logout")
-    login(client, world["reviewer"].email)
+    login(client, world.reviewer.email)
     edit_url = f"/penilaian/{top.assessment_id}/komentar/{top.id}/ubah"
     assert "Lampirkan Perwali" in client.get(edit_url).get_data(as_text=True)
     assert client.post(edit_url, data={"body": "Lampirkan Perwali yang sah."}).status_code == 302
@@ -121,17 +111,17 @@ def test_post_reply_edit_resolve_reopen(client: FlaskClient, world: dict[str, An
     assert client.post(f"/penilaian/{top.assessment_id}/komentar/{top.id}/selesai").status_code == 302
     db.session.refresh(top)
     assert top.resolved_at is not None
-    assert top.resolved_by_id == world["reviewer"].id
+    assert top.resolved_by_id == world.reviewer.id
     assert "selesai" in client.get(url).get_data(as_text=True)
-    assert service.open_threads_count(world["answer"].id) == 0
+    assert service.open_threads_count(world.answer("I1").id) == 0
 
     client.post("/logout")
-    login(client, world["koordinator"].email)
+    login(client, world.koordinator.email)
     assert client.post(f"/penilaian/{top.assessment_id}/komentar/{top.id}/buka").status_code == 302
     db.session.refresh(top)
     assert top.resolved_at is None
     assert top.resolved_by_id is None
-    assert service.open_threads_count(world["answer"].id) == 1
+    assert service.open_threads_count(world.answer("I1").id) == 1
 
     entries = _audit(db)
     assert [e.action for e in entries] == [
@@ -147,16 +137,16 @@ def test_post_reply_edit_resolve_reopen(client: FlaskClient, world: dict[str, An
     ]
 
 
-def test_thread_author_may_resolve_own_thread(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    login(client, world["pengisi"].email)
-    _post(client, world["url"], "Pertanyaan untuk reviewer.")
+def test_thread_author_may_resolve_own_thread(client: FlaskClient, world: World, db: Any) -> None:
+    login(client, world.pengisi.email)
+    _post(client, _url(world), "Pertanyaan untuk reviewer.")
     [top] = _comments(db)
     assert client.post(f"/penilaian/{top.assessment_id}/komentar/{top.id}/selesai").status_code == 302
     db.session.refresh(top)
     assert top.resolved_at is not None
     # A reply is not a thread: it cannot be resolved on its own.
     reply = service.add_comment(
-        assessment=world["assessment"], author=world["reviewer"], body="Baik.", parent=top, answer=world["answer"]
+        assessment=world.assessment, author=world.reviewer, body="Baik.", parent=top, answer=world.answer("I1")
     )
     db.session.commit()
     assert client.post(f"/penilaian/{top.assessment_id}/komentar/{reply.id}/buka").status_code == 302
@@ -165,75 +155,75 @@ def test_thread_author_may_resolve_own_thread(client: FlaskClient, world: dict[s
     assert top.resolved_at is not None
 
 
-def test_reply_to_a_reply_joins_the_thread(world: dict[str, Any], db: Any) -> None:
+def test_reply_to_a_reply_joins_the_thread(world: World, db: Any) -> None:
     top = service.add_comment(
-        assessment=world["assessment"], author=world["reviewer"], body="a", answer=world["answer"]
+        assessment=world.assessment, author=world.reviewer, body="a", answer=world.answer("I1")
     )
-    reply = service.add_comment(assessment=world["assessment"], author=world["pengisi"], body="b", parent=top)
-    nested = service.add_comment(assessment=world["assessment"], author=world["reviewer"], body="c", parent=reply)
+    reply = service.add_comment(assessment=world.assessment, author=world.pengisi, body="b", parent=top)
+    nested = service.add_comment(assessment=world.assessment, author=world.reviewer, body="c", parent=reply)
     assert nested.parent_id == top.id
-    [thread] = service.load_threads(answer_id=world["answer"].id)
+    [thread] = service.load_threads(answer_id=world.answer("I1").id)
     assert [c.body for c in thread.replies] == ["b", "c"]
 
 
 # --------------------------------------------------------------------------- permissions
 
 
-def test_pembaca_reads_but_does_not_comment(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
+def test_pembaca_reads_but_does_not_comment(client: FlaskClient, world: World, db: Any) -> None:
     service.add_comment(
-        assessment=world["assessment"], author=world["reviewer"], body="Catatan", answer=world["answer"]
+        assessment=world.assessment, author=world.reviewer, body="Catatan", answer=world.answer("I1")
     )
     db.session.commit()
     top = _comments(db)[0]
-    login(client, world["pembaca"].email)
-    page = client.get(world["url"])
+    login(client, world.pembaca.email)
+    page = client.get(_url(world))
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "Catatan" in text
     assert 'data-testid="comment-form"' not in text
     assert "Peran Anda hanya dapat membaca komentar." in text
-    assert _post(client, world["url"], "Saya ikut komentar").status_code == 403
+    assert _post(client, _url(world), "Saya ikut komentar").status_code == 403
     assert client.post(f"/penilaian/{top.assessment_id}/komentar/{top.id}/selesai").status_code == 403
     assert len(_comments(db)) == 1
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
-def test_other_instansi_gets_404(client: FlaskClient, world: dict[str, Any], db: Any, method: str) -> None:
+def test_other_instansi_gets_404(client: FlaskClient, world: World, db: Any, method: str) -> None:
     top = service.add_comment(
-        assessment=world["assessment"], author=world["reviewer"], body="x", answer=world["answer"]
+        assessment=world.assessment, author=world.reviewer, body="x", answer=world.answer("I1")
     )
     db.session.commit()
-    login(client, world["outsider"].email)
-    aid = world["assessment"].id
+    login(client, world.outsider.email)
+    aid = world.assessment.id
     if method == "get":
-        assert client.get(world["url"]).status_code == 404
+        assert client.get(_url(world)).status_code == 404
         assert client.get(f"/penilaian/{aid}/komentar/{top.id}/ubah").status_code == 404
     else:
-        assert _post(client, world["url"], "Dari instansi lain").status_code == 404
+        assert _post(client, _url(world), "Dari instansi lain").status_code == 404
         assert client.post(f"/penilaian/{aid}/komentar/{top.id}/selesai").status_code == 404
         assert client.post(f"/penilaian/{aid}/komentar/{top.id}/ubah", data={"body": "y"}).status_code == 404
     assert len(_comments(db)) == 1
 
 
-def test_answer_of_another_assessment_is_404(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
+def test_answer_of_another_assessment_is_404(client: FlaskClient, world: World, db: Any) -> None:
     other = create_assessment(create_instansi(), year=2025)
     db.session.commit()
     stranger = _answer(other, "I1")
-    login(client, world["reviewer"].email)
-    assert client.get(f"/penilaian/{world['assessment'].id}/komentar/jawaban/{stranger.id}").status_code == 404
+    login(client, world.reviewer.email)
+    assert client.get(f"/penilaian/{world.assessment.id}/komentar/jawaban/{stranger.id}").status_code == 404
 
 
-def test_nothing_changes_in_a_final_assessment(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
+def test_nothing_changes_in_a_final_assessment(client: FlaskClient, world: World, db: Any) -> None:
     top = service.add_comment(
-        assessment=world["assessment"], author=world["reviewer"], body="x", answer=world["answer"]
+        assessment=world.assessment, author=world.reviewer, body="x", answer=world.answer("I1")
     )
-    world["assessment"].state = AssessmentState.FINAL
+    world.assessment.state = AssessmentState.FINAL
     db.session.commit()
-    login(client, world["reviewer"].email)
-    page = client.get(world["url"]).get_data(as_text=True)
+    login(client, world.reviewer.email)
+    page = client.get(_url(world)).get_data(as_text=True)
     assert "Penilaian sudah final" in page
     assert 'data-testid="comment-form"' not in page
-    response = _post(client, world["url"], "Terlambat")
+    response = _post(client, _url(world), "Terlambat")
     assert response.status_code == 400
     assert "Terlambat" in response.get_data(as_text=True)
     client.post(f"/penilaian/{top.assessment_id}/komentar/{top.id}/selesai")
@@ -248,39 +238,39 @@ def test_nothing_changes_in_a_final_assessment(client: FlaskClient, world: dict[
 
 
 def test_empty_and_too_long_bodies_are_refused_and_text_is_kept(
-    client: FlaskClient, world: dict[str, Any], db: Any
+    client: FlaskClient, world: World, db: Any
 ) -> None:
-    login(client, world["reviewer"].email)
-    empty = _post(client, world["url"], "   \n ")
+    login(client, world.reviewer.email)
+    empty = _post(client, _url(world), "   \n ")
     assert empty.status_code == 400
     assert "Komentar tidak boleh kosong." in empty.get_data(as_text=True)
     long_text = "kata " * 2001  # 10 005 characters
-    too_long = _post(client, world["url"], long_text)
+    too_long = _post(client, _url(world), long_text)
     page = too_long.get_data(as_text=True)
     assert too_long.status_code == 400
     assert "Komentar terlalu panjang" in page
     assert "10.000" in page
     assert long_text.strip() in page  # the typed text comes back in the box
     failed_reply = service.add_comment(
-        assessment=world["assessment"], author=world["pengisi"], body="Ada pertanyaan", answer=world["answer"]
+        assessment=world.assessment, author=world.pengisi, body="Ada pertanyaan", answer=world.answer("I1")
     )
     db.session.commit()
-    reply = _post(client, world["url"], "x" * 10_001, parent_id=str(failed_reply.id))
+    reply = _post(client, _url(world), "x" * 10_001, parent_id=str(failed_reply.id))
     assert reply.status_code == 400
     assert "x" * 10_001 in reply.get_data(as_text=True)
     assert len(_comments(db)) == 1
-    assert _post(client, world["url"], "y" * 10_000).status_code == 302
+    assert _post(client, _url(world), "y" * 10_000).status_code == 302
 
 
-def test_text_is_escaped_and_links_are_made_safely(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
+def test_text_is_escaped_and_links_are_made_safely(client: FlaskClient, world: World, db: Any) -> None:
     body = (
         "<script>alert('x')</script>\n"
         "lihat https://jdih.example.go.id/perwali?no=12&tahun=2024.\n"
         'javascript:alert(1) dan <a href="javascript:alert(2)">klik</a>'
     )
-    login(client, world["reviewer"].email)
-    assert _post(client, world["url"], body).status_code == 302
-    page = client.get(world["url"]).get_data(as_text=True)
+    login(client, world.reviewer.email)
+    assert _post(client, _url(world), body).status_code == 302
+    page = client.get(_url(world)).get_data(as_text=True)
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;<br>" in page
     assert (
@@ -316,36 +306,36 @@ def test_comment_text_filter(text: str, expected: str) -> None:
 # --------------------------------------------------------------------------- mentions and replies
 
 
-def test_mentions_notify_the_right_users_only(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    login(client, world["koordinator"].email)
+def test_mentions_notify_the_right_users_only(client: FlaskClient, world: World, db: Any) -> None:
+    login(client, world.koordinator.email)
     body = "@budi mohon lengkapi; @sitirahma mohon dicek. Surel budi@kota-a.go.id bukan sebutan. @tidakada"
-    assert _post(client, world["url"], body).status_code == 302
+    assert _post(client, _url(world), body).status_code == 302
     mentions = _notes(db, NotificationKind.MENTION)
-    assert sorted(n.user_id for n in mentions) == sorted([world["pengisi"].id, world["reviewer"].id])
+    assert sorted(n.user_id for n in mentions) == sorted([world.pengisi.id, world.reviewer.id])
     comment = _comments(db)[0]
     for note in mentions:
         assert note.comment_id == comment.id
-        assert note.answer_id == world["answer"].id
-        assert note.actor_id == world["koordinator"].id
+        assert note.answer_id == world.answer("I1").id
+        assert note.actor_id == world.koordinator.id
         assert note.url.endswith(f"/indikator/I1?diskusi={comment.id}#komentar-{comment.id}")
         assert "menyebut Anda" in note.message
     # the outsider also has a "budi" e-mail and the name Siti Rahma: nothing for them
-    assert not [n for n in _notes(db) if n.user_id == world["outsider"].id]
+    assert not [n for n in _notes(db) if n.user_id == world.outsider.id]
 
 
-def test_mentioning_oneself_or_editing_in_a_new_mention(world: dict[str, Any], db: Any) -> None:
+def test_mentioning_oneself_or_editing_in_a_new_mention(world: World, db: Any) -> None:
     comment = service.add_comment(
-        assessment=world["assessment"], author=world["reviewer"], body="catatan @SitiRahma", answer=world["answer"]
+        assessment=world.assessment, author=world.reviewer, body="catatan @SitiRahma", answer=world.answer("I1")
     )
     assert _notes(db) == []
-    service.edit_comment(comment=comment, author=world["reviewer"], body="catatan @SitiRahma untuk @BUDI")
-    service.edit_comment(comment=comment, author=world["reviewer"], body="catatan @SitiRahma untuk @BUDI!")
-    assert [n.user_id for n in _notes(db, NotificationKind.MENTION)] == [world["pengisi"].id]
+    service.edit_comment(comment=comment, author=world.reviewer, body="catatan @SitiRahma untuk @BUDI")
+    service.edit_comment(comment=comment, author=world.reviewer, body="catatan @SitiRahma untuk @BUDI!")
+    assert [n.user_id for n in _notes(db, NotificationKind.MENTION)] == [world.pengisi.id]
 
 
-def test_replies_notify_participants_except_the_author(world: dict[str, Any], db: Any) -> None:
-    a, r, k, p = world["assessment"], world["reviewer"], world["koordinator"], world["pengisi"]
-    top = service.add_comment(assessment=a, author=r, body="Mulai", answer=world["answer"])
+def test_replies_notify_participants_except_the_author(world: World, db: Any) -> None:
+    a, r, k, p = world.assessment, world.reviewer, world.koordinator, world.pengisi
+    top = service.add_comment(assessment=a, author=r, body="Mulai", answer=world.answer("I1"))
     assert _notes(db) == []
     service.add_comment(assessment=a, author=p, body="Jawab", parent=top)
     assert [(n.user_id, n.kind) for n in _notes(db)] == [(r.id, NotificationKind.REPLY)]
@@ -359,14 +349,14 @@ def test_replies_notify_participants_except_the_author(world: dict[str, Any], db
 # --------------------------------------------------------------------------- documents and items
 
 
-def test_comment_on_a_document(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
+def test_comment_on_a_document(client: FlaskClient, world: World, db: Any) -> None:
     evidence = Evidence(
-        assessment_id=world["assessment"].id, kind=EvidenceKind.LINK, title="Portal layanan", url="https://x.go.id"
+        assessment_id=world.assessment.id, kind=EvidenceKind.LINK, title="Portal layanan", url="https://x.go.id"
     )
     db.session.add(evidence)
     db.session.commit()
-    url = f"/penilaian/{world['assessment'].id}/komentar/dokumen/{evidence.id}"
-    login(client, world["reviewer"].email)
+    url = f"/penilaian/{world.assessment.id}/komentar/dokumen/{evidence.id}"
+    login(client, world.reviewer.email)
     response = _post(client, url, "Tangkapan layar fitur belum ada.")
     assert response.status_code == 302
     comment = _comments(db)[0]
@@ -398,26 +388,27 @@ def test_comment_on_a_pemdi_item(client: FlaskClient, db: Any) -> None:
 # --------------------------------------------------------------------------- query counts
 
 
-def _fill(world: dict[str, Any], threads: int, replies: int) -> None:
-    people = [world["reviewer"], world["pengisi"], world["koordinator"]]
+def _fill(world: World, threads: int, replies: int) -> None:
+    people = [world.reviewer, world.pengisi, world.koordinator]
     for t in range(threads):
         top = service.add_comment(
-            assessment=world["assessment"], author=people[t % 3], body=f"diskusi {t}", answer=world["answer"]
+            assessment=world.assessment, author=people[t % 3], body=f"diskusi {t}", answer=world.answer("I1")
         )
         for n in range(replies):
             service.add_comment(
-                assessment=world["assessment"], author=people[(t + n + 1) % 3], body=f"b{n}", parent=top
+                assessment=world.assessment, author=people[(t + n + 1) % 3], body=f"b{n}", parent=top
             )
         if t % 2:
-            service.resolve(comment=top, actor=world["koordinator"])
+            service.resolve(comment=top, actor=world.koordinator)
 
 
-def test_load_threads_uses_the_same_few_queries_for_2_or_40_comments(world: dict[str, Any], db: Any) -> None:
+def test_load_threads_uses_the_same_few_queries_for_2_or_40_comments(world: World, db: Any) -> None:
     _fill(world, threads=1, replies=1)
     db.session.commit()
     db.session.expire_all()
+    answer_id = world.answer("I1").id
     with count_queries(db) as few:
-        threads = service.load_threads(answer_id=world["answer"].id)
+        threads = service.load_threads(answer_id=answer_id)
         names = [t.name_of(c.author_id) for t in threads for c in t.comments]
         _ = [len(t.top.replies) for t in threads]
     assert len(names) == 2
@@ -426,7 +417,7 @@ def test_load_threads_uses_the_same_few_queries_for_2_or_40_comments(world: dict
     db.session.commit()
     db.session.expire_all()
     with count_queries(db) as many:
-        threads = service.load_threads(answer_id=world["answer"].id)
+        threads = service.load_threads(answer_id=answer_id)
         names = [t.name_of(c.author_id) for t in threads for c in t.comments]
         resolvers = [t.resolved_by_name for t in threads]
         _ = [len(t.top.replies) for t in threads]
@@ -435,17 +426,18 @@ def test_load_threads_uses_the_same_few_queries_for_2_or_40_comments(world: dict
     assert len(few) == len(many) <= 3
 
 
-def test_thread_page_query_count_is_constant(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
+def test_thread_page_query_count_is_constant(client: FlaskClient, world: World, db: Any) -> None:
     _fill(world, threads=1, replies=1)
     db.session.commit()
-    login(client, world["reviewer"].email)
-    client.get(world["url"])
+    login(client, world.reviewer.email)
+    url = _url(world)
+    client.get(url)
     with count_queries(db) as few:
-        assert client.get(world["url"]).status_code == 200
+        assert client.get(url).status_code == 200
     _fill(world, threads=10, replies=3)
     db.session.commit()
     with count_queries(db) as many:
-        page = client.get(world["url"]).get_data(as_text=True)
+        page = client.get(url).get_data(as_text=True)
     assert page.count('data-testid="thread"') == 11
     assert len(few) == len(many) <= 12
 
@@ -461,10 +453,10 @@ def _canned_rows(db: Any, instansi_id: int) -> list[tuple[int, str, bool]]:
     return [(row.id, row.title, row.active) for row in rows]
 
 
-def test_canned_page_shows_defaults_unsaved_until_a_post(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    instansi_id = world["instansi"].id
+def test_canned_page_shows_defaults_unsaved_until_a_post(client: FlaskClient, world: World, db: Any) -> None:
+    instansi_id = world.instansi.id
     url = f"/instansi/{instansi_id}/komentar-siap/"
-    login(client, world["koordinator"].email)
+    login(client, world.koordinator.email)
     page = client.get(url).get_data(as_text=True)
     assert page.count('data-testid="canned-default"') == 4
     assert 'data-testid="canned-row"' not in page
@@ -481,15 +473,15 @@ def test_canned_page_shows_defaults_unsaved_until_a_post(client: FlaskClient, wo
     client.post(f"{url}bawaan")  # a second time adds nothing
     assert len(_canned_rows(db, instansi_id)) == 4
     client.post("/logout")
-    login(client, world["reviewer"].email)
+    login(client, world.reviewer.email)
     assert client.post(f"{url}bawaan").status_code == 403
 
 
 def test_first_canned_comment_added_stores_the_defaults_with_it(
-    client: FlaskClient, world: dict[str, Any], db: Any
+    client: FlaskClient, world: World, db: Any
 ) -> None:
-    instansi_id = world["instansi"].id
-    login(client, world["koordinator"].email)
+    instansi_id = world.instansi.id
+    login(client, world.koordinator.email)
     data = {"title": "Tanda tangan", "body": "Lampirkan versi bertanda tangan.", "instrument_code": "", "level": "0"}
     assert client.post(f"/instansi/{instansi_id}/komentar-siap/", data=data).status_code == 302
     titles = [title for _id, title, _active in _canned_rows(db, instansi_id)]
@@ -498,10 +490,10 @@ def test_first_canned_comment_added_stores_the_defaults_with_it(
     assert "Kebijakan belum ditetapkan secara resmi" in titles
 
 
-def test_canned_page_koordinator_manages(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    instansi_id = world["instansi"].id
+def test_canned_page_koordinator_manages(client: FlaskClient, world: World, db: Any) -> None:
+    instansi_id = world.instansi.id
     url = f"/instansi/{instansi_id}/komentar-siap/"
-    login(client, world["koordinator"].email)
+    login(client, world.koordinator.email)
 
     bad = client.post(url, data={"title": "", "body": "isi", "instrument_code": "", "level": "0"})
     assert bad.status_code == 400
@@ -554,13 +546,13 @@ def test_canned_page_koordinator_manages(client: FlaskClient, world: dict[str, A
 
 
 @pytest.mark.parametrize(("who", "status"), [("reviewer", 403), ("pengisi", 403), ("outsider", 404)])
-def test_canned_page_is_for_the_koordinator(client: FlaskClient, world: dict[str, Any], who: str, status: int) -> None:
-    login(client, world[who].email)
-    assert client.get(f"/instansi/{world['instansi'].id}/komentar-siap/").status_code == status
+def test_canned_page_is_for_the_koordinator(client: FlaskClient, world: World, who: str, status: int) -> None:
+    login(client, world.member(who).email)
+    assert client.get(f"/instansi/{world.instansi.id}/komentar-siap/").status_code == status
 
 
-def test_canned_comments_offered_by_indicator_and_level(world: dict[str, Any], db: Any) -> None:
-    iid = world["instansi"].id
+def test_canned_comments_offered_by_indicator_and_level(world: World, db: Any) -> None:
+    iid = world.instansi.id
     # Without any rows the defaults are offered, unsaved.
     defaults = service.canned_options(instansi_id=iid, instrument_code="spbe-2020", indicator_code="I1", level=3)
     assert [o.level for o in defaults] == [3, 2, None]  # level 4 (review document) is not for a level-3 claim
@@ -574,7 +566,7 @@ def test_canned_comments_offered_by_indicator_and_level(world: dict[str, Any], d
         service.save_canned(
             instansi_id=iid,
             data=service.CannedInput(title, "isi", instrument, indicator, level),
-            actor=world["koordinator"],
+            actor=world.koordinator,
         )
     titles = [
         o.title for o in service.canned_options(instansi_id=iid, instrument_code="spbe-2020", indicator_code="I1")
@@ -587,27 +579,27 @@ def test_canned_comments_offered_by_indicator_and_level(world: dict[str, Any], d
     assert [o.title for o in level_one] == ["khusus I2", "Bukti tidak menunjukkan fitur layanan yang diklaim"]
 
 
-def test_canned_insertion_on_the_comment_form(client: FlaskClient, world: dict[str, Any], db: Any) -> None:
-    iid = world["instansi"].id
+def test_canned_insertion_on_the_comment_form(client: FlaskClient, world: World, db: Any) -> None:
+    iid = world.instansi.id
     service.ensure_canned_defaults(iid)
     db.session.commit()
     policy = db.session.scalar(select(CannedComment).where(CannedComment.level == 2))
     assert policy is not None
-    login(client, world["reviewer"].email)
-    page = client.get(world["url"]).get_data(as_text=True)
+    login(client, world.reviewer.email)
+    page = client.get(_url(world)).get_data(as_text=True)
     # JavaScript inserts the text in place (keyboard: the select and a real button) ...
     assert "data-canned-insert" in page
     assert "data-canned-select" in page
     assert re.search(rf'<option value="{policy.id}" data-body="[^"]*ditetapkan secara resmi', page)
     # ... and without JavaScript "Sisipkan" posts the form back with the text inserted, saving nothing.
     response = client.post(
-        world["url"], data={"body": "Catatan saya.", "canned_id": str(policy.id), "action": "insert"}
+        _url(world), data={"body": "Catatan saya.", "canned_id": str(policy.id), "action": "insert"}
     )
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert re.search(r"Catatan saya\.\s+Dokumen kebijakan yang dilampirkan", text)
     assert _comments(db) == []
     # A deactivated canned comment is no longer offered.
-    service.set_canned_active(canned=policy, active=False, actor=world["koordinator"])
+    service.set_canned_active(canned=policy, active=False, actor=world.koordinator)
     db.session.commit()
-    assert f'<option value="{policy.id}"' not in client.get(world["url"]).get_data(as_text=True)
+    assert f'<option value="{policy.id}"' not in client.get(_url(world)).get_data(as_text=True)
