@@ -260,7 +260,7 @@ def load_config(
     if not config.get("SECURITY_TOTP_SECRETS"):
         config["SECURITY_TOTP_SECRETS"] = {"1": _instance_secret(instance, "totp_secret")}
     if not config.get("SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"):
-        config["SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"] = [_recovery_codes_key(config["SECURITY_TOTP_SECRETS"])]
+        config["SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"] = _recovery_codes_keys(config["SECURITY_TOTP_SECRETS"])
     config["TWO_FACTOR_REQUIRED_ROLES"] = _two_factor_roles(config["TWO_FACTOR_REQUIRED_ROLES"])
     if config["BABEL_DEFAULT_LOCALE"] not in config["LANGUAGES"]:
         raise ConfigError(f"MANDIRI_BABEL_DEFAULT_LOCALE harus salah satu dari {', '.join(config['LANGUAGES'])}")
@@ -286,11 +286,14 @@ def _reminder_days(raw: Any) -> tuple[int, ...]:
     return tuple(sorted(days, reverse=True))
 
 
-def _recovery_codes_key(totp_secrets: Mapping[Any, str]) -> bytes:
-    """The Fernet key that encrypts stored recovery codes, derived from the newest TOTP secret (the highest key)."""
-    newest = totp_secrets[max(totp_secrets, key=lambda k: int(k))]
-    digest = hashlib.sha256(b"mandiri/recovery-codes/" + str(newest).encode("utf-8")).digest()
-    return base64.urlsafe_b64encode(digest)
+def _recovery_codes_keys(totp_secrets: Mapping[Any, str]) -> list[bytes]:
+    """The Fernet keys of the stored recovery codes, one derived from each TOTP secret, the newest (highest number)
+    first: new codes are encrypted with it, codes from before a rotation still open with the older ones."""
+    newest_first = sorted(totp_secrets, key=lambda k: int(k), reverse=True)
+    return [
+        base64.urlsafe_b64encode(hashlib.sha256(b"mandiri/recovery-codes/" + str(totp_secrets[k]).encode()).digest())
+        for k in newest_first
+    ]
 
 
 def _two_factor_roles(raw: Any) -> tuple[str, ...]:

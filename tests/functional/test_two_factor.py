@@ -299,3 +299,19 @@ def test_the_required_roles_setting_is_checked_at_start(environ_config: Callable
     assert environ_config("")["TWO_FACTOR_REQUIRED_ROLES"] == ()
     with pytest.raises(ConfigError, match="kordinator"):
         environ_config("admin,kordinator")
+
+
+def test_recovery_codes_from_before_a_secret_rotation_still_open(tmp_path: Any) -> None:
+    from cryptography.fernet import Fernet, MultiFernet
+    from flask import Config
+
+    def keys(secrets: dict[str, str]) -> list[bytes]:
+        config = Config(str(tmp_path))
+        load_config(config, str(tmp_path), {"SECRET_KEY": "x", "SECURITY_TOTP_SECRETS": secrets}, {})
+        return list(config["SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"])
+
+    before = MultiFernet([Fernet(k) for k in keys({"1": "alpha"})])
+    after = MultiFernet([Fernet(k) for k in keys({"1": "alpha", "2": "beta"})])
+    stored = before.encrypt(b"abcd-ef01-2345")
+    assert after.decrypt(stored) == b"abcd-ef01-2345"
+    assert keys({"1": "alpha", "2": "beta"})[0] == keys({"1": "beta"})[0]  # new codes use the newest secret
