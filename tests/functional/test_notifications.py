@@ -6,6 +6,7 @@ import logging
 import re
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -25,12 +26,14 @@ from assess.models import (
     Notification,
     NotificationKind,
     RoleName,
+    User,
 )
 from assess.services import answers as answer_service
 from assess.services import comments as comment_service
 from assess.services import notifications as service
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.factories import create_assessment, create_member
 from tests.functional.helpers import count_queries, login
+from tests.worlds import BAPPEDA, DISKOMINFO, World, build_world
 
 
 def _said(name: str) -> texts.Text:
@@ -42,88 +45,116 @@ def _answer(assessment: Any, code: str) -> Answer:
     return next(a for a in assessment.answers if a.indicator.code == code)
 
 
+@dataclass(frozen=True)
+class Team:
+    """A world with nothing assigned and no pengisi of its own, and the people these tests notify: Ani, Bayu and an
+    inactive pengisi in Diskominfo, Cici in Bappeda, and a reviewer who sits in Diskominfo (the inspektur). The
+    world's outsider is a pengisi of another instansi whose address starts like Ani's."""
+
+    world: World
+    ani: User
+    bayu: User
+    cici: User
+    nonaktif: User
+    inspektur: User
+
+    @property
+    def people(self) -> dict[str, User]:
+        """Everyone by the name the tests give them, the outsider as "luar"."""
+        members = {("luar" if key == "outsider" else key): user for key, user in self.world.members.items()}
+        extras = {"ani": self.ani, "bayu": self.bayu, "cici": self.cici, "nonaktif": self.nonaktif}
+        return members | extras | {"inspektur": self.inspektur}
+
+
 @pytest.fixture
-def team(db: Any) -> dict[str, Any]:
-    instansi = create_instansi()
-    diskominfo = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    bappeda = create_unit(instansi, "Badan Perencanaan Pembangunan Daerah", "Bappeda")
-    assessment = create_assessment(instansi, year=2026)
-    people = {
-        "ani": create_member(instansi, RoleName.PENGISI, units=(diskominfo,), email="ani@kota.go.id"),
-        "bayu": create_member(instansi, RoleName.PENGISI, units=(diskominfo,), email="bayu@kota.go.id"),
-        "cici": create_member(instansi, RoleName.PENGISI, units=(bappeda,), email="cici@kota.go.id"),
-        "nonaktif": create_member(instansi, RoleName.PENGISI, units=(diskominfo,)),
+def team(db: Any) -> Team:
+    world = build_world(
+        units=(DISKOMINFO, BAPPEDA),
+        members=("koordinator", "reviewer", "pembaca"),
+        outsider=(RoleName.PENGISI,),
+        assign=False,
+        emails={"reviewer": "rina@kota.go.id", "outsider": "ani@kota-lain.go.id"},
+    )
+    instansi, diskominfo = world.instansi, world.unit
+    built = Team(
+        world,
+        ani=create_member(instansi, RoleName.PENGISI, units=(diskominfo,), email="ani@kota.go.id"),
+        bayu=create_member(instansi, RoleName.PENGISI, units=(diskominfo,), email="bayu@kota.go.id"),
+        cici=create_member(instansi, RoleName.PENGISI, units=(world.units["Bappeda"],), email="cici@kota.go.id"),
+        nonaktif=create_member(instansi, RoleName.PENGISI, units=(diskominfo,)),
         # a reviewer who sits in the unit is not one of the unit's pengisi
-        "inspektur": create_member(instansi, RoleName.REVIEWER, units=(diskominfo,)),
-        "koordinator": create_member(instansi, RoleName.KOORDINATOR),
-        "reviewer": create_member(instansi, RoleName.REVIEWER, email="rina@kota.go.id"),
-        "pembaca": create_member(instansi, RoleName.PEMBACA),
-        "luar": create_member(create_instansi(), RoleName.PENGISI, email="ani@kota-lain.go.id"),
-    }
-    people["nonaktif"].active = False
+        inspektur=create_member(instansi, RoleName.REVIEWER, units=(diskominfo,)),
+    )
+    built.nonaktif.active = False
     db.session.commit()
-    return {"instansi": instansi, "assessment": assessment, "diskominfo": diskominfo, "bappeda": bappeda, **people}
+    return built
 
 
 def _notes(db: Any) -> list[Notification]:
     return list(db.session.scalars(select(Notification).order_by(Notification.id)))
 
 
-def _received(team: dict[str, Any], db: Any) -> set[tuple[str, str]]:
-    names = {user.id: key for key, user in team.items() if hasattr(user, "email")}
+def _received(team: Team, db: Any) -> set[tuple[str, str]]:
+    names = {user.id: key for key, user in team.people.items()}
     return {(names[n.user_id], n.kind.value) for n in _notes(db)}
 
 
 # --------------------------------------------------------------------------- who is told
 
 
-def _assign_unit(team: dict[str, Any], db: Any) -> None:
-    answer = _answer(team["assessment"], "I1")
+def _assign_unit(team: Team, db: Any) -> None:
+    answer = _answer(team.world.assessment, "I1")
     # the assignment service notifies the new assignees itself
     answer_service.assign(
-        assessment=team["assessment"], answers=[answer], unit=team["diskominfo"], user=None, actor=team["koordinator"]
-    )
-
-
-def _assign_person(team: dict[str, Any], db: Any) -> None:
-    answer = _answer(team["assessment"], "I2")
-    answer_service.assign(
-        assessment=team["assessment"],
+        assessment=team.world.assessment,
         answers=[answer],
-        unit=team["diskominfo"],
-        user=team["bayu"],
-        actor=team["koordinator"],
+        unit=team.world.unit,
+        user=None,
+        actor=team.world.koordinator,
     )
 
 
-def _mention(team: dict[str, Any], db: Any) -> None:
+def _assign_person(team: Team, db: Any) -> None:
+    answer = _answer(team.world.assessment, "I2")
+    answer_service.assign(
+        assessment=team.world.assessment,
+        answers=[answer],
+        unit=team.world.unit,
+        user=team.bayu,
+        actor=team.world.koordinator,
+    )
+
+
+def _mention(team: Team, db: Any) -> None:
     comment_service.add_comment(
-        assessment=team["assessment"],
-        author=team["reviewer"],
+        assessment=team.world.assessment,
+        author=team.world.reviewer,
         body="@cici dan @ANI mohon dicek",
-        answer=_answer(team["assessment"], "I1"),
+        answer=_answer(team.world.assessment, "I1"),
     )
 
 
-def _reply(team: dict[str, Any], db: Any) -> None:
-    answer = _answer(team["assessment"], "I1")
-    top = comment_service.add_comment(assessment=team["assessment"], author=team["reviewer"], body="?", answer=answer)
-    comment_service.add_comment(assessment=team["assessment"], author=team["bayu"], body="ok", parent=top)
-    comment_service.add_comment(assessment=team["assessment"], author=team["cici"], body="juga", parent=top)
+def _reply(team: Team, db: Any) -> None:
+    answer = _answer(team.world.assessment, "I1")
+    top = comment_service.add_comment(
+        assessment=team.world.assessment, author=team.world.reviewer, body="?", answer=answer
+    )
+    comment_service.add_comment(assessment=team.world.assessment, author=team.bayu, body="ok", parent=top)
+    comment_service.add_comment(assessment=team.world.assessment, author=team.cici, body="juga", parent=top)
 
 
 def _review_decision(kind: NotificationKind) -> Any:
-    def run(team: dict[str, Any], db: Any) -> None:
-        answer = _answer(team["assessment"], "I3")
-        answer.assignee_unit = team["diskominfo"]
+    def run(team: Team, db: Any) -> None:
+        answer = _answer(team.world.assessment, "I3")
+        answer.assignee_unit = team.world.unit
         db.session.flush()
         service.notify(
             users=service.recipients_for_answer(answer),
             kind=kind,
-            assessment=team["assessment"],
+            assessment=team.world.assessment,
             message=texts.text("notice.approved", code="I3", name="Penilai"),
             url=service.answer_path(answer),
-            actor=team["reviewer"],
+            actor=team.world.reviewer,
             answer=answer,
         )
 
@@ -142,48 +173,49 @@ def _review_decision(kind: NotificationKind) -> Any:
     ],
     ids=["assign-unit", "assign-person", "mention", "reply", "send-back", "approval"],
 )
-def test_who_is_told(team: dict[str, Any], db: Any, scenario: Any, expected: set[tuple[str, str]]) -> None:
+def test_who_is_told(team: Team, db: Any, scenario: Any, expected: set[tuple[str, str]]) -> None:
     scenario(team, db)
     db.session.commit()
     assert _received(team, db) == expected
 
 
-def test_notify_skips_actor_inactive_outsiders_and_duplicates(team: dict[str, Any], db: Any) -> None:
+def test_notify_skips_actor_inactive_outsiders_and_duplicates(team: Team, db: Any) -> None:
     made = service.notify(
-        users=[team["ani"], team["ani"], team["koordinator"], team["nonaktif"], team["luar"], team["cici"]],
+        users=[team.ani, team.ani, team.world.koordinator, team.nonaktif, team.world.outsider, team.cici],
         kind=NotificationKind.SEND_BACK,
-        assessment=team["assessment"],
+        assessment=team.world.assessment,
         message=texts.text("notice.sent_back", code="I1", name="Penilai"),
         url="/penilaian/1",
-        actor=team["koordinator"],
+        actor=team.world.koordinator,
     )
-    assert sorted(n.user_id for n in made) == sorted([team["ani"].id, team["cici"].id])
+    assert sorted(n.user_id for n in made) == sorted([team.ani.id, team.cici.id])
     assert all(n.id is not None and n.read_at is None for n in made)
     assert (
         service.notify(
-            users=[], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message=_said("x"), url="/"
+            users=[], kind=NotificationKind.APPROVAL, assessment=team.world.assessment, message=_said("x"), url="/"
         )
         == []
     )
 
 
-def test_recipients_for_answer_and_pemdi_items(team: dict[str, Any], db: Any) -> None:
-    answer = _answer(team["assessment"], "I1")
+def test_recipients_for_answer_and_pemdi_items(team: Team, db: Any) -> None:
+    answer = _answer(team.world.assessment, "I1")
     assert service.recipients_for_answer(answer) == []
-    answer.assignee_unit = team["diskominfo"]
+    answer.assignee_unit = team.world.unit
     db.session.flush()
     assert {u.email for u in service.recipients_for_answer(answer)} == {"ani@kota.go.id", "bayu@kota.go.id"}
-    answer.assignee_user = team["bayu"]
-    answer.assignee_user_id = team["bayu"].id
+    answer.assignee_user = team.bayu
+    answer.assignee_user_id = team.bayu.id
     db.session.flush()
-    assert service.recipients_for_answer(answer) == [team["bayu"]]
+    assert service.recipients_for_answer(answer) == [team.bayu]
 
-    pemdi = create_assessment(team["instansi"], code="pemdi-2026")
+    pemdi = create_assessment(team.world.instansi, code="pemdi-2026")
     graded = next(a for a in pemdi.answers if len([i for i in a.indicator.items if i.kind != "note"]) >= 2)
-    graded.assignee_unit = team["diskominfo"]
+    graded.assignee_unit = team.world.unit
     first, second = [i for i in graded.indicator.items if i.kind != "note"][:2]
-    graded.items.append(AnswerItem(item=first, assignee_unit=team["bappeda"]))
-    graded.items.append(AnswerItem(item=second, assignee_unit_id=team["bappeda"].id, assignee_user_id=team["ani"].id))
+    bappeda = team.world.units["Bappeda"]
+    graded.items.append(AnswerItem(item=first, assignee_unit=bappeda))
+    graded.items.append(AnswerItem(item=second, assignee_unit_id=bappeda.id, assignee_user_id=team.ani.id))
     db.session.flush()
     assert {u.email for u in service.recipients_for_answer(graded)} == {
         "ani@kota.go.id",
@@ -192,13 +224,17 @@ def test_recipients_for_answer_and_pemdi_items(team: dict[str, Any], db: Any) ->
     }
 
 
-def test_assigning_many_indicators_is_one_notification_per_person(team: dict[str, Any], db: Any) -> None:
-    answers = [_answer(team["assessment"], code) for code in ("I1", "I2", "I3")]
+def test_assigning_many_indicators_is_one_notification_per_person(team: Team, db: Any) -> None:
+    answers = [_answer(team.world.assessment, code) for code in ("I1", "I2", "I3")]
     answer_service.assign(
-        assessment=team["assessment"], answers=answers, unit=team["bappeda"], user=None, actor=team["koordinator"]
+        assessment=team.world.assessment,
+        answers=answers,
+        unit=team.world.units["Bappeda"],
+        user=None,
+        actor=team.world.koordinator,
     )
     [note] = _notes(db)
-    assert note.user_id == team["cici"].id
+    assert note.user_id == team.cici.id
     assert note.answer_id is None
     assert "3 indikator" in note.message
     assert "I1, I2, I3" in note.message
@@ -250,19 +286,19 @@ def smtp(mail_config: dict[str, Any]) -> Iterator[Sink]:
         controller.stop()
 
 
-def _send_back(team: dict[str, Any], *users: Any) -> list[Notification]:
+def _send_back(team: Team, *users: Any) -> list[Notification]:
     return service.notify(
         users=users,
         kind=NotificationKind.SEND_BACK,
-        assessment=team["assessment"],
+        assessment=team.world.assessment,
         message=texts.text("notice.sent_back", code="I1", name="Penilai"),
         url="/penilaian/1/indikator/I1",
-        actor=team["reviewer"],
+        actor=team.world.reviewer,
     )
 
 
-def test_email_is_sent_after_commit_over_one_connection(team: dict[str, Any], db: Any, smtp: Sink) -> None:
-    _send_back(team, team["ani"], team["bayu"], team["cici"])
+def test_email_is_sent_after_commit_over_one_connection(team: Team, db: Any, smtp: Sink) -> None:
+    _send_back(team, team.ani, team.bayu, team.cici)
     assert smtp.messages == []
     assert len(mail.pending()) == 3
     db.session.commit()
@@ -278,29 +314,29 @@ def test_email_is_sent_after_commit_over_one_connection(team: dict[str, Any], db
     assert mail.pending() == []
 
 
-def test_rolled_back_notifications_send_nothing(team: dict[str, Any], db: Any, smtp: Sink) -> None:
-    _send_back(team, team["ani"])
+def test_rolled_back_notifications_send_nothing(team: Team, db: Any, smtp: Sink) -> None:
+    _send_back(team, team.ani)
     db.session.rollback()
     db.session.commit()
     assert smtp.messages == []
     assert _notes(db) == []
 
 
-def test_no_email_when_mail_server_is_empty(team: dict[str, Any], db: Any, mail_config: dict[str, Any]) -> None:
+def test_no_email_when_mail_server_is_empty(team: Team, db: Any, mail_config: dict[str, Any]) -> None:
     mail_config["MAIL_SERVER"] = ""
-    _send_back(team, team["ani"])
+    _send_back(team, team.ani)
     assert mail.pending() == []
     db.session.commit()
     assert len(_notes(db)) == 1
 
 
 def test_mention_through_the_page_emails_after_the_request(
-    client: FlaskClient, team: dict[str, Any], db: Any, smtp: Sink
+    client: FlaskClient, team: Team, db: Any, smtp: Sink
 ) -> None:
-    answer = _answer(team["assessment"], "I1")
-    login(client, team["reviewer"].email)
+    answer = _answer(team.world.assessment, "I1")
+    login(client, team.world.reviewer.email)
     response = client.post(
-        f"/penilaian/{team['assessment'].id}/komentar/jawaban/{answer.id}", data={"body": "@cici lihat ini"}
+        f"/penilaian/{team.world.assessment.id}/komentar/jawaban/{answer.id}", data={"body": "@cici lihat ini"}
     )
     assert response.status_code == 302
     [message] = smtp.messages
@@ -310,14 +346,14 @@ def test_mention_through_the_page_emails_after_the_request(
 
 
 def test_unreachable_smtp_server_is_logged_not_an_error(
-    client: FlaskClient, team: dict[str, Any], db: Any, mail_config: dict[str, Any], caplog: pytest.LogCaptureFixture
+    client: FlaskClient, team: Team, db: Any, mail_config: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     mail_config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port(), MAIL_TIMEOUT=2)
-    answer = _answer(team["assessment"], "I1")
-    login(client, team["reviewer"].email)
+    answer = _answer(team.world.assessment, "I1")
+    login(client, team.world.reviewer.email)
     with caplog.at_level(logging.ERROR, logger="assess.mail"):
         response = client.post(
-            f"/penilaian/{team['assessment'].id}/komentar/jawaban/{answer.id}", data={"body": "@cici lihat ini"}
+            f"/penilaian/{team.world.assessment.id}/komentar/jawaban/{answer.id}", data={"body": "@cici lihat ini"}
         )
     assert response.status_code == 302
     assert len(_notes(db)) == 1
@@ -328,21 +364,21 @@ def test_unreachable_smtp_server_is_logged_not_an_error(
 
 
 def test_notifications_page_lists_newest_first_paginated_and_marks_read(
-    client: FlaskClient, team: dict[str, Any], db: Any
+    client: FlaskClient, team: Team, db: Any
 ) -> None:
-    ani = team["ani"]
+    ani = team.ani
     for n in range(25):
         service.notify(
             users=[ani],
             kind=NotificationKind.APPROVAL,
-            assessment=team["assessment"],
+            assessment=team.world.assessment,
             message=_said(f"Pesan nomor {n}"),
             url="/penilaian/",
         )
     service.notify(
-        users=[team["bayu"]],
+        users=[team.bayu],
         kind=NotificationKind.APPROVAL,
-        assessment=team["assessment"],
+        assessment=team.world.assessment,
         message=_said("Untuk Bayu"),
         url="/",
     )
@@ -372,10 +408,10 @@ def test_notifications_page_lists_newest_first_paginated_and_marks_read(
     assert opened.headers["Location"] == "/penilaian/"
     assert service.unread_count(ani) == 23
     assert client.post(f"/saya/notifikasi/{notes['Untuk Bayu'].id}").status_code == 404
-    assert service.unread_count(team["bayu"]) == 1
+    assert service.unread_count(team.bayu) == 1
     assert client.post("/saya/notifikasi/dibaca-semua").status_code == 302
     assert service.unread_count(ani) == 0
-    assert service.unread_count(team["bayu"]) == 1
+    assert service.unread_count(team.bayu) == 1
     page = client.get("/saya/notifikasi").get_data(as_text=True)
     assert 'class="unread"' not in page
     assert 'data-testid="nav-unread-count"' not in page
@@ -385,10 +421,14 @@ def _notification_rows(db: Any) -> list[tuple[int, Any]]:
     return [(n.id, n.read_at) for n in db.session.scalars(select(Notification).order_by(Notification.id))]
 
 
-def test_opening_a_notification_by_get_writes_nothing(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    ani = team["ani"]
+def test_opening_a_notification_by_get_writes_nothing(client: FlaskClient, team: Team, db: Any) -> None:
+    ani = team.ani
     (note,) = service.notify(
-        users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message=_said("Rina"), url="/saya/"
+        users=[ani],
+        kind=NotificationKind.APPROVAL,
+        assessment=team.world.assessment,
+        message=_said("Rina"),
+        url="/saya/",
     )
     db.session.commit()
     login(client, ani.email)
@@ -419,43 +459,44 @@ def test_opening_a_notification_by_get_writes_nothing(client: FlaskClient, team:
     assert _notification_rows(db) == after
 
 
-def test_my_work_sections_and_counts(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    a = team["assessment"]
+def test_my_work_sections_and_counts(client: FlaskClient, team: Team, db: Any) -> None:
+    a = team.world.assessment
     states = {
-        "I1": ("diskominfo", AnswerState.DRAF),
-        "I2": ("diskominfo", AnswerState.BELUM_DIISI),
-        "I3": ("diskominfo", AnswerState.PERLU_PERBAIKAN),
-        "I4": ("diskominfo", AnswerState.SIAP_DIREVIU),
-        "I5": ("diskominfo", AnswerState.DISETUJUI),
-        "I6": ("bappeda", AnswerState.DRAF),
-        "I7": ("bappeda", AnswerState.SIAP_DIREVIU),
+        "I1": ("Diskominfo", AnswerState.DRAF),
+        "I2": ("Diskominfo", AnswerState.BELUM_DIISI),
+        "I3": ("Diskominfo", AnswerState.PERLU_PERBAIKAN),
+        "I4": ("Diskominfo", AnswerState.SIAP_DIREVIU),
+        "I5": ("Diskominfo", AnswerState.DISETUJUI),
+        "I6": ("Bappeda", AnswerState.DRAF),
+        "I7": ("Bappeda", AnswerState.SIAP_DIREVIU),
     }
     for code, (unit, state) in states.items():
         answer = _answer(a, code)
-        answer.assignee_unit = team[unit]
+        answer.assignee_unit = team.world.units[unit]
         answer.state = state
     # an answer of another unit with one item assigned to Diskominfo would count too (Pemdi); a final
     # assessment counts for nothing
-    old = create_assessment(team["instansi"], year=2025)
-    _answer(old, "I1").assignee_unit = team["diskominfo"]
+    old = create_assessment(team.world.instansi, year=2025)
+    _answer(old, "I1").assignee_unit = team.world.unit
     old.state = AssessmentState.FINAL
     db.session.flush()
-    top = comment_service.add_comment(assessment=a, author=team["reviewer"], body="@ani cek", answer=_answer(a, "I1"))
-    closed = comment_service.add_comment(assessment=a, author=team["reviewer"], body="@ani x", answer=_answer(a, "I2"))
-    comment_service.resolve(comment=closed, actor=team["reviewer"])
+    reviewer = team.world.reviewer
+    top = comment_service.add_comment(assessment=a, author=reviewer, body="@ani cek", answer=_answer(a, "I1"))
+    closed = comment_service.add_comment(assessment=a, author=reviewer, body="@ani x", answer=_answer(a, "I2"))
+    comment_service.resolve(comment=closed, actor=reviewer)
     db.session.commit()
 
-    ani = service.work_counts(team["ani"])
+    ani = service.work_counts(team.ani)
     assert (ani.assigned, ani.review, ani.sent_back, ani.mentions, ani.unread) == (2, 0, 1, 1, 2)
     assert ani.work == 4
-    reviewer = service.work_counts(team["reviewer"])
+    reviewer = service.work_counts(team.world.reviewer)
     assert (reviewer.assigned, reviewer.review, reviewer.sent_back, reviewer.mentions) == (0, 2, 0, 0)
     # the reviewer who sits in Diskominfo reviews, but fills in nothing
-    assert service.work_counts(team["inspektur"]).assigned == 0
-    assert service.work_counts(team["cici"]).assigned == 1
-    assert service.work_counts(team["luar"]).work == 0
+    assert service.work_counts(team.inspektur).assigned == 0
+    assert service.work_counts(team.cici).assigned == 1
+    assert service.work_counts(team.world.outsider).work == 0
 
-    login(client, team["ani"].email)
+    login(client, team.ani.email)
     page = client.get("/saya/").get_data(as_text=True)
     assert 'data-testid="count-assigned">2<' in page
     assert 'data-testid="count-sent-back">1<' in page
@@ -470,8 +511,8 @@ def test_my_work_sections_and_counts(client: FlaskClient, team: dict[str, Any], 
 # --------------------------------------------------------------------------- query counts
 
 
-def test_nav_counts_are_one_query_and_none_for_anonymous(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    ani = team["ani"]
+def test_nav_counts_are_one_query_and_none_for_anonymous(client: FlaskClient, team: Team, db: Any) -> None:
+    ani = team.ani
     db.session.refresh(ani)
     with count_queries(db) as queries:
         service.work_counts(ani)
@@ -479,7 +520,7 @@ def test_nav_counts_are_one_query_and_none_for_anonymous(client: FlaskClient, te
     with count_queries(db) as anonymous:
         assert client.get("/login").status_code == 200
     assert not [q for q in anonymous if "notifications" in q]
-    login(client, team["ani"].email)
+    login(client, team.ani.email)
     with count_queries(db) as page:
         assert 'data-testid="nav-my-work"' in client.get("/penilaian/").get_data(as_text=True)
     assert len([q for q in page if "notifications" in q]) == 1
@@ -489,12 +530,12 @@ def test_nav_counts_are_one_query_and_none_for_anonymous(client: FlaskClient, te
     assert not [q for q in next_page if "notifications" in q]
 
 
-def test_nav_badges_refresh(client: FlaskClient, team: dict[str, Any], db: Any, app: Flask) -> None:
-    ani = team["ani"]
+def test_nav_badges_refresh(client: FlaskClient, team: Team, db: Any, app: Flask) -> None:
+    ani = team.ani
     login(client, ani.email)
     assert 'data-testid="nav-unread-count"' not in client.get("/penilaian/").get_data(as_text=True)
     service.notify(
-        users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message=_said("x"), url="/"
+        users=[ani], kind=NotificationKind.APPROVAL, assessment=team.world.assessment, message=_said("x"), url="/"
     )
     db.session.commit()
     # the badge is kept for NAV_COUNTS_TTL seconds; "Tugas saya" counts again at once
@@ -506,7 +547,7 @@ def test_nav_badges_refresh(client: FlaskClient, team: dict[str, Any], db: Any, 
     app.config["NAV_COUNTS_TTL"] = 0
     try:
         service.notify(
-            users=[ani], kind=NotificationKind.APPROVAL, assessment=team["assessment"], message=_said("y"), url="/"
+            users=[ani], kind=NotificationKind.APPROVAL, assessment=team.world.assessment, message=_said("y"), url="/"
         )
         db.session.commit()
         assert 'data-testid="nav-unread-count">1<' in client.get("/penilaian/").get_data(as_text=True)
@@ -514,16 +555,16 @@ def test_nav_badges_refresh(client: FlaskClient, team: dict[str, Any], db: Any, 
         app.config["NAV_COUNTS_TTL"] = saved
 
 
-def test_inbox_pages_query_count_is_constant(client: FlaskClient, team: dict[str, Any], db: Any) -> None:
-    a = team["assessment"]
-    ani = team["ani"]
+def test_inbox_pages_query_count_is_constant(client: FlaskClient, team: Team, db: Any) -> None:
+    a = team.world.assessment
+    ani = team.ani
 
     def grow(n: int) -> None:
         for code in [f"I{i}" for i in range(1, n + 1)]:
             answer = _answer(a, code)
-            answer.assignee_unit = team["diskominfo"]
+            answer.assignee_unit = team.world.unit
             answer.state = AnswerState.PERLU_PERBAIKAN if code.endswith("3") else AnswerState.DRAF
-            top = comment_service.add_comment(assessment=a, author=team["reviewer"], body="@ani", answer=answer)
+            top = comment_service.add_comment(assessment=a, author=team.world.reviewer, body="@ani", answer=answer)
             comment_service.add_comment(assessment=a, author=ani, body="ok", parent=top)
         db.session.commit()
 
