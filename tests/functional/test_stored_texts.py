@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -15,7 +16,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from assess import mail, texts
-from assess.models import AnswerState, AuditEntry, Export, ExportState, Notification, RoleName
+from assess.models import AnswerState, AuditEntry, Export, ExportState, Notification, RoleName, User
 from assess.models.base import utcnow
 from assess.queries.engine import engine_instrument
 from assess.services import answers as answer_service
@@ -24,8 +25,9 @@ from assess.services import evidence as evidence_service
 from assess.services import exports as export_service
 from assess.services import planning
 from assess.services import review as review_service
-from tests.factories import create_assessment, create_instansi, create_member, create_unit
+from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional.helpers import login, pdf_bytes
+from tests.worlds import World, build_world
 from uploads import get_storage
 from uploads.validation import Policy
 
@@ -33,30 +35,32 @@ ID_SENT_BACK = "Jawaban I1 dikembalikan oleh Rina Reviewer: perlu perbaikan. Lih
 EN_SENT_BACK = "Answer I1 sent back by Rina Reviewer: needs revision. See the comments."
 
 
+@dataclass(frozen=True)
+class Team:
+    """A world in Pemerintah Kota Uji Bahasa whose I1 alone is assigned to Diskominfo and waits for review, with a
+    comment of its reviewer (Rina Reviewer), and a second pengisi of the unit who reads English."""
+
+    world: World
+    english: User
+
+
 @pytest.fixture
-def team(db: Any) -> dict[str, Any]:
-    instansi = create_instansi("Pemerintah Kota Uji Bahasa")
-    unit = create_unit(instansi, "Dinas Komunikasi dan Informatika", "Diskominfo")
-    pengisi = create_member(instansi, RoleName.PENGISI, units=(unit,))
-    english = create_member(instansi, RoleName.PENGISI, units=(unit,))
+def team(db: Any) -> Team:
+    world = build_world(
+        name="Pemerintah Kota Uji Bahasa",
+        members=("pengisi", "reviewer", "koordinator"),
+        outsider=(),
+        assign=False,
+    )
+    english = create_member(world.instansi, RoleName.PENGISI, units=(world.unit,))
     english.locale = "en"
-    reviewer = create_member(instansi, RoleName.REVIEWER)
-    reviewer.name = "Rina Reviewer"
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
-    assessment = create_assessment(instansi)
-    answer = next(a for a in assessment.answers if a.indicator.code == "I1")
-    answer.assignee_unit = unit
+    world.reviewer.name = "Rina Reviewer"
+    answer = world.answer("I1")
+    answer.assignee_unit = world.unit
     answer.state = AnswerState.SIAP_DIREVIU
-    comment_service.add_comment(assessment=assessment, author=reviewer, body="Lampirkan SK.", answer=answer)
+    comment_service.add_comment(assessment=world.assessment, author=world.reviewer, body="Lampirkan SK.", answer=answer)
     db.session.commit()
-    return {
-        "assessment": assessment,
-        "answer": answer,
-        "pengisi": pengisi,
-        "english": english,
-        "reviewer": reviewer,
-        "koordinator": koordinator,
-    }
+    return Team(world, english)
 
 
 def _in_english(app: Flask) -> Any:
@@ -82,24 +86,24 @@ def test_the_english_translation_of_the_sent_back_notice_is_the_one_this_module_
 
 
 def test_a_notification_reads_in_each_readers_language(
-    app: Flask, client: FlaskClient, team: dict[str, Any], db: Any
+    app: Flask, client: FlaskClient, team: Team, db: Any
 ) -> None:
     context = _in_english(app)  # the reviewer works on the English page
     try:
         with force_locale("en"):
-            review_service.send_back(answer=team["answer"], actor=team["reviewer"])
+            review_service.send_back(answer=team.world.answer("I1"), actor=team.world.reviewer)
         db.session.commit()
     finally:
         context.pop()
     notes = db.session.scalars(select(Notification).order_by(Notification.user_id)).all()
-    assert {n.user_id for n in notes} == {team["pengisi"].id, team["english"].id}
+    assert {n.user_id for n in notes} == {team.world.pengisi.id, team.english.id}
     for note in notes:
         assert note.message == ID_SENT_BACK  # the copy in the deployment's language
         assert note.message_text == {
             "key": "notice.sent_back",
             "params": {"code": "I1", "name": "Rina Reviewer"},
         }
-    login(client, team["pengisi"].email)
+    login(client, team.world.pengisi.email)
     page = client.get("/saya/notifikasi").get_data(as_text=True)
     assert ID_SENT_BACK in _text(page)
     assert '<span lang="id">Rina Reviewer</span>' in page  # a name is data, not the page's language
@@ -108,21 +112,21 @@ def test_a_notification_reads_in_each_readers_language(
     assert ID_SENT_BACK not in english
 
 
-def test_an_email_goes_out_in_its_recipients_language(app: Flask, team: dict[str, Any], db: Any) -> None:
+def test_an_email_goes_out_in_its_recipients_language(app: Flask, team: Team, db: Any) -> None:
     saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_BASE_URL")}
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_BASE_URL="https://mandiri.test")
     try:
         context = _in_english(app)
         try:
             with force_locale("en"):
-                review_service.send_back(answer=team["answer"], actor=team["reviewer"])
+                review_service.send_back(answer=team.world.answer("I1"), actor=team.world.reviewer)
             sent = {m.to: m for m in mail.pending()}
         finally:
             context.pop()
         db.session.rollback()  # nothing leaves
     finally:
         app.config.update(saved)
-    indonesian, english = sent[team["pengisi"].email], sent[team["english"].email]
+    indonesian, english = sent[team.world.pengisi.email], sent[team.english.email]
     assert indonesian.subject.startswith("[Mandiri] Dikembalikan untuk diperbaiki:")
     assert ID_SENT_BACK in indonesian.body
     assert indonesian.body.startswith("Yth. ")
@@ -132,9 +136,9 @@ def test_an_email_goes_out_in_its_recipients_language(app: Flask, team: dict[str
 
 
 def test_audit_summaries_read_in_the_readers_language(
-    app: Flask, client: FlaskClient, team: dict[str, Any], db: Any
+    app: Flask, client: FlaskClient, team: Team, db: Any
 ) -> None:
-    assessment = team["assessment"]
+    assessment = team.world.assessment
     context = _in_english(app)  # the koordinator sets the target on the English page
     try:
         with force_locale("en"):
@@ -143,14 +147,14 @@ def test_audit_summaries_read_in_the_readers_language(
                 inst=engine_instrument(assessment.instrument),
                 target_index=Decimal("2.25"),
                 target_predikat=None,
-                actor=team["koordinator"],
+                actor=team.world.koordinator,
             )
         db.session.commit()
     finally:
         context.pop()
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "target.set")).one()
     assert entry.summary == "Target ditetapkan: 2,25."
-    login(client, team["koordinator"].email)
+    login(client, team.world.koordinator.email)
     assert "Target ditetapkan: 2,25." in client.get(f"/penilaian/{assessment.id}/audit").get_data(as_text=True)
     assert "Target ditetapkan: 2,25." in client.get(f"/penilaian/{assessment.id}/audit.csv").get_data(as_text=True)
     english = _english_page(client, f"/penilaian/{assessment.id}/audit")
@@ -203,19 +207,19 @@ def test_submission_notes_are_kept_as_codes_not_in_the_submitters_language(
 
 
 def test_an_exports_step_and_error_read_in_the_readers_language(
-    app: Flask, client: FlaskClient, team: dict[str, Any], db: Any
+    app: Flask, client: FlaskClient, team: Team, db: Any
 ) -> None:
-    assessment = team["assessment"]
+    assessment = team.world.assessment
     context = _in_english(app)
     try:
         with force_locale("en"):
-            queued = export_service.request_export(assessment, team["koordinator"])
+            queued = export_service.request_export(assessment, team.world.koordinator)
             queued_id = queued.id
         db.session.commit()
     finally:
         context.pop()
     assert queued.step_label == "Menunggu giliran"
-    login(client, team["koordinator"].email)
+    login(client, team.world.koordinator.email)
     status = client.get(f"/penilaian/{assessment.id}/bundel/{queued_id}/status").get_json()
     assert status["label"] == "Menunggu giliran"
     client.post("/bahasa", data={"lang": "en", "next": "/"})
@@ -233,7 +237,7 @@ def test_an_exports_step_and_error_read_in_the_readers_language(
 
 
 def test_rows_from_before_keys_and_unknown_keys_show_their_stored_sentence(
-    client: FlaskClient, team: dict[str, Any], db: Any
+    client: FlaskClient, team: Team, db: Any
 ) -> None:
     for message, stored in (
         ("Pesan lama tanpa kunci.", None),
@@ -242,9 +246,9 @@ def test_rows_from_before_keys_and_unknown_keys_show_their_stored_sentence(
     ):
         db.session.add(
             Notification(
-                user_id=team["pengisi"].id,
+                user_id=team.world.pengisi.id,
                 kind="approval",
-                assessment_id=team["assessment"].id,
+                assessment_id=team.world.assessment.id,
                 message=message,
                 message_text=stored,
                 url="/saya/",
@@ -252,7 +256,7 @@ def test_rows_from_before_keys_and_unknown_keys_show_their_stored_sentence(
             )
         )
     db.session.commit()
-    login(client, team["pengisi"].email)
+    login(client, team.world.pengisi.email)
     english = _english_page(client, "/saya/notifikasi")
     for message in ("Pesan lama tanpa kunci.", "Pesan dari versi yang lebih baru.", "Pesan yang parameternya"):
         assert message in english
