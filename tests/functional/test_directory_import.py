@@ -14,8 +14,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from assess.models import Instansi, Invitation, RoleName, Unit, User
-from tests.factories import create_instansi, create_member, create_unit
+from tests.factories import create_instansi, create_member
 from tests.functional.helpers import login
+from tests.worlds import World, build_world
 
 UNITS = "nama;singkatan\nDinas Komunikasi dan Informatika;Diskominfo\nBadan Keuangan Daerah;BKD\n"
 USERS = (
@@ -34,13 +35,20 @@ def count(db: Any, model: Any, *where: Any) -> int:
 
 
 @pytest.fixture
-def site(db: Any) -> dict[str, Any]:
-    instansi = create_instansi("Pemerintah Kota Impor", slug="kota-impor")
-    unit = create_unit(instansi, "Inspektorat", "Itda")
-    admin = create_member(instansi, RoleName.ADMIN, email="admin@kota.go.id")
-    koordinator = create_member(instansi, RoleName.KOORDINATOR, units=(unit,), email="koor@kota.go.id")
+def site(db: Any) -> World:
+    """Pemerintah Kota Impor (kota-impor) with one unit (Inspektorat, nothing assigned to it), its admin and a
+    koordinator, and no one else."""
+    built = build_world(
+        name="Pemerintah Kota Impor",
+        units=(("Inspektorat", "Itda"),),
+        members=("admin", "koordinator"),
+        outsider=(),
+        assign=False,
+        emails={"admin": "admin@kota.go.id", "koordinator": "koor@kota.go.id"},
+    )
+    built.instansi.slug = "kota-impor"
     db.session.commit()
-    return {"instansi": instansi, "admin": admin, "koordinator": koordinator}
+    return built
 
 
 def upload(client: FlaskClient, url: str, content: str, name: str) -> Any:
@@ -57,9 +65,9 @@ def token_of(page: str) -> str:
     return found.group(1)
 
 
-def test_units_then_users_upload_preview_apply(client: FlaskClient, db: Any, site: dict[str, Any]) -> None:
-    instansi: Instansi = site["instansi"]
-    assert login(client, site["admin"].email).status_code == 302
+def test_units_then_users_upload_preview_apply(client: FlaskClient, db: Any, site: World) -> None:
+    instansi: Instansi = site.instansi
+    assert login(client, site.admin.email).status_code == 302
     base = f"/admin/{instansi.id}"
     assert "Impor dari berkas" in text(client.get(f"{base}/unit/"))
     template = client.get(f"{base}/unit/impor/templat.csv")
@@ -98,17 +106,17 @@ def test_units_then_users_upload_preview_apply(client: FlaskClient, db: Any, sit
 
     # The same file again: nothing to apply.
     client.post("/logout")
-    assert login(client, site["admin"].email).status_code == 302
+    assert login(client, site.admin.email).status_code == 302
     again = text(upload(client, f"{base}/pengguna/impor", USERS, "pengguna.csv"))
     assert "0 dibuat, 0 diubah, 2 tetap." in again
     assert "Terapkan" not in again
 
 
 def test_errors_are_listed_by_row_and_column_and_cannot_be_applied(
-    client: FlaskClient, db: Any, site: dict[str, Any]
+    client: FlaskClient, db: Any, site: World
 ) -> None:
-    instansi: Instansi = site["instansi"]
-    assert login(client, site["admin"].email).status_code == 302
+    instansi: Instansi = site.instansi
+    assert login(client, site.admin.email).status_code == 302
     base = f"/admin/{instansi.id}"
     content = "email,nama,peran,unit\nok@kota.go.id,Ok,pengisi,Itda\nsalah,Salah,pemimpin,Dinas Hantu\n"
     page = text(upload(client, f"{base}/pengguna/impor", content, "p.csv"))
@@ -138,15 +146,15 @@ def test_errors_are_listed_by_row_and_column_and_cannot_be_applied(
     assert "UTF-8" in text(wrong_encoding)
 
 
-def test_a_tampered_or_foreign_token_is_refused(client: FlaskClient, db: Any, site: dict[str, Any]) -> None:
-    instansi: Instansi = site["instansi"]
+def test_a_tampered_or_foreign_token_is_refused(client: FlaskClient, db: Any, site: World) -> None:
+    instansi: Instansi = site.instansi
     other = create_instansi()
     create_member(other, RoleName.ADMIN, email="admin@lain.go.id")
     db.session.commit()
     assert login(client, "admin@lain.go.id").status_code == 302
     foreign = token_of(text(upload(client, f"/admin/{other.id}/unit/impor", UNITS, "u.csv")))
     client.post("/logout")
-    assert login(client, site["admin"].email).status_code == 302
+    assert login(client, site.admin.email).status_code == 302
     for token in (foreign, foreign[:-3] + "abc"):
         refused = client.post(f"/admin/{instansi.id}/unit/impor/terapkan", data={"token": token})
         assert refused.status_code == 302
@@ -154,9 +162,9 @@ def test_a_tampered_or_foreign_token_is_refused(client: FlaskClient, db: Any, si
     assert count(db, Unit) == 1
 
 
-def test_only_the_admin_reaches_the_import(client: FlaskClient, db: Any, site: dict[str, Any]) -> None:
-    instansi: Instansi = site["instansi"]
-    assert login(client, site["koordinator"].email).status_code == 302
+def test_only_the_admin_reaches_the_import(client: FlaskClient, db: Any, site: World) -> None:
+    instansi: Instansi = site.instansi
+    assert login(client, site.koordinator.email).status_code == 302
     base = f"/admin/{instansi.id}"
     for url in (f"{base}/unit/impor", f"{base}/pengguna/impor", f"{base}/pengguna/impor/templat.csv"):
         assert client.get(url).status_code == 404
@@ -168,7 +176,7 @@ def test_only_the_admin_reaches_the_import(client: FlaskClient, db: Any, site: d
 # -- the command line --------------------------------------------------------------------------------
 
 
-def test_cli_dry_run_then_apply(app: Flask, db: Any, site: dict[str, Any], tmp_path: Path) -> None:
+def test_cli_dry_run_then_apply(app: Flask, db: Any, site: World, tmp_path: Path) -> None:
     units, users = tmp_path / "unit.csv", tmp_path / "pengguna.csv"
     units.write_text(UNITS, encoding="utf-8-sig")
     users.write_text(USERS, encoding="utf-8")
@@ -201,7 +209,7 @@ def test_cli_dry_run_then_apply(app: Flask, db: Any, site: dict[str, Any], tmp_p
 
 
 def test_cli_errors_exit_non_zero_with_nothing_written(
-    app: Flask, db: Any, site: dict[str, Any], tmp_path: Path
+    app: Flask, db: Any, site: World, tmp_path: Path
 ) -> None:
     users = tmp_path / "pengguna.csv"
     users.write_text("email,nama,peran,unit\nx@kota.go.id,X,pengisi,Dinas Hantu\ny@kota.go.id,,pembaca,\n")
