@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from reports import PDF_NAME, ZIP_NAME
 from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional import bundle_corpus
 from tests.functional.helpers import count_queries, login, pdf_bytes, upload
+from tests.worlds import World, build_world
 from uploads.validation import check_problem_text
 
 QPDF = shutil.which("qpdf")
@@ -80,29 +82,38 @@ def new_assessment(client: FlaskClient | None = None) -> tuple[Assessment, User]
     return assessment, koordinator
 
 
+@dataclass(frozen=True)
+class Exported:
+    """Pemerintah Kota Contoh's assessment (no unit, a koordinator) holding the bundle corpus, exported with its
+    review through the page."""
+
+    world: World
+    corpus: bundle_corpus.Corpus
+    export: Export
+
+
 @pytest.fixture
-def exported(app: Flask, db: Any, client: FlaskClient) -> dict[str, Any]:
+def exported(app: Flask, db: Any, client: FlaskClient) -> Exported:
     app.config["SOFFICE"] = "off"
-    instansi = create_instansi("Pemerintah Kota Contoh")
-    koordinator = create_member(instansi, RoleName.KOORDINATOR)
-    assessment = create_assessment(instansi)
-    corpus = bundle_corpus.build(assessment, koordinator)
+    world = build_world(name="Pemerintah Kota Contoh", units=(), members=("koordinator",), outsider=())
+    assessment = world.assessment
+    corpus = bundle_corpus.build(assessment, world.koordinator)
     assessment.signatory_name = "Drs. Budi Santoso, M.Si."
     assessment.signatory_position = "Sekretaris Daerah"
     db.session.commit()
     bundle_corpus.tamper(corpus)
 
-    login(client, koordinator.email)
+    login(client, world.koordinator.email)
     response = client.post(f"/penilaian/{assessment.id}/bundel/", data={"include_review": "y"})
     assert response.status_code == 302
     export = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
     assert export.state == ExportState.DONE, export.error
-    return {"assessment": assessment, "corpus": corpus, "export": export, "koordinator": koordinator}
+    return Exported(world, corpus, export)
 
 
-def test_bundle_pages_outline_stamps_links_and_placeholders(exported: dict[str, Any]) -> None:
-    export: Export = exported["export"]
-    corpus: bundle_corpus.Corpus = exported["corpus"]
+def test_bundle_pages_outline_stamps_links_and_placeholders(exported: Exported) -> None:
+    export = exported.export
+    corpus = exported.corpus
     summary = export_service.summary_of(export)
     path = export_service.file_path(export, "pdf")
     assert path is not None
@@ -170,9 +181,9 @@ def test_bundle_pages_outline_stamps_links_and_placeholders(exported: dict[str, 
         assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_zip_manifest_hashes_and_portal_names(exported: dict[str, Any], db: Any) -> None:
-    export: Export = exported["export"]
-    corpus: bundle_corpus.Corpus = exported["corpus"]
+def test_zip_manifest_hashes_and_portal_names(exported: Exported, db: Any) -> None:
+    export = exported.export
+    corpus = exported.corpus
     path = export_service.file_path(export, "zip")
     assert path is not None
     assert path.name == ZIP_NAME
@@ -208,9 +219,9 @@ def test_zip_manifest_hashes_and_portal_names(exported: dict[str, Any], db: Any)
     assert scan["level"] == 2
 
 
-def test_download_history_and_per_indicator(exported: dict[str, Any], client: FlaskClient, db: Any) -> None:
-    assessment: Assessment = exported["assessment"]
-    export: Export = exported["export"]
+def test_download_history_and_per_indicator(exported: Exported, client: FlaskClient, db: Any) -> None:
+    assessment = exported.world.assessment
+    export = exported.export
     page = client.get(f"/penilaian/{assessment.id}/bundel/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
