@@ -62,11 +62,15 @@ def login(page: Page, server: Server, shot: Shots) -> None:
     page.locator("#password").fill(server.password)
     shot("login")
     page.get_by_role("button", name="Masuk", exact=True).click()
-    expect(page.get_by_role("heading", name="Penilaian", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Tugas saya", exact=True)).to_be_visible()  # where a pengisi lands
     expect(page.locator(".who")).to_have_text("Pengisi Diskominfo")
+    page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name="Penilaian").click()
+    expect(page.get_by_role("heading", name="Penilaian", exact=True)).to_be_visible()
 
 
 def open_assessment(page: Page) -> None:
+    """From any page: the assessment list in the navigation, then the demo's assessment."""
+    page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name="Penilaian").click()
     page.get_by_role("link", name=INSTANSI).click()
     expect(page.get_by_test_id("projected-index")).to_be_visible()
 

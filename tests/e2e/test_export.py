@@ -39,6 +39,8 @@ def sign_in(page: Page, server: Server, email: str) -> None:
     page.locator("#email").fill(email)
     page.locator("#password").fill(server.password)
     page.get_by_role("button", name="Masuk", exact=True).click()
+    expect(page.locator(".who")).to_be_visible()
+    page.goto(f"{server.url}/penilaian/")
     expect(page.get_by_role("heading", name="Penilaian", exact=True)).to_be_visible()
 
 

@@ -138,6 +138,8 @@ def test_review_flow(new_context: Callable[..., BrowserContext], server: Server,
 
     # ------------------------------------------------------------------ 2. reviewer comments and sends back
     reviewer = signed_in(new_context, server, "reviewer")
+    expect(reviewer.get_by_role("heading", name="Tugas saya", exact=True)).to_be_visible()  # where a reviewer lands
+    reviewer.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name="Penilaian").click()
     reviewer.get_by_role("link", name=INSTANSI).click()
     reviewer.get_by_role("link", name="Pustaka data dukung").click()
     reviewer.get_by_test_id("library").get_by_role("link", name=DOC).click()
@@ -252,8 +254,11 @@ def test_review_flow(new_context: Callable[..., BrowserContext], server: Server,
     expect(stage).to_have_text("reviu")
     shot(koordinator, "koordinator-review-started")
     koordinator.get_by_test_id("state-final").click()  # 46 answers are not approved yet
-    flash_error(koordinator, "Penilaian belum dapat difinalkan: indikator berikut belum disetujui.")
-    flash_error(koordinator, "I1 (siap direviu)")
+    held = koordinator.get_by_test_id("held-back")  # what holds the stage back, by unit, with whom to chase
+    expect(held.get_by_role("heading", level=2)).to_have_text("Yang menahan finalisasi")
+    expect(held.locator("li", has=koordinator.get_by_role("link", name="I1", exact=True))).to_contain_text(
+        "siap direviu"
+    )
     expect(stage).to_have_text("reviu")
     shot(koordinator, "koordinator-final-refused")
 
