@@ -76,9 +76,20 @@ class Defaults:
     #: ``/healthz`` says ``"disk": "low"`` (and the log warns) when the evidence store or its staging directory
     #: has less free space than this (MiB).
     DISK_MIN_FREE_MB = 1024
-    #: Evidence storage: "local" keeps files under STORAGE_ROOT (default instance/evidence).
+    #: Evidence storage: "local" keeps files under STORAGE_ROOT (default instance/evidence); "s3" keeps them in an
+    #: S3-compatible bucket (S3_*) and only stages uploads under STORAGE_ROOT/staging.
     STORAGE_BACKEND = "local"
     STORAGE_ROOT = ""
+    #: The bucket (it must exist), the store's address (empty: AWS) and region, and an optional key prefix when the
+    #: bucket is shared. Credentials come the standard boto3 way (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE,
+    #: the shared files, an instance role), never from MANDIRI_* settings.
+    S3_BUCKET = ""
+    S3_ENDPOINT_URL = ""
+    S3_REGION = ""
+    S3_PREFIX = ""
+    #: Seconds to wait for the store to accept a connection, and for an answer to a request.
+    S3_CONNECT_TIMEOUT = 5
+    S3_READ_TIMEOUT = 60
     #: Flask-Limiter: where counters live. Empty: an SQLite file in the instance folder, shared by every
     #: process on the machine (assess.ratelimit); redis://127.0.0.1:6379 when several nodes serve the site.
     RATELIMIT_STORAGE_URI = ""
@@ -161,6 +172,8 @@ _INTEGERS = (
     "SOFFICE_TIMEOUT",
     "INVITATION_DAYS",
     "RESET_PASSWORD_HOURS",
+    "S3_CONNECT_TIMEOUT",
+    "S3_READ_TIMEOUT",
 )
 
 
@@ -240,6 +253,12 @@ def load_config(
             f"MANDIRI_JOBS_BACKEND harus sqlite, redis atau immediate, tertulis {config['JOBS_BACKEND']!r}"
         )
     config["JOBS_BACKEND"] = backend
+    storage = str(config["STORAGE_BACKEND"]).strip().lower()
+    if storage not in ("local", "s3"):
+        raise ConfigError(f"MANDIRI_STORAGE_BACKEND harus local atau s3, tertulis {config['STORAGE_BACKEND']!r}")
+    config["STORAGE_BACKEND"] = storage
+    if storage == "s3" and not str(config["S3_BUCKET"]).strip():
+        raise ConfigError("MANDIRI_S3_BUCKET wajib diisi untuk MANDIRI_STORAGE_BACKEND=s3")
     config["REMINDER_DAYS"] = _reminder_days(config["REMINDER_DAYS"])
     if config["EXPORT_KEEP"] < 1:
         raise ConfigError("MANDIRI_EXPORT_KEEP harus paling sedikit 1")

@@ -15,6 +15,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from assess.extensions import db
 from uploads.errors import format_size
+from uploads.s3 import StorageUnavailableError
 from uploads.staging import StorageFullError
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,22 @@ def register_error_handlers(app: Flask) -> None:
             _(
                 "Ruang penyimpanan server penuh, jadi berkas ini tidak dapat disimpan. Beri tahu admin aplikasi, "
                 "lalu coba lagi nanti."
+            ),
+        )
+
+    @app.errorhandler(StorageUnavailableError)
+    def storage_unavailable(e: StorageUnavailableError) -> Any:
+        # What the request staged is already freed; nothing was committed that points at a missing object.
+        db.session.rollback()
+        log.error("penyimpanan objek tidak dapat dipakai: %s", e)
+        return page_or_json(
+            503,
+            "storage_unavailable",
+            _("Penyimpanan berkas tidak dapat dihubungi"),
+            _(
+                "Server penyimpanan berkas sedang tidak dapat dihubungi, jadi berkas ini tidak dapat disimpan atau "
+                "dibuka sekarang. Tidak ada yang hilang; coba lagi beberapa saat lagi, dan beri tahu admin aplikasi "
+                "bila berlanjut."
             ),
         )
 

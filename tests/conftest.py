@@ -28,7 +28,7 @@ from assess import create_app
 from assess.database import writing
 from assess.extensions import db as _db
 
-pytest_plugins = ["tests.worlds"]  # the typed worlds: ``world``, ``pemdi_world`` and ``build_world``
+pytest_plugins = ["tests.worlds", "tests.s3"]  # the typed worlds (``world``, ``build_world``…); moto's S3 server
 
 FAST_HASH = {"argon2__rounds": 1, "argon2__memory_cost": 1024, "argon2__parallelism": 1}
 TENANT_TABLES = (

@@ -21,7 +21,7 @@ from uploads.staging import Staged, discard, stage
 from uploads.storage import LocalStorage, Storage
 from uploads.validation import DEFAULT_EXTENSIONS, FileInfo, Policy, clean_filename, validate
 
-BACKENDS = ("local",)
+BACKENDS = ("local", "s3")
 
 __all__ = [
     "DEFAULT_EXTENSIONS",
@@ -45,15 +45,34 @@ __all__ = [
 def get_storage(config: Mapping[str, Any]) -> Storage:
     """The storage backend named by ``config["STORAGE_BACKEND"]`` (default ``"local"``).
 
-    ``local`` needs ``config["STORAGE_ROOT"]`` (the app passes ``instance/evidence``). A remote backend
-    (S3) would implement the same :class:`Storage` protocol and return ``None`` from ``local_path``.
+    ``local`` keeps blobs under ``config["STORAGE_ROOT"]`` (the app passes ``instance/evidence``); ``s3`` keeps them
+    in ``config["S3_BUCKET"]`` (:mod:`uploads.s3`) and stages uploads in ``STORAGE_ROOT/staging``.
     """
     backend = str(config.get("STORAGE_BACKEND") or "local").strip().lower()
+    root = config.get("STORAGE_ROOT")
+    if not root:
+        raise ValueError("MANDIRI_STORAGE_ROOT wajib diisi (direktori berkas, atau direktori sementara untuk S3)")
     if backend == "local":
-        root = config.get("STORAGE_ROOT")
-        if not root:
-            raise ValueError("MANDIRI_STORAGE_ROOT wajib diisi untuk MANDIRI_STORAGE_BACKEND=local")
         return LocalStorage(Path(root))
+    if backend == "s3":
+        from uploads.s3 import S3Storage, client
+
+        bucket = str(config.get("S3_BUCKET") or "").strip()
+        if not bucket:
+            raise ValueError("MANDIRI_S3_BUCKET wajib diisi untuk MANDIRI_STORAGE_BACKEND=s3")
+        s3 = client(
+            endpoint_url=str(config.get("S3_ENDPOINT_URL") or "") or None,
+            region=str(config.get("S3_REGION") or "") or None,
+            connect_timeout=float(config.get("S3_CONNECT_TIMEOUT") or 5),
+            read_timeout=float(config.get("S3_READ_TIMEOUT") or 60),
+        )
+        return S3Storage(s3, bucket, Path(root) / "staging", prefix=s3_prefix(config.get("S3_PREFIX")))
     raise ValueError(
         f"MANDIRI_STORAGE_BACKEND {config.get('STORAGE_BACKEND')!r} tidak dikenal; yang didukung: {', '.join(BACKENDS)}"
     )
+
+
+def s3_prefix(raw: object) -> str:
+    """``MANDIRI_S3_PREFIX`` as a key prefix: empty, or path segments ending in ``/`` (``mandiri/`` for ``mandiri``)."""
+    text = str(raw or "").strip().strip("/")
+    return f"{text}/" if text else ""

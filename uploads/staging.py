@@ -7,6 +7,7 @@ import hashlib
 import os
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -217,6 +218,24 @@ def stage(stream: IO[bytes], directory: Path, *, max_bytes: int, chunk_size: int
         spool.close()
         raise
     return spool.adopt(max_bytes=max_bytes)
+
+
+def sweep_directory(directory: Path, older_than_seconds: int) -> int:
+    """Remove the files in ``directory`` older than the given age (abandoned staging files); returns how many."""
+    if not directory.is_dir():
+        return 0
+    cutoff = time.time() - older_than_seconds
+    removed = 0
+    for entry in os.scandir(directory):
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if entry.is_dir(follow_symlinks=False) or info.st_mtime >= cutoff:
+                continue
+            os.unlink(entry.path)
+        except FileNotFoundError:
+            continue
+        removed += 1
+    return removed
 
 
 def discard(staged: Staged) -> None:

@@ -1,15 +1,15 @@
-"""Where accepted blobs live: a content-addressed store behind a small protocol (local disk now, S3 later)."""
+"""Where accepted blobs live: a content-addressed store behind a small protocol (local disk here, S3 in uploads.s3)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
 from uploads.keys import is_valid_key, key_for
-from uploads.staging import Staged, discard, raise_if_full
+from uploads.staging import Staged, discard, raise_if_full, sweep_directory
 
 
 @runtime_checkable
@@ -42,7 +42,12 @@ class Storage(Protocol):
         ...
 
     def sweep_staging(self, older_than_seconds: int) -> int:
-        """Remove abandoned temporary files older than the given age; returns how many were removed."""
+        """Remove abandoned temporary files (and, in an object store, unfinished multipart uploads) older than the
+        given age; returns how many were removed."""
+        ...
+
+    def keys(self) -> Iterator[str]:
+        """Every blob key in the store."""
         ...
 
     def free_space(self) -> dict[str, int]:
@@ -129,20 +134,16 @@ class LocalStorage:
         self._path(key).unlink(missing_ok=True)
 
     def sweep_staging(self, older_than_seconds: int) -> int:
-        if not self._staging.is_dir():
-            return 0
-        cutoff = time.time() - older_than_seconds
-        removed = 0
-        for entry in os.scandir(self._staging):
-            try:
-                info = entry.stat(follow_symlinks=False)
-                if entry.is_dir(follow_symlinks=False) or info.st_mtime >= cutoff:
-                    continue
-                os.unlink(entry.path)
-            except FileNotFoundError:
-                continue
-            removed += 1
-        return removed
+        return sweep_directory(self._staging, older_than_seconds)
+
+    def keys(self) -> Iterator[str]:
+        """Every blob key in the store (for the storage migration and the backup)."""
+        if not self._objects.is_dir():
+            return
+        for path in sorted(self._objects.glob("sha256/*/*/*")):
+            key = path.relative_to(self._objects).as_posix()
+            if is_valid_key(key) and path.is_file():
+                yield key
 
     def free_space(self) -> dict[str, int]:
         staging = self.staging_dir()

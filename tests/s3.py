@@ -1,0 +1,120 @@
+"""moto's S3 server on a free loopback port, for every test that stores in S3 (a pytest plugin, see conftest).
+
+The server is moto's own (``moto_server``, from the dev extras) in a process of its own: the code under test talks
+real HTTP to it through boto3, as it would to MinIO or AWS; nothing in boto3 is mocked. Each test gets a bucket of
+its own (``s3_bucket``), so tests cannot see each other's objects.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+#: What boto3 in this process and in the servers the tests start signs with (moto accepts any).
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "mandiri-test",
+    "AWS_SECRET_ACCESS_KEY": "mandiri-test-secret",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class MotoServer:
+    """A running ``moto_server``: its address, and a way to stop and start it again (the store going away)."""
+
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        executable = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or "moto_server"
+        self.process = subprocess.Popen(  # noqa: S603 - the dev extras' own server
+            [executable, "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **CREDENTIALS},
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"moto_server exited with {self.process.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("moto_server did not start within 30 s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def client(self) -> Any:
+        from uploads.s3 import client
+
+        return client(endpoint_url=self.endpoint, region=CREDENTIALS["AWS_DEFAULT_REGION"], retries=1)
+
+    def new_bucket(self) -> str:
+        name = f"mandiri-{uuid.uuid4().hex[:16]}"
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def settings(self, bucket: str) -> dict[str, Any]:
+        """The app's settings for storing in ``bucket`` on this server."""
+        return {
+            "STORAGE_BACKEND": "s3",
+            "S3_BUCKET": bucket,
+            "S3_ENDPOINT_URL": self.endpoint,
+            "S3_REGION": CREDENTIALS["AWS_DEFAULT_REGION"],
+        }
+
+
+@pytest.fixture(scope="session")
+def moto_s3() -> Iterator[MotoServer]:
+    """moto's S3 server for the whole run (started on first use), with test credentials in the environment."""
+    saved = {name: os.environ.get(name) for name in CREDENTIALS}
+    os.environ.update(CREDENTIALS)
+    server = MotoServer(free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture
+def s3_bucket(moto_s3: MotoServer) -> str:
+    """An empty bucket of this test's own."""
+    return moto_s3.new_bucket()
