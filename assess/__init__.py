@@ -227,10 +227,11 @@ def _gate_body() -> Any:
 
 
 def _init_uploads(app: Flask) -> None:
-    from uploads import get_storage
+    from uploads import get_folders, get_storage
     from uploads.validation import Policy
 
     app.extensions["storage"] = get_storage(app.config)
+    app.extensions["folders"] = get_folders(app.config)
     app.extensions["upload_policy"] = Policy(
         allowed_extensions=frozenset(app.config["UPLOAD_EXTENSIONS"].split(",")),
         max_bytes=app.config["UPLOAD_MAX_MB"] * 1024 * 1024,

@@ -61,6 +61,21 @@ def init_command() -> None:
         report = sync_instruments()
     click.echo("Instrumen disinkronkan:")
     _print_sync(report)
+    _check_storage()
+
+
+def _check_storage() -> None:
+    """The evidence store can be written, read and deleted from; else the command fails saying what is wrong."""
+    from flask import current_app
+
+    from uploads.errors import StorageUnavailableError
+
+    storage = current_app.extensions["storage"]
+    try:
+        storage.probe()
+    except (StorageUnavailableError, OSError) as exc:
+        raise click.ClickException(f"Penyimpanan berkas {storage!r} tidak dapat dipakai: {exc}") from None
+    click.echo(f"Penyimpanan berkas siap: {storage!r} (tulis, baca, hapus berhasil).")
 
 
 instruments_group = click.Group("instruments", help="Kelola instrumen penilaian.")

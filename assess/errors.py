@@ -14,8 +14,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import TooManyRequests
 
 from assess.extensions import db
-from uploads.errors import format_size
-from uploads.s3 import StorageUnavailableError
+from uploads.errors import StorageUnavailableError, format_size
 from uploads.staging import StorageFullError
 
 log = logging.getLogger(__name__)

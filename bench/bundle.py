@@ -841,7 +841,8 @@ def run_b10(files: Sequence[CorpusFile], prepped: Sequence[Prepped], workdir: Pa
             worker = None
 
             export = _export_row(job["export_id"])
-            stored = export_service.file_path(export, "pdf")
+            name = export_service.file_name(export, "pdf")
+            stored = export_service.folders().local_path(name) if name else None
             if stored is None:
                 raise RuntimeError("PDF ekspor tidak ditemukan")
             stored_sha = _sha256(stored)

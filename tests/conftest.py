@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import os
 import secrets
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -113,6 +112,8 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase
 
 
 def make_test_app(url: str, instance: Path, **extra: Any) -> Flask:
+    from tests.s3 import storage_settings  # the plugin's module, imported (and rewritten) by pytest first
+
     config = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
@@ -126,6 +127,7 @@ def make_test_app(url: str, instance: Path, **extra: Any) -> Flask:
         "RATELIMIT_STORAGE_URI": f"sqlite:///{instance / 'ratelimit.db'}",
         "JOBS_BACKEND": "immediate",  # Huey runs each job at once, in the test's process
         "EXPORT_ROOT": str(instance / "exports"),
+        **storage_settings(),
         **extra,
     }
     app = create_app(config, environ={})
@@ -153,6 +155,8 @@ def app(databases: TestDatabases, tmp_path_factory: pytest.TempPathFactory) -> I
 @pytest.fixture
 def db(app: Flask) -> Iterator[Any]:
     """The session inside an app context; rows of instansi, users and assessments are removed afterwards."""
+    from tests.s3 import clear_exports
+
     with app.app_context():
         yield _db
         _db.session.rollback()
@@ -163,7 +167,7 @@ def db(app: Flask) -> Iterator[Any]:
             _db.session.commit()
         _db.session.remove()
         # The rows are gone, so are their exports' files (ids come back in the next test).
-        shutil.rmtree(app.config["EXPORT_ROOT"], ignore_errors=True)
+        clear_exports(app.extensions["folders"])
 
 
 class IsolatingClient(FlaskClient):

@@ -7,6 +7,7 @@ its own (``s3_bucket``), so tests cannot see each other's objects.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import signal
@@ -15,7 +16,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,25 +96,78 @@ class MotoServer:
         }
 
 
+_shared: MotoServer | None = None
+
+
+def shared_server() -> MotoServer:
+    """The run's moto server, started on first use (with test credentials in the environment) and stopped at exit."""
+    global _shared
+    if _shared is None:
+        os.environ.update(CREDENTIALS)
+        server = MotoServer(free_port())
+        server.start()
+        atexit.register(server.stop)
+        _shared = server
+    return _shared
+
+
+def storage_settings() -> dict[str, Any]:
+    """What the test apps store in: nothing to add on local disk (the default); with ``MANDIRI_TEST_STORAGE=s3``, a
+    new bucket of their own on the run's moto server (``make test`` runs the storage tests that way too)."""
+    backend = os.environ.get("MANDIRI_TEST_STORAGE", "local")
+    if backend == "local":
+        return {}
+    if backend != "s3":
+        raise ValueError(f"MANDIRI_TEST_STORAGE must be local or s3, not {backend!r}")
+    server = shared_server()
+    return server.settings(server.new_bucket())
+
+
 @pytest.fixture(scope="session")
-def moto_s3() -> Iterator[MotoServer]:
-    """moto's S3 server for the whole run (started on first use), with test credentials in the environment."""
-    saved = {name: os.environ.get(name) for name in CREDENTIALS}
-    os.environ.update(CREDENTIALS)
-    server = MotoServer(free_port())
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+def moto_s3() -> MotoServer:
+    """moto's S3 server for the whole run."""
+    return shared_server()
 
 
 @pytest.fixture
 def s3_bucket(moto_s3: MotoServer) -> str:
     """An empty bucket of this test's own."""
     return moto_s3.new_bucket()
+
+
+def storage_env(config: Any) -> dict[str, str]:
+    """The ``MANDIRI_*`` variables that point a ``mandiri`` process at the same store as an app with ``config``."""
+    if config.get("STORAGE_BACKEND") != "s3":
+        return {}
+    return {
+        f"MANDIRI_{name}": str(config[name])
+        for name in ("STORAGE_BACKEND", "S3_BUCKET", "S3_ENDPOINT_URL", "S3_REGION", "S3_PREFIX")
+    }
+
+
+def overwrite_blob(storage: Any, key: str, data: bytes) -> None:
+    """Replace a stored blob's bytes behind the application's back (a disk or a bucket gone wrong)."""
+    local = storage.local_path(key)
+    if local is not None:
+        Path(local).write_bytes(data)
+    else:
+        storage.s3.put_object(Bucket=storage.bucket, Key=storage.object_name(key), Body=data)
+
+
+def read_blob(storage: Any, key: str) -> bytes:
+    with storage.open(key) as handle:
+        data: bytes = handle.read()
+    return data
+
+
+def clear_exports(folders: Any) -> None:
+    """Remove every export folder of a test app's store (rows are gone and their ids come back)."""
+    local = getattr(folders, "root", None)
+    if local is not None:
+        shutil.rmtree(local, ignore_errors=True)
+        return
+    pages = folders.s3.get_paginator("list_objects_v2").paginate(Bucket=folders.bucket, Prefix=folders.prefix)
+    keys = [{"Key": item["Key"]} for page in pages for item in page.get("Contents", [])]
+    for start in range(0, len(keys), 1000):
+        folders.s3.delete_objects(Bucket=folders.bucket, Delete={"Objects": keys[start : start + 1000]})
+    shutil.rmtree(folders.work_dir(), ignore_errors=True)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from uploads.errors import UploadRejectedError
+from uploads.folders import Folders, LocalFolders
 from uploads.keys import key_for
 from uploads.pipeline import Stored, ingest
 from uploads.staging import Staged, discard, stage
@@ -26,6 +27,8 @@ BACKENDS = ("local", "s3")
 __all__ = [
     "DEFAULT_EXTENSIONS",
     "FileInfo",
+    "Folders",
+    "LocalFolders",
     "LocalStorage",
     "Policy",
     "Staged",
@@ -34,6 +37,7 @@ __all__ = [
     "UploadRejectedError",
     "clean_filename",
     "discard",
+    "get_folders",
     "get_storage",
     "ingest",
     "key_for",
@@ -55,21 +59,49 @@ def get_storage(config: Mapping[str, Any]) -> Storage:
     if backend == "local":
         return LocalStorage(Path(root))
     if backend == "s3":
-        from uploads.s3 import S3Storage, client
+        from uploads.s3 import S3Storage
 
-        bucket = str(config.get("S3_BUCKET") or "").strip()
-        if not bucket:
-            raise ValueError("MANDIRI_S3_BUCKET wajib diisi untuk MANDIRI_STORAGE_BACKEND=s3")
-        s3 = client(
-            endpoint_url=str(config.get("S3_ENDPOINT_URL") or "") or None,
-            region=str(config.get("S3_REGION") or "") or None,
-            connect_timeout=float(config.get("S3_CONNECT_TIMEOUT") or 5),
-            read_timeout=float(config.get("S3_READ_TIMEOUT") or 60),
-        )
+        s3, bucket = _s3_client(config)
         return S3Storage(s3, bucket, Path(root) / "staging", prefix=s3_prefix(config.get("S3_PREFIX")))
-    raise ValueError(
+    raise _unknown(config)
+
+
+def get_folders(config: Mapping[str, Any]) -> Folders:
+    """Where finished exports are kept: under ``config["EXPORT_ROOT"]`` (``local``), or in the S3 bucket under
+    ``<S3_PREFIX>exports/`` (``s3``, built in ``EXPORT_ROOT`` first)."""
+    backend = str(config.get("STORAGE_BACKEND") or "local").strip().lower()
+    root = config.get("EXPORT_ROOT")
+    if not root:
+        raise ValueError("MANDIRI_EXPORT_ROOT wajib diisi (direktori ekspor, atau direktori kerja untuk S3)")
+    if backend == "local":
+        return LocalFolders(Path(root))
+    if backend == "s3":
+        from uploads.s3 import S3Folders
+
+        s3, bucket = _s3_client(config)
+        return S3Folders(s3, bucket, Path(root), prefix=s3_prefix(config.get("S3_PREFIX")))
+    raise _unknown(config)
+
+
+def _unknown(config: Mapping[str, Any]) -> ValueError:
+    return ValueError(
         f"MANDIRI_STORAGE_BACKEND {config.get('STORAGE_BACKEND')!r} tidak dikenal; yang didukung: {', '.join(BACKENDS)}"
     )
+
+
+def _s3_client(config: Mapping[str, Any]) -> tuple[Any, str]:
+    from uploads.s3 import client
+
+    bucket = str(config.get("S3_BUCKET") or "").strip()
+    if not bucket:
+        raise ValueError("MANDIRI_S3_BUCKET wajib diisi untuk MANDIRI_STORAGE_BACKEND=s3")
+    s3 = client(
+        endpoint_url=str(config.get("S3_ENDPOINT_URL") or "") or None,
+        region=str(config.get("S3_REGION") or "") or None,
+        connect_timeout=float(config.get("S3_CONNECT_TIMEOUT") or 5),
+        read_timeout=float(config.get("S3_READ_TIMEOUT") or 60),
+    )
+    return s3, bucket
 
 
 def s3_prefix(raw: object) -> str:

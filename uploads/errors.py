@@ -66,3 +66,7 @@ def lazy_size(n: int) -> LazyString:
 def lazy_number(n: int) -> LazyString:
     """:func:`format_number` when the message is shown: a parameter of a lazy message."""
     return LazyString(format_number, n)
+
+
+class StorageUnavailableError(Exception):
+    """The object store could not be reached, or refused the request; ``str()`` says what happened (never a secret)."""

@@ -31,6 +31,8 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from uploads.errors import StorageUnavailableError
+from uploads.folders import checked
 from uploads.keys import is_valid_key, key_for
 from uploads.staging import Staged, discard, sweep_directory
 
@@ -43,10 +45,6 @@ CONCURRENCY = 4
 #: Error codes S3 answers for an object or a bucket that is not there.
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _NO_BUCKET = frozenset({"NoSuchBucket"})
-
-
-class StorageUnavailableError(Exception):
-    """The object store could not be reached, or refused the request; ``str()`` says what happened (never a secret)."""
 
 
 def _code(exc: ClientError) -> str:
@@ -83,7 +81,7 @@ def s3_errors(bucket: str, doing: str, *, missing: str | None = None) -> Iterato
         raise unavailable(cause if isinstance(cause, ClientError | BotoCoreError) else exc, bucket, doing) from exc
 
 
-class _Body(io.RawIOBase):
+class ObjectBody(io.RawIOBase):
     """An S3 object's streaming body as a raw binary stream (read errors mid-way become StorageUnavailableError)."""
 
     def __init__(self, body: Any, bucket: str, key: str) -> None:
@@ -189,7 +187,7 @@ class S3Storage:
     def open(self, key: str) -> BinaryIO:
         with s3_errors(self.bucket, f"membuka {key}", missing=key):
             answer = self.s3.get_object(Bucket=self.bucket, Key=self.object_name(key))
-        return io.BufferedReader(_Body(answer["Body"], self.bucket, key), 1024 * 1024)
+        return io.BufferedReader(ObjectBody(answer["Body"], self.bucket, key), 1024 * 1024)
 
     def local_path(self, key: str) -> Path | None:
         return None
@@ -226,14 +224,87 @@ class S3Storage:
         return {"staging": shutil.disk_usage(self.staging_dir()).free}
 
     def probe(self) -> None:
-        """Write a small object, read it back, compare and delete it; raise StorageUnavailableError on any failure."""
+        """Write a small object, read it back, compare and delete it; StorageUnavailableError names the step that
+        failed (``mandiri init`` and ``/healthz``)."""
         name = f"{self.prefix}probes/{secrets.token_hex(8)}"
         data = secrets.token_bytes(32)
-        with s3_errors(self.bucket, "uji tulis-baca"):
+        with s3_errors(self.bucket, f"menulis objek uji {name}"):
             self.s3.put_object(Bucket=self.bucket, Key=name, Body=data)
-            try:
+        try:
+            with s3_errors(self.bucket, f"membaca objek uji {name}"):
                 read = self.s3.get_object(Bucket=self.bucket, Key=name)["Body"].read()
-            finally:
+        finally:
+            with s3_errors(self.bucket, f"menghapus objek uji {name}"):
                 self.s3.delete_object(Bucket=self.bucket, Key=name)
         if read != data:
             raise StorageUnavailableError(f"bucket S3 {self.bucket!r} mengembalikan isi yang berbeda dari yang ditulis")
+
+
+class S3Folders:
+    """Folders under ``s3://bucket/<prefix>exports/``, built in a local work directory."""
+
+    def __init__(self, s3: Any, bucket: str, work: Path, *, prefix: str = "") -> None:
+        self.s3 = s3
+        self.bucket = bucket
+        self.prefix = f"{prefix}exports/"
+        self._work = Path(work)
+        self._transfer = TransferConfig(
+            multipart_threshold=PART_BYTES, multipart_chunksize=PART_BYTES, max_concurrency=CONCURRENCY
+        )
+
+    def __repr__(self) -> str:
+        return f"S3Folders(bucket={self.bucket!r}, prefix={self.prefix!r})"
+
+    def _key(self, path: str) -> str:
+        return self.prefix + checked(path)
+
+    def work_dir(self) -> Path:
+        self._work.mkdir(parents=True, exist_ok=True)
+        return self._work
+
+    def publish(self, source: Path, name: str) -> None:
+        put: list[str] = []
+        try:
+            for file in sorted(p for p in source.rglob("*") if p.is_file()):
+                key = self._key(f"{name}/{file.relative_to(source).as_posix()}")
+                with s3_errors(self.bucket, f"mengunggah {key}"):
+                    self.s3.upload_file(str(file), self.bucket, key, Config=self._transfer)
+                put.append(key)
+        except BaseException:
+            for key in put:
+                with s3_errors(self.bucket, f"menghapus {key}"):
+                    self.s3.delete_object(Bucket=self.bucket, Key=key)
+            raise
+        finally:
+            shutil.rmtree(source, ignore_errors=True)
+
+    def _listed(self, name: str) -> list[str]:
+        start = self._key(name) + "/"
+        keys: list[str] = []
+        with s3_errors(self.bucket, f"mendaftar {start}"):
+            for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=start):
+                keys.extend(str(item["Key"]) for item in page.get("Contents", []))
+        return keys
+
+    def files(self, name: str) -> set[str]:
+        start = len(self._key(name)) + 1
+        return {key[start:] for key in self._listed(name)}
+
+    def size(self, path: str) -> int:
+        with s3_errors(self.bucket, f"memeriksa {path}", missing=path):
+            return int(self.s3.head_object(Bucket=self.bucket, Key=self._key(path))["ContentLength"])
+
+    def open(self, path: str) -> BinaryIO:
+        with s3_errors(self.bucket, f"membuka {path}", missing=path):
+            answer = self.s3.get_object(Bucket=self.bucket, Key=self._key(path))
+        return io.BufferedReader(ObjectBody(answer["Body"], self.bucket, path), 1024 * 1024)
+
+    def local_path(self, path: str) -> Path | None:
+        return None
+
+    def remove(self, name: str) -> None:
+        keys = self._listed(name)
+        for start in range(0, len(keys), 1000):  # at most 1,000 keys per request
+            batch = [{"Key": key} for key in keys[start : start + 1000]]
+            with s3_errors(self.bucket, f"menghapus {name}"):
+                self.s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
@@ -48,6 +50,10 @@ class Storage(Protocol):
 
     def keys(self) -> Iterator[str]:
         """Every blob key in the store."""
+        ...
+
+    def probe(self) -> None:
+        """Write a small object, read it back, compare and delete it; raise on any failure (``mandiri init``)."""
         ...
 
     def free_space(self) -> dict[str, int]:
@@ -148,3 +154,15 @@ class LocalStorage:
     def free_space(self) -> dict[str, int]:
         staging = self.staging_dir()
         return {"storage": shutil.disk_usage(self.root).free, "staging": shutil.disk_usage(staging).free}
+
+    def probe(self) -> None:
+        self._objects.mkdir(parents=True, exist_ok=True)
+        data = secrets.token_bytes(32)
+        fd, name = tempfile.mkstemp(prefix=".probe-", dir=self._objects)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            if Path(name).read_bytes() != data:
+                raise OSError(f"{self._objects} mengembalikan isi yang berbeda dari yang ditulis")
+        finally:
+            Path(name).unlink(missing_ok=True)

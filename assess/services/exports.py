@@ -1,13 +1,14 @@
 """Submission-bundle exports: request one, run it (in a job), report progress, keep the newest few.
 
-Files: ``EXPORT_ROOT/<assessment id>/<export id>-<random>/`` holds ``bundel.pdf``, ``bundel.zip`` and
-``ringkasan.json``.
-A run builds into ``EXPORT_ROOT/<assessment id>/.tmp-<export id>-<random>/`` and renames that directory into place
-only when the build returned (files complete and checked). A killed run leaves only its temporary directory,
-removed by the next request, and its row says "berjalan" with an old heartbeat: the next request marks it
-stopped. While a run lasts, a thread of its own writes the heartbeat every quarter of ``EXPORT_LEASE_SECONDS``
-(the lease), however long a step takes, so a killed run is seen as stopped within the lease. Progress and the
-heartbeat are committed in short transactions of their own; the outcome is committed once, when the run ends.
+Files: the folder ``<assessment id>/<export id>-<random>`` of the export store (:mod:`uploads.folders`: under
+``EXPORT_ROOT`` on local disk, or in the S3 bucket) holds ``bundel.pdf``, ``bundel.zip``, ``ringkasan.json`` and
+``per-indikator/``. A run builds into ``EXPORT_ROOT/<assessment id>/.tmp-<export id>-<random>/`` and publishes that
+folder (a rename, or an upload of each file) only when the build returned (files complete and checked). A killed run
+leaves only its temporary directory, removed by the next run, and its row says "berjalan" with an old heartbeat: the
+next request marks it stopped. While a run lasts, a thread of its own writes the heartbeat every quarter of
+``EXPORT_LEASE_SECONDS`` (the lease), however long a step takes, so a killed run is seen as stopped within the
+lease. Progress and the heartbeat are committed in short transactions of their own; the outcome is committed once,
+when the run ends.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
 if TYPE_CHECKING:
     from reports.data import ReportData
     from reports.export import BuildResult
-from uploads import get_storage
+from uploads import Folders
+from uploads.errors import StorageUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -75,27 +77,38 @@ class ExportBusyError(DomainError):
     """Another export of the same assessment is queued or running."""
 
 
-def export_root() -> Path:
-    return Path(current_app.config["EXPORT_ROOT"])
+def folders() -> Folders:
+    """The export store (local disk or the S3 bucket, as the evidence)."""
+    store: Folders = current_app.extensions["folders"]
+    return store
 
 
-def assessment_dir(assessment_id: int) -> Path:
-    return export_root() / str(int(assessment_id))
+def work_dir(assessment_id: int) -> Path:
+    """Where a run of the assessment's export builds its files (local disk)."""
+    return folders().work_dir() / str(int(assessment_id))
 
 
-def export_dir(export: Export) -> Path | None:
+def folder_of(export: Export) -> str | None:
+    """The name of a finished export's folder in the export store."""
     if export.state != ExportState.DONE or not export.directory:
         return None
-    return assessment_dir(export.assessment_id) / export.directory
+    return f"{int(export.assessment_id)}/{export.directory}"
 
 
-def file_path(export: Export, kind: str) -> Path | None:
-    """The finished export's ``pdf``, ``zip`` or ``summary`` file, if it is still there."""
-    directory = export_dir(export)
-    if directory is None:
+def _existing(path: str) -> str | None:
+    try:
+        folders().size(path)
+    except FileNotFoundError:
         return None
-    path = directory / {"pdf": PDF_NAME, "zip": ZIP_NAME, "summary": SUMMARY_NAME}[kind]
-    return path if path.is_file() else None
+    return path
+
+
+def file_name(export: Export, kind: str) -> str | None:
+    """The path in the export store of the finished export's ``pdf``, ``zip`` or ``summary`` file, if it is there."""
+    folder = folder_of(export)
+    if folder is None:
+        return None
+    return _existing(f"{folder}/{ {'pdf': PDF_NAME, 'zip': ZIP_NAME, 'summary': SUMMARY_NAME}[kind]}")
 
 
 def summary_of(export: Export) -> dict[str, Any]:
@@ -303,7 +316,7 @@ def run(export_id: int) -> Export | None:
             db.session.rollback()
             return None
         db.session.commit()
-    remove_directories(pruned)
+    remove_folders(pruned)
     return db.session.get(Export, export_id)
 
 
@@ -340,14 +353,14 @@ def gather(export: Export) -> Gathered:
     data = collect(export.assessment_id, include_review=export.include_review, generated_at=as_utc(export.created_at))
     logo = None
     if data.logo_key:
-        with get_storage(current_app.config).open(data.logo_key) as handle:
+        with current_app.extensions["storage"].open(data.logo_key) as handle:
             logo = handle.read()
     return Gathered(data, logo)
 
 
 @dataclass(frozen=True)
 class Built:
-    directory: Path
+    folder: str  # its name in the export store
     result: BuildResult
 
 
@@ -360,19 +373,19 @@ def build_files(export_id: int, gathered: Gathered) -> Built:
     from reports.export import build
 
     config = current_app.config
-    base = assessment_dir(gathered.data.assessment_id)
+    base = work_dir(gathered.data.assessment_id)
     base.mkdir(parents=True, exist_ok=True)
     _sweep_temporary(base, float(config["EXPORT_STALE_SECONDS"]))
     token = secrets.token_hex(4)
     tmp = base / f".tmp-{export_id}-{token}"
     tmp.mkdir()
     # A name of its own (ids can come back after rows are deleted): "<export id>-<random>".
-    final = base / f"{export_id}-{token}"
+    final = f"{gathered.data.assessment_id}/{export_id}-{token}"
     try:
         soffice = None if str(config["SOFFICE"]).lower() == "off" else find_soffice(config["SOFFICE"] or None)
         result = build(
             gathered.data,
-            storage=get_storage(config),
+            storage=current_app.extensions["storage"],
             out_dir=tmp,
             progress=_Heartbeat(export_id),
             logo=gathered.logo,
@@ -385,7 +398,7 @@ def build_files(export_id: int, gathered: Gathered) -> Built:
             {code: [int(p) - 1 for p in pages] for code, pages in indicator_pages.items()},
             tmp / PER_INDICATOR_DIR,
         )
-        tmp.replace(final)
+        folders().publish(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -417,18 +430,18 @@ def fail_run(export_id: int, exc: BaseException) -> Export | None:
     return export
 
 
-def finish_run(export_id: int, built: Built) -> list[Path] | None:
-    """Mark a built export done and prune the old ones; returns the directories of the pruned exports, for the
-    caller to remove after it committed (:func:`remove_directories`). None when the export is gone (its assessment
-    was deleted while it ran): its files are removed. Flushes."""
+def finish_run(export_id: int, built: Built) -> list[str] | None:
+    """Mark a built export done and prune the old ones; returns the folders of the pruned exports, for the caller
+    to remove after it committed (:func:`remove_folders`). None when the export is gone (its assessment was deleted
+    while it ran): its files are removed. Flushes."""
     export = db.session.get(Export, export_id)
     if export is None:
-        shutil.rmtree(built.directory, ignore_errors=True)
+        remove_folders([built.folder])
         return None
     result = built.result
     export.state = ExportState.DONE
     export.finished_at = export.heartbeat_at = utcnow()
-    export.directory = built.directory.name
+    export.directory = built.folder.rsplit("/", 1)[-1]
     export.percent = 100
     _set_step(export, texts.text("export.finished"))
     export.pdf_sha256, export.pdf_size, export.pdf_pages = result.pdf_sha256, result.pdf_size, result.pages
@@ -439,14 +452,18 @@ def finish_run(export_id: int, built: Built) -> list[Path] | None:
     return prune(export.assessment_id, keep=int(current_app.config["EXPORT_KEEP"]))
 
 
-def remove_directories(directories: list[Path]) -> None:
-    """Remove pruned exports' files: after the commit, so a failed commit never loses files its rows still list."""
-    for directory in directories:
-        shutil.rmtree(directory, ignore_errors=True)
+def remove_folders(names: list[str]) -> None:
+    """Remove pruned exports' files: after the commit, so a failed commit never loses files its rows still list.
+    A store that cannot be reached leaves them (logged): the rows already say they are gone."""
+    for name in names:
+        try:
+            folders().remove(name)
+        except StorageUnavailableError:
+            log.warning("berkas ekspor %s tidak dapat dihapus dari penyimpanan", name, exc_info=True)
 
 
-def prune(assessment_id: int, keep: int) -> list[Path]:
-    """Mark finished exports beyond the newest ``keep`` as removed and return their directories, for the caller to
+def prune(assessment_id: int, keep: int) -> list[str]:
+    """Mark finished exports beyond the newest ``keep`` as removed and return their folders, for the caller to
     delete after it committed. Flushes."""
     done = db.session.scalars(
         select(Export)
@@ -455,9 +472,9 @@ def prune(assessment_id: int, keep: int) -> list[Path]:
     ).all()
     removed = []
     for export in done[keep:]:
-        directory = export_dir(export)
-        if directory is not None:
-            removed.append(directory)
+        folder = folder_of(export)
+        if folder is not None:
+            removed.append(folder)
         export.state = ExportState.PRUNED
     db.session.flush()
     return removed
@@ -476,14 +493,23 @@ def exports_of(assessment_id: int, limit: int = 50) -> list[Export]:
     )
 
 
-def indicator_pdf(export: Export, code: str) -> Path | None:
-    """The PDF of one indicator's pages (its report section and every document it lists) made with a finished
-    bundle, if there is one."""
-    directory = export_dir(export)
-    if directory is None or code not in summary_of(export).get("indicator_pages", {}):
+def indicator_pdf(export: Export, code: str) -> str | None:
+    """The path in the export store of the PDF of one indicator's pages (its report section and every document it
+    lists) made with a finished bundle, if there is one."""
+    folder = folder_of(export)
+    if folder is None or code not in summary_of(export).get("indicator_pages", {}):
         return None
-    path = directory / PER_INDICATOR_DIR / f"{code}.pdf"
-    return path if path.is_file() else None
+    return _existing(f"{folder}/{PER_INDICATOR_DIR}/{code}.pdf")
+
+
+def indicator_codes(export: Export) -> list[str]:
+    """The indicators of a finished bundle whose own PDF is there, in the bundle's order (one look at the store)."""
+    folder = folder_of(export)
+    if folder is None:
+        return []
+    present = folders().files(folder)
+    codes = summary_of(export).get("indicator_pages", {})
+    return [code for code in codes if f"{PER_INDICATOR_DIR}/{code}.pdf" in present]
 
 
 def copy_out(export: Export, out_dir: Path, *, per_indicator: bool = False) -> list[tuple[str, Path]]:
@@ -496,13 +522,11 @@ def copy_out(export: Export, out_dir: Path, *, per_indicator: bool = False) -> l
         ("ZIP", "zip", f"{stem}.zip"),
         ("Ringkasan", "summary", f"{stem}-ringkasan.json"),
     ):
-        source = file_path(export, kind)
+        source = file_name(export, kind)
         if source is None:
             raise DomainError(_l("Berkas %(label)s ekspor #%(id)s tidak ditemukan.", label=label, id=export.id))
         dest = out_dir / name
-        tmp = out_dir / f".{name}.tmp"
-        shutil.copyfile(source, tmp)
-        tmp.replace(dest)
+        _copy(source, out_dir / f".{name}.tmp", dest)
         written.append((label, dest))
     if per_indicator:
         folder = out_dir / f"{stem}-per-indikator"
@@ -511,11 +535,20 @@ def copy_out(export: Export, out_dir: Path, *, per_indicator: bool = False) -> l
             source = indicator_pdf(export, code)
             if source is None:
                 raise DomainError(_l("Indikator %(code)s tidak ada pada ekspor #%(id)s.", code=code, id=export.id))
-            tmp = folder / f".{code}.pdf.tmp"
-            shutil.copyfile(source, tmp)
-            tmp.replace(folder / f"{code}.pdf")
+            _copy(source, folder / f".{code}.pdf.tmp", folder / f"{code}.pdf")
         written.append(("PDF per indikator", folder))
     return written
+
+
+def _copy(source: str, tmp: Path, dest: Path) -> None:
+    """A file of the export store to ``dest``, written under ``tmp`` first (no half-written file at ``dest``)."""
+    try:
+        with folders().open(source) as src, open(tmp, "wb") as out:
+            shutil.copyfileobj(src, out, 1024 * 1024)
+        tmp.replace(dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 SIGNATORY_FIELDS = ("signatory_name", "signatory_position", "signatory_nip", "signing_place")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, send_file, url_for
@@ -89,7 +88,7 @@ def _page(assessment: Assessment, signatory: SignatoryForm, status: int = 200) -
     latest = next((e for e in exports if e.state == ExportState.DONE), None)
     active = next((e for e in exports if e.active and not service.is_stale(e)), None)
     summary = service.summary_of(latest) if latest else {}
-    indicator_codes = [c for c in summary.get("indicator_pages", {}) if latest and service.indicator_pdf(latest, c)]
+    indicator_codes = service.indicator_codes(latest) if latest else []
     return (
         render_template(
             "exports/index.html",
@@ -169,10 +168,28 @@ def status(assessment_id: int, export_id: int) -> Response:
     return response
 
 
-def _send(path: Path, mimetype: str, name: str, etag: str | None) -> Response:
+def _send(path: str, mimetype: str, name: str, etag: str | None) -> Response:
+    """A file of the export store: from local disk as it is, from S3 streamed through (never whole in memory)."""
+    store = service.folders()
+    local = store.local_path(path)
+    size = None
+    if local is None:
+        try:
+            size = store.size(path)
+        except FileNotFoundError:
+            abort(404)
+    source: Any = local if local is not None else store.open(path)
     response = send_file(
-        path, mimetype=mimetype, as_attachment=True, download_name=name, conditional=True, etag=etag or False, max_age=0
+        source,
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=name,
+        conditional=True,
+        etag=etag or False,
+        max_age=0,
     )
+    if size is not None and response.status_code == 200:
+        response.content_length = size
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
@@ -187,7 +204,7 @@ def _download_name(assessment: Assessment, export: Export, suffix: str) -> str:
 def download(assessment_id: int, export_id: int, kind: str) -> Response:
     assessment = assessment_or_404(assessment_id)
     export = _export(assessment, export_id)
-    path = service.file_path(export, kind)
+    path = service.file_name(export, kind)
     if path is None:
         abort(404)
     suffix = {"pdf": ".pdf", "zip": ".zip", "summary": "-ringkasan.json"}[kind]

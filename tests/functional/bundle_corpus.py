@@ -227,11 +227,16 @@ def tamper(corpus: Corpus, key: str = "diubah") -> None:
     version = evidence.current_version
     if version is None:
         raise LookupError(key)
-    path = current_app.extensions["storage"].local_path(version.blob.storage_key)
-    data = bytearray(path.read_bytes())
+    from tests.s3 import overwrite_blob, read_blob
+
+    storage = current_app.extensions["storage"]
+    key = version.blob.storage_key
+    local = storage.local_path(key)
+    if local is not None:
+        local.chmod(0o644)
+    data = bytearray(read_blob(storage, key))
     data[len(data) // 2] ^= 0x01
-    path.chmod(0o644)
-    path.write_bytes(bytes(data))
+    overwrite_blob(storage, key, bytes(data))
 
 
 def expected_evidence_pages(corpus: Corpus) -> int:

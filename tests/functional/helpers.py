@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pikepdf
@@ -72,3 +74,29 @@ def upload(client: FlaskClient, assessment_id: int, name: str, data: bytes) -> t
     body = response.get_json(silent=True) or {}
     results = body.get("results") or [{}]
     return response.status_code, results[0]
+
+
+def exported_file(export: Any, kind: str, into: Path) -> Path | None:
+    """A finished export's ``pdf``, ``zip`` or ``summary`` file as a local file (copied into ``into`` when the export
+    store is remote), or ``None`` when it is not there; inside the app's context."""
+    from assess.services import exports
+
+    name = exports.file_name(export, kind)
+    if name is None:
+        return None
+    local = exports.folders().local_path(name)
+    if local is not None:
+        return local
+    into.mkdir(parents=True, exist_ok=True)
+    copy = into / f"{export.id}-{name.rsplit('/', 1)[-1]}"
+    with exports.folders().open(name) as src, open(copy, "wb") as out:
+        shutil.copyfileobj(src, out)
+    return copy
+
+
+def published_exports(assessment_id: int) -> list[str]:
+    """The folder names of the assessment's exports in the export store (no work folders), sorted."""
+    from assess.services import exports
+
+    files = exports.folders().files(str(assessment_id))
+    return sorted({path.split("/", 1)[0] for path in files if not path.startswith(".tmp-")})

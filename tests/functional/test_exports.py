@@ -33,7 +33,8 @@ from assess.services import exports as export_service
 from reports import PDF_NAME, ZIP_NAME
 from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional import bundle_corpus
-from tests.functional.helpers import count_queries, login, pdf_bytes, upload
+from tests.functional.helpers import count_queries, exported_file, login, pdf_bytes, published_exports, upload
+from tests.s3 import storage_env
 from tests.worlds import World, build_world
 from uploads.validation import check_problem_text
 
@@ -111,13 +112,13 @@ def exported(app: Flask, db: Any, client: FlaskClient) -> Exported:
     return Exported(world, corpus, export)
 
 
-def test_bundle_pages_outline_stamps_links_and_placeholders(exported: Exported) -> None:
+def test_bundle_pages_outline_stamps_links_and_placeholders(exported: Exported, tmp_path: Path) -> None:
     export = exported.export
     corpus = exported.corpus
     summary = export_service.summary_of(export)
-    path = export_service.file_path(export, "pdf")
+    assert export_service.file_name(export, "pdf") == f"{export.assessment_id}/{export.directory}/{PDF_NAME}"
+    path = exported_file(export, "pdf", tmp_path)
     assert path is not None
-    assert path.name == PDF_NAME
 
     report_pages = summary["pages"]["report"]
     evidence_pages = bundle_corpus.expected_evidence_pages(corpus)
@@ -181,12 +182,12 @@ def test_bundle_pages_outline_stamps_links_and_placeholders(exported: Exported) 
         assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_zip_manifest_hashes_and_portal_names(exported: Exported, db: Any) -> None:
+def test_zip_manifest_hashes_and_portal_names(exported: Exported, db: Any, tmp_path: Path) -> None:
     export = exported.export
     corpus = exported.corpus
-    path = export_service.file_path(export, "zip")
+    assert export_service.file_name(export, "zip") == f"{export.assessment_id}/{export.directory}/{ZIP_NAME}"
+    path = exported_file(export, "zip", tmp_path)
     assert path is not None
-    assert path.name == ZIP_NAME
     assert hashlib.sha256(path.read_bytes()).hexdigest() == export.zip_sha256
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
@@ -291,10 +292,10 @@ def test_old_exports_are_pruned_keeping_the_newest(app: Flask, db: Any, client: 
         db.session.expire_all()
         rows = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id).order_by(Export.id)).all()
         assert [r.state for r in rows] == [ExportState.PRUNED, ExportState.DONE, ExportState.DONE]
-        assert export_service.file_path(rows[0], "pdf") is None
+        assert export_service.file_name(rows[0], "pdf") is None
         assert rows[0].directory
-        assert not (export_service.assessment_dir(assessment.id) / rows[0].directory).exists()
-        assert all(export_service.file_path(r, "pdf") is not None for r in rows[1:])
+        assert published_exports(assessment.id) == sorted(r.directory for r in rows[1:])
+        assert all(export_service.file_name(r, "pdf") is not None for r in rows[1:])
     finally:
         app.config["EXPORT_KEEP"] = 5
 
@@ -341,6 +342,7 @@ def _cli_env(app: Flask) -> dict[str, str]:
         "MANDIRI_SECURITY_PASSWORD_SALT": "test-salt",
         "MANDIRI_JOBS_BACKEND": "immediate",
         "MANDIRI_SOFFICE": "off",
+        **storage_env(app.config),
     }
 
 
@@ -371,7 +373,7 @@ def test_killed_export_leaves_the_previous_one_and_a_rerun_completes(app: Flask,
     assert "Ringkasan:" in first.stdout
     db.session.rollback()  # a new snapshot: the CLI process committed
     previous = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
-    previous_pdf = export_service.file_path(previous, "pdf")
+    previous_pdf = exported_file(previous, "pdf", tmp_path / "sebelumnya")
     assert previous_pdf is not None
     assert previous.pdf_sha256
     before = previous_pdf.read_bytes()
@@ -401,9 +403,9 @@ def test_killed_export_leaves_the_previous_one_and_a_rerun_completes(app: Flask,
     finally:
         victim.wait(timeout=30)
 
-    base = export_service.assessment_dir(assessment.id)
-    assert sorted(p.name for p in base.iterdir() if not p.name.startswith(".tmp-")) == [previous.directory]
-    assert previous_pdf.read_bytes() == before
+    base = export_service.work_dir(assessment.id)
+    assert published_exports(assessment.id) == [previous.directory]
+    assert (exported_file(previous, "pdf", tmp_path / "sesudah") or Path()).read_bytes() == before
     assert not (tmp_path / "kedua").exists() or not any((tmp_path / "kedua").iterdir())
 
     app.config["EXPORT_STALE_SECONDS"] = 0
@@ -424,8 +426,8 @@ def test_killed_export_leaves_the_previous_one_and_a_rerun_completes(app: Flask,
     assert [r.state for r in rows] == [ExportState.DONE, ExportState.FAILED, ExportState.DONE]
     assert not any(p.name.startswith(".tmp-") for p in base.iterdir())
     with (
-        zipfile.ZipFile(export_service.file_path(rows[0], "zip") or "") as a,
-        zipfile.ZipFile(export_service.file_path(rows[2], "zip") or "") as b,
+        zipfile.ZipFile(exported_file(rows[0], "zip", tmp_path) or "") as a,
+        zipfile.ZipFile(exported_file(rows[2], "zip", tmp_path) or "") as b,
     ):
         first_manifest = {r["path"]: r["sha256"] for r in json.loads(a.read("manifest.json"))["files"]}
         rerun_manifest = {r["path"]: r["sha256"] for r in json.loads(b.read("manifest.json"))["files"]}
@@ -458,7 +460,7 @@ def test_bundle_page_queries_do_not_grow_with_exports(db: Any, client: FlaskClie
     assert queries() == few
 
 
-def test_signed_scans_replace_the_generated_pages(app: Flask, db: Any, client: FlaskClient) -> None:
+def test_signed_scans_replace_the_generated_pages(app: Flask, db: Any, client: FlaskClient, tmp_path: Path) -> None:
     app.config["SOFFICE"] = "off"
     assessment, koordinator = new_assessment()
     corpus = bundle_corpus.Corpus(assessment, koordinator)
@@ -477,7 +479,7 @@ def test_signed_scans_replace_the_generated_pages(app: Flask, db: Any, client: F
     assert export.state == ExportState.DONE, export.error
     summary = export_service.summary_of(export)
     assert summary["pages"]["signed"] == 2
-    path = export_service.file_path(export, "pdf")
+    path = exported_file(export, "pdf", tmp_path)
     assert path is not None
     with pikepdf.open(path) as pdf:
         assert len(pdf.pages) == summary["pages"]["report"] + 2 + 1
@@ -606,7 +608,7 @@ def test_disk_full_during_an_export_leaves_nothing_and_says_so(
     client.post(url)
     first = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
     assert first.state == ExportState.DONE
-    first_pdf = export_service.file_path(first, "pdf")
+    first_pdf = export_service.file_name(first, "pdf")
     assert first_pdf is not None
 
     def disk_full(report: Any, data: Any, parts: Any, signed: Any, dest: Path) -> None:
@@ -619,9 +621,9 @@ def test_disk_full_during_an_export_leaves_nothing_and_says_so(
     rows = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id).order_by(Export.id)).all()
     assert [r.state for r in rows] == [ExportState.DONE, ExportState.FAILED]
     assert "Ruang disk server penuh" in (rows[1].error or "")
-    base = export_service.assessment_dir(assessment.id)
-    assert sorted(p.name for p in base.iterdir()) == [first.directory]  # no temporary folder, no half files
-    assert export_service.file_path(first, "pdf") == first_pdf
+    assert published_exports(assessment.id) == [first.directory]
+    assert list(export_service.work_dir(assessment.id).glob(".tmp-*")) == []  # no temporary folder, no half files
+    assert export_service.file_name(first, "pdf") == first_pdf
     page = client.get(url).get_data(as_text=True)
     assert "Ruang disk server penuh" in page
 

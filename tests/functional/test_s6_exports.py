@@ -102,12 +102,13 @@ def test_a_per_indicator_pdf_not_made_with_the_bundle_is_not_built_by_a_download
     export.pdf_sha256 = export.zip_sha256 = "0" * 64
     export.summary = json.dumps({"indicator_pages": {"I1": [1, 2]}})
     db.session.commit()
-    directory = export_service.assessment_dir(export.assessment_id) / export.directory
-    directory.mkdir(parents=True)
-    (directory / "bundel.pdf").write_bytes(b"%PDF-1.7\n")
+    built = export_service.work_dir(export.assessment_id) / ".tmp-built"
+    built.mkdir(parents=True)
+    (built / "bundel.pdf").write_bytes(b"%PDF-1.7\n")
+    export_service.folders().publish(built, f"{export.assessment_id}/{export.directory}")
     response = client.get(f"/penilaian/{export.assessment_id}/bundel/{export.id}/indikator/I1.pdf")
     assert response.status_code == 404
-    assert not (directory / export_service.PER_INDICATOR_DIR).exists()
+    assert export_service.folders().files(f"{export.assessment_id}/{export.directory}") == {"bundel.pdf"}
     page = client.get(f"/penilaian/{export.assessment_id}/bundel/").get_data(as_text=True)
     assert "indikator/I1.pdf" not in page
 
