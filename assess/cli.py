@@ -699,6 +699,77 @@ def export_command(assessment_id: int, out_dir: Path, include_review: bool, per_
         click.echo(f"Perhatian: {done.problems} data dukung dicetak sebagai halaman pengganti (lihat ringkasan).")
 
 
+storage_group = click.Group("storage", help="Kelola penyimpanan berkas (data dukung dan ekspor).")
+
+
+@storage_group.command("migrate")
+@click.option("--to", "target_backend", type=click.Choice(["s3", "local"]), required=True, help="Penyimpanan tujuan.")
+@with_appcontext
+def storage_migrate(target_backend: str) -> None:
+    """Salin setiap berkas ke penyimpanan lain dan periksa SHA-256 tiap berkas; tidak mengubah pengaturan.
+
+    Tujuan dibaca dari pengaturan yang sama (MANDIRI_S3_* untuk s3, MANDIRI_STORAGE_ROOT dan MANDIRI_EXPORT_ROOT untuk
+    local). Boleh dihentikan dan dijalankan lagi: yang sudah tersalin dan cocok tidak disalin ulang. Setelah semua
+    cocok, ubah MANDIRI_STORAGE_BACKEND lalu mulai ulang aplikasi dan pekerja.
+    """
+    from flask import current_app
+
+    from assess.models import Blob, Export, ExportState
+    from assess.services.exports import folder_of
+    from uploads import get_folders, get_storage
+    from uploads.errors import StorageUnavailableError
+    from uploads.migrate import Migration, copy_blobs, copy_folders
+
+    config = current_app.config
+    if config["STORAGE_BACKEND"] == target_backend:
+        raise click.ClickException(f"Penyimpanan yang dipakai sekarang sudah {target_backend}; tidak ada yang disalin.")
+    target_config = {**config, "STORAGE_BACKEND": target_backend}
+    try:
+        source, target = current_app.extensions["storage"], get_storage(target_config)
+        target.probe()
+    except (ValueError, StorageUnavailableError, OSError) as exc:
+        raise click.ClickException(f"Penyimpanan tujuan tidak dapat dipakai: {exc}") from None
+    # Reads only: the rows name what must be there (evidence files and logos; finished exports' folders).
+    keys = sorted(
+        set(db.session.scalars(select(Blob.storage_key)))
+        | {key for key in db.session.scalars(select(Instansi.logo_key)) if key}
+    )
+    folders = [
+        name
+        for export in db.session.scalars(select(Export).where(Export.state == ExportState.DONE).order_by(Export.id))
+        if (name := folder_of(export)) is not None
+    ]
+    db.session.rollback()
+    click.echo(f"Menyalin {len(keys)} berkas dan {len(folders)} ekspor dari {source!r} ke {target!r} …")
+
+    def progress(done: Migration, _key: str) -> None:
+        handled = done.copied + done.present + len(done.missing) + len(done.damaged)
+        if handled % 100 == 0 or handled == len(keys):
+            click.echo(f"  {handled}/{len(keys)} berkas ({done.copied} disalin, {done.present} sudah ada)")
+
+    try:
+        done = copy_blobs(source, target, keys, progress)
+        copy_folders(current_app.extensions["folders"], get_folders(target_config), folders, done)
+    except (StorageUnavailableError, OSError) as exc:
+        raise click.ClickException(f"Penyalinan terhenti (jalankan lagi untuk melanjutkan): {exc}") from None
+    click.echo(
+        f"Berkas: {done.copied} disalin ({done.bytes_copied} byte), {done.present} sudah ada dan cocok. "
+        f"Ekspor: {done.folders_copied} disalin, {done.folders_present} sudah ada."
+    )
+    if not done.complete:
+        for key in done.missing:
+            click.echo(f"  HILANG di sumber: {key}", err=True)
+        for key in done.damaged:
+            click.echo(f"  TIDAK COCOK dengan SHA-256-nya: {key}", err=True)
+        raise click.ClickException(
+            f"{len(done.missing)} berkas hilang dan {len(done.damaged)} tidak cocok; pengaturan jangan diubah dulu."
+        )
+    click.echo(
+        f"Semua berkas tersalin dan cocok. Sekarang ubah MANDIRI_STORAGE_BACKEND={target_backend}, lalu mulai ulang "
+        "aplikasi dan pekerja."
+    )
+
+
 def register_cli(app: Flask) -> None:
     for command in (
         init_command,
@@ -714,6 +785,7 @@ def register_cli(app: Flask) -> None:
         worker_command,
         export_command,
         reminders_group,
+        storage_group,
     ):
         app.cli.add_command(command)
 

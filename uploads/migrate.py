@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from uploads.errors import UploadRejectedError
 from uploads.folders import Folders
 from uploads.staging import stage
 from uploads.storage import Storage
@@ -66,6 +67,9 @@ def copy_blobs(
                     staged = stage(handle, target.staging_dir(), max_bytes=1 << 42)
             except FileNotFoundError:
                 done.missing.append(key)
+                continue
+            except UploadRejectedError:  # an empty file where a blob was stored
+                done.damaged.append(key)
                 continue
             if staged.sha256 != expected:
                 staged.path.unlink(missing_ok=True)
