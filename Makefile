@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test test-sqlite test-pg lint translations messages install clean
+.PHONY: run test test-sqlite test-s3 test-pg lint translations messages install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,9 @@ run: install
 	@echo "Mandiri berjalan di http://127.0.0.1:5000 (Ctrl+C untuk berhenti)"
 	$(BIN)/mandiri serve --host 127.0.0.1 --port 5000
 
-## make test — lint, type-check, then the whole suite on SQLite and (when MANDIRI_TEST_PG_URL is set) PostgreSQL.
-test: install lint test-sqlite test-pg
+## make test — lint, type-check, then the whole suite on SQLite, the storage tests again on S3 (moto's server), and
+## (when MANDIRI_TEST_PG_URL is set) the database tests on PostgreSQL.
+test: install lint test-sqlite test-s3 test-pg
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -34,6 +35,9 @@ lint: $(STAMP)
 
 test-sqlite: install
 	$(BIN)/pytest -q -p no:cacheprovider
+
+test-s3: install
+	MANDIRI_TEST_STORAGE=s3 $(BIN)/pytest -q -p no:cacheprovider -m storage
 
 test-pg: install
 	@if [ -n "$$MANDIRI_TEST_PG_URL" ]; then \

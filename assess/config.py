@@ -90,6 +90,9 @@ class Defaults:
     #: Seconds to wait for the store to accept a connection, and for an answer to a request.
     S3_CONNECT_TIMEOUT = 5
     S3_READ_TIMEOUT = 60
+    #: Local copies of stored files kept for the PDF check and the exports (MiB, under STORAGE_ROOT/cache), least
+    #: recently used removed first; a running export keeps what it uses until it ends.
+    S3_CACHE_MB = 2048
     #: Flask-Limiter: where counters live. Empty: an SQLite file in the instance folder, shared by every
     #: process on the machine (assess.ratelimit); redis://127.0.0.1:6379 when several nodes serve the site.
     RATELIMIT_STORAGE_URI = ""
@@ -174,6 +177,7 @@ _INTEGERS = (
     "RESET_PASSWORD_HOURS",
     "S3_CONNECT_TIMEOUT",
     "S3_READ_TIMEOUT",
+    "S3_CACHE_MB",
 )
 
 

@@ -83,13 +83,7 @@ def _stored(entry: EvidenceEntry) -> StoredFile:
 
 def _source_path(storage: Storage, entry: EvidenceEntry, workdir: Path) -> Path:
     stored = _stored(entry)
-    local = storage.local_path(stored.storage_key)
-    if local is not None:
-        return local
-    dest = workdir / f"src-{entry.evidence_id}.{stored.extension}"
-    with storage.open(stored.storage_key) as src, open(dest, "wb") as out:
-        shutil.copyfileobj(src, out, 1024 * 1024)
-    return dest
+    return storage.local_copy(stored.storage_key, workdir / f"src-{entry.evidence_id}.{stored.extension}")
 
 
 def _label(entry: EvidenceEntry) -> str:

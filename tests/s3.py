@@ -171,3 +171,23 @@ def clear_exports(folders: Any) -> None:
     for start in range(0, len(keys), 1000):
         folders.s3.delete_objects(Bucket=folders.bucket, Delete={"Objects": keys[start : start + 1000]})
     shutil.rmtree(folders.work_dir(), ignore_errors=True)
+
+
+@dataclass
+class StoredBlob:
+    """One stored blob, to be changed behind the application's back the same way on disk and in a bucket."""
+
+    storage: Any
+    key: str
+
+    def read_bytes(self) -> bytes:
+        return read_blob(self.storage, self.key)
+
+    def write_bytes(self, data: bytes) -> None:
+        local = self.storage.local_path(self.key)
+        if local is not None and Path(local).exists():
+            Path(local).chmod(0o644)
+        overwrite_blob(self.storage, self.key, data)
+
+    def unlink(self) -> None:
+        self.storage.delete(self.key)

@@ -59,10 +59,12 @@ def get_storage(config: Mapping[str, Any]) -> Storage:
     if backend == "local":
         return LocalStorage(Path(root))
     if backend == "s3":
+        from uploads.cache import BlobCache
         from uploads.s3 import S3Storage
 
         s3, bucket = _s3_client(config)
-        return S3Storage(s3, bucket, Path(root) / "staging", prefix=s3_prefix(config.get("S3_PREFIX")))
+        cache = BlobCache(Path(root) / "cache", int(config.get("S3_CACHE_MB") or 2048) * 1024 * 1024)
+        return S3Storage(s3, bucket, Path(root) / "staging", prefix=s3_prefix(config.get("S3_PREFIX")), cache=cache)
     raise _unknown(config)
 
 

@@ -31,6 +31,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from uploads.cache import BlobCache
 from uploads.errors import StorageUnavailableError
 from uploads.folders import checked
 from uploads.keys import is_valid_key, key_for
@@ -79,6 +80,18 @@ def s3_errors(bucket: str, doing: str, *, missing: str | None = None) -> Iterato
     except S3UploadFailedError as exc:  # a managed upload's ClientError, wrapped by boto3
         cause = exc.__context__
         raise unavailable(cause if isinstance(cause, ClientError | BotoCoreError) else exc, bucket, doing) from exc
+
+
+def bucket_exists(s3: Any, bucket: str) -> None:
+    """Nothing when the bucket is there; StorageUnavailableError naming it when it is not (or cannot be reached)."""
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as exc:
+        if _code(exc) in _MISSING | _NO_BUCKET:
+            raise StorageUnavailableError(f"bucket S3 {bucket!r} tidak ada") from None
+        raise unavailable(exc, bucket, "memeriksa bucket") from exc
+    except BotoCoreError as exc:
+        raise unavailable(exc, bucket, "memeriksa bucket") from exc
 
 
 class ObjectBody(io.RawIOBase):
@@ -131,11 +144,15 @@ def client(
 class S3Storage:
     """Blobs under ``s3://bucket/<prefix>objects/sha256/ab/cd/<digest>``; uploads are staged in a local directory."""
 
-    def __init__(self, s3: Any, bucket: str, staging: Path, *, prefix: str = "") -> None:
+    def __init__(
+        self, s3: Any, bucket: str, staging: Path, *, prefix: str = "", cache: BlobCache | None = None
+    ) -> None:
         self.s3 = s3
         self.bucket = bucket
         self.prefix = prefix
         self._staging = Path(staging)
+        #: Local copies for the PDF check and the export (default: 2 GiB beside the staging directory).
+        self.cache = cache or BlobCache(self._staging.parent / "cache", 2 * 1024**3)
         self._transfer = TransferConfig(
             multipart_threshold=PART_BYTES,
             multipart_chunksize=PART_BYTES,
@@ -180,8 +197,12 @@ class S3Storage:
         return True
 
     def size(self, key: str) -> int:
-        with s3_errors(self.bucket, f"memeriksa {key}", missing=key):
-            head = self.s3.head_object(Bucket=self.bucket, Key=self.object_name(key))
+        try:
+            with s3_errors(self.bucket, f"memeriksa {key}", missing=key):
+                head = self.s3.head_object(Bucket=self.bucket, Key=self.object_name(key))
+        except FileNotFoundError:
+            bucket_exists(self.s3, self.bucket)  # HEAD answers a bare 404 for a missing bucket too
+            raise
         return int(head["ContentLength"])
 
     def open(self, key: str) -> BinaryIO:
@@ -192,11 +213,15 @@ class S3Storage:
     def local_path(self, key: str) -> Path | None:
         return None
 
+    def local_copy(self, key: str, dest: Path) -> Path:
+        self.cache.link(self, key, dest)
+        return dest
+
     def delete(self, key: str) -> None:
         with s3_errors(self.bucket, f"menghapus {key}"):
             self.s3.delete_object(Bucket=self.bucket, Key=self.object_name(key))
 
-    def keys(self) -> Iterator[str]:
+    def stored_keys(self) -> Iterator[str]:
         """Every blob key in the store (for the storage migration and the backup)."""
         start = f"{self.prefix}objects/"
         with s3_errors(self.bucket, "mendaftar objek"):
@@ -291,8 +316,12 @@ class S3Folders:
         return {key[start:] for key in self._listed(name)}
 
     def size(self, path: str) -> int:
-        with s3_errors(self.bucket, f"memeriksa {path}", missing=path):
-            return int(self.s3.head_object(Bucket=self.bucket, Key=self._key(path))["ContentLength"])
+        try:
+            with s3_errors(self.bucket, f"memeriksa {path}", missing=path):
+                return int(self.s3.head_object(Bucket=self.bucket, Key=self._key(path))["ContentLength"])
+        except FileNotFoundError:
+            bucket_exists(self.s3, self.bucket)  # HEAD answers a bare 404 for a missing bucket too
+            raise
 
     def open(self, path: str) -> BinaryIO:
         with s3_errors(self.bucket, f"membuka {path}", missing=path):

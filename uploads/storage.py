@@ -37,6 +37,12 @@ class Storage(Protocol):
         """The blob's file on local disk (for ``send_file``), or ``None`` when the backend is remote."""
         ...
 
+    def local_copy(self, key: str, dest: Path) -> Path:
+        """A file on local disk with the blob's bytes, for work that needs one: the store's own file when it is on
+        local disk (``dest`` is not used), else ``dest``, linked from a bounded local cache. The caller removes
+        ``dest`` when done."""
+        ...
+
     def delete(self, key: str) -> None: ...
 
     def staging_dir(self) -> Path:
@@ -48,7 +54,7 @@ class Storage(Protocol):
         given age; returns how many were removed."""
         ...
 
-    def keys(self) -> Iterator[str]:
+    def stored_keys(self) -> Iterator[str]:
         """Every blob key in the store."""
         ...
 
@@ -136,13 +142,16 @@ class LocalStorage:
     def local_path(self, key: str) -> Path | None:
         return self._path(key)
 
+    def local_copy(self, key: str, dest: Path) -> Path:
+        return self._path(key)
+
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
     def sweep_staging(self, older_than_seconds: int) -> int:
         return sweep_directory(self._staging, older_than_seconds)
 
-    def keys(self) -> Iterator[str]:
+    def stored_keys(self) -> Iterator[str]:
         """Every blob key in the store (for the storage migration and the backup)."""
         if not self._objects.is_dir():
             return

@@ -8,7 +8,6 @@ a failure after it leaves at worst an unreferenced file, never a row without its
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,7 +42,6 @@ from assess.models import (
 )
 from assess.models.base import utcnow
 from assess.sealed import UnsealError, seal, unseal
-from uploads import get_storage
 from uploads.errors import UploadRejectedError
 from uploads.staging import Staged, discard, stage
 from uploads.storage import Storage
@@ -183,14 +181,8 @@ def pdf_to_check(evidence: Evidence) -> int | None:
 
 def stored_pdf_problem(storage: Storage, key: str) -> str | None:
     """qpdf's full check (:func:`uploads.validation.full_pdf_check`) of a stored PDF: ``None`` when clean."""
-    local = storage.local_path(key)
-    if local is not None:
-        return full_pdf_check(local)
     with tempfile.TemporaryDirectory(prefix="mandiri-periksa-") as tmp:
-        copy = Path(tmp) / "berkas.pdf"
-        with storage.open(key) as src, open(copy, "wb") as out:
-            shutil.copyfileobj(src, out, 1024 * 1024)
-        return full_pdf_check(copy)
+        return full_pdf_check(storage.local_copy(key, Path(tmp) / "berkas.pdf"))
 
 
 def run_check(blob_id: int) -> None:
@@ -203,7 +195,7 @@ def run_check(blob_id: int) -> None:
         return
     sha256, key = blob.sha256, blob.storage_key
     db.session.rollback()
-    problem = stored_pdf_problem(get_storage(current_app.config), key)
+    problem = stored_pdf_problem(current_app.extensions["storage"], key)
     with writing():
         db.session.execute(
             update(Blob)

@@ -13,6 +13,8 @@ import pikepdf
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import event
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from tests.factories import PASSWORD
 
@@ -100,3 +102,16 @@ def published_exports(assessment_id: int) -> list[str]:
 
     files = exports.folders().files(str(assessment_id))
     return sorted({path.split("/", 1)[0] for path in files if not path.startswith(".tmp-")})
+
+
+def post_file(client: FlaskClient, assessment_id: int, name: str, data: bytes) -> tuple[int, dict[str, Any]]:
+    """As the uploader sends a file; the answer's JSON (an error answer has no per-file ``results``)."""
+    boundary, body_bytes = encode_multipart({"files": FileStorage(io.BytesIO(data), name)})
+    response = client.post(  # encoded here: the test client would spool a large body to a file it never closes
+        f"/penilaian/{assessment_id}/pustaka/unggah",
+        data=body_bytes,
+        headers={"Accept": "application/json"},
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    body = response.get_json()
+    return response.status_code, body["results"][0] if "results" in body else body

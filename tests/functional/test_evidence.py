@@ -16,7 +16,11 @@ from sqlalchemy import func, select
 from assess.models import Blob, Evidence, EvidenceVersion, RoleName, User
 from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional.helpers import jpeg_bytes, login, pdf_bytes, upload
+from tests.s3 import read_blob
 from tests.worlds import DISKOMINFO, World, build_world
+
+#: Run again with the evidence and exports in S3 (moto's server) by ``make test``.
+pytestmark = pytest.mark.storage
 
 
 @dataclass(frozen=True)
@@ -43,14 +47,13 @@ def lib(db: Any) -> Library:
     return Library(world, pengisi_lain)
 
 
-def _objects(app: Flask) -> list[Path]:
-    root = Path(app.config["STORAGE_ROOT"]) / "objects"
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+def _objects(app: Flask) -> list[str]:
+    return list(app.extensions["storage"].stored_keys())
 
 
 def _staging(app: Flask) -> list[Path]:
-    root = Path(app.config["STORAGE_ROOT"]) / "staging"
-    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+    root = app.extensions["storage"].staging_dir()
+    return [p for p in root.rglob("*") if p.is_file()]
 
 
 def test_upload_pdf_and_jpeg(client: FlaskClient, lib: Library, db: Any, app: Flask) -> None:
@@ -73,8 +76,7 @@ def test_upload_pdf_and_jpeg(client: FlaskClient, lib: Library, db: Any, app: Fl
     assert blob.size == len(data)
     assert blob.pages == 3
     assert blob.mime == "application/pdf"
-    stored = Path(app.config["STORAGE_ROOT"]) / "objects" / blob.storage_key
-    assert stored.read_bytes() == data
+    assert read_blob(app.extensions["storage"], blob.storage_key) == data
     status, result = upload(client, aid, "tangkapan layar.JPG", jpeg_bytes())
     assert status == 200
     assert result["ok"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,11 @@ from assess.services.admin import set_logo
 from assess.views import downloads
 from assess.views.downloads import StoredFileChangedError
 from tests.functional.helpers import jpeg_bytes, login, logout, pdf_bytes, upload
+from tests.s3 import StoredBlob
 from tests.worlds import World, build_world
+
+#: Run again with the evidence and exports in S3 (moto's server) by ``make test``.
+pytestmark = pytest.mark.storage
 
 ROLES = ("pengisi", "koordinator", "reviewer", "pembaca", "admin")
 #: The only page of a deleted document still shown, and only to these roles: its history in the audit trail.
@@ -108,12 +111,10 @@ def test_a_deleted_document_answers_404_on_every_route_but_its_history(
 # --------------------------------------------------------------------------- stored files changed behind the library
 
 
-def _stored_path(app: Flask, evidence: Evidence) -> Path:
+def _stored_path(app: Flask, evidence: Evidence) -> StoredBlob:
     version = evidence.current_version
     assert version is not None
-    path = app.extensions["storage"].local_path(version.blob.storage_key)
-    assert path is not None
-    return Path(path)
+    return StoredBlob(app.extensions["storage"], version.blob.storage_key)
 
 
 def _uploaded(client: FlaskClient, db: Any, aid: int, name: str, data: bytes) -> int:
@@ -124,9 +125,8 @@ def _uploaded(client: FlaskClient, db: Any, aid: int, name: str, data: bytes) ->
     return int(result["id"])
 
 
-def _change(path: Path, how: str) -> None:
+def _change(path: StoredBlob, how: str) -> None:
     data = path.read_bytes()
-    path.chmod(0o644)
     if how == "sama ukuran":
         changed = bytearray(data)
         changed[len(changed) // 2] ^= 0x01
@@ -231,8 +231,7 @@ def test_a_changed_logo_is_not_served(client: FlaskClient, lib: World, db: Any, 
     login(client, lib.pembaca.email)
     url = f"/instansi/{instansi.id}/logo"
     assert client.get(url).data == logo
-    path = Path(app.extensions["storage"].local_path(instansi.logo_key))
-    path.chmod(0o644)
+    path = StoredBlob(app.extensions["storage"], instansi.logo_key)
     path.write_bytes(logo[:-1] + bytes([logo[-1] ^ 0x01]))
     response = client.get(url)
     assert response.status_code == 409

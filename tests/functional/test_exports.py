@@ -38,6 +38,9 @@ from tests.s3 import storage_env
 from tests.worlds import World, build_world
 from uploads.validation import check_problem_text
 
+#: Run again with the evidence and exports in S3 (moto's server) by ``make test``.
+pytestmark = pytest.mark.storage
+
 QPDF = shutil.which("qpdf")
 PDFTOTEXT = shutil.which("pdftotext")
 

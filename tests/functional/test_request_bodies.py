@@ -17,13 +17,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from assess.models import Answer, Evidence
 from tests import routes
 from tests.diskfull import tiny_disk  # noqa: F401 - a fixture
-from tests.functional.helpers import login, pdf_bytes
+from tests.functional.helpers import login, pdf_bytes, post_file
 from tests.worlds import World
 from uploads import LocalStorage
 from uploads.staging import HashingSpool
@@ -67,19 +65,6 @@ def _evidence_count(db: Any) -> int:
 
 def _token(client: FlaskClient) -> str:
     return str(client.get("/csrf").get_json()["token"])
-
-
-def _post_file(client: FlaskClient, assessment_id: int, name: str, data: bytes) -> tuple[int, dict[str, Any]]:
-    """As the uploader sends a file; the answer's JSON (an error answer has no per-file ``results``)."""
-    boundary, body_bytes = encode_multipart({"files": FileStorage(io.BytesIO(data), name)})
-    response = client.post(  # encoded here: the test client would spool a large body to a file it never closes
-        f"/penilaian/{assessment_id}/pustaka/unggah",
-        data=body_bytes,
-        headers={"Accept": "application/json"},
-        content_type=f"multipart/form-data; boundary={boundary}",
-    )
-    body = response.get_json()
-    return response.status_code, body["results"][0] if "results" in body else body
 
 
 def _file_part(size: int = 1000, name: str = "dokumen.pdf") -> dict[str, Any]:
@@ -432,7 +417,7 @@ def test_a_full_disk_answers_507_frees_the_upload_and_the_next_upload_works(
     aid = world.assessment.id
     before = len(_objects(app))
     _full_disk_once(monkeypatch)
-    status, result = _post_file(client, aid, "penuh.pdf", pdf_bytes(text="penuh"))
+    status, result = post_file(client, aid, "penuh.pdf", pdf_bytes(text="penuh"))
     assert status == 507
     assert result["ok"] is False
     assert result["code"] == "disk_full"
@@ -448,7 +433,7 @@ def test_a_full_disk_answers_507_frees_the_upload_and_the_next_upload_works(
     )
     assert page.status_code == 507
     assert "Ruang penyimpanan" in page.get_data(as_text=True)
-    status, result = _post_file(client, aid, "sesudahnya.pdf", pdf_bytes(text="sesudahnya"))
+    status, result = post_file(client, aid, "sesudahnya.pdf", pdf_bytes(text="sesudahnya"))
     assert status == 200, result
     assert _evidence_count(db) == 1
     assert _staging(app) == []
@@ -467,10 +452,10 @@ def test_a_really_full_disk_through_the_web(
     monkeypatch.setitem(app.config, "STORAGE_ROOT", str(tiny_disk))  # the background PDF check reads it there
     login(client, world.pengisi.email)
     aid = world.assessment.id
-    status, result = _post_file(client, aid, "besar.pdf", pdf_bytes(text="besar") + b"%" * 3 * MiB)
+    status, result = post_file(client, aid, "besar.pdf", pdf_bytes(text="besar") + b"%" * 3 * MiB)
     assert (status, result["code"]) == (507, "disk_full")
     assert list(storage.staging_dir().iterdir()) == []
-    status, result = _post_file(client, aid, "kecil.pdf", pdf_bytes(text="kecil"))
+    status, result = post_file(client, aid, "kecil.pdf", pdf_bytes(text="kecil"))
     assert status == 200, result
     assert list(storage.staging_dir().iterdir()) == []
 

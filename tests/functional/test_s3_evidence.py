@@ -19,7 +19,11 @@ from assess.queries import library as library_query
 from assess.services import evidence as evidence_service
 from tests.factories import create_instansi, create_unit
 from tests.functional.helpers import count_queries, jpeg_bytes, login, pdf_bytes, upload
+from tests.s3 import StoredBlob
 from tests.worlds import World, build_world
+
+#: Run again with the evidence and exports in S3 (moto's server) by ``make test``.
+pytestmark = pytest.mark.storage
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
@@ -77,8 +81,7 @@ def test_a_changed_file_is_refused_without_the_request_writing(
     version = db.session.get_one(Evidence, eid).current_version
     assert version is not None
     blob_id = version.blob_id
-    path = Path(app.extensions["storage"].local_path(version.blob.storage_key))
-    path.chmod(0o644)
+    path = StoredBlob(app.extensions["storage"], version.blob.storage_key)
     path.write_bytes(path.read_bytes()[:-10])
     db.session.rollback()
     handed: list[tuple[int, str | None]] = []

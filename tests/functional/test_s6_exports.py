@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -17,6 +18,9 @@ from assess.models.base import utcnow
 from assess.services import exports as export_service
 from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional.helpers import count_queries, login
+
+#: Run again with the evidence and exports in S3 (moto's server) by ``make test``.
+pytestmark = pytest.mark.storage
 
 
 def _stale_export(app: Flask, db: Any, client: FlaskClient) -> Export:

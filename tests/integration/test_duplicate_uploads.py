@@ -25,6 +25,9 @@ from assess.models import Blob, Evidence, EvidenceVersion, RoleName
 from tests.factories import PASSWORD, create_assessment, create_instansi, create_member
 from tests.functional.helpers import pdf_bytes
 
+#: Run again with the evidence and exports in S3 (moto's server) by ``make test``.
+pytestmark = pytest.mark.storage
+
 UPLOADERS = 4
 ROUNDS = 4
 

@@ -17,7 +17,11 @@ import pytest
 
 from tests.s3 import CREDENTIALS, MotoServer, free_port
 from uploads import LocalStorage, Storage, get_storage, stage
+from uploads.cache import BlobCache
 from uploads.s3 import S3Storage, StorageUnavailableError, client
+
+#: Run again with the evidence and exports in S3 (moto's server) by ``make test``.
+pytestmark = pytest.mark.storage
 
 
 def _s3(moto: MotoServer, bucket: str, root: Path) -> S3Storage:
@@ -47,11 +51,11 @@ def test_round_trip_on_both_backends(storage: Storage) -> None:
     assert storage.size(key) == len(data)
     with storage.open(key) as handle:
         assert handle.read() == data
-    assert list(storage.keys()) == [key]
+    assert list(storage.stored_keys()) == [key]
     assert list(storage.staging_dir().iterdir()) == []  # the staged copy is gone once stored
     storage.delete(key)
     assert not storage.exists(key)
-    assert list(storage.keys()) == []
+    assert list(storage.stored_keys()) == []
 
 
 def test_missing_objects_read_as_missing_on_both_backends(storage: Storage) -> None:
@@ -208,3 +212,46 @@ def test_reads_fail_clearly_when_the_store_goes_down(stopped_moto: MotoServer, t
         storage.size(key)
     with pytest.raises(StorageUnavailableError):
         storage.open(key)
+
+
+def test_work_on_disk_reads_through_a_bounded_cache(moto_s3: MotoServer, s3_bucket: str, tmp_path: Path) -> None:
+    """The PDF check and the export get a local file: downloaded once, verified, shared by hard links, and the
+    least recently used copies leave the cache when it is full, without pulling a file from a job that holds it."""
+    storage = _s3(moto_s3, s3_bucket, tmp_path / "store")
+    storage.cache = BlobCache(tmp_path / "cache", max_bytes=250_000)
+    blobs = [os.urandom(100_000) for _ in range(3)]
+    keys = [_put(storage, data) for data in blobs]
+    work = tmp_path / "job"
+    work.mkdir()
+
+    first = storage.local_copy(keys[0], work / "a.pdf")
+    assert first.read_bytes() == blobs[0]
+    assert first.stat().st_nlink == 2  # the job's link and the cached copy
+    moto_s3.client().delete_object(Bucket=s3_bucket, Key=storage.object_name(keys[0]))
+    assert storage.local_copy(keys[0], work / "b.pdf").read_bytes() == blobs[0]  # from the cache, not the store
+    _put(storage, blobs[0])
+
+    storage.local_copy(keys[1], work / "c.pdf")
+    storage.local_copy(keys[2], work / "d.pdf")  # 300,000 bytes > 250,000: the oldest copy leaves the cache
+    cached = sorted(p.name for p in (tmp_path / "cache").glob("sha256/*/*/*"))
+    assert cached == sorted(k.rsplit("/", 1)[-1] for k in keys[1:])
+    assert (work / "a.pdf").read_bytes() == blobs[0]  # the job still has it
+
+    storage.local_copy(keys[0], work / "a.pdf")  # the same document again in one job
+    assert (work / "a.pdf").read_bytes() == blobs[0]
+
+
+def test_changed_bytes_in_the_store_are_never_cached(moto_s3: MotoServer, s3_bucket: str, tmp_path: Path) -> None:
+    storage = _s3(moto_s3, s3_bucket, tmp_path / "store")
+    key = _put(storage, b"isi asli")
+    moto_s3.client().put_object(Bucket=s3_bucket, Key=storage.object_name(key), Body=b"isi lain")
+    copy = storage.local_copy(key, tmp_path / "berkas.pdf")
+    assert copy.read_bytes() == b"isi lain"  # the caller's own SHA-256 check sees what is stored
+    assert list((tmp_path / "store" / "cache").glob("sha256/*/*/*")) == []
+
+
+def test_local_disk_needs_no_copy(tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "store")
+    key = _put(storage, b"isi")
+    assert storage.local_copy(key, tmp_path / "unused") == storage.local_path(key)
+    assert not (tmp_path / "unused").exists()

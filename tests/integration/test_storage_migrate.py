@@ -20,7 +20,7 @@ from tests.s3 import MotoServer, overwrite_blob, read_blob
 from tests.worlds import World, build_world
 from uploads import get_folders, get_storage
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.storage]
 
 
 @pytest.fixture
