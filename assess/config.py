@@ -144,6 +144,10 @@ class Defaults:
     #: Days before an assessment's deadline on which everyone with unfinished work is reminded (comma-separated;
     #: empty: none before it). After the deadline they are reminded every day, and the koordinator told the late units.
     REMINDER_DAYS = "7,2"
+    #: The log goes to stderr, one line per record: "text" or "json" (one JSON object a line), from LOG_LEVEL up
+    #: (DEBUG, INFO, WARNING, ERROR or CRITICAL). assess.logs.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
 
 
 #: Settings that must be integers, checked once at start-up.
