@@ -122,6 +122,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
         return add_security_headers(response)
 
+    from assess import headers
+
+    headers.init_app(app)  # wraps wsgi_app: ProxyFix and the Secure flag on cookies
     return app
 
 

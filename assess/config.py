@@ -148,6 +148,20 @@ class Defaults:
     #: (DEBUG, INFO, WARNING, ERROR or CRITICAL). assess.logs.
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"
+    #: Behind a reverse proxy: take the client's address, the scheme (https), and when set the host, port and path
+    #: prefix from X-Forwarded-*, each trusted from this many proxies (werkzeug's ProxyFix). Off: those headers are
+    #: ignored (a client could otherwise pick its address, and escape the login limit).
+    PROXY_FIX = False
+    PROXY_FIX_FOR = 1
+    PROXY_FIX_PROTO = 1
+    PROXY_FIX_HOST = 0
+    PROXY_FIX_PORT = 0
+    PROXY_FIX_PREFIX = 0
+    #: The Secure flag on every cookie: "auto" on requests that came over https (after PROXY_FIX, the proxy's
+    #: X-Forwarded-Proto), "true" always, "false" never.
+    SECURE_COOKIES = "auto"
+    #: Strict-Transport-Security's max-age (seconds) on https responses (never on http); 0 tells browsers to forget.
+    HSTS_SECONDS = 31536000
 
 
 #: Settings that must be integers, checked once at start-up.
