@@ -12,7 +12,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream, get_input_stream
 
-from assess import converters
+from assess import converters, logs
 from assess.config import load_config
 from assess.database import configure_engine, write_intent
 from assess.extensions import babel, csrf, db, limiter, migrate, security
@@ -40,6 +40,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     app = Flask(__name__, instance_relative_config=True)
     app.request_class = MandiriRequest
     load_config(app.config, app.instance_path, config, environ)
+    # Before every other hook: each request's id exists for them, and its access line is written after them.
+    logs.init_app(app)
     converters.init_app(app)  # before any route: bounded ids, no control characters in URLs
 
     # Registered before every extension's hooks: Flask-Security loads the user in its own before_request. A POST
@@ -120,6 +122,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
 
         return add_security_headers(response)
 
+    from assess import headers
+
+    headers.init_app(app)  # wraps wsgi_app: ProxyFix and the Secure flag on cookies
     return app
 
 

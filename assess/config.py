@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -158,6 +158,24 @@ class Defaults:
     #: Days before an assessment's deadline on which everyone with unfinished work is reminded (comma-separated;
     #: empty: none before it). After the deadline they are reminded every day, and the koordinator told the late units.
     REMINDER_DAYS = "7,2"
+    #: The log goes to stderr, one line per record: "text" or "json" (one JSON object a line), from LOG_LEVEL up
+    #: (DEBUG, INFO, WARNING, ERROR or CRITICAL). assess.logs.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    #: Behind a reverse proxy: take the client's address, the scheme (https), and when set the host, port and path
+    #: prefix from X-Forwarded-*, each trusted from this many proxies (werkzeug's ProxyFix). Off: those headers are
+    #: ignored (a client could otherwise pick its address, and escape the login limit).
+    PROXY_FIX = False
+    PROXY_FIX_FOR = 1
+    PROXY_FIX_PROTO = 1
+    PROXY_FIX_HOST = 0
+    PROXY_FIX_PORT = 0
+    PROXY_FIX_PREFIX = 0
+    #: The Secure flag on every cookie: "auto" on requests that came over https (after PROXY_FIX, the proxy's
+    #: X-Forwarded-Proto), "true" always, "false" never.
+    SECURE_COOKIES = "auto"
+    #: Strict-Transport-Security's max-age (seconds) on https responses (never on http); 0 tells browsers to forget.
+    HSTS_SECONDS = 31536000
 
 
 #: Settings that must be integers, checked once at start-up.
@@ -335,14 +353,38 @@ def _two_factor_roles(raw: Any) -> tuple[str, ...]:
     return tuple(sorted(names))
 
 
+#: What a setting whose default is a bool accepts from the environment (in any case).
+_TRUE = ("true", "1", "yes")
+_FALSE = ("false", "0", "no")
+
+
+def _setting_type(name: str) -> type | None:
+    """The type of a setting's default in :class:`Defaults` (its annotation when the default is None); None for a
+    setting Defaults does not name."""
+    if not hasattr(Defaults, name):
+        return None
+    default = getattr(Defaults, name)
+    if default is not None:
+        return type(default)
+    hint = get_type_hints(Defaults).get(name)
+    kinds = [kind for kind in get_args(hint) if kind is not type(None)]
+    return kinds[0] if len(kinds) == 1 else None
+
+
 def _parse_env(key: str, raw: str) -> Any:
-    """Environment values are text; ``true``/``false`` and whole numbers become bool/int."""
-    lowered = raw.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if key.endswith("_URL") or key.endswith("_URI"):
-        return raw
-    try:
-        return int(raw)
-    except ValueError:
-        return raw
+    """An environment value read as its setting's type: a bool setting takes true/false, 1/0 or yes/no, an int
+    setting a whole number; every other value (a key, a password, an unknown setting) stays the exact text."""
+    kind = _setting_type(key[len("MANDIRI_") :])
+    if kind is bool:
+        lowered = raw.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise ConfigError(f"{key} harus true atau false (juga 1/0, yes/no), tertulis {raw!r}")
+    if kind is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise ConfigError(f"{key} harus bilangan bulat, tertulis {raw!r}") from None
+    return raw

@@ -14,12 +14,16 @@ worker, not the worker, and a kept-alive connection holds none. Settings come fr
 - ``MANDIRI_WEB_BODY_IDLE_TIMEOUT`` (10) and ``MANDIRI_WEB_BODY_MIN_RATE`` (1024): while a request body is read,
   a client that sends nothing for that many seconds, or that sends slower than that many bytes a second, gets
   ``408`` and its connection closed (:class:`SlowBodyGuard`).
+
+gunicorn logs through the process's configuration (``assess.logs``, :class:`GunicornLogger`): its own messages
+go to the same stderr in the same format, and it writes no access line (the app writes one per request).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import socket as _socket
 import sys
@@ -29,7 +33,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
+from gunicorn.glogging import Logger
 from werkzeug.exceptions import RequestTimeout
+
+from assess import logs
 
 #: The limits on what precedes a body: request line, number of header fields and the size of one.
 LIMIT_REQUEST_LINE = 4094
@@ -107,7 +114,26 @@ def gunicorn_options(settings: WebSettings) -> dict[str, Any]:
         "control_socket_disable": True,
         "post_worker_init": guard_bodies,
         "worker_exit": stop_render_pool,
+        "logger_class": GunicornLogger,
     }
+
+
+class GunicornLogger(Logger):
+    """gunicorn's messages (its "error log": start, workers, timeouts) go to the root logger, so to the process's
+    handler; gunicorn's access log is off (``mandiri.access`` has one line per request). A process without an app
+    yet (gunicorn's master under ``gunicorn -c python:assess.serving``) is configured from ``MANDIRI_LOG_*``."""
+
+    def setup(self, cfg: Any) -> None:
+        self.cfg = cfg
+        self._access_log_enabled = False
+        for log in (self.error_log, self.access_log):
+            for handler in list(log.handlers):
+                if getattr(handler, "_gunicorn", False):
+                    log.removeHandler(handler)
+        self.error_log.propagate = True
+        self.error_log.setLevel(logging.NOTSET)  # the configured level decides
+        if not logs.configured():
+            logs.configure_from_environ(os.environ)
 
 
 class _Deadlines:

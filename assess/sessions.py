@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,8 +41,8 @@ _G_KEY = "login_session"
 
 
 def init_app(app: Flask) -> None:
-    """Bind Flask-Login's identity to login sessions, mark cookies Secure on https, and hook the mail outbox
-    (Flask-Security's account e-mail goes through it: :mod:`assess.account_mail`)."""
+    """Bind Flask-Login's identity to login sessions and hook the mail outbox (Flask-Security's account e-mail goes
+    through it: :mod:`assess.account_mail`). Cookies get ``Secure`` in :mod:`assess.headers`."""
     from assess import mail
 
     mail.init_mail()
@@ -52,7 +52,6 @@ def init_app(app: Flask) -> None:
     user_logged_in.connect(_remember_flag, app)
     user_logged_out.connect(_end_this_session, app)
     password_changed.connect(_password_changed, app)
-    app.wsgi_app = SecureCookiesOnHttps(app.wsgi_app)  # type: ignore[method-assign]
 
 
 # -- the life of a sign-in -------------------------------------------------------------------------
@@ -202,29 +201,3 @@ def sweep(*, user_id: int | None = None, now: datetime | None = None) -> int:
         stmt = stmt.where(LoginSession.user_id == user_id)
     result = db.session.execute(stmt)
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-# -- cookies ---------------------------------------------------------------------------------------
-
-
-class SecureCookiesOnHttps:
-    """WSGI middleware: on a request that came over https every cookie set gets ``Secure`` (the session
-    cookie, the remember cookie, any other), so that the browser never sends it over plain http."""
-
-    def __init__(self, wsgi_app: Callable[..., Any]) -> None:
-        self.wsgi_app = wsgi_app
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        if environ.get("wsgi.url_scheme") != "https":
-            return self.wsgi_app(environ, start_response)
-
-        def secure_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            marked = [
-                (name, f"{value}; Secure")
-                if name.lower() == "set-cookie" and "; secure" not in value.lower()
-                else (name, value)
-                for name, value in headers
-            ]
-            return start_response(status, marked, exc_info)
-
-        return self.wsgi_app(environ, secure_start_response)

@@ -9,8 +9,11 @@ from typing import Any
 from alembic import context
 from flask import current_app
 
+from assess import logs
+
 config = context.config
-if config.config_file_name is not None:
+# The app configured the process's log (assess.logs) already: alembic.ini's handler would replace it.
+if config.config_file_name is not None and not logs.configured():
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
