@@ -112,8 +112,12 @@ class Defaults:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_SENDER = "Mandiri <mandiri@localhost>"
-    #: Seconds to wait for the SMTP server before giving up (the failure is logged, the request goes on).
+    #: Seconds the job worker waits for the SMTP server before it gives the attempt up (and tries again later).
     MAIL_TIMEOUT = 10
+    #: E-mail is sent by the job worker: a server it cannot reach, or a message refused for now, is tried again
+    #: up to MAIL_RETRIES times, MAIL_RETRY_SECONDS apart (only the messages not sent yet).
+    MAIL_RETRIES = 5
+    MAIL_RETRY_SECONDS = 60
     #: The site's address for the links in e-mails (``https://mandiri.example.go.id``); empty uses the
     #: address of the request that caused the notification.
     MAIL_BASE_URL = ""
@@ -167,6 +171,8 @@ _INTEGERS = (
     "BODY_MAX_KB",
     "DISK_MIN_FREE_MB",
     "EXPORT_KEEP",
+    "MAIL_RETRIES",
+    "MAIL_RETRY_SECONDS",
     "EXPORT_STALE_SECONDS",
     "EXPORT_LEASE_SECONDS",
     "SOFFICE_TIMEOUT",
@@ -260,6 +266,9 @@ def load_config(
     if storage == "s3" and not str(config["S3_BUCKET"]).strip():
         raise ConfigError("MANDIRI_S3_BUCKET wajib diisi untuk MANDIRI_STORAGE_BACKEND=s3")
     config["REMINDER_DAYS"] = _reminder_days(config["REMINDER_DAYS"])
+    for key in ("MAIL_RETRIES", "MAIL_RETRY_SECONDS"):
+        if config[key] < 0:
+            raise ConfigError(f"MANDIRI_{key} tidak boleh negatif")
     if config["EXPORT_KEEP"] < 1:
         raise ConfigError("MANDIRI_EXPORT_KEEP harus paling sedikit 1")
     if config["INVITATION_DAYS"] < 1:

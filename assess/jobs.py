@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, has_app_context, has_request_context
 from huey import Huey, crontab
+from huey.api import Task
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 log = logging.getLogger(__name__)
+
 
 huey = Huey("mandiri", storage_class=MemoryStorage, immediate=True, results=False)
 
@@ -173,6 +176,27 @@ def expire_stale_exports() -> None:
     from assess.services.exports import expire_stale
 
     _in_one_transaction(expire_stale, logging.WARNING, "%s ekspor yang terhenti ditandai gagal")
+
+
+def enqueue_mail(messages: list[dict[str, str]], config: Mapping[str, Any]) -> None:
+    """Queue one :func:`send_mail` job for a committed transaction's e-mail, retried as ``config`` says."""
+    huey.enqueue(
+        send_mail.s(messages, retries=int(config["MAIL_RETRIES"]), retry_delay=int(config["MAIL_RETRY_SECONDS"]))
+    )
+
+
+@huey.task(context=True)
+def send_mail(messages: list[dict[str, str]], task: Task) -> None:
+    """Send a committed transaction's e-mail (see :func:`assess.mail.send_queued`) with the worker's SMTP settings.
+    When some could not be sent now, the job fails so that Huey tries again later, with only those: the task's
+    arguments are replaced before Huey stores it for the retry."""
+    from assess.mail import MailDeferredError, send_queued
+
+    try:
+        send_queued(task_app().config, messages, retries_left=task.retries)
+    except MailDeferredError as deferred:
+        task.args = ([mail.as_data() for mail in deferred.remaining],)
+        raise
 
 
 @huey.task()
