@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app, has_app_context, has_request_context
 from huey import Huey, crontab
@@ -22,7 +23,36 @@ from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 log = logging.getLogger(__name__)
 
 
-huey = Huey("mandiri", storage_class=MemoryStorage, immediate=True, results=False)
+class Stamped(NamedTuple):
+    """A queue message as :class:`StampedHuey` stores it: Huey's own message and when it was put in the queue."""
+
+    queued_at: float
+    message: Any
+
+
+class StampedHuey(Huey):
+    """Huey whose stored messages carry the time they were stored (Huey's own carry none), so that ``/healthz`` can
+    say how long the oldest waiting job has waited. A retry or a scheduled job is stored again, and stamped again,
+    when it comes due; a message stored without a stamp (by an older version) is read as before."""
+
+    def serialize_task(self, task: Task) -> bytes:
+        return bytes(self.serializer.serialize(Stamped(time.time(), self._registry.create_message(task))))
+
+    def deserialize_task(self, data: bytes) -> Task:
+        loaded = self.serializer.deserialize(data)
+        return self._registry.create_task(loaded.message if isinstance(loaded, Stamped) else loaded)
+
+    def oldest_pending_age(self) -> float | None:
+        """Seconds since the next job to run (the oldest: Mandiri queues without priorities) was queued; None when
+        nothing waits or its message has no stamp."""
+        items = self.storage.enqueued_items(1)
+        if not items:
+            return None
+        loaded = self.serializer.deserialize(items[0])
+        return max(0.0, time.time() - loaded.queued_at) if isinstance(loaded, Stamped) else None
+
+
+huey = StampedHuey("mandiri", storage_class=MemoryStorage, immediate=True, results=False)
 
 _worker_app: Flask | None = None
 _embedded: Consumer | None = None
@@ -47,6 +77,20 @@ def init_app(app: Flask) -> None:
         huey.storage_kwargs = {"filename": str(path)}
     huey._immediate = False  # the property setter would rebuild the storage from the old class
     huey.storage = huey.create_storage()
+
+
+def queue_health() -> dict[str, Any]:
+    """What ``/healthz`` says of the queue: jobs waiting to run, the seconds the oldest of them has waited (see
+    :class:`StampedHuey`), and jobs scheduled for later (retries). Raises when the queue's storage cannot be read."""
+    if huey.immediate:
+        return {"pending": 0, "oldest_s": None, "scheduled": 0}
+    pending = int(huey.pending_count())
+    age = huey.oldest_pending_age() if pending else None
+    return {
+        "pending": pending,
+        "oldest_s": None if age is None else round(age, 1),
+        "scheduled": int(huey.scheduled_count()),
+    }
 
 
 def task_app() -> Flask:
