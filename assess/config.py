@@ -135,6 +135,9 @@ class Defaults:
     #: Where finished exports are kept (default instance/exports), and how many per assessment.
     EXPORT_ROOT = ""
     EXPORT_KEEP = 5
+    #: Finished exports older than this many days are removed once a day; 0 keeps them until EXPORT_KEEP newer
+    #: ones push them out.
+    EXPORT_MAX_AGE_DAYS = 30
     #: An export queued for this many seconds without a worker taking it was stopped (no worker running).
     EXPORT_STALE_SECONDS = 600
     #: A running export writes a heartbeat every quarter of this many seconds; one whose heartbeat is older
@@ -171,6 +174,7 @@ _INTEGERS = (
     "BODY_MAX_KB",
     "DISK_MIN_FREE_MB",
     "EXPORT_KEEP",
+    "EXPORT_MAX_AGE_DAYS",
     "MAIL_RETRIES",
     "MAIL_RETRY_SECONDS",
     "EXPORT_STALE_SECONDS",
@@ -266,7 +270,7 @@ def load_config(
     if storage == "s3" and not str(config["S3_BUCKET"]).strip():
         raise ConfigError("MANDIRI_S3_BUCKET wajib diisi untuk MANDIRI_STORAGE_BACKEND=s3")
     config["REMINDER_DAYS"] = _reminder_days(config["REMINDER_DAYS"])
-    for key in ("MAIL_RETRIES", "MAIL_RETRY_SECONDS"):
+    for key in ("EXPORT_MAX_AGE_DAYS", "MAIL_RETRIES", "MAIL_RETRY_SECONDS"):
         if config[key] < 0:
             raise ConfigError(f"MANDIRI_{key} tidak boleh negatif")
     if config["EXPORT_KEEP"] < 1:

@@ -222,6 +222,27 @@ def expire_stale_exports() -> None:
     _in_one_transaction(expire_stale, logging.WARNING, "%s ekspor yang terhenti ditandai gagal")
 
 
+@huey.periodic_task(crontab(minute="35", hour="3"))
+def expire_old_exports() -> None:
+    """Finished exports older than EXPORT_MAX_AGE_DAYS marked removed and their files deleted, once a day (see
+    :func:`assess.services.exports.expire_old`)."""
+
+    def body() -> None:
+        from assess.database import writing
+        from assess.extensions import db
+        from assess.services.exports import expire_old, remove_folders
+
+        days = int(task_app().config["EXPORT_MAX_AGE_DAYS"])
+        with writing():
+            folders = expire_old(max_age_days=days)
+            db.session.commit()
+        remove_folders(folders)
+        if folders:
+            log.info("berkas %s ekspor yang lebih tua dari %s hari dihapus", len(folders), days)
+
+    _in_own_context(body)
+
+
 def enqueue_mail(messages: list[dict[str, str]], config: Mapping[str, Any]) -> None:
     """Queue one :func:`send_mail` job for a committed transaction's e-mail, retried as ``config`` says."""
     huey.enqueue(
