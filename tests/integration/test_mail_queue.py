@@ -28,7 +28,8 @@ from assess.config import ConfigError, load_config
 from assess.models import RoleName
 from tests.factories import PASSWORD, create_instansi, create_member
 from tests.functional.helpers import login
-from tests.functional.test_notifications import Team, _answer, _send_back, team  # noqa: F401 (the fixture)
+from tests.functional.test_notifications import Sink, Team, _answer, _send_back, team  # noqa: F401 (the fixture)
+from tests.functional.test_password_recovery import ANI, ask, link_in, recovery, sink  # noqa: F401 (fixtures)
 from tests.servers import free_port, mandiri, run, server_env, stop
 
 WEB_PASSWORD = "rahasia-smtp-web-7"  # a test value that must never reach the queue
@@ -231,6 +232,27 @@ def test_flask_securitys_password_changed_notice_goes_through_the_queue(
     assert re.search(r"kata sandi", notice["subject"], re.IGNORECASE), notice["subject"]
 
 
+def test_the_password_reset_link_goes_through_the_queue(
+    app: Flask,
+    tmp_path: Path,
+    recovery: Callable[..., Flask],  # noqa: F811 (the fixture imported above)
+    sink: tuple[Sink, int],  # noqa: F811 (the fixture imported above)
+) -> None:
+    """The forgot-password view writes nothing: its own commit after the request hands the link to the queue."""
+    try:
+        recovering = recovery(JOBS_BACKEND="sqlite", JOBS_SQLITE_PATH=str(tmp_path / "jobs.db"))
+        assert ask(recovering, ANI).status_code == 200
+        assert sink[0].messages == []
+        [[message]] = [task.args[0] for task in jobs.huey.pending() if task.name == "send_mail"]
+        assert message["to"] == ANI
+        with recovering.app_context():  # what a worker does with it
+            jobs.huey.execute(jobs.huey.dequeue())
+        assert link_in(sink[0], ANI).startswith("/reset/")
+    finally:
+        jobs.huey.storage.close()
+        jobs.init_app(app)  # immediate again, for the other tests
+
+
 def test_a_refused_connection_is_retried_by_the_worker_and_the_mail_delivered_once(
     team: Team,  # noqa: F811 (the fixture imported above)
     db: Any,
@@ -244,13 +266,13 @@ def test_a_refused_connection_is_retried_by_the_worker_and_the_mail_delivered_on
     db.session.commit()
     assert not queue.contacted()
     until(lambda: jobs.huey.pending_count() == 0 and jobs.huey.scheduled_count() == 1, "the first attempt failed")
-    sink, _ = smtp_server(port)
-    until(lambda: len(sink.messages) == 1 and queue.idle(), "the retry delivered the message")
-    assert sink.to() == ["ani@kota.go.id"]
-    assert sink.messages[0]["From"] == WORKER_SENDER  # the worker's settings, not the web app's
-    assert "https://mandiri.test/penilaian/1/indikator/I1" in sink.messages[0].get_content()
+    server, _ = smtp_server(port)
+    until(lambda: len(server.messages) == 1 and queue.idle(), "the retry delivered the message")
+    assert server.to() == ["ani@kota.go.id"]
+    assert server.messages[0]["From"] == WORKER_SENDER  # the worker's settings, not the web app's
+    assert "https://mandiri.test/penilaian/1/indikator/I1" in server.messages[0].get_content()
     time.sleep(1.5)  # a wrongly scheduled second retry would come due within MAIL_RETRY_SECONDS
-    assert sink.to() == ["ani@kota.go.id"]
+    assert server.to() == ["ani@kota.go.id"]
 
 
 def test_a_retry_sends_only_what_the_server_deferred_and_a_permanent_refusal_is_dropped(
@@ -260,7 +282,7 @@ def test_a_retry_sends_only_what_the_server_deferred_and_a_permanent_refusal_is_
     worker: Callable[[int], Any],
     smtp_server: Callable[..., tuple[Smtp, int]],
 ) -> None:
-    sink, port = smtp_server(
+    server, port = smtp_server(
         refuse_once={"bayu@kota.go.id": "451 4.7.1 Coba lagi nanti"},
         refuse_always={"inspektur@kota.go.id": "550 5.1.1 Kotak surat tidak ada"},
     )
@@ -268,9 +290,9 @@ def test_a_retry_sends_only_what_the_server_deferred_and_a_permanent_refusal_is_
     worker(port)
     _send_back(team, team.ani, team.bayu, team.inspektur, team.cici)
     db.session.commit()
-    until(lambda: "bayu@kota.go.id" in sink.to() and queue.idle(), "bayu's message sent on the retry")
+    until(lambda: "bayu@kota.go.id" in server.to() and queue.idle(), "bayu's message sent on the retry")
     time.sleep(1.5)  # a second retry would come due within MAIL_RETRY_SECONDS
-    assert sink.to() == ["ani@kota.go.id", "bayu@kota.go.id", "cici@kota.go.id"]  # each once, the inspektur never
+    assert server.to() == ["ani@kota.go.id", "bayu@kota.go.id", "cici@kota.go.id"]  # each once, the inspektur never
 
 
 def test_a_slow_smtp_server_does_not_hold_the_request(
@@ -284,7 +306,7 @@ def test_a_slow_smtp_server_does_not_hold_the_request(
     """The server keeps each message waiting until the page has answered (10 s at most): a request that sent the
     mail itself could only answer after the server gave up waiting."""
     answered = threading.Event()
-    sink, port = smtp_server(hold=answered)
+    server, port = smtp_server(hold=answered)
     app.config["MAIL_PORT"] = port  # the web app's settings too: were the page to send, it would reach the server
     worker(port)
     answer = _answer(team.world.assessment, "I1")
@@ -294,9 +316,9 @@ def test_a_slow_smtp_server_does_not_hold_the_request(
     )
     assert response.status_code == 302
     answered.set()
-    until(lambda: len(sink.messages) == 1 and queue.idle(), "the worker delivered the message")
-    assert sink.released_after_hold == [True]
-    assert sink.to() == ["cici@kota.go.id"]
+    until(lambda: len(server.messages) == 1 and queue.idle(), "the worker delivered the message")
+    assert server.released_after_hold == [True]
+    assert server.to() == ["cici@kota.go.id"]
 
 
 
