@@ -237,6 +237,8 @@ def _init_uploads(app: Flask) -> None:
 
     app.extensions["storage"] = get_storage(app.config)
     app.extensions["folders"] = get_folders(app.config)
+    # The store's directories exist from the start: /healthz's probe creates none, so a root that vanished shows.
+    app.extensions["storage"].staging_dir()
     app.extensions["upload_policy"] = Policy(
         allowed_extensions=frozenset(app.config["UPLOAD_EXTENSIONS"].split(",")),
         max_bytes=app.config["UPLOAD_MAX_MB"] * 1024 * 1024,

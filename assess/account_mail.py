@@ -1,5 +1,5 @@
 """Flask-Security's account e-mail (the password-changed and password-reset notices, the reset link) through
-:mod:`assess.mail`.
+:mod:`assess.mail`: into the outbox, handed to the job queue when the request commits, sent by the job worker.
 
 Kept apart from :mod:`assess.mail` so that :mod:`assess.extensions` can name the class when it builds the shared
 ``Security`` object without importing the database session it is building.
@@ -18,8 +18,8 @@ log = logging.getLogger(__name__)
 
 
 class SecurityMailUtil(MailUtil):
-    """Nothing is sent, and nothing fails, while ``MAIL_SERVER`` is empty; otherwise the message goes after the
-    request's commit, from ``MAIL_SENDER``, as plain text."""
+    """Nothing is sent, and nothing fails, while ``MAIL_SERVER`` is empty; otherwise the message goes to the job
+    queue after the request's commit, and the worker sends it from ``MAIL_SENDER``, as plain text."""
 
     def send_mail(
         self,
@@ -37,13 +37,14 @@ class SecurityMailUtil(MailUtil):
         settings = MailSettings.from_config(current_app.config)
         queue(settings, Mail(to=to, subject=str(subject), body=str(body or "")))
         if settings.enabled and has_request_context():
-            # The forgot-password view writes nothing, so nothing would commit and send what it queued.
+            # The forgot-password view writes nothing, so nothing would commit and hand what it queued on.
             after_this_request(_send_queued)
         log.info("e-mail akun (%s) ke %s: %s", template, to, "diantrekan" if settings.enabled else "surel mati")
 
 
 def _send_queued(response: Any) -> Any:
-    """After the view (and its own commit, which sends the outbox): send what is still queued."""
+    """After the view (and its own commit, which hands the outbox to the job queue): hand on what is still
+    queued."""
     from assess.extensions import db
     from assess.mail import pending
 

@@ -115,8 +115,12 @@ class Defaults:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_SENDER = "Mandiri <mandiri@localhost>"
-    #: Seconds to wait for the SMTP server before giving up (the failure is logged, the request goes on).
+    #: Seconds the job worker waits for the SMTP server before it gives the attempt up (and tries again later).
     MAIL_TIMEOUT = 10
+    #: E-mail is sent by the job worker: a server it cannot reach, or a message refused for now, is tried again
+    #: up to MAIL_RETRIES times, MAIL_RETRY_SECONDS apart (only the messages not sent yet).
+    MAIL_RETRIES = 5
+    MAIL_RETRY_SECONDS = 60
     #: The site's address for the links in e-mails (``https://mandiri.example.go.id``); empty uses the
     #: address of the request that caused the notification.
     MAIL_BASE_URL = ""
@@ -134,6 +138,9 @@ class Defaults:
     #: Where finished exports are kept (default instance/exports), and how many per assessment.
     EXPORT_ROOT = ""
     EXPORT_KEEP = 5
+    #: Finished exports older than this many days are removed once a day; 0 keeps them until EXPORT_KEEP newer
+    #: ones push them out.
+    EXPORT_MAX_AGE_DAYS = 30
     #: An export queued for this many seconds without a worker taking it was stopped (no worker running).
     EXPORT_STALE_SECONDS = 600
     #: A running export writes a heartbeat every quarter of this many seconds; one whose heartbeat is older
@@ -188,6 +195,9 @@ _INTEGERS = (
     "BODY_MAX_KB",
     "DISK_MIN_FREE_MB",
     "EXPORT_KEEP",
+    "EXPORT_MAX_AGE_DAYS",
+    "MAIL_RETRIES",
+    "MAIL_RETRY_SECONDS",
     "EXPORT_STALE_SECONDS",
     "EXPORT_LEASE_SECONDS",
     "SOFFICE_TIMEOUT",
@@ -282,6 +292,9 @@ def load_config(
     if storage == "s3" and not str(config["S3_BUCKET"]).strip():
         raise ConfigError("MANDIRI_S3_BUCKET wajib diisi untuk MANDIRI_STORAGE_BACKEND=s3")
     config["REMINDER_DAYS"] = _reminder_days(config["REMINDER_DAYS"])
+    for key in ("EXPORT_MAX_AGE_DAYS", "MAIL_RETRIES", "MAIL_RETRY_SECONDS"):
+        if config[key] < 0:
+            raise ConfigError(f"MANDIRI_{key} tidak boleh negatif")
     if config["EXPORT_KEEP"] < 1:
         raise ConfigError("MANDIRI_EXPORT_KEEP harus paling sedikit 1")
     if config["INVITATION_DAYS"] < 1:

@@ -9,17 +9,50 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app, has_app_context, has_request_context
 from huey import Huey, crontab
+from huey.api import Task
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 log = logging.getLogger(__name__)
 
-huey = Huey("mandiri", storage_class=MemoryStorage, immediate=True, results=False)
+
+class Stamped(NamedTuple):
+    """A queue message as :class:`StampedHuey` stores it: Huey's own message and when it was put in the queue."""
+
+    queued_at: float
+    message: Any
+
+
+class StampedHuey(Huey):
+    """Huey whose stored messages carry the time they were stored (Huey's own carry none), so that ``/healthz`` can
+    say how long the oldest waiting job has waited. A retry or a scheduled job is stored again, and stamped again,
+    when it comes due; a message stored without a stamp (by an older version) is read as before."""
+
+    def serialize_task(self, task: Task) -> bytes:
+        return bytes(self.serializer.serialize(Stamped(time.time(), self._registry.create_message(task))))
+
+    def deserialize_task(self, data: bytes) -> Task:
+        loaded = self.serializer.deserialize(data)
+        return self._registry.create_task(loaded.message if isinstance(loaded, Stamped) else loaded)
+
+    def oldest_pending_age(self) -> float | None:
+        """Seconds since the next job to run (the oldest: Mandiri queues without priorities) was queued; None when
+        nothing waits or its message has no stamp."""
+        items = self.storage.enqueued_items(1)
+        if not items:
+            return None
+        loaded = self.serializer.deserialize(items[0])
+        return max(0.0, time.time() - loaded.queued_at) if isinstance(loaded, Stamped) else None
+
+
+huey = StampedHuey("mandiri", storage_class=MemoryStorage, immediate=True, results=False)
 
 _worker_app: Flask | None = None
 _embedded: Consumer | None = None
@@ -44,6 +77,20 @@ def init_app(app: Flask) -> None:
         huey.storage_kwargs = {"filename": str(path)}
     huey._immediate = False  # the property setter would rebuild the storage from the old class
     huey.storage = huey.create_storage()
+
+
+def queue_health() -> dict[str, Any]:
+    """What ``/healthz`` says of the queue: jobs waiting to run, the seconds the oldest of them has waited (see
+    :class:`StampedHuey`), and jobs scheduled for later (retries). Raises when the queue's storage cannot be read."""
+    if huey.immediate:
+        return {"pending": 0, "oldest_s": None, "scheduled": 0}
+    pending = int(huey.pending_count())
+    age = huey.oldest_pending_age() if pending else None
+    return {
+        "pending": pending,
+        "oldest_s": None if age is None else round(age, 1),
+        "scheduled": int(huey.scheduled_count()),
+    }
 
 
 def task_app() -> Flask:
@@ -173,6 +220,48 @@ def expire_stale_exports() -> None:
     from assess.services.exports import expire_stale
 
     _in_one_transaction(expire_stale, logging.WARNING, "%s ekspor yang terhenti ditandai gagal")
+
+
+@huey.periodic_task(crontab(minute="35", hour="3"))
+def expire_old_exports() -> None:
+    """Finished exports older than EXPORT_MAX_AGE_DAYS marked removed and their files deleted, once a day (see
+    :func:`assess.services.exports.expire_old`)."""
+
+    def body() -> None:
+        from assess.database import writing
+        from assess.extensions import db
+        from assess.services.exports import expire_old, remove_folders
+
+        days = int(task_app().config["EXPORT_MAX_AGE_DAYS"])
+        with writing():
+            folders = expire_old(max_age_days=days)
+            db.session.commit()
+        remove_folders(folders)
+        if folders:
+            log.info("berkas %s ekspor yang lebih tua dari %s hari dihapus", len(folders), days)
+
+    _in_own_context(body)
+
+
+def enqueue_mail(messages: list[dict[str, str]], config: Mapping[str, Any]) -> None:
+    """Queue one :func:`send_mail` job for a committed transaction's e-mail, retried as ``config`` says."""
+    huey.enqueue(
+        send_mail.s(messages, retries=int(config["MAIL_RETRIES"]), retry_delay=int(config["MAIL_RETRY_SECONDS"]))
+    )
+
+
+@huey.task(context=True)
+def send_mail(messages: list[dict[str, str]], task: Task) -> None:
+    """Send a committed transaction's e-mail (see :func:`assess.mail.send_queued`) with the worker's SMTP settings.
+    When some could not be sent now, the job fails so that Huey tries again later, with only those: the task's
+    arguments are replaced before Huey stores it for the retry."""
+    from assess.mail import MailDeferredError, send_queued
+
+    try:
+        send_queued(task_app().config, messages, retries_left=task.retries)
+    except MailDeferredError as deferred:
+        task.args = ([mail.as_data() for mail in deferred.remaining],)
+        raise
 
 
 @huey.task()

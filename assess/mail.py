@@ -1,10 +1,15 @@
-"""Notification e-mail over SMTP, sent only after the transaction that made the notifications commits.
+"""Notification e-mail over SMTP, sent by the job worker once the transaction that made it has committed.
 
-:func:`queue` puts a message in the outbox of the current database session; the session's ``after_commit``
-hook sends the whole outbox over one SMTP connection, and the end of any transaction that did not commit
-(rollback, close) throws it away. A failed send is logged and never reaches the user as an error. E-mail is
-off while ``MAIL_SERVER`` is empty. (Savepoints are not tracked: nothing here uses them, and a savepoint
-rolled back inside a committed transaction would not take its messages back.)
+:func:`queue` puts a message in the outbox of the current database session. The session's ``after_commit`` hook
+hands the whole outbox to the job queue as one task (:func:`assess.jobs.send_mail`): the messages as plain data,
+nothing of the SMTP settings. The end of any transaction that did not commit (rollback, close) throws the outbox
+away. No request waits for the SMTP server.
+
+The worker sends the batch over one SMTP connection with the settings of its own configuration (:func:`send_queued`).
+A server it cannot reach, or a message it refuses for now (4xx), fails the task, and Huey tries again later
+(``MAIL_RETRIES`` times, ``MAIL_RETRY_SECONDS`` apart) with only the messages not sent yet; a message refused for
+good (5xx) is logged and dropped. E-mail is off while ``MAIL_SERVER`` is empty. (Savepoints are not tracked: nothing
+here uses them, and a savepoint rolled back inside a committed transaction would not take its messages back.)
 """
 
 from __future__ import annotations
@@ -12,11 +17,12 @@ from __future__ import annotations
 import logging
 import smtplib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -60,11 +66,21 @@ class Mail:
     subject: str
     body: str
 
+    def as_data(self) -> dict[str, str]:
+        """The message as the job queue carries it."""
+        return {"to": self.to, "subject": self.subject, "body": self.body}
 
-@dataclass
-class Outbox:
-    settings: MailSettings
-    messages: list[Mail] = field(default_factory=list)
+    @classmethod
+    def from_data(cls, data: Mapping[str, str]) -> Mail:
+        return cls(to=str(data["to"]), subject=str(data["subject"]), body=str(data["body"]))
+
+
+class MailDeferredError(Exception):
+    """Messages the SMTP server could not take now: raised in the job so that Huey tries again, with only these."""
+
+    def __init__(self, remaining: list[Mail], reason: str) -> None:
+        super().__init__(f"{len(remaining)} e-mail belum terkirim: {reason}")
+        self.remaining = remaining
 
 
 def enabled(config: Mapping[str, Any]) -> bool:
@@ -75,17 +91,12 @@ def queue(settings: MailSettings, mail: Mail) -> None:
     """Send ``mail`` when the current transaction commits (nothing if it rolls back)."""
     if not settings.enabled:
         return
-    info = db.session.info
-    outbox = info.get(OUTBOX_KEY)
-    if outbox is None or outbox.settings != settings:
-        outbox = info[OUTBOX_KEY] = Outbox(settings)
-    outbox.messages.append(mail)
+    db.session.info.setdefault(OUTBOX_KEY, []).append(mail)
 
 
 def pending() -> list[Mail]:
     """Messages waiting for the current transaction to commit (for tests and debugging)."""
-    outbox = db.session.info.get(OUTBOX_KEY)
-    return list(outbox.messages) if outbox is not None else []
+    return list(db.session.info.get(OUTBOX_KEY, ()))
 
 
 def build(settings: MailSettings, mail: Mail) -> EmailMessage:
@@ -100,43 +111,102 @@ def build(settings: MailSettings, mail: Mail) -> EmailMessage:
     return message
 
 
-def send_batch(settings: MailSettings, messages: Sequence[Mail]) -> int:
-    """Send the messages over one SMTP connection; return how many went out. Failures are logged, not raised."""
-    if not messages or not settings.enabled:
-        return 0
+def _refusal_code(exc: smtplib.SMTPException) -> int | None:
+    """The server's reply code refusing one message (its one recipient, its sender or its data), if it gave one."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return min((code for code, _ in exc.recipients.values()), default=None)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return int(exc.smtp_code)
+    return None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one attempt did: how many messages went out, and those to try again (with why)."""
+
+    sent: int
+    deferred: list[Mail]
+    reason: str = ""
+
+
+def deliver(settings: MailSettings, messages: Sequence[Mail]) -> Delivery:
+    """Send the messages over one SMTP connection.
+
+    A message refused for good (a 5xx reply, or one the server cannot take at all) is logged and counts as done; a
+    message refused for now (4xx) is left to try again, and so is every message not tried yet when the server
+    cannot be reached or logged into, or the connection is lost.
+    """
     sent = 0
+    deferred: list[Mail] = []
+    untried = list(messages)
+    reason = ""
     try:
         with smtplib.SMTP(settings.server, settings.port, timeout=settings.timeout) as smtp:
             if settings.use_tls:
                 smtp.starttls()
             if settings.username:
                 smtp.login(settings.username, settings.password)
-            for mail in messages:
+            while untried:
+                mail = untried[0]
                 try:
                     smtp.send_message(build(settings, mail))
+                except (smtplib.SMTPServerDisconnected, OSError):
+                    raise  # the connection is gone: this message and the rest are tried again
+                except smtplib.SMTPException as exc:
+                    code = _refusal_code(exc)
+                    if code is not None and code < 500:
+                        deferred.append(mail)
+                        reason = f"e-mail ke {mail.to} ditolak sementara ({code})"
+                    else:
+                        log.error("e-mail ke %s ditolak server SMTP dan tidak dicoba lagi: %s", mail.to, exc)
+                except Exception:  # the message cannot be built (a header the e-mail package refuses)
+                    log.exception("e-mail ke %s tidak dapat dibuat dan tidak dicoba lagi", mail.to)
+                else:
                     sent += 1
-                except smtplib.SMTPException:
-                    log.exception("e-mail notifikasi ke %s gagal dikirim", mail.to)
-    except (OSError, smtplib.SMTPException):
-        log.exception(
-            "server SMTP %s:%s tidak dapat dipakai; %s e-mail tidak terkirim",
-            settings.server,
-            settings.port,
-            len(messages) - sent,
-        )
-    else:
-        log.info("%s e-mail notifikasi terkirim", sent)
-    return sent
+                untried.pop(0)
+    except OSError as exc:  # smtplib's own errors are OSErrors too
+        deferred.extend(untried)
+        reason = f"server SMTP {settings.server}:{settings.port} tidak dapat dipakai ({type(exc).__name__}: {exc})"
+    return Delivery(sent, deferred, reason)
+
+
+def send_queued(config: Mapping[str, Any], data: Sequence[Mapping[str, str]], *, retries_left: int) -> None:
+    """The body of :func:`assess.jobs.send_mail`: send the queued messages with the SMTP settings of ``config``
+    (the worker's). Raises :class:`MailDeferredError` with the messages to try again while retries are left."""
+    settings = MailSettings.from_config(config)
+    messages = [Mail.from_data(item) for item in data]
+    if not settings.enabled:
+        log.warning("MAIL_SERVER pekerja latar kosong: %s e-mail dalam antrean tidak dikirim", len(messages))
+        return
+    outcome = deliver(settings, messages)
+    if outcome.sent:
+        log.info("%s e-mail notifikasi terkirim", outcome.sent)
+    if not outcome.deferred:
+        return
+    addresses = ", ".join(m.to for m in outcome.deferred)
+    if retries_left <= 0:
+        log.error("%s; %s e-mail tidak terkirim, percobaan habis: %s", outcome.reason, len(outcome.deferred), addresses)
+        return
+    log.warning(
+        "%s; %s e-mail dicoba lagi (%s percobaan tersisa): %s",
+        outcome.reason,
+        len(outcome.deferred),
+        retries_left,
+        addresses,
+    )
+    raise MailDeferredError(outcome.deferred, outcome.reason)
 
 
 def _after_commit(session: Session) -> None:
     outbox = session.info.pop(OUTBOX_KEY, None)
-    if outbox is None or not outbox.messages:
+    if not outbox:
         return
     try:
-        send_batch(outbox.settings, outbox.messages)
+        from assess import jobs
+
+        jobs.enqueue_mail([mail.as_data() for mail in outbox], current_app.config)
     except Exception:  # a commit has happened: never let e-mail turn it into an error page
-        log.exception("pengiriman e-mail notifikasi gagal")
+        log.exception("%s e-mail notifikasi tidak dapat dimasukkan ke antrean pekerja latar", len(outbox))
 
 
 def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:

@@ -59,7 +59,8 @@ class Storage(Protocol):
         ...
 
     def probe(self) -> None:
-        """Write a small object, read it back, compare and delete it; raise on any failure (``mandiri init``)."""
+        """Write a small object, read it back, compare and delete it; raise on any failure (``mandiri init``,
+        ``/healthz``). A store whose root has vanished fails: the probe does not create it again."""
         ...
 
     def free_space(self) -> dict[str, int]:
@@ -165,7 +166,7 @@ class LocalStorage:
         return {"storage": shutil.disk_usage(self.root).free, "staging": shutil.disk_usage(staging).free}
 
     def probe(self) -> None:
-        self._objects.mkdir(parents=True, exist_ok=True)
+        self._objects.mkdir(exist_ok=True)  # not the root: the app made it at start, and a vanished one must show
         data = secrets.token_bytes(32)
         fd, name = tempfile.mkstemp(prefix=".probe-", dir=self._objects)
         try:

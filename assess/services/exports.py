@@ -20,6 +20,7 @@ import secrets
 import shutil
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -470,8 +471,26 @@ def prune(assessment_id: int, keep: int) -> list[str]:
         .where(Export.assessment_id == assessment_id, Export.state == ExportState.DONE)
         .order_by(Export.id.desc())
     ).all()
+    return _mark_pruned(done[keep:])
+
+
+def expire_old(*, max_age_days: int) -> list[str]:
+    """Mark finished exports that finished more than ``max_age_days`` ago as removed (none while it is 0: then only
+    EXPORT_KEEP removes them) and return their folders, for the caller to delete after it committed. Flushes."""
+    if max_age_days <= 0:
+        return []
+    old = db.session.scalars(
+        select(Export)
+        .where(Export.state == ExportState.DONE, Export.finished_at < utcnow() - timedelta(days=max_age_days))
+        .order_by(Export.id)
+    ).all()
+    return _mark_pruned(old)
+
+
+def _mark_pruned(exports: Sequence[Export]) -> list[str]:
+    """Mark finished exports removed and return the folders of those that have one. Flushes."""
     removed = []
-    for export in done[keep:]:
+    for export in exports:
         folder = folder_of(export)
         if folder is not None:
             removed.append(folder)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, current_app, has_request_context, redirect, request, send_file, session, url_for
@@ -12,6 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from assess import jobs
 from assess.extensions import db
 from assess.models import Instansi
 from assess.permissions import can_administer_any, is_member
@@ -77,17 +79,41 @@ def instansi_logo(instansi_id: int) -> Response | tuple[str, int]:
 
 @bp.get("/healthz")
 def healthz() -> tuple[dict[str, object], int]:
-    """The database answers, and the free space of the evidence store and its staging directory (MiB).
+    """Whether this instance can serve: the database answers, the job queue can be read, the evidence store keeps
+    what is written to it. Each part says ``"status": "ok"`` or ``"error"`` with the exception's class (never its
+    message: it may name a host or a URL); any part in error answers 503, for a load balancer to take the instance
+    out of service. The queue also says how many jobs wait, how long the oldest has waited (seconds) and how many
+    are scheduled for later (retries).
 
-    Below ``DISK_MIN_FREE_MB`` on either, ``"disk": "low"`` and a warning in the log, but still 200: a full disk
-    only refuses uploads (507, nothing kept) while every page and download still works, so a load balancer must
-    not take the instance out of service for it; monitoring alerts on the field.
+    Beside them the free space of the evidence store and its staging directory (MiB): below ``DISK_MIN_FREE_MB`` on
+    either, ``"disk": "low"`` and a warning in the log, but still 200: a full disk only refuses uploads (507, nothing
+    kept) while every page and download still works; monitoring alerts on the field.
     """
-    db.session.execute(text("SELECT 1"))
-    free = current_app.extensions["storage"].free_space()
-    free_mb = {name: n // (1024 * 1024) for name, n in free.items()}
-    minimum = current_app.config["DISK_MIN_FREE_MB"]
-    low = sorted(name for name, mb in free_mb.items() if mb < minimum)
-    if low:
-        log.warning("ruang disk hampir habis (%s): %s MiB bebas, batas %s MiB", ", ".join(low), free_mb, minimum)
-    return {"status": "ok", "disk": "low" if low else "ok", "free_mb": free_mb}, 200
+    storage = current_app.extensions["storage"]
+    checks: dict[str, dict[str, object]] = {
+        "database": _check("database", lambda: db.session.execute(text("SELECT 1"))),
+        "queue": _check("queue", jobs.queue_health),
+        "storage": _check("storage", storage.probe),
+    }
+    if checks["database"]["status"] != "ok":
+        db.session.rollback()
+    failing = [name for name, check in checks.items() if check["status"] != "ok"]
+    body: dict[str, object] = {"status": "error" if failing else "ok", **checks}
+    if checks["storage"]["status"] == "ok":
+        free_mb = {name: n // (1024 * 1024) for name, n in storage.free_space().items()}
+        minimum = current_app.config["DISK_MIN_FREE_MB"]
+        low = sorted(name for name, mb in free_mb.items() if mb < minimum)
+        if low:
+            log.warning("ruang disk hampir habis (%s): %s MiB bebas, batas %s MiB", ", ".join(low), free_mb, minimum)
+        body.update(disk="low" if low else "ok", free_mb=free_mb)
+    return body, 503 if failing else 200
+
+
+def _check(part: str, probe: Callable[[], object]) -> dict[str, object]:
+    """Run one part's probe: ``ok`` with what it returned (a mapping), or ``error`` with the exception's class."""
+    try:
+        found = probe()
+    except Exception as exc:  # whatever fails, the answer says which part and the log says why
+        log.error("healthz: %s gagal: %s: %s", part, type(exc).__name__, exc)
+        return {"status": "error", "error": type(exc).__name__}
+    return {"status": "ok", **(found if isinstance(found, dict) else {})}
