@@ -62,6 +62,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import sort_tables_and_constraints
 from sqlalchemy.types import Enum, TypeDecorator, TypeEngine
 
@@ -586,6 +587,13 @@ def _shape(shapes: MetaData, entry: dict[str, Any]) -> Table:
     )
 
 
+def _insert(conn: Connection, shape: Table, rows: list[dict[str, Any]]) -> None:
+    try:
+        conn.execute(insert(shape), rows)
+    except DBAPIError as exc:  # the driver's message names the constraint and the value
+        raise BackupError(f"basis data tujuan menolak baris tabel {shape.name}: {exc.orig}") from None
+
+
 def _load_rows(
     conn: Connection, folder: Path, manifest: dict[str, Any], report: RestoreReport, progress: Progress
 ) -> None:
@@ -603,10 +611,10 @@ def _load_rows(
                 pending.append({f"b_{c}": row[c] for c in later} | {f"k_{p}": row[p] for p in entry["primary_key"]})
             batch.append(row | dict.fromkeys(later))
             if len(batch) >= BATCH:
-                conn.execute(insert(shape), batch)
+                _insert(conn, shape, batch)
                 batch = []
         if batch:
-            conn.execute(insert(shape), batch)
+            _insert(conn, shape, batch)
         if pending:
             statement = (
                 update(shape)
@@ -618,7 +626,10 @@ def _load_rows(
         report.rows += entry["rows"]
         progress(f"  {name}: {entry['rows']} baris")
     for statement, pending in fills:
-        conn.execute(statement, pending)
+        try:
+            conn.execute(statement, pending)
+        except DBAPIError as exc:
+            raise BackupError(f"basis data tujuan menolak baris tabel {statement.table.name}: {exc.orig}") from None
     if conn.dialect.name == "postgresql":
         _reset_sequences(conn, [entries[name] for name in order])
 
