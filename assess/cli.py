@@ -714,6 +714,10 @@ def backup_command(out_dir: Path) -> None:
         f"objek disalin {report.copied} ({_size(report.copied_bytes)}), "
         f"dipakai ulang {report.reused} ({_size(report.reused_bytes)})."
     )
+    click.echo(
+        "Rahasia aplikasi (instance/secret_key, password_salt, totp_secret atau pengaturan MANDIRI_*-nya) tidak ikut "
+        "dicadangkan: simpan terpisah, pemulihan memerlukannya."
+    )
 
 
 @click.command("restore")

@@ -389,6 +389,21 @@ def test_a_target_with_rows_or_objects_is_refused(places: Places) -> None:
     assert is_empty(stocked, keys[1:])
 
 
+def test_a_target_with_the_schema_and_no_rows_is_accepted(places: Places) -> None:
+    src = places.app("postgresql")
+    fill(src)
+    folder = places.tmp / "cadangan"
+    made = run(src, "backup", "--out", str(folder))
+    assert "tidak ikut dicadangkan" in made.output  # the secrets are kept apart
+    schema_only = places.app("sqlite")
+    with schema_only.app_context(), writing():
+        upgrade()
+    restored = run(schema_only, "restore", str(folder))
+    assert restored.exit_code == 0, restored.output
+    assert "Membuat skema" not in restored.output
+    assert rows_of(schema_only) == rows_of(src)
+
+
 def test_a_failure_while_loading_leaves_no_rows_and_no_objects(places: Places) -> None:
     """A row the database refuses (a user's address twice) fails the restore after the objects were put."""
     src = places.app("sqlite")
