@@ -475,7 +475,9 @@ def verify(folder: Path, manifest: dict[str, Any], progress: Progress) -> None:
             problems.append(f"berkas tabel {entry['file']} rusak (SHA-256 tidak cocok dengan manifest)")
     objects = manifest["objects"]
     progress(f"Memeriksa {len(manifest['tables'])} berkas tabel dan {len(objects)} objek (SHA-256) …")
-    for entry in objects:
+    for done, entry in enumerate(objects, start=1):
+        if done % 100 == 0:
+            progress(f"  objek {done}/{len(objects)}")
         key = entry["key"]
         path = folder / OBJECTS / key
         rows = ", ".join(entry.get("rows", [])[:5])

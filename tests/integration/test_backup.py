@@ -502,3 +502,14 @@ def test_a_folder_without_manifest_is_not_a_backup(places: Places) -> None:
     refused = run(dst, "restore", str(folder))
     assert refused.exit_code != 0
     assert "manifest.json tidak ada" in refused.output
+
+
+def test_an_unwritable_folder_fails_with_a_message(places: Places) -> None:
+    src = places.app("sqlite")
+    fill(src)
+    blocker = places.tmp / "berkas"
+    blocker.write_text("bukan folder", encoding="utf-8")
+    failed = run(src, "backup", "--out", str(blocker / "cadangan"))
+    assert failed.exit_code != 0
+    assert isinstance(failed.exception, SystemExit)  # a message, no traceback
+    assert "Pencadangan gagal" in failed.output
