@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from click.testing import Result
 from flask import Flask
 from flask_migrate import upgrade
@@ -402,6 +404,45 @@ def test_a_target_with_the_schema_and_no_rows_is_accepted(places: Places) -> Non
     assert restored.exit_code == 0, restored.output
     assert "Membuat skema" not in restored.output
     assert rows_of(schema_only) == rows_of(src)
+
+
+def _old_backup(folder: Path) -> None:
+    """A backup as an older Mandiri wrote it, at the initial schema (no later column of the instansi table)."""
+    rows_dir = folder / "rows-lama"
+    rows_dir.mkdir(parents=True)
+    stamp = "2026-01-02T03:04:05+00:00"
+    line = json.dumps([7, "lama", "Kabupaten Lama", "kabupaten", stamp, stamp])
+    data = (line + "\n").encode()
+    (rows_dir / "instansi.jsonl").write_bytes(data)
+    columns = [["id", "int"], ["slug", "str"], ["name", "str"], ["kind", "enum"]]
+    columns += [["created_at", "datetime_tz"], ["updated_at", "datetime_tz"]]
+    table_entry = {"name": "instansi", "file": "rows-lama/instansi.jsonl", "rows": 1, "size": len(data)}
+    table_entry |= {"sha256": hashlib.sha256(data).hexdigest(), "columns": columns, "primary_key": ["id"]}
+    manifest = {"format": backup.FORMAT, "version": backup.FORMAT_VERSION, "revision": "900e261f9878"}
+    manifest |= {"rows_dir": "rows-lama", "tables": [table_entry], "objects": [], "unavailable": []}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("engine", "migrated"), [("sqlite", False), ("postgresql", True)])
+def test_a_backup_of_an_older_schema_is_restored_then_migrated(places: Places, engine: str, migrated: bool) -> None:
+    """Into a new database, or one already at the newest schema (taken down to the backup's revision first)."""
+    folder = places.tmp / "lama"
+    _old_backup(folder)
+    dst = places.app(engine)
+    if migrated:
+        with dst.app_context(), writing():
+            upgrade()
+    restored = run(dst, "restore", str(folder))
+    assert restored.exit_code == 0, restored.output
+    assert "Membuat skema di revisi 900e261f9878" in restored.output
+    assert "dimigrasikan ke" in restored.output
+    with dst.app_context():
+        instansi = db.session.get_one(Instansi, 7)
+        assert (instansi.slug, instansi.name, instansi.active) == ("lama", "Kabupaten Lama", True)
+        assert _utc(instansi.created_at) == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+        head = ScriptDirectory.from_config(dst.extensions["migrate"].migrate.get_config()).get_current_head()
+        with db.engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_revision() == head
 
 
 def test_a_failure_while_loading_leaves_no_rows_and_no_objects(places: Places) -> None:
