@@ -770,6 +770,66 @@ def storage_migrate(target_backend: str) -> None:
     )
 
 
+def _size(count: int) -> str:
+    return f"{count / (1024 * 1024):.1f} MiB"
+
+
+@click.command("backup")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder cadangan (dibuat bila belum ada; cadangan sebelumnya di folder ini dipakai ulang).",
+)
+@with_appcontext
+def backup_command(out_dir: Path) -> None:
+    """Cadangkan basis data dan berkas tersimpan ke folder OUT; aman selagi aplikasi berjalan."""
+    from flask import current_app
+
+    from assess import backup
+    from uploads.staging import StorageFullError
+
+    try:
+        report = backup.backup(out_dir, storage=current_app.extensions["storage"], progress=click.echo)
+    except (backup.BackupError, OSError, StorageFullError) as exc:  # a damaged backup, a full or unwritable disk
+        raise click.ClickException(f"Pencadangan gagal: {exc}") from None
+    for key, problem in report.unavailable:
+        click.echo(f"Perhatian: objek {key} tidak dicadangkan: {problem}", err=True)
+    click.echo(
+        f"Cadangan selesai di {report.folder} (revisi {report.revision}): {report.tables} tabel, {report.rows} baris; "
+        f"objek disalin {report.copied} ({_size(report.copied_bytes)}), "
+        f"dipakai ulang {report.reused} ({_size(report.reused_bytes)})."
+    )
+    click.echo(
+        "Rahasia aplikasi (instance/secret_key, password_salt, totp_secret atau pengaturan MANDIRI_*-nya) tidak ikut "
+        "dicadangkan: simpan terpisah, pemulihan memerlukannya."
+    )
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def restore_command(folder: Path) -> None:
+    """Pulihkan cadangan FOLDER ke basis data dan penyimpanan yang masih kosong (diperiksa dulu dengan SHA-256)."""
+    from flask import current_app
+
+    from assess import backup
+    from uploads.staging import StorageFullError
+
+    try:
+        report = backup.restore(folder, storage=current_app.extensions["storage"], progress=click.echo)
+    except (backup.BackupError, OSError, StorageFullError) as exc:  # a damaged backup, a full or unwritable disk
+        raise click.ClickException(f"Pemulihan gagal: {exc}") from None
+    for key in report.unavailable:
+        click.echo(f"Perhatian: objek {key} tidak ada di cadangan (hilang atau rusak saat dicadangkan).", err=True)
+    moved = f", lalu dimigrasikan ke {report.head}" if report.head != report.revision else ""
+    click.echo(
+        f"Pemulihan selesai (revisi {report.revision}{moved}): {report.tables} tabel, {report.rows} baris, "
+        f"{report.objects} objek ({_size(report.object_bytes)}), semuanya cocok dengan SHA-256 di manifest."
+    )
+
+
 def register_cli(app: Flask) -> None:
     for command in (
         init_command,
@@ -786,6 +846,8 @@ def register_cli(app: Flask) -> None:
         export_command,
         reminders_group,
         storage_group,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 
