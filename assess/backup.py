@@ -676,10 +676,10 @@ def restore(folder: Path, *, storage: Storage, progress: Progress) -> RestoreRep
         held = _occupied(conn)
     if held:
         raise BackupError("basis data tujuan tidak kosong, tidak ada yang dipulihkan:\n  " + "\n  ".join(held))
-    present = [o["key"] for o in manifest["objects"] if storage.exists(o["key"])]
+    present = sorted(storage.stored_keys())
     if present:
         raise BackupError(
-            f"penyimpanan tujuan tidak kosong: {len(present)} objek cadangan sudah ada (mis. {present[0]}); "
+            f"penyimpanan tujuan tidak kosong: {len(present)} objek sudah ada (mis. {present[0]}); "
             "tidak ada yang dipulihkan"
         )
     report = RestoreReport(revision=revision, head=head or revision)

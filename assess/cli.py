@@ -788,11 +788,12 @@ def backup_command(out_dir: Path) -> None:
     from flask import current_app
 
     from assess import backup
+    from uploads.errors import StorageUnavailableError
     from uploads.staging import StorageFullError
 
     try:
         report = backup.backup(out_dir, storage=current_app.extensions["storage"], progress=click.echo)
-    except (backup.BackupError, OSError, StorageFullError) as exc:  # a damaged backup, a full or unwritable disk
+    except (backup.BackupError, OSError, StorageFullError, StorageUnavailableError) as exc:  # full, unwritable, down
         raise click.ClickException(f"Pencadangan gagal: {exc}") from None
     for key, problem in report.unavailable:
         click.echo(f"Perhatian: objek {key} tidak dicadangkan: {problem}", err=True)
@@ -815,11 +816,12 @@ def restore_command(folder: Path) -> None:
     from flask import current_app
 
     from assess import backup
+    from uploads.errors import StorageUnavailableError
     from uploads.staging import StorageFullError
 
     try:
         report = backup.restore(folder, storage=current_app.extensions["storage"], progress=click.echo)
-    except (backup.BackupError, OSError, StorageFullError) as exc:  # a damaged backup, a full or unwritable disk
+    except (backup.BackupError, OSError, StorageFullError, StorageUnavailableError) as exc:  # damaged, full, down
         raise click.ClickException(f"Pemulihan gagal: {exc}") from None
     for key in report.unavailable:
         click.echo(f"Perhatian: objek {key} tidak ada di cadangan (hilang atau rusak saat dicadangkan).", err=True)

@@ -49,6 +49,7 @@ from assess.services.answers import save_level_answer
 from assess.services.instruments import sync_instruments
 from tests.conftest import TestDatabases, make_test_app
 from tests.functional.helpers import jpeg_bytes, login, pdf_bytes
+from tests.s3 import MotoServer
 from tests.worlds import build_world, seed_objects
 from uploads import stage
 
@@ -64,9 +65,9 @@ class Places:
         self.pg = TestDatabases(PG_BASE, tmp)
         self.apps: list[Flask] = []
 
-    def app(self, engine: str) -> Flask:
+    def app(self, engine: str, **extra: Any) -> Flask:
         url = self.pg.new_url() if engine == "postgresql" else f"sqlite:///{self.tmp / f'{uuid.uuid4().hex[:8]}.db'}"
-        made = make_test_app(url, self.tmp / f"instance{len(self.apps)}")
+        made = make_test_app(url, self.tmp / f"instance{len(self.apps)}", **extra)
         self.apps.append(made)
         return made
 
@@ -282,6 +283,43 @@ def test_restore_gives_back_every_row_file_index_and_page(places: Places, source
         db.session.commit()
         null_steps = db.session.scalar(select(func.count()).select_from(Export).where(Export.step_text.is_(None)))
         assert null_steps == 1  # the running export's SQL NULL stays NULL, the finished one's JSON null stays JSON
+
+
+def test_a_backup_from_local_disk_restores_into_s3(places: Places, moto_s3: MotoServer) -> None:
+    """The way from the embedded default to a server: SQLite and local files, restored into PostgreSQL and a
+    bucket."""
+    src = places.app("sqlite", STORAGE_BACKEND="local")
+    facts = fill(src)
+    folder = places.tmp / "cadangan"
+    assert run(src, "backup", "--out", str(folder)).exit_code == 0
+    dst = places.app("postgresql", **moto_s3.settings(moto_s3.new_bucket()))
+    restored = run(dst, "restore", str(folder))
+    assert restored.exit_code == 0, restored.output
+    with dst.app_context():
+        storage = dst.extensions["storage"]
+        keys = [entry["key"] for entry in manifest_of(folder)["objects"]]
+        assert sorted(storage.stored_keys()) == sorted(keys)
+        assert all(storage.local_path(key) is None for key in keys)  # in the bucket, not on disk
+    assert rows_of(dst) == rows_of(src)
+    assert downloads(dst, facts) == downloads(src, facts)
+    assert projections(dst, facts) == projections(src, facts)
+
+
+def test_a_store_holding_other_objects_is_refused(places: Places) -> None:
+    src = places.app("sqlite")
+    fill(src)
+    folder = places.tmp / "cadangan"
+    assert run(src, "backup", "--out", str(folder)).exit_code == 0
+    dst = places.app("sqlite")
+    with dst.app_context():
+        storage = dst.extensions["storage"]
+        other = storage.put(stage(io.BytesIO(b"berkas instalasi lain"), storage.staging_dir(), max_bytes=1024))
+    refused = run(dst, "restore", str(folder))
+    assert refused.exit_code != 0
+    assert "penyimpanan tujuan tidak kosong" in refused.output
+    assert other in refused.output
+    with dst.app_context():
+        assert list(dst.extensions["storage"].stored_keys()) == [other]
 
 
 def test_exports_come_back_without_their_files(places: Places) -> None:
