@@ -12,6 +12,7 @@ import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -255,3 +256,29 @@ def test_local_disk_needs_no_copy(tmp_path: Path) -> None:
     key = _put(storage, b"isi")
     assert storage.local_copy(key, tmp_path / "unused") == storage.local_path(key)
     assert not (tmp_path / "unused").exists()
+
+
+@pytest.mark.parametrize("problem", ["no_bucket", "unreachable"])
+def test_init_says_exactly_what_is_wrong_with_the_bucket(
+    fresh_app: Any, moto_s3: MotoServer, problem: str
+) -> None:
+    settings = moto_s3.settings("belum-dibuat")
+    if problem == "unreachable":
+        settings = {**moto_s3.settings(moto_s3.new_bucket()), "S3_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
+    app = fresh_app(**settings)
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code != 0
+    assert "Penyimpanan berkas" in result.output
+    assert "tidak dapat dipakai" in result.output
+    if problem == "no_bucket":
+        assert "bucket S3 'belum-dibuat' tidak ada" in result.output
+    else:
+        assert "tidak dapat dihubungi" in result.output
+
+
+def test_init_checks_a_working_bucket(fresh_app: Any, moto_s3: MotoServer, s3_bucket: str) -> None:
+    app = fresh_app(**moto_s3.settings(s3_bucket))
+    result = app.test_cli_runner().invoke(args=["init"])
+    assert result.exit_code == 0, result.output
+    assert f"Penyimpanan berkas siap: S3Storage(bucket='{s3_bucket}'" in result.output
+    assert moto_s3.client().list_objects_v2(Bucket=s3_bucket).get("KeyCount") == 0  # the probe cleaned up
