@@ -1,7 +1,7 @@
 """The log of a real server: ``mandiri serve`` (and gunicorn with ``-c python:assess.serving``) with
 ``MANDIRI_LOG_FORMAT=json`` writes only JSON lines to stderr, gunicorn's own messages among them, one access line per
 request with the request's id (the response's ``X-Request-ID``) and the signed-in user, a state change's line with
-the same id, and never an invitation's token."""
+the same id, and never an invitation's token; ``mandiri worker`` and ``mandiri init`` log the same way."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import json
 import re
 import sqlite3
 import subprocess
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from assess.cli import WORKER_READY
 from tests.servers import ROOT, free_port, gunicorn, mandiri, run, server_env, stop, wait_healthy
 
 OPERATOR = "operator@log.go.id"
@@ -198,4 +200,25 @@ def test_a_command_that_migrates_keeps_logging_json(server: Server) -> None:
     )
     lines = [json.loads(line) for line in done.stderr.splitlines()]
     assert any(entry["logger"].startswith("alembic") for entry in lines)
+    assert all(entry.keys() >= FIELDS for entry in lines)
+
+
+def test_the_job_worker_logs_the_same_way(server: Server, tmp_path: Path) -> None:
+    stderr = tmp_path / "worker.err"
+    with stderr.open("wb") as err:
+        proc = subprocess.Popen(  # noqa: S603 - our console script, fixed arguments
+            [*mandiri(), "worker"], env=server.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=err, text=True
+        )
+    log = Server(server.url, tmp_path, server.env, stderr, stderr, "")
+    try:
+        assert proc.stdout is not None
+        assert WORKER_READY in proc.stdout.readline()
+        deadline = time.monotonic() + 30
+        while not any(e["message"].startswith("Huey consumer started") for e in log.lines()):
+            assert time.monotonic() < deadline, stderr.read_text(encoding="utf-8")
+            time.sleep(0.2)  # the consumer logs its start once it runs
+    finally:
+        stop(proc)
+    lines = log.lines()
+    assert any(e["logger"] == "huey.consumer" for e in lines)
     assert all(entry.keys() >= FIELDS for entry in lines)
