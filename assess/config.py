@@ -234,7 +234,7 @@ def load_config(
     config.from_pyfile(str(instance / "config.py"), silent=True)
     for key, raw in env.items():
         if key.startswith("MANDIRI_") and len(key) > len("MANDIRI_"):
-            config[key[len("MANDIRI_") :]] = _parse_env(key, raw)
+            config[key[len("MANDIRI_") :]] = _parse_env(key, raw, config)
     if overrides:
         config.update(overrides)
 
@@ -384,10 +384,17 @@ def _setting_type(name: str) -> type | None:
     return kinds[0] if len(kinds) == 1 else None
 
 
-def _parse_env(key: str, raw: str) -> Any:
+def _parse_env(key: str, raw: str, config: Mapping[str, Any]) -> Any:
     """An environment value read as its setting's type: a bool setting takes true/false, 1/0 or yes/no, an int
-    setting a whole number; every other value (a key, a password, an unknown setting) stays the exact text."""
-    kind = _setting_type(key[len("MANDIRI_") :])
+    setting a whole number; every other value (a key, a password) stays the exact text. A setting Defaults does not
+    name is typed by Flask's own default when it has one (``SESSION_COOKIE_SECURE``); one nobody names (an extension's,
+    ``RATELIMIT_ENABLED``) becomes a bool when it reads exactly true or false, and stays text otherwise."""
+    name = key[len("MANDIRI_") :]
+    kind = _setting_type(name)
+    if kind is None and isinstance(config.get(name), bool | int):
+        kind = type(config[name])
+    if kind is None and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower() == "true"
     if kind is bool:
         lowered = raw.strip().lower()
         if lowered in _TRUE:

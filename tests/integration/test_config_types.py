@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from flask import Config
+from flask import Config, Flask
 
 from assess.config import ConfigError, load_config
 
@@ -70,3 +70,18 @@ def test_an_int_setting_is_a_number(tmp_path: Path) -> None:
 def test_an_int_setting_refuses_other_text_naming_it(tmp_path: Path, name: str) -> None:
     with pytest.raises(ConfigError, match=rf"^{name} harus bilangan bulat, tertulis 'dua puluh'"):
         _load(tmp_path, {name: "dua puluh"})
+
+
+def test_flask_and_extension_switches_stay_switches(tmp_path: Path) -> None:
+    """A setting Defaults does not name: typed by Flask's own default, else true/false become a bool (an extension's
+    switch read as the text "false" would count as on)."""
+    config = Flask(__name__).config
+    load_config(
+        config,
+        str(tmp_path / "instance"),
+        None,
+        {"MANDIRI_SESSION_COOKIE_SECURE": "1", "MANDIRI_RATELIMIT_ENABLED": "False", "MANDIRI_SOMETHING": "0042"},
+    )
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["RATELIMIT_ENABLED"] is False
+    assert config["SOMETHING"] == "0042"
