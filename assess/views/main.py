@@ -95,8 +95,6 @@ def healthz() -> tuple[dict[str, object], int]:
         "queue": _check("queue", jobs.queue_health),
         "storage": _check("storage", storage.probe),
     }
-    if checks["database"]["status"] != "ok":
-        db.session.rollback()
     failing = [name for name, check in checks.items() if check["status"] != "ok"]
     body: dict[str, object] = {"status": "error" if failing else "ok", **checks}
     if checks["storage"]["status"] == "ok":
