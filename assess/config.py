@@ -132,6 +132,8 @@ class Defaults:
     JOBS_BACKEND = "sqlite"
     JOBS_SQLITE_PATH = ""
     JOBS_REDIS_URL = "redis://127.0.0.1:6379/0"
+    #: Seconds to wait for Redis to accept a connection and to answer (at least 2: the worker waits 1 s for a job).
+    JOBS_REDIS_TIMEOUT = 5
     #: ``mandiri run`` starts one job worker thread in the web process (the embedded default); set to false
     #: when ``mandiri worker`` runs separately.
     JOBS_EMBEDDED_WORKER = True
@@ -188,6 +190,7 @@ class Defaults:
 #: Settings that must be integers, checked once at start-up.
 _INTEGERS = (
     "SQLITE_BUSY_TIMEOUT",
+    "JOBS_REDIS_TIMEOUT",
     "WTF_CSRF_TIME_LIMIT",
     "REMEMBER_DAYS",
     "SESSION_IDLE_HOURS",

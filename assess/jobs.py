@@ -19,6 +19,7 @@ from huey import Huey, crontab
 from huey.api import Task
 from huey.consumer import Consumer
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+from redis import ConnectionPool
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,14 @@ def init_app(app: Flask) -> None:
         return
     if backend == "redis":
         huey.storage_class = RedisStorage
-        huey.storage_kwargs = {"url": app.config["JOBS_REDIS_URL"]}
+        # Bounded waits: a Redis that does not answer fails /healthz and a page's enqueue instead of hanging them.
+        # The worker's blocking read (1 s) fits well inside the socket timeout.
+        timeout = float(app.config["JOBS_REDIS_TIMEOUT"])
+        huey.storage_kwargs = {
+            "connection_pool": ConnectionPool.from_url(
+                app.config["JOBS_REDIS_URL"], socket_connect_timeout=timeout, socket_timeout=max(timeout, 2)
+            )
+        }
     else:
         path = Path(app.config["JOBS_SQLITE_PATH"])
         path.parent.mkdir(parents=True, exist_ok=True)

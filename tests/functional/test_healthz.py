@@ -6,7 +6,9 @@ answer."""
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,6 +91,26 @@ def test_a_redis_queue_at_a_closed_port_answers_503(client: FlaskClient, redis_q
     assert body["queue"] == {"status": "error", "error": "ConnectionError"}
     assert body["database"]["status"] == "ok"
     assert "rahasia" not in response.get_data(as_text=True)
+
+
+def test_a_redis_that_accepts_and_never_answers_answers_503_within_its_timeout(
+    client: FlaskClient, redis_queue: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # the kernel accepts the connections; nothing ever reads or answers them
+    try:
+        monkeypatch.setitem(app.config, "JOBS_REDIS_TIMEOUT", 1)
+        redis_queue(f"redis://127.0.0.1:{listener.getsockname()[1]}/{REDIS_DB}")
+        answers: list[Any] = []
+        probe = threading.Thread(target=lambda: answers.append(client.get("/healthz")), daemon=True)
+        probe.start()
+        probe.join(20)
+        assert not probe.is_alive(), "/healthz still waits for Redis after 20 s"
+    finally:
+        listener.close()
+    assert answers[0].status_code == 503
+    assert answers[0].get_json()["queue"] == {"status": "error", "error": "TimeoutError"}
 
 
 def test_the_queue_says_how_many_wait_and_how_long_the_oldest_has_waited(
