@@ -610,20 +610,31 @@ def score_command(
 @click.option("--port", type=int, default=5000, show_default=True)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Jalankan aplikasi dengan server produksi (gunicorn, pengaturan MANDIRI_WEB_*) dan pekerja latar tertanam."""
+    """Jalankan aplikasi dengan server produksi (gunicorn, atau waitress bila gunicorn tidak dapat berjalan;
+    pengaturan MANDIRI_WEB_*) dan pekerja latar tertanam."""
     from flask import current_app
 
     from assess import jobs
+    from assess.web_settings import ServingError, chosen_server, web_settings
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     jobs.sweep_staging_files(app)  # what a killed process left of its uploads
     embedded = bool(app.config["JOBS_EMBEDDED_WORKER"]) and not jobs.huey.immediate
-    try:  # the module reads its MANDIRI_WEB_* settings when imported (for `gunicorn -c python:assess.serving`)
-        from assess import serving
-
-        settings = serving.web_settings(embedded_worker=embedded)
-    except ValueError as exc:  # serving.ServingError: a setting is wrong
+    try:
+        server = chosen_server()
+        settings = web_settings(embedded_worker=embedded)
+        if server == "gunicorn":  # the module reads its MANDIRI_WEB_* settings when imported (gunicorn -c)
+            from assess import serving
+    except ServingError as exc:  # a setting is wrong
         raise click.ClickException(str(exc)) from None
+    if server == "waitress":
+        from assess import waitress_serving
+
+        if embedded and jobs.start_embedded_worker(app):
+            click.echo("Pekerja latar (ekspor) berjalan di proses ini.")
+        click.echo(f"Server waitress ({settings.threads} utas) di http://{host}:{port}")
+        waitress_serving.serve(app, host, port, settings)
+        return
     lock = str(Path(app.instance_path) / "embedded-worker.lock")
 
     def worker_started() -> None:

@@ -15,8 +15,10 @@ worker, not the worker, and a kept-alive connection holds none. Settings come fr
   a client that sends nothing for that many seconds, or that sends slower than that many bytes a second, gets
   ``408`` and its connection closed (:class:`SlowBodyGuard`).
 
-gunicorn logs through the process's configuration (``assess.logs``, :class:`GunicornLogger`): its own messages
-go to the same stderr in the same format, and it writes no access line (the app writes one per request).
+Where gunicorn cannot run (no ``fcntl``: Windows), ``mandiri serve`` uses waitress instead
+(:mod:`assess.waitress_serving`, ``MANDIRI_WEB_SERVER``). gunicorn logs through the process's configuration
+(``assess.logs``, :class:`GunicornLogger`): its own messages go to the same stderr in the same format, and it writes
+no access line (the app writes one per request).
 """
 
 from __future__ import annotations
@@ -29,14 +31,14 @@ import socket as _socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from gunicorn.glogging import Logger
 from werkzeug.exceptions import RequestTimeout
 
 from assess import logs
+from assess.web_settings import WebSettings, web_settings
 
 #: The limits on what precedes a body: request line, number of header fields and the size of one.
 LIMIT_REQUEST_LINE = 4094
@@ -44,49 +46,6 @@ LIMIT_REQUEST_FIELDS = 50
 LIMIT_REQUEST_FIELD_SIZE = 8190
 #: A body is read at most this many bytes at a time, each read with its own deadline.
 READ_CHUNK = 64 * 1024
-
-
-class ServingError(ValueError):
-    """A ``MANDIRI_WEB_*`` setting is wrong; the message names it."""
-
-
-@dataclass(frozen=True)
-class WebSettings:
-    workers: int
-    threads: int
-    timeout: int
-    graceful_timeout: int
-    keepalive: int
-    body_idle_timeout: float
-    body_min_rate: int
-
-
-def _number(environ: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    raw = environ.get(f"MANDIRI_WEB_{name}", "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ServingError(f"MANDIRI_WEB_{name} harus bilangan bulat, tertulis {raw!r}") from None
-    if value < minimum:
-        raise ServingError(f"MANDIRI_WEB_{name} harus paling sedikit {minimum}, tertulis {value}")
-    return value
-
-
-def web_settings(environ: Mapping[str, str] | None = None, *, embedded_worker: bool = False) -> WebSettings:
-    """The server's settings from ``MANDIRI_WEB_*`` (``os.environ`` by default)."""
-    env = os.environ if environ is None else environ
-    workers = 1 if embedded_worker else max(1, min(os.cpu_count() or 1, 4))
-    return WebSettings(
-        workers=_number(env, "WORKERS", workers, 1),
-        threads=_number(env, "THREADS", 8, 1),
-        timeout=_number(env, "TIMEOUT", 30, 1),
-        graceful_timeout=_number(env, "GRACEFUL_TIMEOUT", 10, 0),
-        keepalive=_number(env, "KEEPALIVE", 5, 0),
-        body_idle_timeout=_number(env, "BODY_IDLE_TIMEOUT", 10, 1),
-        body_min_rate=_number(env, "BODY_MIN_RATE", 1024, 1),
-    )
 
 
 def gunicorn_options(settings: WebSettings) -> dict[str, Any]:

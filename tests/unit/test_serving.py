@@ -13,7 +13,8 @@ import pytest
 from flask import Flask
 from werkzeug.exceptions import RequestTimeout
 
-from assess.serving import GuardedInput, ServingError, SlowBodyGuard, gunicorn_options, web_settings
+from assess.serving import GuardedInput, SlowBodyGuard, gunicorn_options
+from assess.web_settings import ServingError, web_settings
 
 
 def test_defaults_and_overrides() -> None:
