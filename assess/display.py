@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -95,8 +96,17 @@ def stored_text() -> Iterator[None]:
         yield
 
 
+def machine_time(value: datetime) -> str:
+    """A stored time for a ``<time datetime>`` attribute: UTC with its offset, whatever the engine gave back (SQLite
+    returns the stored UTC time without one, which a browser would read as local time)."""
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.isoformat(timespec="seconds")
+
+
 def register(app: Flask) -> None:
-    """The template filters: ``x|nilai``, ``x|nilai(1)``, ``x|bobot``, ``x|indikator(value_type)``."""
+    """The template filters: ``x|nilai``, ``x|nilai(1)``, ``x|bobot``, ``x|indikator(value_type)``, and
+    ``t|waktu_mesin`` (:func:`machine_time`)."""
+    app.add_template_filter(machine_time, "waktu_mesin")
     app.add_template_filter(number, "nilai")
     app.add_template_filter(weight, "bobot")
     app.add_template_filter(indicator_value, "indikator")
