@@ -4,8 +4,8 @@
 ``mandiri.env`` where a test value does not replace them; on PostgreSQL (a database of its own), Redis (jobs and
 rate limits, database numbers of their own) and moto's S3 server (a bucket of its own).
 
-Each node has its own staging directory, as on separate machines; the export directory is shared, as the
-deployment's NFS mount is.
+Each node and the worker has its own staging and export directories, as on separate machines: what they share is
+in PostgreSQL, Redis and the bucket.
 """
 
 from __future__ import annotations
@@ -513,9 +513,6 @@ def start_cluster(tmp: Path, settings: Settings, moto: MotoServer) -> Iterator[C
     bucket = moto.new_bucket()
     prefix = "mandiri/"
     jobs_url, limits_url = f"{settings.redis_url}/{REDIS_JOBS_DB}", f"{settings.redis_url}/{REDIS_LIMITS_DB}"
-    exports = tmp / "exports"
-    exports.mkdir()
-
     deployed = read_env_file(DEPLOY / "mandiri.env")
     base = {k: v for k, v in os.environ.items() if not k.startswith("MANDIRI_")}
     env = {
@@ -529,8 +526,8 @@ def start_cluster(tmp: Path, settings: Settings, moto: MotoServer) -> Iterator[C
         "MANDIRI_S3_ENDPOINT_URL": moto.endpoint,
         "MANDIRI_S3_REGION": CREDENTIALS["AWS_DEFAULT_REGION"],
         "MANDIRI_S3_PREFIX": prefix,
-        "MANDIRI_EXPORT_ROOT": str(exports),
         "MANDIRI_STORAGE_ROOT": str(tmp / "cli" / "evidence"),
+        "MANDIRI_EXPORT_ROOT": str(tmp / "cli" / "exports"),
         "MANDIRI_WEB_WORKERS": "2",
         "MANDIRI_WEB_THREADS": "4",
         "MANDIRI_MAIL_SERVER": "",
@@ -553,14 +550,23 @@ def start_cluster(tmp: Path, settings: Settings, moto: MotoServer) -> Iterator[C
 
         for name in ("a", "b"):
             port = free_port()
-            node_env = {**env, "MANDIRI_WEB_BIND": f"127.0.0.1:{port}", "MANDIRI_STORAGE_ROOT": str(tmp / name)}
-            staging = tmp / name / "staging"
+            node_env = {
+                **env,
+                "MANDIRI_WEB_BIND": f"127.0.0.1:{port}",
+                "MANDIRI_STORAGE_ROOT": str(tmp / name / "evidence"),
+                "MANDIRI_EXPORT_ROOT": str(tmp / name / "exports"),
+            }
+            staging = tmp / name / "evidence" / "staging"
             staging.mkdir(parents=True)
             argv = exec_start(DEPLOY / "mandiri-web.service", node_env)
             nodes.append(Node(name, port, argv, node_env, staging, tmp / f"node-{name}.log"))
         for node in nodes:
             node.start()
-        worker_env = {**env, "MANDIRI_STORAGE_ROOT": str(tmp / "worker")}
+        worker_env = {
+            **env,
+            "MANDIRI_STORAGE_ROOT": str(tmp / "worker" / "evidence"),
+            "MANDIRI_EXPORT_ROOT": str(tmp / "worker" / "exports"),
+        }
         worker_log = tmp / "worker.log"
         with worker_log.open("wb") as out:
             worker = subprocess.Popen(  # noqa: S603 - the unit's own command line

@@ -137,6 +137,9 @@ def test_the_koordinators_export_is_built_by_the_worker_and_downloaded_through_n
     status, digest, size = koordinator.browser.download(f"{bundle}{export_id}/pdf")
     assert (status, digest) == (200, pdf_sha256)
     assert size > 10_000
+    # The worker put the bundle in the bucket, which is where the web node read it from: no directory is shared.
+    published = [k for k in cluster.stored_keys() if k.startswith(f"{cluster.prefix}exports/")]
+    assert any(k.endswith("/bundel.pdf") for k in published), published
 
 
 def test_the_login_limit_counts_per_client_behind_the_proxy(cluster: Cluster) -> None:
