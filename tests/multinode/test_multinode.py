@@ -142,6 +142,20 @@ def test_the_koordinators_export_is_built_by_the_worker_and_downloaded_through_n
     assert any(k.endswith("/bundel.pdf") for k in published), published
 
 
+def test_nginx_gives_each_request_its_id_and_the_node_answers_with_it(cluster: Cluster) -> None:
+    browser = cluster.client()
+    ids = [browser.request("GET", "/healthz", **{"X-Request-ID": "dari-klien-0001"}).headers.get("x-request-id")]
+    ids.append(browser.request("GET", "/healthz").headers.get("x-request-id"))
+    # nginx's $request_id (32 hex digits), a new one each time, never what the client sent.
+    assert all(re.fullmatch(r"[0-9a-f]{32}", i or "") for i in ids), ids
+    assert ids[0] != ids[1]
+    # A node asked directly keeps a sane id it is given (what nginx relies on).
+    direct = cluster.direct(browser, cluster.nodes[0])
+    assert direct.request("GET", "/healthz", **{"X-Request-ID": "dari-klien-0001"}).headers["x-request-id"] == (
+        "dari-klien-0001"
+    )
+
+
 def test_the_login_limit_counts_per_client_behind_the_proxy(cluster: Cluster) -> None:
     guesser = cluster.client("127.0.0.2")
     for n in range(LOGIN_LIMIT):
