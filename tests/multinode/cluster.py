@@ -10,6 +10,8 @@ in PostgreSQL, Redis and the bucket.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import datetime
 import hashlib
 import http.client
@@ -117,6 +119,18 @@ def exec_start(unit: Path, env: dict[str, str]) -> list[str]:
 
 # ------------------------------------------------------------------------------------------------ processes
 
+#: prctl(2): the signal a process gets when the thread that started it ends.
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child before it runs its program: the kernel sends it SIGTERM when the test process ends, however it
+    ends (a SIGTERM or SIGKILL runs no fixture teardown), so no node or worker outlives the run and takes the next
+    run's jobs from the shared Redis database."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+
 
 @dataclass
 class Node:
@@ -137,7 +151,13 @@ class Node:
     def start(self) -> None:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603 - the unit's own command line
-                self.argv, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                self.argv,
+                env=self.env,
+                cwd=ROOT,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=die_with_parent,
             )
 
     def pids(self) -> list[int]:
@@ -257,7 +277,9 @@ class Nginx:
         check = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)  # noqa: S603
         assert check.returncode == 0, check.stderr
         with (self.directory / "stderr.log").open("wb") as out:
-            self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+            self.process = subprocess.Popen(  # noqa: S603 - Debian's nginx, our own configuration
+                command, stdout=out, stderr=subprocess.STDOUT, preexec_fn=die_with_parent
+            )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -576,6 +598,7 @@ def start_cluster(tmp: Path, settings: Settings, moto: MotoServer) -> Iterator[C
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         proxy = Nginx.configure(tmp / "nginx", nodes)
         proxy.start()
