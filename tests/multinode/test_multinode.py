@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.multinode.cluster import (
+    BOUNDARY,
     NGINX,
     PASSWORD,
     Client,
@@ -195,7 +196,7 @@ def test_a_node_killed_mid_upload_loses_nothing(cluster: Cluster, pengisi: Signe
     path = f"/penilaian/{pengisi.assessment_id}/pustaka/unggah"
     request = (
         f"POST {path} HTTP/1.1\r\nHost: localhost\r\nReferer: {pengisi.browser.origin}{path}\r\n"
-        f"Content-Type: multipart/form-data; boundary=mandiri-multinode-7f3a\r\n"
+        f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
         f"Content-Length: {len(head) + len(data) + len(tail)}\r\nCookie: {pengisi.browser.cookie_header()}\r\n"
         f"X-CSRFToken: {token}\r\nAccept: application/json\r\n\r\n"
     ).encode()
