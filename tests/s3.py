@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+from tests.servers import die_with_parent
+
 #: What boto3 in this process and in the servers the tests start signs with (moto accepts any).
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "mandiri-test",
@@ -54,6 +56,7 @@ class MotoServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, **CREDENTIALS},
+            preexec_fn=die_with_parent,  # a run killed before its teardown leaves no server behind
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

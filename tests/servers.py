@@ -3,7 +3,10 @@ commands, waiting for a server and stopping it."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -16,7 +19,7 @@ from typing import Any
 import psutil
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -104,3 +107,16 @@ def stop(proc: subprocess.Popen[Any]) -> None:
     proc.wait(timeout=15)
     if proc.stdout is not None:
         proc.stdout.close()
+
+
+#: prctl(2): the signal a process gets when the thread that started it ends.
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In a child before it runs its program: the kernel sends it SIGTERM when the test process ends, however it
+    ends (a SIGTERM or SIGKILL runs no fixture teardown), so no node or worker outlives the run and takes the next
+    run's jobs from the shared Redis database."""
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")

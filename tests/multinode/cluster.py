@@ -10,8 +10,6 @@ in PostgreSQL, Redis and the bucket.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import datetime
 import hashlib
 import http.client
@@ -41,7 +39,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from tests.s3 import CREDENTIALS, MotoServer
-from tests.servers import free_port, run
+from tests.servers import die_with_parent, free_port, run
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "docs" / "deploy"
@@ -118,19 +116,6 @@ def exec_start(unit: Path, env: dict[str, str]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------------------------ processes
-
-#: prctl(2): the signal a process gets when the thread that started it ends.
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent() -> None:
-    """In a child before it runs its program: the kernel sends it SIGTERM when the test process ends, however it
-    ends (a SIGTERM or SIGKILL runs no fixture teardown), so no node or worker outlives the run and takes the next
-    run's jobs from the shared Redis database."""
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
-        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
-
 
 @dataclass
 class Node:
