@@ -156,6 +156,10 @@ class Defaults:
     SECURITY_TWO_FACTOR = True
     SECURITY_TWO_FACTOR_ENABLED_METHODS = ["authenticator"]  # noqa: RUF012 (a settings class)
     SECURITY_TOTP_ISSUER = "Mandiri"
+    #: The key that encrypts the stored two-step keys (and, derived, the recovery codes), for nodes that share no
+    #: instance folder; empty: one generated once into instance/totp_secret. SECURITY_TOTP_SECRETS in
+    #: instance/config.py (several numbered keys, to rotate) takes precedence.
+    TOTP_SECRET = ""
     SECURITY_TWO_FACTOR_RESCUE_EMAIL = False
     SECURITY_MULTI_FACTOR_RECOVERY_CODES = True
     SECURITY_MULTI_FACTOR_RECOVERY_CODES_N = 8
@@ -315,7 +319,8 @@ def load_config(
     if not config.get("SECURITY_PASSWORD_SALT"):
         config["SECURITY_PASSWORD_SALT"] = _instance_secret(instance, "password_salt")
     if not config.get("SECURITY_TOTP_SECRETS"):
-        config["SECURITY_TOTP_SECRETS"] = {"1": _instance_secret(instance, "totp_secret")}
+        secret = str(config.get("TOTP_SECRET") or "") or _instance_secret(instance, "totp_secret")
+        config["SECURITY_TOTP_SECRETS"] = {"1": secret}
     if not config.get("SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"):
         config["SECURITY_MULTI_FACTOR_RECOVERY_CODES_KEYS"] = _recovery_codes_keys(config["SECURITY_TOTP_SECRETS"])
     config["TWO_FACTOR_REQUIRED_ROLES"] = _two_factor_roles(config["TWO_FACTOR_REQUIRED_ROLES"])

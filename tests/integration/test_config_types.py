@@ -85,3 +85,13 @@ def test_flask_and_extension_switches_stay_switches(tmp_path: Path) -> None:
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["RATELIMIT_ENABLED"] is False
     assert config["SOMETHING"] == "0042"
+
+
+def test_the_two_step_key_can_come_from_the_environment(tmp_path: Path) -> None:
+    """Nodes that share no instance folder share the key that encrypts the two-step keys through a variable."""
+    config = _load(tmp_path, {"MANDIRI_TOTP_SECRET": "0042-rahasia-bersama"})
+    assert config["SECURITY_TOTP_SECRETS"] == {"1": "0042-rahasia-bersama"}
+    assert not (tmp_path / "instance" / "totp_secret").exists()
+    generated = _load(tmp_path / "lain", {})
+    written = (tmp_path / "lain" / "instance" / "totp_secret").read_text().strip()
+    assert generated["SECURITY_TOTP_SECRETS"]["1"] == written
