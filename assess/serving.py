@@ -52,7 +52,12 @@ def gunicorn_options(settings: WebSettings) -> dict[str, Any]:
     """gunicorn's settings (by its names); each worker's application is wrapped in a :class:`SlowBodyGuard`."""
 
     def guard_bodies(worker: Any) -> None:
-        worker.wsgi = SlowBodyGuard(worker.wsgi, settings.body_idle_timeout, settings.body_min_rate)
+        app = worker.wsgi
+        if hasattr(app, "extensions"):  # the Flask app: what a killed worker left in this node's staging directory
+            from assess.jobs import sweep_staging_files
+
+            sweep_staging_files(app)
+        worker.wsgi = SlowBodyGuard(app, settings.body_idle_timeout, settings.body_min_rate)
 
     def stop_render_pool(_server: Any, _worker: Any) -> None:
         layout = sys.modules.get("reports.layout")  # a worker that rendered (the embedded job worker)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -180,6 +181,11 @@ def test_gunicorn_started_on_its_own_logs_the_same_way(server: Server, tmp_path:
     port = free_port()
     stderr = tmp_path / "gunicorn.err"
     command = [*gunicorn(), "-c", "python:assess.serving", "-b", f"127.0.0.1:{port}", "assess:create_app()"]
+    staging = Path(server.env["MANDIRI_STORAGE_ROOT"]) / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    left = staging / "upload-tertinggal.part"  # what a worker killed between staging and storing left behind
+    left.write_bytes(b"sisa unggahan")
+    os.utime(left, (time.time() - 2 * 3600, time.time() - 2 * 3600))
     with stderr.open("wb") as err:
         env = {**server.env, "MANDIRI_WEB_WORKERS": "1"}
         proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)  # noqa: S603
@@ -191,6 +197,7 @@ def test_gunicorn_started_on_its_own_logs_the_same_way(server: Server, tmp_path:
     lines = Server(f"http://127.0.0.1:{port}", tmp_path, server.env, stderr, stderr, "").lines()
     assert any(e["logger"] == "gunicorn.error" and e["message"].startswith("Starting gunicorn") for e in lines)
     assert [e["path"] for e in lines if e["logger"] == "mandiri.access" and e["request_id"] == rid] == ["/login"]
+    assert not left.exists()  # each web node sweeps its own staging directory when a worker starts
 
 
 def test_a_command_that_migrates_keeps_logging_json(server: Server) -> None:
