@@ -205,18 +205,21 @@ def _sha256_of(path: Path) -> str:
 
 def _copy_in_kernel(src: int, dst: int) -> bool:
     """Copy the file ``src`` into the empty file ``dst`` with ``copy_file_range`` (no pass through Python's
-    memory); ``False`` when the kernel or the filesystems cannot (then nothing was copied)."""
+    memory); ``False`` when the kernel or the filesystems cannot, or stop short of ``src``'s size (then the caller
+    copies it again itself)."""
+    size = os.fstat(src).st_size
     copied = 0
-    while True:
+    while copied < size:
         try:
-            n = os.copy_file_range(src, dst, COPY_CHUNK)
+            n = os.copy_file_range(src, dst, min(COPY_CHUNK, size - copied))
         except OSError as exc:
-            if copied == 0 and exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+            if exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
                 return False
             raise
-        if n == 0:
-            return True
+        if n == 0:  # some filesystems copy nothing instead of refusing
+            return False
         copied += n
+    return True
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -387,8 +390,10 @@ def _copy_object(storage: Storage, key: str, dest: Path) -> str | None:
         with open(part, "wb") as out:
             if source is not None:
                 with open(source, "rb") as src:
-                    in_kernel = _copy_in_kernel(src.fileno(), out.fileno())
-                    if not in_kernel:
+                    if not _copy_in_kernel(src.fileno(), out.fileno()):
+                        src.seek(0)
+                        out.seek(0)
+                        out.truncate()
                         shutil.copyfileobj(src, out, COPY_CHUNK)
                 out.flush()
                 os.fsync(out.fileno())
