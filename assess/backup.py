@@ -7,10 +7,12 @@ The rows are read in one read-only snapshot transaction, so a backup taken while
 objects are content-addressed and never change, so copying them after the snapshot is safe, and an object copied
 by an earlier backup into the same folder is not copied again.
 
-A restore goes into an empty database and an empty store only: it checks every file of the backup against the
-manifest before writing anything, creates the schema at the backup's revision, puts the objects through the
-:class:`uploads.storage.Storage` protocol, loads the rows in foreign-key order in one transaction, then upgrades
-the schema to the newest revision. Whatever fails on the way, what it wrote is removed again.
+A restore goes into an empty database and an empty store only: it checks every table file of the backup against
+the manifest (size and SHA-256) and every object's size before writing anything, puts the objects through the
+:class:`uploads.storage.Storage` protocol, each hashed while it is staged (one read) and compared with the
+manifest, creates the schema at the backup's revision only once every object matched, loads the rows in
+foreign-key order in one transaction, then upgrades the schema to the newest revision. Whatever fails on the way,
+what it wrote is removed again.
 
 Finished exports' files are derived data and not part of a backup: restored exports that were finished are marked
 removed (``dihapus``, as the keep-the-newest pruning does) and those still queued or running as stopped.
@@ -20,11 +22,13 @@ from __future__ import annotations
 
 import base64
 import enum
+import errno
 import hashlib
 import json
 import os
 import shutil
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -80,7 +84,12 @@ MANIFEST = "manifest.json"
 OBJECTS = "objects"
 ROWS_PREFIX = "rows-"
 CHUNK = 1024 * 1024
+#: Bytes the kernel copies per ``copy_file_range`` call, and the read buffer of a copy through Python.
+COPY_CHUNK = 8 * CHUNK
 BATCH = 1000
+#: Objects copied (on a backup) or put (on a restore) at once: reading, hashing, writing and S3 requests release the
+#: interpreter lock, so one object is hashed on each core while the disk or the network moves another.
+WORKERS = max(2, min(4, os.cpu_count() or 1))
 
 #: The columns holding storage keys: every object they name is copied with the rows
 #: (``tests/integration/test_backup.py`` holds this list to every ``*_key`` column of the models).
@@ -190,11 +199,27 @@ LOAD_TYPES: dict[str, Callable[[], TypeEngine[Any]]] = {
 
 
 def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _copy_in_kernel(src: int, dst: int) -> bool:
+    """Copy the file ``src`` into the empty file ``dst`` with ``copy_file_range`` (no pass through Python's
+    memory); ``False`` when the kernel or the filesystems cannot, or stop short of ``src``'s size (then the caller
+    copies it again itself)."""
+    size = os.fstat(src).st_size
+    copied = 0
+    while copied < size:
+        try:
+            n = os.copy_file_range(src, dst, min(COPY_CHUNK, size - copied))
+        except OSError as exc:
+            if exc.errno in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+                return False
+            raise
+        if n == 0:  # some filesystems copy nothing instead of refusing
+            return False
+        copied += n
+    return True
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -354,18 +379,35 @@ def _dump_rows(folder: Path, progress: Progress) -> tuple[str, list[dict[str, An
 
 
 def _copy_object(storage: Storage, key: str, dest: Path) -> str | None:
-    """Copy one object into the backup, checking it against its address; the problem found, or ``None``."""
+    """Copy one object into the backup, checking it against its address; the problem found, or ``None``.
+
+    From local disk the kernel copies the file and the copy is hashed (from the page cache it was just written
+    to); from a remote store the bytes are hashed as they arrive."""
     part = dest.with_name(dest.name + ".part")
     dest.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
+    source = storage.local_path(key)
     try:
-        with storage.open(key) as src, open(part, "wb") as out:
-            while chunk := src.read(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if digest.hexdigest() != digest_of_key(key):
+        with open(part, "wb") as out:
+            if source is not None:
+                with open(source, "rb") as src:
+                    if not _copy_in_kernel(src.fileno(), out.fileno()):
+                        src.seek(0)
+                        out.seek(0)
+                        out.truncate()
+                        shutil.copyfileobj(src, out, COPY_CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+                actual = _sha256_of(part)
+            else:
+                digest = hashlib.sha256()
+                with storage.open(key) as remote:
+                    while chunk := remote.read(COPY_CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+                actual = digest.hexdigest()
+        if actual != digest_of_key(key):
             part.unlink()
             return "isi di penyimpanan tidak cocok dengan SHA-256-nya (rusak)"
         os.replace(part, dest)
@@ -419,34 +461,41 @@ def _copy_objects(
     report: BackupReport,
     progress: Progress,
 ) -> list[dict[str, Any]]:
-    objects = []
     keys = sorted(refs)
     progress(f"Menyalin {len(keys)} objek tersimpan …")
-    for done, key in enumerate(keys, start=1):
+
+    def back_up(key: str) -> tuple[str, int, str | None]:
+        """One object: ("copied" or "reused", its size, None) or ("", 0, the problem)."""
         if not is_valid_key(key):
-            report.unavailable.append((key, "kunci penyimpanan tidak sah"))
-            continue
+            return "", 0, "kunci penyimpanan tidak sah"
         if not storage.exists(key):
-            report.unavailable.append((key, "tidak ada di penyimpanan"))
-            continue
+            return "", 0, "tidak ada di penyimpanan"
         size = storage.size(key)
-        sha256 = digest_of_key(key)
         dest = out / OBJECTS / key
         old = previous.get(key)
-        if old and (old.get("size"), old.get("sha256")) == (size, sha256) and _size_or_none(dest) == size:
-            report.reused += 1
-            report.reused_bytes += size
-            objects.append({"key": key, "size": size, "sha256": sha256, "rows": refs[key]})
-            continue
+        if old and (old.get("size"), old.get("sha256")) == (size, digest_of_key(key)) and _size_or_none(dest) == size:
+            return "reused", size, None
         problem = _copy_object(storage, key, dest)
-        if problem:
-            report.unavailable.append((key, problem))
-            continue
-        report.copied += 1
-        report.copied_bytes += size
-        objects.append({"key": key, "size": size, "sha256": sha256, "rows": refs[key]})
-        if done % 100 == 0:
-            progress(f"  objek {done}/{len(keys)}")
+        return ("", 0, problem) if problem else ("copied", size, None)
+
+    objects = []
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="cadangan")
+    try:
+        for done, (key, (how, size, problem)) in enumerate(zip(keys, pool.map(back_up, keys), strict=True), start=1):
+            if problem:
+                report.unavailable.append((key, problem))
+                continue
+            if how == "reused":
+                report.reused += 1
+                report.reused_bytes += size
+            else:
+                report.copied += 1
+                report.copied_bytes += size
+            objects.append({"key": key, "size": size, "sha256": digest_of_key(key), "rows": refs[key]})
+            if done % 100 == 0:
+                progress(f"  objek {done}/{len(keys)}")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # a failure stops the objects not started yet
     return objects
 
 
@@ -464,8 +513,18 @@ class RestoreReport:
     unavailable: list[str] = field(default_factory=list)
 
 
+def _used_by(entry: dict[str, Any]) -> str:
+    rows = ", ".join(entry.get("rows", [])[:5])
+    return f" (dipakai oleh {rows})" if rows else ""
+
+
+def _incomplete(problems: list[str]) -> BackupError:
+    return BackupError("cadangan tidak utuh, tidak ada yang dipulihkan:\n  " + "\n  ".join(problems))
+
+
 def verify(folder: Path, manifest: dict[str, Any], progress: Progress) -> None:
-    """Every table file and every object of the backup is there with the size and SHA-256 of the manifest."""
+    """Every table file of the backup is there with the size and SHA-256 of the manifest, every object with its size
+    (an object's SHA-256 is compared while it is put: :func:`_put_objects`)."""
     problems = []
     for entry in manifest["tables"]:
         path = folder / entry["file"]
@@ -474,22 +533,18 @@ def verify(folder: Path, manifest: dict[str, Any], progress: Progress) -> None:
         elif path.stat().st_size != entry["size"] or _sha256_of(path) != entry["sha256"]:
             problems.append(f"berkas tabel {entry['file']} rusak (SHA-256 tidak cocok dengan manifest)")
     objects = manifest["objects"]
-    progress(f"Memeriksa {len(manifest['tables'])} berkas tabel dan {len(objects)} objek (SHA-256) …")
-    for done, entry in enumerate(objects, start=1):
-        if done % 100 == 0:
-            progress(f"  objek {done}/{len(objects)}")
+    progress(f"Memeriksa {len(manifest['tables'])} berkas tabel (SHA-256) dan {len(objects)} objek (ukuran) …")
+    for entry in objects:
         key = entry["key"]
         path = folder / OBJECTS / key
-        rows = ", ".join(entry.get("rows", [])[:5])
-        where = f" (dipakai oleh {rows})" if rows else ""
         if not is_valid_key(key) or entry["sha256"] != digest_of_key(key):
-            problems.append(f"objek {key} tidak sah di manifest{where}")
+            problems.append(f"objek {key} tidak sah di manifest{_used_by(entry)}")
         elif not path.is_file():
-            problems.append(f"objek {key} tidak ada di cadangan{where}")
-        elif path.stat().st_size != entry["size"] or _sha256_of(path) != entry["sha256"]:
-            problems.append(f"objek {key} rusak: SHA-256 tidak cocok{where}")
+            problems.append(f"objek {key} tidak ada di cadangan{_used_by(entry)}")
+        elif path.stat().st_size != entry["size"]:
+            problems.append(f"objek {key} rusak: ukurannya tidak cocok dengan manifest{_used_by(entry)}")
     if problems:
-        raise BackupError("cadangan tidak utuh, tidak ada yang dipulihkan:\n  " + "\n  ".join(problems))
+        raise _incomplete(problems)
 
 
 def _occupied(conn: Connection) -> list[str]:
@@ -687,8 +742,8 @@ def restore(folder: Path, *, storage: Storage, progress: Progress) -> RestoreRep
     put: list[str] = []
     committed = False
     try:
-        _prepare_schema(revision, progress)
         _put_objects(folder, manifest, storage, put, report, progress)
+        _prepare_schema(revision, progress)
         progress(f"Memuat {sum(e['rows'] for e in manifest['tables'])} baris …")
         with writing(), db.engine.connect() as conn:
             with conn.begin():
@@ -710,23 +765,40 @@ def restore(folder: Path, *, storage: Storage, progress: Progress) -> RestoreRep
 def _put_objects(
     folder: Path, manifest: dict[str, Any], storage: Storage, put: list[str], report: RestoreReport, progress: Progress
 ) -> None:
+    """Put every object of the backup, each hashed while it is staged and put only when it matches the manifest.
+    Every key put is added to ``put`` (the caller removes them on a failure); an object that does not match stops
+    the restore after the others, naming each that did not."""
     objects = manifest["objects"]
-    progress(f"Memasukkan {len(objects)} objek ke penyimpanan …")
-    for done, entry in enumerate(objects, start=1):
+    progress(f"Memasukkan {len(objects)} objek ke penyimpanan (SHA-256 diperiksa sambil disalin) …")
+
+    def put_one(entry: dict[str, Any]) -> str | None:
         key = entry["key"]
         try:
             with open(folder / OBJECTS / key, "rb") as handle:
-                staged = stage(handle, storage.staging_dir(), max_bytes=entry["size"])
+                staged = stage(handle, storage.staging_dir(), max_bytes=entry["size"], chunk_size=COPY_CHUNK)
         except UploadRejectedError as exc:
             raise BackupError(f"objek {key} tidak dapat dimasukkan ke penyimpanan: {exc.message}") from None
         if staged.sha256 != entry["sha256"] or staged.size != entry["size"]:
             discard(staged)
-            raise BackupError(f"objek {key} berubah selama pemulihan (SHA-256 tidak cocok); tidak ada yang dipulihkan")
+            return f"objek {key} rusak: SHA-256 tidak cocok{_used_by(entry)}"
         stored = storage.put(staged)
         put.append(stored)
         if stored != key:
             raise BackupError(f"penyimpanan menyimpan objek {key} dengan kunci lain ({stored})")
-        report.objects += 1
-        report.object_bytes += entry["size"]
-        if done % 100 == 0:
-            progress(f"  objek {done}/{len(objects)}")
+        return None
+
+    problems = []
+    pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="pemulihan")
+    try:
+        for done, (entry, problem) in enumerate(zip(objects, pool.map(put_one, objects), strict=True), start=1):
+            if problem:
+                problems.append(problem)
+            else:
+                report.objects += 1
+                report.object_bytes += entry["size"]
+            if done % 100 == 0:
+                progress(f"  objek {done}/{len(objects)}")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # every put that started is in ``put`` before it is undone
+    if problems:
+        raise _incomplete(problems)

@@ -1,7 +1,14 @@
-"""B4: upload 10 / 100 / 500 MiB evidence PDFs over real HTTP (gunicorn, loopback).
+"""B4: upload 10 / 100 / 500 MiB evidence PDFs over real HTTP (gunicorn, loopback); B12: the same into S3.
 
-Baseline, in the same run on the same bytes and filesystem: ``sh -c 'cat FILE > OUT && sync && sha256sum OUT'``.
-Target (QUALITY.md): ≤ 2.5× the baseline's time; the worker's RSS ≤ 64 MiB whatever the size.
+B4 (``--storage local``, the default). Baseline, in the same run on the same bytes and filesystem:
+``sh -c 'cat FILE > OUT && sync && sha256sum OUT'``. Target (QUALITY.md): ≤ 2.5× the baseline's time; the worker's
+RSS ≤ 64 MiB whatever the size.
+
+B12 (``--storage s3``): the app stores in a bucket of moto's S3 server (``moto_server``, its own process on a
+loopback port, as the tests start it). Baseline, in the same run on the same file and server: boto3's
+``upload_fileobj`` with its default transfer settings (what ``aws s3 cp`` does: 8 MiB parts, 10 at a time) into
+another key of the same bucket. Target: ≤ 1.5× the baseline's time; the worker's memory flat (its growth during
+an upload is reported beside its peak). The stored object is read back from the bucket and its SHA-256 compared.
 
 Everything happens in a fresh temporary directory: a SQLite database prepared with the real CLI
 (``mandiri init``, ``mandiri demo``), the evidence store, gunicorn's temporary files and the test PDFs.
@@ -12,7 +19,7 @@ advance), so the client never holds the file.
 Each upload sends different bytes (a few bytes of the PDF's image data change per repetition), and the
 stored object's SHA-256 is read back from the store and compared with the file's.
 
-    .venv/bin/python -m bench.upload [--sizes 10,100,500] [--repeat 3] [--out bench-results.json]
+    .venv/bin/python -m bench.upload [--storage local|s3] [--sizes 10,100,500] [--repeat 3] [--out bench-results.json]
 """
 
 from __future__ import annotations
@@ -54,6 +61,11 @@ PASSWORD = "bench-password"  # noqa: S105 - the throwaway demo login of a tempor
 TARGET_RATIO = 2.5
 TARGET_RSS_MIB = 64
 BASELINE_CMD = 'cat "$1" > "$2" && sync && sha256sum "$2"'
+#: B12: the S3 upload against boto3's own (``upload_fileobj``, default transfer settings) on the same server.
+S3_TARGET_RATIO = 1.5
+S3_BASELINE = "boto3 upload_fileobj (default TransferConfig: 8 MiB parts, 10 at a time) to the same moto server"
+#: B12: "worker memory flat": an upload may grow the worker's RSS by at most this much, whatever the size.
+S3_TARGET_GROWTH_MIB = 32
 CHUNK = MIB
 SEED = 20260404
 RSS_POLL_S = 0.02
@@ -160,8 +172,9 @@ def _bin(name: str) -> str:
     return found
 
 
-def app_environ(workdir: Path, max_mb: int) -> dict[str, str]:
-    """The caller's environment without any MANDIRI_* setting, plus ours (everything inside ``workdir``)."""
+def app_environ(workdir: Path, max_mb: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The caller's environment without any MANDIRI_* setting, plus ours (everything inside ``workdir``) and
+    ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANDIRI_")}
     env.update(
         {
@@ -177,6 +190,7 @@ def app_environ(workdir: Path, max_mb: int) -> dict[str, str]:
             "XDG_RUNTIME_DIR": str(workdir / "tmp"),
         }
     )
+    env.update(extra or {})
     return env
 
 
@@ -437,6 +451,48 @@ def baseline(file: Path, out: Path) -> tuple[float, str]:
 
 
 @dataclass
+class S3Target:
+    """The bucket B12 stores in, on a running moto server, and a boto3 client of the benchmark's own."""
+
+    s3: Any
+    bucket: str
+
+    def app_settings(self, endpoint: str) -> dict[str, str]:
+        from tests.s3 import CREDENTIALS
+
+        return {
+            "MANDIRI_STORAGE_BACKEND": "s3",
+            "MANDIRI_S3_BUCKET": self.bucket,
+            "MANDIRI_S3_ENDPOINT_URL": endpoint,
+            "MANDIRI_S3_REGION": CREDENTIALS["AWS_DEFAULT_REGION"],
+            **CREDENTIALS,
+        }
+
+    def sha256(self, name: str) -> str | None:
+        """The SHA-256 of the object ``name`` as read back from the bucket, ``None`` when it is not there."""
+        try:
+            body = self.s3.get_object(Bucket=self.bucket, Key=name)["Body"]
+        except self.s3.exceptions.NoSuchKey:
+            return None
+        digest = hashlib.sha256()
+        while chunk := body.read(CHUNK):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def baseline(self, file: Path, name: str) -> float:
+        """Time boto3's ``upload_fileobj`` of ``file`` (default transfer settings) into ``name``; then remove it."""
+        with open(file, "rb") as source:
+            start = time.perf_counter()
+            self.s3.upload_fileobj(source, self.bucket, name)
+            elapsed = time.perf_counter() - start
+        size = int(self.s3.head_object(Bucket=self.bucket, Key=name)["ContentLength"])
+        self.s3.delete_object(Bucket=self.bucket, Key=name)
+        if size != file.stat().st_size:
+            raise RuntimeError(f"unggahan baseline {name}: {size} B di bucket, {file.stat().st_size} B di disk")
+        return elapsed
+
+
+@dataclass
 class Context:
     workdir: Path
     client: Client
@@ -444,6 +500,7 @@ class Context:
     upload_path: str
     csrf_token: str
     store: Path
+    s3: S3Target | None = None
 
 
 def upload_and_verify(ctx: Context, file: Path, name: str, expected: str) -> dict[str, Any]:
@@ -454,9 +511,14 @@ def upload_and_verify(ctx: Context, file: Path, name: str, expected: str) -> dic
     results = payload.get("results") or [{}]
     if status != 200 or not results[0].get("ok"):
         raise RuntimeError(f"unggah {name} ditolak ({status}): {payload}\n{ctx.server.log_tail()}")
-    stored = ctx.store / "objects" / "sha256" / expected[:2] / expected[2:4] / expected
-    if not stored.is_file() or sha256_file(stored) != expected:
-        raise RuntimeError(f"objek tersimpan {stored} tidak ada atau SHA-256-nya berbeda")
+    key = f"sha256/{expected[:2]}/{expected[2:4]}/{expected}"
+    if ctx.s3 is not None:
+        if ctx.s3.sha256(f"objects/{key}") != expected:
+            raise RuntimeError(f"objek s3://{ctx.s3.bucket}/objects/{key} tidak ada atau SHA-256-nya berbeda")
+    else:
+        stored = ctx.store / "objects" / key
+        if not stored.is_file() or sha256_file(stored) != expected:
+            raise RuntimeError(f"objek tersimpan {stored} tidak ada atau SHA-256-nya berbeda")
     leftovers = [p.name for p in (ctx.store / "staging").iterdir()] if (ctx.store / "staging").is_dir() else []
     if leftovers:
         raise RuntimeError(f"berkas sementara tertinggal di staging: {leftovers}")
@@ -475,7 +537,9 @@ def measure_size(ctx: Context, size_mib: int, repeat: int) -> dict[str, Any]:
         order = ("base", "app") if rep % 2 == 0 else ("app", "base")
         for which in order:
             _sync()  # start each measurement with no dirty pages from the previous one
-            if which == "base":
+            if which == "base" and ctx.s3 is not None:
+                base_runs.append(ctx.s3.baseline(pdf.path, f"baseline/{size_mib}-{rep}.pdf"))
+            elif which == "base":
                 seconds, digest = baseline(pdf.path, ctx.workdir / "baseline" / "out.bin")
                 if digest != expected:
                     raise RuntimeError(f"sha256sum baseline {digest} ≠ {expected}")
@@ -489,6 +553,8 @@ def measure_size(ctx: Context, size_mib: int, repeat: int) -> dict[str, Any]:
     peak = max(r["rss_peak"] for r in app_runs)
     before = min(r["rss_before"] for r in app_runs)
     growth = max(r["rss_peak"] - r["rss_before"] for r in app_runs)
+    target = S3_TARGET_RATIO if ctx.s3 is not None else TARGET_RATIO
+    memory_ok = growth / MIB <= S3_TARGET_GROWTH_MIB if ctx.s3 is not None else peak / MIB <= TARGET_RSS_MIB
     return {
         "size_mib": size_mib,
         "file_bytes": pdf.size,
@@ -504,8 +570,8 @@ def measure_size(ctx: Context, size_mib: int, repeat: int) -> dict[str, Any]:
         "worker_peak_rss_mib": round(peak / MIB, 1),
         "worker_rss_growth_mib": round(growth / MIB, 1),
         "sha256_verified": True,
-        "meets_time_target": app_median / base_median <= TARGET_RATIO,
-        "meets_rss_target": peak / MIB <= TARGET_RSS_MIB,
+        "meets_time_target": app_median / base_median <= target,
+        "meets_rss_target": memory_ok,
     }
 
 
@@ -517,17 +583,26 @@ def _check_disk(directory: Path, sizes: list[int], repeat: int) -> None:
         raise RuntimeError(f"ruang disk kurang di {directory}: perlu ~{need // MIB} MiB, tersedia {free // MIB} MiB")
 
 
-def run(sizes: list[int], repeat: int = 3, base_dir: Path | None = None) -> dict[str, Any]:
-    """Run B4 and return its results (nothing is printed or written); the temp dir and server are always removed."""
+def run(sizes: list[int], repeat: int = 3, base_dir: Path | None = None, *, storage: str = "local") -> dict[str, Any]:
+    """Run B4 (``storage="local"``) or B12 (``"s3"``) and return its results (nothing is printed or written); the
+    temp dir and the servers (gunicorn, moto) are always removed."""
     if not sizes or any(s < 1 for s in sizes) or repeat < 1:
         raise ValueError("sizes harus ≥ 1 MiB dan repeat ≥ 1")
+    if storage not in ("local", "s3"):
+        raise ValueError(f"storage harus local atau s3, bukan {storage!r}")
     workdir = Path(tempfile.mkdtemp(prefix="mandiri-b4-", dir=base_dir))
     server: Server | None = None
+    moto: Any = None
     try:
         _check_disk(workdir, sizes, repeat)
         for sub in ("tmp", "data", "baseline"):
             (workdir / sub).mkdir()
-        env = app_environ(workdir, max_mb=max(sizes) + 100)
+        target: S3Target | None = None
+        extra: dict[str, str] = {}
+        if storage == "s3":
+            moto, target = _start_moto()
+            extra = target.app_settings(moto.endpoint)
+        env = app_environ(workdir, max_mb=max(sizes) + 100, extra=extra)
         prepare_database(env)
         server = start_server(workdir, env)
         client = Client(server.port)
@@ -541,22 +616,23 @@ def run(sizes: list[int], repeat: int = 3, base_dir: Path | None = None) -> dict
             upload_path=library + "unggah",
             csrf_token=client.csrf(library),
             store=workdir / "store",
+            s3=target,
         )
         # Warm-up (not measured): the first request of a fresh worker pays for lazy imports and caches.
         warm = make_pdf(workdir / "data" / "warm.pdf", 256 * 1024, seed=SEED)
         upload_and_verify(ctx, warm.path, "pemanasan.pdf", sha256_file(warm.path))
+        if target is not None:
+            target.baseline(warm.path, "baseline/pemanasan.pdf")
         warm.path.unlink()
         rows = [measure_size(ctx, size, repeat) for size in sizes]
         worker_rss_after = _rss(server.worker_pid)
     finally:
         if server is not None:
             stop_server(server)
+        if moto is not None:
+            moto.stop()
         shutil.rmtree(workdir, ignore_errors=True)
-    return {
-        "id": "B4",
-        "what": "upload a valid PDF over HTTP: gunicorn (shipped settings), 1 worker, loopback; body streamed",
-        "baseline": f"sh -c '{BASELINE_CMD}' on the same file, same filesystem as the store",
-        "target": {"time_ratio_max": TARGET_RATIO, "worker_rss_mib_max": TARGET_RSS_MIB},
+    common = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
             "cpus": os.cpu_count(),
@@ -567,17 +643,61 @@ def run(sizes: list[int], repeat: int = 3, base_dir: Path | None = None) -> dict
         "worker_rss_after_mib": round(worker_rss_after / MIB, 1),
         "rows": rows,
     }
+    if storage == "s3":
+        return {
+            "id": "B12",
+            "what": "upload a valid PDF over HTTP into S3 (moto_server, loopback): gunicorn (shipped settings), "
+            "1 worker; body streamed",
+            "baseline": S3_BASELINE,
+            "target": {"time_ratio_max": S3_TARGET_RATIO, "worker_rss_growth_mib_max": S3_TARGET_GROWTH_MIB},
+            **common,
+        }
+    return {
+        "id": "B4",
+        "what": "upload a valid PDF over HTTP: gunicorn (shipped settings), 1 worker, loopback; body streamed",
+        "baseline": f"sh -c '{BASELINE_CMD}' on the same file, same filesystem as the store",
+        "target": {"time_ratio_max": TARGET_RATIO, "worker_rss_mib_max": TARGET_RSS_MIB},
+        **common,
+    }
+
+
+def _start_moto() -> tuple[Any, S3Target]:
+    """moto's S3 server on a free loopback port (as the tests start it) and a new bucket on it."""
+    import boto3
+    from botocore.config import Config
+
+    from tests.s3 import CREDENTIALS, MotoServer, free_port
+
+    moto = MotoServer(free_port())
+    moto.start()
+    try:
+        s3 = boto3.session.Session(
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=CREDENTIALS["AWS_DEFAULT_REGION"],
+        ).client("s3", endpoint_url=moto.endpoint, config=Config(s3={"addressing_style": "path"}))
+        bucket = "mandiri-bench-" + secrets.token_hex(6)
+        s3.create_bucket(Bucket=bucket)
+    except BaseException:
+        moto.stop()
+        raise
+    return moto, S3Target(s3=s3, bucket=bucket)
 
 
 # ------------------------------------------------------------------------------------------------ reporting
 
 
 def format_table(result: dict[str, Any]) -> str:
+    if result["id"] == "B12":
+        title = f"B12 upload over HTTP into S3 (moto, loopback; gunicorn, 1 worker) vs {S3_BASELINE}"
+        target = f"≤{S3_TARGET_RATIO}×, growth ≤{S3_TARGET_GROWTH_MIB} MiB"
+    else:
+        title = f"B4 upload over HTTP (gunicorn, shipped settings, 1 worker, loopback) vs `{BASELINE_CMD}`"
+        target = f"≤{TARGET_RATIO}×, ≤{TARGET_RSS_MIB} MiB"
     head = (
-        f"B4 upload over HTTP (gunicorn, shipped settings, 1 worker, loopback) vs `{BASELINE_CMD}`; "
-        f"median of {result['rows'][0]['repeat']}\n"
+        f"{title}; median of {result['rows'][0]['repeat']}\n"
         f"{'size':>8} {'app s':>8} {'base s':>8} {'ratio':>6} {'app MiB/s':>9} "
-        f"{'RSS before':>10} {'RSS peak':>9} {'growth':>7}  sha256  target (≤{TARGET_RATIO}×, ≤{TARGET_RSS_MIB} MiB)"
+        f"{'RSS before':>10} {'RSS peak':>9} {'growth':>7}  sha256  target ({target})"
     )
     lines = [head]
     for r in result["rows"]:
@@ -591,19 +711,20 @@ def format_table(result: dict[str, Any]) -> str:
 
 
 def write_results(path: Path, result: dict[str, Any]) -> None:
-    """Merge ``result`` into ``path`` under the key "B4" (other benchmarks' keys are kept)."""
-    merge_results(path, {"B4": result})
+    """Merge ``result`` into ``path`` under its id, "B4" or "B12" (other benchmarks' keys are kept)."""
+    merge_results(path, {result["id"]: result})
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.upload", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--storage", choices=("local", "s3"), default="local", help="local disk (B4) or S3 (B12)")
     parser.add_argument("--sizes", default="10,100,500", help="MiB, comma-separated (default 10,100,500)")
     parser.add_argument("--repeat", type=int, default=3, help="uploads per size (default 3; the median is reported)")
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="results file (merged)")
     parser.add_argument("--tmp", type=Path, default=None, help="where to make the temporary directory")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
-    result = run(sizes, args.repeat, args.tmp)
+    result = run(sizes, args.repeat, args.tmp, storage=args.storage)
     print(format_table(result))
     write_results(args.out, result)
     print(f"→ {args.out}")
