@@ -823,7 +823,10 @@ def backup_command(out_dir: Path) -> None:
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @with_appcontext
 def restore_command(folder: Path) -> None:
-    """Pulihkan cadangan FOLDER ke basis data dan penyimpanan yang masih kosong (diperiksa dulu dengan SHA-256)."""
+    """Pulihkan cadangan FOLDER ke basis data dan penyimpanan yang masih kosong.
+
+    Setiap berkas dicocokkan dengan SHA-256-nya sebelum satu baris pun ditulis; bila ada yang gagal, tidak ada yang
+    tertinggal."""
     from flask import current_app
 
     from assess import backup
