@@ -6,7 +6,6 @@ answer."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -21,7 +20,7 @@ from flask.testing import FlaskClient
 from assess import jobs
 from tests.conftest import make_test_app
 from tests.diskfull import tiny_disk  # noqa: F401 - a fixture
-from tests.servers import free_port
+from tests.servers import free_port, silent_endpoint
 from uploads.storage import LocalStorage
 
 REDIS_DB = 11  # a database of the local Redis of its own (0 is the deployment default)
@@ -96,19 +95,14 @@ def test_a_redis_queue_at_a_closed_port_answers_503(client: FlaskClient, redis_q
 def test_a_redis_that_accepts_and_never_answers_answers_503_within_its_timeout(
     client: FlaskClient, redis_queue: Any, app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)  # the kernel accepts the connections; nothing ever reads or answers them
-    try:
+    with silent_endpoint() as port:
         monkeypatch.setitem(app.config, "JOBS_REDIS_TIMEOUT", 1)
-        redis_queue(f"redis://127.0.0.1:{listener.getsockname()[1]}/{REDIS_DB}")
+        redis_queue(f"redis://127.0.0.1:{port}/{REDIS_DB}")
         answers: list[Any] = []
         probe = threading.Thread(target=lambda: answers.append(client.get("/healthz")), daemon=True)
         probe.start()
         probe.join(20)
         assert not probe.is_alive(), "/healthz still waits for Redis after 20 s"
-    finally:
-        listener.close()
     assert answers[0].status_code == 503
     assert answers[0].get_json()["queue"] == {"status": "error", "error": "TimeoutError"}
 

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +21,7 @@ from assess.models import Blob, Evidence
 from tests.diskfull import tiny_disk  # noqa: F401 - a fixture
 from tests.functional.helpers import login, pdf_bytes, post_file, upload
 from tests.s3 import MotoServer, free_port
+from tests.servers import silent_endpoint
 from tests.worlds import World, build_world
 from uploads import get_storage
 from uploads.s3 import S3Storage, client
@@ -40,35 +39,6 @@ def on_s3(app: Flask, moto_s3: MotoServer, monkeypatch: pytest.MonkeyPatch, tmp_
 
 
 @contextmanager
-def silent_endpoint() -> Iterator[str]:
-    """An address that accepts connections and never answers."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        listener.close()
-
-
-@contextmanager
 def fault(kind: str, storage: S3Storage, moto: MotoServer) -> Iterator[None]:
     """The store failing in one way for the ``with`` block, then working again with what it held."""
     working = storage.s3
@@ -79,8 +49,8 @@ def fault(kind: str, storage: S3Storage, moto: MotoServer) -> Iterator[None]:
         finally:
             storage.s3 = working
     elif kind == "timeout":
-        with silent_endpoint() as endpoint:
-            storage.s3 = client(endpoint_url=endpoint, read_timeout=1, retries=1)
+        with silent_endpoint() as port:
+            storage.s3 = client(endpoint_url=f"http://127.0.0.1:{port}", read_timeout=1, retries=1)
             try:
                 yield
             finally:

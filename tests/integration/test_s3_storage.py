@@ -6,8 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import socket
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -17,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.s3 import CREDENTIALS, MotoServer, free_port
+from tests.servers import silent_endpoint
 from uploads import LocalStorage, Storage, get_storage, stage
 from uploads.cache import BlobCache
 from uploads.s3 import S3Storage, StorageUnavailableError, client
@@ -117,37 +116,15 @@ def test_an_unreachable_store_fails_clearly_and_leaves_nothing(tmp_path: Path) -
 def test_a_store_that_stops_answering_times_out(tmp_path: Path) -> None:
     """A store that accepts the connection and then says nothing: the request gives up after the read timeout."""
     os.environ.update(CREDENTIALS)
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        endpoint = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        storage = S3Storage(client(endpoint_url=endpoint, read_timeout=1, retries=1), "silent", tmp_path / "staging")
+    with silent_endpoint() as port:
+        s3 = client(endpoint_url=f"http://127.0.0.1:{port}", read_timeout=1, retries=1)
+        storage = S3Storage(s3, "silent", tmp_path / "staging")
         staged = stage(io.BytesIO(b"x" * 1000), storage.staging_dir(), max_bytes=1024)
         started = time.monotonic()
         with pytest.raises(StorageUnavailableError, match="ReadTimeout"):
             storage.put(staged)
         assert time.monotonic() - started < 30
         assert not staged.path.exists()
-    finally:
-        stop.set()
-        thread.join()
-        for conn in held:
-            conn.close()
-        listener.close()
 
 
 def test_a_bucket_that_went_away_is_named(moto_s3: MotoServer, s3_bucket: str, tmp_path: Path) -> None:
