@@ -76,7 +76,7 @@ from assess.models import Base, ExportState
 from uploads.errors import UploadRejectedError
 from uploads.keys import KEY_PATTERN, is_valid_key
 from uploads.staging import discard, stage
-from uploads.storage import Storage
+from uploads.storage import Storage, fsync_dir
 
 FORMAT = "mandiri-backup"
 FORMAT_VERSION = 1
@@ -222,14 +222,6 @@ def _copy_in_kernel(src: int, dst: int) -> bool:
     return True
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _size_or_none(path: Path) -> int | None:
     return path.stat().st_size if path.is_file() else None
 
@@ -263,7 +255,7 @@ def _write_json_atomically(path: Path, document: dict[str, Any]) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(part, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 # --------------------------------------------------------------------------- schema revisions
@@ -442,7 +434,7 @@ def backup(out: Path, *, storage: Storage, progress: Progress) -> BackupReport:
             "objects": objects,
             "unavailable": [{"key": key, "problem": why, "rows": refs[key]} for key, why in report.unavailable],
         }
-        _fsync_dir(rows_dir)
+        fsync_dir(rows_dir)
         _write_json_atomically(out / MANIFEST, manifest)
     except BaseException:
         shutil.rmtree(rows_dir, ignore_errors=True)

@@ -42,14 +42,11 @@ class Migration:
 
 def _digest(storage: Storage, key: str) -> str | None:
     """The SHA-256 of a stored blob, or None when it is not there."""
-    digest = hashlib.sha256()
     try:
         with storage.open(key) as handle:
-            while chunk := handle.read(CHUNK):
-                digest.update(chunk)
+            return _hash(handle)
     except FileNotFoundError:
         return None
-    return digest.hexdigest()
 
 
 def copy_blobs(

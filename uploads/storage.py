@@ -68,7 +68,8 @@ class Storage(Protocol):
         ...
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable (fsync of the directory itself)."""
     fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         os.fsync(fd)
@@ -126,10 +127,10 @@ class LocalStorage:
         with open(staged.path, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(staged.path, dest)
-        _fsync_dir(dest.parent)
+        fsync_dir(dest.parent)
         for directory in created:
-            _fsync_dir(directory.parent)
-        _fsync_dir(self._staging)
+            fsync_dir(directory.parent)
+        fsync_dir(self._staging)
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
