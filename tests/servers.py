@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -152,3 +152,23 @@ def silent_endpoint() -> Iterator[int]:
         for conn in held:
             conn.close()
         listener.close()
+
+
+def open_files_under(pids: Iterable[int], directory: Path) -> dict[int, list[str]]:
+    """The files below ``directory`` each process holds open, by pid (an unnamed spool shows as ``…/#N``); a
+    process that has ended holds none."""
+    held: dict[int, list[str]] = {}
+    prefix = str(directory) + "/"
+    for pid in pids:
+        try:
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        except FileNotFoundError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(fd)
+            except FileNotFoundError:
+                continue
+            if target.startswith(prefix):
+                held.setdefault(pid, []).append(target)
+    return held

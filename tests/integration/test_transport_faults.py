@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from assess.cli import WORKER_READY
-from tests.servers import ROOT, free_port, mandiri, run, server_env, stop, wait_healthy
+from tests.servers import ROOT, free_port, mandiri, open_files_under, run, server_env, stop, wait_healthy
 
 PASSWORD = "uji-transport-rahasia-2024"
 EMAIL = "pengisi@kota-contoh.go.id"
@@ -145,21 +145,7 @@ def _until(condition: Callable[[], bool], what: str) -> None:
 
 def _open_in_staging(server: Server) -> dict[int, list[str]]:
     """Files in the staging directory a web worker holds open (an unnamed spool shows as ``…/staging/#N``)."""
-    held: dict[int, list[str]] = {}
-    prefix = str(server.staging) + "/"
-    for pid in server.workers():
-        try:
-            fds = list(Path(f"/proc/{pid}/fd").iterdir())
-        except FileNotFoundError:
-            continue
-        for fd in fds:
-            try:
-                target = os.readlink(fd)
-            except FileNotFoundError:
-                continue
-            if target.startswith(prefix):
-                held.setdefault(pid, []).append(target)
-    return held
+    return open_files_under(server.workers(), server.staging)
 
 
 def _staging_files(server: Server) -> list[str]:

@@ -39,7 +39,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from tests.s3 import CREDENTIALS, MotoServer
-from tests.servers import die_with_parent, free_port, run
+from tests.servers import die_with_parent, free_port, open_files_under, run
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "docs" / "deploy"
@@ -173,21 +173,7 @@ class Node:
 
     def spooling(self) -> list[str]:
         """Files in the node's staging directory its processes hold open (an upload being received)."""
-        held = []
-        prefix = str(self.staging) + "/"
-        for pid in self.pids():
-            try:
-                fds = list(Path(f"/proc/{pid}/fd").iterdir())
-            except FileNotFoundError:
-                continue
-            for fd in fds:
-                try:
-                    target = os.readlink(fd)
-                except FileNotFoundError:
-                    continue
-                if target.startswith(prefix):
-                    held.append(target)
-        return held
+        return [path for paths in open_files_under(self.pids(), self.staging).values() for path in paths]
 
 
 def _tls_certificate(directory: Path) -> tuple[Path, Path]:
