@@ -236,7 +236,7 @@ def _init_uploads(app: Flask) -> None:
     from uploads.validation import Policy
 
     app.extensions["storage"] = get_storage(app.config)
-    app.extensions["folders"] = get_folders(app.config)
+    app.extensions["folders"] = get_folders(app.config, app.extensions["storage"])
     # The store's directories exist from the start: /healthz's probe creates none, so a root that vanished shows.
     app.extensions["storage"].staging_dir()
     app.extensions["upload_policy"] = Policy(

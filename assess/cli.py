@@ -760,7 +760,7 @@ def storage_migrate(target_backend: str) -> None:
 
     try:
         done = copy_blobs(source, target, keys, progress)
-        copy_folders(current_app.extensions["folders"], get_folders(target_config), folders, done)
+        copy_folders(current_app.extensions["folders"], get_folders(target_config, target), folders, done)
     except (StorageUnavailableError, OSError) as exc:
         raise click.ClickException(f"Penyalinan terhenti (jalankan lagi untuk melanjutkan): {exc}") from None
     click.echo(

@@ -16,9 +16,9 @@ import pytest
 
 from tests.s3 import CREDENTIALS, MotoServer, free_port
 from tests.servers import silent_endpoint
-from uploads import LocalStorage, Storage, get_storage, stage
+from uploads import LocalStorage, Storage, get_folders, get_storage, stage
 from uploads.cache import BlobCache
-from uploads.s3 import S3Storage, StorageUnavailableError, client
+from uploads.s3 import S3Folders, S3Storage, StorageUnavailableError, client
 
 #: Run again with the evidence and exports in S3 (moto's server) by ``make test``.
 pytestmark = pytest.mark.storage
@@ -259,3 +259,15 @@ def test_init_checks_a_working_bucket(fresh_app: Any, moto_s3: MotoServer, s3_bu
     assert result.exit_code == 0, result.output
     assert f"Penyimpanan berkas siap: S3Storage(bucket='{s3_bucket}'" in result.output
     assert moto_s3.client().list_objects_v2(Bucket=s3_bucket).get("KeyCount") == 0  # the probe cleaned up
+
+
+def test_the_export_store_shares_the_evidence_stores_client(
+    moto_s3: MotoServer, s3_bucket: str, tmp_path: Path
+) -> None:
+    settings = {"STORAGE_ROOT": str(tmp_path / "a"), "EXPORT_ROOT": str(tmp_path / "e"), **moto_s3.settings(s3_bucket)}
+    storage = get_storage(settings)
+    assert isinstance(storage, S3Storage)
+    folders = get_folders(settings, storage)
+    assert isinstance(folders, S3Folders)
+    assert folders.s3 is storage.s3  # one client per process, not one per store
+    assert get_folders(settings).bucket == s3_bucket  # and one of its own without the evidence store
