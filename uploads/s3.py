@@ -118,6 +118,23 @@ class ObjectBody(io.RawIOBase):
         super().close()
 
 
+def object_size(s3: Any, bucket: str, name: str, label: str) -> int:
+    """The size of object ``name``; ``FileNotFoundError(label)`` when it is not there."""
+    try:
+        with s3_errors(bucket, f"memeriksa {label}", missing=label):
+            return int(s3.head_object(Bucket=bucket, Key=name)["ContentLength"])
+    except FileNotFoundError:
+        bucket_exists(s3, bucket)  # HEAD answers a bare 404 for a missing bucket too
+        raise
+
+
+def open_object(s3: Any, bucket: str, name: str, label: str) -> BinaryIO:
+    """Object ``name`` as a buffered stream, read as it is consumed; ``FileNotFoundError(label)`` when missing."""
+    with s3_errors(bucket, f"membuka {label}", missing=label):
+        answer = s3.get_object(Bucket=bucket, Key=name)
+    return io.BufferedReader(ObjectBody(answer["Body"], bucket, label), 1024 * 1024)
+
+
 def client(
     *,
     endpoint_url: str | None = None,
@@ -197,18 +214,10 @@ class S3Storage:
         return True
 
     def size(self, key: str) -> int:
-        try:
-            with s3_errors(self.bucket, f"memeriksa {key}", missing=key):
-                head = self.s3.head_object(Bucket=self.bucket, Key=self.object_name(key))
-        except FileNotFoundError:
-            bucket_exists(self.s3, self.bucket)  # HEAD answers a bare 404 for a missing bucket too
-            raise
-        return int(head["ContentLength"])
+        return object_size(self.s3, self.bucket, self.object_name(key), key)
 
     def open(self, key: str) -> BinaryIO:
-        with s3_errors(self.bucket, f"membuka {key}", missing=key):
-            answer = self.s3.get_object(Bucket=self.bucket, Key=self.object_name(key))
-        return io.BufferedReader(ObjectBody(answer["Body"], self.bucket, key), 1024 * 1024)
+        return open_object(self.s3, self.bucket, self.object_name(key), key)
 
     def local_path(self, key: str) -> Path | None:
         return None
@@ -316,17 +325,10 @@ class S3Folders:
         return {key[start:] for key in self._listed(name)}
 
     def size(self, path: str) -> int:
-        try:
-            with s3_errors(self.bucket, f"memeriksa {path}", missing=path):
-                return int(self.s3.head_object(Bucket=self.bucket, Key=self._key(path))["ContentLength"])
-        except FileNotFoundError:
-            bucket_exists(self.s3, self.bucket)  # HEAD answers a bare 404 for a missing bucket too
-            raise
+        return object_size(self.s3, self.bucket, self._key(path), path)
 
     def open(self, path: str) -> BinaryIO:
-        with s3_errors(self.bucket, f"membuka {path}", missing=path):
-            answer = self.s3.get_object(Bucket=self.bucket, Key=self._key(path))
-        return io.BufferedReader(ObjectBody(answer["Body"], self.bucket, path), 1024 * 1024)
+        return open_object(self.s3, self.bucket, self._key(path), path)
 
     def local_path(self, path: str) -> Path | None:
         return None
