@@ -16,18 +16,22 @@ from playwright.sync_api import Page
 #: The WCAG 2.0, 2.1 and 2.2 rules of levels A and AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AXE_SOURCE = (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+#: Rules whose "needs review" results count as violations here. axe leaves an ``aria-label`` on an element of no
+#: role for review when the element has text of its own; screen readers ignore such a label all the same.
+DEFINITE_WHEN_INCOMPLETE = frozenset({"aria-prohibited-attr"})
 #: How many of a rule's elements a report names (the count says how many there are).
 TARGETS_SHOWN = 5
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's WCAG A/AA violations on the page as it is now (axe is loaded into the page first if needed)."""
+    """axe-core's WCAG A/AA violations on the page as it is now (axe is loaded into the page first if needed), and
+    its "needs review" results of the rules in :data:`DEFINITE_WHEN_INCOMPLETE`."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SOURCE)
     options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
     results: dict[str, Any] = page.evaluate("(options) => window.axe.run(document, options)", options)
     violations: list[dict[str, Any]] = results["violations"]
-    return violations
+    return violations + [found for found in results["incomplete"] if found["id"] in DEFINITE_WHEN_INCOMPLETE]
 
 
 def describe(violations: list[dict[str, Any]], where: str) -> str:

@@ -228,7 +228,8 @@ def test_no_sideways_scroll_1366(site: Site, role: str, name: str) -> None:
 
 
 def test_the_checks_see_what_they_look_for(page: Page, server: Server) -> None:
-    """The harness itself: an image without a text alternative and a box wider than the window are reported."""
+    """The harness itself: an image without a text alternative, a label on an element of no role and a box wider
+    than the window are reported."""
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{server.url}/login")
     assert axe_violations(page) == []
@@ -237,19 +238,24 @@ def test_the_checks_see_what_they_look_for(page: Page, server: Server) -> None:
         """() => {
           const image = document.createElement("img");
           image.id = "no-alt";
+          const labelled = document.createElement("div");
+          labelled.id = "ignored-label";
+          labelled.setAttribute("aria-label", "Label yang tidak dibacakan");
+          labelled.textContent = "Teks";
           const wide = document.createElement("div");
           wide.id = "too-wide";
           wide.style.width = "600px";
           wide.style.height = "1px";
-          document.querySelector("main").append(image, wide);
+          document.querySelector("main").append(image, labelled, wide);
         }"""
     )
     violations = axe_violations(page)
-    assert [v["id"] for v in violations] == ["image-alt"]
-    assert describe(violations, "login 390px").splitlines() == [
+    assert [v["id"] for v in violations] == ["image-alt", "aria-prohibited-attr"]
+    assert describe(violations[:1], "login 390px").splitlines() == [
         "login 390px: image-alt [critical] Images must have alternative text ×1",
         "    #no-alt",
     ]
+    assert [node["target"] for node in violations[1]["nodes"]] == [["#ignored-label"]]
     measured = overflow(page)
     assert measured.overflows
     assert measured.scroll_width > 600 > measured.inner_width == 390
