@@ -11,6 +11,24 @@
   })();
   const t = (key) => texts[key] || key;
 
+  /* Sizes and times in the page's language, not the browser's: "1,4 MB" and "10.32" in Indonesian. */
+  const pageLocale = () => (document.documentElement.lang === "en" ? "en-GB" : "id-ID");
+  const decimals = (n, places) => new Intl.NumberFormat(pageLocale(), { maximumFractionDigits: places }).format(n);
+  const fileSize = (n) => {
+    const units = [["GB", 1073741824, 1], ["MB", 1048576, 1], ["KB", 1024, 0]];
+    for (let i = 0; i < units.length; i += 1) {
+      const [unit, factor, places] = units[i];
+      if (n >= factor) {
+        const amount = Math.round((n / factor) * 10 ** places) / 10 ** places;
+        if (amount >= 1024 && i > 0) return decimals(1, 0) + " " + units[i - 1][0];
+        return decimals(amount, places) + " " + unit;
+      }
+    }
+    return decimals(n, 0) + (pageLocale() === "en-GB" ? " bytes" : " byte");
+  };
+  const clockTime = (when) => when.toLocaleTimeString(pageLocale(), { hour: "2-digit", minute: "2-digit" });
+  const dateTime = (when) => when.toLocaleString(pageLocale(), { dateStyle: "medium", timeStyle: "short" });
+
   /* Keep CSRF tokens fresh for people who keep a form open for hours. */
   function refreshCsrf() {
     fetch("/csrf", { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -85,7 +103,7 @@
     if (draft && draft.values && differs(draft.values, saved)) {
       if (differs(draft.values, read()) && banner) {
         const when = $("[data-draft-time]", banner);
-        if (when) when.textContent = new Date(draft.at).toLocaleString();
+        if (when) when.textContent = dateTime(new Date(draft.at));
         banner.hidden = false;
       }
     } else if (draft) {
@@ -111,7 +129,7 @@
     const status = $("[data-autosave-status]", form);
     const store = () => {
       localStorage.setItem(key, JSON.stringify({ at: Date.now(), values: read() }));
-      if (status) status.textContent = t("Draf tersimpan di peramban ini") + " " + new Date().toLocaleTimeString();
+      if (status) status.textContent = t("Draf tersimpan di peramban ini") + " " + clockTime(new Date());
     };
     form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(store, 400); });
     form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(store, 400); });
@@ -144,7 +162,6 @@
     const zone = $("#dropzone");
     const maxBytes = parseInt(upload.dataset.maxBytes, 10);
     const allowed = (upload.dataset.extensions || "").split(",");
-    const mb = (n) => (n / 1048576).toFixed(1) + " MB";
     let queue = [];
 
     const addFiles = (files) => {
@@ -153,9 +170,9 @@
         const ext = (file.name.split(".").pop() || "").toLowerCase();
         li.innerHTML = '<span class="name"></span> <span class="size muted small"></span> <progress max="100" value="0"></progress> <span class="msg"></span>';
         $(".name", li).textContent = file.name;
-        $(".size", li).textContent = mb(file.size);
+        $(".size", li).textContent = fileSize(file.size);
         if (file.size > maxBytes) {
-          $(".msg", li).textContent = t("Terlalu besar: batasnya") + " " + mb(maxBytes) + ".";
+          $(".msg", li).textContent = t("Terlalu besar: batasnya") + " " + fileSize(maxBytes) + ".";
           li.className = "error";
         } else if (allowed.indexOf(ext) < 0) {
           $(".msg", li).textContent = t("Jenis berkas tidak diterima.");

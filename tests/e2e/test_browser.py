@@ -239,7 +239,7 @@ def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: 
     expect(rows).to_have_count(2)
     # Too large: refused in the browser at once, never sent.
     expect(rows.nth(1)).to_have_class("error")
-    expect(rows.nth(1).locator(".msg")).to_have_text(f"Terlalu besar: batasnya {UPLOAD_MAX_MB:.1f} MB.")
+    expect(rows.nth(1).locator(".msg")).to_have_text(f"Terlalu besar: batasnya {UPLOAD_MAX_MB} MB.")
     shot("chosen")
 
     page.get_by_test_id("upload-submit").click()
@@ -251,6 +251,38 @@ def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: 
     page.reload()
     expect(page.get_by_role("heading", name="Pustaka data dukung")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("Laporan kegiatan")
+
+
+def test_sizes_and_times_follow_the_page_language(ui: Page, server: Server, shot: Shots) -> None:
+    """The browser speaks Indonesian (id-ID); an English page still shows English sizes and times, and an
+    Indonesian one a decimal comma and "10.32" (issue 16: "0.0 MB", times in the browser's format)."""
+    page = ui
+    small = server.tmp / "Nota dinas.pdf"
+    small.write_bytes(pdf_bytes() + b"%" + b"0" * (12 * 1024))
+    large = server.tmp / "Lampiran besar.pdf"
+    large.write_bytes(pdf_bytes() + b"%" + b"0" * int(1.4 * 1024 * 1024))
+    kb = f"{int(small.stat().st_size / 1024 + 0.5)} KB"
+    login(page, server, shot)
+    open_assessment(page)
+    open_indicator(page, AUTOSAVED)
+    indicator = page.url
+    library = indicator.split("/indikator/")[0] + "/pustaka/"
+    status = page.locator("[data-autosave-status]")
+    for lang, clock, sizes in (
+        ("en", r"Draft saved in this browser \d{2}:\d{2}$", (kb, "1.4 MB", "1 MB")),
+        ("id", r"Draf tersimpan di peramban ini \d{2}\.\d{2}$", (kb, "1,4 MB", "1 MB")),
+    ):
+        page.locator(f'form.lang button[value="{lang}"]').click()
+        page.goto(indicator)
+        page.locator("#fakta").fill(f"Teks uji format waktu ({lang}).")
+        expect(status).to_have_text(re.compile(clock))
+        page.goto(library)
+        page.get_by_test_id("upload-input").set_input_files([small, large])
+        rows = page.locator("#upload-list li")
+        expect(rows.nth(0).locator(".size")).to_have_text(sizes[0])
+        expect(rows.nth(1).locator(".size")).to_have_text(sizes[1])
+        expect(rows.nth(1).locator(".msg")).to_contain_text(sizes[2])
+        shot(f"sizes-{lang}")
 
 
 class HeldScript:
