@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     user_logged_in.connect(_remember_flag, app)
     user_logged_out.connect(_end_this_session, app)
     password_changed.connect(_password_changed, app)
+    app.add_template_global(seconds_left, "session_seconds_left")
 
 
 # -- the life of a sign-in -------------------------------------------------------------------------
@@ -140,6 +141,26 @@ def load_user(identity: str) -> User | None:
     if now - as_utc(row.last_seen_at) >= TOUCH_EVERY:
         _touch(row, now)
     return user
+
+
+def seconds_left() -> int | None:
+    """Seconds until this request's sign-in ends unless it is used again (for the warning before it does)."""
+    row = current()
+    if row is None:
+        return None
+    return max(0, int((as_utc(row.expires_at) - utcnow()).total_seconds()))
+
+
+def keep_alive() -> int | None:
+    """"Tetap masuk": the sign-in counts as used now (a sign-in without "Ingat saya" lasts ``SESSION_IDLE_HOURS``
+    from now, never past ``REMEMBER_DAYS``); the seconds it has left, ``None`` when nobody is signed in."""
+    row = current()
+    if row is None:
+        return None
+    now = utcnow()
+    _touch(row, now)
+    expires = as_utc(row.expires_at) if row.remember else min(now + _idle(), as_utc(row.created_at) + _longest())
+    return max(0, int((expires - now).total_seconds()))
 
 
 def _touch(row: LoginSession, now: datetime) -> None:

@@ -47,6 +47,66 @@
   }
   setInterval(refreshCsrf, 20 * 60 * 1000);
 
+  /* Before the sign-in ends: a warning with "Tetap masuk" (one small request that counts as use); once it has
+     ended, a link to sign in again that comes back here. The time left is shared by the tabs of this browser. */
+  const sessionMeta = $('meta[name="session-expires-in"]');
+  const warnBefore = sessionMeta ? parseInt(sessionMeta.dataset.warnSeconds, 10) * 1000 : 0;
+  if (sessionMeta && warnBefore > 0) {
+    const shared = "mandiri-session-ends";
+    let ends = Date.now() + parseInt(sessionMeta.content, 10) * 1000;
+    let timer = null;
+    const box = document.createElement("div");
+    box.id = "session-warning";
+    box.className = "session-warning";
+    box.setAttribute("role", "status");
+    const main = $("#main");
+    if (main) main.prepend(box); else document.body.prepend(box);
+    const showExpired = () => {
+      box.setAttribute("role", "alert");
+      box.innerHTML = '<span></span> <a data-session-login></a>';
+      box.firstChild.textContent = t("Sesi Anda telah berakhir. Teks yang Anda ketik tersimpan di peramban ini.");
+      const link = $("[data-session-login]", box);
+      link.textContent = t("Masuk lagi");
+      link.href = (sessionMeta.dataset.loginUrl || "/login") + "?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+    };
+    const showWarning = () => {
+      if (!$("[data-session-keep]", box)) {
+        box.innerHTML = '<span></span> <button type="button" class="secondary" data-session-keep></button>';
+        $("[data-session-keep]", box).textContent = t("Tetap masuk");
+      }
+      box.firstChild.textContent = t("Sesi masuk Anda berakhir pukul") + " " + clockTime(new Date(ends)) + ".";
+    };
+    const schedule = () => {
+      clearTimeout(timer);
+      const left = ends - Date.now();
+      if (left <= 0) { showExpired(); return; }
+      if (left <= warnBefore) {
+        showWarning();
+        timer = setTimeout(schedule, Math.min(left, 30000));
+      } else {
+        box.textContent = "";
+        timer = setTimeout(schedule, Math.min(left - warnBefore, 2147483647));
+      }
+    };
+    const extend = (seconds) => {
+      ends = Date.now() + seconds * 1000;
+      try { localStorage.setItem(shared, String(ends)); } catch (e) { /* private mode: this tab only */ }
+      schedule();
+    };
+    box.addEventListener("click", (e) => {
+      if (!e.target.closest("[data-session-keep]")) return;
+      fetch("/sesi/tetap-masuk", { method: "POST", credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() } })
+        .then((r) => r.json().catch(() => null))
+        .then((d) => { if (d && d.ok) extend(d.expires_in); else { ends = 0; schedule(); } })
+        .catch(() => {});
+    });
+    window.addEventListener("storage", (e) => {
+      if (e.key === shared && e.newValue) { ends = Math.max(ends, parseInt(e.newValue, 10)); schedule(); }
+    });
+    schedule();
+  }
+
   /* Signing out forgets this browser's unsaved drafts, so the next person at a shared computer never sees them. */
   $$("form[data-logout]").forEach((f) => f.addEventListener("submit", () => {
     Object.keys(localStorage).filter((k) => k.indexOf("mandiri-draft:") === 0).forEach((k) => localStorage.removeItem(k));
