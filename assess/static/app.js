@@ -50,6 +50,8 @@
   /* Before the sign-in ends: a warning with "Tetap masuk" (one small request that counts as use); once it has
      ended, a link to sign in again that comes back here. The time left is shared by the tabs of this browser. */
   const sessionMeta = $('meta[name="session-expires-in"]');
+  const signInAgainUrl = () => ((sessionMeta && sessionMeta.dataset.loginUrl) || "/login") + "?next="
+    + encodeURIComponent(window.location.pathname + window.location.search);
   const warnBefore = sessionMeta ? parseInt(sessionMeta.dataset.warnSeconds, 10) * 1000 : 0;
   if (sessionMeta && warnBefore > 0) {
     const shared = "mandiri-session-ends";
@@ -67,7 +69,7 @@
       box.firstChild.textContent = t("Sesi Anda telah berakhir. Teks yang Anda ketik tersimpan di peramban ini.");
       const link = $("[data-session-login]", box);
       link.textContent = t("Masuk lagi");
-      link.href = (sessionMeta.dataset.loginUrl || "/login") + "?next=" + encodeURIComponent(window.location.pathname + window.location.search);
+      link.href = signInAgainUrl();
     };
     const showWarning = () => {
       if (!$("[data-session-keep]", box)) {
@@ -269,6 +271,14 @@
           msg.innerHTML = '<a></a>';
           $("a", msg).href = result.url;
           $("a", msg).textContent = t("Tersimpan") + ": " + result.title;
+        } else if (xhr.status === 401 || (result && result.code === "session_lost")) {
+          /* The session is gone: nothing was stored; sign in again and come back to this page. */
+          entry.li.className = "error";
+          msg.textContent = t("Sesi Anda telah berakhir; berkas ini belum diunggah.") + " ";
+          const a = document.createElement("a");
+          a.href = (result && result.login_url) || signInAgainUrl();
+          a.textContent = t("Masuk lagi");
+          msg.appendChild(a);
         } else {
           entry.li.className = "error";
           msg.textContent = result && result.message ? result.message : t("Gagal mengunggah") + " (" + xhr.status + ")";

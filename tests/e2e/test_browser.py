@@ -218,6 +218,32 @@ def test_text_survives_a_lost_session(ui: Page, server: Server, shot: Shots) -> 
     assert page.evaluate(drafts) == 0
 
 
+def test_an_upload_after_the_session_ended_offers_to_sign_in_again(ui: Page, server: Server, shot: Shots) -> None:
+    """The uploader's request answers 401 once the session is gone: the row says so, with a link that signs in and
+    comes back to the library (issue 16)."""
+    page = ui
+    document = server.tmp / "Notulen rapat.pdf"
+    document.write_bytes(pdf_bytes())
+    login(page, server, shot)
+    open_assessment(page)
+    page.get_by_role("link", name="Pustaka data dukung").click()
+    library = urlsplit(page.url).path
+    page.get_by_test_id("upload-input").set_input_files([document])
+    page.context.clear_cookies()
+    page.get_by_test_id("upload-submit").click()
+    row = page.locator("#upload-list li").first
+    expect(row).to_have_class("error")
+    expect(row.locator(".msg")).to_contain_text("Sesi Anda telah berakhir; berkas ini belum diunggah.")
+    shot("session-lost")
+    row.get_by_role("link", name="Masuk lagi").click()
+    page.locator("#email").fill(PENGISI)
+    page.locator("#password").fill(server.password)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    expect(page.get_by_role("heading", name="Pustaka data dukung")).to_be_visible()
+    assert urlsplit(page.url).path == library
+    expect(page.locator("main")).not_to_contain_text("Notulen rapat")
+
+
 def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: Shots) -> None:
     page = ui
     fake = server.tmp / "Laporan kegiatan.pdf"
