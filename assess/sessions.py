@@ -27,6 +27,7 @@ from flask_security import password_changed
 from flask_security.utils import set_request_attr
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload, with_loader_criteria
+from sqlalchemy.orm.attributes import set_committed_value
 
 from assess.database import write_intent, writing
 from assess.extensions import db
@@ -157,10 +158,8 @@ def keep_alive() -> int | None:
     row = current()
     if row is None:
         return None
-    now = utcnow()
-    _touch(row, now)
-    expires = as_utc(row.expires_at) if row.remember else min(now + _idle(), as_utc(row.created_at) + _longest())
-    return max(0, int((expires - now).total_seconds()))
+    _touch(row, utcnow())
+    return seconds_left()
 
 
 def _touch(row: LoginSession, now: datetime) -> None:
@@ -171,11 +170,14 @@ def _touch(row: LoginSession, now: datetime) -> None:
     if write_intent.get():
         # This request writes anyway: its transaction (already holding SQLite's write lock) carries it.
         db.session.execute(stmt)
-        return
-    # A reading request: one short transaction of its own, so that no read transaction has to turn into
-    # a write one (SQLite refuses that once another writer has committed in between).
-    with writing(), db.engine.begin() as connection:
-        connection.execute(stmt)
+    else:
+        # A reading request: one short transaction of its own, so that no read transaction has to turn into
+        # a write one (SQLite refuses that once another writer has committed in between).
+        with writing(), db.engine.begin() as connection:
+            connection.execute(stmt)
+    # The page's warning before the sign-in ends reads the row: the stored values, without writing them again.
+    for key, value in values.items():
+        set_committed_value(row, key, value)
 
 
 # -- ending sign-ins -------------------------------------------------------------------------------
