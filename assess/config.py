@@ -61,6 +61,8 @@ class Defaults:
     #: has not been used for SESSION_IDLE_HOURS. Signing out ends a sign-in on the server at once.
     REMEMBER_DAYS = 14
     SESSION_IDLE_HOURS = 12
+    #: Minutes before a sign-in ends that its pages warn, with a "Tetap masuk" button.
+    SESSION_WARNING_MINUTES = 10
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     #: Flask-Security's e-mail (the "password changed" notice) goes as plain text through assess.mail.
@@ -198,6 +200,7 @@ _INTEGERS = (
     "WTF_CSRF_TIME_LIMIT",
     "REMEMBER_DAYS",
     "SESSION_IDLE_HOURS",
+    "SESSION_WARNING_MINUTES",
     "UPLOAD_MAX_MB",
     "BODY_MAX_KB",
     "DISK_MIN_FREE_MB",
@@ -271,6 +274,8 @@ def load_config(
     for key in ("REMEMBER_DAYS", "SESSION_IDLE_HOURS"):
         if config[key] < 1:
             raise ConfigError(f"MANDIRI_{key} harus paling sedikit 1")
+    if config["SESSION_WARNING_MINUTES"] < 0:
+        raise ConfigError("MANDIRI_SESSION_WARNING_MINUTES tidak boleh negatif")
     config["REMEMBER_COOKIE_DURATION"] = timedelta(days=config["REMEMBER_DAYS"])
     # One file per request from the upload page; a little room for the other form fields.
     config["MAX_CONTENT_LENGTH"] = config["UPLOAD_MAX_MB"] * 1024 * 1024 + 1024 * 1024

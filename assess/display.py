@@ -85,6 +85,31 @@ def indicator_value(value: Value, value_type: str, locale: str | None = None) ->
     return number(value, 2, locale)
 
 
+#: The units of :func:`size`: name, bytes, decimals shown.
+_SIZE_UNITS = (("KB", 1024, 0), ("MB", 1024**2, 1), ("GB", 1024**3, 1))
+#: A count of bytes below a kilobyte, by language (the default language's word otherwise).
+_BYTES = {"id": "byte", "en": "bytes"}
+
+
+def size(value: int | None, locale: str | None = None) -> str:
+    """A file's size as the page's language writes it: ``512 byte``, ``12 KB``, ``1,4 MB`` (``1.4 MB`` in
+    English), ``100 MB``; ``–`` for none. A kilobyte is 1,024 bytes, as the upload limit counts."""
+    if value is None:
+        return NONE
+    language = locale or current_locale()
+    babel = _babel(language)
+    bigger = None
+    for unit, factor, places in reversed(_SIZE_UNITS):
+        if value >= factor:
+            amount = rounded(Fraction(value, factor), places)
+            if amount >= 1024 and bigger is not None:
+                amount, unit, places = Decimal(1), bigger, 0  # 1,023.99 MB is 1 GB, not 1.024 MB
+            pattern = "#,##0." + "#" * places if places else "#,##0"
+            return f"{format_decimal(amount, format=pattern, locale=babel)} {unit}"
+        bigger = unit
+    return f"{format_decimal(value, format='#,##0', locale=babel)} {_BYTES.get(language, _BYTES['id'])}"
+
+
 @contextmanager
 def stored_text() -> Iterator[None]:
     """Write texts that are stored (audit summaries, notification messages, e-mails) in the deployment's default
@@ -105,8 +130,9 @@ def machine_time(value: datetime) -> str:
 
 def register(app: Flask) -> None:
     """The template filters: ``x|nilai``, ``x|nilai(1)``, ``x|bobot``, ``x|indikator(value_type)``, and
-    ``t|waktu_mesin`` (:func:`machine_time`)."""
+    ``t|waktu_mesin`` (:func:`machine_time`), ``n|ukuran`` (:func:`size`)."""
     app.add_template_filter(machine_time, "waktu_mesin")
     app.add_template_filter(number, "nilai")
     app.add_template_filter(weight, "bobot")
     app.add_template_filter(indicator_value, "indikator")
+    app.add_template_filter(size, "ukuran")

@@ -6,8 +6,9 @@ import io
 import logging
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_wtf.csrf import CSRFError
@@ -59,6 +60,20 @@ class InstrumentInUseError(DomainError):
     """A changed instrument file for a version an assessment already uses."""
 
 
+def form_page() -> str | None:
+    """The page of this request's form, as a path on this site: the referring page of the same origin (the policy
+    sends it only there), or ``None`` for a post from elsewhere or without one."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host or not parts.path.startswith("/"):
+        return None
+    if parts.path.startswith("//"):
+        return None
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
 def register_error_handlers(app: Flask) -> None:
     def page(code: int, title: str, message: str) -> tuple[str, int]:
         return render_template("error.html", code=code, title=title, message=message), code
@@ -101,6 +116,39 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(_e: Any) -> Any:
+        """A refused form token. The session is gone (expired, signed out in another tab): sign in again and come
+        back to the form's page, whose draft in this browser is offered back. A form left open too long: back to
+        its page. Scripts get JSON (with the sign-in address when the session is gone); a post from elsewhere 400."""
+        from flask_security import current_user
+
+        xhr = request.headers.get("X-Requested-With") == "XMLHttpRequest"
+        wants_json = request.accept_mimetypes.best == "application/json" or xhr
+        back = form_page()
+        if not current_user.is_authenticated:
+            login = url_for("security.login", next=back) if back else url_for("security.login")
+            if wants_json:
+                message = _(
+                    "Sesi Anda telah berakhir. Masuk lagi; isian yang belum tersimpan tetap ada di peramban ini."
+                )
+                return jsonify({"ok": False, "code": "session_lost", "message": message, "login_url": login}), 401
+            if back:
+                flash(
+                    _(
+                        "Sesi Anda telah berakhir. Masuk lagi untuk melanjutkan: isian Anda tersimpan di peramban ini "
+                        "dan ditawarkan kembali di formulirnya."
+                    ),
+                    "warning",
+                )
+                return redirect(login, 303)
+        elif back and not wants_json:
+            flash(
+                _(
+                    "Formulir terlalu lama terbuka sehingga tidak dapat dikirim. Isian Anda tersimpan di peramban ini: "
+                    "pulihkan lalu kirim lagi."
+                ),
+                "warning",
+            )
+            return redirect(back, 303)
         return page_or_json(
             400,
             "csrf",

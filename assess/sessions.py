@@ -27,6 +27,7 @@ from flask_security import password_changed
 from flask_security.utils import set_request_attr
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload, with_loader_criteria
+from sqlalchemy.orm.attributes import set_committed_value
 
 from assess.database import write_intent, writing
 from assess.extensions import db
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
     user_logged_in.connect(_remember_flag, app)
     user_logged_out.connect(_end_this_session, app)
     password_changed.connect(_password_changed, app)
+    app.add_template_global(seconds_left, "session_seconds_left")
 
 
 # -- the life of a sign-in -------------------------------------------------------------------------
@@ -142,6 +144,24 @@ def load_user(identity: str) -> User | None:
     return user
 
 
+def seconds_left() -> int | None:
+    """Seconds until this request's sign-in ends unless it is used again (for the warning before it does)."""
+    row = current()
+    if row is None:
+        return None
+    return max(0, int((as_utc(row.expires_at) - utcnow()).total_seconds()))
+
+
+def keep_alive() -> int | None:
+    """"Tetap masuk": the sign-in counts as used now (a sign-in without "Ingat saya" lasts ``SESSION_IDLE_HOURS``
+    from now, never past ``REMEMBER_DAYS``); the seconds it has left, ``None`` when nobody is signed in."""
+    row = current()
+    if row is None:
+        return None
+    _touch(row, utcnow())
+    return seconds_left()
+
+
 def _touch(row: LoginSession, now: datetime) -> None:
     values: dict[str, Any] = {"last_seen_at": now}
     if not row.remember:
@@ -150,11 +170,14 @@ def _touch(row: LoginSession, now: datetime) -> None:
     if write_intent.get():
         # This request writes anyway: its transaction (already holding SQLite's write lock) carries it.
         db.session.execute(stmt)
-        return
-    # A reading request: one short transaction of its own, so that no read transaction has to turn into
-    # a write one (SQLite refuses that once another writer has committed in between).
-    with writing(), db.engine.begin() as connection:
-        connection.execute(stmt)
+    else:
+        # A reading request: one short transaction of its own, so that no read transaction has to turn into
+        # a write one (SQLite refuses that once another writer has committed in between).
+        with writing(), db.engine.begin() as connection:
+            connection.execute(stmt)
+    # The page's warning before the sign-in ends reads the row: the stored values, without writing them again.
+    for key, value in values.items():
+        set_committed_value(row, key, value)
 
 
 # -- ending sign-ins -------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def _within_range(_form: Any, field: Field) -> None:
 class _Meta(FlaskForm.Meta):
     """Every field of every form: text loses its control characters (a NUL cannot reach PostgreSQL, none belongs in
     what people type), numbers outside the range of an ``Integer`` column are a field error; WTForms' own messages are
-    this app's (``WTFORMS_MESSAGES``)."""
+    this app's (``WTFORMS_MESSAGES``); hidden fields have no ``id``."""
 
     def get_translations(self, form: Any) -> _Messages:
         return _Messages()
@@ -79,6 +79,13 @@ class _Meta(FlaskForm.Meta):
         if isinstance(field, IntegerField) or getattr(field, "coerce", None) is int:
             field.validators = [_within_range, *field.validators]
         return field
+
+    def render_field(self, field: Field, render_kw: dict[str, Any]) -> Any:
+        """Hidden fields without an ``id``: a page holds several forms with a ``csrf_token`` or a ``version``, and
+        nothing labels or points at a hidden field (an id asked for by the template is kept)."""
+        if getattr(field.widget, "input_type", None) == "hidden" and "id" not in render_kw:
+            render_kw = {**render_kw, "id": False}
+        return super().render_field(field, render_kw)
 
 
 class BaseForm(FlaskForm):

@@ -66,6 +66,12 @@ class Assessment(TimestampMixin, Base):
     instrument: Mapped[Instrument] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="assessment", cascade="all, delete-orphan")
 
+    @property
+    def display_name(self) -> str:
+        """The one name of an assessment in titles, headings and notifications: its instansi, year and instrument
+        ("Pemerintah Kota Contoh 2026 · SPBE 2020"), so two assessments of one year never read the same."""
+        return f"{self.instansi.name} {self.year} · {self.instrument.short_name}"
+
     def __repr__(self) -> str:
         return f"<Assessment {self.id} instansi={self.instansi_id} {self.year}>"
 

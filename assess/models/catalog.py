@@ -24,6 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from assess.models.base import Base, utcnow
 
+#: How each instrument family is written (an acronym in capitals, a word capitalised).
+_FAMILY_NAMES = {"spbe": "SPBE", "pemdi": "Pemdi"}
+
 
 class Instrument(Base):
     __tablename__ = "instruments"
@@ -60,6 +63,14 @@ class Instrument(Base):
     @property
     def key(self) -> str:
         return f"{self.code}@{self.version}"
+
+    @property
+    def short_name(self) -> str:
+        """The instrument as people name it, from its code: ``spbe-2020`` is "SPBE 2020", ``pemdi-2026`` "Pemdi
+        2026" (a name of its own in any language)."""
+        family, _sep, year = self.code.partition("-")
+        name = _FAMILY_NAMES.get(family.lower(), family.upper())
+        return f"{name} {year}".strip()
 
     def __repr__(self) -> str:
         return f"<Instrument {self.key}>"

@@ -263,7 +263,7 @@ def mentions(body: str, instansi_id: int) -> list[User]:
 
 
 def _target_label(comment: Comment, assessment: AssessmentModel) -> texts.Text:
-    where = f"{assessment.instansi.name} {assessment.year}"
+    where = assessment.display_name
     if comment.answer_id is not None:
         return texts.text("target.indicator", code=_indicator_code(comment.answer_id), where=where)
     title = db.session.scalar(select(Evidence.title).where(Evidence.id == comment.evidence_id))

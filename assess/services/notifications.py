@@ -240,7 +240,7 @@ def notify_assignment(answers: Sequence[Answer], actor: User | None) -> list[Not
             per_user.setdefault(user.id, (user, []))[1].append(answer)
     made: list[Notification] = []
     assessment = answers[0].assessment
-    where = f"{assessment.instansi.name} {assessment.year}"
+    where = assessment.display_name
     for user, received in per_user.values():
         codes = ", ".join(a.indicator.code for a in received)
         if len(received) == 1:

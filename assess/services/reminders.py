@@ -129,7 +129,7 @@ def _users(ids: Collection[int]) -> dict[int, User]:
 
 
 def _where(assessment: Assessment) -> str:
-    return f"{assessment.instansi.name} {assessment.year}"
+    return assessment.display_name
 
 
 def _remind(

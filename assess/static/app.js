@@ -11,6 +11,24 @@
   })();
   const t = (key) => texts[key] || key;
 
+  /* Sizes and times in the page's language, not the browser's: "1,4 MB" and "10.32" in Indonesian. */
+  const pageLocale = () => (document.documentElement.lang === "en" ? "en-GB" : "id-ID");
+  const decimals = (n, places) => new Intl.NumberFormat(pageLocale(), { maximumFractionDigits: places }).format(n);
+  const fileSize = (n) => {
+    const units = [["GB", 1073741824, 1], ["MB", 1048576, 1], ["KB", 1024, 0]];
+    for (let i = 0; i < units.length; i += 1) {
+      const [unit, factor, places] = units[i];
+      if (n >= factor) {
+        const amount = Math.round((n / factor) * 10 ** places) / 10 ** places;
+        if (amount >= 1024 && i > 0) return decimals(1, 0) + " " + units[i - 1][0];
+        return decimals(amount, places) + " " + unit;
+      }
+    }
+    return decimals(n, 0) + (pageLocale() === "en-GB" ? " bytes" : " byte");
+  };
+  const clockTime = (when) => when.toLocaleTimeString(pageLocale(), { hour: "2-digit", minute: "2-digit" });
+  const dateTime = (when) => when.toLocaleString(pageLocale(), { dateStyle: "medium", timeStyle: "short" });
+
   /* Keep CSRF tokens fresh for people who keep a form open for hours. */
   function refreshCsrf() {
     fetch("/csrf", { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -28,6 +46,68 @@
       .catch(() => {});
   }
   setInterval(refreshCsrf, 20 * 60 * 1000);
+
+  /* Before the sign-in ends: a warning with "Tetap masuk" (one small request that counts as use); once it has
+     ended, a link to sign in again that comes back here. The time left is shared by the tabs of this browser. */
+  const sessionMeta = $('meta[name="session-expires-in"]');
+  const signInAgainUrl = () => ((sessionMeta && sessionMeta.dataset.loginUrl) || "/login") + "?next="
+    + encodeURIComponent(window.location.pathname + window.location.search);
+  const warnBefore = sessionMeta ? parseInt(sessionMeta.dataset.warnSeconds, 10) * 1000 : 0;
+  if (sessionMeta && warnBefore > 0) {
+    const shared = "mandiri-session-ends";
+    let ends = Date.now() + parseInt(sessionMeta.content, 10) * 1000;
+    let timer = null;
+    const box = document.createElement("div");
+    box.id = "session-warning";
+    box.className = "session-warning";
+    box.setAttribute("role", "status");
+    const main = $("#main");
+    if (main) main.prepend(box); else document.body.prepend(box);
+    const showExpired = () => {
+      box.setAttribute("role", "alert");
+      box.innerHTML = '<span></span> <a data-session-login></a>';
+      box.firstChild.textContent = t("Sesi Anda telah berakhir. Teks yang Anda ketik tersimpan di peramban ini.");
+      const link = $("[data-session-login]", box);
+      link.textContent = t("Masuk lagi");
+      link.href = signInAgainUrl();
+    };
+    const showWarning = () => {
+      if (!$("[data-session-keep]", box)) {
+        box.innerHTML = '<span></span> <button type="button" class="secondary" data-session-keep></button>';
+        $("[data-session-keep]", box).textContent = t("Tetap masuk");
+      }
+      box.firstChild.textContent = t("Sesi masuk Anda berakhir pukul") + " " + clockTime(new Date(ends)) + ".";
+    };
+    const schedule = () => {
+      clearTimeout(timer);
+      const left = ends - Date.now();
+      if (left <= 0) { showExpired(); return; }
+      if (left <= warnBefore) {
+        showWarning();
+        timer = setTimeout(schedule, Math.min(left, 30000));
+      } else {
+        box.textContent = "";
+        timer = setTimeout(schedule, Math.min(left - warnBefore, 2147483647));
+      }
+    };
+    const extend = (seconds) => {
+      ends = Date.now() + seconds * 1000;
+      try { localStorage.setItem(shared, String(ends)); } catch (e) { /* private mode: this tab only */ }
+      schedule();
+    };
+    box.addEventListener("click", (e) => {
+      if (!e.target.closest("[data-session-keep]")) return;
+      fetch("/sesi/tetap-masuk", { method: "POST", credentials: "same-origin",
+        headers: { Accept: "application/json", "X-CSRFToken": csrfToken() } })
+        .then((r) => r.json().catch(() => null))
+        .then((d) => { if (d && d.ok) extend(d.expires_in); else { ends = 0; schedule(); } })
+        .catch(() => {});
+    });
+    window.addEventListener("storage", (e) => {
+      if (e.key === shared && e.newValue) { ends = Math.max(ends, parseInt(e.newValue, 10)); schedule(); }
+    });
+    schedule();
+  }
 
   /* Signing out forgets this browser's unsaved drafts, so the next person at a shared computer never sees them. */
   $$("form[data-logout]").forEach((f) => f.addEventListener("submit", () => {
@@ -85,7 +165,7 @@
     if (draft && draft.values && differs(draft.values, saved)) {
       if (differs(draft.values, read()) && banner) {
         const when = $("[data-draft-time]", banner);
-        if (when) when.textContent = new Date(draft.at).toLocaleString();
+        if (when) when.textContent = dateTime(new Date(draft.at));
         banner.hidden = false;
       }
     } else if (draft) {
@@ -111,7 +191,7 @@
     const status = $("[data-autosave-status]", form);
     const store = () => {
       localStorage.setItem(key, JSON.stringify({ at: Date.now(), values: read() }));
-      if (status) status.textContent = t("Draf tersimpan di peramban ini") + " " + new Date().toLocaleTimeString();
+      if (status) status.textContent = t("Draf tersimpan di peramban ini") + " " + clockTime(new Date());
     };
     form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(store, 400); });
     form.addEventListener("change", () => { clearTimeout(timer); timer = setTimeout(store, 400); });
@@ -144,7 +224,6 @@
     const zone = $("#dropzone");
     const maxBytes = parseInt(upload.dataset.maxBytes, 10);
     const allowed = (upload.dataset.extensions || "").split(",");
-    const mb = (n) => (n / 1048576).toFixed(1) + " MB";
     let queue = [];
 
     const addFiles = (files) => {
@@ -153,9 +232,9 @@
         const ext = (file.name.split(".").pop() || "").toLowerCase();
         li.innerHTML = '<span class="name"></span> <span class="size muted small"></span> <progress max="100" value="0"></progress> <span class="msg"></span>';
         $(".name", li).textContent = file.name;
-        $(".size", li).textContent = mb(file.size);
+        $(".size", li).textContent = fileSize(file.size);
         if (file.size > maxBytes) {
-          $(".msg", li).textContent = t("Terlalu besar: batasnya") + " " + mb(maxBytes) + ".";
+          $(".msg", li).textContent = t("Terlalu besar: batasnya") + " " + fileSize(maxBytes) + ".";
           li.className = "error";
         } else if (allowed.indexOf(ext) < 0) {
           $(".msg", li).textContent = t("Jenis berkas tidak diterima.");
@@ -192,6 +271,14 @@
           msg.innerHTML = '<a></a>';
           $("a", msg).href = result.url;
           $("a", msg).textContent = t("Tersimpan") + ": " + result.title;
+        } else if (xhr.status === 401 || (result && result.code === "session_lost")) {
+          /* The session is gone: nothing was stored; sign in again and come back to this page. */
+          entry.li.className = "error";
+          msg.textContent = t("Sesi Anda telah berakhir; berkas ini belum diunggah.") + " ";
+          const a = document.createElement("a");
+          a.href = (result && result.login_url) || signInAgainUrl();
+          a.textContent = t("Masuk lagi");
+          msg.appendChild(a);
         } else {
           entry.li.className = "error";
           msg.textContent = result && result.message ? result.message : t("Gagal mengunggah") + " (" + xhr.status + ")";

@@ -21,6 +21,7 @@ from assess.models import (
     AnswerState,
     Assessment,
     AssessmentState,
+    AuditEntry,
     EvidenceItem,
     Instansi,
     Instrument,
@@ -532,9 +533,21 @@ def _save(
 
 
 def _conflict(assessment: Assessment, ans: Answer, submitted: dict[str, Any]) -> tuple[str, int]:
+    """The conflict page; it says whether the save that came first was the user's own (another tab or window)."""
     db.session.refresh(ans)
+    last_actor = db.session.scalar(
+        select(AuditEntry.actor_id)
+        .where(AuditEntry.object_type.in_(("answer", "review", "assignment")), AuditEntry.object_id == ans.id)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
     return render_template(
-        "assessments/conflict.html", assessment=assessment, answer=ans, submitted=submitted, version=ans.version
+        "assessments/conflict.html",
+        assessment=assessment,
+        answer=ans,
+        submitted=submitted,
+        version=ans.version,
+        by_me=last_actor is not None and last_actor == current_user.id,
     ), 409
 
 

@@ -46,6 +46,18 @@ def set_language() -> Response:
     return redirect(safe_next(url_for("main.home")))
 
 
+@bp.post("/sesi/tetap-masuk")
+def keep_signed_in() -> tuple[dict[str, Any], int]:
+    """"Tetap masuk" in the warning before a sign-in ends: it counts as used now; the seconds it has left."""
+    from assess import sessions
+
+    left = sessions.keep_alive() if current_user.is_authenticated else None
+    if left is None:
+        return {"ok": False, "code": "session_lost", "login_url": url_for("security.login")}, 401
+    db.session.commit()
+    return {"ok": True, "expires_in": left}, 200
+
+
 @bp.get("/csrf")
 def csrf_token() -> dict[str, str]:
     """A fresh CSRF token, fetched by pages that stay open for a long time."""

@@ -193,13 +193,19 @@ def test_text_survives_a_lost_session(ui: Page, server: Server, shot: Shots) -> 
     page.locator("#fakta").fill(text)
     expect(page.locator("[data-autosave-status]")).to_contain_text("Draf tersimpan di peramban ini")
     page.context.clear_cookies()  # the session is gone (expired, or signed out in another tab)
+    indicator_url = page.url
     page.get_by_test_id("save-answer").click()
-    # Without a session the form's token is no longer valid: the save is refused, nothing is written.
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Sesi formulir kedaluwarsa")
-    shot("refused")
-    login(page, server, shot)
-    open_assessment(page)
-    open_indicator(page, LOST_SESSION)
+    # Without a session the form's token is no longer valid: nothing is written, the user is asked to sign in
+    # again and told that the text is kept.
+    expect(page.get_by_role("heading", name="Masuk ke Mandiri")).to_be_visible()
+    expect(page.locator(".flash")).to_contain_text("isian Anda tersimpan di peramban ini")
+    shot("sign-in-again")
+    page.locator("#email").fill(PENGISI)
+    page.locator("#password").fill(server.password)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    # Back on the same form, not on a page whose reload would post it again.
+    expect(page.get_by_role("heading", level=1)).to_contain_text(LOST_SESSION)
+    assert page.url == indicator_url
     expect(page.locator("#fakta")).to_have_value("")
     expect(page.locator("#draft-banner")).to_be_visible()
     page.locator("[data-draft-restore]").click()
@@ -210,6 +216,32 @@ def test_text_survives_a_lost_session(ui: Page, server: Server, shot: Shots) -> 
     page.locator("form[data-logout] button").click()  # signing out forgets the drafts on this computer
     expect(page.get_by_role("heading", name="Masuk ke Mandiri")).to_be_visible()
     assert page.evaluate(drafts) == 0
+
+
+def test_an_upload_after_the_session_ended_offers_to_sign_in_again(ui: Page, server: Server, shot: Shots) -> None:
+    """The uploader's request answers 401 once the session is gone: the row says so, with a link that signs in and
+    comes back to the library (issue 16)."""
+    page = ui
+    document = server.tmp / "Notulen rapat.pdf"
+    document.write_bytes(pdf_bytes())
+    login(page, server, shot)
+    open_assessment(page)
+    page.get_by_role("link", name="Pustaka data dukung").click()
+    library = urlsplit(page.url).path
+    page.get_by_test_id("upload-input").set_input_files([document])
+    page.context.clear_cookies()
+    page.get_by_test_id("upload-submit").click()
+    row = page.locator("#upload-list li").first
+    expect(row).to_have_class("error")
+    expect(row.locator(".msg")).to_contain_text("Sesi Anda telah berakhir; berkas ini belum diunggah.")
+    shot("session-lost")
+    row.get_by_role("link", name="Masuk lagi").click()
+    page.locator("#email").fill(PENGISI)
+    page.locator("#password").fill(server.password)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    expect(page.get_by_role("heading", name="Pustaka data dukung")).to_be_visible()
+    assert urlsplit(page.url).path == library
+    expect(page.locator("main")).not_to_contain_text("Notulen rapat")
 
 
 def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: Shots) -> None:
@@ -233,7 +265,7 @@ def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: 
     expect(rows).to_have_count(2)
     # Too large: refused in the browser at once, never sent.
     expect(rows.nth(1)).to_have_class("error")
-    expect(rows.nth(1).locator(".msg")).to_have_text(f"Terlalu besar: batasnya {UPLOAD_MAX_MB:.1f} MB.")
+    expect(rows.nth(1).locator(".msg")).to_have_text(f"Terlalu besar: batasnya {UPLOAD_MAX_MB} MB.")
     shot("chosen")
 
     page.get_by_test_id("upload-submit").click()
@@ -245,6 +277,38 @@ def test_upload_refuses_bad_and_too_large_files(ui: Page, server: Server, shot: 
     page.reload()
     expect(page.get_by_role("heading", name="Pustaka data dukung")).to_be_visible()
     expect(page.locator("main")).not_to_contain_text("Laporan kegiatan")
+
+
+def test_sizes_and_times_follow_the_page_language(ui: Page, server: Server, shot: Shots) -> None:
+    """The browser speaks Indonesian (id-ID); an English page still shows English sizes and times, and an
+    Indonesian one a decimal comma and "10.32" (issue 16: "0.0 MB", times in the browser's format)."""
+    page = ui
+    small = server.tmp / "Nota dinas.pdf"
+    small.write_bytes(pdf_bytes() + b"%" + b"0" * (12 * 1024))
+    large = server.tmp / "Lampiran besar.pdf"
+    large.write_bytes(pdf_bytes() + b"%" + b"0" * int(1.4 * 1024 * 1024))
+    kb = f"{int(small.stat().st_size / 1024 + 0.5)} KB"
+    login(page, server, shot)
+    open_assessment(page)
+    open_indicator(page, AUTOSAVED)
+    indicator = page.url
+    library = indicator.split("/indikator/")[0] + "/pustaka/"
+    status = page.locator("[data-autosave-status]")
+    for lang, clock, sizes in (
+        ("en", r"Draft saved in this browser \d{2}:\d{2}$", (kb, "1.4 MB", "1 MB")),
+        ("id", r"Draf tersimpan di peramban ini \d{2}\.\d{2}$", (kb, "1,4 MB", "1 MB")),
+    ):
+        page.locator(f'form.lang button[value="{lang}"]').click()
+        page.goto(indicator)
+        page.locator("#fakta").fill(f"Teks uji format waktu ({lang}).")
+        expect(status).to_have_text(re.compile(clock))
+        page.goto(library)
+        page.get_by_test_id("upload-input").set_input_files([small, large])
+        rows = page.locator("#upload-list li")
+        expect(rows.nth(0).locator(".size")).to_have_text(sizes[0])
+        expect(rows.nth(1).locator(".size")).to_have_text(sizes[1])
+        expect(rows.nth(1).locator(".msg")).to_contain_text(sizes[2])
+        shot(f"sizes-{lang}")
 
 
 class HeldScript:

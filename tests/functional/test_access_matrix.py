@@ -70,6 +70,7 @@ ROUTES: dict[str, str] = {
     "/pembina/": ACCOUNT,
     "/pembina/<group_slug>/": TENANT,
     "/pembina/<group_slug>/perbandingan.xlsx": TENANT,
+    "/sesi/tetap-masuk": NO_GET,
     "/static/<path:filename>": PUBLIC,
     "/undangan/<token>": PUBLIC,
     "/verify": ACCOUNT,

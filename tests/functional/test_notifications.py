@@ -583,3 +583,37 @@ def test_inbox_pages_query_count_is_constant(client: FlaskClient, team: Team, db
     assert page.count('data-testid="work-row"') > 20
     assert len(few_work) == len(many_work) <= 8
     assert len(few_notes) == len(many_notes) <= 6
+
+
+# --------------------------------------------------------------------------- the assessment's name
+
+
+def test_two_assessments_of_one_year_are_told_apart_by_their_instrument(
+    team: Team, db: Any, client: FlaskClient
+) -> None:
+    """An SPBE 2020 and a Pemdi 2026 assessment of 2026: their names in notifications, the list, the title and the
+    heading name the instrument (issue 16)."""
+    world = team.world
+    pemdi = create_assessment(world.instansi, code="pemdi-2026", year=world.assessment.year)
+    db.session.commit()
+    assert pemdi.year == world.assessment.year
+    answer_service.assign(
+        assessment=world.assessment,
+        answers=[_answer(world.assessment, "I1")],
+        unit=world.units["Bappeda"],
+        user=None,
+        actor=world.koordinator,
+    )
+    [note] = _notes(db)
+    assert f"{world.instansi.name} {world.assessment.year} · SPBE 2020" in note.message
+
+    login(client, world.koordinator.email)
+    listing = client.get("/penilaian/").get_data(as_text=True)
+    names = {f"{world.instansi.name} {pemdi.year} · {short}" for short in ("SPBE 2020", "Pemdi 2026")}
+    for name in names:
+        assert name in listing
+    for assessment, short in ((world.assessment, "SPBE 2020"), (pemdi, "Pemdi 2026")):
+        page = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
+        name = f"{world.instansi.name} {assessment.year} · {short}"
+        assert f"<title>{name} · Mandiri</title>" in page
+        assert re.search(rf"<h1>.*{re.escape(name)}.*</h1>", page), short

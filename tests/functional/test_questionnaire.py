@@ -110,6 +110,31 @@ def test_conflict_page_keeps_both_texts(client: FlaskClient, world: World, db: A
     assert answer.fakta == "gabungan"
 
 
+def test_conflict_page_names_the_same_user_in_another_tab(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
+    stale_version = _answer(assessment, "I1").version
+    login(client, world.pengisi.email)
+    first = _save(client, assessment.id, "I1", stale_version, level="2", fakta="dari tab pertama", analisis="a")
+    assert first.status_code == 302
+    response = _save(client, assessment.id, "I1", stale_version, level="3", fakta="dari tab kedua", analisis="b")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "oleh Anda di tab/jendela lain" in page
+    assert "orang lain" not in page
+
+
+def test_conflict_page_says_someone_else_for_another_user(client: FlaskClient, world: World, db: Any) -> None:
+    assessment = world.assessment
+    stale_version = _answer(assessment, "I1").version
+    login(client, world.koordinator.email)
+    assert _save(client, assessment.id, "I1", stale_version, level="2", fakta="x", analisis="a").status_code == 302
+    client.post("/logout")
+    login(client, world.pengisi.email)
+    page = _save(client, assessment.id, "I1", stale_version, level="3", fakta="y", analisis="b").get_data(as_text=True)
+    assert "disimpan oleh orang lain" in page
+    assert "oleh Anda" not in page
+
+
 def test_pengisi_edits_only_their_units_answers(client: FlaskClient, world: World) -> None:
     assessment = world.assessment
     login(client, world.pengisi.email)

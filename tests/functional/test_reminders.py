@@ -84,11 +84,11 @@ def test_seven_and_two_days_before_once_each(team: World, db: Any) -> None:
     assert "I1" not in codes
     assert "I3" not in codes
     assert note == (
-        f"Batas waktu penilaian {team.instansi.name} 2026 tinggal 7 hari lagi (8 Jun 2026). "
+        f"Batas waktu penilaian {team.instansi.name} 2026 · SPBE 2020 tinggal 7 hari lagi (8 Jun 2026). "
         f"{len(codes)} indikator Anda belum selesai: {', '.join(codes)}."
     )
     assert _notes(db, _user(db, "dodi@kota.go.id")) == [
-        f"Batas waktu penilaian {team.instansi.name} 2026 tinggal 7 hari lagi (8 Jun 2026). "
+        f"Batas waktu penilaian {team.instansi.name} 2026 · SPBE 2020 tinggal 7 hari lagi (8 Jun 2026). "
         "1 indikator Anda belum selesai: I5."
     ]
     # the same day again: nothing new; the days between: nothing
@@ -108,11 +108,13 @@ def test_after_the_deadline_every_day_and_the_koordinators_late_units(team: Worl
     late = TODAY + timedelta(days=8)
     assert _send(db, late) == reminders.Sent(people=3, koordinators=1)
     [note] = _notes(db, team.pengisi)
-    assert note.startswith(f"Batas waktu penilaian {team.instansi.name} 2026 (8 Jun 2026) sudah lewat. 42 indikator")
+    assert note.startswith(
+        f"Batas waktu penilaian {team.instansi.name} 2026 · SPBE 2020 (8 Jun 2026) sudah lewat. 42 indikator"
+    )
     [digest] = _notes(db, team.koordinator)
     assert digest == (
-        f"Batas waktu penilaian {team.instansi.name} 2026 (8 Jun 2026) sudah lewat dan 2 unit belum menyelesaikan "
-        "indikatornya: Bappeda (2 indikator); Diskominfo (42 indikator); tanpa unit (1 indikator)."
+        f"Batas waktu penilaian {team.instansi.name} 2026 · SPBE 2020 (8 Jun 2026) sudah lewat dan 2 unit belum "
+        "menyelesaikan indikatornya: Bappeda (2 indikator); Diskominfo (42 indikator); tanpa unit (1 indikator)."
     )
     note_url = db.session.scalar(select(Notification.url).where(Notification.user_id == team.koordinator.id))
     assert note_url == f"/penilaian/{team.assessment.id}"
@@ -163,7 +165,7 @@ def test_email_in_each_recipients_language(team: World, db: Any, mail_on: None) 
     db.session.rollback()  # nothing leaves: the test reads the outbox
     english = by_address["cici@kota.go.id"]
     assert (
-        f"The deadline of the assessment {team.instansi.name} 2026 is 7 days away (Jun 8, 2026). "
+        f"The deadline of the assessment {team.instansi.name} 2026 · SPBE 2020 is 7 days away (Jun 8, 2026). "
         "2 of your indicators are not finished: I3, I4." in english.body
     )
     assert "https://mandiri.test/saya/" in english.body
@@ -245,8 +247,8 @@ def test_kirim_pengingat_to_a_unit_or_a_person_once_a_day(
     cici, dodi = _user(db, "cici@kota.go.id"), _user(db, "dodi@kota.go.id")
     assert "Pengingat dikirim kepada 1 orang." in _flash(client, {"unit_id": team.units["Bappeda"].id}, team)
     assert _notes(db, cici) == [
-        f"{team.koordinator.name} mengingatkan: 2 indikator Anda pada penilaian {team.instansi.name} 2026 belum "
-        "selesai (batas waktu 8 Jun 2026): I3, I4."
+        f"{team.koordinator.name} mengingatkan: 2 indikator Anda pada penilaian {team.instansi.name} 2026 · SPBE 2020 "
+        "belum selesai (batas waktu 8 Jun 2026): I3, I4."
     ]
     again = _flash(client, {"unit_id": team.units["Bappeda"].id}, team)
     assert "Tidak ada pengingat baru: yang masih punya pekerjaan terbuka sudah diingatkan hari ini." in again
