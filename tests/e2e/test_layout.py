@@ -122,7 +122,8 @@ def test_wide_tables_scroll_in_their_own_box(page: Page, server: Server) -> None
     sign_in(page, server, "koordinator", PHONE)
     box = page.locator(".scroll-x", has=page.locator("table.indicators")).first
     expect(box).to_have_attribute("tabindex", "0")
-    expect(box).to_have_attribute("aria-label", re.compile(r"\S"))
+    expect(box).to_have_role("region")
+    expect(box).to_have_accessible_name(re.compile(r"\S"))
     scroll_width, client_width = box.evaluate("(el) => [el.scrollWidth, el.clientWidth]")
     assert scroll_width > client_width
     box.focus()
