@@ -41,7 +41,7 @@ def home() -> Response:
 @bp.get("/favicon.ico")
 def favicon() -> Response:
     """Browsers ask for /favicon.ico on their own: the icon is the SVG in static (pages link it too)."""
-    return redirect(url_for("static", filename="favicon.svg"), code=301)
+    return redirect(url_for("static", filename="favicon.svg"))
 
 
 @bp.post("/bahasa")

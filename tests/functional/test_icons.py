@@ -42,5 +42,5 @@ def test_the_favicon_is_linked_and_served(client: FlaskClient, world: World, db:
     client.get("/logout")
     # asked by a browser on its own, signed in or not
     legacy = client.get("/favicon.ico")
-    assert legacy.status_code == 301
+    assert legacy.status_code == 302
     assert legacy.headers["Location"] == "/static/favicon.svg"
