@@ -28,7 +28,7 @@ from assess.models import User
 from assess.sessions import revoke_all
 
 #: Endpoints open to a user who must change their password: the change itself, signing out, the language,
-#: static files, the CSRF refresh and the health check.
+#: static files (and the favicon), the CSRF refresh and the health check.
 ALWAYS_OPEN = frozenset(
     {
         "security.change_password",
@@ -36,6 +36,7 @@ ALWAYS_OPEN = frozenset(
         "security.static",
         "static",
         "main.csrf_token",
+        "main.favicon",
         "main.healthz",
         "main.set_language",
     }

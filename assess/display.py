@@ -128,9 +128,18 @@ def machine_time(value: datetime) -> str:
     return aware.isoformat(timespec="seconds")
 
 
+def predikat_band(name: str | None) -> str:
+    """The band key of a predikat, for its colour (``chip-predikat-<key>``): ``Sangat Baik`` → ``sangat-baik``, so
+    that Kurang never looks like Baik; ``none`` when there is no predikat."""
+    key = "-".join("".join(c if c.isalnum() else " " for c in (name or "").lower()).split())
+    return key or "none"
+
+
 def register(app: Flask) -> None:
-    """The template filters: ``x|nilai``, ``x|nilai(1)``, ``x|bobot``, ``x|indikator(value_type)``, and
-    ``t|waktu_mesin`` (:func:`machine_time`), ``n|ukuran`` (:func:`size`)."""
+    """The template filters: ``x|nilai``, ``x|nilai(1)``, ``x|bobot``, ``x|indikator(value_type)``,
+    ``p|predikat_band`` (:func:`predikat_band`), ``t|waktu_mesin`` (:func:`machine_time`) and ``n|ukuran``
+    (:func:`size`)."""
+    app.add_template_filter(predikat_band, "predikat_band")
     app.add_template_filter(machine_time, "waktu_mesin")
     app.add_template_filter(number, "nilai")
     app.add_template_filter(weight, "bobot")

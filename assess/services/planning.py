@@ -404,6 +404,7 @@ def result_json(inst: Instrument, s: Score) -> dict[str, object]:
         "index": str(s.index),
         "index_display": display.number(s.index),
         "predikat": s.predikat,
+        "predikat_band": display.predikat_band(s.predikat),
         "band_warning": s.band_warning is not None,
         "aspects": {
             c: {"value": str(p.value), "display": display.number(p.value), "predikat": p.predikat}

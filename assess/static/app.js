@@ -335,3 +335,17 @@
   }
   window.setTimeout(poll, 1000);
 })();
+
+// The top bar's menu on narrow screens: the "Menu" button shows and hides it (without JavaScript it stays open).
+(function () {
+  const header = document.querySelector(".topbar");
+  const button = header && header.querySelector("[data-menu-toggle]");
+  const menu = button && document.getElementById(button.getAttribute("aria-controls"));
+  if (!menu) return;
+  header.classList.add("has-menu-toggle");
+  button.addEventListener("click", () => {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    menu.classList.toggle("is-open", open);
+  });
+})();

@@ -17,7 +17,11 @@
   function show(data) {
     result.querySelector('[data-testid="whatif-index"]').textContent = data.index_display;
     var chip = result.querySelector('[data-testid="whatif-predikat"] .chip');
-    if (chip) { chip.textContent = data.predikat; chip.dataset.predikat = data.predikat; }
+    if (chip) {
+      chip.textContent = data.predikat;
+      chip.dataset.predikat = data.predikat;
+      chip.className = "chip chip-predikat chip-predikat-" + data.predikat_band;
+    }
     result.querySelector('[data-testid="whatif-band"]').hidden = !data.band_warning;
     [["aspect", data.aspects], ["domain", data.domains]].forEach(function (pair) {
       Object.keys(pair[1]).forEach(function (code) {

@@ -38,6 +38,12 @@ def home() -> Response:
     return redirect(url_for("assessments.index"))
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on their own: the icon is the SVG in static (pages link it too)."""
+    return redirect(url_for("static", filename="favicon.svg"))
+
+
 @bp.post("/bahasa")
 def set_language() -> Response:
     lang = request.form.get("lang", "")

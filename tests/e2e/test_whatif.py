@@ -84,3 +84,17 @@ def test_deleting_a_scenario_asks_first(page: Page, server: Server) -> None:
     saved.get_by_role("button", name="hapus").click()
     expect(page.locator(".flash")).to_contain_text("Skenario dihapus.")
     expect(saved).to_have_count(0)
+
+
+def test_the_band_chip_shows_only_at_a_band_edge(page: Page, server: Server) -> None:
+    """The "batas predikat" chip is marked ``hidden`` unless the rounded index falls in another band than the exact
+    one: hidden must win over the chip's own ``display``, on the first render and after a recomputation."""
+    assessment_url = sign_in(page, server)
+    page.goto(f"{assessment_url}/simulasi")
+    chip = page.get_by_test_id("whatif-band")
+    expect(chip).to_have_attribute("hidden", "")
+    expect(chip).to_be_hidden()
+    select = page.locator("#v-I7")
+    with page.expect_response(lambda r: r.url.endswith("/simulasi/hitung") and r.status == 200):
+        select.select_option("5" if select.input_value() != "5" else "0")
+    expect(chip).to_be_hidden()

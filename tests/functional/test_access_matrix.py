@@ -58,6 +58,7 @@ ROUTES: dict[str, str] = {
     "/bahasa": NO_GET,
     "/change": ACCOUNT,
     "/csrf": PUBLIC,
+    "/favicon.ico": PUBLIC,
     "/fs-static/<path:filename>": PUBLIC,
     "/healthz": PUBLIC,
     "/login": PUBLIC,

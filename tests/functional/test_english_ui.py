@@ -83,6 +83,7 @@ NOT_CRAWLED = {
     "/static/<path:filename>": "a static file, no text",
     "/fs-static/<path:filename>": "a static file of Flask-Security, no text",
     "/csrf": "a JSON token, no text",
+    "/favicon.ico": "a redirect to the favicon, no text",
     "/healthz": "a health probe for the load balancer, no text for a user",
     "/instansi/<int:instansi_id>/logo": "the instansi's logo image",
     "/penilaian/<int:assessment_id>/ekspor.xlsx": "a spreadsheet file, not a page",
