@@ -239,6 +239,7 @@
         const bar = box.querySelector("[data-export-bar]");
         if (bar) { bar.value = s.percent; bar.textContent = s.percent + "%"; }
         set("[data-export-percent]", s.percent + "%");
+        set("[data-export-step]", s.progress_text || "");
         set("[data-export-state]", s.state_label);
         set("[data-export-label]", s.label || "");
         if (!s.active) { window.location.reload(); return; }
