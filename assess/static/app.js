@@ -249,3 +249,23 @@
   }
   window.setTimeout(poll, 1000);
 })();
+
+// Assignment: a person list marked data-units-of="<unit field>" offers only the people of the chosen unit (each
+// option's data-units lists its person's units); no unit chosen, no person. The server refuses the others too.
+(function () {
+  document.querySelectorAll("select[data-units-of]").forEach((people) => {
+    const unit = people.form && people.form.elements[people.dataset.unitsOf];
+    if (!unit) return;
+    const filter = () => {
+      Array.from(people.options).forEach((option) => {
+        if (option.dataset.units === undefined) return;
+        const off = option.dataset.units.split(" ").indexOf(unit.value) < 0;
+        option.hidden = off;
+        option.disabled = off;
+        if (off && option.selected) people.value = "0";
+      });
+    };
+    unit.addEventListener("change", filter);
+    filter();
+  });
+})();
