@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
@@ -49,9 +49,10 @@ BARS_WIDTH = 640
 BARS_PER_COLUMN = 24
 
 
-def bar_columns(rows: int) -> int:
-    """Columns of the report's bar chart: as few as hold ``rows`` at :data:`BARS_PER_COLUMN` a column, at most 3."""
-    return min(3, max(1, -(-rows // BARS_PER_COLUMN)))
+def report_bars(rows: Sequence[tuple[str, Fraction | None]], scale_max: int) -> Bars:
+    """The report's bar chart of (code, value) rows: as few columns as hold them at :data:`BARS_PER_COLUMN` a
+    column, at most 3."""
+    return bars(rows, scale_max, width=BARS_WIDTH, columns=min(3, max(1, -(-len(rows) // BARS_PER_COLUMN))))
 
 
 @dataclass(frozen=True)
@@ -274,7 +275,7 @@ def collect(assessment_id: int, *, include_review: bool = False, generated_at: d
         score=s,
         groups=overview(assessment, Projection(inst, s)),
         radar=radar([(a.name, a.value) for a in s.aspects.values()], inst.scale_max),
-        bars=bars(bar_values(inst, s), inst.scale_max, width=BARS_WIDTH, columns=bar_columns(len(inst.indicators))),
+        bars=report_bars(bar_values(inst, s), inst.scale_max),
         sections=tuple(sections),
         include_review=include_review,
     )
