@@ -230,10 +230,18 @@ def synthetic_data(prepped: Sequence[Prepped], *, seed: int = SEED) -> tuple[Any
     and the bundle ``Part`` of every printed document, in the order the bundle appends them."""
     from assess.instruments import load_instrument
     from assess.scoring import score
-    from assess.services.planning import bar_rows, radar
+    from assess.services.planning import bar_values, radar
     from reports.bundle import Part
     from reports.convert import MIME, Prepared
-    from reports.data import ReportData, Signatory, StoredFile, evidence_entry, indicator_section, slug
+    from reports.data import (
+        ReportData,
+        Signatory,
+        StoredFile,
+        evidence_entry,
+        indicator_section,
+        report_bars,
+        slug,
+    )
 
     rng = random.Random(seed)  # noqa: S311 - test data, not cryptography
     inst = load_instrument(INSTRUMENT)
@@ -324,7 +332,7 @@ def synthetic_data(prepped: Sequence[Prepped], *, seed: int = SEED) -> tuple[Any
         score=s,
         groups=(),
         radar=radar([(a.name, a.value) for a in s.aspects.values()], inst.scale_max),
-        bars=tuple(bar_rows(inst, s)),
+        bars=report_bars(bar_values(inst, s), inst.scale_max),
         sections=tuple(sections),
         include_review=False,
     )

@@ -108,7 +108,7 @@ def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
     from assess.instruments import load_instrument
     from assess.queries import AspectGroup, DomainGroup, IndicatorRow
     from assess.scoring import score
-    from assess.services.planning import bar_rows, radar
+    from assess.services.planning import bar_values, radar
     from reports.data import (
         EvidenceEntry,
         IndicatorSection,
@@ -117,6 +117,7 @@ def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
         StoredFile,
         evidence_entry,
         indicator_section,
+        report_bars,
         review_summary,
         slug,
     )
@@ -241,8 +242,10 @@ def build_data(indicators: int = 47, seed: int = SEED) -> ReportData:
         )
         for d in inst.domains.values()
     )
-    base_bars = {code: (shown_value, shown) for code, shown_value, shown in bar_rows(inst, s)}
-    bars = tuple((sec.code, *base_bars[base[n % len(base)].code]) for n, sec in enumerate(sections))
+    base_values = dict(bar_values(inst, s))
+    bars = report_bars(
+        [(sec.code, base_values[base[n % len(base)].code]) for n, sec in enumerate(sections)], inst.scale_max
+    )
     return ReportData(
         assessment_id=1,
         year=2026,

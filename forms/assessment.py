@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -173,11 +173,17 @@ class AssignForm(BaseForm):
         units: list[tuple[int, str]],
         users: list[tuple[int, str]],
         answers: list[tuple[int, str]],
+        user_units: Mapping[int, Sequence[int]] | None = None,
         **kwargs: Any,
     ) -> None:
+        """``user_units`` (user id → the ids of their units) is written on each person's option (``data-units``):
+        the page's script then offers only the chosen unit's people."""
         super().__init__(*args, **kwargs)
         self.unit_id.choices = [(0, str(_l("— tanpa unit —"))), *units]
-        self.user_id.choices = [(0, str(_l("— siapa saja di unit —"))), *users]
+        people: list[Any] = list(users)
+        if user_units is not None:
+            people = [(i, label, {"data-units": " ".join(map(str, user_units.get(i, ())))}) for i, label in users]
+        self.user_id.choices = [(0, str(_l("— siapa saja di unit —"))), *people]
         self.answer_ids.choices = answers
 
 

@@ -4,9 +4,11 @@ Everything here is pikepdf (qpdf): pages are copied, never re-rendered, and cont
 
 - Signed scans of the Berita Acara and the Pernyataan Persetujuan Publikasi go right after the cover, in place of
   the generated pages (the report leaves those out when the scans exist).
-- Every evidence page gets a stamp in its bottom margin ("I12 · Lampiran 3 · hal. 2/7"), drawn upright whatever
-  the page's rotation, on top of the page's own content (which is wrapped in ``q``/``Q`` so its graphics state
-  cannot leak into the stamp).
+- The report's running header and footer and its table of contents are drawn again with the bundle's page numbers
+  ("hal. 5 dari 212"), the numbers its evidence links give (:mod:`reports.running`).
+- Every evidence page gets a stamp in its bottom margin ("I12 · Lampiran 3 · hal. 2/7 · bundel hal. 40 dari 212"),
+  drawn upright whatever the page's rotation, on top of the page's own content (which is wrapped in ``q``/``Q`` so
+  its graphics state cannot leak into the stamp).
 - The report's "Hal." cells are links ``mandiri-bundle:ev/<id>`` (see the report template): the bundle writes
   the page number where the document starts into each and turns the link into a jump to that page.
 - JavaScript and automatic actions of evidence PDFs are removed (page and annotation ``/AA``, JavaScript, Launch,
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 import pikepdf
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
+from reports import running
 from reports.convert import Prepared
 from reports.data import EvidenceEntry, ReportData
 from reports.overlay import Overlay, fmt, jump, page_annotations, text_at, text_width, uri_links
@@ -153,6 +156,11 @@ class Stamper(Overlay):
         self.add(page, drawing)
 
 
+def _stamp(label: str, number: int, total: int, index: int, pages: int) -> str:
+    """An evidence page's stamp: its document, its page in it, and its page in the bundle (0-based ``index``)."""
+    return f"{label} · hal. {number}/{total} · bundel hal. {index + 1} dari {pages}"
+
+
 def _strip_active(obj: Dictionary) -> None:
     if "/AA" in obj:
         del obj["/AA"]
@@ -220,7 +228,7 @@ def assemble(
             for number, page in enumerate(src.pages, start=1):
                 sanitize_page(page)
                 out.pages.insert(position, page)
-                stamper.margin_stamp(out.pages[position], f"{part.label} · hal. {number}/{total}")
+                stamper.margin_stamp(out.pages[position], _stamp(part.label, number, total, position, layout.pages))
                 position += 1
 
         for part in parts:
@@ -229,7 +237,10 @@ def assemble(
                 sanitize_page(page)
             out.pages.extend(src.pages)
             total = part.prepared.pages
-            stamps.extend(f"{part.label} · hal. {number}/{total}" for number in range(1, total + 1))
+            first = len(out.pages) - total
+            stamps.extend(
+                _stamp(part.label, number, total, first + number - 1, layout.pages) for number in range(1, total + 1)
+            )
 
         evidence_pages = list(out.pages)[len(out.pages) - len(stamps) :] if stamps else []
         for page, text in zip(evidence_pages, stamps, strict=True):
@@ -237,6 +248,13 @@ def assemble(
 
         if len(out.pages) != layout.pages:
             raise RuntimeError(f"jumlah halaman bundel {len(out.pages)} ≠ rencana {layout.pages}")
+
+        # The report's header, footer and table of contents numbered again as pages of the bundle.
+        own = [0, *range(layout.signed_pages + 1, layout.report_pages + layout.signed_pages)]
+        for index in own:
+            running.remove(out.pages[index])
+        toc = running.toc_numbers(out, layout.anchors.get("daftar-isi", 0), report.toc_ends, layout.anchors)
+        running.draw(out, data, own, layout.pages, toc)
 
         for page in report_pages:
             for annot, evidence_id in _bundle_links(page):

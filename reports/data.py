@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from fractions import Fraction
 
-from flask_babel import force_locale
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -37,13 +36,23 @@ from assess.models import (
 from assess.queries import DomainGroup, Projection, claimed_values, load_assessment, overview
 from assess.queries.engine import engine_instrument, graded_answer_value
 from assess.scoring import Score, score
-from assess.services.planning import Radar, bar_rows, radar
+from assess.services.planning import Bars, Radar, bar_values, bars, radar
 from forms.evidence import DOC_TYPE_LABELS
 
 #: The language of the report.
 LOCALE = "id"
 #: Where an indicator's value comes from, in the order of preference.
 VALUE_SOURCES = ("final", "reviewer", "claimed")
+#: The report's bar chart: as wide as the page's text (172 mm at 96 px per inch), its rows in columns so that it
+#: shares a page with the radar.
+BARS_WIDTH = 640
+BARS_PER_COLUMN = 24
+
+
+def report_bars(rows: Sequence[tuple[str, Fraction | None]], scale_max: int) -> Bars:
+    """The report's bar chart of (code, value) rows: as few columns as hold them at :data:`BARS_PER_COLUMN` a
+    column, at most 3."""
+    return bars(rows, scale_max, width=BARS_WIDTH, columns=min(3, max(1, -(-len(rows) // BARS_PER_COLUMN))))
 
 
 @dataclass(frozen=True)
@@ -176,7 +185,7 @@ class ReportData:
     score: Score
     groups: tuple[DomainGroup, ...]
     radar: Radar
-    bars: tuple[tuple[str, float, str], ...]
+    bars: Bars
     sections: tuple[IndicatorSection, ...]
     include_review: bool
 
@@ -236,8 +245,6 @@ def collect(assessment_id: int, *, include_review: bool = False, generated_at: d
         review = _review(inst, answer, counts) if include_review else None
         sections.append(_section(inst, code, answer, values[code], sources[code], entries, review))
     signed = _signed_documents(assessment.signed_minutes_id, assessment.signed_consent_id)
-    with force_locale(LOCALE):  # the values beside the bars as the report prints them, whatever the language around
-        bars = tuple(bar_rows(inst, s))
     instansi = assessment.instansi
     instrument = assessment.instrument
     return ReportData(
@@ -268,7 +275,7 @@ def collect(assessment_id: int, *, include_review: bool = False, generated_at: d
         score=s,
         groups=overview(assessment, Projection(inst, s)),
         radar=radar([(a.name, a.value) for a in s.aspects.values()], inst.scale_max),
-        bars=bars,
+        bars=report_bars(bar_values(inst, s), inst.scale_max),
         sections=tuple(sections),
         include_review=include_review,
     )

@@ -57,15 +57,19 @@ def text_at(x: float, y: float, size: float, text: str) -> bytes:
 class Overlay:
     """Draws on the pages of one PDF with one shared font object and one shared ``q`` stream."""
 
+    #: The stream put in front of a page's content for every drawing.
+    SAVE_STATE = b"q\n"
+
     def __init__(self, pdf: pikepdf.Pdf) -> None:
         self.pdf = pdf
         self.font = pdf.make_indirect(
             Dictionary(Type=Name.Font, Subtype=Name.Type1, BaseFont=Name.Helvetica, Encoding=Name.WinAnsiEncoding)
         )
-        self.save_state = pikepdf.Stream(pdf, b"q\n")
+        self.save_state = pikepdf.Stream(pdf, self.SAVE_STATE)
 
-    def add(self, page: pikepdf.Page, drawing: bytes) -> None:
-        """Draw ``drawing`` (content operators using :data:`FONT`) over the page, as an artifact."""
+    def add(self, page: pikepdf.Page, drawing: bytes, *, mark: Name | None = None) -> None:
+        """Draw ``drawing`` (content operators using :data:`FONT`) over the page, as an artifact; ``mark`` names the
+        drawing's stream (a key set to true in its dictionary), for who needs to find it again."""
         resources = page.obj.get("/Resources")
         if not isinstance(resources, Dictionary):
             page.obj.Resources = resources = Dictionary()
@@ -74,7 +78,10 @@ class Overlay:
             resources.Font = fonts = Dictionary()
         fonts[FONT] = self.font
         page.contents_add(self.save_state, prepend=True)
-        page.contents_add(pikepdf.Stream(self.pdf, b"\nQ\n/Artifact BMC\n" + drawing + b"EMC\n"), prepend=False)
+        stream = pikepdf.Stream(self.pdf, b"\nQ\n/Artifact BMC\n" + drawing + b"EMC\n")
+        if mark is not None:
+            stream[mark] = True
+        page.contents_add(stream, prepend=False)
 
 
 def page_annotations(page: pikepdf.Page) -> Iterator[Dictionary]:

@@ -39,10 +39,12 @@ from flask_babel import force_locale
 from pikepdf import Array, Dictionary, Name, OutlineItem
 
 from assess import display
+from reports import running
 from reports.data import IndicatorSection, ReportData
 from reports.fetcher import AssetFetcher
-from reports.layout import SECTION_ANCHORS, Bookmark, Job, RenderedPart, pool_size, render_all
-from reports.overlay import Overlay, jump, page_annotations, text_at, text_width, uri_links
+from reports.layout import SECTION_ANCHORS, Bookmark, Job, LinkEnd, RenderedPart, pool_size, render_all
+from reports.overlay import jump, page_annotations, uri_links
+from reports.running import TOC_LINK_PREFIX
 
 TEMPLATE = "reports/report.html"
 LOCALE = "id"
@@ -54,9 +56,6 @@ LONG_RUN = re.compile(rf"\S{{{BREAK_EVERY + 10},}}")
 ZWSP = "\u200b"
 #: The parts of the report, each rendered as a document of its own (see the template).
 PARTS = ("front", "toc", "summary", "indicators")
-#: The table of contents' dot leaders: from this far after an entry's title to this far before its page number.
-TOC_GAP = 4.0
-TOC_LINK_PREFIX = "mandiri-toc:"
 #: Layout weights in characters of text: per document, per list item, per section.
 EVIDENCE_WEIGHT = 350
 ITEM_WEIGHT = 150
@@ -66,15 +65,6 @@ SECTION_WEIGHT = 1000
 MAX_CHUNK_WEIGHT = 50_000
 #: CSS px → PDF points.
 PX = 0.75
-#: Running header and footer: Helvetica (WinAnsi, not embedded), in points from the page's edges.
-RUNNING_SIZE = 7.5
-RUNNING_GREY = b"0.333 0.333 0.333"
-TOC_GREY = b"0.067 0.067 0.067"
-MARGIN_LEFT = 20 * 72 / 25.4
-MARGIN_RIGHT = 18 * 72 / 25.4
-HEADER_BASELINE = 52.0
-FOOTER_BASELINE = 41.0
-GAP = 12.0
 VALUE_SOURCE_NOTES = {
     "reviewer": "nilai reviewer; nilai akhir belum ditetapkan",
     "claimed": "nilai klaim; belum ada nilai reviewer maupun nilai akhir",
@@ -89,6 +79,8 @@ class RenderedReport:
     anchors: dict[str, int]
     #: URLs the fetcher refused while rendering.
     refused: tuple[str, ...]
+    #: Where the table of contents' entries end (its pages counted from its start), for the bundle's page numbers.
+    toc_ends: tuple[LinkEnd, ...] = ()
 
 
 def breakable(text: str | None) -> str:
@@ -360,59 +352,6 @@ def _toc_links(out: pikepdf.Pdf, anchors: Mapping[str, int]) -> None:
                 jump(annot, out, target)
 
 
-def _running_texts(out: pikepdf.Pdf, data: ReportData, extra: Mapping[int, bytes]) -> None:
-    """Header (the report's title, not on the cover) and footer (instansi · year, "hal. x dari y") on every page,
-    drawn as artifacts with a standard font after the parts are joined, when the total is known; ``extra`` is
-    more to draw on some pages (page index → content operators)."""
-    overlay = Overlay(out)
-    total = len(out.pages)
-    footer = f"{data.instansi_name} · Penilaian Mandiri {data.year}"
-    # Widths at the running size, measured once: they scale with the size.
-    footer_width = max(1.0, text_width(footer, RUNNING_SIZE))
-    title_width = max(1.0, text_width(data.title, RUNNING_SIZE))
-    for index, page in enumerate(out.pages):
-        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
-        left, right = x0 + MARGIN_LEFT, x1 - MARGIN_RIGHT
-        width = right - left
-        number = f"hal. {index + 1} dari {total}"
-        number_width = text_width(number, RUNNING_SIZE)
-        footer_size = min(RUNNING_SIZE, RUNNING_SIZE * (width - number_width - GAP) / footer_width)
-        drawing = b"q " + RUNNING_GREY + b" rg\n"
-        drawing += text_at(left, y0 + FOOTER_BASELINE, footer_size, footer)
-        drawing += text_at(right - number_width, y0 + FOOTER_BASELINE, RUNNING_SIZE, number)
-        if index > 0:
-            size = min(RUNNING_SIZE, RUNNING_SIZE * width / title_width)
-            x = left + (width - title_width * size / RUNNING_SIZE) / 2
-            drawing += text_at(x, y1 - HEADER_BASELINE, size, data.title)
-        overlay.add(page, drawing + b"Q\n" + extra.get(index, b""))
-
-
-def _toc_numbers(out: pikepdf.Pdf, toc_start: int, toc: RenderedPart, anchors: Mapping[str, int]) -> dict[int, bytes]:
-    """The page number of every entry of the table of contents (which starts at page ``toc_start``), right-aligned
-    in the column its stylesheet keeps free, and dots from the end of the entry's title up to it, in columns that
-    line up from entry to entry (WeasyPrint's own leaders cost as much as laying out two pages of text): page index
-    → drawing."""
-    drawings: dict[int, bytes] = {}
-    for end in toc.link_ends:
-        target = anchors.get(end.uri.removeprefix(TOC_LINK_PREFIX))
-        if target is None:
-            continue
-        index = toc_start + end.page
-        x0, _y0, x1, y1 = (float(v) for v in out.pages[index].mediabox)
-        size = end.size * PX
-        baseline = y1 - end.baseline * PX
-        number = str(target + 1)
-        number_x = x1 - MARGIN_RIGHT - text_width(number, size)
-        pitch = text_width(". ", size)
-        column = x1 - MARGIN_RIGHT - text_width("000", size) - TOC_GAP  # where every row's dots stop
-        dots = max(0, math.floor((column - (x0 + end.right * PX + TOC_GAP)) / pitch))
-        drawing = b"q " + TOC_GREY + b" rg\n" + text_at(number_x, baseline, size, number)
-        if dots:
-            drawing += text_at(column - dots * pitch, baseline, size, ". " * dots)
-        drawings[index] = drawings.get(index, b"") + drawing + b"Q\n"
-    return drawings
-
-
 def _ordered_anchors(parts: Sequence[RenderedPart], data: ReportData) -> dict[str, int]:
     """Absolute pages of the anchors of ``parts`` (in order): fixed sections first, then the indicators."""
     found: dict[str, int] = {}
@@ -446,11 +385,20 @@ def _join(data: ReportData, rendered: Iterator[RenderedPart]) -> RenderedReport:
             offset += part.pages
         joiner.finish(bookmarks)
         _toc_links(out, anchors)
-        _running_texts(out, data, _toc_numbers(out, front.pages, parts[1], anchors))
+        toc_start = anchors.get("daftar-isi", front.pages)
+        running.draw(
+            out,
+            data,
+            range(len(out.pages)),
+            len(out.pages),
+            running.toc_numbers(out, toc_start, parts[1].link_ends, anchors),
+        )
         buffer = io.BytesIO()
         out.save(buffer, deterministic_id=True)
     refused = tuple(dict.fromkeys(url for part in parts for url in part.refused))
-    return RenderedReport(pdf=buffer.getvalue(), pages=offset, anchors=anchors, refused=refused)
+    return RenderedReport(
+        pdf=buffer.getvalue(), pages=offset, anchors=anchors, refused=refused, toc_ends=tuple(parts[1].link_ends)
+    )
 
 
 # ------------------------------------------------------------------------------------------------ the report

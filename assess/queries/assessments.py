@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal_column, null, select, union_all
 
 from assess.extensions import db
-from assess.models import Membership, Unit, User
+from assess.models import Membership, Unit, UnitMember, User
 
 #: A ``(value, label)`` pair of a select field.
 Choice = tuple[int, str]
@@ -30,6 +30,23 @@ def member_choices(instansi_id: int) -> list[Choice]:
             select(User.id, User.name, User.email).where(_assignable(instansi_id)).order_by(User.name, User.id)
         )
     )
+
+
+def members_with_units(instansi_id: int) -> tuple[list[Choice], dict[int, tuple[int, ...]]]:
+    """The assignable members of the instansi, by name (as :func:`member_choices`), and the units each belongs to,
+    in one query (the overview's bulk assignment offers only the chosen unit's people)."""
+    rows = db.session.execute(
+        select(User.id, User.name, User.email, UnitMember.unit_id)
+        .outerjoin(UnitMember, UnitMember.user_id == User.id)
+        .where(_assignable(instansi_id))
+        .order_by(User.name, User.id, UnitMember.unit_id)
+    ).all()
+    people: dict[int, Any] = {}
+    units: dict[int, tuple[int, ...]] = {}
+    for row in rows:
+        people.setdefault(row.id, row)
+        units[row.id] = (*units.get(row.id, ()), *(() if row.unit_id is None else (row.unit_id,)))
+    return _member_choices(people.values()), units
 
 
 def assignment_choices(instansi_id: int) -> tuple[list[Choice], list[Choice]]:

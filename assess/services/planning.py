@@ -21,7 +21,9 @@ from sqlalchemy import select
 
 from assess import display, texts
 from assess.audit import record_assessment
+from assess.charts import Bars as Bars
 from assess.charts import Radar as Radar
+from assess.charts import bars as bars
 from assess.charts import radar as radar
 from assess.errors import DomainError
 from assess.extensions import db
@@ -528,8 +530,3 @@ def compare(inst: Instrument, basis: str, left: tuple[str, Values], right: tuple
 def bar_values(inst: Instrument, s: Score) -> list[tuple[str, Fraction | None]]:
     """(code, value) per indicator for the bar chart (``None`` when unanswered)."""
     return [(code, None if code in s.unanswered else s.values[code]) for code in inst.indicators]
-
-
-def bar_rows(inst: Instrument, s: Score) -> list[tuple[str, float, str]]:
-    """(code, value to draw, value as shown) per indicator, for the report's ``bars`` macro."""
-    return [(code, float(value or 0), value_display(inst, value)) for code, value in bar_values(inst, s)]

@@ -326,6 +326,7 @@
         const bar = box.querySelector("[data-export-bar]");
         if (bar) { bar.value = s.percent; bar.textContent = s.percent + "%"; }
         set("[data-export-percent]", s.percent + "%");
+        set("[data-export-step]", s.progress_text || "");
         set("[data-export-state]", s.state_label);
         set("[data-export-label]", s.label || "");
         if (!s.active) { window.location.reload(); return; }
@@ -347,5 +348,25 @@
     const open = button.getAttribute("aria-expanded") !== "true";
     button.setAttribute("aria-expanded", String(open));
     menu.classList.toggle("is-open", open);
+  });
+})();
+
+// Assignment: a person list marked data-units-of="<unit field>" offers only the people of the chosen unit (each
+// option's data-units lists its person's units); no unit chosen, no person. The server refuses the others too.
+(function () {
+  document.querySelectorAll("select[data-units-of]").forEach((people) => {
+    const unit = people.form && people.form.elements[people.dataset.unitsOf];
+    if (!unit) return;
+    const filter = () => {
+      Array.from(people.options).forEach((option) => {
+        if (option.dataset.units === undefined) return;
+        const off = option.dataset.units.split(" ").indexOf(unit.value) < 0;
+        option.hidden = off;
+        option.disabled = off;
+        if (off && option.selected) people.value = "0";
+      });
+    };
+    unit.addEventListener("change", filter);
+    filter();
   });
 })();

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -36,7 +36,7 @@ from assess.queries import (
     project_all,
     visible_assessments,
 )
-from assess.queries.assessments import Choice, assignment_choices, member_choices
+from assess.queries.assessments import Choice, assignment_choices, member_choices, members_with_units
 from assess.queries.open_work import UnitWork, held_by_unit
 from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
@@ -145,10 +145,11 @@ def detail(assessment_id: int) -> str:
     ).all()
     progress = _progress(assessment, units)
     can_manage = perm.can_manage_assessment(current_user, assessment)
+    can_remind = perm.can_send_reminders(current_user, assessment)
+    people, people_units = members_with_units(assessment.instansi_id) if can_manage or can_remind else ([], {})
     assign_form = None
     if can_manage:
-        assign_form = _assign_form(assessment, _unit_choices(units))
-    can_remind = perm.can_send_reminders(current_user, assessment)
+        assign_form = _assign_form(assessment, _unit_choices(units), people, user_units=people_units)
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
@@ -172,7 +173,7 @@ def detail(assessment_id: int) -> str:
         can_change_state=perm.can_change_state(current_user, assessment),
         held=_held(assessment),
         can_remind=can_remind,
-        remind_people=member_choices(assessment.instansi_id) if can_remind else [],
+        remind_people=people if can_remind else [],
     )
 
 
@@ -231,6 +232,7 @@ def _assign_form(
     formdata: Any = None,
     *,
     with_answers: bool = True,
+    user_units: Mapping[int, Sequence[int]] | None = None,
 ) -> AssignForm:
     if users is None:
         users = member_choices(assessment.instansi_id)
@@ -240,6 +242,7 @@ def _assign_form(
         units=units,
         users=users,
         answers=[(a.id, a.indicator.code) for a in answers],
+        user_units=user_units,
     )
 
 

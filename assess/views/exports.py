@@ -66,6 +66,13 @@ def _signatory_form(assessment: Assessment, *, submitted: bool = False) -> Signa
     return form
 
 
+def progress_text(export: Export) -> str:
+    """"langkah 3 dari 12", or "menyiapkan…" while the job has not counted its steps yet."""
+    if not export.total_steps:
+        return _("menyiapkan…")
+    return _("langkah %(step)s dari %(total)s", step=export.step, total=export.total_steps)
+
+
 def status_of(export: Export) -> dict[str, Any]:
     """What the progress bar shows (also the JSON the page polls); a stale export is shown stopped (read only: the
     periodic job marks it)."""
@@ -77,6 +84,7 @@ def status_of(export: Export) -> dict[str, Any]:
         "active": export.active and not stale,
         "step": export.step,
         "total": export.total_steps,
+        "progress_text": progress_text(export),
         "percent": 100 if export.state == ExportState.DONE else export.percent,
         "label": service.shown_step(export),
         "error": service.shown_error(export),

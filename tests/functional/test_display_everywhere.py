@@ -340,14 +340,9 @@ def _check_report_parts(assessment: Assessment, inst: Instrument, values: Values
         re.S,
     )
     assert dict(table) == _wanted_parts(s, "id")
-    bars = re.findall(
-        r'<text x="0" y="[\d.]+" font-size="10">(I\d+)</text>.*?<text x="[\d.]+" y="[\d.]+" '
-        r'font-size="10">([^<]*)</text>',
-        summary,
-        re.S,
-    )
+    bars = re.findall(r'data-bar="(I\d+)">([^<]*)</text>', summary)
     assert dict(bars) == rows
-    radar = re.findall(r'<text x="[\d.]+" y="[\d.]+" font-size="9"[^>]*>[^<]*\(([^()<]*)\)</text>', summary)
+    radar = re.findall(r"data-radar-value>([^<]*)</tspan>", summary)
     assert radar == [expected(part.value, "id") for part in s.aspects.values()]
 
 

@@ -1,0 +1,51 @@
+"""The overview's bulk assignment (issue 16): each person's units written on their option, for the page's script to
+offer only the chosen unit's people; the server refuses a person outside the chosen unit."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from assess.models import RoleName
+from tests.factories import create_assessment, create_member, create_unit
+from tests.functional.helpers import login
+
+
+def test_people_carry_their_units_and_a_person_outside_the_unit_is_refused(db: Any, client: FlaskClient) -> None:
+    assessment = create_assessment()
+    instansi = assessment.instansi
+    setda, kominfo = create_unit(instansi), create_unit(instansi)
+    koordinator = create_member(instansi, RoleName.KOORDINATOR, units=(setda,))
+    both = create_member(instansi, RoleName.PENGISI, units=(setda, kominfo))
+    loose = create_member(instansi, RoleName.PENGISI)
+    db.session.commit()
+    login(client, koordinator.email)
+
+    html = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
+    people = re.search(r'<select[^>]*data-units-of="unit_id"[^>]*name="user_id".*?</select>', html, re.S)
+    assert people is not None
+    options = dict(re.findall(r'<option data-units="([\d ]*)"[^>]*value="(\d+)"', people.group(0)))
+    assert {int(v): u for u, v in options.items()} == {
+        koordinator.id: str(setda.id),
+        both.id: f"{min(setda.id, kominfo.id)} {max(setda.id, kominfo.id)}",
+        loose.id: "",
+    }
+
+    answer = assessment.answers[0]
+    refused = client.post(
+        f"/penilaian/{assessment.id}/tugaskan",
+        data={"unit_id": kominfo.id, "user_id": koordinator.id, "answer_ids": [answer.id]},
+        follow_redirects=True,
+    )
+    assert "bukan anggota unit yang dipilih" in refused.get_data(as_text=True)
+    db.session.refresh(answer)
+    assert (answer.assignee_unit_id, answer.assignee_user_id) == (None, None)
+
+    client.post(
+        f"/penilaian/{assessment.id}/tugaskan",
+        data={"unit_id": kominfo.id, "user_id": both.id, "answer_ids": [answer.id]},
+    )
+    db.session.refresh(answer)
+    assert (answer.assignee_unit_id, answer.assignee_user_id) == (kominfo.id, both.id)
