@@ -145,11 +145,14 @@
      from (the form's "tempat", read by the server for the address's fragment). */
   if (form) {
     const barValue = $("[data-bar-value]");
-    form.addEventListener("change", (e) => {
-      if (!barValue || e.target.name !== "level") return;
-      const title = e.target.closest("label") && $(".level-title", e.target.closest("label"));
-      barValue.textContent = e.target.value === "0" || !title ? "–" : title.textContent.trim().replace(/^\S+\s+/, "");
-    });
+    const showLevel = (radio) => {
+      const title = radio.closest("label") && $(".level-title", radio.closest("label"));
+      barValue.textContent = radio.value === "0" || !title ? "–" : title.textContent.trim().replace(/^\S+\s+/, "");
+    };
+    form.addEventListener("change", (e) => { if (barValue && e.target.name === "level") showLevel(e.target); });
+    /* A level chosen before this script ran (a slow connection) is shown too. */
+    const checked = $('input[name="level"]:checked', form);
+    if (barValue && checked) showLevel(checked);
     const place = $("[data-place]", form);
     if (place) {
       document.addEventListener("focusin", (e) => {
@@ -190,7 +193,7 @@
       const none = $("[data-no-links]");
       if (none) none.hidden = true;
     };
-    input.addEventListener("change", () => {
+    const send = () => {
       const file = input.files[0];
       if (!file) return;
       const ext = (file.name.split(".").pop() || "").toLowerCase();
@@ -200,7 +203,7 @@
         return;
       }
       const data = new FormData(uform);
-      if (csrfToken()) data.set("csrf_token", csrfToken());
+      if (csrfToken()) data.set("unggah-csrf_token", csrfToken());
       say(uform.dataset.msgSending + " " + file.name, true);
       const xhr = new XMLHttpRequest();
       xhr.addEventListener("load", () => {
@@ -217,9 +220,12 @@
       xhr.addEventListener("error", () => { say(uform.dataset.msgFailed, false); input.value = ""; });
       xhr.open("POST", uform.action);
       xhr.setRequestHeader("Accept", "application/json");
-      xhr.setRequestHeader("X-CSRFToken", csrfToken() || data.get("csrf_token"));
+      xhr.setRequestHeader("X-CSRFToken", csrfToken() || data.get("unggah-csrf_token"));
       xhr.send(data);
-    });
+    };
+    input.addEventListener("change", send);
+    /* A file chosen before this script ran (a slow connection) is sent too, not silently dropped. */
+    if (input.files.length) send();
   });
 
   /* Upload: drag and drop, size and type checked before sending, one request and one progress bar per file. */

@@ -347,7 +347,7 @@ def _answer_or_404(assessment_id: int, code: str) -> tuple[Assessment, Answer]:
     return loaded.assessment, loaded
 
 
-def _link_form(assessment: Assessment, answer: Answer, formdata: Any) -> LinkEvidenceForm:
+def _link_form(assessment: Assessment, answer: Answer, formdata: Any, prefix: str = "") -> LinkEvidenceForm:
     """Linking a library document to the answer: the documents, the indicator's levels and evidence items."""
     from assess.queries.engine import engine_instrument
 
@@ -356,6 +356,7 @@ def _link_form(assessment: Assessment, answer: Answer, formdata: Any) -> LinkEvi
     scale = inst.level_scales[ind.scale]
     form = LinkEvidenceForm(
         formdata=formdata,
+        prefix=prefix,
         documents=evidence_service.library_choices(assessment.id),
         levels=[(lv.level, f"{lv.level} · {scale.level(lv.level).name}") for lv in ind.levels],
         items=[(item.id, f"{item.code} · {item.text[:80]}") for item in answer.indicator.items if item.kind != "note"],
@@ -549,6 +550,8 @@ def _answer_graded(assessment: Assessment, ans: Answer) -> str | Response | tupl
     return render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans)), status
 
 
+#: The fields of an upload from the answer page ("unggah-level", "unggah-item_id"): apart from the answer form's.
+UPLOAD_PREFIX = "unggah"
 #: The block of the answer page the user saved from (an element id the page's script sends as ``tempat``).
 PLACE = re.compile(r"[a-z][a-z0-9-]{0,40}")
 #: What a save of the answer form goes on to (its button's ``lanjut``): mark it ready for review, or open the next
@@ -738,7 +741,7 @@ def upload_evidence(assessment_id: int, code: str) -> Response | tuple[Response,
     if not (perm.can_edit_answer(current_user, ans, assessment) and perm.can_upload_evidence(current_user, assessment)):
         abort(403)
     graded = assessment.instrument.value_type == "graded"
-    form = _link_form(assessment, ans, formdata=request.form)
+    form = _link_form(assessment, ans, formdata=request.form, prefix=UPLOAD_PREFIX)
     del form.evidence_id
     file = request.files.get("files")
     name = (file.filename or "") if file is not None else ""

@@ -34,11 +34,20 @@ def world(db: Any) -> World:
 
 
 def _post_file(
-    client: FlaskClient, world: World, code: str, name: str, data: bytes, *, json: bool = True, **fields: str
+    client: FlaskClient,
+    world: World,
+    code: str,
+    name: str,
+    data: bytes,
+    *,
+    json: bool = True,
+    level: str,
+    **fields: str,
 ) -> Any:
+    """As the upload control of a level block sends a file (its fields apart from the answer form's)."""
     return client.post(
         f"/penilaian/{world.assessment.id}/indikator/{code}/unggah",
-        data={"files": (io.BytesIO(data), name), **fields},
+        data={"files": (io.BytesIO(data), name), "unggah-level": level, **fields},
         headers=JSON if json else {},
         content_type="multipart/form-data",
     )
@@ -161,7 +170,7 @@ def test_a_file_uploaded_at_a_pemdi_butir_is_linked_to_it(client: FlaskClient, p
     assert f'data-testid="upload-butir-{item.id}"' in page
     response = client.post(
         f"/penilaian/{pemdi_world.assessment.id}/indikator/I13/unggah",
-        data={"files": (io.BytesIO(jpeg_bytes()), "Tangkapan layar.jpg"), "item_id": str(item.id)},
+        data={"files": (io.BytesIO(jpeg_bytes()), "Tangkapan layar.jpg"), "unggah-item_id": str(item.id)},
         headers=JSON,
         content_type="multipart/form-data",
     )
