@@ -108,7 +108,7 @@
       });
     }
     let timer = null;
-    const status = $("[data-autosave-status]", form);
+    const status = $("[data-autosave-status]");
     const store = () => {
       localStorage.setItem(key, JSON.stringify({ at: Date.now(), values: read() }));
       if (status) status.textContent = t("Draf tersimpan di peramban ini") + " " + new Date().toLocaleTimeString();

@@ -600,7 +600,7 @@ def _save(
     if ready:
         for result in results:
             flash(result.message, "warning")
-        flash(_("Jawaban disimpan dan diajukan untuk direviu."), "success")
+        flash(_("Jawaban diajukan untuk direviu."), "success")
         return redirect(_answer_url(assessment, code))
     flash(_("Jawaban disimpan."), "success")
     if then == THEN_SUBMIT:
@@ -752,6 +752,9 @@ def upload_evidence(assessment_id: int, code: str) -> Response | tuple[Response,
         result = {"name": name, "ok": False, "code": "invalid", "message": " ".join(_form_errors(form))}
     else:
         item = db.session.get(EvidenceItem, form.item_id.data) if graded and form.item_id.data else None
+        mark = next((m for m in ans.items if item is not None and m.item_id == item.id), None)
+        if mark is not None and not perm.can_edit_item(current_user, mark, ans, assessment):
+            abort(403)
         level = None if graded else (form.level.data or None)
         owner = ans.assignee_unit_id if ans.assignee_unit_id in perm.unit_ids(current_user) else None
         storage, policy = current_app.extensions["storage"], current_app.extensions["upload_policy"]

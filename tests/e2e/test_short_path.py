@@ -93,7 +93,7 @@ def test_answer_with_a_new_document_and_mark_ready_in_six_actions(
     page.screenshot(path=artifacts / "short_path-01-before-ready.png", full_page=True)
     journey.click(page.get_by_test_id("bar-submit"), "Siap direviu")
 
-    expect(page.locator(".flash-success")).to_have_text("Jawaban disimpan dan diajukan untuk direviu.")
+    expect(page.locator(".flash-success")).to_have_text("Jawaban diajukan untuk direviu.")
     expect(page.locator(".page-head .chip.state-siap_direviu")).to_have_text("siap direviu")
     linked = page.get_by_test_id("linked-evidence")
     expect(linked).to_have_count(1)
@@ -167,7 +167,7 @@ def test_the_same_journey_with_the_keyboard_only(
     with page.expect_navigation():
         keys.press("Enter")
 
-    expect(page.locator(".flash-success")).to_have_text("Jawaban disimpan dan diajukan untuk direviu.")
+    expect(page.locator(".flash-success")).to_have_text("Jawaban diajukan untuk direviu.")
     expect(page.locator(".page-head .chip.state-siap_direviu")).to_have_text("siap direviu")
     expect(page.get_by_test_id("linked-evidence")).to_contain_text("SK Tim SPBE 2025")
     expect(page.locator("#fakta")).to_have_value(FAKTA)

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from assess.models import AnswerEvidence, AnswerState, Evidence, RoleName
-from tests.factories import PASSWORD, create_member
+from tests.factories import PASSWORD, create_member, create_unit
 from tests.functional.helpers import jpeg_bytes, login, pdf_bytes, upload
 from tests.worlds import BAPPEDA, DISKOMINFO, World, build_world
 
@@ -180,6 +180,39 @@ def test_a_file_uploaded_at_a_pemdi_butir_is_linked_to_it(client: FlaskClient, p
     assert [(lk.item_id, lk.level) for lk in answer.links] == [(item.id, item.level)]
 
 
+def test_a_butir_of_another_unit_cannot_be_uploaded_to(client: FlaskClient, pemdi_world: World, db: Any) -> None:
+    assessment = pemdi_world.assessment
+    other = create_unit(assessment.instansi, "Badan Kepegawaian", "BKPSDM")
+    staff = create_member(assessment.instansi, RoleName.PENGISI, units=(other,))
+    answer = pemdi_world.answer("I3")
+    answer.assignee_unit = None
+    db.session.commit()
+    items = {i.code: i.id for i in answer.indicator.items}
+    login(client, pemdi_world.koordinator.email)
+    for code, unit in (("I3-L1-01", other), ("I3-L1-02", pemdi_world.unit)):
+        client.post(
+            f"/penilaian/{assessment.id}/indikator/I3/butir/tugaskan",
+            data={"item_ids": [items[code]], "unit_id": unit.id},
+        )
+    client.post("/logout")
+    login(client, staff.email)
+    page = client.get(f"/penilaian/{assessment.id}/indikator/I3").get_data(as_text=True)
+    assert f'data-testid="upload-butir-{items["I3-L1-01"]}"' in page
+    assert f'data-testid="upload-butir-{items["I3-L1-02"]}"' not in page
+
+    def post(code: str) -> int:
+        return client.post(
+            f"/penilaian/{assessment.id}/indikator/I3/unggah",
+            data={"files": (io.BytesIO(pdf_bytes(1, code)), f"{code}.pdf"), "unggah-item_id": str(items[code])},
+            headers=JSON,
+            content_type="multipart/form-data",
+        ).status_code
+
+    assert post("I3-L1-02") == 403
+    assert post("I3-L1-01") == 200
+    assert [lk.item_id for lk in pemdi_world.answer("I3").links] == [items["I3-L1-01"]]
+
+
 # --------------------------------------------------------------------------- the claimed level by default
 
 
@@ -237,7 +270,7 @@ def test_siap_direviu_saves_and_submits_in_one_step(client: FlaskClient, world: 
         "Perwali 12/2024",
         3,
     )
-    assert "Jawaban disimpan dan diajukan untuk direviu." in client.get(response.headers["Location"]).get_data(
+    assert "Jawaban diajukan untuk direviu." in client.get(response.headers["Location"]).get_data(
         as_text=True
     )
 
