@@ -25,6 +25,7 @@ UPLOAD_ENDPOINTS = frozenset(
     {
         "evidence.upload",
         "evidence.replace",
+        "assessments.upload_evidence",
         "cycles.import_xlsx",
         "cycles.official_preview",
         "admin.logo_upload",

@@ -254,5 +254,5 @@ def can_operate(user: User) -> bool:
 
 
 def can_send_reminders(user: User, assessment: Assessment) -> bool:
-    """"Kirim pengingat" to a unit or a person from the overview: the koordinator, while not final."""
+    """ "Kirim pengingat" to a unit or a person from the overview: the koordinator, while not final."""
     return assessment.state != AssessmentState.FINAL and RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)

@@ -43,9 +43,7 @@ TEMPLATES: dict[str, LazyString] = {
     "notice.approved": _l("Jawaban %(code)s disetujui oleh %(name)s."),
     "notice.sent_back": _l("Jawaban %(code)s dikembalikan oleh %(name)s: perlu perbaikan. Lihat komentarnya."),
     "notice.mention": _l("%(author)s menyebut Anda dalam komentar pada %(target)s: “%(text)s”"),
-    "notice.mentions": _l(
-        "%(n)s komentar menyebut Anda pada %(target)s; yang terbaru dari %(author)s: “%(text)s”"
-    ),
+    "notice.mentions": _l("%(n)s komentar menyebut Anda pada %(target)s; yang terbaru dari %(author)s: “%(text)s”"),
     "notice.reply": _l("%(author)s membalas diskusi pada %(target)s: “%(text)s”"),
     "target.indicator": _l("indikator %(code)s (%(where)s)"),
     "target.document": _l("dokumen “%(title)s” (%(where)s)"),

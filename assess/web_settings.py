@@ -57,9 +57,7 @@ def web_settings(environ: Mapping[str, str] | None = None, *, embedded_worker: b
     )
 
 
-def chosen_server(
-    environ: Mapping[str, str] | None = None, *, has_module: Callable[[str], bool] | None = None
-) -> str:
+def chosen_server(environ: Mapping[str, str] | None = None, *, has_module: Callable[[str], bool] | None = None) -> str:
     """``gunicorn`` or ``waitress``: what ``MANDIRI_WEB_SERVER`` names; ``auto`` (the default) takes gunicorn wherever
     it runs (it needs ``fcntl``, which only Unix has) and waitress elsewhere."""
     env = os.environ if environ is None else environ

@@ -191,9 +191,7 @@ def is_data(name: str, value: Any) -> bool:
     except ArithmeticError:
         pass
     base = name.rsplit(".", 1)[-1]
-    return not (
-        (base == "state" and value in STATE_LABELS) or base in ("doc_type", *DATE_FIELDS, *DATETIME_FIELDS)
-    )
+    return not ((base == "state" and value in STATE_LABELS) or base in ("doc_type", *DATE_FIELDS, *DATETIME_FIELDS))
 
 
 def value_text(name: str, value: Any, names: Names) -> str:

@@ -90,4 +90,3 @@ def instansi_rows() -> list[InstansiRow]:
         )
         for row in instansi
     ]
-

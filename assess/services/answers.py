@@ -242,9 +242,7 @@ def review_checks(answer: Answer, *, today: date | None = None) -> list[CheckRes
         if ind.external is None and not fulfilled:
             found.append(CheckResult("no_value", "block", texts.text("check.no_items")))
         if ind.external is not None and answer.source_value is None:
-            found.append(
-                CheckResult("no_value", "block", texts.text("check.no_source", source=ind.external.source))
-            )
+            found.append(CheckResult("no_value", "block", texts.text("check.no_source", source=ind.external.source)))
         linked_items = {link.item_id for link in live_links if link.item_id is not None}
         missing = [mark.item.code for mark in fulfilled if mark.item_id not in linked_items]
         if missing:

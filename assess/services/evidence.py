@@ -542,6 +542,48 @@ def link(
     return created
 
 
+@dataclass(frozen=True)
+class Linked:
+    """What :func:`upload_and_link` did: the link, and whether the file was already in the library."""
+
+    link: AnswerEvidence
+    evidence: Evidence
+    existing: bool
+
+
+def upload_and_link(
+    *,
+    answer: Answer,
+    stream: IO[bytes],
+    filename: str,
+    level: int | None,
+    item: EvidenceItem | None,
+    user: User,
+    storage: Storage,
+    policy: Policy,
+    owner_unit_id: int | None = None,
+) -> Linked:
+    """Upload a file from an indicator's page and link it to the answer at once (the level or butir where the upload
+    was started): :func:`upload` then :func:`link`, in one transaction. When the same bytes are already a document of
+    the library, that document is linked instead of refusing the file."""
+    existing = False
+    try:
+        evidence = upload(
+            assessment=answer.assessment,
+            stream=stream,
+            filename=filename,
+            meta=None,
+            user=user,
+            storage=storage,
+            policy=policy,
+            owner_unit_id=owner_unit_id,
+        )
+    except DuplicateEvidenceError as duplicate:
+        evidence, existing = duplicate.existing, True
+    created = link(answer=answer, evidence=evidence, level=level, item=item, note="", user=user)
+    return Linked(created, evidence, existing)
+
+
 def unlink(*, answer: Answer, link_id: int, actor: User | None = None) -> None:
     target = next((lk for lk in answer.links if lk.id == link_id), None)
     if target is None:
@@ -596,5 +638,6 @@ __all__ = [
     "unlink",
     "update_metadata",
     "upload",
+    "upload_and_link",
     "used_in",
 ]

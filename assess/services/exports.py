@@ -109,7 +109,7 @@ def file_name(export: Export, kind: str) -> str | None:
     folder = folder_of(export)
     if folder is None:
         return None
-    return _existing(f"{folder}/{ {'pdf': PDF_NAME, 'zip': ZIP_NAME, 'summary': SUMMARY_NAME}[kind]}")
+    return _existing(f"{folder}/{ {'pdf': PDF_NAME, 'zip': ZIP_NAME, 'summary': SUMMARY_NAME}[kind] }")
 
 
 def summary_of(export: Export) -> dict[str, Any]:

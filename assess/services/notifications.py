@@ -247,9 +247,7 @@ def notify_assignment(answers: Sequence[Answer], actor: User | None) -> list[Not
             message = texts.text("notice.assigned_one", code=codes, where=where)
             url = answer_path(received[0])
         else:
-            message = texts.text(
-                "notice.assigned_many", n=texts.number(len(received), 0), where=where, codes=codes
-            )
+            message = texts.text("notice.assigned_many", n=texts.number(len(received), 0), where=where, codes=codes)
             url = path_for("inbox.my_work")
         made += notify(
             users=[user],
@@ -330,6 +328,14 @@ def _mine(user_id: UserId) -> ColumnElement[bool]:
     return or_(Answer.assignee_user_id == user_id, Answer.assignee_unit_id.in_(units), item_assigned)
 
 
+def _personal(user_id: int) -> ColumnElement[bool]:
+    """The answer, or one of its Pemdi items, is assigned to the user by name (not only to their unit)."""
+    item_assigned = (
+        select(AnswerItem.id).where(AnswerItem.answer_id == Answer.id, AnswerItem.assignee_user_id == user_id).exists()
+    )
+    return or_(Answer.assignee_user_id == user_id, item_assigned)
+
+
 def _instansi_where(user_id: UserId, *roles: RoleName) -> Select[int]:
     return select(Membership.instansi_id).where(
         Membership.user_id == user_id, Membership.role.in_(roles), Membership.instansi_id.in_(_active_instansi())
@@ -377,6 +383,28 @@ def _mention_threads(user_id: int) -> Select[Comment]:
     )
 
 
+#: States in which an answer is still its assignees' work (not waiting for a reviewer, not approved).
+STILL_TO_DO = (*TO_FILL, AnswerState.PERLU_PERBAIKAN)
+
+
+def next_assigned(user: User, answer: Answer) -> str | None:
+    """The code of the next indicator of the answer's assessment, in the instrument's order and wrapping round, that
+    is assigned to the user or one of their units and still theirs to do; ``None`` when there is none (one query)."""
+    rows = db.session.execute(
+        select(Indicator.code, Indicator.position)
+        .join(Answer, Answer.indicator_id == Indicator.id)
+        .where(
+            Answer.assessment_id == answer.assessment_id,
+            Answer.id != answer.id,
+            Answer.state.in_(STILL_TO_DO),
+            _mine(user.id),
+        )
+        .order_by(Indicator.position)
+    ).all()
+    after = [code for code, position in rows if position > answer.indicator.position]
+    return next(iter(after or [code for code, _position in rows]), None)
+
+
 def _count(query: Select[Any]) -> ScalarSelect[int]:
     return select(func.count()).select_from(query.subquery()).scalar_subquery()
 
@@ -412,7 +440,10 @@ class MentionRow:
 @dataclass(frozen=True)
 class MyWork:
     counts: WorkCounts
+    #: To fill in: assigned to the user by name (the answer, or one of its Pemdi items)…
     assigned: list[Answer]
+    #: …and assigned to one of their units only.
+    unit: list[Answer]
     review: list[Answer]
     sent_back: list[Answer]
     mentions: list[MentionRow]
@@ -422,8 +453,8 @@ def my_work(user: User, *, limit: int = 100) -> MyWork:
     """The "Tugas saya" queue: a fixed number of queries whatever its length (each list cut at ``limit``)."""
     counts = work_counts(user)
 
-    def answers(section: str) -> list[Answer]:
-        query = (
+    def query(section: str) -> Select[Answer]:
+        return (
             _answers(user.id, section)
             .options(
                 joinedload(Answer.indicator),
@@ -433,7 +464,11 @@ def my_work(user: User, *, limit: int = 100) -> MyWork:
             .order_by(Assessment.deadline.asc().nulls_last(), Assessment.id, Answer.indicator_id)
             .limit(limit)
         )
-        return list(db.session.scalars(query).unique())
+
+    def answers(section: str) -> list[Answer]:
+        return list(db.session.scalars(query(section)).unique())
+
+    to_fill = db.session.execute(query("assigned").add_columns(_personal(user.id))).unique().all()
 
     rows = db.session.execute(
         _mention_threads(user.id)
@@ -463,7 +498,14 @@ def my_work(user: User, *, limit: int = 100) -> MyWork:
                 _anchor=anchor,
             )
         mentions.append(MentionRow(thread, assessment, target, url))
-    return MyWork(counts, answers("assigned"), answers("review"), answers("sent_back"), mentions)
+    return MyWork(
+        counts,
+        [answer for answer, personal in to_fill if personal],
+        [answer for answer, personal in to_fill if not personal],
+        answers("review"),
+        answers("sent_back"),
+        mentions,
+    )
 
 
 def notifications_page(user: User, *, page: int, per_page: int = 20) -> Any:

@@ -188,7 +188,7 @@
       });
     }
     let timer = null;
-    const status = $("[data-autosave-status]", form);
+    const status = $("[data-autosave-status]");
     const store = () => {
       localStorage.setItem(key, JSON.stringify({ at: Date.now(), values: read() }));
       if (status) status.textContent = t("Draf tersimpan di peramban ini") + " " + clockTime(new Date());
@@ -207,7 +207,12 @@
         fetch(form.dataset.valueUrl, { method: "POST", body: data, credentials: "same-origin",
           headers: { Accept: "application/json", "X-CSRFToken": csrfToken() } })
           .then((r) => (r.ok ? r.json() : null))
-          .then((d) => { if (d) valueBox.textContent = d.display; })
+          .then((d) => {
+            if (!d) return;
+            valueBox.textContent = d.display;
+            const barValue = $("[data-bar-value]");
+            if (barValue) barValue.textContent = d.display;
+          })
           .catch(() => {});
       };
       form.addEventListener("change", (e) => {
@@ -215,6 +220,93 @@
       });
     }
   }
+
+  /* The indicator page: the sticky bar shows the level being claimed; a save comes back to the block it was made
+     from (the form's "tempat", read by the server for the address's fragment). */
+  if (form) {
+    const barValue = $("[data-bar-value]");
+    const showLevel = (radio) => {
+      const title = radio.closest("label") && $(".level-title", radio.closest("label"));
+      barValue.textContent = radio.value === "0" || !title ? "–" : title.textContent.trim().replace(/^\S+\s+/, "");
+    };
+    form.addEventListener("change", (e) => { if (barValue && e.target.name === "level") showLevel(e.target); });
+    /* A level chosen before this script ran (a slow connection) is shown too. */
+    const checked = $('input[name="level"]:checked', form);
+    if (barValue && checked) showLevel(checked);
+    const place = $("[data-place]", form);
+    if (place) {
+      document.addEventListener("focusin", (e) => {
+        const block = e.target.closest ? e.target.closest("[data-place-block]") : null;
+        if (block && block.id) place.value = block.id;
+      });
+    }
+  }
+
+  /* Upload from the indicator page: a file chosen at a level or butir goes into the library and is linked there in
+     one request, without leaving the page (the typed text stays); without JavaScript its "Unggah" button posts it. */
+  $$("form[data-answer-upload-form]").forEach((uform) => {
+    const input = document.querySelector('input[type="file"][form="' + uform.id + '"]');
+    if (!input || !window.FormData || !window.XMLHttpRequest) return;
+    const box = input.closest("[data-answer-upload]");
+    const status = $("[data-upload-status]", box);
+    const button = $("[data-upload-send]", box);
+    if (button) button.hidden = true;
+    const maxBytes = parseInt(uform.dataset.maxBytes, 10);
+    const allowed = (uform.dataset.extensions || "").split(",");
+    const say = (text, ok) => {
+      status.textContent = text;
+      status.className = "answer-upload-status small " + (ok ? "ok" : "error");
+    };
+    const addRow = (result) => {
+      const table = $("[data-linked-table]");
+      if (!table) return;
+      const row = document.createElement("tr");
+      row.setAttribute("data-testid", "linked-evidence");
+      const cells = $$("thead th", table).map(() => row.appendChild(document.createElement("td")));
+      const a = document.createElement("a");
+      a.href = result.url; a.lang = "id"; a.textContent = result.title;
+      cells[0].appendChild(a);
+      if (cells[1]) cells[1].textContent = result.supports;
+      cells.slice(2, 4).forEach((c) => { c.textContent = "–"; });
+      $("tbody", table).appendChild(row);
+      table.hidden = false;
+      const none = $("[data-no-links]");
+      if (none) none.hidden = true;
+    };
+    const send = () => {
+      const file = input.files[0];
+      if (!file) return;
+      const ext = (file.name.split(".").pop() || "").toLowerCase();
+      if (file.size > maxBytes || allowed.indexOf(ext) < 0) {
+        say(file.name + ": " + (file.size > maxBytes ? uform.dataset.msgBig : uform.dataset.msgType), false);
+        input.value = "";
+        return;
+      }
+      const data = new FormData(uform);
+      if (csrfToken()) data.set("unggah-csrf_token", csrfToken());
+      say(uform.dataset.msgSending + " " + file.name, true);
+      const xhr = new XMLHttpRequest();
+      xhr.addEventListener("load", () => {
+        let result = null;
+        try { result = JSON.parse(xhr.responseText).results[0]; } catch (e) { result = null; }
+        if (result && result.ok) {
+          say(uform.dataset.msgDone + ": " + result.title, true);
+          addRow(result);
+        } else {
+          say((result && result.name ? result.name + ": " : "") + (result && result.message ? result.message : uform.dataset.msgFailed + " (" + xhr.status + ")"), false);
+        }
+        input.value = "";
+      });
+      xhr.addEventListener("error", () => { say(uform.dataset.msgFailed, false); input.value = ""; });
+      xhr.open("POST", uform.action);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("X-CSRFToken", csrfToken() || data.get("unggah-csrf_token"));
+      xhr.send(data);
+    };
+    input.addEventListener("change", send);
+    /* A file chosen before this script ran (a slow connection) is sent too, not silently dropped. */
+    if (input.files.length) send();
+  });
 
   /* Upload: drag and drop, size and type checked before sending, one request and one progress bar per file. */
   const upload = $("#upload-form");

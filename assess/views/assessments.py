@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from sqlalchemy import select
@@ -22,9 +23,11 @@ from assess.models import (
     Assessment,
     AssessmentState,
     AuditEntry,
+    Evidence,
     EvidenceItem,
     Instansi,
     Instrument,
+    RoleName,
     Unit,
     User,
 )
@@ -42,9 +45,11 @@ from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
 from assess.services import reminders as reminder_service
 from assess.services.assessments import open_assessment
+from assess.services.notifications import next_assigned
 from assess.services.review import HOLDING
 from assess.views.boundary import attempt
 from assess.views.panels import answer_comments
+from assess.views.uploading import upload_result
 from assess.views.util import assessment_or_404, int_arg, safe_next
 from forms import BaseForm
 from forms.admin import ROLE_LABELS
@@ -290,7 +295,7 @@ def set_deadline(assessment_id: int) -> Response:
 @bp.post("/<int:assessment_id>/pengingat")
 @auth_required()
 def remind(assessment_id: int) -> Response:
-    """"Kirim pengingat" to a unit (everyone of it with unfinished work) or to a person, once a day each."""
+    """ "Kirim pengingat" to a unit (everyone of it with unfinished work) or to a person, once a day each."""
     assessment = assessment_or_404(assessment_id, load_assessment)
     if not perm.can_send_reminders(current_user, assessment):
         abort(403)
@@ -346,19 +351,45 @@ def _answer_or_404(assessment_id: int, code: str) -> tuple[Assessment, Answer]:
     return loaded.assessment, loaded
 
 
-def _link_form(assessment: Assessment, answer: Answer, formdata: Any) -> LinkEvidenceForm:
+def _link_form(assessment: Assessment, answer: Answer, formdata: Any, prefix: str = "") -> LinkEvidenceForm:
     """Linking a library document to the answer: the documents, the indicator's levels and evidence items."""
     from assess.queries.engine import engine_instrument
 
     inst = engine_instrument(assessment.instrument)
     ind = inst.indicators[answer.indicator.code]
     scale = inst.level_scales[ind.scale]
-    return LinkEvidenceForm(
+    form = LinkEvidenceForm(
         formdata=formdata,
+        prefix=prefix,
         documents=evidence_service.library_choices(assessment.id),
         levels=[(lv.level, f"{lv.level} · {scale.level(lv.level).name}") for lv in ind.levels],
         items=[(item.id, f"{item.code} · {item.text[:80]}") for item in answer.indicator.items if item.kind != "note"],
     )
+    if formdata is None and answer.claimed_value is not None:  # a document supports the level claimed, mostly
+        claimed = int(answer.claimed_value)
+        if any(lv.level == claimed for lv in ind.levels):
+            form.level.data = claimed
+    return form
+
+
+def _next_code(assessment: Assessment, answer: Answer) -> str | None:
+    """The next indicator assigned to a pengisi (the others' pages keep their query budget: a koordinator has the
+    overview, a reviewer the review queue)."""
+    if RoleName.PENGISI not in perm.roles_in(current_user, assessment.instansi_id):
+        return None
+    return next_assigned(current_user, answer)
+
+
+def _upload_targets(answer: Answer, ind: Any, value_type: str, editable_items: set[int]) -> list[tuple[str, str, int]]:
+    """The blocks of the answer page a file can be uploaded from: (block id, field, value) per level, or per butir the
+    user may mark."""
+    if value_type == "level":
+        return [(f"level-{lv.level}", "level", lv.level) for lv in ind.levels]
+    return [
+        (f"butir-{item.id}", "item_id", item.id)
+        for item in answer.indicator.items
+        if item.kind != "note" and item.id in editable_items
+    ]
 
 
 def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dict[str, Any]:
@@ -367,6 +398,7 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
     inst = engine_instrument(assessment.instrument)
     ind = inst.indicators[answer.indicator.code]
     can_edit = perm.can_edit_answer(current_user, answer, assessment)
+    can_upload = can_edit and perm.can_upload_evidence(current_user, assessment)
     link_form = _link_form(assessment, answer, formdata=None) if can_edit else None
     value = None
     if inst.value_type == "graded":
@@ -428,6 +460,10 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
         "marks": marks,
         "editable_items": editable_items,
         "checks": answer_service.review_checks(answer) if can_edit else [],
+        "next_code": _next_code(assessment, answer),
+        "can_upload": can_upload,
+        "upload_targets": _upload_targets(answer, ind, inst.value_type, editable_items) if can_upload else [],
+        "upload_policy": current_app.extensions["upload_policy"],
         **extra,
     }
 
@@ -518,21 +554,67 @@ def _answer_graded(assessment: Assessment, ans: Answer) -> str | Response | tupl
     return render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans)), status
 
 
+#: The fields of an upload from the answer page ("unggah-level", "unggah-item_id"): apart from the answer form's.
+UPLOAD_PREFIX = "unggah"
+#: The block of the answer page the user saved from (an element id the page's script sends as ``tempat``).
+PLACE = re.compile(r"[a-z][a-z0-9-]{0,40}")
+#: What a save of the answer form goes on to (its button's ``lanjut``): mark it ready for review, or open the next
+#: indicator assigned to the user.
+THEN_SUBMIT, THEN_NEXT = "ajukan", "berikutnya"
+
+
+def _place(default: str = "answer-form") -> str:
+    place = request.form.get("tempat", "")
+    return place if PLACE.fullmatch(place) else default
+
+
+def _answer_url(assessment: Assessment, code: str, place: str | None = None) -> str:
+    return url_for("assessments.answer", assessment_id=assessment.id, code=code, _anchor=place)
+
+
 def _save(
     assessment: Assessment, ans: Answer, form: BaseForm, submitted: dict[str, Any], save: Callable[[], Answer]
 ) -> Response | tuple[str, int] | None:
-    """Save an answer: back to its page, the conflict page when someone saved first, ``None`` on a refusal (its
-    reasons are then on the form)."""
+    """Save an answer, then, as its button asks, mark it ready for review (when no check blocks it) or go on to the
+    next indicator assigned to the user; one commit. Back to the block of the page it was saved from, the conflict
+    page when someone saved first, ``None`` on a refusal (its reasons are then on the form)."""
+    then = request.form.get("lanjut", "")
+
+    def save_then() -> tuple[list[answer_service.CheckResult], bool]:
+        saved = save()
+        if then != THEN_SUBMIT:
+            return [], False
+        results = answer_service.review_checks(saved)
+        if any(r.action == "block" for r in results):
+            return results, False
+        warnings = answer_service.submit_for_review(answer=saved, expected_version=saved.version, actor=current_user)
+        return warnings, True
+
     try:
-        outcome = attempt(save, done=_("Jawaban disimpan."), quiet=True)
+        outcome = attempt(save_then, quiet=True)
     except StaleDataError:
         return _conflict(assessment, ans, submitted)
     if isinstance(outcome.refusal, answer_service.ConflictError):
         return _conflict(assessment, ans, outcome.refusal.submitted)
-    if not outcome.ok:
+    if not outcome.ok or outcome.result is None:
         form.populate_errors(outcome.errors)
         return None
-    return redirect(url_for("assessments.answer", assessment_id=assessment.id, code=ans.indicator.code))
+    results, ready = outcome.result
+    code = ans.indicator.code
+    if ready:
+        for result in results:
+            flash(result.message, "warning")
+        flash(_("Jawaban diajukan untuk direviu."), "success")
+        return redirect(_answer_url(assessment, code))
+    flash(_("Jawaban disimpan."), "success")
+    if then == THEN_SUBMIT:
+        for result in results:
+            flash(result.message, "error" if result.action == "block" else "warning")
+        flash(_("Jawaban belum dapat diajukan untuk direviu."), "error")
+        return redirect(_answer_url(assessment, code, "ajukan"))
+    if then == THEN_NEXT and (next_code := next_assigned(current_user, ans)) is not None:
+        return redirect(_answer_url(assessment, next_code))
+    return redirect(_answer_url(assessment, code, _place()))
 
 
 def _conflict(assessment: Assessment, ans: Answer, submitted: dict[str, Any]) -> tuple[str, int]:
@@ -554,8 +636,8 @@ def _conflict(assessment: Assessment, ans: Answer, submitted: dict[str, Any]) ->
     ), 409
 
 
-def _back(assessment: Assessment, ans: Answer) -> Response:
-    return redirect(url_for("assessments.answer", assessment_id=assessment.id, code=ans.indicator.code))
+def _back(assessment: Assessment, ans: Answer, place: str | None = None) -> Response:
+    return redirect(_answer_url(assessment, ans.indicator.code, place))
 
 
 @bp.post("/<int:assessment_id>/indikator/<code>/nilai")
@@ -662,7 +744,73 @@ def add_link(assessment_id: int, code: str) -> Response:
         ),
         done=_("Dokumen ditautkan."),
     )
-    return _back(assessment, ans)
+    return _back(assessment, ans, "data-dukung")
+
+
+@bp.post("/<int:assessment_id>/indikator/<code>/unggah")
+@auth_required()
+def upload_evidence(assessment_id: int, code: str) -> Response | tuple[Response, int]:
+    """Upload a file from the indicator's page: into the library and linked to the answer in one step, at the level
+    (SPBE) or butir (Pemdi) where the upload was started. JSON for the page's script; a redirect to that block
+    otherwise."""
+    assessment, ans = _answer_or_404(assessment_id, code)
+    if not (perm.can_edit_answer(current_user, ans, assessment) and perm.can_upload_evidence(current_user, assessment)):
+        abort(403)
+    graded = assessment.instrument.value_type == "graded"
+    form = _link_form(assessment, ans, formdata=request.form, prefix=UPLOAD_PREFIX)
+    del form.evidence_id
+    file = request.files.get("files")
+    name = (file.filename or "") if file is not None else ""
+    place = _place("data-dukung")
+    if file is None or not name:
+        result: dict[str, Any] = {"name": "", "ok": False, "code": "empty", "message": _("Pilih berkas.")}
+    elif not form.validate_on_submit():
+        result = {"name": name, "ok": False, "code": "invalid", "message": " ".join(_form_errors(form))}
+    else:
+        item = db.session.get(EvidenceItem, form.item_id.data) if graded and form.item_id.data else None
+        mark = next((m for m in ans.items if item is not None and m.item_id == item.id), None)
+        if mark is not None and not perm.can_edit_item(current_user, mark, ans, assessment):
+            abort(403)
+        level = None if graded else (form.level.data or None)
+        owner = ans.assignee_unit_id if ans.assignee_unit_id in perm.unit_ids(current_user) else None
+        storage, policy = current_app.extensions["storage"], current_app.extensions["upload_policy"]
+        stream = file.stream
+
+        def store() -> tuple[Evidence, dict[str, Any]]:
+            linked = evidence_service.upload_and_link(
+                answer=ans,
+                stream=stream,
+                filename=name,
+                level=level,
+                item=item,
+                user=current_user,
+                storage=storage,
+                policy=policy,
+                owner_unit_id=owner,
+            )
+            supports = (
+                linked.link.item.code
+                if linked.link.item
+                else _("Level %(n)s", n=linked.link.level)
+                if linked.link.level
+                else "–"
+            )
+            return linked.evidence, {"existing": linked.existing, "supports": supports}
+
+        result = upload_result(assessment, name, store)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"results": [result]}), (200 if result["ok"] else 400)
+    if result["ok"]:
+        if result["existing"]:
+            flash(
+                _("Berkas sudah ada di pustaka sebagai “%(title)s”; dokumen itu ditautkan.", title=result["title"]),
+                "success",
+            )
+        else:
+            flash(_("Diunggah dan ditautkan: %(title)s", title=result["title"]), "success")
+    else:
+        flash(_("%(name)s: %(message)s", name=name, message=result["message"]) if name else result["message"], "error")
+    return _back(assessment, ans, place)
 
 
 @bp.post("/<int:assessment_id>/indikator/<code>/tautan/<int:link_id>/lepas")
@@ -675,7 +823,7 @@ def remove_link(assessment_id: int, code: str, link_id: int) -> Response:
         lambda: evidence_service.unlink(answer=ans, link_id=link_id, actor=current_user),
         done=_("Tautan dokumen dilepas."),
     )
-    return _back(assessment, ans)
+    return _back(assessment, ans, "data-dukung")
 
 
 @bp.post("/<int:assessment_id>/indikator/<code>/butir/tugaskan")

@@ -129,11 +129,7 @@ class VerifyingReader:
             held = chunk
         found: StoredFileChangedError | None = None
         if read != self._size:
-            found = (
-                _size_changed(read, self._size)
-                if read < self._size
-                else _changed("larger", self._size)
-            )
+            found = _size_changed(read, self._size) if read < self._size else _changed("larger", self._size)
         elif digest.hexdigest() != self._sha256:
             found = _content_changed(digest.hexdigest(), self._sha256)
         self._report(found.problem if found is not None else None)

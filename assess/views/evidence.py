@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any
 
@@ -24,7 +23,6 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
-from assess import jobs
 from assess import permissions as perm
 from assess.extensions import db
 from assess.models import (
@@ -42,6 +40,7 @@ from assess.services.answers import years_before
 from assess.views.boundary import attempt
 from assess.views.downloads import send_evidence
 from assess.views.panels import evidence_comments
+from assess.views.uploading import check_later, upload_result
 from assess.views.util import assessment_or_404, int_arg, page_arg
 from forms.evidence import (
     DOC_TYPE_LABELS,
@@ -52,8 +51,6 @@ from forms.evidence import (
     UploadForm,
 )
 from uploads.errors import UploadRejectedError
-
-log = logging.getLogger(__name__)
 
 bp = Blueprint("evidence", __name__, url_prefix="/penilaian/<int:assessment_id>/pustaka")
 #: A blob's stored check problem (a code, or a sentence stored before the codes) as the reader reads it.
@@ -139,22 +136,12 @@ def library(assessment_id: int) -> str:
     )
 
 
-def _check_later(blob_id: int | None) -> None:
-    """Hand a newly stored PDF to qpdf's full check in the background (after the commit)."""
-    if blob_id is None:
-        return
-    try:
-        jobs.check_evidence(blob_id)
-    except Exception:  # the upload is saved; an export checks the file itself when it is still unchecked
-        log.exception("pemeriksaan latar untuk blob %s tidak dapat dijadwalkan", blob_id)
-
-
 def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | None) -> dict[str, Any]:
     """Upload one file and commit it (``owner_unit_id``: one of the instansi's units, as the form checked it, or
     ``None``); returns a JSON-friendly result (never raises for bad files)."""
     name = file.filename or ""
 
-    def store() -> tuple[Evidence, int | None]:
+    def store() -> tuple[Evidence, dict[str, Any]]:
         evidence = service.upload(
             owner_unit_id=owner_unit_id,
             assessment=assessment,
@@ -165,32 +152,9 @@ def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | 
             storage=_storage(),
             policy=_policy(),
         )
-        return evidence, service.pdf_to_check(evidence)
+        return evidence, {}
 
-    try:
-        outcome = attempt(store, quiet=True)
-    except UploadRejectedError as exc:  # rolled back by attempt; the file is refused, nothing was kept
-        return {"name": name, "ok": False, "code": exc.code, "message": exc.message}
-    if isinstance(outcome.refusal, service.DuplicateEvidenceError):
-        existing = outcome.refusal.existing
-        return {
-            "name": name,
-            "ok": False,
-            "code": "duplicate",
-            "message": outcome.refusal.message,
-            "existing_url": url_for("evidence.detail", assessment_id=assessment.id, evidence_id=existing.id),
-        }
-    if outcome.result is None:
-        return {"name": name, "ok": False, "code": "invalid", "message": " ".join(m for _f, m in outcome.errors)}
-    evidence, to_check = outcome.result
-    _check_later(to_check)
-    return {
-        "name": name,
-        "ok": True,
-        "id": evidence.id,
-        "title": evidence.title,
-        "url": url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id),
-    }
+    return upload_result(assessment, name, store)
 
 
 @bp.post("/unggah")
@@ -356,7 +320,7 @@ def replace(assessment_id: int, evidence_id: int) -> Response:
             flash(exc.message, "error")
         else:
             if outcome.result is not None:
-                _check_later(outcome.result[1])
+                check_later(outcome.result[1])
     return redirect(url_for("evidence.detail", assessment_id=assessment.id, evidence_id=evidence.id))
 
 

@@ -35,7 +35,9 @@ def _navigation() -> dict[str, Any]:
 
 @bp.get("/")
 def home() -> Response:
-    return redirect(url_for("assessments.index"))
+    """The signed-in user's landing page (:func:`assess.views.account.landing`); the sign-in first for others, which
+    then comes back to it rather than to the assessment list."""
+    return redirect(url_for("account.landing"))
 
 
 @bp.get("/favicon.ico")

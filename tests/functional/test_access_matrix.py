@@ -141,6 +141,7 @@ ROUTES: dict[str, str] = {
     "/penilaian/<int:assessment_id>/indikator/<code>/riwayat": TENANT,
     "/penilaian/<int:assessment_id>/indikator/<code>/tarik": NO_GET,
     "/penilaian/<int:assessment_id>/indikator/<code>/tautan": NO_GET,
+    "/penilaian/<int:assessment_id>/indikator/<code>/unggah": NO_GET,
     "/penilaian/<int:assessment_id>/indikator/<code>/tautan/<int:link_id>/lepas": NO_GET,
     "/penilaian/<int:assessment_id>/komentar/<int:comment_id>/buka": NO_GET,
     "/penilaian/<int:assessment_id>/komentar/<int:comment_id>/selesai": NO_GET,

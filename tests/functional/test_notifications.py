@@ -498,7 +498,8 @@ def test_my_work_sections_and_counts(client: FlaskClient, team: Team, db: Any) -
 
     login(client, team.ani.email)
     page = client.get("/saya/").get_data(as_text=True)
-    assert 'data-testid="count-assigned">2<' in page
+    assert 'data-testid="count-assigned">0<' in page  # assigned to her unit, not to her by name
+    assert 'data-testid="count-unit">2<' in page
     assert 'data-testid="count-sent-back">1<' in page
     assert 'data-testid="count-mentions">1<' in page
     assert 'data-testid="nav-work-count">4<' in page
