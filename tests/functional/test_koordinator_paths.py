@@ -83,7 +83,7 @@ def test_list_progress_is_one_query_whatever_the_assessments(
     assert listing.count('data-state="belum_diisi"><strong>47</strong>') == 2
 
 
-def test_mid_review_indices_say_how_many_are_not_reviewed(client: FlaskClient, mixed: World) -> None:
+def test_mid_review_indices_say_how_many_are_not_reviewed(client: FlaskClient, mixed: World, db: Any) -> None:
     login(client, mixed.koordinator.email)
     aid = mixed.assessment.id
     for url in (f"/penilaian/{aid}", f"/penilaian/{aid}/dasbor"):
@@ -98,18 +98,12 @@ def test_mid_review_indices_say_how_many_are_not_reviewed(client: FlaskClient, m
     english = client.get(f"/penilaian/{aid}").get_data(as_text=True)
     assert "46 of 47 indicators not yet reviewed, counted as 0" in english
 
-
-def test_no_pending_note_when_nothing_or_everything_is_reviewed(
-    client: FlaskClient, world: World, db: Any
-) -> None:
-    login(client, world.koordinator.email)
-    page = client.get(f"/penilaian/{world.assessment.id}").get_data(as_text=True)
-    assert "index-reviewer-pending" not in page  # nothing reviewed: the box says "belum ada nilai"
-    for answer in world.assessment.answers:
+    for answer in mixed.assessment.answers:  # everything reviewed: nothing left to say
         answer.reviewer_value = Decimal(2)
     db.session.commit()
-    page = client.get(f"/penilaian/{world.assessment.id}").get_data(as_text=True)
+    page = client.get(f"/penilaian/{aid}").get_data(as_text=True)
     assert "index-reviewer-pending" not in page
+    assert "index-final-pending" in page
 
 
 def test_signatory_form_comes_before_the_export_button(client: FlaskClient, world: World) -> None:
