@@ -20,6 +20,22 @@
     marks.forEach(function (el) { el.hidden = !differs; });
   }
 
+  // What was sent is kept for this tab until the next page: a refused decision gets all of it back (the server
+  // keeps only the start of a long justification).
+  var key = "mandiri-review:" + form.dataset.answer;
+  var sent = null;
+  try {
+    sent = JSON.parse(sessionStorage.getItem(key) || "null");
+    sessionStorage.removeItem(key);
+  } catch (e) { sent = null; }
+  if (sent && form.dataset.refused === "1") {
+    field.value = sent.value;
+    note.value = sent.note;
+  }
+  form.addEventListener("submit", function () {
+    try { sessionStorage.setItem(key, JSON.stringify({ value: field.value, note: note.value })); } catch (e) { /* full */ }
+  });
+
   field.addEventListener("input", update);
   field.addEventListener("change", update);
   update();

@@ -77,6 +77,8 @@ def _act(
 
 #: Where a refused decision keeps what the reviewer chose and typed, for the answer page to show it again.
 DRAFT_KEY = "review_draft"
+#: The session is a cookie: it keeps this much of a justification; review.js gives back the whole of a longer one.
+DRAFT_NOTE_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,7 @@ def _keep_draft(answer: Answer) -> None:
     session[DRAFT_KEY] = {
         "answer": answer.id,
         "reviewer_value": (request.form.get("reviewer_value") or "")[:50],
-        "reviewer_note": (request.form.get("reviewer_note") or "")[: service.JUSTIFICATION_MAX + 1],
+        "reviewer_note": (request.form.get("reviewer_note") or "")[:DRAFT_NOTE_MAX],
     }
 
 

@@ -60,6 +60,15 @@ def review_row(server: Server, code: str) -> tuple[str, str | None, str]:
     return state, None if value is None else f"{float(value):g}", note or ""
 
 
+def bump_version(server: Server, code: str) -> None:
+    """Setup: another session saved the answer (its version moves on)."""
+    with closing(sqlite3.connect(_db(server), timeout=10)) as conn, conn:
+        conn.execute(
+            "UPDATE answers SET version = version + 1 WHERE indicator_id IN (SELECT id FROM indicators WHERE code = ?)",
+            (code,),
+        )
+
+
 @dataclass
 class Counter:
     """The user's actions (clicks, choices, typing) and the page loads they caused, counted while inside ``count``."""
@@ -123,6 +132,16 @@ def test_agreeing_approval_is_one_action_then_the_next_in_my_queue(
         expect(reviewer.get_by_role("heading", level=1)).to_contain_text("I2")
     assert counter.loads == 0
     assert review_row(server, "I2")[0] == "siap_direviu"
+    # Someone else changed I2 meanwhile: refused, and all of a long justification is given back.
+    bump_version(server, "I2")
+    long_note = "Penerapan baru di sebagian OPD. " + " ".join(f"OPD-{n}: belum ada SK penerapan." for n in range(60))
+    assert len(long_note) > 1500
+    reviewer.locator("#reviewer_note").fill(long_note)
+    reviewer.get_by_test_id("approve").click()
+    expect(reviewer.locator(".flash-error")).to_contain_text("sudah diubah orang lain")
+    expect(reviewer.locator("#reviewer_value")).to_have_value("2")
+    expect(reviewer.locator("#reviewer_note")).to_have_value(long_note)
+    expect(reviewer.get_by_test_id("review-kept")).to_be_visible()
     reviewer.locator("#reviewer_note").fill("Penerapan baru di sebagian OPD.")
     reviewer.get_by_test_id("approve").click()
     expect(reviewer.locator(".flash-success")).to_have_text("Jawaban I2 disetujui.")

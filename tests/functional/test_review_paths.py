@@ -4,6 +4,7 @@ reviewer's queue ("Berikutnya di antrean saya") after each decision."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from decimal import Decimal
 from typing import Any
@@ -177,3 +178,24 @@ def test_queue_from_wraps_and_never_offers_the_same_answer() -> None:
     assert queue_from(entries, 1, "I9").next == QueueEntry(1, "I1")
     assert queue_from([QueueEntry(1, "I1")], 1, "I1").next is None
     assert queue_from([], 1, "I1").total == 0
+
+
+def test_a_long_justification_does_not_overflow_the_session_cookie(
+    client: FlaskClient, world: World, db: Any
+) -> None:
+    """The session is a cookie (at most ~4 kB in a browser): a refused decision keeps only the start of a long
+    justification there (the page's script gives back the rest), and the reviewer stays signed in."""
+    login(client, world.reviewer.email)
+    answer = world.answer("I1")
+    note = " ".join(hashlib.sha256(str(n).encode()).hexdigest() for n in range(120))  # little to compress
+    assert len(note) > 7000
+    client.post(
+        _url(world, "I1", "/reviu/setujui"),
+        data={"version": answer.version + 7, "reviewer_value": "2", "reviewer_note": note},
+    )
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    assert len(cookie.value) < 3500
+    page = client.get(_url(world, "I1"))
+    assert page.status_code == 200
+    assert note[:1000] in page.get_data(as_text=True)
