@@ -102,10 +102,8 @@ def queue_from(entries: list[QueueEntry], assessment_id: int, code: str) -> Queu
 def review_panel(answer: Answer) -> dict[str, Any]:
     """What the answer page's decision form needs: the reviewer's queue seen from this indicator and, after a
     refused decision on it, the value and justification the reviewer had given (once)."""
-    draft = session.get(DRAFT_KEY)
-    if isinstance(draft, dict) and draft.get("answer") == answer.id:
-        session.pop(DRAFT_KEY)
-    else:
+    draft = session.pop(DRAFT_KEY) if DRAFT_KEY in session else None  # for the page the refusal led to only
+    if not isinstance(draft, dict) or draft.get("answer") != answer.id:
         draft = None
     entries = notifications.review_queue(current_user)
     graded = answer.assessment.instrument.value_type == "graded"
