@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "assessment.back_to_filling": _l("Dikembalikan ke tahap pengisian"),
     "assessment.finalise": _l("Penilaian difinalkan"),
     "assessment.reopen": _l("Penilaian dibuka kembali"),
+    "reminder.manual": _l("Pengingat dikirim"),
     "comment.create": _l("Komentar ditulis"),
     "comment.edit": _l("Komentar diubah"),
     "comment.resolve": _l("Diskusi ditandai selesai"),

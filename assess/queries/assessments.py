@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal_column, null, select, union_all
 
 from assess.extensions import db
-from assess.models import Membership, Unit, UnitMember, User
+from assess.models import Answer, Membership, Unit, UnitMember, User
 
 #: A ``(value, label)`` pair of a select field.
 Choice = tuple[int, str]
@@ -67,3 +67,18 @@ def assignment_choices(instansi_id: int) -> tuple[list[Choice], list[Choice]]:
     ).where(_assignable(instansi_id))
     rows = db.session.execute(union_all(units, members).order_by("kind", "sort", "id")).all()
     return [(r.id, r.name) for r in rows if r.kind == 0], _member_choices(r for r in rows if r.kind == 1)
+
+
+def state_counts(assessment_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per assessment, its answers counted by state (the state's stored value); one query whatever their number."""
+    if not assessment_ids:
+        return {}
+    rows = db.session.execute(
+        select(Answer.assessment_id, Answer.state, func.count())
+        .where(Answer.assessment_id.in_(assessment_ids))
+        .group_by(Answer.assessment_id, Answer.state)
+    )
+    out: dict[int, dict[str, int]] = {}
+    for assessment_id, state, n in rows:
+        out.setdefault(assessment_id, {})[state.value] = int(n)
+    return out

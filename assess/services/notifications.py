@@ -429,6 +429,29 @@ def work_counts(user: User) -> WorkCounts:
     return WorkCounts(*(int(n or 0) for n in row))
 
 
+#: The order of every "Tugas saya" list, and of a reviewer's queue: the nearest deadline first, then the instrument.
+WORK_ORDER = (Assessment.deadline.asc().nulls_last(), Assessment.id, Answer.indicator_id)
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    """One answer waiting for a reviewer's decision."""
+
+    assessment_id: int
+    code: str
+
+
+def review_queue(user: User) -> list[QueueEntry]:
+    """The answers waiting for this reviewer (``siap direviu`` where they review), in Tugas saya's order; one query."""
+    rows = db.session.execute(
+        _answers(user.id, "review")
+        .with_only_columns(Answer.assessment_id, Indicator.code)
+        .join(Indicator, Indicator.id == Answer.indicator_id)
+        .order_by(*WORK_ORDER)
+    ).all()
+    return [QueueEntry(assessment_id, code) for assessment_id, code in rows]
+
+
 @dataclass(frozen=True)
 class MentionRow:
     thread: Comment
@@ -461,7 +484,7 @@ def my_work(user: User, *, limit: int = 100) -> MyWork:
                 joinedload(Answer.assignee_unit),
                 joinedload(Answer.assessment).joinedload(Assessment.instansi),
             )
-            .order_by(Assessment.deadline.asc().nulls_last(), Assessment.id, Answer.indicator_id)
+            .order_by(*WORK_ORDER)
             .limit(limit)
         )
 

@@ -22,6 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from assess import texts
+from assess.audit import record_assessment
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import (
@@ -304,6 +305,7 @@ def remind_now(
     sent = _already_sent([assessment.id], today)
     users = _users({user_id for _, user_id in work})
     reminded = already = 0
+    names: list[str] = []
     for (_assessment_id, user_id), codes in sorted(work.items()):
         if (user_id, assessment.id, MANUAL) in sent:
             already += 1
@@ -318,7 +320,7 @@ def remind_now(
             message = texts.text("notice.reminder_manual_due", deadline=texts.day(assessment.deadline), **params)
         else:
             message = texts.text("notice.reminder_manual", **params)
-        reminded += _remind(
+        if _remind(
             users[user_id],
             assessment,
             kind=MANUAL,
@@ -327,5 +329,9 @@ def remind_now(
             url=path_for("inbox.my_work"),
             items=len(codes),
             actor=actor,
-        )
+        ):
+            reminded += 1
+            names.append(users[user_id].name)
+    if names:  # in the audit trail as every other action of the koordinator
+        record_assessment(assessment, actor=actor, action="reminder.manual", summary=", ".join(sorted(names)))
     return Manual(reminded, already)

@@ -85,13 +85,16 @@ def set_reviewer_value(
     actor: User,
     expected_version: int | None = None,
 ) -> Answer:
-    """The reviewer's own value for the indicator, with a justification; the claimed value is untouched."""
+    """The reviewer's own value for the indicator; the claimed value is untouched. A justification is required only
+    when the value differs from the claimed one (agreeing needs no words)."""
     _not_final(answer.assessment)
     _expect_version(answer, expected_version)
     checked = _checked(answer, value, "reviewer_value")
     note = note.strip()
-    if checked is not None and not note:
-        raise DomainError(_("Tuliskan justifikasi untuk nilai reviewer."), field="reviewer_note")
+    if checked is not None and checked != answer.claimed_value and not note:
+        raise DomainError(
+            _("Nilai reviewer berbeda dari nilai klaim: tuliskan justifikasinya."), field="reviewer_note"
+        )
     if len(note) > JUSTIFICATION_MAX:
         raise DomainError(_("Justifikasi paling panjang %(n)d karakter.", n=JUSTIFICATION_MAX), field="reviewer_note")
     snapshot = Snapshot(answer, ("reviewer_value", "reviewer_note"))
@@ -112,15 +115,24 @@ def set_reviewer_value(
     return answer
 
 
-def approve(*, answer: Answer, actor: User, expected_version: int | None = None) -> Answer:
+def approve(
+    *,
+    answer: Answer,
+    actor: User,
+    expected_version: int | None = None,
+    value: Fraction | Decimal | int | str | None = None,
+    note: str | None = None,
+) -> Answer:
+    """Approve a ready answer. Given a ``value`` (and its ``note``), the reviewer value is set first, in the same
+    step: agreeing with the claimed value is one action."""
     _not_final(answer.assessment)
     _expect_version(answer, expected_version)
     if answer.state != AnswerState.SIAP_DIREVIU:
         raise DomainError(_("Hanya jawaban yang siap direviu yang dapat disetujui."))
+    if value is not None:
+        set_reviewer_value(answer=answer, value=value, note=note or "", actor=actor)
     if answer.reviewer_value is None:
-        raise DomainError(
-            _("Tetapkan nilai reviewer beserta justifikasinya sebelum menyetujui."), field="reviewer_value"
-        )
+        raise DomainError(_("Pilih nilai reviewer sebelum menyetujui."), field="reviewer_value")
     move_answer(answer, AnswerState.DISETUJUI)
     db.session.flush()
     record_answer(

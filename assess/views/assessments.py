@@ -39,7 +39,13 @@ from assess.queries import (
     project_all,
     visible_assessments,
 )
-from assess.queries.assessments import Choice, assignment_choices, member_choices, members_with_units
+from assess.queries.assessments import (
+    Choice,
+    assignment_choices,
+    member_choices,
+    members_with_units,
+    state_counts,
+)
 from assess.queries.open_work import UnitWork, held_by_unit
 from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
@@ -76,7 +82,12 @@ STATES = [s.value for s in AnswerState]
 def index() -> str:
     assessments = db.session.scalars(visible_assessments(current_user)).all()
     can_open = any(perm.can_open_assessment(current_user, m.instansi_id) for m in current_user.memberships)
-    return render_template("assessments/index.html", assessments=assessments, can_open=can_open)
+    return render_template(
+        "assessments/index.html",
+        assessments=assessments,
+        can_open=can_open,
+        progress=state_counts([a.id for a in assessments]),
+    )
 
 
 @bp.route("/baru", methods=["GET", "POST"])
