@@ -35,12 +35,19 @@ def member_choices(instansi_id: int) -> list[Choice]:
 def members_with_units(instansi_id: int) -> tuple[list[Choice], dict[int, tuple[int, ...]]]:
     """The assignable members of the instansi, by name (as :func:`member_choices`), and the units each belongs to,
     in one query (the overview's bulk assignment offers only the chosen unit's people)."""
-    rows = db.session.execute(
-        select(User.id, User.name, User.email, UnitMember.unit_id)
-        .outerjoin(UnitMember, UnitMember.user_id == User.id)
-        .where(_assignable(instansi_id))
-        .order_by(User.name, User.id, UnitMember.unit_id)
-    ).all()
+    return _people_and_units(
+        db.session.execute(
+            select(User.id, User.name, User.email, UnitMember.unit_id)
+            .outerjoin(UnitMember, UnitMember.user_id == User.id)
+            .where(_assignable(instansi_id))
+            .order_by(User.name, User.id, UnitMember.unit_id)
+        )
+    )
+
+
+def _people_and_units(rows: Iterable[Any]) -> tuple[list[Choice], dict[int, tuple[int, ...]]]:
+    """Rows of a person and one of their units (``unit_id``, None for a person of no unit), a person's rows
+    together: the people as choices, and each one's units."""
     people: dict[int, Any] = {}
     units: dict[int, tuple[int, ...]] = {}
     for row in rows:
@@ -49,24 +56,32 @@ def members_with_units(instansi_id: int) -> tuple[list[Choice], dict[int, tuple[
     return _member_choices(people.values()), units
 
 
-def assignment_choices(instansi_id: int) -> tuple[list[Choice], list[Choice]]:
-    """The active units and the assignable members, each by name, in one query (the indicator page's form)."""
+def assignment_choices(instansi_id: int) -> tuple[list[Choice], list[Choice], dict[int, tuple[int, ...]]]:
+    """The active units and the assignable members, each by name, and the units each member belongs to, in one query
+    (the indicator page's form offers only the chosen unit's people)."""
     units = select(
         literal_column("0", Integer).label("kind"),
         Unit.id.label("id"),
         func.coalesce(func.nullif(Unit.short_name, ""), Unit.name).label("name"),
         cast(null(), String).label("email"),
         Unit.name.label("sort"),
+        cast(null(), Integer).label("unit_id"),
     ).where(Unit.instansi_id == instansi_id, Unit.active)
-    members = select(
-        literal_column("1", Integer).label("kind"),
-        User.id.label("id"),
-        User.name.label("name"),
-        User.email.label("email"),
-        User.name.label("sort"),
-    ).where(_assignable(instansi_id))
-    rows = db.session.execute(union_all(units, members).order_by("kind", "sort", "id")).all()
-    return [(r.id, r.name) for r in rows if r.kind == 0], _member_choices(r for r in rows if r.kind == 1)
+    members = (
+        select(
+            literal_column("1", Integer).label("kind"),
+            User.id.label("id"),
+            User.name.label("name"),
+            User.email.label("email"),
+            User.name.label("sort"),
+            UnitMember.unit_id.label("unit_id"),
+        )
+        .outerjoin(UnitMember, UnitMember.user_id == User.id)
+        .where(_assignable(instansi_id))
+    )
+    rows = db.session.execute(union_all(units, members).order_by("kind", "sort", "id", "unit_id")).all()
+    people, people_units = _people_and_units(r for r in rows if r.kind == 1)
+    return [(r.id, r.name) for r in rows if r.kind == 0], people, people_units
 
 
 def state_counts(assessment_ids: list[int]) -> dict[int, dict[str, int]]:

@@ -435,9 +435,9 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
     item_units: list[tuple[int, str]] = []
     assign_form = None
     if perm.can_manage_assessment(current_user, assessment):
-        unit_choices, user_choices = assignment_choices(assessment.instansi_id)
+        unit_choices, user_choices, user_units = assignment_choices(assessment.instansi_id)
         item_units = unit_choices if inst.value_type == "graded" else []
-        assign_form = _assign_form(assessment, unit_choices, user_choices, with_answers=False)
+        assign_form = _assign_form(assessment, unit_choices, user_choices, with_answers=False, user_units=user_units)
         assign_form.unit_id.data = answer.assignee_unit_id or 0
         assign_form.user_id.data = answer.assignee_user_id or 0
 

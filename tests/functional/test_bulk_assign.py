@@ -1,5 +1,6 @@
-"""The overview's bulk assignment (issue 16): each person's units written on their option, for the page's script to
-offer only the chosen unit's people; the server refuses a person outside the chosen unit."""
+"""Assigning people (issue 16), on the overview's bulk assignment and on an indicator's page: each person's units
+written on their option, for the page's script to offer only the chosen unit's people; the server refuses a person
+outside the chosen unit."""
 
 from __future__ import annotations
 
@@ -13,6 +14,13 @@ from tests.factories import create_assessment, create_member, create_unit
 from tests.functional.helpers import login
 
 
+def people_units(html: str) -> dict[int, str]:
+    """The person list's options bound to the unit field: person id → their units as written on the option."""
+    people = re.search(r'<select[^>]*data-units-of="unit_id"[^>]*name="user_id".*?</select>', html, re.S)
+    assert people is not None
+    return {int(v): u for u, v in re.findall(r'<option data-units="([\d ]*)"[^>]*value="(\d+)"', people.group(0))}
+
+
 def test_people_carry_their_units_and_a_person_outside_the_unit_is_refused(db: Any, client: FlaskClient) -> None:
     assessment = create_assessment()
     instansi = assessment.instansi
@@ -23,15 +31,14 @@ def test_people_carry_their_units_and_a_person_outside_the_unit_is_refused(db: A
     db.session.commit()
     login(client, koordinator.email)
 
-    html = client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)
-    people = re.search(r'<select[^>]*data-units-of="unit_id"[^>]*name="user_id".*?</select>', html, re.S)
-    assert people is not None
-    options = dict(re.findall(r'<option data-units="([\d ]*)"[^>]*value="(\d+)"', people.group(0)))
-    assert {int(v): u for u, v in options.items()} == {
+    expected = {
         koordinator.id: str(setda.id),
         both.id: f"{min(setda.id, kominfo.id)} {max(setda.id, kominfo.id)}",
         loose.id: "",
     }
+    code = assessment.answers[0].indicator.code
+    for page in (f"/penilaian/{assessment.id}", f"/penilaian/{assessment.id}/indikator/{code}"):
+        assert people_units(client.get(page).get_data(as_text=True)) == expected, page
 
     answer = assessment.answers[0]
     refused = client.post(
