@@ -199,3 +199,20 @@ def test_a_long_justification_does_not_overflow_the_session_cookie(
     page = client.get(_url(world, "I1"))
     assert page.status_code == 200
     assert note[:1000] in page.get_data(as_text=True)
+
+
+def test_the_sticky_bar_approves_for_a_reviewer_and_is_absent_for_a_reader(client: FlaskClient, world: World) -> None:
+    """A reviewer sees Setujui in the answer page's sticky bar, sending the decision form (the claimed value already
+    in it); a reader, who can do nothing on the page, gets no bar."""
+    login(client, world.reviewer.email)
+    page = client.get(_url(world, "I1")).get_data(as_text=True)
+    bar = page.split('data-testid="answer-bar"', 1)[1].split("</div>", 1)[0]
+    approve = re.search(r'<button[^>]*data-testid="bar-approve"[^>]*>', bar)
+    assert approve is not None
+    assert 'form="review-decide"' in approve.group(0)
+    assert f'formaction="{_url(world, "I1", "/reviu/setujui")}"' in approve.group(0)
+    assert 'id="review-decide"' in page
+
+    client.post("/logout")
+    login(client, world.pembaca.email)
+    assert 'data-testid="answer-bar"' not in client.get(_url(world, "I1")).get_data(as_text=True)
