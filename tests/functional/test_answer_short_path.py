@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from assess.models import AnswerEvidence, AnswerState, Evidence, RoleName
-from tests.factories import PASSWORD, create_member, create_unit
+from tests.factories import PASSWORD, create_assessment, create_member, create_unit
 from tests.functional.helpers import jpeg_bytes, login, pdf_bytes, upload
 from tests.worlds import BAPPEDA, DISKOMINFO, World, build_world
 
@@ -379,3 +379,24 @@ def test_tugas_saya_tells_personal_work_from_the_units(client: FlaskClient, worl
     assert '/indikator/I2"' not in unit
     assert 'data-testid="count-assigned">1<' in page
     assert 'data-testid="count-unit">4<' in page
+
+
+def test_tugas_saya_names_a_single_assessment_once(client: FlaskClient, world: World, db: Any) -> None:
+    """Work of one assessment names it above its table, not on every row (on a phone the repeated name made each
+    row five lines tall); work of two assessments names each row's."""
+    login(client, world.pengisi.email)
+    page = client.get("/saya/").get_data(as_text=True)
+    unit = page[page.index('data-testid="section-unit"') : page.index('id="direviu"')]
+    above = page[page.index('id="unit-saya"') : page.index('data-testid="section-unit"')]
+    assert world.assessment.display_name in above
+    assert world.assessment.display_name not in unit
+    assert ">Penilaian<" not in unit
+
+    other = create_assessment(world.instansi, year=world.assessment.year - 1)
+    other.answers[0].assignee_unit = world.unit
+    db.session.commit()
+    page = client.get("/saya/").get_data(as_text=True)
+    unit = page[page.index('data-testid="section-unit"') : page.index('id="direviu"')]
+    assert ">Penilaian<" in unit
+    assert unit.count(world.assessment.display_name) == unit.count('data-testid="work-row"') - 1
+    assert other.display_name in unit
