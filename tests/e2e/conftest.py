@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, ConsoleMessage
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page
 
 from tests.servers import free_port, mandiri, run, server_env, stop, wait_healthy
 
@@ -177,3 +177,11 @@ def new_context(
     yield make
     csp.settle()
     assert csp.violations == [], "Content-Security-Policy violations:\n" + "\n".join(csp.violations)
+
+
+def submit_login(page: Page, server: Server, email: str) -> None:
+    """Sign in through the real login form (what follows depends on the role's landing page)."""
+    page.goto(f"{server.url}/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(server.password)
+    page.get_by_role("button", name="Masuk", exact=True).click()

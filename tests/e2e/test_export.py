@@ -12,7 +12,7 @@ import pikepdf
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM, Server
+from tests.e2e.conftest import CHROMIUM, Server, submit_login
 from tests.e2e.test_browser import Shots
 from tests.functional.helpers import jpeg_bytes, pdf_bytes
 
@@ -35,10 +35,7 @@ def shot(page: Page, artifacts: object, request: pytest.FixtureRequest) -> Shots
 
 
 def sign_in(page: Page, server: Server, email: str) -> None:
-    page.goto(f"{server.url}/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(server.password)
-    page.get_by_role("button", name="Masuk", exact=True).click()
+    submit_login(page, server, email)
     expect(page.locator(".who")).to_be_visible()
     page.goto(f"{server.url}/penilaian/")
     expect(page.get_by_role("heading", name="Penilaian", exact=True)).to_be_visible()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM, Server
+from tests.e2e.conftest import CHROMIUM, Server, submit_login
 
 pytestmark = [
     pytest.mark.e2e,
@@ -28,10 +28,7 @@ def sign_in(page: Page, server: Server, role: str, viewport: dict[str, int]) -> 
     """The role signed in, on the demo assessment's overview."""
     page.set_viewport_size(viewport)
     page.set_default_timeout(15_000)
-    page.goto(f"{server.url}/login")
-    page.locator("#email").fill(f"{role}@kota-contoh.go.id")
-    page.locator("#password").fill(server.password)
-    page.get_by_role("button", name="Masuk", exact=True).click()
+    submit_login(page, server, f"{role}@kota-contoh.go.id")
     expect(page.locator("form[data-logout]")).to_have_count(1)
     page.goto(f"{server.url}/penilaian/")
     page.get_by_role("link", name=INSTANSI).first.click()

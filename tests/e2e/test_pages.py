@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.a11y import Overflow, axe_violations, describe, overflow
-from tests.e2e.conftest import CHROMIUM, CspRecorder, Server
+from tests.e2e.conftest import CHROMIUM, CspRecorder, Server, submit_login
 from tests.functional.helpers import pdf_bytes
 
 pytestmark = [
@@ -153,10 +153,7 @@ def sign_in(context: BrowserContext, server: Server, role: str) -> Page:
     page.set_default_timeout(15_000)
     if role == GUEST:
         return page
-    page.goto(f"{server.url}/login")
-    page.locator("#email").fill(f"{role}@kota-contoh.go.id")
-    page.locator("#password").fill(server.password)
-    page.get_by_role("button", name="Masuk", exact=True).click()
+    submit_login(page, server, f"{role}@kota-contoh.go.id")
     expect(page.locator(".who")).to_be_visible()
     return page
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import CHROMIUM, Server
+from tests.e2e.conftest import CHROMIUM, Server, submit_login
 from tests.e2e.test_browser import INSTANSI, open_assessment, open_indicator
 from tests.functional.helpers import pdf_bytes
 
@@ -58,10 +58,7 @@ def signed_in(new_context: Callable[..., BrowserContext], server: Server, role: 
     email, name = USERS[role]
     page = new_context().new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{server.url}/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(server.password)
-    page.get_by_role("button", name="Masuk", exact=True).click()
+    submit_login(page, server, email)
     expect(page.locator(".who")).to_have_text(name)
     return page
 

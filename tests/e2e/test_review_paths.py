@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.e2e.conftest import CHROMIUM, Server
+from tests.e2e.conftest import CHROMIUM, Server, submit_login
 from tests.e2e.test_review_flow import signed_in
 
 pytestmark = [
@@ -164,10 +164,7 @@ def test_whatif_result_stays_in_view_when_changing_the_last_indicator(
     page = new_context().new_page()
     page.set_viewport_size({"width": width, "height": height})
     page.set_default_timeout(15_000)
-    page.goto(f"{server.url}/login")
-    page.locator("#email").fill("koordinator@kota-contoh.go.id")
-    page.locator("#password").fill(server.password)
-    page.get_by_role("button", name="Masuk", exact=True).click()
+    submit_login(page, server, "koordinator@kota-contoh.go.id")
     expect(page.get_by_test_id("projected-index")).to_be_visible()
     page.goto(re.sub(r"[?#].*$", "", page.url).rstrip("/") + "/simulasi")
     last = page.locator("select.whatif-value").last

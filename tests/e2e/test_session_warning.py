@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Server
+from tests.e2e.conftest import CHROMIUM, PASSWORD, Server, submit_login
 from tests.servers import free_port, run, server_env, stop, wait_healthy
 
 pytestmark = [
@@ -55,10 +55,7 @@ def short_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def test_a_warning_before_the_session_ends_and_tetap_masuk_keeps_it(page: Page, short_server: Server) -> None:
     page.set_default_timeout(15_000)
     page.clock.install()
-    page.goto(f"{short_server.url}/login")
-    page.locator("#email").fill(PENGISI)
-    page.locator("#password").fill(short_server.password)
-    page.get_by_role("button", name="Masuk", exact=True).click()
+    submit_login(page, short_server, PENGISI)
     expect(page.get_by_role("heading", name="Tugas saya", exact=True)).to_be_visible()
     warning = page.locator("#session-warning")
     expect(warning).to_have_attribute("role", "status")

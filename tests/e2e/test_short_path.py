@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from tests.e2e.conftest import CHROMIUM, UPLOAD_MAX_MB, Server
+from tests.e2e.conftest import CHROMIUM, UPLOAD_MAX_MB, Server, submit_login
 from tests.functional.helpers import pdf_bytes
 
 pytestmark = [
@@ -36,10 +36,7 @@ def signed_in(new_context: Callable[..., BrowserContext], server: Server) -> Pag
     """A pengisi signed in through the login form, on the page they land on: "Tugas saya"."""
     page = new_context().new_page()
     page.set_default_timeout(20_000)
-    page.goto(f"{server.url}/login")
-    page.locator("#email").fill(PENGISI)
-    page.locator("#password").fill(server.password)
-    page.get_by_role("button", name="Masuk", exact=True).click()
+    submit_login(page, server, PENGISI)
     expect(page.get_by_role("heading", name="Tugas saya", exact=True)).to_be_visible()
     return page
 

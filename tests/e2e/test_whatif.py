@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from tests.e2e.conftest import CHROMIUM, Server
+from tests.e2e.conftest import CHROMIUM, Server, submit_login
 
 pytestmark = [
     pytest.mark.e2e,
@@ -23,10 +23,7 @@ INSTANSI = "Pemerintah Kota Contoh"
 def sign_in(page: Page, server: Server) -> str:
     """The koordinator signed in; the address of the demo's assessment."""
     page.set_default_timeout(15_000)
-    page.goto(f"{server.url}/login")
-    page.locator("#email").fill(KOORDINATOR)
-    page.locator("#password").fill(server.password)
-    page.get_by_role("button", name="Masuk", exact=True).click()
+    submit_login(page, server, KOORDINATOR)
     # A koordinator lands on the open assessment's overview (the demo has one).
     expect(page.get_by_test_id("projected-index")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_contain_text(INSTANSI)
