@@ -228,8 +228,13 @@ def projections(app: Flask, facts: Facts) -> dict[int, tuple[Any, ...]]:
     return found
 
 
-#: What differs between two renderings of the same page: the CSP nonce and the CSRF tokens of the session.
-_VOLATILE = re.compile(r'(nonce="|nonce-|name="csrf_token" value="|csrf-token" content="|csrf_token=)[^"\'&]+')
+#: What differs between two renderings of the same page: the CSP nonce, the CSRF tokens of the session (a form with
+#: a prefix, such as the indicator page's uploads, names its token ``<prefix>-csrf_token``) and the seconds the
+#: sign-in has left.
+_VOLATILE = re.compile(
+    r'(nonce="|nonce-|name="(?:[\w-]+-)?csrf_token" value="|csrf-token" content="|csrf_token='
+    r'|session-expires-in" content=")[^"\'&]+'
+)
 
 
 def pages(app: Flask, facts: Facts) -> dict[str, tuple[int, str]]:
