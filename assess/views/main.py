@@ -18,6 +18,7 @@ from assess.extensions import db
 from assess.models import Instansi
 from assess.permissions import can_administer_any, is_member
 from assess.services.admin import LOGO_POLICY
+from assess.views.boundary import attempt
 from assess.views.downloads import StoredFileChangedError, changed_page, read_verified
 from assess.views.util import safe_next
 
@@ -59,10 +60,9 @@ def keep_signed_in() -> tuple[dict[str, Any], int]:
     """"Tetap masuk" in the warning before a sign-in ends: it counts as used now; the seconds it has left."""
     from assess import sessions
 
-    left = sessions.keep_alive() if current_user.is_authenticated else None
+    left = attempt(sessions.keep_alive, quiet=True).result if current_user.is_authenticated else None
     if left is None:
         return {"ok": False, "code": "session_lost", "login_url": url_for("security.login")}, 401
-    db.session.commit()
     return {"ok": True, "expires_in": left}, 200
 
 
