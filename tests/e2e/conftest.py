@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,15 +55,15 @@ class Server:
     password: str = PASSWORD
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``mandiri init`` + ``mandiri demo`` on a fresh SQLite file, then gunicorn on a free port of 127.0.0.1."""
-    tmp = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def demo_server(tmp: Path, **settings: str) -> Iterator[Server]:
+    """``mandiri init`` + ``mandiri demo`` on a fresh SQLite file in ``tmp``, then gunicorn on a free port of
+    127.0.0.1 and the job worker, with the e2e settings plus ``settings`` (``MANDIRI_*`` environment variables)."""
     env = server_env(
         tmp,
         MANDIRI_SECRET_KEY="e2e-secret-key-not-for-production",
         MANDIRI_SECURITY_PASSWORD_SALT="e2e-password-salt",
-        MANDIRI_UPLOAD_MAX_MB=str(UPLOAD_MAX_MB),
+        **settings,
     )
     run("init", env=env)
     demo = run("demo", "--password", PASSWORD, env=env)
@@ -87,6 +88,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     finally:
         for running in (proc, worker):
             stop(running)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The demo served as in production (:func:`demo_server`), with a small upload limit."""
+    with demo_server(tmp_path_factory.mktemp("e2e"), MANDIRI_UPLOAD_MAX_MB=str(UPLOAD_MAX_MB)) as served:
+        yield served
 
 
 @pytest.fixture(scope="session")

@@ -3,14 +3,12 @@ browser's clock is moved forward (Playwright's clock), the server's is not."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Server, submit_login
-from tests.servers import free_port, run, server_env, stop, wait_healthy
+from tests.e2e.conftest import CHROMIUM, Server, demo_server, submit_login
 
 pytestmark = [
     pytest.mark.e2e,
@@ -23,33 +21,11 @@ PENGISI = "pengisi@kota-contoh.go.id"
 
 @pytest.fixture(scope="module")
 def short_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The demo on gunicorn, as tests/e2e/conftest.py's server, with sign-ins of one idle hour."""
-    import subprocess
-
-    from tests.e2e.conftest import ROOT
-
-    tmp = tmp_path_factory.mktemp("e2e-session")
-    env = server_env(
-        tmp,
-        MANDIRI_SECRET_KEY="e2e-secret-key-not-for-production",
-        MANDIRI_SECURITY_PASSWORD_SALT="e2e-password-salt",
-        MANDIRI_SESSION_IDLE_HOURS="1",
-        MANDIRI_SESSION_WARNING_MINUTES="10",
-    )
-    run("init", env=env)
-    run("demo", "--password", PASSWORD, env=env)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "gunicorn", "-c", "python:assess.serving", "-b", f"127.0.0.1:{port}"]
-    command.append("assess:create_app()")
-    log = tmp / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
-    try:
-        wait_healthy(url, proc, log, 45.0)
-        yield Server(url=url, tmp=tmp, log=log)
-    finally:
-        stop(proc)
+    """The demo served as tests/e2e/conftest.py's server, with sign-ins of one idle hour."""
+    with demo_server(
+        tmp_path_factory.mktemp("e2e-session"), MANDIRI_SESSION_IDLE_HOURS="1", MANDIRI_SESSION_WARNING_MINUTES="10"
+    ) as served:
+        yield served
 
 
 def test_a_warning_before_the_session_ends_and_tetap_masuk_keeps_it(page: Page, short_server: Server) -> None:
