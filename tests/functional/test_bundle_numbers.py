@@ -10,31 +10,14 @@ from typing import Any
 import pikepdf
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 
-from assess.models import Export, ExportState
 from assess.services import exports as export_service
-from tests.functional import bundle_corpus
-from tests.functional.helpers import exported_file, login, pdf_bytes
-from tests.functional.test_exports import new_assessment, page_text
+from tests.functional.helpers import exported_file
+from tests.functional.test_exports import export_with_signed_minutes, page_text
 
 
 def test_footer_and_contents_count_the_bundle(app: Flask, db: Any, client: FlaskClient, tmp_path: Path) -> None:
-    app.config["SOFFICE"] = "off"
-    assessment, koordinator = new_assessment()
-    corpus = bundle_corpus.Corpus(assessment, koordinator)
-    minutes = bundle_corpus.upload(corpus, "ba", "berita-acara.pdf", pdf_bytes(2, "Berita Acara bertanda tangan"), "BA")
-    bundle_corpus.upload(corpus, "doc", "perwal.pdf", pdf_bytes(3, "Perwal"), "Perwal")
-    bundle_corpus.link(corpus, "I1", "doc", 1)
-    db.session.commit()
-    login(client, koordinator.email)
-    client.post(
-        f"/penilaian/{assessment.id}/bundel/penandatangan",
-        data={"signatory_name": "Ibu Sari", "signed_minutes_id": str(minutes.id), "signed_consent_id": "0"},
-    )
-    client.post(f"/penilaian/{assessment.id}/bundel/")
-    export = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
-    assert export.state == ExportState.DONE, export.error
+    export = export_with_signed_minutes(app, db, client, 3)
     summary = export_service.summary_of(export)
     path = exported_file(export, "pdf", tmp_path)
     assert path is not None

@@ -463,12 +463,14 @@ def test_bundle_page_queries_do_not_grow_with_exports(db: Any, client: FlaskClie
     assert queries() == few
 
 
-def test_signed_scans_replace_the_generated_pages(app: Flask, db: Any, client: FlaskClient, tmp_path: Path) -> None:
+def export_with_signed_minutes(app: Flask, db: Any, client: FlaskClient, evidence_pages: int) -> Export:
+    """A finished export of an assessment whose koordinator chose a signed Berita Acara scan (2 pages) and whose I1
+    links one PDF of ``evidence_pages`` pages."""
     app.config["SOFFICE"] = "off"
     assessment, koordinator = new_assessment()
     corpus = bundle_corpus.Corpus(assessment, koordinator)
     minutes = bundle_corpus.upload(corpus, "ba", "berita-acara.pdf", pdf_bytes(2, "Berita Acara bertanda tangan"), "BA")
-    bundle_corpus.upload(corpus, "doc", "perwal.pdf", pdf_bytes(1, "Perwal"), "Perwal")
+    bundle_corpus.upload(corpus, "doc", "perwal.pdf", pdf_bytes(evidence_pages, "Perwal"), "Perwal")
     bundle_corpus.link(corpus, "I1", "doc", 1)
     db.session.commit()
     login(client, koordinator.email)
@@ -480,6 +482,11 @@ def test_signed_scans_replace_the_generated_pages(app: Flask, db: Any, client: F
     client.post(f"/penilaian/{assessment.id}/bundel/")
     export = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
     assert export.state == ExportState.DONE, export.error
+    return export
+
+
+def test_signed_scans_replace_the_generated_pages(app: Flask, db: Any, client: FlaskClient, tmp_path: Path) -> None:
+    export = export_with_signed_minutes(app, db, client, 1)
     summary = export_service.summary_of(export)
     assert summary["pages"]["signed"] == 2
     path = exported_file(export, "pdf", tmp_path)
