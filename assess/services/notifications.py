@@ -314,26 +314,18 @@ TO_FILL = (AnswerState.BELUM_DIISI, AnswerState.DRAF)
 UserId = int | SQLColumnExpression[int]
 
 
-def _mine(user_id: UserId) -> ColumnElement[bool]:
-    """The answer, or one of its Pemdi items, is assigned to the user or to one of their units."""
+def _mine(user_id: UserId, *, by_name: bool = False) -> ColumnElement[bool]:
+    """The answer, or one of its Pemdi items, is assigned to the user or to one of their units (``by_name``: to the
+    user by name only)."""
     units = select(UnitMember.unit_id).where(UnitMember.user_id == user_id)
+    item_to = AnswerItem.assignee_user_id == user_id
+    item_to_unit = or_(item_to, AnswerItem.assignee_unit_id.in_(units))
     item_assigned = (
-        select(AnswerItem.id)
-        .where(
-            AnswerItem.answer_id == Answer.id,
-            or_(AnswerItem.assignee_user_id == user_id, AnswerItem.assignee_unit_id.in_(units)),
-        )
-        .exists()
+        select(AnswerItem.id).where(AnswerItem.answer_id == Answer.id, item_to if by_name else item_to_unit).exists()
     )
+    if by_name:
+        return or_(Answer.assignee_user_id == user_id, item_assigned)
     return or_(Answer.assignee_user_id == user_id, Answer.assignee_unit_id.in_(units), item_assigned)
-
-
-def _personal(user_id: int) -> ColumnElement[bool]:
-    """The answer, or one of its Pemdi items, is assigned to the user by name (not only to their unit)."""
-    item_assigned = (
-        select(AnswerItem.id).where(AnswerItem.answer_id == Answer.id, AnswerItem.assignee_user_id == user_id).exists()
-    )
-    return or_(Answer.assignee_user_id == user_id, item_assigned)
 
 
 def _instansi_where(user_id: UserId, *roles: RoleName) -> Select[int]:
@@ -491,7 +483,7 @@ def my_work(user: User, *, limit: int = 100) -> MyWork:
     def answers(section: str) -> list[Answer]:
         return list(db.session.scalars(query(section)).unique())
 
-    to_fill = db.session.execute(query("assigned").add_columns(_personal(user.id))).unique().all()
+    to_fill = db.session.execute(query("assigned").add_columns(_mine(user.id, by_name=True))).unique().all()
 
     rows = db.session.execute(
         _mention_threads(user.id)
