@@ -3,6 +3,7 @@
 from assess.models.assessment import Answer, Assessment
 from assess.models.base import AnswerState, AssessmentState, Base, InstansiKind, PredikatBasis, RoleName
 from assess.models.catalog import Aspect, Domain, EvidenceItem, Indicator, IndicatorLevel, Instrument
+from assess.models.cycle import STAGE_ORDER, AssessmentStage, ButirVerdict, CycleStage, Verdict, VerdictSource
 from assess.models.evidence import AnswerEvidence, AnswerItem, Blob, DocType, Evidence, EvidenceKind, EvidenceVersion
 from assess.models.export import ACTIVE_EXPORT_STATES, Export, ExportState
 from assess.models.operation import InstansiGroup, Invitation, ReminderSent, group_instansi, group_pembina
@@ -12,18 +13,22 @@ from assess.models.user import Instansi, LoginSession, Membership, Role, Unit, U
 
 __all__ = [
     "ACTIVE_EXPORT_STATES",
+    "STAGE_ORDER",
     "Answer",
     "AnswerEvidence",
     "AnswerItem",
     "AnswerState",
     "Aspect",
     "Assessment",
+    "AssessmentStage",
     "AssessmentState",
     "AuditEntry",
     "Base",
     "Blob",
+    "ButirVerdict",
     "CannedComment",
     "Comment",
+    "CycleStage",
     "DocType",
     "Domain",
     "Evidence",
@@ -54,6 +59,8 @@ __all__ = [
     "Unit",
     "UnitMember",
     "User",
+    "Verdict",
+    "VerdictSource",
     "group_instansi",
     "group_pembina",
     "roles_users",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from assess.models.base import AnswerState, AssessmentState, Base, PredikatBasis, TimestampMixin, str_enum
 from assess.models.catalog import Indicator, Instrument
+from assess.models.cycle import CycleStage
 
 if TYPE_CHECKING:
     from assess.models.evidence import AnswerEvidence, AnswerItem
@@ -61,6 +62,8 @@ class Assessment(TimestampMixin, Base):
     signed_consent_id: Mapped[int | None] = mapped_column(
         ForeignKey("evidence.id", ondelete="SET NULL", use_alter=True)
     )
+    #: The stage of the external evaluation the koordinator says the cycle is in (dates in ``assessment_stages``).
+    stage: Mapped[CycleStage] = mapped_column(str_enum(CycleStage, "assessment_stage"), default=CycleStage.MANDIRI)
 
     instansi: Mapped[Instansi] = relationship()
     instrument: Mapped[Instrument] = relationship()

@@ -131,6 +131,8 @@ class Indicator(Base):
     weight: Mapped[Decimal] = mapped_column(Numeric(7, 4))
     scale: Mapped[str] = mapped_column(String(32))
     question: Mapped[str] = mapped_column(Text)
+    #: What the indicator measures, in a paragraph (Pemdi's "Deskripsi Indikator", in the project's own words).
+    description: Mapped[str] = mapped_column(Text, default="")
     hint_fakta: Mapped[str] = mapped_column(Text)
     hint_analisis: Mapped[str] = mapped_column(Text)
     is_external: Mapped[bool] = mapped_column(Boolean, default=False)

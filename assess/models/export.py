@@ -49,6 +49,10 @@ class Export(Base):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"), index=True)
     state: Mapped[ExportState] = mapped_column(str_enum(ExportState, "export_state"), default=ExportState.QUEUED)
     include_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Also one PDF per fulfilled butir for the evaluation portal (``per-butir/`` and ``per-butir.zip``).
+    per_butir: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The koordinator asked for scanned pages in the per-butir files to be recompressed.
+    compress_scans: Mapped[bool] = mapped_column(Boolean, default=False)
     #: The assessment was not final when the export started: the report carries the "DRAF" watermark.
     draft: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -48,14 +48,34 @@ def test_empty_database_upgrades_to_head_and_downgrades(fresh_app: Callable[...,
 
 def test_upgrading_a_filled_database_keeps_every_row(fresh_app: Callable[..., Flask]) -> None:
     """Batch mode on SQLite rebuilds tables; no child row may be lost on the way (foreign keys cascade)."""
-    from assess.services.instruments import sync_instruments
-
     app = fresh_app()
     with app.app_context(), writing():
         upgrade(revision="d92627decd4d")  # the schema before the review tables and the answer columns
-        sync_instruments()
-        db.session.commit()
         conn = db.session.connection()
+        # The catalogue in that revision's columns (the sync writes today's, which the old tables lack).
+        conn.execute(
+            text(
+                "INSERT INTO instruments (code, version, title, regulation, provisional, value_type, digest, "
+                "source_text, synced_at) VALUES ('spbe-2020', 1, 'SPBE', 'PermenPANRB 59/2020', false, 'level', "
+                "'0', '', CURRENT_TIMESTAMP)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO aspects (instrument_id, code, name, weight, position) "
+                "SELECT id, 'A1', 'Aspek', 100, 0 FROM instruments"
+            )
+        )
+        for position in range(47):
+            conn.execute(
+                text(
+                    "INSERT INTO indicators (instrument_id, aspect_id, code, name, short_name, weight, scale, "
+                    "question, hint_fakta, hint_analisis, is_external, position) "
+                    "SELECT instrument_id, id, :code, 'Indikator', 'Indikator', 1, 'spbe', '?', '', '', false, :p "
+                    "FROM aspects"
+                ),
+                {"code": f"I{position + 1}", "p": position},
+            )
         conn.execute(
             text(
                 "INSERT INTO instansi (slug, name, kind, created_at, updated_at) "
