@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from assess.extensions import db
-from assess.models import STAGE_ORDER, AssessmentStage, ButirVerdict, CycleStage
+from assess.instruments import Instrument as EngineInstrument
+from assess.models import STAGE_ORDER, Assessment, AssessmentStage, ButirVerdict, CycleStage, Verdict
+from assess.queries.engine import graded_answer_value
+from assess.scoring import Score, graded_value, score
 
 
 def current_verdicts(assessment_id: int) -> dict[int, ButirVerdict]:
     """Each judged butir of an assessment (by evidence-item id) with the verdict that counts: the one given in the
     latest stage (one query)."""
     rows = db.session.scalars(
-        select(ButirVerdict)
-        .where(ButirVerdict.assessment_id == assessment_id)
-        .options(joinedload(ButirVerdict.item))
+        select(ButirVerdict).where(ButirVerdict.assessment_id == assessment_id).options(joinedload(ButirVerdict.item))
     ).all()
     counted: dict[int, ButirVerdict] = {}
     for row in sorted(rows, key=lambda r: STAGE_ORDER.index(r.stage)):
@@ -32,3 +36,36 @@ def correction_deadline(assessment_id: int) -> date | None:
             AssessmentStage.assessment_id == assessment_id, AssessmentStage.stage == CycleStage.KOREKSI
         )
     )
+
+
+@dataclass(frozen=True)
+class Verified:
+    """The value from accepted butir only ("nilai terverifikasi"), per indicator and as an index."""
+
+    values: dict[str, Fraction | None]
+    score: Score
+    #: Butir the asesor judged (those with a counted verdict), and of them those accepted.
+    judged: int
+    accepted: int
+
+
+def verified(inst: EngineInstrument, assessment: Assessment, verdicts: Mapping[int, ButirVerdict]) -> Verified:
+    """Each indicator's value counting only fulfilled butir whose counted verdict is *diterima*; an external-index
+    indicator keeps its converted value. ``assessment`` must have its answers and item marks loaded
+    (:func:`assess.queries.load_assessment`), ``verdicts`` as :func:`current_verdicts` gives them: no query."""
+    values: dict[str, Fraction | None] = {}
+    for answer in assessment.answers:
+        ind = inst.indicators[answer.indicator.code]
+        if ind.external is not None:
+            values[ind.code] = graded_answer_value(inst, answer)
+            continue
+        accepted = {
+            mark.item.code
+            for mark in answer.items
+            if mark.fulfilled and (v := verdicts.get(mark.item_id)) is not None and v.verdict == Verdict.DITERIMA
+        }
+        values[ind.code] = graded_value(inst, ind.code, accepted)
+    basis = assessment.predikat_basis.value
+    judged = len(verdicts)
+    accepted_count = sum(1 for v in verdicts.values() if v.verdict == Verdict.DITERIMA)
+    return Verified(values, score(inst, values, basis), judged, accepted_count)
