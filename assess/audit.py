@@ -35,6 +35,7 @@ OBJECT_TYPE_LABELS = {
     "assessment": _l("Penilaian"),
     "export": _l("Ekspor"),
     "instansi": _l("Instansi"),
+    "correction": _l("Koreksi butir"),
 }
 ACTION_LABELS = {
     "assessment.open": _l("Penilaian dibuka"),
@@ -72,6 +73,8 @@ ACTION_LABELS = {
     "comment.reopen": _l("Diskusi dibuka lagi"),
     "followup.done": _l("Tindak lanjut ditandai selesai"),
     "followup.reopen": _l("Tindak lanjut dibuka kembali"),
+    "correction.done": _l("Butir ditandai sudah dikoreksi"),
+    "correction.reopen": _l("Koreksi butir dibuka kembali"),
     "target.set": _l("Target ditetapkan"),
     "scenario.save": _l("Skenario disimpan"),
     "scenario.delete": _l("Skenario dihapus"),
@@ -112,6 +115,8 @@ FIELD_LABELS = {
     "resolved_at": _l("Ditandai selesai pada"),
     "previous_id": _l("Penilaian asal"),
     "done_at": _l("Selesai pada"),
+    "corrected_at": _l("Dikoreksi pada"),
+    "correction_note": _l("Yang diubah"),
     "target_index": _l("Target indeks"),
     "target_predikat": _l("Target predikat"),
     "signatory_name": _l("Nama penandatangan"),

@@ -154,7 +154,8 @@ def reminders_send(today: Any) -> None:
         sent = send_due(today=day, days=current_app.config["REMINDER_DAYS"])
     click.echo(
         f"Pengingat {day.isoformat()}: {sent.people} orang dengan pekerjaan terbuka, "
-        f"{sent.koordinators} ringkasan unit terlambat untuk koordinator."
+        f"{sent.koordinators} ringkasan unit terlambat untuk koordinator, "
+        f"{sent.corrections} orang dengan butir yang perlu dikoreksi."
     )
 
 

@@ -335,6 +335,6 @@ def send_reminders() -> None:
         if now.hour < REMINDERS_FROM_HOUR:
             return 0
         sent = send_due(today=now.date(), days=config["REMINDER_DAYS"])
-        return sent.people + sent.koordinators
+        return sent.people + sent.koordinators + sent.corrections
 
     _in_one_transaction(work, logging.INFO, "%s pengingat dikirim")

@@ -256,3 +256,22 @@ def can_operate(user: User) -> bool:
 def can_send_reminders(user: User, assessment: Assessment) -> bool:
     """ "Kirim pengingat" to a unit or a person from the overview: the koordinator, while not final."""
     return assessment.state != AssessmentState.FINAL and RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)
+
+
+def can_mark_correction(user: User, assessment: Assessment, answer: Answer, item: AnswerItem | None) -> bool:
+    """Mark a butir the asesor asked to revise as corrected: whoever may edit the butir as :func:`can_edit_item` says
+    — the koordinator, or a pengisi the answer or the butir is assigned to (in person or through a unit). Also once
+    the answer is approved or the self-assessment final: the correction is made for the asesor, after both."""
+    roles = roles_in(user, assessment.instansi_id)
+    if RoleName.KOORDINATOR in roles:
+        return True
+    if RoleName.PENGISI not in roles:
+        return False
+    units = unit_ids(user)
+    answer_level = answer.assignee_user_id == user.id or answer.assignee_unit_id in units
+    return answer_level or (item is not None and (item.assignee_user_id == user.id or item.assignee_unit_id in units))
+
+
+def can_reopen_correction(user: User, assessment: Assessment) -> bool:
+    """Open a correction marked done again: the koordinator."""
+    return RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)

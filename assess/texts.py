@@ -61,6 +61,7 @@ TEMPLATES: dict[str, LazyString] = {
     "audit.scenario_saved": _l("Skenario “%(name)s” disimpan (%(n)s indikator berubah)."),
     "audit.scenario_deleted": _l("Skenario “%(name)s” dihapus."),
     "audit.submitted_with": _l("Diajukan dengan catatan: %(warnings)s"),
+    "audit.correction": _l("Butir %(code)s"),
     # what the checks before "siap direviu" found (kept in the audit summary of a submission)
     "check.no_level": _l("Level yang diklaim belum dipilih."),
     "check.level_without_evidence": _l("Level %(level)s diklaim tanpa data dukung yang ditautkan."),
@@ -119,6 +120,15 @@ TEMPLATES: dict[str, LazyString] = {
     ),
     "notice.reminder_unit": _l("%(unit)s (%(n)s indikator)"),
     "notice.reminder_no_unit": _l("tanpa unit (%(n)s indikator)"),
+    # reminders of the corrections the asesor asked for (a verdict of *revisi*)
+    "notice.correction_before": _l(
+        "Masa koreksi penilaian %(where)s berakhir %(days)s hari lagi (%(deadline)s). %(n)s butir yang diminta "
+        "asesor untuk direvisi belum Anda tandai sudah dikoreksi: %(codes)s."
+    ),
+    "notice.correction_late": _l(
+        "Masa koreksi penilaian %(where)s sudah berakhir (%(deadline)s). %(n)s butir yang diminta asesor untuk "
+        "direvisi belum Anda tandai sudah dikoreksi: %(codes)s."
+    ),
 }
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")

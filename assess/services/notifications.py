@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import current_app, has_request_context, request, url_for
@@ -30,8 +31,10 @@ from assess.models import (
     AnswerState,
     Assessment,
     AssessmentState,
+    ButirVerdict,
     Comment,
     Evidence,
+    EvidenceItem,
     Indicator,
     Instansi,
     Membership,
@@ -42,6 +45,7 @@ from assess.models import (
     User,
 )
 from assess.models.base import utcnow
+from assess.queries import corrections
 
 log = logging.getLogger(__name__)
 
@@ -300,10 +304,12 @@ class WorkCounts:
     sent_back: int = 0
     mentions: int = 0
     unread: int = 0
+    #: Butir the asesor asked to revise, not yet marked corrected (last: counts kept in a session keep their order).
+    corrections: int = 0
 
     @property
     def work(self) -> int:
-        return self.assigned + self.review + self.sent_back + self.mentions
+        return self.assigned + self.review + self.sent_back + self.mentions + self.corrections
 
 
 #: States of an answer that its assignees still have to fill in (``perlu_perbaikan`` has its own section).
@@ -375,6 +381,20 @@ def _mention_threads(user_id: int) -> Select[Comment]:
     )
 
 
+def _corrections(user_id: UserId) -> Select[ButirVerdict]:
+    """The open corrections the user holds, in person or through a unit, where they fill in (pengisi, koordinator).
+    Also in a final assessment: the asesor's verdicts come after the self-assessment was finalised."""
+    return (
+        corrections.revisi()
+        .join(Assessment, Assessment.id == ButirVerdict.assessment_id)
+        .where(
+            corrections.OPEN,
+            Assessment.instansi_id.in_(_instansi_where(user_id, RoleName.PENGISI, RoleName.KOORDINATOR)),
+            corrections.held_by(user_id),
+        )
+    )
+
+
 #: States in which an answer is still its assignees' work (not waiting for a reviewer, not approved).
 STILL_TO_DO = (*TO_FILL, AnswerState.PERLU_PERBAIKAN)
 
@@ -416,9 +436,11 @@ def work_counts(user: User) -> WorkCounts:
             _count(_answers(user.id, "sent_back")),
             _count(_mention_threads(user.id)),
             unread,
+            _count(_corrections(user.id)),
         )
     ).one()
-    return WorkCounts(*(int(n or 0) for n in row))
+    assigned, review, sent_back, mentions, unread_n, corrections_n = (int(n or 0) for n in row)
+    return WorkCounts(assigned, review, sent_back, mentions, unread_n, corrections_n)
 
 
 #: The order of every "Tugas saya" list, and of a reviewer's queue: the nearest deadline first, then the instrument.
@@ -453,6 +475,19 @@ class MentionRow:
 
 
 @dataclass(frozen=True)
+class CorrectionRow:
+    """A butir the asesor asked to revise, as "Tugas saya" lists it."""
+
+    verdict: ButirVerdict
+    item: EvidenceItem
+    code: str
+    assessment: Assessment
+    #: The last day of the correction window ("koreksi sampai"), when set.
+    deadline: date | None
+    url: str
+
+
+@dataclass(frozen=True)
 class MyWork:
     counts: WorkCounts
     #: To fill in: assigned to the user by name (the answer, or one of its Pemdi items)…
@@ -462,6 +497,10 @@ class MyWork:
     review: list[Answer]
     sent_back: list[Answer]
     mentions: list[MentionRow]
+    #: Corrections the asesor asked for: held by the user by name…
+    corrections: list[CorrectionRow]
+    #: …and by one of their units only.
+    unit_corrections: list[CorrectionRow]
 
 
 def my_work(user: User, *, limit: int = 100) -> MyWork:
@@ -513,6 +552,7 @@ def my_work(user: User, *, limit: int = 100) -> MyWork:
                 _anchor=anchor,
             )
         mentions.append(MentionRow(thread, assessment, target, url))
+    to_correct = _correction_rows(user, limit)
     return MyWork(
         counts,
         [answer for answer, personal in to_fill if personal],
@@ -520,7 +560,38 @@ def my_work(user: User, *, limit: int = 100) -> MyWork:
         answers("review"),
         answers("sent_back"),
         mentions,
+        [row for row, personal in to_correct if personal],
+        [row for row, personal in to_correct if not personal],
     )
+
+
+def _correction_rows(user: User, limit: int) -> list[tuple[CorrectionRow, bool]]:
+    """The user's open corrections, the nearest correction deadline first, each with whether it is theirs by name
+    (one query)."""
+    rows = db.session.execute(
+        _corrections(user.id)
+        .add_columns(
+            EvidenceItem,
+            Indicator.code,
+            Assessment,
+            corrections.DEADLINE.label("deadline"),
+            corrections.held_by(user.id, by_name=True),
+        )
+        .options(joinedload(Assessment.instansi), joinedload(Assessment.instrument))
+        .order_by(
+            corrections.DEADLINE.asc().nulls_last(),
+            Assessment.id,
+            Indicator.position,
+            EvidenceItem.level,
+            EvidenceItem.nn,
+        )
+        .limit(limit)
+    ).all()
+    found = []
+    for verdict, item, code, assessment, deadline, personal in rows:
+        url = path_for("assessments.answer", assessment_id=assessment.id, code=code, _anchor=f"butir-{item.id}")
+        found.append((CorrectionRow(verdict, item, code, assessment, deadline, url), bool(personal)))
+    return found
 
 
 def notifications_page(user: User, *, page: int, per_page: int = 20) -> Any:

@@ -4,6 +4,9 @@ On each of ``MANDIRI_REMINDER_DAYS`` before the deadline of an open (not final) 
 and on every day after it, each person with unfinished assigned work gets one digest of their indicators (the
 "Tugas saya" definitions of :mod:`assess.services.notifications`: to fill in, or sent back), in the app and by
 e-mail in their language; once the deadline has passed its koordinators get a daily digest of the late units.
+The corrections the asesor asked for (Pemdi *revisi*) are reminded the same way against the correction window's last
+day ("koreksi sampai"): a digest of the butir each person still has to mark corrected, on the reminder days before
+it and every day after it (kinds ``koreksi_before_<n>`` and ``koreksi_late``).
 A :class:`~assess.models.ReminderSent` row (unique per person, assessment, kind and day) keeps anything from being
 sent twice. The day is passed in (``today``), so the clock can be frozen. Services flush; the caller commits.
 """
@@ -29,7 +32,11 @@ from assess.models import (
     Answer,
     AnswerState,
     Assessment,
+    AssessmentStage,
     AssessmentState,
+    ButirVerdict,
+    CycleStage,
+    EvidenceItem,
     Indicator,
     Instansi,
     Membership,
@@ -40,7 +47,7 @@ from assess.models import (
     User,
 )
 from assess.queries.open_work import UnitWork, held_by_unit
-from assess.services.notifications import TO_FILL, _answers, notify, path_for
+from assess.services.notifications import TO_FILL, _answers, _corrections, notify, path_for
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,8 @@ log = logging.getLogger(__name__)
 LATE = "late"
 LATE_UNITS = "late_units"
 MANUAL = "manual"
+#: The prefix of a correction reminder's kind (``koreksi_before_<n>``, ``koreksi_late``).
+CORRECTION = "koreksi_"
 #: An answer is unfinished in these states (the "Tugas saya" sections to fill in and sent back).
 UNFINISHED = (*TO_FILL, AnswerState.PERLU_PERBAIKAN)
 #: The notification kind of a digest ("Pengingat batas waktu" in the list and the e-mail's subject).
@@ -73,10 +82,12 @@ class Manual:
 
 @dataclass(frozen=True)
 class Sent:
-    """How many digests a run sent: to people with unfinished work, and late-unit digests to koordinators."""
+    """How many digests a run sent: to people with unfinished work, late-unit digests to koordinators, and to people
+    with corrections to make."""
 
     people: int = 0
     koordinators: int = 0
+    corrections: int = 0
 
 
 # --------------------------------------------------------------------------- who has what open
@@ -112,6 +123,42 @@ def open_work(
         for assessment_id, user_id, position, code in db.session.execute(query):
             found.setdefault((assessment_id, user_id), {})[position] = code
     return {key: [codes[p] for p in sorted(codes)] for key, codes in found.items()}
+
+
+def open_corrections(
+    assessment_ids: Collection[int], user_ids: Collection[int] | None = None
+) -> dict[tuple[int, int], list[str]]:
+    """Per (assessment, person), the codes of the butir the person still has to mark corrected, in the instrument's
+    order: active pengisi or koordinator of an active instansi, as "Tugas saya" counts them. One query."""
+    if not assessment_ids:
+        return {}
+    holder = aliased(Membership)
+    query = (
+        _corrections(User.id)
+        .join(Instansi, Instansi.id == Assessment.instansi_id)
+        .join(holder, holder.instansi_id == Assessment.instansi_id)
+        .join(User, User.id == holder.user_id)
+        .where(
+            ButirVerdict.assessment_id.in_(list(assessment_ids)),
+            Instansi.active.is_(True),
+            User.active.is_(True),
+            holder.role.in_((RoleName.PENGISI, RoleName.KOORDINATOR)),
+        )
+        .with_only_columns(
+            ButirVerdict.assessment_id,
+            User.id,
+            Indicator.position,
+            EvidenceItem.level,
+            EvidenceItem.nn,
+            EvidenceItem.code,
+        )
+    )
+    if user_ids is not None:
+        query = query.where(User.id.in_(list(user_ids)))
+    found: dict[tuple[int, int], dict[tuple[int, int, int], str]] = {}
+    for assessment_id, user_id, position, level, nn, code in db.session.execute(query):
+        found.setdefault((assessment_id, user_id), {})[(position, level, nn)] = code
+    return {key: [codes[k] for k in sorted(codes)] for key, codes in found.items()}
 
 
 def _already_sent(assessment_ids: Collection[int], today: date) -> set[tuple[int, int, str]]:
@@ -190,6 +237,20 @@ def _late_units(assessment: Assessment, units: Sequence[UnitWork]) -> texts.Text
     )
 
 
+def _correction_digest(
+    assessment: Assessment, kind: str, deadline: date, codes: Sequence[str], today: date
+) -> texts.Text:
+    params = {
+        "where": _where(assessment),
+        "deadline": texts.day(deadline),
+        "n": texts.number(len(codes), 0),
+        "codes": ", ".join(codes),
+    }
+    if kind == CORRECTION + LATE:
+        return texts.text("notice.correction_late", **params)
+    return texts.text("notice.correction_before", days=texts.number((deadline - today).days, 0), **params)
+
+
 # --------------------------------------------------------------------------- the daily run
 
 
@@ -203,10 +264,65 @@ def due_kind(assessment: Assessment, today: date, days: Collection[int]) -> str 
     return before(left) if left in days else None
 
 
+def correction_kind(deadline: date, today: date, days: Collection[int]) -> str | None:
+    """The correction reminder due today against the correction window's last day: ``koreksi_before_<n>``,
+    ``koreksi_late``, or none."""
+    left = (deadline - today).days
+    if left < 0:
+        return CORRECTION + LATE
+    return CORRECTION + before(left) if left in days else None
+
+
+def send_corrections(*, today: date, days: Collection[int]) -> int:
+    """To each person with open corrections in an assessment whose correction window ends on a reminder day or has
+    ended (until its cycle is *selesai*), one digest of the butir, unless sent today; how many were sent."""
+    windows = [today + timedelta(days=d) for d in days]
+    rows = db.session.execute(
+        select(Assessment, AssessmentStage.ends_on)
+        .join(AssessmentStage, AssessmentStage.assessment_id == Assessment.id)
+        .join(Instansi, Instansi.id == Assessment.instansi_id)
+        .where(
+            Instansi.active.is_(True),
+            Assessment.stage != CycleStage.SELESAI,
+            AssessmentStage.stage == CycleStage.KOREKSI,
+            or_(AssessmentStage.ends_on < today, AssessmentStage.ends_on.in_(windows)),
+        )
+        .options(joinedload(Assessment.instansi))
+        .order_by(Assessment.id)
+    ).all()
+    due = {
+        a.id: (a, ends_on, kind)
+        for a, ends_on in rows
+        if ends_on is not None and (kind := correction_kind(ends_on, today, days))
+    }
+    if not due:
+        return 0
+    sent = _already_sent(due, today)
+    work = open_corrections(due)
+    users = _users({user_id for _, user_id in work})
+    people = 0
+    for (assessment_id, user_id), codes in sorted(work.items()):
+        assessment, deadline, kind = due[assessment_id]
+        if (user_id, assessment_id, kind) in sent:
+            continue
+        people += _remind(
+            users[user_id],
+            assessment,
+            kind=kind,
+            today=today,
+            message=_correction_digest(assessment, kind, deadline, codes, today),
+            url=path_for("corrections.page", assessment_id=assessment_id),
+            items=len(codes),
+        )
+    return people
+
+
 def send_due(*, today: date, days: Collection[int]) -> Sent:
     """The day's reminders (the periodic job and ``mandiri reminders send``): a digest to each person with unfinished
-    work in every assessment due today, and after the deadline the late units to its koordinators; nothing already
-    sent today. A fixed number of queries, plus a few per person reminded and per late assessment."""
+    work in every assessment due today, and after the deadline the late units to its koordinators, and the
+    corrections (:func:`send_corrections`); nothing already sent today. A fixed number of queries, plus a few per
+    person reminded and per late assessment."""
+    corrections = send_corrections(today=today, days=days)
     windows = [today + timedelta(days=d) for d in days]
     assessments = db.session.scalars(
         select(Assessment)
@@ -222,7 +338,7 @@ def send_due(*, today: date, days: Collection[int]) -> Sent:
     ).all()
     due = {a.id: (a, kind) for a in assessments if (kind := due_kind(a, today, days)) is not None}
     if not due:
-        return Sent()
+        return Sent(corrections=corrections)
     sent = _already_sent(due, today)
     work = open_work(due)
     users = _users({user_id for _, user_id in work})
@@ -257,8 +373,8 @@ def send_due(*, today: date, days: Collection[int]) -> Sent:
             koordinators += _remind(
                 user, assessment, kind=LATE_UNITS, today=today, message=message, url=url, items=items
             )
-    log.info("pengingat %s: %s orang, %s koordinator", today.isoformat(), people, koordinators)
-    return Sent(people, koordinators)
+    log.info("pengingat %s: %s orang, %s koordinator, %s koreksi", today.isoformat(), people, koordinators, corrections)
+    return Sent(people, koordinators, corrections)
 
 
 def _koordinators(instansi_ids: Collection[int]) -> dict[int, list[User]]:

@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from assess.views.assessments import bp as assessments_bp
     from assess.views.audit import bp as audit_bp
     from assess.views.comments import bp as comments_bp
+    from assess.views.corrections import bp as corrections_bp
     from assess.views.cycles import bp as cycles_bp
     from assess.views.dashboard import bp as dashboard_bp
     from assess.views.evidence import bp as evidence_bp
@@ -31,6 +32,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(review_bp)
     app.register_blueprint(cycles_bp)
+    app.register_blueprint(corrections_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(exports_bp)
     app.register_blueprint(invitations_bp)

@@ -14,6 +14,7 @@ from assess import mail
 from assess.extensions import db
 from assess.models import Notification
 from assess.services import notifications as service
+from assess.services.reminders import local_today
 from assess.views.boundary import attempt
 from assess.views.nav import forget_nav_counts, nav_counts, remember_nav_counts
 from assess.views.util import page_arg, safe_next
@@ -35,7 +36,7 @@ def _inject() -> dict[str, Any]:
 def my_work() -> str:
     work = service.my_work(current_user)
     remember_nav_counts(work.counts)
-    return render_template("inbox/my_work.html", work=work)
+    return render_template("inbox/my_work.html", work=work, today=local_today())
 
 
 @bp.get("/notifikasi")
