@@ -125,9 +125,7 @@ def open_work(
     return {key: [codes[p] for p in sorted(codes)] for key, codes in found.items()}
 
 
-def open_corrections(
-    assessment_ids: Collection[int], user_ids: Collection[int] | None = None
-) -> dict[tuple[int, int], list[str]]:
+def open_corrections(assessment_ids: Collection[int]) -> dict[tuple[int, int], list[str]]:
     """Per (assessment, person), the codes of the butir the person still has to mark corrected, in the instrument's
     order: active pengisi or koordinator of an active instansi, as "Tugas saya" counts them. One query."""
     if not assessment_ids:
@@ -153,8 +151,6 @@ def open_corrections(
             EvidenceItem.code,
         )
     )
-    if user_ids is not None:
-        query = query.where(User.id.in_(list(user_ids)))
     found: dict[tuple[int, int], dict[tuple[int, int, int], str]] = {}
     for assessment_id, user_id, position, level, nn, code in db.session.execute(query):
         found.setdefault((assessment_id, user_id), {})[(position, level, nn)] = code
