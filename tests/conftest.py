@@ -41,6 +41,8 @@ TENANT_TABLES = (
     "targets",
     "official_values",
     "follow_ups",
+    "butir_verdicts",
+    "assessment_stages",
     "notifications",
     "audit_entries",
     "comments",
