@@ -1,10 +1,11 @@
 # The two commands: `make run` and `make test`. Everything else supports them.
 PYTHON ?= python3
+SHELL  := /bin/bash
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: run test test-sqlite test-s3 test-pg lint translations messages install clean
+.PHONY: run test test-sqlite test-s3 test-pg test-beside lint translations messages install clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,24 +26,34 @@ run: install
 	@echo "Mandiri berjalan di http://127.0.0.1:5000 (Ctrl+C untuk berhenti)"
 	$(BIN)/mandiri serve --host 127.0.0.1 --port 5000
 
-## make test — lint, type-check, then the whole suite on SQLite, the storage tests again on S3 (moto's server), and
-## (when MANDIRI_TEST_PG_URL is set) the database tests on PostgreSQL.
-test: install lint test-sqlite test-s3 test-pg
+## make test — lint, type-check, then the whole suite on SQLite and, beside it (two lanes, as the machine has two
+## cores and much of the suite waits on servers and browsers), the storage tests again on S3 (moto's server) followed
+## by the database tests on PostgreSQL (when MANDIRI_TEST_PG_URL is set). Each line says its lane; make fails when
+## either lane fails, after both have finished.
+test: install lint
+	$(MAKE) --no-print-directory -j2 --output-sync=line test-sqlite test-beside
+
+test-beside: install
+	$(MAKE) --no-print-directory test-s3
+	$(MAKE) --no-print-directory test-pg
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# pytest's lines, each prefixed with its lane; the recipe ends with pytest's own exit status.
+LANE = 2>&1 | sed -u 's/^/[$(1)] /'; exit $${PIPESTATUS[0]}
+
 test-sqlite: install
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider $(call LANE,sqlite)
 
 test-s3: install
-	MANDIRI_TEST_STORAGE=s3 $(BIN)/pytest -q -p no:cacheprovider -m storage
+	MANDIRI_TEST_STORAGE=s3 $(BIN)/pytest -q -p no:cacheprovider -m storage $(call LANE,s3)
 
 test-pg: install
 	@if [ -n "$$MANDIRI_TEST_PG_URL" ]; then \
 		echo "== PostgreSQL: $$MANDIRI_TEST_PG_URL"; \
-		MANDIRI_TEST_DATABASE_URL="$$MANDIRI_TEST_PG_URL" $(BIN)/pytest -q -p no:cacheprovider -m db; \
+		MANDIRI_TEST_DATABASE_URL="$$MANDIRI_TEST_PG_URL" $(BIN)/pytest -q -p no:cacheprovider -m db $(call LANE,postgresql); \
 	else \
 		echo "== PostgreSQL: MANDIRI_TEST_PG_URL not set, database tests ran on SQLite only"; \
 	fi
