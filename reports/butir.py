@@ -34,6 +34,8 @@ CATATAN_FIELDS = ("butir", "catatan", "berkas", "halaman", "sha256")
 #: Scans are brought down to this resolution (dots per inch of the page they fill) and JPEG quality.
 SCAN_DPI = 150
 SCAN_QUALITY = 70
+#: What reading an image Pillow or pikepdf cannot decode raises: such an image stays as it is.
+UNREADABLE = (pikepdf.PdfError, NotImplementedError, OSError, TypeError, ValueError, Image.DecompressionBombError)
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def catatan(butir: Butir, ranges: Mapping[int, tuple[int, int]]) -> str:
         elif doc.evidence_id in ranges:
             parts.append(f"{_document_text(doc)}, {_pages_text(*ranges[doc.evidence_id])}")
         else:
-            parts.append(f"{_document_text(doc)} (berkas tidak dapat dicetak; lihat bundel)")
+            parts.append(f"{_document_text(doc)} (berkas tidak dapat dicetak ke PDF)")
     if butir.unit:
         parts.append(f"PIC: {butir.unit}")
     return "; ".join(parts)
@@ -136,9 +138,9 @@ def recompress_scans(pdf: pikepdf.Pdf) -> int:
             seen.add(raw.objgen)
             if raw.get("/ImageMask", False) or "/SMask" in raw or "/Mask" in raw:
                 continue
-            if int(raw.get("/BitsPerComponent", 8)) != 8:
-                continue
             try:
+                if int(raw.get("/BitsPerComponent", 8)) != 8:
+                    continue
                 image = pikepdf.PdfImage(raw).as_pil_image()
                 if image.mode == "P":
                     image = image.convert("RGB")
@@ -146,8 +148,8 @@ def recompress_scans(pdf: pikepdf.Pdf) -> int:
                     continue
                 scale = min(1.0, SCAN_DPI / _image_dpi(page, image.width, image.height))
                 data = _reencoded(image, scale)
-            except (pikepdf.PdfError, NotImplementedError, OSError, ValueError, Image.DecompressionBombError):
-                continue  # an image Pillow cannot read stays as it is
+            except UNREADABLE:
+                continue
             if len(data) >= len(raw.read_raw_bytes()):
                 continue
             with Image.open(io.BytesIO(data)) as written:

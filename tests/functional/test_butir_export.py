@@ -202,6 +202,7 @@ def test_one_pdf_per_fulfilled_butir_with_its_documents_stamped_catatan_and_zip(
     downloaded = client.get(f"/penilaian/{assessment_id}/bundel/{export.id}/per-butir.zip")
     assert downloaded.status_code == 200
     assert downloaded.mimetype == "application/zip"
+    assert downloaded.headers["Cache-Control"] == "private, no-cache"
     assert downloaded.data == zip_copy.read_bytes()
     assert summary["butir_zip"]["sha256"] == _sha256(zip_copy)
     with zipfile.ZipFile(zip_copy) as archive:
