@@ -581,6 +581,9 @@ def copy_out(
     export: Export, out_dir: Path, *, per_indicator: bool = False, per_butir: bool = False
 ) -> list[tuple[str, Path]]:
     """Copy a finished export's files to ``out_dir`` (each written under a temporary name, then renamed)."""
+    butir_source = butir_zip(export) if per_butir else None
+    if per_butir and butir_source is None:  # said before anything is copied
+        raise DomainError(_l("Ekspor #%(id)s tidak memuat berkas per butir.", id=export.id))
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"bundel-{export.assessment_id}-{export.id}"
     written: list[tuple[str, Path]] = []
@@ -604,16 +607,13 @@ def copy_out(
                 raise DomainError(_l("Indikator %(code)s tidak ada pada ekspor #%(id)s.", code=code, id=export.id))
             _copy(source, folder / f".{code}.pdf.tmp", folder / f"{code}.pdf")
         written.append(("PDF per indikator", folder))
-    if per_butir:
-        written += _copy_butir(export, out_dir, stem)
+    if butir_source is not None:
+        written += _copy_butir(export, butir_source, out_dir, stem)
     return written
 
 
-def _copy_butir(export: Export, out_dir: Path, stem: str) -> list[tuple[str, Path]]:
+def _copy_butir(export: Export, zip_source: str, out_dir: Path, stem: str) -> list[tuple[str, Path]]:
     """The per-butir folder (its PDFs and catatan.csv) and ZIP of a finished export, copied to ``out_dir``."""
-    zip_source = butir_zip(export)
-    if zip_source is None:
-        raise DomainError(_l("Ekspor #%(id)s tidak memuat berkas per butir.", id=export.id))
     folder = out_dir / f"{stem}-{PER_BUTIR_DIR}"
     folder.mkdir(exist_ok=True)
     source_folder = f"{folder_of(export)}/{PER_BUTIR_DIR}"

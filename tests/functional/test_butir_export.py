@@ -218,13 +218,14 @@ def test_one_pdf_per_fulfilled_butir_with_its_documents_stamped_catatan_and_zip(
         assert f"{code}.pdf" in page
 
 
-def test_the_bundle_without_per_butir_makes_none(pemdi: Pemdi, client: FlaskClient, db: Any) -> None:
+def test_the_bundle_without_per_butir_makes_none(pemdi: Pemdi, client: FlaskClient, db: Any, tmp_path: Path) -> None:
     export = _export(client, db, pemdi.world.assessment.id)
     assert "butir_files" not in export_service.summary_of(export)
     assert export_service.butir_zip(export) is None
     assert client.get(f"/penilaian/{pemdi.world.assessment.id}/bundel/{export.id}/per-butir.zip").status_code == 404
-    with pytest.raises(DomainError):
-        export_service.copy_out(export, Path(export_service.work_dir(export.assessment_id)) / "out", per_butir=True)
+    with pytest.raises(DomainError, match="tidak memuat berkas per butir"):
+        export_service.copy_out(export, tmp_path / "salinan", per_butir=True)
+    assert not (tmp_path / "salinan").exists()  # refused before anything was copied
 
 
 def test_per_butir_only_for_graded_instruments(world: World, db: Any) -> None:
