@@ -67,7 +67,7 @@ def _signatory_form(assessment: Assessment, *, submitted: bool = False) -> Signa
 
 
 def progress_text(export: Export) -> str:
-    """ "langkah 3 dari 12", or "menyiapkan…" while the job has not counted its steps yet."""
+    """"langkah 3 dari 12", or "menyiapkan…" while the job has not counted its steps yet."""
     if not export.total_steps:
         return _("menyiapkan…")
     return _("langkah %(step)s dari %(total)s", step=export.step, total=export.total_steps)
