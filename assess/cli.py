@@ -688,8 +688,15 @@ def worker_command(workers: int) -> None:
 )
 @click.option("--include-review", is_flag=True, help="Sertakan ringkasan reviu per indikator.")
 @click.option("--per-indicator", is_flag=True, help="Tulis juga satu PDF per indikator (untuk portal).")
+@click.option(
+    "--per-butir",
+    is_flag=True,
+    help="Buat dan tulis juga satu PDF per butir terpenuhi dengan catatan.csv dan ZIP-nya (Pemdi, portal evaluasi).",
+)
 @with_appcontext
-def export_command(assessment_id: int, out_dir: Path, include_review: bool, per_indicator: bool) -> None:
+def export_command(
+    assessment_id: int, out_dir: Path, include_review: bool, per_indicator: bool, per_butir: bool
+) -> None:
     """Buat bundel pengajuan penilaian ASSESSMENT_ID (kode yang sama dengan pekerja latar)."""
     from assess.models import Assessment, ExportState
     from assess.services import exports
@@ -698,17 +705,34 @@ def export_command(assessment_id: int, out_dir: Path, include_review: bool, per_
         assessment = db.session.get(Assessment, assessment_id)
         if assessment is None:
             raise DomainError(_("Penilaian %(id)s tidak ditemukan.", id=assessment_id))
-        export = exports.request_export(assessment, None, include_review=include_review)
+        export = exports.request_export(assessment, None, include_review=include_review, per_butir=per_butir)
         export_id = export.id
     click.echo(f"Ekspor #{export_id} dimulai …")
     done = exports.run(export_id)
     if done is None or done.state != ExportState.DONE:
         raise click.ClickException(f"Ekspor gagal: {done.error if done else 'tidak dapat dimulai'}")
-    written = exports.copy_out(done, out_dir, per_indicator=per_indicator)
+    written = exports.copy_out(done, out_dir, per_indicator=per_indicator, per_butir=per_butir)
     for label, path in written:
         click.echo(f"{label}: {path}")
+    if per_butir:
+        _echo_butir(done)
     if done.problems:
         click.echo(f"Perhatian: {done.problems} data dukung dicetak sebagai halaman pengganti (lihat ringkasan).")
+
+
+def _echo_butir(export: Any) -> None:
+    """What the per-butir files of a finished export need the operator to know: missing and too large files."""
+    from assess import display
+    from assess.services import exports
+
+    summary = exports.summary_of(export)
+    click.echo(f"Berkas per butir: {len(exports.butir_files(export))}")
+    if summary.get("butir_missing"):
+        click.echo(f"Butir terpenuhi tanpa berkas yang dapat dicetak: {', '.join(summary['butir_missing'])}")
+    limit = summary.get("portal_max_mb")
+    for row in exports.over_limit(export):
+        size = display.size(int(row["size"]), "id")
+        click.echo(f"Perhatian: {row['file']} {size}, melebihi batas portal {limit} MB")
 
 
 storage_group = click.Group("storage", help="Kelola penyimpanan berkas (data dukung dan ekspor).")

@@ -153,6 +153,8 @@ class Defaults:
     #: LibreOffice for Office evidence: empty finds ``soffice`` on PATH; "off" never converts (placeholder page).
     SOFFICE = ""
     SOFFICE_TIMEOUT = 120
+    #: The evaluation portal's largest upload (MB) per butir file: larger per-butir files are reported (unset: none).
+    PORTAL_MAX_MB: int | None = None
     #: Two-factor sign-in with an authenticator app (TOTP), which each user may turn on under "Keamanan masuk";
     #: recovery codes stand in for a lost phone (each works once). No codes by e-mail or SMS.
     SECURITY_TWO_FACTOR = True
@@ -217,6 +219,19 @@ _INTEGERS = (
     "S3_READ_TIMEOUT",
     "S3_CACHE_MB",
 )
+
+
+def _portal_max_mb(value: Any) -> int | None:
+    """The portal's upload limit: unset (None or empty) or a whole number of MB, at least 1."""
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        limit = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"MANDIRI_PORTAL_MAX_MB harus bilangan bulat, tertulis {value!r}") from None
+    if limit < 1:
+        raise ConfigError("MANDIRI_PORTAL_MAX_MB harus paling sedikit 1 (atau tidak diisi)")
+    return limit
 
 
 def _instance_secret(instance: Path, name: str) -> str:
@@ -307,6 +322,7 @@ def load_config(
     for key in ("EXPORT_MAX_AGE_DAYS", "MAIL_RETRIES", "MAIL_RETRY_SECONDS"):
         if config[key] < 0:
             raise ConfigError(f"MANDIRI_{key} tidak boleh negatif")
+    config["PORTAL_MAX_MB"] = _portal_max_mb(config["PORTAL_MAX_MB"])
     if config["EXPORT_KEEP"] < 1:
         raise ConfigError("MANDIRI_EXPORT_KEEP harus paling sedikit 1")
     if config["INVITATION_DAYS"] < 1:

@@ -91,6 +91,7 @@ TEMPLATES: dict[str, LazyString] = {
     "export.joining": _l("Menggabungkan laporan dan data dukung"),
     "export.checking": _l("Memeriksa bundel PDF"),
     "export.zipping": _l("Menyusun ZIP dan manifest"),
+    "export.butir": _l("Menyusun berkas per butir untuk portal evaluasi"),
     "export.stopped": _l("Ekspor terhenti (proses pekerja berhenti sebelum selesai). Silakan jalankan ulang."),
     "export.disk_full": _l(
         "Ruang disk server penuh; ekspor dihentikan dan tidak ada berkas setengah jadi. Hubungi admin."

@@ -11,6 +11,12 @@ from forms import BaseForm
 
 class ExportForm(BaseForm):
     include_review = BooleanField(_l("Sertakan ringkasan reviu per indikator"))
+    per_butir = BooleanField(
+        _l("Juga buat berkas per butir untuk portal evaluasi"),
+        description=_l("Satu PDF per butir yang terpenuhi, dinamai dengan kode butir, beserta catatan.csv."),
+    )
+    #: Set by the "rebuild with the scans recompressed" button, not shown as a field.
+    compress_scans = BooleanField()
 
 
 class SignatoryForm(BaseForm):

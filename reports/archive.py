@@ -79,8 +79,11 @@ def _entry(name: str, when: tuple[int, int, int, int, int, int]) -> zipfile.ZipI
     return info
 
 
-def write_zip(dest: Path, sources: Sequence[ZipSource], *, generated_at: datetime) -> list[ManifestRow]:
-    """Write the ZIP to ``dest`` (a temporary name; the caller renames it) and return the manifest rows."""
+def write_zip(
+    dest: Path, sources: Sequence[ZipSource], *, generated_at: datetime, manifest: bool = True
+) -> list[ManifestRow]:
+    """Write the ZIP to ``dest`` (a temporary name; the caller renames it) and return the manifest rows, which it
+    holds as ``manifest.json`` and ``manifest.csv`` unless ``manifest`` is false."""
     when = _zip_time(generated_at)
     rows: list[ManifestRow] = []
     with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
@@ -110,8 +113,9 @@ def write_zip(dest: Path, sources: Sequence[ZipSource], *, generated_at: datetim
                     outcome=source.outcome,
                 )
             )
-        archive.writestr(_entry("manifest.json", when), manifest_json(rows))
-        archive.writestr(_entry("manifest.csv", when), manifest_csv(rows))
+        if manifest:
+            archive.writestr(_entry("manifest.json", when), manifest_json(rows))
+            archive.writestr(_entry("manifest.csv", when), manifest_csv(rows))
     return rows
 
 

@@ -23,6 +23,7 @@ from assess.texts import Text, text
 from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
 from reports.archive import ManifestRow, ZipSource, file_sha256, write_zip_hashed
 from reports.bundle import Layout, Part, assemble, plan, write_report_alone
+from reports.butir import Butir, write_butir_files
 from reports.convert import Prepared, placeholder_pdf, prepare
 from reports.data import EvidenceEntry, ReportData, StoredFile
 from reports.layout import aside
@@ -125,8 +126,13 @@ def build(
     logo: bytes | None = None,
     soffice: str | None = None,
     soffice_timeout: float = 120.0,
+    butir: Sequence[Butir] | None = None,
+    compress_scans: bool = False,
+    portal_max_mb: int | None = None,
 ) -> BuildResult:
-    """Write ``bundel.pdf``, ``bundel.zip`` and ``ringkasan.json`` into ``out_dir`` (which must be empty).
+    """Write ``bundel.pdf``, ``bundel.zip`` and ``ringkasan.json`` into ``out_dir`` (which must be empty); with
+    ``butir``, also the per-butir files of :mod:`reports.butir` (from the same prepared documents; their scans
+    recompressed when ``compress_scans``, and any over ``portal_max_mb`` reported).
 
     The report renders (in its process pool) while this thread prepares and checks the evidence.
     The result lists what qpdf's full checks found of PDFs not checked before (see :func:`_checked_source`).
@@ -135,7 +141,7 @@ def build(
     work.mkdir()
     documents = data.files_in_order()
     signed_entries = [e for e in (data.signed_minutes, data.signed_consent) if e is not None]
-    total = len(documents) + len(signed_entries) + 5
+    total = len(documents) + len(signed_entries) + 5 + (butir is not None)
     step = 0
 
     def advance(label: Text, *, minor: bool = False) -> None:
@@ -194,6 +200,18 @@ def build(
     )
     summary["bundle"] = {"sha256": result.pdf_sha256, "size": result.pdf_size, "pages": result.pages}
     summary["zip"] = {"sha256": result.zip_sha256, "size": result.zip_size}
+    if butir is not None:
+        advance(text("export.butir"))
+        printable = {p.entry.evidence_id: p.prepared.pdf_path for p in parts if p.prepared.outcome in CLEAN_OUTCOMES}
+        made = write_butir_files(
+            butir,
+            printable,
+            out_dir,
+            generated_at=data.generated_at,
+            compress=compress_scans,
+            max_bytes=None if portal_max_mb is None else portal_max_mb * 1024 * 1024,
+        )
+        summary.update(made.summary(max_mb=portal_max_mb, compressed=compress_scans))
     (out_dir / SUMMARY_NAME).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(work)
     advance(text("export.finished"))

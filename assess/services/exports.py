@@ -1,11 +1,12 @@
 """Submission-bundle exports: request one, run it (in a job), report progress, keep the newest few.
 
 Files: the folder ``<assessment id>/<export id>-<random>`` of the export store (:mod:`uploads.folders`: under
-``EXPORT_ROOT`` on local disk, or in the S3 bucket) holds ``bundel.pdf``, ``bundel.zip``, ``ringkasan.json`` and
-``per-indikator/``. A run builds into ``EXPORT_ROOT/<assessment id>/.tmp-<export id>-<random>/`` and publishes that
-folder (a rename, or an upload of each file) only when the build returned (files complete and checked). A killed run
-leaves only its temporary directory, removed by the next run, and its row says "berjalan" with an old heartbeat: the
-next request marks it stopped. While a run lasts, a thread of its own writes the heartbeat every quarter of
+``EXPORT_ROOT`` on local disk, or in the S3 bucket) holds ``bundel.pdf``, ``bundel.zip``, ``ringkasan.json``,
+``per-indikator/`` and, when asked for (Pemdi), ``per-butir/`` and ``per-butir.zip`` (:mod:`reports.butir`). A run
+builds into ``EXPORT_ROOT/<assessment id>/.tmp-<export id>-<random>/`` and publishes that folder (a rename, or an
+upload of each file) only when the build returned (files complete and checked). A killed run leaves only its
+temporary directory, removed by the next run, and its row says "berjalan" with an old heartbeat: the next request
+marks it stopped. While a run lasts, a thread of its own writes the heartbeat every quarter of
 ``EXPORT_LEASE_SECONDS`` (the lease), however long a step takes, so a killed run is seen as stopped within the
 lease. Progress and the heartbeat are committed in short transactions of their own; the outcome is committed once,
 when the run ends.
@@ -52,7 +53,7 @@ from assess.services.evidence import record_checks
 from reports import PDF_NAME, SUMMARY_NAME, ZIP_NAME, ExportError
 
 if TYPE_CHECKING:
-    from reports.data import ReportData
+    from reports.data import Butir, ReportData
     from reports.export import BuildResult
 from uploads import Folders
 from uploads.errors import StorageUnavailableError
@@ -72,6 +73,10 @@ STATE_LABELS = {
 STOPPED = texts.text("export.stopped")
 #: The folder of a finished export holding one PDF per indicator, made with the bundle.
 PER_INDICATOR_DIR = "per-indikator"
+#: The folder (one PDF per fulfilled butir and catatan.csv) and the ZIP of both, for the evaluation portal.
+PER_BUTIR_DIR = "per-butir"
+PER_BUTIR_ZIP = "per-butir.zip"
+PER_BUTIR_CATATAN = "catatan.csv"
 
 
 class ExportBusyError(DomainError):
@@ -174,12 +179,22 @@ def _set_step(export: Export, label: texts.Text) -> None:
     export.step_label, export.step_text = label.sentence()[:200], label.stored()
 
 
-def request_export(assessment: Assessment, user: User | None, *, include_review: bool = False) -> Export:
+def request_export(
+    assessment: Assessment,
+    user: User | None,
+    *,
+    include_review: bool = False,
+    per_butir: bool = False,
+    compress_scans: bool = False,
+) -> Export:
     """Queue an export of the assessment (the caller commits, then enqueues :func:`run` with the id). Flushes.
 
-    ``user`` is ``None`` for the command line (the operator of the server)."""
+    ``user`` is ``None`` for the command line (the operator of the server). ``per_butir`` (graded instruments
+    only) also makes one PDF per fulfilled butir; ``compress_scans`` recompresses the scans in those."""
     if user is not None and not perm.can_export(user, assessment):
         raise DomainError(_l("Hanya koordinator atau admin yang dapat membuat bundel pengajuan."))
+    if (per_butir or compress_scans) and assessment.instrument.value_type != "graded":
+        raise DomainError(_l("Berkas per butir hanya tersedia untuk instrumen berbutir (Pemdi)."))
     expire_stale(assessment.id)
     busy = db.session.scalar(
         select(Export).where(Export.assessment_id == assessment.id, Export.state.in_(ACTIVE_EXPORT_STATES))
@@ -196,6 +211,8 @@ def request_export(assessment: Assessment, user: User | None, *, include_review:
         assessment_id=assessment.id,
         state=ExportState.QUEUED,
         include_review=include_review,
+        per_butir=per_butir or compress_scans,
+        compress_scans=compress_scans,
         draft=assessment.state.value != "final",
         created_by_id=user.id if user is not None else None,
     )
@@ -345,18 +362,23 @@ class Gathered:
 
     data: ReportData
     logo: bytes | None
+    #: The fulfilled butir, when the export makes per-butir files; None when it does not.
+    butir: tuple[Butir, ...] | None = None
+    compress_scans: bool = False
 
 
 def gather(export: Export) -> Gathered:
-    """The report data of the export's assessment and the instansi's logo (reads only)."""
-    from reports.data import collect  # the worker's imports, not every web process's
+    """The report data of the export's assessment, the instansi's logo and, when asked for, the fulfilled butir
+    (reads only)."""
+    from reports.data import collect, collect_butir  # the worker's imports, not every web process's
 
     data = collect(export.assessment_id, include_review=export.include_review, generated_at=as_utc(export.created_at))
     logo = None
     if data.logo_key:
         with current_app.extensions["storage"].open(data.logo_key) as handle:
             logo = handle.read()
-    return Gathered(data, logo)
+    butir = collect_butir(export.assessment_id) if export.per_butir else None
+    return Gathered(data, logo, butir, bool(export.compress_scans))
 
 
 @dataclass(frozen=True)
@@ -392,6 +414,9 @@ def build_files(export_id: int, gathered: Gathered) -> Built:
             logo=gathered.logo,
             soffice=soffice,
             soffice_timeout=float(config["SOFFICE_TIMEOUT"]),
+            butir=gathered.butir,
+            compress_scans=gathered.compress_scans,
+            portal_max_mb=config["PORTAL_MAX_MB"],
         )
         indicator_pages = result.summary.get("indicator_pages", {})
         split_pages(
@@ -531,8 +556,34 @@ def indicator_codes(export: Export) -> list[str]:
     return [code for code in codes if f"{PER_INDICATOR_DIR}/{code}.pdf" in present]
 
 
-def copy_out(export: Export, out_dir: Path, *, per_indicator: bool = False) -> list[tuple[str, Path]]:
+def butir_files(export: Export) -> list[dict[str, Any]]:
+    """The per-butir files a finished export recorded (code, file, pages, size, over_limit…), in butir order."""
+    if folder_of(export) is None:
+        return []
+    files = summary_of(export).get("butir_files", [])
+    return files if isinstance(files, list) else []
+
+
+def butir_zip(export: Export) -> str | None:
+    """The path in the export store of a finished export's per-butir ZIP, if it made one and it is there."""
+    folder = folder_of(export)
+    if folder is None or "butir_zip" not in summary_of(export):
+        return None
+    return _existing(f"{folder}/{PER_BUTIR_ZIP}")
+
+
+def over_limit(export: Export) -> list[dict[str, Any]]:
+    """The per-butir files larger than the portal's limit when the export was built."""
+    return [f for f in butir_files(export) if f.get("over_limit")]
+
+
+def copy_out(
+    export: Export, out_dir: Path, *, per_indicator: bool = False, per_butir: bool = False
+) -> list[tuple[str, Path]]:
     """Copy a finished export's files to ``out_dir`` (each written under a temporary name, then renamed)."""
+    butir_source = butir_zip(export) if per_butir else None
+    if per_butir and butir_source is None:  # said before anything is copied
+        raise DomainError(_l("Ekspor #%(id)s tidak memuat berkas per butir.", id=export.id))
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"bundel-{export.assessment_id}-{export.id}"
     written: list[tuple[str, Path]] = []
@@ -556,7 +607,24 @@ def copy_out(export: Export, out_dir: Path, *, per_indicator: bool = False) -> l
                 raise DomainError(_l("Indikator %(code)s tidak ada pada ekspor #%(id)s.", code=code, id=export.id))
             _copy(source, folder / f".{code}.pdf.tmp", folder / f"{code}.pdf")
         written.append(("PDF per indikator", folder))
+    if butir_source is not None:
+        written += _copy_butir(export, butir_source, out_dir, stem)
     return written
+
+
+def _copy_butir(export: Export, zip_source: str, out_dir: Path, stem: str) -> list[tuple[str, Path]]:
+    """The per-butir folder (its PDFs and catatan.csv) and ZIP of a finished export, copied to ``out_dir``."""
+    folder = out_dir / f"{stem}-{PER_BUTIR_DIR}"
+    folder.mkdir(exist_ok=True)
+    source_folder = f"{folder_of(export)}/{PER_BUTIR_DIR}"
+    for name in [f["file"] for f in butir_files(export)] + [PER_BUTIR_CATATAN]:
+        source = _existing(f"{source_folder}/{name}")
+        if source is None:
+            raise DomainError(_l("Berkas %(name)s tidak ada pada ekspor #%(id)s.", name=name, id=export.id))
+        _copy(source, folder / f".{name}.tmp", folder / name)
+    dest = out_dir / f"{stem}-{PER_BUTIR_ZIP}"
+    _copy(zip_source, out_dir / f".{dest.name}.tmp", dest)
+    return [("PDF per butir", folder), ("ZIP per butir", dest)]
 
 
 def _copy(source: str, tmp: Path, dest: Path) -> None:

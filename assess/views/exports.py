@@ -12,7 +12,7 @@ from flask_security import auth_required, current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assess import jobs
+from assess import display, jobs
 from assess import permissions as perm
 from assess.extensions import db
 from assess.models import Assessment, Evidence, EvidenceKind, Export, ExportState
@@ -97,6 +97,7 @@ def _page(assessment: Assessment, signatory: SignatoryForm, status: int = 200) -
     active = next((e for e in exports if e.active and not service.is_stale(e)), None)
     summary = service.summary_of(latest) if latest else {}
     indicator_codes = service.indicator_codes(latest) if latest else []
+    butir_files = service.butir_files(latest) if latest else []
     return (
         render_template(
             "exports/index.html",
@@ -107,6 +108,10 @@ def _page(assessment: Assessment, signatory: SignatoryForm, status: int = 200) -
             active_status=status_of(active) if active else None,
             summary=summary,
             indicator_codes=indicator_codes,
+            graded=assessment.instrument.value_type == "graded",
+            butir_files=butir_files,
+            butir_zip=latest is not None and service.butir_zip(latest) is not None,
+            file_size=display.size,
             shown_state=service.shown_state,
             shown_error=service.shown_error,
             can_export=perm.can_export(current_user, assessment),
@@ -158,7 +163,15 @@ def start(assessment_id: int) -> Response:
         return redirect(url_for("exports.index", assessment_id=assessment.id))
     # The id is read before the commit: reading it after would open a new (write) transaction in this request.
     outcome = attempt(
-        lambda: service.request_export(assessment, current_user, include_review=bool(form.include_review.data)).id,
+        lambda: (
+            service.request_export(
+                assessment,
+                current_user,
+                include_review=bool(form.include_review.data),
+                per_butir=bool(form.per_butir.data),
+                compress_scans=bool(form.compress_scans.data),
+            ).id
+        ),
         done=_("Ekspor bundel dimulai. Anda boleh meninggalkan halaman ini; kemajuannya tetap tercatat."),
     )
     if outcome.result is not None:
@@ -218,6 +231,18 @@ def download(assessment_id: int, export_id: int, kind: str) -> Response:
     suffix = {"pdf": ".pdf", "zip": ".zip", "summary": "-ringkasan.json"}[kind]
     etag = {"pdf": export.pdf_sha256, "zip": export.zip_sha256}.get(kind)
     return _send(path, MIME[kind], _download_name(assessment, export, suffix), etag)
+
+
+@bp.get("/<int:export_id>/per-butir.zip")
+@auth_required()
+def butir_zip(assessment_id: int, export_id: int) -> Response:
+    assessment = assessment_or_404(assessment_id)
+    export = _export(assessment, export_id)
+    path = service.butir_zip(export)
+    if path is None:
+        abort(404)
+    etag = service.summary_of(export).get("butir_zip", {}).get("sha256")
+    return _send(path, MIME["zip"], _download_name(assessment, export, "-per-butir.zip"), etag)
 
 
 @bp.get("/<int:export_id>/indikator/<code>.pdf")

@@ -31,7 +31,14 @@ CSP = (
 TEMPLATES = Path(__file__).resolve().parents[2] / "assess" / "templates"
 #: Routes that send a stored file: revalidated on every use, never shared ("private, no-cache").
 OWN_CACHE_CONTROL = frozenset(
-    {"evidence.download", "evidence.preview", "main.instansi_logo", "exports.download", "exports.indicator_pdf"}
+    {
+        "evidence.download",
+        "evidence.preview",
+        "main.instansi_logo",
+        "exports.download",
+        "exports.indicator_pdf",
+        "exports.butir_zip",
+    }
 )
 #: Pages (HTML, 200) each role sees in the walk: 43, 24 and 23 when this was written.
 PAGES_AT_LEAST = {"koordinator": 40, "pengisi": 20, "reviewer": 20}

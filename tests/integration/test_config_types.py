@@ -95,3 +95,12 @@ def test_the_two_step_key_can_come_from_the_environment(tmp_path: Path) -> None:
     generated = _load(tmp_path / "lain", {})
     written = (tmp_path / "lain" / "instance" / "totp_secret").read_text().strip()
     assert generated["SECURITY_TOTP_SECRETS"]["1"] == written
+
+
+def test_the_portal_limit_is_unset_or_a_whole_number_of_mb(tmp_path: Path) -> None:
+    assert _load(tmp_path, {})["PORTAL_MAX_MB"] is None
+    assert _load(tmp_path, {"MANDIRI_PORTAL_MAX_MB": "10"})["PORTAL_MAX_MB"] == 10
+    with pytest.raises(ConfigError, match=r"^MANDIRI_PORTAL_MAX_MB harus paling sedikit 1"):
+        _load(tmp_path, {"MANDIRI_PORTAL_MAX_MB": "0"})
+    with pytest.raises(ConfigError, match=r"^MANDIRI_PORTAL_MAX_MB harus bilangan bulat"):
+        _load(tmp_path, {"MANDIRI_PORTAL_MAX_MB": "10MB"})
