@@ -120,6 +120,7 @@ ROUTES: dict[str, str] = {
     "/penilaian/<int:assessment_id>/bundel/": TENANT,
     "/penilaian/<int:assessment_id>/bundel/<int:export_id>/<any(pdf, zip, summary):kind>": TENANT,
     "/penilaian/<int:assessment_id>/bundel/<int:export_id>/indikator/<code>.pdf": TENANT,
+    "/penilaian/<int:assessment_id>/bundel/<int:export_id>/per-butir.zip": TENANT,
     "/penilaian/<int:assessment_id>/bundel/<int:export_id>/status": TENANT,
     "/penilaian/<int:assessment_id>/bundel/penandatangan": NO_GET,
     "/penilaian/<int:assessment_id>/crosswalk": TENANT,
