@@ -462,3 +462,10 @@
     filter();
   });
 })();
+
+// A block marked data-fold-narrow (open by default) starts folded on a phone-sized screen.
+(function () {
+  if (!window.matchMedia("(max-width: 760px)").matches) return;
+  document.querySelectorAll("details[data-fold-narrow]").forEach((block) => { block.open = false; });
+})();
+
