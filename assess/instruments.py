@@ -27,6 +27,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds" / "instruments"
 FILE_RE = re.compile(r"^(?P<code>[a-z0-9][a-z0-9-]*)\.v(?P<version>[1-9][0-9]*)\.yaml$")
+#: An instrument code that ends in a year names the first assessment year it applies to (``pemdi-2026``).
+CODE_YEAR_RE = re.compile(r"-(?P<year>(?:19|20)[0-9]{2})$")
 VALUE_TYPES = ("level", "graded")
 BASES = ("exact", "rounded")
 ITEM_KINDS = ("doc", "ss", "idx", "note")
@@ -748,6 +750,12 @@ def _check_domain_weights(
 
 
 # --------------------------------------------------------------------------- files
+
+
+def first_year(code: str) -> int | None:
+    """The first assessment year of the instrument ``code`` (``pemdi-2026`` → 2026); None when its code names none."""
+    m = CODE_YEAR_RE.search(code)
+    return int(m["year"]) if m else None
 
 
 def load_file(path: str | Path) -> Instrument:

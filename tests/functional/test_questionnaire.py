@@ -269,6 +269,25 @@ def test_open_assessment(client: FlaskClient, world: World, db: Any) -> None:
     assert client.get("/penilaian/baru").status_code == 404
 
 
+class _Early2025(date):
+    @classmethod
+    def today(cls) -> date:
+        return date(2025, 3, 1)
+
+
+def test_open_assessment_offers_pemdi_from_its_first_year(
+    client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("forms.assessment.date", _Early2025)
+    login(client, world.koordinator.email)
+    page = client.get("/penilaian/baru").get_data(as_text=True)
+    options = re.findall(r"<option[^>]*>[^<]*</option>", page)
+    assert "Pemerintah Digital" in options[0]
+    assert 'data-first-year="2026"' in options[0]
+    assert re.search(r'<input[^>]*name="year"[^>]*value="2026"', page)
+    assert 'data-year-floor="year"' in page
+
+
 # --------------------------------------------------------------------------- Pemdi
 
 

@@ -15,6 +15,7 @@ from assess.instruments import (
     SEED_DIR,
     InstrumentError,
     _format_path,
+    first_year,
     load_all,
     load_file,
     load_instrument,
@@ -370,3 +371,10 @@ def test_digest_leaves_out_the_descriptions() -> None:
     assert parse_instrument(yaml.safe_dump(data, allow_unicode=True), "pemdi-2026.v1.yaml").digest == original.digest
     data["indicators"][0]["question"] = "Pertanyaan lain?"
     assert parse_instrument(yaml.safe_dump(data, allow_unicode=True), "pemdi-2026.v1.yaml").digest != original.digest
+
+
+def test_first_year_is_the_year_an_instrument_code_ends_in() -> None:
+    assert first_year("pemdi-2026") == 2026
+    assert first_year("spbe-2020") == 2020
+    assert first_year("uji") is None
+    assert first_year("uji-12345") is None
