@@ -27,6 +27,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seeds" / "instruments"
 FILE_RE = re.compile(r"^(?P<code>[a-z0-9][a-z0-9-]*)\.v(?P<version>[1-9][0-9]*)\.yaml$")
+#: An instrument code that ends in a year names the first assessment year it applies to (``pemdi-2026``).
+CODE_YEAR_RE = re.compile(r"-(?P<year>(?:19|20)[0-9]{2})$")
 VALUE_TYPES = ("level", "graded")
 BASES = ("exact", "rounded")
 ITEM_KINDS = ("doc", "ss", "idx", "note")
@@ -35,6 +37,9 @@ CONVERSIONS = ("linear", "identity", "none")
 SUBMISSION_CHECKS = ("no_evidence", "empty_penjelasan", "stale_evidence")
 CHECK_ACTIONS = ("block", "warn")
 LEVELS = (1, 2, 3, 4, 5)
+#: Explanatory indicator texts that no value depends on: left out of the digest, so a version already used by
+#: assessments takes new or corrected descriptions in place (see ``assess.services.instruments``).
+DESCRIPTIVE_KEYS = ("description", "description_en")
 
 Path_ = tuple[str | int, ...]
 
@@ -150,6 +155,9 @@ class Indicator:
     hint_analisis: str
     external: External | None
     levels: tuple[Level, ...]
+    #: What the indicator measures (Pemdi's "Deskripsi Indikator", own words); "" when the file has none.
+    description: str = ""
+    description_en: str = ""
 
     def level(self, n: int) -> Level:
         return self.levels[n - 1]
@@ -200,6 +208,7 @@ class Instrument:
     indicators: Mapping[str, Indicator]
     submission_checks: Mapping[str, str] = field(default_factory=dict)
     source: str = ""
+    #: SHA-256 of the content that assessments depend on: everything but the :data:`DESCRIPTIVE_KEYS`.
     digest: str = field(default="", compare=False)
 
     @property
@@ -323,8 +332,12 @@ class _Reader:
         return str(value)
 
 
-def _digest(data: Any) -> str:
-    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+def _digest(data: Mapping[str, Any]) -> str:
+    scored = {
+        **data,
+        "indicators": [{k: v for k, v in ind.items() if k not in DESCRIPTIVE_KEYS} for ind in data["indicators"]],
+    }
+    canonical = json.dumps(scored, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -579,7 +592,7 @@ def _indicators(
             d,
             p,
             required=("code", "aspect", "name", "short_name", "weight", "scale", "question", "hints", "levels"),
-            optional=("asesor_code", "external"),
+            optional=("asesor_code", "external", *DESCRIPTIVE_KEYS),
         )
         code = r.text_(d["code"], (*p, "code"))
         if code != f"I{i + 1}":
@@ -594,6 +607,10 @@ def _indicators(
         external = _external(r, d.get("external"), (*p, "external"), value_type)
         levels = _levels(r, d["levels"], (*p, "levels"), code, value_type, external is not None, item_codes)
         asesor = d.get("asesor_code")
+        description = r.text_(d.get("description"), (*p, "description"), optional=True)
+        description_en = r.text_(d.get("description_en"), (*p, "description_en"), optional=True)
+        if description_en and not description:
+            raise r.fail((*p, "description_en"), "description_en memerlukan description (teks bahasa Indonesia)")
         out[code] = Indicator(
             code=code,
             number=i + 1,
@@ -608,6 +625,8 @@ def _indicators(
             hint_analisis=r.text_(hints["analisis"], (*p, "hints", "analisis")),
             external=external,
             levels=levels,
+            description=description,
+            description_en=description_en,
         )
     return out
 
@@ -731,6 +750,12 @@ def _check_domain_weights(
 
 
 # --------------------------------------------------------------------------- files
+
+
+def first_year(code: str) -> int | None:
+    """The first assessment year of the instrument ``code`` (``pemdi-2026`` → 2026); None when its code names none."""
+    m = CODE_YEAR_RE.search(code)
+    return int(m["year"]) if m else None
 
 
 def load_file(path: str | Path) -> Instrument:

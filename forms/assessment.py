@@ -36,15 +36,24 @@ PENJELASAN_LENGTH = Length(max=PENJELASAN_MAX, message=_l("Paling banyak %(max)d
 
 
 class OpenAssessmentForm(BaseForm):
-    instrument_id = SelectField(_l("Instrumen"), coerce=int, validators=[InputRequired()])
+    """Open an assessment. ``instruments`` are (id, label, first year or None), the first one chosen by default;
+    the year offered is this year, or the chosen instrument's first year when that is later (app.js follows a
+    change of instrument)."""
+
+    instrument_id = SelectField(
+        _l("Instrumen"), coerce=int, validators=[InputRequired()], render_kw={"data-year-floor": "year"}
+    )
     year = IntegerField(_l("Tahun penilaian"), validators=[InputRequired(), NumberRange(2018, 2100)])
     deadline = DateField(_l("Batas waktu pengisian"), validators=[Optional()])
 
-    def __init__(self, *args: Any, instruments: list[tuple[int, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, instruments: list[tuple[int, str, int | None]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.instrument_id.choices = instruments
+        self.instrument_id.choices = [
+            (id_, label, {"data-first-year": str(first)} if first else {}) for id_, label, first in instruments
+        ]
         if self.year.data is None:
-            self.year.data = date.today().year
+            first = instruments[0][2] if instruments else None
+            self.year.data = max(date.today().year, first or 0)
 
 
 class LevelAnswerForm(BaseForm):

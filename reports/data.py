@@ -166,6 +166,8 @@ class IndicatorSection:
     level: int | None
     level_name: str | None
     criteria: str | None
+    #: What the indicator measures ("" when the instrument has no descriptions, as SPBE 2020).
+    description: str
     fakta: str
     analisis: str
     items: tuple[ItemMark, ...]
@@ -610,6 +612,7 @@ def indicator_section(
         level=level_no,
         level_name=level_name,
         criteria=criteria,
+        description=ind.description,
         fakta=fakta,
         analisis=analisis,
         items=items,

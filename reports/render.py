@@ -180,6 +180,7 @@ def _weight(section: IndicatorSection) -> int:
         len(section.fakta or "")
         + len(section.analisis or "")
         + len(section.criteria or "")
+        + len(section.description)
         + notes
         + EVIDENCE_WEIGHT * len(section.evidence)
         + ITEM_WEIGHT * len(section.items)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from assess import instruments as files
 from assess import texts
 from assess.audit import record_assessment
 from assess.errors import DomainError
@@ -73,6 +74,16 @@ def _instrument_codes(code: str) -> list[str]:
     if row is None:
         raise DomainError(_l("Instrumen %(code)s belum dimuat.", code=code))
     return list(engine_instrument(row).indicators)
+
+
+def default_year(previous: Assessment, instrument: Instrument) -> int:
+    """The year a crosswalk to ``instrument`` offers: never before the instrument's first year, and the source's own
+    year once the instrument applies to it (an SPBE 2026 assessment is redone as Pemdi 2026, an SPBE 2025 one
+    continues as Pemdi 2026). The year after the source's when the instrument's code names no year."""
+    first = files.first_year(instrument.code)
+    if first is None:
+        return previous.year + 1
+    return max(first, previous.year)
 
 
 def open_crosswalk(*, previous: Assessment, instrument: Instrument, year: int, actor: User | None) -> Assessment:

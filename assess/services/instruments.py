@@ -1,4 +1,8 @@
-"""Sync instrument files into the catalogue tables, idempotently, never altering a version in use."""
+"""Sync instrument files into the catalogue tables, idempotently, never altering a version in use.
+
+"Altering" means what a value depends on (the file's digest). The indicators' descriptions are explanatory texts
+outside the digest: a changed description reaches a version in use in place, and no score moves.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from assess import instruments as files
 from assess.errors import InstrumentInUseError
 from assess.extensions import db
 from assess.models import Aspect, Assessment, Domain, EvidenceItem, Indicator, IndicatorLevel, Instrument
+from assess.queries.engine import engine_instrument
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +46,7 @@ def sync_instrument(inst: files.Instrument, text: str) -> str:
     """Create or update one version; returns ``created``, ``updated`` or ``unchanged``."""
     row = db.session.scalar(select(Instrument).where(Instrument.code == inst.code, Instrument.version == inst.version))
     if row is not None and row.digest == inst.digest:
-        return "unchanged"
+        return _update_descriptions(row, inst, text)
     if row is not None:
         used = db.session.scalar(select(exists().where(Assessment.instrument_id == row.id)))
         if used:
@@ -75,6 +80,23 @@ def sync_instrument(inst: files.Instrument, text: str) -> str:
     return outcome
 
 
+def _update_descriptions(row: Instrument, inst: files.Instrument, text: str) -> str:
+    """Same digest: only the descriptions can differ from what is stored; write them (and the text) in place."""
+    stored = engine_instrument(row)
+    if _descriptions(stored) == _descriptions(inst):
+        return "unchanged"
+    for indicator in row.indicators:
+        indicator.description = inst.indicators[indicator.code].description
+    row.source_text = text
+    db.session.flush()
+    log.info("instrumen %s: deskripsi indikator diperbarui", inst.key)
+    return "updated"
+
+
+def _descriptions(inst: files.Instrument) -> dict[str, tuple[str, str]]:
+    return {code: (ind.description, ind.description_en) for code, ind in inst.indicators.items()}
+
+
 def _populate(row: Instrument, inst: files.Instrument) -> None:
     domains: dict[str, Domain] = {}
     for pos, d in enumerate(inst.domains.values()):
@@ -101,6 +123,7 @@ def _populate(row: Instrument, inst: files.Instrument) -> None:
             weight=_dec(ind.weight),
             scale=ind.scale,
             question=ind.question,
+            description=ind.description,
             hint_fakta=ind.hint_fakta,
             hint_analisis=ind.hint_analisis,
             is_external=ind.external is not None,

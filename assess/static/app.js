@@ -462,3 +462,23 @@
     filter();
   });
 })();
+
+// A block marked data-fold-narrow (open by default) starts folded on a phone-sized screen.
+(function () {
+  if (!window.matchMedia("(max-width: 760px)").matches) return;
+  document.querySelectorAll("details[data-fold-narrow]").forEach((block) => { block.open = false; });
+})();
+
+// A select marked data-year-floor="<year field>": choosing an option with data-first-year raises a year below it
+// (Pemdi 2026 is not assessed for 2025). The year stays editable.
+(function () {
+  document.querySelectorAll("select[data-year-floor]").forEach((select) => {
+    const year = select.form && select.form.elements[select.dataset.yearFloor];
+    if (!year) return;
+    select.addEventListener("change", () => {
+      const option = select.options[select.selectedIndex];
+      const first = option ? Number(option.dataset.firstYear) : 0;
+      if (first && !(Number(year.value) >= first)) year.value = String(first);
+    });
+  });
+})();

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from assess import display
 from assess import permissions as perm
 from assess.extensions import db
+from assess.instruments import first_year
 from assess.models import (
     Answer,
     AnswerState,
@@ -109,6 +110,7 @@ def new() -> str | Response:
             _("%(title)s — v%(version)s (sementara)", title=r.title, version=r.version)
             if r.provisional
             else _("%(title)s — v%(version)s", title=r.title, version=r.version),
+            first_year(r.code),
         )
         for r in rows
     ]

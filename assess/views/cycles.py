@@ -260,10 +260,10 @@ def crosswalk(assessment_id: int) -> str | Response | tuple[str, int]:
     form = CrosswalkForm()
     form.instrument_id.choices = [(i.id, _instrument_label(i)) for i in instruments]
     if request.method == "GET":
-        form.year.data = previous.year + 1
+        form.year.data = crosswalk_service.default_year(previous, instruments[0])
     if form.validate_on_submit():
         instrument = next(i for i in instruments if i.id == form.instrument_id.data)
-        year = form.year.data or previous.year + 1
+        year = form.year.data or crosswalk_service.default_year(previous, instrument)
         new = attempt(
             lambda: crosswalk_service.open_crosswalk(
                 previous=previous, instrument=instrument, year=year, actor=current_user

@@ -75,3 +75,36 @@ def test_wide_tables_scroll_in_their_own_box(page: Page, server: Server) -> None
     box.focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("(el) => el.scrollLeft > 0", arg=box.element_handle())
+
+
+def test_opening_pemdi_offers_2026_and_its_description_folds_on_a_phone(page: Page, server: Server) -> None:
+    """The new-assessment form raises a year below Pemdi 2026's first year when Pemdi is chosen; the indicator's
+    description is folded on a phone (a tap opens it) and open on a laptop."""
+    sign_in(page, server, "koordinator", PHONE)
+    page.goto(f"{server.url}/penilaian/baru")
+    page.wait_for_load_state("load")  # the year follows the instrument through the deferred app.js
+    instrument, year = page.get_by_label("Instrumen"), page.get_by_label("Tahun penilaian")
+    choice = {name: instrument.locator("option", has_text=name).get_attribute("value") for name in ("SPBE", "Digital")}
+    instrument.select_option(choice["SPBE"])
+    year.fill("2025")
+    instrument.select_option(choice["Digital"])
+    expect(year).to_have_value("2026")
+    page.get_by_role("button", name="Buka penilaian").click()
+    expect(page.get_by_test_id("projected-index")).to_be_visible()
+    answer_page = page.url.rstrip("/") + "/indikator/I5"
+
+    page.goto(answer_page)
+    page.wait_for_load_state("load")
+    description = page.get_by_test_id("indicator-description")
+    text = description.get_by_text("Indeks Satu Data Indonesia (SDI)")
+    expect(description).not_to_have_attribute("open", "")
+    expect(text).to_be_hidden()
+    description.get_by_text("Deskripsi indikator").click()
+    expect(text).to_be_visible()
+    scroll_width, inner_width = page.evaluate(OVERFLOW)
+    assert scroll_width <= inner_width
+
+    page.set_viewport_size(LAPTOP)
+    page.goto(answer_page)
+    page.wait_for_load_state("load")
+    expect(text).to_be_visible()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -357,3 +358,37 @@ def test_follow_up_done_permissions(client: FlaskClient, db: Any, world: World) 
     db.session.expire_all()
     assert db.session.get(FollowUp, follow_up.id).done_at is not None
     assert db.session.query(AuditEntry).filter_by(assessment_id=assessment.id, action="followup.done").count() == 1
+
+
+def _offered_year(html: str) -> int:
+    match = re.search(r'<input[^>]*name="year"[^>]*value="(\d+)"', html)
+    assert match is not None
+    return int(match[1])
+
+
+@pytest.mark.parametrize("spbe_year", [2026, 2025])
+def test_crosswalk_offers_pemdi_2026_and_carry_over_stays_next_year(
+    client: FlaskClient, db: Any, spbe_year: int
+) -> None:
+    instansi = create_instansi()
+    koordinator = create_member(instansi, RoleName.KOORDINATOR)
+    spbe = create_assessment(instansi, year=spbe_year)
+    db.session.commit()
+    login(client, koordinator.email)
+    page = client.get(f"/penilaian/{spbe.id}/crosswalk")
+    assert page.status_code == 200
+    assert _offered_year(page.get_data(as_text=True)) == 2026
+    pemdi = instrument("pemdi-2026")
+    assert (
+        client.post(f"/penilaian/{spbe.id}/crosswalk", data={"instrument_id": pemdi.id, "year": 2026}).status_code
+        == 302
+    )
+    again = client.post(f"/penilaian/{spbe.id}/crosswalk", data={"instrument_id": pemdi.id, "year": 2026})
+    assert again.status_code == 200
+    assert "Penilaian pemdi-2026 tahun 2026 untuk instansi ini sudah ada." in again.get_data(as_text=True)
+    response = client.post(f"/penilaian/{spbe.id}/tahun-berikutnya", data={"instrument_id": spbe.instrument_id})
+    assert response.status_code == 302
+    carried = db.session.scalars(
+        db.select(Assessment).filter_by(previous_id=spbe.id, instrument_id=spbe.instrument_id)
+    ).one()
+    assert carried.year == spbe_year + 1

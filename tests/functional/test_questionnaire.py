@@ -269,7 +269,45 @@ def test_open_assessment(client: FlaskClient, world: World, db: Any) -> None:
     assert client.get("/penilaian/baru").status_code == 404
 
 
+class _Early2025(date):
+    @classmethod
+    def today(cls) -> date:
+        return date(2025, 3, 1)
+
+
+def test_open_assessment_offers_pemdi_from_its_first_year(
+    client: FlaskClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("forms.assessment.date", _Early2025)
+    login(client, world.koordinator.email)
+    page = client.get("/penilaian/baru").get_data(as_text=True)
+    options = re.findall(r"<option[^>]*>[^<]*</option>", page)
+    assert "Pemerintah Digital" in options[0]
+    assert 'data-first-year="2026"' in options[0]
+    assert re.search(r'<input[^>]*name="year"[^>]*value="2026"', page)
+    assert 'data-year-floor="year"' in page
+
+
 # --------------------------------------------------------------------------- Pemdi
+
+
+def test_answer_page_shows_the_pemdi_description_and_no_block_for_spbe(
+    client: FlaskClient, world: World, pemdi_world: World
+) -> None:
+    login(client, pemdi_world.pengisi.email)
+    page = client.get(f"/penilaian/{pemdi_world.assessment.id}/indikator/I5").get_data(as_text=True)
+    start = page.index('data-testid="indicator-description"')
+    block = page[start : page.index("</details>", start)]
+    assert page.index('class="question"') < start < page.index('id="answer-form"')
+    assert "Deskripsi indikator" in block
+    assert "sementara" in block
+    assert "Indeks Satu Data Indonesia (SDI) hasil evaluasi Bappenas" in block
+    client.post("/logout")
+    login(client, world.pengisi.email)
+    spbe = client.get(f"/penilaian/{world.assessment.id}/indikator/I1").get_data(as_text=True)
+    assert 'class="question"' in spbe
+    assert "indicator-description" not in spbe
+    assert "Deskripsi indikator" not in spbe
 
 
 def _item_ids(answer: Answer, *codes: str) -> dict[str, int]:

@@ -192,7 +192,9 @@ def test_spbe_report_structure_metadata_and_links(spbe: Reported) -> None:
     assert not reference.is_home
     assert f"lihat I1 Lampiran {reference.home_lampiran}" in " ".join(text.split())
     assert "Belum ada data dukung yang ditautkan" in text
+    assert "Deskripsi indikator" not in text
     html = report_html(data, "indicators")
+    assert 'class="description"' not in html
     assert "&lt;script&gt;" in html
     assert '<img src="file:' not in html
 
@@ -224,6 +226,9 @@ def test_pemdi_report_lists_butir(app: Flask, db: Any) -> None:
     assert data.provisional
     assert "Instrumen sementara" in text
     assert first.code in text
+    assert data.sections[0].description.startswith("Mengukur ")
+    shown = f"Deskripsi indikator (sementara): {data.sections[0].description}"
+    assert "".join(shown.split()) in "".join(text.split())  # lines may break after a slash
     assert list(report.anchors)[-1] == data.sections[-1].anchor
     assert len(report.anchors) == len(FIXED_ANCHORS) + len(data.sections)
 

@@ -15,6 +15,7 @@ from assess.instruments import (
     SEED_DIR,
     InstrumentError,
     _format_path,
+    first_year,
     load_all,
     load_file,
     load_instrument,
@@ -276,6 +277,21 @@ BAD_PEMDI: list[tuple[str, Mutation, str]] = [
         "aspects[0].domain: instrumen ini tidak memiliki domain",
     ),
     ("total", _set(("indicators", 19, "weight"), "16"), "aspects[6].weight: bobot aspek A7 (25) tidak sama"),
+    (
+        "empty-description",
+        _set(("indicators", 2, "description"), "  "),
+        "indicators[2].description: harus berupa teks yang tidak kosong",
+    ),
+    (
+        "list-description",
+        _set(("indicators", 2, "description"), ["Mengukur", "kompetensi"]),
+        "indicators[2].description: harus berupa teks yang tidak kosong",
+    ),
+    (
+        "english-only-description",
+        _delete(("indicators", 3, "description")),
+        "indicators[3].description_en: description_en memerlukan description",
+    ),
 ]
 
 
@@ -319,3 +335,46 @@ def test_digest_ignores_formatting_but_not_content() -> None:
     assert parse_instrument(reformatted, "spbe-2020.v1.yaml").digest == original.digest
     changed = text.replace("Rintisan", "Perintisan", 1)
     assert parse_instrument(changed, "spbe-2020.v1.yaml").digest != original.digest
+
+
+def test_pemdi_indicators_carry_descriptions_and_spbe_none() -> None:
+    pemdi = load_instrument("pemdi-2026")
+    for ind in pemdi.indicators.values():
+        assert ind.description.startswith("Mengukur ")
+        assert ind.description_en.startswith("Measures ")
+        assert 2 <= ind.description.count(". ") + 1 <= 4
+    external = {code: pemdi.indicators[code].description for code in ("I5", "I6", "I7", "I18")}
+    assert "Indeks Satu Data Indonesia (SDI)" in external["I5"]
+    assert "Bappenas" in external["I5"]
+    assert "(SJIG)" in external["I6"]
+    assert "BIG" in external["I6"]
+    assert "(IPS)" in external["I7"]
+    assert "EPSS" in external["I7"]
+    assert "BPS" in external["I7"]
+    assert "Interoperabilitas Data" in external["I18"]
+    assert "Bappenas" in external["I18"]
+    spbe = load_instrument("spbe-2020")
+    assert {(ind.description, ind.description_en) for ind in spbe.indicators.values()} == {("", "")}
+
+
+def test_digest_leaves_out_the_descriptions() -> None:
+    """Descriptions explain an indicator and no value depends on them: adding or changing one keeps the digest,
+    so a version in use takes them; anything else still changes it."""
+    data = yaml.safe_load(PEMDI_FILE.read_text(encoding="utf-8"))
+    original = parse_instrument(PEMDI_FILE.read_text(encoding="utf-8"), "pemdi-2026.v1.yaml")
+    for ind in data["indicators"]:
+        del ind["description"], ind["description_en"]
+    bare = parse_instrument(yaml.safe_dump(data, allow_unicode=True), "pemdi-2026.v1.yaml")
+    assert bare.indicators["I1"].description == ""
+    assert bare.digest == original.digest
+    data["indicators"][0]["description"] = "Deskripsi lain."
+    assert parse_instrument(yaml.safe_dump(data, allow_unicode=True), "pemdi-2026.v1.yaml").digest == original.digest
+    data["indicators"][0]["question"] = "Pertanyaan lain?"
+    assert parse_instrument(yaml.safe_dump(data, allow_unicode=True), "pemdi-2026.v1.yaml").digest != original.digest
+
+
+def test_first_year_is_the_year_an_instrument_code_ends_in() -> None:
+    assert first_year("pemdi-2026") == 2026
+    assert first_year("spbe-2020") == 2020
+    assert first_year("uji") is None
+    assert first_year("uji-12345") is None
