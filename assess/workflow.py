@@ -41,7 +41,7 @@ STAGE_LABELS: dict[CycleStage, LazyString] = {
     CycleStage.DOKUMEN: _l("penilaian dokumen"),
     CycleStage.KOREKSI: _l("koreksi"),
     CycleStage.WAWANCARA: _l("wawancara"),
-    CycleStage.SELESAI: _l("selesai"),
+    CycleStage.SELESAI: _l("evaluasi selesai"),
 }
 
 
