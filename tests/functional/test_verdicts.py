@@ -4,6 +4,7 @@ chips and counts on the pages, the verified value on the dashboard and in the co
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from collections.abc import Iterator
@@ -663,3 +664,19 @@ def other_instrument(db: Any) -> Iterator[str]:
     db.session.rollback()
     db.session.delete(db.session.get(Instrument, instrument.id))
     db.session.commit()
+
+
+def test_the_verdicts_read_in_english(client: FlaskClient, db: Any, pemdi_world: World) -> None:
+    aid = pemdi_world.assessment.id
+    _judge(db, pemdi_world, CycleStage.DOKUMEN, I1_L1_01=Verdict.DITERIMA, I1_L2_01=Verdict.REVISI)
+    login(client, pemdi_world.koordinator.email)
+    client.post("/bahasa", data={"lang": "en", "next": "/"})
+    page = client.get(f"/penilaian/{aid}/indikator/I1").get_data(as_text=True)
+    assert 'data-verdict="diterima">accepted</span>' in page
+    assert 'data-verdict="revisi">revision</span>' in page
+    assert "document review" in page
+    assert "Change the assessor's verdict" in html.unescape(page)
+    listing = client.get(f"/penilaian/{aid}/hasil-asesor").get_data(as_text=True)
+    assert "2 items judged" in _text(listing)
+    refused = _post(client, aid, b"butir;hasil\nI1-L1-01;oke\n", "h.csv").get_data(as_text=True)
+    assert "Row 2, column hasil: “oke” is not diterima, revisi or ditolak" in refused
