@@ -38,6 +38,6 @@ class VerdictForm(BaseForm):
     )
     note = TextAreaField(
         _l("Catatan asesor"),
-        description=_l("Misalnya “tidak tepat”, “belum diunggah”, atau catatan asesor apa adanya."),
+        description=_l("Catatan asesor apa adanya, misalnya alasan revisi."),
         validators=[Length(max=NOTE_MAX)],
     )
