@@ -37,7 +37,8 @@ from assess.queries import load_assessment
 from assess.queries.engine import engine_instrument
 from assess.queries.verdicts import current_verdicts, verified
 from assess.scoring import graded_value, score
-from tests.functional.helpers import count_queries, login
+from tests.factories import create_assessment
+from tests.functional.helpers import count_queries, login, logout
 from tests.worlds import World
 
 # --------------------------------------------------------------------------- helpers
@@ -588,6 +589,7 @@ def test_the_admin_records_and_a_final_assessment_still_takes_verdicts(
     db.session.commit()
     item = _item(db, "I4-L1-01")
     for who in (world.admin, world.koordinator):
+        logout(client)
         login(client, who.email)
         response = client.post(
             f"/penilaian/{world.assessment.id}/hasil-asesor/butir/{item.id}",
@@ -606,7 +608,10 @@ def test_another_instansi_and_a_butir_of_another_instrument_are_not_found(
     login(client, pemdi_world.outsider.email)
     assert client.get(f"/penilaian/{aid}/hasil-asesor").status_code == 404
     assert _post(client, aid, CSV.encode(), "h.csv").status_code == 404
+    logout(client)
     login(client, pemdi_world.koordinator.email)
+    assert client.get(f"/penilaian/{aid}/hasil-asesor").status_code == 200  # the instansi's own koordinator
+    assert client.get(f"/penilaian/{aid}/hasil-asesor/butir/{_item(db, 'I1-L1-01').id}").status_code == 200
     stray = db.session.scalar(select(EvidenceItem.id).where(EvidenceItem.code == other_instrument))
     assert client.get(f"/penilaian/{aid}/hasil-asesor/butir/{stray}").status_code == 404
     note = _item(db, "I15-L4-03")
@@ -615,7 +620,11 @@ def test_another_instansi_and_a_butir_of_another_instrument_are_not_found(
 
 def test_an_spbe_assessment_has_no_verdict_pages(client: FlaskClient, db: Any, world: World) -> None:
     aid = world.assessment.id
+    pemdi = create_assessment(world.instansi, code="pemdi-2026")
+    db.session.commit()
     login(client, world.koordinator.email)
+    assert client.get(f"/penilaian/{pemdi.id}/hasil-asesor").status_code == 200  # the same koordinator's Pemdi one
+    assert 'data-testid="verdicts-link"' in client.get(f"/penilaian/{pemdi.id}").get_data(as_text=True)
     assert client.get(f"/penilaian/{aid}/hasil-asesor").status_code == 404
     assert client.get(f"/penilaian/{aid}/hasil-asesor/templat.csv").status_code == 404
     assert _post(client, aid, CSV.encode(), "h.csv").status_code == 404
