@@ -43,14 +43,17 @@ def verdicts_exist(assessment_id: int) -> bool:
     return bool(db.session.scalar(select(ButirVerdict.id).where(ButirVerdict.assessment_id == assessment_id).limit(1)))
 
 
-def all_verdicts(assessment_id: int) -> list[ButirVerdict]:
-    """Every verdict recorded on the assessment, with its butir, the butir's indicator and who recorded it, in the
-    instrument's order and each butir's stages in theirs (one query)."""
-    rows = db.session.scalars(
+def all_verdicts(assessment_id: int, item_id: int | None = None) -> list[ButirVerdict]:
+    """Every verdict recorded on the assessment (on one butir, when ``item_id`` is given), with its butir, the
+    butir's indicator and who recorded it, in the instrument's order and each butir's stages in theirs (one query)."""
+    query = (
         select(ButirVerdict)
         .where(ButirVerdict.assessment_id == assessment_id)
         .options(joinedload(ButirVerdict.item).joinedload(EvidenceItem.indicator), joinedload(ButirVerdict.recorded_by))
-    ).all()
+    )
+    if item_id is not None:
+        query = query.where(ButirVerdict.item_id == item_id)
+    rows = db.session.scalars(query).all()
     return sorted(rows, key=lambda r: (r.item.indicator.position, r.item.level, r.item.nn, STAGE_ORDER.index(r.stage)))
 
 

@@ -125,7 +125,7 @@ def _item(assessment: Assessment, item_id: int) -> EvidenceItem:
 def butir(assessment_id: int, item_id: int) -> str | Response | tuple[str, int]:
     assessment = _recorder(assessment_id)
     item = _item(assessment, item_id)
-    history = [v for v in all_verdicts(assessment.id) if v.item_id == item.id]
+    history = all_verdicts(assessment.id, item.id)
     form = VerdictForm()
     if request.method == "GET":
         wanted = request.args.get("tahap", "")
