@@ -28,6 +28,7 @@ UPLOAD_ENDPOINTS = frozenset(
         "assessments.upload_evidence",
         "cycles.import_xlsx",
         "cycles.official_preview",
+        "verdicts.preview",
         "admin.logo_upload",
         "admin.units_import",
         "admin.users_import",
@@ -102,6 +103,8 @@ def create_app(config: Mapping[str, Any] | None = None, *, environ: Mapping[str,
     display.register(app)
     texts.register(app)
     app.add_template_global(workflow.state_label, "state_label")
+    app.add_template_global(workflow.verdict_label, "verdict_label")
+    app.add_template_global(workflow.stage_label, "stage_label")
 
     from assess.errors import register_error_handlers
 

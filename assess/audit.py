@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from assess.extensions import db
 from assess.models import Answer, Assessment, AuditEntry, User
 from assess.texts import Text, render
-from assess.workflow import ANSWER_STATE_LABELS, ASSESSMENT_STATE_LABELS
+from assess.workflow import ANSWER_STATE_LABELS, ASSESSMENT_STATE_LABELS, stage_label
 
 OBJECT_TYPE_LABELS = {
     "answer": _l("Jawaban"),
@@ -36,6 +36,7 @@ OBJECT_TYPE_LABELS = {
     "export": _l("Ekspor"),
     "instansi": _l("Instansi"),
     "correction": _l("Koreksi butir"),
+    "verdict": _l("Hasil asesor"),
 }
 ACTION_LABELS = {
     "assessment.open": _l("Penilaian dibuka"),
@@ -44,6 +45,9 @@ ACTION_LABELS = {
     "assessment.crosswalk": _l("Penilaian dibuka lewat crosswalk"),
     "assessment.import_official": _l("Hasil resmi diimpor"),
     "assessment.import_xlsx": _l("Jawaban diimpor dari berkas XLSX"),
+    "verdict.import": _l("Hasil asesor diimpor"),
+    "verdict.set": _l("Hasil asesor dicatat"),
+    "verdict.delete": _l("Hasil asesor dihapus"),
     "answer.edit": _l("Jawaban mulai diisi"),
     "answer.save": _l("Jawaban disimpan"),
     "answer.submit": _l("Diajukan untuk direviu"),
@@ -143,6 +147,8 @@ STATE_LABELS = {
 }
 #: The official result's import records one change per indicator, named by the indicator's code.
 OFFICIAL_IMPORT = "assessment.import_official"
+#: The asesor's verdicts record one change per butir and stage, named ``I1-L2-03@dokumen``.
+VERDICT_FIELD = re.compile(r"^(?P<code>[^@]+)@(?P<stage>[a-z]+)$")
 ITEM_FIELD = re.compile(r"^(?P<code>.+)\.(?P<attr>fulfilled|note|assignee_unit_id|assignee_user_id)$")
 
 
@@ -163,6 +169,9 @@ def field_label(name: str, action: str = "") -> str:
         return str(FIELD_LABELS[name])
     if action == OFFICIAL_IMPORT:
         return str(_l("Nilai resmi %(code)s", code=name))
+    match = VERDICT_FIELD.match(name)
+    if match and action.startswith("verdict."):
+        return str(_l("Hasil asesor %(code)s, tahap %(stage)s", code=match["code"], stage=stage_label(match["stage"])))
     match = ITEM_FIELD.match(name)
     if match:
         return str(ITEM_FIELD_LABELS[match["attr"]] % {"code": match["code"]})

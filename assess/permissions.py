@@ -164,6 +164,12 @@ def can_close_follow_up(user: User, assessment: Assessment, owner_unit_id: int |
     return RoleName.PENGISI in roles and owner_unit_id is not None and owner_unit_id in unit_ids(user)
 
 
+def can_record_verdicts(user: User, assessment: Assessment) -> bool:
+    """Import or type in the external asesor's verdicts per butir, change or remove one: the koordinator (or admin);
+    also in a final assessment, since the verdicts come after the submission."""
+    return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
 def can_read_deleted_history(user: User, assessment: Assessment) -> bool:
     """Read the history of a deleted document: the koordinator and the admin (others get a 404, as elsewhere)."""
     return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})

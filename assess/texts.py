@@ -55,6 +55,7 @@ TEMPLATES: dict[str, LazyString] = {
     "audit.evidence_version": _l("%(name)s, SHA-256 %(sha)s"),
     "audit.xlsx_import": _l("%(applied)s diterapkan, %(conflicts)s konflik, %(refused)s ditolak"),
     "audit.official_import": _l("%(n)s nilai resmi, %(f)s tindak lanjut baru"),
+    "audit.verdict_import": _l("%(added)s hasil asesor baru, %(changed)s diubah"),
     "audit.carry_over": _l("dari penilaian %(id)s (%(year)s): %(answers)s jawaban, %(docs)s dokumen, %(links)s tautan"),
     "audit.crosswalk": _l("dari %(code)s %(year)s (penilaian %(id)s): %(docs)s dokumen, %(links)s tautan"),
     "audit.target_set": _l("Target ditetapkan: %(target)s."),

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from assess.errors import DomainError
-from assess.models import Answer, AnswerState, AssessmentState
+from assess.models import Answer, AnswerState, AssessmentState, CycleStage, Verdict
 
 #: How an answer's and an assessment's states are named to people: pages (the chips), messages, the audit trail,
 #: exports. The one table of them.
@@ -27,6 +27,21 @@ ASSESSMENT_STATE_LABELS: dict[AssessmentState, LazyString] = {
     AssessmentState.PENGISIAN: _l("pengisian"),
     AssessmentState.REVIU: _l("reviu"),
     AssessmentState.FINAL: _l("final"),
+}
+
+
+#: The asesor's verdict on a butir, and the stages of the evaluation cycle after the self-assessment.
+VERDICT_LABELS: dict[Verdict, LazyString] = {
+    Verdict.DITERIMA: _l("diterima"),
+    Verdict.REVISI: _l("revisi"),
+    Verdict.DITOLAK: _l("ditolak"),
+}
+STAGE_LABELS: dict[CycleStage, LazyString] = {
+    CycleStage.MANDIRI: _l("penilaian mandiri"),
+    CycleStage.DOKUMEN: _l("penilaian dokumen"),
+    CycleStage.KOREKSI: _l("koreksi"),
+    CycleStage.WAWANCARA: _l("wawancara"),
+    CycleStage.SELESAI: _l("evaluasi selesai"),
 }
 
 
@@ -45,6 +60,20 @@ def state_label(value: str) -> str:
         return answer_state_label(AnswerState(value))
     if value in AssessmentState._value2member_map_:
         return assessment_state_label(AssessmentState(value))
+    return _("lainnya")
+
+
+def verdict_label(value: str) -> str:
+    """An asesor's verdict by its stored value; another value reads as a generic one."""
+    if value in Verdict._value2member_map_:
+        return str(VERDICT_LABELS[Verdict(value)])
+    return _("lainnya")
+
+
+def stage_label(value: str) -> str:
+    """A stage of the evaluation cycle by its stored value; another value reads as a generic one."""
+    if value in CycleStage._value2member_map_:
+        return str(STAGE_LABELS[CycleStage(value)])
     return _("lainnya")
 
 

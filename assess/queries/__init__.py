@@ -13,10 +13,12 @@ from assess import display
 from assess.extensions import db
 from assess.instruments import Instrument as EngineInstrument
 from assess.models import (
+    STAGE_ORDER,
     Answer,
     AnswerEvidence,
     AnswerItem,
     Assessment,
+    ButirVerdict,
     Evidence,
     EvidenceItem,
     EvidenceVersion,
@@ -180,11 +182,28 @@ def overview(assessment: Assessment, projection: Projection) -> tuple[DomainGrou
     )
 
 
+@dataclass(frozen=True)
+class AnswerPage:
+    """An answer as its page shows it, with the external asesor's verdicts on its butir."""
+
+    answer: Answer
+    #: The verdicts on each butir (by evidence-item id), oldest stage first: the last one counts. Empty for a level
+    #: instrument.
+    verdicts: dict[int, list[ButirVerdict]]
+
+
 def load_answer(assessment_id: int, code: str) -> Answer | None:
     """One answer with its assessment, indicator, evidence links and (graded instruments) evidence items.
 
     Two queries for a level instrument, three for a graded one, whatever the number of links and items.
     """
+    page = load_answer_page(assessment_id, code)
+    return None if page is None else page.answer
+
+
+def load_answer_page(assessment_id: int, code: str) -> AnswerPage | None:
+    """:func:`load_answer`, and for a graded instrument the asesor's verdicts on the butir, read in the same query as
+    the items and their marks."""
     answer = db.session.scalar(
         select(Answer)
         .join(Indicator, Indicator.id == Answer.indicator_id)
@@ -205,26 +224,37 @@ def load_answer(assessment_id: int, code: str) -> Answer | None:
     )
     if answer is None:
         return None
+    verdicts: dict[int, list[ButirVerdict]] = {}
     if answer.assessment.instrument.value_type == "graded":
-        # The indicator's items with this answer's marks beside them (an item not marked yet: None).
+        # The indicator's items with this answer's marks beside them (an item not marked yet: None), and each
+        # item's verdicts in this assessment (one row per verdict).
         rows = db.session.execute(
-            select(EvidenceItem, AnswerItem)
+            select(EvidenceItem, AnswerItem, ButirVerdict)
             .outerjoin(AnswerItem, (AnswerItem.item_id == EvidenceItem.id) & (AnswerItem.answer_id == answer.id))
+            .outerjoin(
+                ButirVerdict,
+                (ButirVerdict.item_id == EvidenceItem.id) & (ButirVerdict.assessment_id == answer.assessment_id),
+            )
             .where(EvidenceItem.indicator_id == answer.indicator_id)
             .options(joinedload(AnswerItem.assignee_unit))
             .order_by(EvidenceItem.level, EvidenceItem.nn, AnswerItem.id)
         ).all()
-        items = list(dict.fromkeys(item for item, _mark in rows))
-        marks = sorted((mark for _item, mark in rows if mark is not None), key=lambda mark: mark.id)
-        for item, mark in rows:
+        items = list(dict.fromkeys(item for item, _mark, _verdict in rows))
+        marks = sorted(
+            dict.fromkeys(mark for _item, mark, _verdict in rows if mark is not None), key=lambda mark: mark.id
+        )
+        for item, mark, _verdict in rows:
             if mark is not None:
                 set_committed_value(mark, "item", item)
         set_committed_value(answer.indicator, "items", list(items))
         set_committed_value(answer, "items", list(marks))
+        judged = dict.fromkeys(verdict for _item, _mark, verdict in rows if verdict is not None)
+        for verdict in sorted(judged, key=lambda v: STAGE_ORDER.index(v.stage)):
+            verdicts.setdefault(verdict.item_id, []).append(verdict)
     else:  # level instruments have no evidence items
         set_committed_value(answer, "items", [])
         set_committed_value(answer.indicator, "items", [])
-    return answer
+    return AnswerPage(answer, verdicts)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -12,7 +13,15 @@ from sqlalchemy.orm import joinedload
 
 from assess.extensions import db
 from assess.instruments import Instrument as EngineInstrument
-from assess.models import STAGE_ORDER, Assessment, AssessmentStage, ButirVerdict, CycleStage, Verdict
+from assess.models import (
+    STAGE_ORDER,
+    Assessment,
+    AssessmentStage,
+    ButirVerdict,
+    CycleStage,
+    EvidenceItem,
+    Verdict,
+)
 from assess.queries.engine import graded_answer_value
 from assess.scoring import Score, graded_value, score
 
@@ -27,6 +36,37 @@ def current_verdicts(assessment_id: int) -> dict[int, ButirVerdict]:
     for row in sorted(rows, key=lambda r: STAGE_ORDER.index(r.stage)):
         counted[row.item_id] = row
     return counted
+
+
+def verdicts_exist(assessment_id: int) -> bool:
+    """Whether any verdict is recorded on the assessment (one query)."""
+    return bool(db.session.scalar(select(ButirVerdict.id).where(ButirVerdict.assessment_id == assessment_id).limit(1)))
+
+
+def all_verdicts(assessment_id: int, item_id: int | None = None) -> list[ButirVerdict]:
+    """Every verdict recorded on the assessment (on one butir, when ``item_id`` is given), with its butir, the
+    butir's indicator and who recorded it, in the instrument's order and each butir's stages in theirs (one query)."""
+    query = (
+        select(ButirVerdict)
+        .where(ButirVerdict.assessment_id == assessment_id)
+        .options(joinedload(ButirVerdict.item).joinedload(EvidenceItem.indicator), joinedload(ButirVerdict.recorded_by))
+    )
+    if item_id is not None:
+        query = query.where(ButirVerdict.item_id == item_id)
+    rows = db.session.scalars(query).all()
+    return sorted(rows, key=lambda r: (r.item.indicator.position, r.item.level, r.item.nn, STAGE_ORDER.index(r.stage)))
+
+
+def counts_by_indicator(assessment: Assessment, verdicts: Mapping[int, ButirVerdict]) -> dict[str, Counter[str]]:
+    """How many butir of each indicator (by code) the counted verdicts accept, send back for revision or reject.
+    ``assessment`` has its answers loaded: no query."""
+    codes = {a.indicator_id: a.indicator.code for a in assessment.answers}
+    counts: dict[str, Counter[str]] = {}
+    for verdict in verdicts.values():
+        code = codes.get(verdict.item.indicator_id)
+        if code is not None:
+            counts.setdefault(code, Counter())[verdict.verdict.value] += 1
+    return counts
 
 
 def correction_deadline(assessment_id: int) -> date | None:
@@ -51,13 +91,16 @@ class Verified:
 
 def verified(inst: EngineInstrument, assessment: Assessment, verdicts: Mapping[int, ButirVerdict]) -> Verified:
     """Each indicator's value counting only fulfilled butir whose counted verdict is *diterima*; an external-index
-    indicator keeps its converted value. ``assessment`` must have its answers and item marks loaded
-    (:func:`assess.queries.load_assessment`), ``verdicts`` as :func:`current_verdicts` gives them: no query."""
+    indicator keeps its converted value, and an indicator without a claimed value has none verified either (it counts
+    as 0 in both indices, so the verified index is never above the claimed one). ``assessment`` must have its answers
+    and item marks loaded (:func:`assess.queries.load_assessment`), ``verdicts`` as :func:`current_verdicts` gives
+    them: no query."""
     values: dict[str, Fraction | None] = {}
     for answer in assessment.answers:
         ind = inst.indicators[answer.indicator.code]
-        if ind.external is not None:
-            values[ind.code] = graded_answer_value(inst, answer)
+        claimed = graded_answer_value(inst, answer)
+        if ind.external is not None or claimed is None:
+            values[ind.code] = claimed
             continue
         accepted = {
             mark.item.code

@@ -22,6 +22,7 @@ def register_blueprints(app: Flask) -> None:
     from assess.views.operator import bp as operator_bp
     from assess.views.pembina import bp as pembina_bp
     from assess.views.review import bp as review_bp
+    from assess.views.verdicts import bp as verdicts_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(assessments_bp)
@@ -39,3 +40,4 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pembina_bp)
     app.register_blueprint(operator_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(verdicts_bp)

@@ -24,6 +24,7 @@ from assess.models import (
     Assessment,
     AssessmentState,
     AuditEntry,
+    ButirVerdict,
     Evidence,
     EvidenceItem,
     Instansi,
@@ -33,8 +34,9 @@ from assess.models import (
     User,
 )
 from assess.queries import (
+    AnswerPage,
     Projection,
-    load_answer,
+    load_answer_page,
     load_assessment,
     overview,
     project_all,
@@ -48,6 +50,7 @@ from assess.queries.assessments import (
     state_counts,
 )
 from assess.queries.open_work import UnitWork, held_by_unit
+from assess.queries.verdicts import counts_by_indicator, current_verdicts
 from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
 from assess.services import reminders as reminder_service
@@ -168,6 +171,8 @@ def detail(assessment_id: int) -> str:
     assign_form = None
     if can_manage:
         assign_form = _assign_form(assessment, _unit_choices(units), people, user_units=people_units)
+    graded = projection.instrument.value_type == "graded"
+    verdicts = current_verdicts(assessment.id) if graded else {}
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
@@ -192,6 +197,9 @@ def detail(assessment_id: int) -> str:
         held=_held(assessment),
         can_remind=can_remind,
         remind_people=people if can_remind else [],
+        verdicts_per_indicator=counts_by_indicator(assessment, verdicts),
+        verdict_totals=Counter(v.verdict.value for v in verdicts.values()),
+        can_record_verdicts=graded and perm.can_record_verdicts(current_user, assessment),
     )
 
 
@@ -357,11 +365,16 @@ def _reminded(result: reminder_service.Manual) -> str:
 # --------------------------------------------------------------------------- one indicator
 
 
-def _answer_or_404(assessment_id: int, code: str) -> tuple[Assessment, Answer]:
-    loaded = load_answer(assessment_id, code)
-    if loaded is None or not perm.can_view_assessment(current_user, loaded.assessment):
+def _page_or_404(assessment_id: int, code: str) -> AnswerPage:
+    loaded = load_answer_page(assessment_id, code)
+    if loaded is None or not perm.can_view_assessment(current_user, loaded.answer.assessment):
         abort(404)
-    return loaded.assessment, loaded
+    return loaded
+
+
+def _answer_or_404(assessment_id: int, code: str) -> tuple[Assessment, Answer]:
+    answer = _page_or_404(assessment_id, code).answer
+    return answer.assessment, answer
 
 
 def _link_form(assessment: Assessment, answer: Answer, formdata: Any, prefix: str = "") -> LinkEvidenceForm:
@@ -405,7 +418,9 @@ def _upload_targets(answer: Answer, ind: Any, value_type: str, editable_items: s
     ]
 
 
-def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dict[str, Any]:
+def _answer_context(
+    assessment: Assessment, answer: Answer, verdicts: Mapping[int, list[ButirVerdict]], **extra: Any
+) -> dict[str, Any]:
     from assess.queries.engine import engine_instrument
 
     inst = engine_instrument(assessment.instrument)
@@ -477,6 +492,8 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
         "can_upload": can_upload,
         "upload_targets": _upload_targets(answer, ind, inst.value_type, editable_items) if can_upload else [],
         "upload_policy": current_app.extensions["upload_policy"],
+        "butir_verdicts": verdicts,
+        "can_record_verdicts": inst.value_type == "graded" and perm.can_record_verdicts(current_user, assessment),
         **extra,
     }
 
@@ -484,12 +501,14 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
 @bp.route("/<int:assessment_id>/indikator/<code>", methods=["GET", "POST"])
 @auth_required()
 def answer(assessment_id: int, code: str) -> str | Response | tuple[str, int]:
-    assessment, ans = _answer_or_404(assessment_id, code)
+    page = _page_or_404(assessment_id, code)
+    ans = page.answer
+    assessment = ans.assessment
     graded = assessment.instrument.value_type == "graded"
     if request.method == "POST" and not perm.can_edit_answer(current_user, ans, assessment):
         abort(403)
     if graded:
-        return _answer_graded(assessment, ans)
+        return _answer_graded(assessment, ans, page.verdicts)
     return _answer_level(assessment, ans)
 
 
@@ -523,14 +542,16 @@ def _answer_level(assessment: Assessment, ans: Answer) -> str | Response | tuple
         if saved is not None:
             return saved
     status = 400 if request.method == "POST" else 200
-    return render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans)), status
+    return render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans, {})), status
 
 
 def _item_form(form_class: type[F], ans: Answer) -> F:
     return form_class.for_items(item.id for item in ans.indicator.items if item.kind != "note")
 
 
-def _answer_graded(assessment: Assessment, ans: Answer) -> str | Response | tuple[str, int]:
+def _answer_graded(
+    assessment: Assessment, ans: Answer, verdicts: Mapping[int, list[ButirVerdict]]
+) -> str | Response | tuple[str, int]:
     form = _item_form(GradedAnswerForm, ans)
     if request.method == "GET":
         form.version.data = ans.version
@@ -564,7 +585,8 @@ def _answer_graded(assessment: Assessment, ans: Answer) -> str | Response | tupl
         if saved is not None:
             return saved
     status = 400 if request.method == "POST" else 200
-    return render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans)), status
+    page = render_template("assessments/answer.html", form=form, **_answer_context(assessment, ans, verdicts))
+    return page, status
 
 
 #: The fields of an upload from the answer page ("unggah-level", "unggah-item_id"): apart from the answer form's.

@@ -12,30 +12,60 @@ from flask_security import auth_required, current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from assess import charts
+from assess import charts, display
 from assess import permissions as perm
 from assess.extensions import db
 from assess.instruments import Instrument
-from assess.models import Assessment, OfficialValue, Scenario, Unit
+from assess.models import Assessment, ButirVerdict, OfficialValue, Scenario
 from assess.queries import claimed_values, load_assessment, project_all
-from assess.scoring import score
+from assess.queries.verdicts import Verified, counts_by_indicator, current_verdicts, verdicts_exist, verified
+from assess.scoring import Score, score
 from assess.services import planning
 from assess.views.boundary import attempt
 from assess.views.util import assessment_or_404, int_arg
 from forms.planning import ScenarioForm, TargetForm, WhatIfForm
 
 bp = Blueprint("dashboard", __name__, url_prefix="/penilaian")
+#: The comparison's side holding the value from the butir the asesor accepted.
+VERIFIED = "terverifikasi"
 
 
 def _progress(assessment: Assessment) -> dict[str, Any]:
-    units = db.session.scalars(select(Unit).where(Unit.instansi_id == assessment.instansi_id).order_by(Unit.name))
-    names = {u.id: u.short_name or u.name for u in units}
+    """Answers per state, overall and per unit (the units loaded with the answers: no query)."""
     overall = Counter(a.state.value for a in assessment.answers)
     per_unit: dict[str, Counter[str]] = {}
     for a in assessment.answers:
-        label = names.get(a.assignee_unit_id, _("belum ditugaskan")) if a.assignee_unit_id else _("belum ditugaskan")
+        unit = a.assignee_unit
+        label = (unit.short_name or unit.name) if unit is not None else _("belum ditugaskan")
         per_unit.setdefault(label, Counter())[a.state.value] += 1
     return {"overall": overall, "total": len(assessment.answers), "units": sorted(per_unit.items())}
+
+
+def _verified(assessment: Assessment, inst: Instrument) -> tuple[Verified | None, dict[int, ButirVerdict]]:
+    """The value from the butir the asesor accepted, once a verdict is recorded (graded instruments only), and the
+    counted verdicts."""
+    if inst.value_type != "graded":
+        return None, {}
+    verdicts = current_verdicts(assessment.id)
+    return (verified(inst, assessment, verdicts) if verdicts else None), verdicts
+
+
+def _verified_rows(inst: Instrument, claimed: Score, checked: Verified, counts: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per indicator: the claimed (mandiri) value beside the verified one, with the butir judged."""
+
+    def shown(s: Score, code: str) -> str:
+        return display.indicator_value(None if code in s.unanswered else s.values[code], inst.value_type)
+
+    return [
+        {
+            "code": code,
+            "name": ind.short_name,
+            "claimed": shown(claimed, code),
+            "verified": shown(checked.score, code),
+            "counts": counts.get(code),
+        }
+        for code, ind in inst.indicators.items()
+    ]
 
 
 @bp.get("/<int:assessment_id>/dasbor")
@@ -61,12 +91,16 @@ def show(assessment_id: int) -> str:
         official = score(
             inst, {r.indicator_code: Fraction(r.value) for r in official_rows}, assessment.predikat_basis.value
         )
+    checked, verdicts = _verified(assessment, inst)
+    verified_rows = _verified_rows(inst, claimed, checked, counts_by_indicator(assessment, verdicts)) if checked else []
     return render_template(
         "dashboard/show.html",
         assessment=assessment,
         instrument=inst,
         projections=projections,
         official=official,
+        verified=checked,
+        verified_rows=verified_rows,
         radar_chart=charts.radar([(a.name, a.value) for a in claimed.aspects.values()], inst.scale_max),
         bar_chart_data=charts.bars(planning.bar_values(inst, claimed), inst.scale_max),
         coverage=planning.coverage(inst, values, links),
@@ -181,6 +215,7 @@ def whatif(assessment_id: int) -> str | Response:
         input_value=planning.input_value,
         items=items,
         ticked=ticked,
+        has_verdicts=inst.value_type == "graded" and verdicts_exist(assessment.id),
     )
 
 
@@ -232,9 +267,17 @@ def compare(assessment_id: int) -> str:
     inst, basis, claimed = _base(assessment)
     scenarios = {s.id: s for s in planning.list_scenarios(assessment.id)}
 
+    checked = None
+
     def side(key: str | None) -> tuple[str, dict[str, Fraction | None]]:
+        nonlocal checked
         if not key or key == "klaim":
             return _("Nilai klaim"), dict(claimed)
+        if key == VERIFIED:
+            checked = checked or _verified(assessment, inst)[0]
+            if checked is None:
+                abort(404)
+            return _("Nilai terverifikasi"), dict(checked.values)
         if not key.isdigit() or int(key) not in scenarios:
             abort(404)
         s = scenarios[int(key)]
@@ -249,4 +292,5 @@ def compare(assessment_id: int) -> str:
         scenarios=list(scenarios.values()),
         left=request.args.get("kiri", "klaim"),
         right=request.args.get("kanan", "klaim"),
+        verified=checked,
     )

@@ -32,7 +32,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from assess.database import writing
 from assess.extensions import db
-from assess.models import Answer, Assessment, Export, ExportState, RoleName
+from assess.models import Answer, Assessment, CycleStage, Export, ExportState, RoleName, Verdict
 from assess.models.base import utcnow
 from assess.queries.engine import engine_instrument
 from assess.services import answers as answer_service
@@ -41,6 +41,7 @@ from assess.services import evidence as evidence_service
 from assess.services import groups, invitations, planning
 from assess.services import official as official_service
 from assess.services import review as review_service
+from assess.services import verdicts as verdict_service
 from assess.services.users import create_user
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
 from tests.functional.helpers import jpeg_bytes, login, logout, pdf_bytes
@@ -88,6 +89,7 @@ NOT_CRAWLED = {
     "/instansi/<int:instansi_id>/logo": "the instansi's logo image",
     "/penilaian/<int:assessment_id>/ekspor.xlsx": "a spreadsheet file, not a page",
     "/penilaian/<int:assessment_id>/audit.csv": "a CSV file of the audit trail",
+    "/penilaian/<int:assessment_id>/hasil-asesor/templat.csv": "a CSV template of the asesor's verdicts",
     "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/unduh": "the document's file",
     "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/versi/<int:number>/unduh": "the document's file",
     "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/pratinjau": "the document's file shown inline",
@@ -288,6 +290,14 @@ def world(world_app: Flask) -> dict[str, Any]:
         pemdi_comment = comment_service.add_comment(
             assessment=pemdi, author=reviewer, body="Peta rencana belum dilampirkan.", answer=graded
         )
+        # The asesor's verdicts on the butir: a revisi in the document stage, accepted after the correction.
+        for stage, verdict, note in (
+            (CycleStage.DOKUMEN, Verdict.REVISI, "Dokumen belum ditandatangani."),
+            (CycleStage.KOREKSI, Verdict.DITERIMA, ""),
+        ):
+            judged = verdict_service.set_verdict(
+                pemdi, item, stage=stage, verdict=verdict, note=note, actor=koordinator
+            )
         invited = create_user(
             email="rina@uji.go.id", name="Rina Marlina", password=None, instansi=instansi, roles=(RoleName.PENGISI,)
         )
@@ -306,6 +316,8 @@ def world(world_app: Flask) -> dict[str, Any]:
             "number": 1,
             "token": token,
             "group_slug": "provinsi-uji",
+            "item_id": item.id,
+            "verdict_id": judged.id,
         }
         ids = {
             "spbe": {
