@@ -47,8 +47,6 @@ TENANT_TABLES = (
     "audit_entries",
     "comments",
     "canned_comments",
-    "butir_verdicts",
-    "assessment_stages",
     "answer_items",
     "answer_evidence",
     "evidence_versions",
