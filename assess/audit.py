@@ -22,9 +22,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from assess.extensions import db
-from assess.models import Answer, Assessment, AuditEntry, User
+from assess.models import Answer, Assessment, AuditEntry, CycleStage, User
 from assess.texts import Text, render
-from assess.workflow import ANSWER_STATE_LABELS, ASSESSMENT_STATE_LABELS
+from assess.workflow import ANSWER_STATE_LABELS, ASSESSMENT_STATE_LABELS, CYCLE_STAGE_LABELS
 
 OBJECT_TYPE_LABELS = {
     "answer": _l("Jawaban"),
@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "instansi.first_admin": _l("Admin pertama instansi ditunjuk oleh operator"),
     "instansi.deactivate": _l("Instansi dinonaktifkan oleh operator"),
     "instansi.activate": _l("Instansi diaktifkan kembali oleh operator"),
+    "stage.set": _l("Tahapan evaluasi diubah"),
 }
 FIELD_LABELS = {
     "claimed_value": _l("Nilai klaim"),
@@ -125,6 +126,7 @@ FIELD_LABELS = {
     "kind": _l("Jenis instansi"),
     "active": _l("Aktif"),
     "admin": _l("Admin"),
+    "stage": _l("Tahap evaluasi"),
 }
 ITEM_FIELD_LABELS = {
     "fulfilled": _l("Butir %(code)s terpenuhi"),
@@ -138,6 +140,9 @@ STATE_LABELS = {
 }
 #: The official result's import records one change per indicator, named by the indicator's code.
 OFFICIAL_IMPORT = "assessment.import_official"
+#: A stage's dates are recorded as ``<stage>.starts_on`` and ``<stage>.ends_on``.
+STAGE_FIELD = re.compile(r"^(?P<stage>[a-z]+)\.(?P<attr>starts_on|ends_on)$")
+STAGE_FIELD_LABELS = {"starts_on": _l("%(stage)s: mulai"), "ends_on": _l("%(stage)s: selesai")}
 ITEM_FIELD = re.compile(r"^(?P<code>.+)\.(?P<attr>fulfilled|note|assignee_unit_id|assignee_user_id)$")
 
 
@@ -158,6 +163,9 @@ def field_label(name: str, action: str = "") -> str:
         return str(FIELD_LABELS[name])
     if action == OFFICIAL_IMPORT:
         return str(_l("Nilai resmi %(code)s", code=name))
+    stage = STAGE_FIELD.match(name)
+    if stage and stage["stage"] in CYCLE_STAGE_LABELS:
+        return str(STAGE_FIELD_LABELS[stage["attr"]] % {"stage": CYCLE_STAGE_LABELS[CycleStage(stage["stage"])]})
     match = ITEM_FIELD.match(name)
     if match:
         return str(ITEM_FIELD_LABELS[match["attr"]] % {"code": match["code"]})

@@ -256,3 +256,18 @@ def can_operate(user: User) -> bool:
 def can_send_reminders(user: User, assessment: Assessment) -> bool:
     """ "Kirim pengingat" to a unit or a person from the overview: the koordinator, while not final."""
     return assessment.state != AssessmentState.FINAL and RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)
+
+
+def can_set_stages(user: User, assessment: Assessment) -> bool:
+    """Set the evaluation cycle's current stage and its dates (Pemdi): the koordinator or the admin, also once the
+    self-assessment is final (the external evaluation comes after it)."""
+    return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
+def offers_interview_pack(user: User, assessment: Assessment, answer: Answer | None = None) -> bool:
+    """Offer the interview pack (everyone who reads the assessment may download it): the whole pack and every
+    indicator's to the koordinator and the admin, an indicator's to the people it (or one of its butir) is assigned
+    to."""
+    if roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN}:
+        return True
+    return answer is not None and is_assigned(user, answer)

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from assess.errors import DomainError
-from assess.models import Answer, AnswerState, AssessmentState
+from assess.models import Answer, AnswerState, AssessmentState, CycleStage
 
 #: How an answer's and an assessment's states are named to people: pages (the chips), messages, the audit trail,
 #: exports. The one table of them.
@@ -27,6 +27,14 @@ ASSESSMENT_STATE_LABELS: dict[AssessmentState, LazyString] = {
     AssessmentState.PENGISIAN: _l("pengisian"),
     AssessmentState.REVIU: _l("reviu"),
     AssessmentState.FINAL: _l("final"),
+}
+#: The stages of the external evaluation after the self-assessment (Pemdi), as people call them.
+CYCLE_STAGE_LABELS: dict[CycleStage, LazyString] = {
+    CycleStage.MANDIRI: _l("Penilaian mandiri"),
+    CycleStage.DOKUMEN: _l("Penilaian dokumen"),
+    CycleStage.KOREKSI: _l("Koreksi"),
+    CycleStage.WAWANCARA: _l("Wawancara"),
+    CycleStage.SELESAI: _l("Selesai"),
 }
 
 

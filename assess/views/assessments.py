@@ -47,6 +47,7 @@ from assess.queries.assessments import (
     state_counts,
 )
 from assess.queries.open_work import UnitWork, held_by_unit
+from assess.queries.stages import timeline
 from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
 from assess.services import reminders as reminder_service
@@ -57,6 +58,7 @@ from assess.views.boundary import attempt
 from assess.views.panels import answer_comments
 from assess.views.uploading import upload_result
 from assess.views.util import assessment_or_404, int_arg, safe_next
+from assess.workflow import CYCLE_STAGE_LABELS
 from forms import BaseForm
 from forms.admin import ROLE_LABELS
 from forms.assessment import (
@@ -166,6 +168,7 @@ def detail(assessment_id: int) -> str:
     assign_form = None
     if can_manage:
         assign_form = _assign_form(assessment, _unit_choices(units), people, user_units=people_units)
+    graded = projection.instrument.value_type == "graded"
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
@@ -190,6 +193,11 @@ def detail(assessment_id: int) -> str:
         held=_held(assessment),
         can_remind=can_remind,
         remind_people=people if can_remind else [],
+        stage_timeline=timeline(assessment, reminder_service.local_today()) if graded else None,
+        stage_labels=CYCLE_STAGE_LABELS,
+        stages_link=url_for("cycles.stages", assessment_id=assessment.id)
+        if graded and perm.can_set_stages(current_user, assessment)
+        else None,
     )
 
 
@@ -475,6 +483,8 @@ def _answer_context(assessment: Assessment, answer: Answer, **extra: Any) -> dic
         "can_upload": can_upload,
         "upload_targets": _upload_targets(answer, ind, inst.value_type, editable_items) if can_upload else [],
         "upload_policy": current_app.extensions["upload_policy"],
+        "offers_interview": inst.value_type == "graded"
+        and perm.offers_interview_pack(current_user, assessment, answer),
         **extra,
     }
 

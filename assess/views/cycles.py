@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Callable
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from sqlalchemy import select
@@ -13,15 +15,21 @@ from werkzeug.wrappers import Response
 from assess import permissions as perm
 from assess.charts import trend_points
 from assess.extensions import db
-from assess.models import Answer, Assessment, FollowUp, Instrument
+from assess.models import Answer, Assessment, CycleStage, FollowUp, Instrument
+from assess.models.base import utcnow
 from assess.queries import load_assessment, visible_assessments
+from assess.queries.engine import engine_instrument
+from assess.queries.stages import stage_dates, timeline
 from assess.services import carry_over as carry_over_service
 from assess.services import crosswalk as crosswalk_service
+from assess.services import cycle as cycle_service
 from assess.services import cycles as trend_service
 from assess.services import official as official_service
 from assess.services import spreadsheets
+from assess.services.reminders import local_today
 from assess.views.boundary import attempt
 from assess.views.util import assessment_or_404
+from assess.workflow import CYCLE_STAGE_LABELS
 from forms.cycles import (
     ApplyImportForm,
     CarryOverForm,
@@ -29,10 +37,13 @@ from forms.cycles import (
     FollowUpDoneForm,
     OfficialUploadForm,
     SpreadsheetUploadForm,
+    StagesForm,
 )
+from reports import interview
 
 bp = Blueprint("cycles", __name__)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+INDICATOR_CODE = re.compile(r"I[0-9]{1,3}")
 
 
 def _instrument_label(instrument: Instrument) -> str:
@@ -274,3 +285,100 @@ def crosswalk(assessment_id: int) -> str | Response | tuple[str, int]:
         if new is not None:
             return redirect(url_for("cycles.recheck", assessment_id=new.id))
     return render_template("cycles/crosswalk.html", assessment=previous, form=form)
+
+
+# --------------------------------------------------------------------------- the evaluation cycle (Pemdi)
+
+
+def _graded_or_404(assessment_id: int) -> Assessment:
+    """A Pemdi assessment the user reads; an SPBE one has no evaluation cycle (404)."""
+    assessment = assessment_or_404(assessment_id)
+    if assessment.instrument.value_type != "graded":
+        abort(404)
+    return assessment
+
+
+def _stages_form(assessment: Assessment) -> StagesForm:
+    """The form as stored (a GET), or as posted."""
+    if request.method == "POST":
+        return StagesForm()
+    form = StagesForm(formdata=None, stage=assessment.stage.value)
+    for stage, row in stage_dates(assessment.id).items():
+        getattr(form, cycle_service.starts_field(stage)).data = row.starts_on
+        getattr(form, cycle_service.ends_field(stage)).data = row.ends_on
+    return form
+
+
+@bp.route("/penilaian/<int:assessment_id>/tahapan", methods=["GET", "POST"])
+@auth_required()
+def stages(assessment_id: int) -> Response | tuple[str, int]:
+    """The cycle's stages with their dates: the koordinator (or admin) sets them, everyone else reads them."""
+    assessment = _graded_or_404(assessment_id)
+    can_set = perm.can_set_stages(current_user, assessment)
+    if request.method == "POST" and not can_set:
+        abort(403)
+    form = _stages_form(assessment) if can_set else None
+    status = 200
+    if form is not None and request.method == "POST":
+        if form.validate():
+            dates = {s: cycle_service.StageDates(*pair) for s, pair in form.dates().items()}
+            outcome = attempt(
+                lambda: cycle_service.set_stages(
+                    assessment=assessment,
+                    stage=CycleStage(form.stage.data),
+                    dates=dates,
+                    actor=current_user,
+                    confirm_back=bool(form.confirm_back.data),
+                ),
+                done=lambda changed: _("Tahapan evaluasi disimpan.") if changed else _("Tidak ada yang berubah."),
+                form=form,
+            )
+            if outcome.ok:
+                return redirect(url_for("cycles.stages", assessment_id=assessment.id))
+        status = 400
+    page = render_template(
+        "cycles/stages.html",
+        assessment=assessment,
+        form=form,
+        timeline=timeline(assessment, local_today()),
+        stage_labels=CYCLE_STAGE_LABELS,
+        stage_fields=[
+            (s, getattr(form, cycle_service.starts_field(s)), getattr(form, cycle_service.ends_field(s)))
+            for s in CycleStage
+        ]
+        if form is not None
+        else [],
+        indicator_codes=list(engine_instrument(assessment.instrument).indicators)
+        if perm.offers_interview_pack(current_user, assessment)
+        else [],
+    )
+    return page, status
+
+
+def _download(data: bytes, mimetype: str, name: str) -> Response:
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/penilaian/<int:assessment_id>/wawancara/<code>.pdf")
+@auth_required()
+def interview_pdf(assessment_id: int, code: str) -> Response:
+    """One indicator's sheet of the interview pack."""
+    assessment = _graded_or_404(assessment_id)
+    if not INDICATOR_CODE.fullmatch(code):
+        abort(404)
+    pdf = interview.indicator_pdf(interview.collect(assessment.id, generated_at=utcnow()), code)
+    if pdf is None:
+        abort(404)
+    return _download(pdf, "application/pdf", f"wawancara-{assessment.instansi.slug}-{assessment.year}-{code}.pdf")
+
+
+@bp.get("/penilaian/<int:assessment_id>/wawancara/paket-wawancara.zip")
+@auth_required()
+def interview_zip(assessment_id: int) -> Response:
+    """The whole interview pack: one ``I{n}.pdf`` per indicator."""
+    assessment = _graded_or_404(assessment_id)
+    data = interview.pack_zip(interview.collect(assessment.id, generated_at=utcnow()))
+    return _download(data, "application/zip", f"paket-wawancara-{assessment.instansi.slug}-{assessment.year}.zip")

@@ -165,10 +165,13 @@ ROUTES: dict[str, str] = {
     "/penilaian/<int:assessment_id>/simulasi/hitung": NO_GET,
     "/penilaian/<int:assessment_id>/simulasi/skenario/<int:scenario_id>/hapus": NO_GET,
     "/penilaian/<int:assessment_id>/tahap": NO_GET,
+    "/penilaian/<int:assessment_id>/tahapan": TENANT,
     "/penilaian/<int:assessment_id>/tahun-berikutnya": TENANT,
     "/penilaian/<int:assessment_id>/target": NO_GET,
     "/penilaian/<int:assessment_id>/tindak-lanjut/<int:follow_up_id>/selesai": NO_GET,
     "/penilaian/<int:assessment_id>/tugaskan": NO_GET,
+    "/penilaian/<int:assessment_id>/wawancara/<code>.pdf": TENANT,
+    "/penilaian/<int:assessment_id>/wawancara/paket-wawancara.zip": TENANT,
     "/saya/": ACCOUNT,
     "/saya/notifikasi": ACCOUNT,
     "/saya/notifikasi/<int:notification_id>": TENANT,
@@ -283,9 +286,7 @@ def _walk(
 
 
 @pytest.mark.parametrize("actor", [None, *ROLES_OF_A, OTHER, OPERATOR_ACTOR], ids=lambda a: a or "anonymous")
-def test_every_route_answers_every_actor_as_the_table_says(
-    world_app: Flask, world: Seeded, actor: str | None
-) -> None:
+def test_every_route_answers_every_actor_as_the_table_says(world_app: Flask, world: Seeded, actor: str | None) -> None:
     statuses = _walk(world_app, world, actor)
     wrong = [f"{rule}: {status}" for rule, status in statuses.items() if status not in ANSWERS]
     wrong += [
