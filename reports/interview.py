@@ -256,11 +256,11 @@ def pack_zip(pack: InterviewPack, *, parallel: bool = False) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for indicator, part in zip(pack.indicators, render_all(jobs, parallel=parallel), strict=True):
-            archive.writestr(_entry(indicator.file_name, pack.generated_at), part.pdf)
+            archive.writestr(zip_entry(indicator.file_name, pack.generated_at), part.pdf)
     return buffer.getvalue()
 
 
-def _entry(name: str, moment: datetime) -> zipfile.ZipInfo:
+def zip_entry(name: str, moment: datetime) -> zipfile.ZipInfo:
     stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
     info = zipfile.ZipInfo(name, date_time=stamp)
     info.compress_type = zipfile.ZIP_DEFLATED

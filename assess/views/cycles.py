@@ -5,8 +5,21 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from sqlalchemy import select
@@ -24,8 +37,10 @@ from assess.services import carry_over as carry_over_service
 from assess.services import crosswalk as crosswalk_service
 from assess.services import cycle as cycle_service
 from assess.services import cycles as trend_service
+from assess.services import interview as interview_service
 from assess.services import official as official_service
 from assess.services import spreadsheets
+from assess.services.exports import folders
 from assess.services.reminders import local_today
 from assess.views.boundary import attempt
 from assess.views.util import assessment_or_404
@@ -318,6 +333,8 @@ def stages(assessment_id: int) -> Response | tuple[str, int]:
     if request.method == "POST" and not can_set:
         abort(403)
     form = _stages_form(assessment) if can_set else None
+    offers_pack = perm.offers_interview_pack(current_user, assessment)
+    pack = interview_service.status(assessment.id) if offers_pack else None
     status = 200
     if form is not None and request.method == "POST":
         if form.validate():
@@ -348,9 +365,12 @@ def stages(assessment_id: int) -> Response | tuple[str, int]:
         ]
         if form is not None
         else [],
-        indicator_codes=list(engine_instrument(assessment.instrument).indicators)
-        if perm.offers_interview_pack(current_user, assessment)
-        else [],
+        indicator_codes=list(engine_instrument(assessment.instrument).indicators) if offers_pack else [],
+        pack=_pack_status(pack) if offers_pack else None,
+        pack_ready=offers_pack and interview_service.zip_path(assessment.id) is not None,
+        pack_finished=datetime.fromtimestamp(pack.finished_at, UTC)
+        if offers_pack and pack and pack.finished_at
+        else None,
     )
     return page, status
 
@@ -375,10 +395,73 @@ def interview_pdf(assessment_id: int, code: str) -> Response:
     return _download(pdf, "application/pdf", f"wawancara-{assessment.instansi.slug}-{assessment.year}-{code}.pdf")
 
 
+def _pack_status(found: interview_service.PackStatus | None) -> dict[str, Any]:
+    """What the pack's progress box shows (also the JSON the page polls, in the shape of the export's)."""
+    if found is None:
+        return {"active": False, "state": None, "state_label": "", "percent": 0, "progress_text": "", "label": ""}
+    labels = {
+        interview_service.RUNNING: _("sedang dibuat"),
+        interview_service.DONE: _("selesai"),
+        interview_service.FAILED: _("gagal"),
+    }
+    return {
+        "active": found.active,
+        "state": found.state,
+        "state_label": labels[found.state],
+        "percent": found.percent,
+        "progress_text": _("%(done)s dari %(total)s indikator", done=found.done, total=found.total)
+        if found.total
+        else _("menyiapkan…"),
+        "label": "",
+    }
+
+
+@bp.post("/penilaian/<int:assessment_id>/wawancara/paket")
+@auth_required()
+def interview_start(assessment_id: int) -> Response:
+    """Build the whole interview pack in the background (the koordinator or admin)."""
+    assessment = _graded_or_404(assessment_id)
+    if not perm.offers_interview_pack(current_user, assessment):
+        abort(403)
+    attempt(
+        lambda: interview_service.request_pack(assessment.id),
+        done=_("Paket wawancara dibuat di latar belakang; halaman ini menunjukkan kemajuannya."),
+    )
+    return redirect(url_for("cycles.stages", assessment_id=assessment.id, _anchor="wawancara"))
+
+
+@bp.get("/penilaian/<int:assessment_id>/wawancara/status")
+@auth_required()
+def interview_status(assessment_id: int) -> Response:
+    assessment = _graded_or_404(assessment_id)
+    response = jsonify(_pack_status(interview_service.status(assessment.id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/penilaian/<int:assessment_id>/wawancara/paket-wawancara.zip")
 @auth_required()
 def interview_zip(assessment_id: int) -> Response:
-    """The whole interview pack: one ``I{n}.pdf`` per indicator."""
+    """The whole interview pack, as last built: one ``I{n}.pdf`` per indicator."""
     assessment = _graded_or_404(assessment_id)
-    data = interview.pack_zip(interview.collect(assessment.id, generated_at=utcnow()))
-    return _download(data, "application/zip", f"paket-wawancara-{assessment.instansi.slug}-{assessment.year}.zip")
+    path = interview_service.zip_path(assessment.id)
+    if path is None:
+        abort(404)
+    store = folders()
+    local = store.local_path(path)
+    if local is not None and not local.is_file():
+        abort(404)
+    try:
+        source: Any = local if local is not None else store.open(path)
+    except FileNotFoundError:
+        abort(404)
+    response = send_file(
+        source,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"paket-wawancara-{assessment.instansi.slug}-{assessment.year}.zip",
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

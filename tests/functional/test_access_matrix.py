@@ -171,7 +171,9 @@ ROUTES: dict[str, str] = {
     "/penilaian/<int:assessment_id>/tindak-lanjut/<int:follow_up_id>/selesai": NO_GET,
     "/penilaian/<int:assessment_id>/tugaskan": NO_GET,
     "/penilaian/<int:assessment_id>/wawancara/<code>.pdf": TENANT,
+    "/penilaian/<int:assessment_id>/wawancara/paket": NO_GET,
     "/penilaian/<int:assessment_id>/wawancara/paket-wawancara.zip": TENANT,
+    "/penilaian/<int:assessment_id>/wawancara/status": TENANT,
     "/saya/": ACCOUNT,
     "/saya/notifikasi": ACCOUNT,
     "/saya/notifikasi/<int:notification_id>": TENANT,
@@ -286,7 +288,9 @@ def _walk(
 
 
 @pytest.mark.parametrize("actor", [None, *ROLES_OF_A, OTHER, OPERATOR_ACTOR], ids=lambda a: a or "anonymous")
-def test_every_route_answers_every_actor_as_the_table_says(world_app: Flask, world: Seeded, actor: str | None) -> None:
+def test_every_route_answers_every_actor_as_the_table_says(
+    world_app: Flask, world: Seeded, actor: str | None
+) -> None:
     statuses = _walk(world_app, world, actor)
     wrong = [f"{rule}: {status}" for rule, status in statuses.items() if status not in ANSWERS]
     wrong += [

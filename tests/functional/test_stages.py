@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from assess import display
+from assess import display, jobs
 from assess.models import (
     AssessmentStage,
     AuditEntry,
@@ -29,8 +30,11 @@ from assess.models.base import utcnow
 from assess.queries.engine import engine_instrument
 from assess.scoring import graded_value
 from assess.services import evidence as evidence_service
+from assess.services import interview as interview_service
 from assess.services.answers import ItemInput, save_graded_answer
+from assess.services.exports import folders
 from assess.services.reminders import local_today
+from reports.layout import render_all
 from tests.factories import create_member
 from tests.functional.helpers import count_queries, login, logout
 from tests.functional.test_report_render import pdf_text
@@ -43,7 +47,7 @@ DOC_NUMBER = "188.45/123/2026"
 
 
 @pytest.fixture
-def pemdi(db: Any) -> World:
+def pemdi(db: Any) -> Iterator[World]:
     """A Pemdi 2026 assessment (every answer assigned to Kominfo, a member of each role) whose I3 has its first two
     butir fulfilled, a document linked to the first, and the asesor's verdicts: the first accepted, the second a
     revisi the unit has corrected."""
@@ -89,7 +93,8 @@ def pemdi(db: Any) -> World:
     ]
     db.session.add_all(verdicts)
     db.session.commit()
-    return world
+    yield world
+    jobs.huey.delete(f"wawancara:{aid}")  # the queue's store outlives the test's rows, whose ids come back
 
 
 def _dates(**stages: tuple[str, str]) -> dict[str, str]:
@@ -311,9 +316,25 @@ def test_without_verdicts_the_sheet_has_no_verified_value(client: FlaskClient, d
     assert client.get(f"/penilaian/{pemdi.assessment.id}/wawancara/I99.pdf").status_code == 404
 
 
-def test_the_pack_is_a_zip_of_one_pdf_per_indicator(client: FlaskClient, db: Any, pemdi: World) -> None:
+def test_the_pack_is_built_in_the_background_as_a_zip_of_one_pdf_per_indicator(
+    client: FlaskClient, db: Any, pemdi: World
+) -> None:
+    aid = pemdi.assessment.id
     login(client, pemdi.koordinator.email)
-    response = client.get(f"/penilaian/{pemdi.assessment.id}/wawancara/paket-wawancara.zip")
+    assert client.get(f"/penilaian/{aid}/wawancara/paket-wawancara.zip").status_code == 404  # none built yet
+    assert client.get(f"/penilaian/{aid}/wawancara/status").get_json()["active"] is False
+    page = client.get(f"/penilaian/{aid}/tahapan").get_data(as_text=True)
+    assert 'data-testid="pack-start"' in page
+    assert 'data-testid="pack-download"' not in page
+    started = client.post(f"/penilaian/{aid}/wawancara/paket")
+    assert started.status_code == 302  # the job ran at once (immediate mode)
+    status = client.get(f"/penilaian/{aid}/wawancara/status").get_json()
+    assert status["state"] == "selesai"
+    assert status["percent"] == 100
+    assert status["progress_text"] == "20 dari 20 indikator"
+    assert status["active"] is False
+    assert 'data-testid="pack-download"' in client.get(f"/penilaian/{aid}/tahapan").get_data(as_text=True)
+    response = client.get(f"/penilaian/{aid}/wawancara/paket-wawancara.zip")
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     assert f"paket-wawancara-{pemdi.instansi.slug}-2026.zip" in response.headers["Content-Disposition"]
@@ -321,9 +342,39 @@ def test_the_pack_is_a_zip_of_one_pdf_per_indicator(client: FlaskClient, db: Any
         names = archive.namelist()
         assert names == [f"I{n}.pdf" for n in range(1, 21)]
         sheet = archive.read("I3.pdf")
+    response.close()
     with pikepdf.open(io.BytesIO(sheet)):
         pass
     assert REVISI_NOTE in " ".join(pdf_text(sheet).split())
+    first = interview_service.zip_path(aid)
+    assert client.post(f"/penilaian/{aid}/wawancara/paket").status_code == 302  # built again: the old one goes
+    second = interview_service.zip_path(aid)
+    assert first is not None
+    assert second is not None
+    assert second != first
+    with pytest.raises(FileNotFoundError):
+        folders().size(first)
+    assert folders().size(second) > 0
+
+
+def test_a_failed_build_says_so_and_leaves_no_file(
+    client: FlaskClient, db: Any, pemdi: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    aid = pemdi.assessment.id
+
+    def broken(jobs_: Any, *, parallel: bool) -> Iterator[Any]:
+        parts = render_all(jobs_, parallel=False)
+        yield next(parts)
+        raise OSError("disk penuh")
+
+    monkeypatch.setattr(interview_service, "render_all", broken)
+    login(client, pemdi.koordinator.email)
+    assert client.post(f"/penilaian/{aid}/wawancara/paket").status_code == 302
+    assert client.get(f"/penilaian/{aid}/wawancara/status").get_json()["state"] == "gagal"
+    assert 'data-testid="pack-failed"' in client.get(f"/penilaian/{aid}/tahapan").get_data(as_text=True)
+    assert client.get(f"/penilaian/{aid}/wawancara/paket-wawancara.zip").status_code == 404
+    left = [p.name for p in folders().work_dir().rglob("*")]
+    assert not [name for name in left if "wawancara" in name], left
 
 
 def test_the_pack_is_offered_to_the_koordinator_and_the_indicator_s_assignees(
@@ -335,12 +386,14 @@ def test_the_pack_is_offered_to_the_koordinator_and_the_indicator_s_assignees(
     db.session.commit()
     login(client, pemdi.koordinator.email)
     stages = client.get(f"/penilaian/{aid}/tahapan").get_data(as_text=True)
-    assert f"/penilaian/{aid}/wawancara/paket-wawancara.zip" in stages
+    assert 'data-testid="pack-start"' in stages
+    assert f"/penilaian/{aid}/wawancara/I3.pdf" in stages
     assert 'data-testid="interview-pdf"' in client.get(f"/penilaian/{aid}/indikator/I3").get_data(as_text=True)
     _as(client, pemdi.pengisi)  # Kominfo holds I1, no longer I3
     assert 'data-testid="interview-pdf"' in client.get(f"/penilaian/{aid}/indikator/I1").get_data(as_text=True)
     assert 'data-testid="interview-pdf"' not in client.get(f"/penilaian/{aid}/indikator/I3").get_data(as_text=True)
-    assert "paket-wawancara.zip" not in client.get(f"/penilaian/{aid}/tahapan").get_data(as_text=True)
+    assert 'data-testid="interview-pack"' not in client.get(f"/penilaian/{aid}/tahapan").get_data(as_text=True)
+    assert client.post(f"/penilaian/{aid}/wawancara/paket").status_code == 403
     _as(client, lone)
     assert 'data-testid="interview-pdf"' not in client.get(f"/penilaian/{aid}/indikator/I1").get_data(as_text=True)
     _as(client, pemdi.outsider)
