@@ -35,7 +35,7 @@ from assess.services.answers import ItemInput, save_graded_answer
 from assess.services.exports import folders
 from assess.services.reminders import local_today
 from reports.layout import render_all
-from tests.factories import create_member
+from tests.factories import create_assessment, create_member
 from tests.functional.helpers import count_queries, login, logout
 from tests.functional.test_report_render import pdf_text
 from tests.worlds import World, build_world
@@ -203,9 +203,13 @@ def test_only_the_koordinator_and_admin_set_stages(client: FlaskClient, db: Any,
 
 
 def test_an_spbe_assessment_has_no_stages(client: FlaskClient, db: Any) -> None:
+    """The same koordinator's Pemdi assessment has its stages page and stepper; the SPBE one has neither."""
     world = build_world(members=("koordinator",), outsider=())
+    pemdi = create_assessment(world.instansi, code="pemdi-2026")
     db.session.commit()
     login(client, world.koordinator.email)
+    assert client.get(f"/penilaian/{pemdi.id}/tahapan").status_code == 200
+    assert 'data-testid="stage-stepper"' in client.get(f"/penilaian/{pemdi.id}").get_data(as_text=True)
     aid = world.assessment.id
     assert client.get(f"/penilaian/{aid}/tahapan").status_code == 404
     assert client.post(f"/penilaian/{aid}/tahapan", data={"stage": "koreksi", **_dates()}).status_code == 404
