@@ -1,4 +1,5 @@
-"""Year to year: the XLSX workbook (export, import back), and the official result with its follow-up."""
+"""Year to year: the XLSX workbook (export, import back), and the official result with its follow-up; the Pemdi
+evaluation cycle after the self-assessment: its stages with their dates, and the interview pack."""
 
 from __future__ import annotations
 
@@ -398,7 +399,7 @@ def interview_pdf(assessment_id: int, code: str) -> Response:
 def _pack_status(found: interview_service.PackStatus | None) -> dict[str, Any]:
     """What the pack's progress box shows (also the JSON the page polls, in the shape of the export's)."""
     if found is None:
-        return {"active": False, "state": None, "state_label": "", "percent": 0, "progress_text": "", "label": ""}
+        return {"active": False, "state": None, "state_label": "", "percent": 0, "progress_text": ""}
     labels = {
         interview_service.RUNNING: _("sedang dibuat"),
         interview_service.DONE: _("selesai"),
@@ -412,7 +413,6 @@ def _pack_status(found: interview_service.PackStatus | None) -> dict[str, Any]:
         "progress_text": _("%(done)s dari %(total)s indikator", done=found.done, total=found.total)
         if found.total
         else _("menyiapkan…"),
-        "label": "",
     }
 
 
@@ -448,13 +448,12 @@ def interview_zip(assessment_id: int) -> Response:
     if path is None:
         abort(404)
     store = folders()
-    local = store.local_path(path)
-    if local is not None and not local.is_file():
-        abort(404)
     try:
-        source: Any = local if local is not None else store.open(path)
+        store.size(path)
     except FileNotFoundError:
         abort(404)
+    local = store.local_path(path)
+    source: Any = local if local is not None else store.open(path)
     response = send_file(
         source,
         mimetype="application/zip",
