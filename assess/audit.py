@@ -22,9 +22,9 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from assess.extensions import db
-from assess.models import Answer, Assessment, AuditEntry, User
+from assess.models import Answer, Assessment, AuditEntry, CycleStage, User
 from assess.texts import Text, render
-from assess.workflow import ANSWER_STATE_LABELS, ASSESSMENT_STATE_LABELS, stage_label
+from assess.workflow import ANSWER_STATE_LABELS, ASSESSMENT_STATE_LABELS, stage_headings, stage_label
 
 OBJECT_TYPE_LABELS = {
     "answer": _l("Jawaban"),
@@ -89,6 +89,7 @@ ACTION_LABELS = {
     "instansi.first_admin": _l("Admin pertama instansi ditunjuk oleh operator"),
     "instansi.deactivate": _l("Instansi dinonaktifkan oleh operator"),
     "instansi.activate": _l("Instansi diaktifkan kembali oleh operator"),
+    "stage.set": _l("Tahapan evaluasi diubah"),
 }
 FIELD_LABELS = {
     "claimed_value": _l("Nilai klaim"),
@@ -134,6 +135,7 @@ FIELD_LABELS = {
     "kind": _l("Jenis instansi"),
     "active": _l("Aktif"),
     "admin": _l("Admin"),
+    "stage": _l("Tahap evaluasi"),
 }
 ITEM_FIELD_LABELS = {
     "fulfilled": _l("Butir %(code)s terpenuhi"),
@@ -149,6 +151,9 @@ STATE_LABELS = {
 OFFICIAL_IMPORT = "assessment.import_official"
 #: The asesor's verdicts record one change per butir and stage, named ``I1-L2-03@dokumen``.
 VERDICT_FIELD = re.compile(r"^(?P<code>[^@]+)@(?P<stage>[a-z]+)$")
+#: A stage's dates are recorded as ``<stage>.starts_on`` and ``<stage>.ends_on``.
+STAGE_FIELD = re.compile(r"^(?P<stage>[a-z]+)\.(?P<attr>starts_on|ends_on)$")
+STAGE_FIELD_LABELS = {"starts_on": _l("%(stage)s: mulai"), "ends_on": _l("%(stage)s: selesai")}
 ITEM_FIELD = re.compile(r"^(?P<code>.+)\.(?P<attr>fulfilled|note|assignee_unit_id|assignee_user_id)$")
 
 
@@ -172,6 +177,9 @@ def field_label(name: str, action: str = "") -> str:
     match = VERDICT_FIELD.match(name)
     if match and action.startswith("verdict."):
         return str(_l("Hasil asesor %(code)s, tahap %(stage)s", code=match["code"], stage=stage_label(match["stage"])))
+    stage = STAGE_FIELD.match(name)
+    if stage and stage["stage"] in CycleStage._value2member_map_:
+        return str(STAGE_FIELD_LABELS[stage["attr"]] % {"stage": stage_headings()[CycleStage(stage["stage"])]})
     match = ITEM_FIELD.match(name)
     if match:
         return str(ITEM_FIELD_LABELS[match["attr"]] % {"code": match["code"]})

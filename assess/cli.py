@@ -735,6 +735,41 @@ def _echo_butir(export: Any) -> None:
         click.echo(f"Perhatian: {row['file']} {size}, melebihi batas portal {limit} MB")
 
 
+@click.command("wawancara")
+@click.argument("assessment_id", type=int)
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def interview_command(assessment_id: int, out: Path) -> None:
+    """Tulis paket wawancara penilaian Pemdi ASSESSMENT_ID ke OUT: ZIP berisi satu PDF per indikator."""
+    import os
+    import tempfile
+
+    from assess.models import Assessment
+    from assess.models.base import utcnow
+    from reports import interview
+
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise click.ClickException(f"Penilaian {assessment_id} tidak ditemukan.")
+    if assessment.instrument.value_type != "graded":
+        raise click.ClickException(f"Penilaian {assessment_id} bukan penilaian Pemdi: tidak ada paket wawancara.")
+    if not out.parent.is_dir():
+        raise click.ClickException(f"Folder {out.parent} tidak ada.")
+    pack = interview.collect(assessment_id, generated_at=utcnow())
+    db.session.rollback()
+    data = interview.pack_zip(pack)
+    # Written beside OUT, then moved into place: never a half-written ZIP under OUT's name.
+    handle, staging = tempfile.mkstemp(prefix=".wawancara-", suffix=".zip", dir=out.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        os.replace(staging, out)
+    except BaseException:
+        Path(staging).unlink(missing_ok=True)
+        raise
+    click.echo(f"Paket wawancara ({len(pack.indicators)} indikator): {out}")
+
+
 storage_group = click.Group("storage", help="Kelola penyimpanan berkas (data dukung dan ekspor).")
 
 
@@ -885,6 +920,7 @@ def register_cli(app: Flask) -> None:
         serve_command,
         worker_command,
         export_command,
+        interview_command,
         reminders_group,
         storage_group,
         backup_command,

@@ -281,6 +281,14 @@ def export_bundle(export_id: int) -> None:
 
 
 @huey.task()
+def build_interview_pack(assessment_id: int) -> None:
+    """Build an assessment's interview pack (see :func:`assess.services.interview.build`)."""
+    from assess.services.interview import build
+
+    _in_own_context(lambda: build(assessment_id))
+
+
+@huey.task()
 def check_evidence(blob_id: int) -> None:
     """qpdf's full check of a newly uploaded PDF (see :func:`assess.services.evidence.run_check`): a damaged one is
     marked in the library at once, and exports need not check it again."""

@@ -281,3 +281,18 @@ def can_mark_correction(user: User, assessment: Assessment, answer: Answer, item
 def can_reopen_correction(user: User, assessment: Assessment) -> bool:
     """Open a correction marked done again: the koordinator."""
     return RoleName.KOORDINATOR in roles_in(user, assessment.instansi_id)
+
+
+def can_set_stages(user: User, assessment: Assessment) -> bool:
+    """Set the evaluation cycle's current stage and its dates (Pemdi): the koordinator or the admin, also once the
+    self-assessment is final (the external evaluation comes after it)."""
+    return bool(roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN})
+
+
+def offers_interview_pack(user: User, assessment: Assessment, answer: Answer | None = None) -> bool:
+    """Offer the interview pack (everyone who reads the assessment may download it): the whole pack and every
+    indicator's to the koordinator and the admin, an indicator's to the people it (or one of its butir) is assigned
+    to."""
+    if roles_in(user, assessment.instansi_id) & {RoleName.KOORDINATOR, RoleName.ADMIN}:
+        return True
+    return answer is not None and is_assigned(user, answer)

@@ -70,6 +70,11 @@ def verdict_label(value: str) -> str:
     return _("lainnya")
 
 
+def stage_headings() -> dict[CycleStage, str]:
+    """The stages as headings and steps name them ("Penilaian dokumen"): :data:`STAGE_LABELS`, capitalised."""
+    return {stage: str(label).capitalize() for stage, label in STAGE_LABELS.items()}
+
+
 def stage_label(value: str) -> str:
     """A stage of the evaluation cycle by its stored value; another value reads as a generic one."""
     if value in CycleStage._value2member_map_:

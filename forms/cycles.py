@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import HiddenField, IntegerField, SelectField
-from wtforms.validators import AnyOf, InputRequired, NumberRange
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField
+from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
 
+from assess.models import CycleStage
+from assess.workflow import CYCLE_STAGE_LABELS
 from forms import BaseForm
 
 
@@ -48,3 +52,26 @@ class CrosswalkForm(BaseForm):
 
     instrument_id = SelectField(_l("Instrumen tujuan"), coerce=int, validators=[InputRequired()])
     year = IntegerField(_l("Tahun"), validators=[InputRequired(), NumberRange(2018, 2100)])
+
+
+class StagesForm(BaseForm):
+    """The cycle's current stage and, per stage, its first and last day (``<stage>_starts_on``,
+    ``<stage>_ends_on``: added below for every stage)."""
+
+    stage = SelectField(
+        _l("Tahap saat ini"),
+        choices=[(s.value, label) for s, label in CYCLE_STAGE_LABELS.items()],
+        validators=[InputRequired()],
+    )
+    confirm_back = BooleanField(_l("Ya, kembalikan tahap ke tahap sebelumnya"))
+
+    def dates(self) -> dict[CycleStage, tuple[date | None, date | None]]:
+        return {
+            s: (getattr(self, f"{s.value}_starts_on").data, getattr(self, f"{s.value}_ends_on").data)
+            for s in CycleStage
+        }
+
+
+for _stage in CycleStage:
+    setattr(StagesForm, f"{_stage.value}_starts_on", DateField(_l("Mulai"), validators=[Optional()]))
+    setattr(StagesForm, f"{_stage.value}_ends_on", DateField(_l("Selesai"), validators=[Optional()]))

@@ -28,9 +28,10 @@ from assess.audit import (
 )
 from assess.converters import MAX_ID
 from assess.extensions import db
-from assess.models import Assessment, AuditEntry, DocType, Evidence, Indicator, Unit, User
+from assess.models import Assessment, AuditEntry, CycleStage, DocType, Evidence, Indicator, Unit, User
 from assess.models.base import as_utc
 from assess.texts import render
+from assess.workflow import stage_headings
 from forms.evidence import DOC_TYPE_LABELS
 
 PER_PAGE = 50
@@ -42,7 +43,7 @@ SYSTEM = "sistem"
 UNIT_FIELDS = {"assignee_unit_id", "owner_unit_id"}
 USER_FIELDS = {"assignee_user_id"}
 DATETIME_FIELDS = {"deleted_at", "resolved_at", "done_at"}
-DATE_FIELDS = {"deadline", "doc_date"}
+DATE_FIELDS = {"deadline", "doc_date", "starts_on", "ends_on"}
 
 
 # --------------------------------------------------------------------------- filters
@@ -191,7 +192,9 @@ def is_data(name: str, value: Any) -> bool:
     except ArithmeticError:
         pass
     base = name.rsplit(".", 1)[-1]
-    return not ((base == "state" and value in STATE_LABELS) or base in ("doc_type", *DATE_FIELDS, *DATETIME_FIELDS))
+    stage = base == "stage" and value in CycleStage._value2member_map_
+    labelled = (base == "state" and value in STATE_LABELS) or stage
+    return not (labelled or base in ("doc_type", *DATE_FIELDS, *DATETIME_FIELDS))
 
 
 def value_text(name: str, value: Any, names: Names) -> str:
@@ -208,6 +211,8 @@ def value_text(name: str, value: Any, names: Names) -> str:
             return names.users.get(int(value), f"#{value}")
         if base == "state" and value in STATE_LABELS:
             return str(STATE_LABELS[value])
+        if base == "stage":
+            return stage_headings()[CycleStage(value)]
         if base == "doc_type":
             return str(DOC_TYPE_LABELS[DocType(value)])
         if base in DATE_FIELDS:

@@ -50,6 +50,7 @@ from assess.queries.assessments import (
     state_counts,
 )
 from assess.queries.open_work import UnitWork, held_by_unit
+from assess.queries.stages import timeline
 from assess.queries.verdicts import counts_by_indicator, current_verdicts
 from assess.services import answers as answer_service
 from assess.services import evidence as evidence_service
@@ -61,6 +62,7 @@ from assess.views.boundary import attempt
 from assess.views.panels import answer_comments
 from assess.views.uploading import upload_result
 from assess.views.util import assessment_or_404, int_arg, safe_next
+from assess.workflow import stage_headings
 from forms import BaseForm
 from forms.admin import ROLE_LABELS
 from forms.assessment import (
@@ -200,6 +202,11 @@ def detail(assessment_id: int) -> str:
         verdicts_per_indicator=counts_by_indicator(assessment, verdicts),
         verdict_totals=Counter(v.verdict.value for v in verdicts.values()),
         can_record_verdicts=graded and perm.can_record_verdicts(current_user, assessment),
+        stage_timeline=timeline(assessment, reminder_service.local_today()) if graded else None,
+        stage_labels=stage_headings(),
+        stages_link=url_for("cycles.stages", assessment_id=assessment.id)
+        if graded and perm.can_set_stages(current_user, assessment)
+        else None,
     )
 
 
@@ -494,6 +501,8 @@ def _answer_context(
         "upload_policy": current_app.extensions["upload_policy"],
         "butir_verdicts": verdicts,
         "can_record_verdicts": inst.value_type == "graded" and perm.can_record_verdicts(current_user, assessment),
+        "offers_interview": inst.value_type == "graded"
+        and perm.offers_interview_pack(current_user, assessment, answer),
         **extra,
     }
 

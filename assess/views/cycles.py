@@ -1,10 +1,26 @@
-"""Year to year: the XLSX workbook (export, import back), and the official result with its follow-up."""
+"""Year to year: the XLSX workbook (export, import back), and the official result with its follow-up; the Pemdi
+evaluation cycle after the self-assessment: its stages with their dates, and the interview pack."""
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from sqlalchemy import select
@@ -13,15 +29,23 @@ from werkzeug.wrappers import Response
 from assess import permissions as perm
 from assess.charts import trend_points
 from assess.extensions import db
-from assess.models import Answer, Assessment, FollowUp, Instrument
+from assess.models import Answer, Assessment, CycleStage, FollowUp, Instrument
+from assess.models.base import utcnow
 from assess.queries import load_assessment, visible_assessments
+from assess.queries.engine import engine_instrument
+from assess.queries.stages import stage_dates, timeline
 from assess.services import carry_over as carry_over_service
 from assess.services import crosswalk as crosswalk_service
+from assess.services import cycle as cycle_service
 from assess.services import cycles as trend_service
+from assess.services import interview as interview_service
 from assess.services import official as official_service
 from assess.services import spreadsheets
+from assess.services.exports import folders
+from assess.services.reminders import local_today
 from assess.views.boundary import attempt
 from assess.views.util import assessment_or_404
+from assess.workflow import stage_headings
 from forms.cycles import (
     ApplyImportForm,
     CarryOverForm,
@@ -29,10 +53,13 @@ from forms.cycles import (
     FollowUpDoneForm,
     OfficialUploadForm,
     SpreadsheetUploadForm,
+    StagesForm,
 )
+from reports import interview
 
 bp = Blueprint("cycles", __name__)
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+INDICATOR_CODE = re.compile(r"I[0-9]{1,3}")
 
 
 def _instrument_label(instrument: Instrument) -> str:
@@ -274,3 +301,166 @@ def crosswalk(assessment_id: int) -> str | Response | tuple[str, int]:
         if new is not None:
             return redirect(url_for("cycles.recheck", assessment_id=new.id))
     return render_template("cycles/crosswalk.html", assessment=previous, form=form)
+
+
+# --------------------------------------------------------------------------- the evaluation cycle (Pemdi)
+
+
+def _graded_or_404(assessment_id: int) -> Assessment:
+    """A Pemdi assessment the user reads; an SPBE one has no evaluation cycle (404)."""
+    assessment = assessment_or_404(assessment_id)
+    if assessment.instrument.value_type != "graded":
+        abort(404)
+    return assessment
+
+
+def _stages_form(assessment: Assessment) -> StagesForm:
+    """The form as stored (a GET), or as posted."""
+    if request.method == "POST":
+        return StagesForm()
+    form = StagesForm(formdata=None, stage=assessment.stage.value)
+    for stage, row in stage_dates(assessment.id).items():
+        getattr(form, cycle_service.starts_field(stage)).data = row.starts_on
+        getattr(form, cycle_service.ends_field(stage)).data = row.ends_on
+    return form
+
+
+@bp.route("/penilaian/<int:assessment_id>/tahapan", methods=["GET", "POST"])
+@auth_required()
+def stages(assessment_id: int) -> Response | tuple[str, int]:
+    """The cycle's stages with their dates: the koordinator (or admin) sets them, everyone else reads them."""
+    assessment = _graded_or_404(assessment_id)
+    can_set = perm.can_set_stages(current_user, assessment)
+    if request.method == "POST" and not can_set:
+        abort(403)
+    form = _stages_form(assessment) if can_set else None
+    offers_pack = perm.offers_interview_pack(current_user, assessment)
+    pack = interview_service.status(assessment.id) if offers_pack else None
+    status = 200
+    if form is not None and request.method == "POST":
+        if form.validate():
+            dates = {s: cycle_service.StageDates(*pair) for s, pair in form.dates().items()}
+            outcome = attempt(
+                lambda: cycle_service.set_stages(
+                    assessment=assessment,
+                    stage=CycleStage(form.stage.data),
+                    dates=dates,
+                    actor=current_user,
+                    confirm_back=bool(form.confirm_back.data),
+                ),
+                done=lambda changed: _("Tahapan evaluasi disimpan.") if changed else _("Tidak ada yang berubah."),
+                form=form,
+            )
+            if outcome.ok:
+                return redirect(url_for("cycles.stages", assessment_id=assessment.id))
+        status = 400
+    page = render_template(
+        "cycles/stages.html",
+        assessment=assessment,
+        form=form,
+        timeline=timeline(assessment, local_today()),
+        stage_labels=stage_headings(),
+        stage_fields=[
+            (s, getattr(form, cycle_service.starts_field(s)), getattr(form, cycle_service.ends_field(s)))
+            for s in CycleStage
+        ]
+        if form is not None
+        else [],
+        indicator_codes=list(engine_instrument(assessment.instrument).indicators) if offers_pack else [],
+        pack=_pack_status(pack) if offers_pack else None,
+        pack_ready=offers_pack and interview_service.zip_path(assessment.id) is not None,
+        pack_finished=datetime.fromtimestamp(pack.finished_at, UTC)
+        if offers_pack and pack and pack.finished_at
+        else None,
+    )
+    return page, status
+
+
+def _download(data: bytes, mimetype: str, name: str) -> Response:
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/penilaian/<int:assessment_id>/wawancara/<code>.pdf")
+@auth_required()
+def interview_pdf(assessment_id: int, code: str) -> Response:
+    """One indicator's sheet of the interview pack."""
+    assessment = _graded_or_404(assessment_id)
+    if not INDICATOR_CODE.fullmatch(code):
+        abort(404)
+    pdf = interview.indicator_pdf(interview.collect(assessment.id, generated_at=utcnow()), code)
+    if pdf is None:
+        abort(404)
+    return _download(pdf, "application/pdf", f"wawancara-{assessment.instansi.slug}-{assessment.year}-{code}.pdf")
+
+
+def _pack_status(found: interview_service.PackStatus | None) -> dict[str, Any]:
+    """What the pack's progress box shows (also the JSON the page polls, in the shape of the export's)."""
+    if found is None:
+        return {"active": False, "state": None, "state_label": "", "percent": 0, "progress_text": ""}
+    labels = {
+        interview_service.RUNNING: _("sedang dibuat"),
+        interview_service.DONE: _("selesai"),
+        interview_service.FAILED: _("gagal"),
+    }
+    return {
+        "active": found.active,
+        "state": found.state,
+        "state_label": labels[found.state],
+        "percent": found.percent,
+        "progress_text": _("%(done)s dari %(total)s indikator", done=found.done, total=found.total)
+        if found.total
+        else _("menyiapkan…"),
+    }
+
+
+@bp.post("/penilaian/<int:assessment_id>/wawancara/paket")
+@auth_required()
+def interview_start(assessment_id: int) -> Response:
+    """Build the whole interview pack in the background (the koordinator or admin)."""
+    assessment = _graded_or_404(assessment_id)
+    if not perm.offers_interview_pack(current_user, assessment):
+        abort(403)
+    attempt(
+        lambda: interview_service.request_pack(assessment.id),
+        done=_("Paket wawancara dibuat di latar belakang; halaman ini menunjukkan kemajuannya."),
+    )
+    return redirect(url_for("cycles.stages", assessment_id=assessment.id, _anchor="wawancara"))
+
+
+@bp.get("/penilaian/<int:assessment_id>/wawancara/status")
+@auth_required()
+def interview_status(assessment_id: int) -> Response:
+    assessment = _graded_or_404(assessment_id)
+    response = jsonify(_pack_status(interview_service.status(assessment.id)))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/penilaian/<int:assessment_id>/wawancara/paket-wawancara.zip")
+@auth_required()
+def interview_zip(assessment_id: int) -> Response:
+    """The whole interview pack, as last built: one ``I{n}.pdf`` per indicator."""
+    assessment = _graded_or_404(assessment_id)
+    path = interview_service.zip_path(assessment.id)
+    if path is None:
+        abort(404)
+    store = folders()
+    try:
+        store.size(path)
+    except FileNotFoundError:
+        abort(404)
+    local = store.local_path(path)
+    source: Any = local if local is not None else store.open(path)
+    response = send_file(
+        source,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"paket-wawancara-{assessment.instansi.slug}-{assessment.year}.zip",
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
