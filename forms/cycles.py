@@ -10,7 +10,7 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectFi
 from wtforms.validators import AnyOf, InputRequired, NumberRange, Optional
 
 from assess.models import CycleStage
-from assess.workflow import CYCLE_STAGE_LABELS
+from assess.workflow import STAGE_LABELS
 from forms import BaseForm
 
 
@@ -60,7 +60,7 @@ class StagesForm(BaseForm):
 
     stage = SelectField(
         _l("Tahap saat ini"),
-        choices=[(s.value, label) for s, label in CYCLE_STAGE_LABELS.items()],
+        choices=[(s.value, label) for s, label in STAGE_LABELS.items()],
         validators=[InputRequired()],
     )
     confirm_back = BooleanField(_l("Ya, kembalikan tahap ke tahap sebelumnya"))
