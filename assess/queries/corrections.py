@@ -4,10 +4,11 @@ it corrected. :func:`revisi` is the one definition; "Tugas saya", the reminders 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from assess.extensions import db
@@ -85,20 +86,11 @@ class Summary:
     deadline: date | None
 
 
-def summary(assessment_id: int) -> Summary:
-    """The overview's line: how many corrections are open and until when (one query)."""
-    deadline = (
-        select(AssessmentStage.ends_on)
-        .where(AssessmentStage.assessment_id == assessment_id, AssessmentStage.stage == CycleStage.KOREKSI)
-        .scalar_subquery()
-    )
-    count = (
-        select(func.count())
-        .select_from(revisi().where(ButirVerdict.assessment_id == assessment_id, OPEN).subquery())
-        .scalar_subquery()
-    )
-    n, last_day = db.session.execute(select(count, deadline)).one()
-    return Summary(int(n or 0), last_day)
+def summary(verdicts: Mapping[int, ButirVerdict], deadline: date | None) -> Summary:
+    """The overview's line: how many corrections are open and until when, from the verdicts that count
+    (:func:`assess.queries.verdicts.current_verdicts`) and the koreksi stage's last day the page already read."""
+    open_count = sum(1 for v in verdicts.values() if v.verdict == Verdict.REVISI and v.corrected_at is None)
+    return Summary(open_count, deadline)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ class Timeline:
     current: StageRow
     today: date
 
+    def ends_on(self, stage: CycleStage) -> date | None:
+        """The last day of one stage, when set."""
+        return next((row.ends_on for row in self.rows if row.stage == stage), None)
+
     @property
     def days_left(self) -> int | None:
         """Days until the current stage's last day (0 on that day, negative once it is over); ``None`` without one."""

@@ -25,6 +25,7 @@ from assess.models import (
     AssessmentState,
     AuditEntry,
     ButirVerdict,
+    CycleStage,
     Evidence,
     EvidenceItem,
     Instansi,
@@ -49,6 +50,7 @@ from assess.queries.assessments import (
     members_with_units,
     state_counts,
 )
+from assess.queries.corrections import summary as correction_summary
 from assess.queries.open_work import UnitWork, held_by_unit
 from assess.queries.stages import timeline
 from assess.queries.verdicts import counts_by_indicator, current_verdicts
@@ -175,6 +177,7 @@ def detail(assessment_id: int) -> str:
         assign_form = _assign_form(assessment, _unit_choices(units), people, user_units=people_units)
     graded = projection.instrument.value_type == "graded"
     verdicts = current_verdicts(assessment.id) if graded else {}
+    stages = timeline(assessment, reminder_service.local_today()) if graded else None
     return render_template(
         "assessments/detail.html",
         assessment=assessment,
@@ -202,7 +205,8 @@ def detail(assessment_id: int) -> str:
         verdicts_per_indicator=counts_by_indicator(assessment, verdicts),
         verdict_totals=Counter(v.verdict.value for v in verdicts.values()),
         can_record_verdicts=graded and perm.can_record_verdicts(current_user, assessment),
-        stage_timeline=timeline(assessment, reminder_service.local_today()) if graded else None,
+        stage_timeline=stages,
+        corrections=correction_summary(verdicts, stages.ends_on(CycleStage.KOREKSI)) if stages else None,
         stage_labels=stage_headings(),
         stages_link=url_for("cycles.stages", assessment_id=assessment.id)
         if graded and perm.can_set_stages(current_user, assessment)

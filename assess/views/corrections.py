@@ -3,8 +3,6 @@ corrected and opening it again, and the overview's one line about them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
@@ -23,11 +21,6 @@ from forms import BaseForm
 from forms.corrections import CorrectionForm
 
 bp = Blueprint("corrections", __name__)
-
-
-@bp.app_context_processor
-def _inject() -> dict[str, Any]:
-    return {"correction_summary": query.summary}
 
 
 def _prefix(verdict_id: int) -> str:

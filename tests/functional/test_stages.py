@@ -176,7 +176,7 @@ def test_moving_back_a_stage_asks_for_confirmation(client: FlaskClient, db: Any,
     response = client.post(f"/penilaian/{aid}/tahapan", data=back)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    assert "Tahap akan mundur dari Wawancara ke Koreksi." in page
+    assert "Tahap akan mundur dari wawancara ke koreksi." in page
     assert 'data-testid="confirm-back"' in page
     db.session.expire_all()
     assert db.session.get_one(type(pemdi.assessment), aid).stage == CycleStage.WAWANCARA
