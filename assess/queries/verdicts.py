@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -90,24 +90,25 @@ class Verified:
 
 
 def verified(inst: EngineInstrument, assessment: Assessment, verdicts: Mapping[int, ButirVerdict]) -> Verified:
-    """Each indicator's value counting only fulfilled butir whose counted verdict is *diterima*; an external-index
-    indicator keeps its converted value, and an indicator without a claimed value has none verified either (it counts
-    as 0 in both indices, so the verified index is never above the claimed one). ``assessment`` must have its answers
-    and item marks loaded (:func:`assess.queries.load_assessment`), ``verdicts`` as :func:`current_verdicts` gives
-    them: no query."""
+    """Each indicator's value counting only the butir whose counted verdict is *diterima*, as the asesor counts them
+    (a butir the asesor accepted counts even where the instansi did not tick it); an external-index indicator keeps
+    its converted value, and an indicator neither answered nor judged has no value (it counts as 0 in both indices).
+    ``assessment`` must have its answers and item marks loaded (:func:`assess.queries.load_assessment`),
+    ``verdicts`` as :func:`current_verdicts` gives them (with their items): no query."""
+    accepted: dict[int, set[str]] = defaultdict(set)
+    judged_indicators: set[int] = set()
+    for v in verdicts.values():
+        judged_indicators.add(v.item.indicator_id)
+        if v.verdict == Verdict.DITERIMA:
+            accepted[v.item.indicator_id].add(v.item.code)
     values: dict[str, Fraction | None] = {}
     for answer in assessment.answers:
         ind = inst.indicators[answer.indicator.code]
         claimed = graded_answer_value(inst, answer)
-        if ind.external is not None or claimed is None:
+        if ind.external is not None or (claimed is None and answer.indicator_id not in judged_indicators):
             values[ind.code] = claimed
             continue
-        accepted = {
-            mark.item.code
-            for mark in answer.items
-            if mark.fulfilled and (v := verdicts.get(mark.item_id)) is not None and v.verdict == Verdict.DITERIMA
-        }
-        values[ind.code] = graded_value(inst, ind.code, accepted)
+        values[ind.code] = graded_value(inst, ind.code, accepted[answer.indicator_id])
     basis = assessment.predikat_basis.value
     judged = len(verdicts)
     accepted_count = sum(1 for v in verdicts.values() if v.verdict == Verdict.DITERIMA)

@@ -476,9 +476,10 @@ def test_the_pages_keep_their_number_of_queries_with_verdicts(client: FlaskClien
 # --------------------------------------------------------------------------- the verified value
 
 
-def test_verified_value_counts_fulfilled_butir_the_asesor_accepted(db: Any, pemdi_world: World) -> None:
-    """I1: L1 1/1 and L2 2/4 accepted is 2.00 (Aceh Tengah's asesor value) while 2.50 is claimed; a butir accepted
-    but not ticked by the instansi does not count; an unanswered indicator stays without a value."""
+def test_verified_value_counts_the_butir_the_asesor_accepted(db: Any, pemdi_world: World) -> None:
+    """I1: L1 1/1 and L2 2/4 accepted is 2.00 (Aceh Tengah's asesor value) while 2.50 is claimed; a butir the asesor
+    accepted counts as the asesor counts it, even where the instansi did not tick it; an indicator neither answered
+    nor judged stays without a value."""
     world = pemdi_world
     _fulfil(db, world, "I1", "I1-L1-01", "I1-L2-01", "I1-L2-02", "I1-L2-03", "I1-L2-04")
     _fulfil(db, world, "I13", "I13-L1-01")
@@ -491,7 +492,7 @@ def test_verified_value_counts_fulfilled_butir_the_asesor_accepted(db: Any, pemd
         I1_L2_02=Verdict.DITERIMA,
         I1_L2_03=Verdict.REVISI,
         I1_L2_04=Verdict.DITOLAK,
-        I2_L1_01=Verdict.DITERIMA,  # accepted, but I2 is not ticked (nor answered)
+        I2_L1_01=Verdict.DITERIMA,  # accepted, though I2 is not ticked (nor answered): L1 1/2
     )
     _judge(db, world, CycleStage.KOREKSI, I1_L2_01=Verdict.DITERIMA)  # the later stage counts
     world.answer("I5").source_value = Decimal("25")  # an external index: its converted value stays
@@ -505,9 +506,10 @@ def test_verified_value_counts_fulfilled_butir_the_asesor_accepted(db: Any, pemd
     assert graded_value(inst, "I1", {"I1-L1-01", "I1-L2-01", "I1-L2-02", "I1-L2-03", "I1-L2-04"}) == Fraction(5, 2)
     assert result.values["I13"] == Fraction(1)  # claimed 7/6; nothing of it accepted
     assert result.values["I5"] == Fraction(2)
-    assert result.values["I2"] is None
+    assert result.values["I2"] == Fraction(5, 4)
+    assert result.values["I3"] is None
     assert (result.judged, result.accepted) == (6, 4)
-    expected = score(inst, {"I1": 2, "I13": 1, "I5": 2}, assessment.predikat_basis.value)
+    expected = score(inst, {"I1": 2, "I2": Fraction(5, 4), "I13": 1, "I5": 2}, assessment.predikat_basis.value)
     assert result.score.index == expected.index
 
 
