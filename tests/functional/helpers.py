@@ -115,3 +115,10 @@ def post_file(client: FlaskClient, assessment_id: int, name: str, data: bytes) -
     )
     body = response.get_json()
     return response.status_code, body["results"][0] if "results" in body else body
+
+
+def preview_token(html: str) -> str:
+    """The signed ``token`` of an import's preview page (what "Terapkan" sends back)."""
+    start = html.index('name="token"')
+    value = html.index('value="', start) + len('value="')
+    return html[value : html.index('"', value)]

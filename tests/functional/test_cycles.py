@@ -33,7 +33,7 @@ from assess.scoring import score
 from assess.services import evidence as evidence_service
 from assess.services.crosswalk import load_crosswalk
 from tests.factories import create_assessment, create_instansi, create_member, create_unit, instrument
-from tests.functional.helpers import login, pdf_bytes, upload
+from tests.functional.helpers import login, pdf_bytes, preview_token, upload
 from tests.worlds import World, build_world
 
 
@@ -53,12 +53,6 @@ def _post(client: FlaskClient, assessment_id: int, data: bytes, name: str) -> An
     )
 
 
-def _token(html: str) -> str:
-    start = html.index('name="token"')
-    value = html.index('value="', start) + len('value="')
-    return html[value : html.index('"', value)]
-
-
 CSV = (
     "kode;nilai;catatan;rekomendasi;unit;tenggat\n"
     "I1;3;cukup;Tetapkan Perbup arsitektur;Diskominfo;2027-06-30\n"
@@ -75,7 +69,7 @@ def test_official_csv_preview_then_apply(client: FlaskClient, db: Any, world: Wo
     assert 'data-code="I1"' in html
     assert 'data-code="I2"' in html
     assert db.session.scalar(db.select(db.func.count(OfficialValue.id))) == 0  # nothing written yet
-    response = client.post(f"/penilaian/{assessment.id}/hasil-resmi/terapkan", data={"token": _token(html)})
+    response = client.post(f"/penilaian/{assessment.id}/hasil-resmi/terapkan", data={"token": preview_token(html)})
     assert response.status_code == 302
     values = {
         o.indicator_code: o.value
@@ -92,7 +86,7 @@ def test_official_csv_preview_then_apply(client: FlaskClient, db: Any, world: Wo
     assert 'data-testid="official-index-value">–<' not in page
     # a second import replaces the values and does not duplicate the follow-up
     html = _post(client, assessment.id, b"kode,nilai\nI1,4\n", "hasil.csv").get_data(as_text=True)
-    client.post(f"/penilaian/{assessment.id}/hasil-resmi/terapkan", data={"token": _token(html)})
+    client.post(f"/penilaian/{assessment.id}/hasil-resmi/terapkan", data={"token": preview_token(html)})
     db.session.expire_all()
     values = {o.indicator_code: o.value for o in db.session.scalars(db.select(OfficialValue))}
     assert values == {"I1": Decimal(4)}

@@ -16,7 +16,7 @@ from assess.queries import load_assessment
 from assess.services import evidence as evidence_service
 from assess.services.spreadsheets import COLUMNS, export_rows, unneutralise
 from tests.factories import create_assessment, create_instansi, create_member, create_unit
-from tests.functional.helpers import login
+from tests.functional.helpers import login, preview_token
 from tests.worlds import World, build_world
 
 
@@ -68,12 +68,6 @@ def _preview(client: FlaskClient, assessment_id: int, data: bytes) -> Any:
         data={"file": (io.BytesIO(data), "penilaian.xlsx")},
         content_type="multipart/form-data",
     )
-
-
-def _token(html: str) -> str:
-    start = html.index('name="token"')
-    value = html.index('value="', start) + len('value="')
-    return html[value : html.index('"', value)]
 
 
 def test_export_neutralises_formulas_and_survives_round_trip(client: FlaskClient, db: Any, world: World) -> None:
@@ -129,7 +123,7 @@ def test_edit_preview_apply(client: FlaskClient, db: Any, world: World) -> None:
     assert f'data-code="{codes[1]}" data-field="claimed_value"' in html
     assert f'data-code="{codes[2]}" data-field="fakta"' in html
     assert f'data-code="{codes[0]}" data-field="analisis"' in html
-    response = client.post(f"/penilaian/{assessment.id}/impor/terapkan", data={"token": _token(html)})
+    response = client.post(f"/penilaian/{assessment.id}/impor/terapkan", data={"token": preview_token(html)})
     assert response.status_code == 302
     db.session.expire_all()
     by_code = {
@@ -198,7 +192,7 @@ def test_pengisi_may_only_change_assigned_rows(client: FlaskClient, db: Any, wor
     html = _preview(client, assessment.id, _edit(data, {"I3": "boleh", "I4": "tidak boleh"})).get_data(as_text=True)
     assert 'data-testid="import-refused"' in html
     assert f'data-code="{answers[2].indicator.code}" data-field="fakta"' in html
-    client.post(f"/penilaian/{assessment.id}/impor/terapkan", data={"token": _token(html)})
+    client.post(f"/penilaian/{assessment.id}/impor/terapkan", data={"token": preview_token(html)})
     db.session.expire_all()
     assert db.session.get(Answer, answers[1].id).fakta == "boleh"
     assert db.session.get(Answer, answers[2].id).fakta == ""
@@ -222,7 +216,7 @@ def test_pemdi_round_trip_changes_penjelasan_only(client: FlaskClient, db: Any) 
     assert 'data-testid="no-changes"' in _preview(client, assessment.id, data).get_data(as_text=True)
     html = _preview(client, assessment.id, _edit(data, {"I2": "Fakta Pemdi", "D3": 2})).get_data(as_text=True)
     assert "baris 3, kolom D: nilai klaim Pemdi dihitung dari butir" in html
-    client.post(f"/penilaian/{assessment.id}/impor/terapkan", data={"token": _token(html)})
+    client.post(f"/penilaian/{assessment.id}/impor/terapkan", data={"token": preview_token(html)})
     db.session.expire_all()
     first = min(assessment.answers, key=lambda a: a.indicator.position)
     assert db.session.get(Answer, first.id).fakta == "Fakta Pemdi"

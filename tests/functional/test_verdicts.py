@@ -38,7 +38,7 @@ from assess.queries.engine import engine_instrument
 from assess.queries.verdicts import current_verdicts, verified
 from assess.scoring import graded_value, score
 from tests.factories import create_assessment
-from tests.functional.helpers import count_queries, login, logout
+from tests.functional.helpers import count_queries, login, logout, preview_token
 from tests.worlds import World
 
 # --------------------------------------------------------------------------- helpers
@@ -50,12 +50,6 @@ def _post(client: FlaskClient, assessment_id: int, data: bytes, name: str) -> An
         data={"file": (io.BytesIO(data), name)},
         content_type="multipart/form-data",
     )
-
-
-def _token(html: str) -> str:
-    start = html.index('name="token"')
-    value = html.index('value="', start) + len('value="')
-    return html[value : html.index('"', value)]
 
 
 def _xlsx(*rows: list[Any]) -> bytes:
@@ -137,7 +131,7 @@ def test_csv_import_previews_then_applies_with_an_audit_entry(client: FlaskClien
     assert "1 butir tanpa hasil dilewati" in html
     assert _verdicts(db, assessment.id) == {}  # nothing written by the preview
 
-    applied = client.post(f"/penilaian/{assessment.id}/hasil-asesor/terapkan", data={"token": _token(html)})
+    applied = client.post(f"/penilaian/{assessment.id}/hasil-asesor/terapkan", data={"token": preview_token(html)})
     assert applied.status_code == 302
     rows = _verdicts(db, assessment.id)
     assert {key: (v.verdict, v.note) for key, v in rows.items()} == {
@@ -179,7 +173,7 @@ def test_xlsx_import_with_other_headers_takes_the_assessment_stage_and_changes_a
     assert 'data-butir="I2-L1-01" data-change="ubah"' in html
     assert "sebelumnya revisi" in html
     assert 'data-butir="I2-L1-02" data-change="baru"' in html
-    client.post(f"/penilaian/{assessment.id}/hasil-asesor/terapkan", data={"token": _token(html)})
+    client.post(f"/penilaian/{assessment.id}/hasil-asesor/terapkan", data={"token": preview_token(html)})
     rows = _verdicts(db, assessment.id)
     assert rows[("I2-L1-01", "wawancara")].verdict == Verdict.DITERIMA
     assert rows[("I2-L1-02", "wawancara")].note == "belum diunggah"
@@ -195,7 +189,7 @@ def test_a_verdict_of_a_later_stage_keeps_the_earlier_ones_and_counts(
     later = "butir,hasil,tahap\nI1-L1-01,diterima,tahap 2\n"
     for text in (first, later):
         html = _post(client, assessment.id, text.encode(), "h.csv").get_data(as_text=True)
-        client.post(f"/penilaian/{assessment.id}/hasil-asesor/terapkan", data={"token": _token(html)})
+        client.post(f"/penilaian/{assessment.id}/hasil-asesor/terapkan", data={"token": preview_token(html)})
     rows = _verdicts(db, assessment.id)
     assert set(rows) == {("I1-L1-01", "dokumen"), ("I1-L1-01", "koreksi")}
     counted = current_verdicts(assessment.id)
