@@ -8,7 +8,7 @@ of queries, whatever the number of instansi.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -26,6 +26,7 @@ from assess.models import (
     AnswerState,
     Assessment,
     AssessmentState,
+    ButirVerdict,
     Evidence,
     Instansi,
     InstansiGroup,
@@ -34,6 +35,7 @@ from assess.models import (
     group_pembina,
 )
 from assess.queries import project_all
+from assess.queries.verdicts import current_verdicts_of, verified
 from assess.scoring import Score
 
 #: The answer states in the order of the work (the columns of progress by stage).
@@ -128,6 +130,9 @@ class ComparisonRow:
     total: int
     claimed: Projected
     reviewer: Projected
+    #: The index from the butir the asesor accepted (Pemdi, once a verdict is recorded; see
+    #: :func:`assess.queries.verdicts.verified`).
+    verified: Projected
     #: Answered indicators (a claimed value) and those of them with at least one linked document.
     answered: int
     covered: int
@@ -146,8 +151,11 @@ def _projected(s: Score, indicators: int) -> Projected:
     return Projected(s.index, s.predikat)
 
 
-def comparison_row(assessment: Assessment, today: date) -> ComparisonRow:
-    """One assessment's row: projections through the engine as the dashboard does, counts from its answers."""
+def comparison_row(
+    assessment: Assessment, today: date, verdicts: Mapping[int, ButirVerdict] | None = None
+) -> ComparisonRow:
+    """One assessment's row: projections through the engine as the dashboard does, counts from its answers; the
+    verified index from ``verdicts`` (:func:`assess.queries.verdicts.current_verdicts_of`'s for it), when any."""
     projections = project_all(assessment)
     inst = projections.instrument
     claimed = projections.claimed
@@ -166,6 +174,9 @@ def comparison_row(assessment: Assessment, today: date) -> ComparisonRow:
         total=len(assessment.answers),
         claimed=_projected(claimed, len(inst.indicators)),
         reviewer=_projected(projections.reviewer, len(inst.indicators)),
+        verified=_projected(verified(inst, assessment, verdicts).score, len(inst.indicators))
+        if verdicts
+        else Projected(None, None),
         answered=len(answered),
         covered=sum(1 for a in answered if a.evidence_count),
         days_left=(assessment.deadline - today).days if assessment.deadline is not None else None,
@@ -180,6 +191,7 @@ SORT_KEYS: dict[str, Callable[[ComparisonRow], Any]] = {
     **{f"tahap-{state.value}": (lambda s: lambda r: r.stages[s])(state) for state in STAGES},
     "klaim": lambda r: r.claimed.index,
     "reviewer": lambda r: r.reviewer.index,
+    "terverifikasi": lambda r: r.verified.index,
     "cakupan": lambda r: r.coverage,
     "tenggat": lambda r: r.days_left,
 }
@@ -200,7 +212,9 @@ def comparison(
     group: InstansiGroup, today: date, column: str = DEFAULT_SORT, descending: bool = False
 ) -> list[ComparisonRow]:
     """Every open assessment of the group's instansi, one row each, sorted."""
-    rows = [comparison_row(a, today) for a in open_assessments(group.id)]
+    assessments = open_assessments(group.id)
+    judged = current_verdicts_of([a.id for a in assessments if a.instrument.value_type == "graded"])
+    rows = [comparison_row(a, today, judged.get(a.id)) for a in assessments]
     return sort_rows(rows, column, descending)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -29,13 +29,23 @@ from assess.scoring import Score, graded_value, score
 def current_verdicts(assessment_id: int) -> dict[int, ButirVerdict]:
     """Each judged butir of an assessment (by evidence-item id) with the verdict that counts: the one given in the
     latest stage (one query)."""
+    return current_verdicts_of([assessment_id]).get(assessment_id, {})
+
+
+def current_verdicts_of(assessment_ids: Collection[int]) -> dict[int, dict[int, ButirVerdict]]:
+    """:func:`current_verdicts` of several assessments at once, by assessment id (one query; none without ids); an
+    assessment without a verdict is absent."""
+    if not assessment_ids:
+        return {}
     rows = db.session.scalars(
-        select(ButirVerdict).where(ButirVerdict.assessment_id == assessment_id).options(joinedload(ButirVerdict.item))
+        select(ButirVerdict)
+        .where(ButirVerdict.assessment_id.in_(list(assessment_ids)))
+        .options(joinedload(ButirVerdict.item))
     ).all()
-    counted: dict[int, ButirVerdict] = {}
+    counted: dict[int, dict[int, ButirVerdict]] = defaultdict(dict)
     for row in sorted(rows, key=lambda r: STAGE_ORDER.index(r.stage)):
-        counted[row.item_id] = row
-    return counted
+        counted[row.assessment_id][row.item_id] = row
+    return dict(counted)
 
 
 def verdicts_exist(assessment_id: int) -> bool:

@@ -199,6 +199,8 @@ def comparison_rows(rows: Sequence[ComparisonRow]) -> list[list[Any]]:
             row.claimed.predikat or "",
             _index(row.reviewer.index),
             row.reviewer.predikat or "",
+            _index(row.verified.index),
+            row.verified.predikat or "",
             None if row.coverage is None else display.rounded(row.coverage * 100, 1),
             row.days_left,
         ]
@@ -218,6 +220,8 @@ def comparison_headers() -> list[str]:
         _("Predikat klaim"),
         _("Indeks reviewer"),
         _("Predikat reviewer"),
+        _("Indeks terverifikasi"),
+        _("Predikat terverifikasi"),
         _("Cakupan dokumen (%)"),
         _("Hari menuju batas waktu"),
     ]
@@ -237,8 +241,8 @@ def comparison_xlsx(group: InstansiGroup, rows: Sequence[ComparisonRow]) -> byte
         cell.font = bold
         header.append(cell)
     ws.append(header)
-    index_columns = {len(STAGES) + 4, len(STAGES) + 6}
-    coverage_column = len(STAGES) + 8
+    index_columns = {len(STAGES) + 4, len(STAGES) + 6, len(STAGES) + 8}
+    coverage_column = len(STAGES) + 10
     for values in comparison_rows(rows):
         cells = []
         for position, value in enumerate(values):

@@ -25,19 +25,26 @@ from assess import permissions as perm
 from assess.extensions import db as _db
 from assess.models import (
     Answer,
+    AnswerItem,
     AnswerState,
     Assessment,
     AssessmentState,
     AuditEntry,
+    ButirVerdict,
+    CycleStage,
     DocType,
+    EvidenceItem,
     Instansi,
     InstansiGroup,
     RoleName,
     User,
+    Verdict,
+    VerdictSource,
 )
 from assess.models.base import utcnow
 from assess.queries import load_assessment, project_all
 from assess.queries.engine import engine_instrument
+from assess.queries.verdicts import current_verdicts, verified
 from assess.scoring import score
 from assess.services import evidence as evidence_service
 from assess.services.evidence import Metadata
@@ -247,12 +254,59 @@ def test_the_xlsx_holds_the_rounded_values(client: FlaskClient, province: Provin
     assert Decimal(str(first[9])) == display.rounded(claimed_a.index, 2)
     assert first[10] == claimed_a.predikat
     assert Decimal(str(first[11])) == display.rounded(reviewer_a.index, 2)
-    assert Decimal(str(first[13])) == Decimal("75.0")
-    assert first[14] == 10
+    assert first[13:15] == [None, None]  # no verified index: SPBE has no asesor verdicts per butir
+    assert Decimal(str(first[15])) == Decimal("75.0")
+    assert first[16] == 10
     assert Decimal(str(second[9])) == display.rounded(claimed_b.index, 2)
     assert second[11:13] == [None, None]
-    assert second[14] == -3
+    assert second[16] == -3
     assert sheet.cell(row=3, column=10).number_format == "0.00"
+
+
+def test_a_pemdi_assessment_shows_its_verified_index(client: FlaskClient, province: Province, db: Any) -> None:
+    """The index from the butir the asesor accepted, beside the claimed one, as the dashboard computes it: on the
+    page and in the XLSX; "–" before any verdict."""
+    pemdi = create_assessment(province.b, "pemdi-2026")
+    items = {
+        item.code: item
+        for item in db.session.scalars(select(EvidenceItem).where(EvidenceItem.code.in_(["I1-L1-01", "I1-L2-01"])))
+    }
+    answer = _answer(pemdi, "I1")
+    for code in items:
+        db.session.add(AnswerItem(answer_id=answer.id, item_id=items[code].id, fulfilled=True, note=""))
+    answer.state = AnswerState.DRAF
+    db.session.commit()
+    assert login(client, province.pembina.email).status_code == 302
+    row = client.get(f"/pembina/{province.group.slug}/").get_data(as_text=True).split(f'data-testid="row-{pemdi.id}"')
+    assert 'data-testid="verified">–' in row[1].split("</tr>")[0]
+    db.session.add_all(
+        ButirVerdict(
+            assessment_id=pemdi.id,
+            item_id=items[code].id,
+            stage=CycleStage.DOKUMEN,
+            verdict=verdict,
+            note="",
+            source=VerdictSource.IMPOR,
+        )
+        for code, verdict in (("I1-L1-01", Verdict.DITERIMA), ("I1-L2-01", Verdict.REVISI))
+    )
+    db.session.commit()
+    loaded = load_assessment(pemdi.id)
+    assert loaded is not None
+    expected = verified(engine_instrument(loaded.instrument), loaded, current_verdicts(pemdi.id)).score
+    assert expected.values["I1"] == Fraction(3, 2)  # L1 accepted; the L2 butir sent back
+    html = client.get(f"/pembina/{province.group.slug}/?urut=terverifikasi&arah=turun").get_data(as_text=True)
+    assert _rows(html)[0] == str(pemdi.id)  # the only row with a verified index, sorted first
+    cell = html.split(f'data-testid="row-{pemdi.id}"')[1].split('data-testid="verified">')[1].split("</td>")[0]
+    assert display.number(expected.index, 2, "id") in cell
+    sheet = load_workbook(
+        io.BytesIO(client.get(f"/pembina/{province.group.slug}/perbandingan.xlsx?urut=terverifikasi&arah=turun").data)
+    ).active
+    assert sheet is not None
+    header, first = [c.value for c in sheet[2]], [c.value for c in sheet[3]]
+    assert header[13:15] == ["Indeks terverifikasi", "Predikat terverifikasi"]
+    assert Decimal(str(first[13])) == display.rounded(expected.index, 2)
+    assert first[14] == expected.predikat
 
 
 def test_the_xlsx_is_in_the_readers_language(client: FlaskClient, province: Province) -> None:
