@@ -31,7 +31,7 @@ run: install
 ## by the database tests on PostgreSQL (when MANDIRI_TEST_PG_URL is set). Each line says its lane; make fails when
 ## either lane fails, after both have finished.
 test: install lint
-	$(MAKE) --no-print-directory -j2 --output-sync=line test-sqlite test-beside
+	$(MAKE) --no-print-directory -j2 test-sqlite test-beside
 
 test-beside: install
 	$(MAKE) --no-print-directory test-s3
@@ -41,7 +41,8 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# pytest's lines, each prefixed with its lane; the recipe ends with pytest's own exit status.
+# pytest's lines, each prefixed with its lane as it comes (sed passes whole lines, so the lanes' lines never mix);
+# the recipe ends with pytest's own exit status.
 LANE = 2>&1 | sed -u 's/^/[$(1)] /'; exit $${PIPESTATUS[0]}
 
 test-sqlite: install
