@@ -252,10 +252,8 @@ def test_the_koordinator_sees_all_and_reopens_one(koreksi: Koreksi, client: Flas
     assert client.post(f"{base}/buka").status_code == 302
     verdict = _verdict_of(db, koreksi.bappeda_item)
     assert (verdict.corrected_at, verdict.corrected_by_id, verdict.correction_note) == (None, None, "")
-    assert db.session.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "correction")).all() == [
-        "correction.done",
-        "correction.reopen",
-    ]
+    trail = select(AuditEntry.action).where(AuditEntry.object_type == "correction").order_by(AuditEntry.id)
+    assert db.session.scalars(trail).all() == ["correction.done", "correction.reopen"]
     assert _codes(notifications.my_work(koreksi.cici).unit_corrections) == [koreksi.bappeda_item.code]
     # a pengisi does not reopen
     assert client.post(f"{base}/selesai", data={f"koreksi-{verdict.id}-note": "Diganti."}).status_code == 302
