@@ -10,6 +10,7 @@ numeric column stays numeric.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 #: A field starting with one of these is read as a formula (or DDE) by a spreadsheet program.
@@ -20,19 +21,26 @@ FIELD_BREAKS = frozenset(",;\t|\n\r")
 SKIPPED = frozenset(' "')
 
 
+#: A formula start where a field could begin: at the start or after a separator, past any skipped characters. The
+#: start itself is only looked at, not taken, so a tab or CR that starts a formula still begins the next field.
+_FORMULA_START = re.compile(
+    "(?:^|(?<=[{breaks}]))([{skipped}]*)(?=[{prefixes}])".format(
+        breaks=re.escape("".join(sorted(FIELD_BREAKS))),
+        skipped=re.escape("".join(sorted(SKIPPED))),
+        prefixes=re.escape("".join(FORMULA_PREFIXES)),
+    )
+)
+
+
+#: Any character that can start a formula: most texts have none and need no closer look.
+_ANY_PREFIX = re.compile("[{}]".format(re.escape("".join(FORMULA_PREFIXES))))
+
+
 def neutralise(text: str) -> str:
     """``text`` with an apostrophe before every formula start at a place where a field could begin."""
-    out: list[str] = []
-    at_field_start = True
-    for char in text:
-        if at_field_start and char in FORMULA_PREFIXES:
-            out.append("'")
-        out.append(char)
-        if char in FIELD_BREAKS:
-            at_field_start = True
-        elif char not in SKIPPED:
-            at_field_start = False
-    return "".join(out)
+    if _ANY_PREFIX.search(text) is None:
+        return text
+    return _FORMULA_START.sub(r"\1'", text)
 
 
 def cell(value: object) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -190,14 +190,23 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def render(stored: Mapping[str, Any] | None, fallback: str = "") -> str:
+def render(
+    stored: Mapping[str, Any] | None, fallback: str = "", templates: MutableMapping[str, str] | None = None
+) -> str:
     """A stored text in the current language; ``fallback`` (the sentence kept beside it) when there is none, or its
-    key is unknown to this version, or its parameters do not fit the template."""
+    key is unknown to this version, or its parameters do not fit the template. ``templates`` keeps each template
+    once translated, for a caller rendering many texts in one language."""
     if not stored or stored.get("key") not in TEMPLATES:
         return fallback
     try:
         params = {name: _shown(value) for name, value in (stored.get("params") or {}).items()}
-        return str(TEMPLATES[stored["key"]]) % params
+        key = stored["key"]
+        if templates is None:
+            return str(TEMPLATES[key]) % params
+        template = templates.get(key)
+        if template is None:
+            template = templates[key] = str(TEMPLATES[key])
+        return template % params
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         log.warning("stored text %r not rendered: %s", stored.get("key"), exc)
         return fallback

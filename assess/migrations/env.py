@@ -10,6 +10,7 @@ from alembic import context
 from flask import current_app
 
 from assess import logs
+from assess.models.review import compared
 
 config = context.config
 # The app configured the process's log (assess.logs) already: alembic.ini's handler would replace it.
@@ -27,6 +28,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_db.metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_object=compared,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -41,6 +43,7 @@ def run_migrations_online() -> None:
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
     conf_args["render_as_batch"] = True
+    conf_args.setdefault("include_object", compared)
 
     with target_db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

@@ -13,10 +13,12 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -72,6 +74,14 @@ class Evidence(TimestampMixin, Base):
     __table_args__ = (
         CheckConstraint("kind = 'link' OR url IS NULL", name="url_only_for_links"),
         CheckConstraint("kind = 'file' OR url IS NOT NULL", name="links_have_url"),
+        #: The library's default order (newest first) over the live documents, one assessment at a time.
+        Index(
+            "ix_evidence_live_created",
+            "assessment_id",
+            "created_at",
+            sqlite_where=text("deleted_at IS NULL"),
+            postgresql_where=text("deleted_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,5 @@
 """The read model of the audit trail: filters, one page of entries as display rows, the filter choices, and
-the CSV export's rows in batches.
+the CSV export's rows, streamed.
 
 Entries hold codes; every row here carries their translated labels (:mod:`assess.audit`), never the codes.
 Nothing here writes.
@@ -11,15 +11,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, format_datetime, get_timezone
 from flask_babel import gettext as _
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tuple_
 from sqlalchemy.orm import joinedload
 
 from assess.audit import (
+    ACTION_LABELS,
     OBJECT_TYPE_LABELS,
     STATE_LABELS,
     action_label,
@@ -28,15 +29,17 @@ from assess.audit import (
 )
 from assess.converters import MAX_ID
 from assess.extensions import db
-from assess.models import Assessment, AuditEntry, CycleStage, DocType, Evidence, Indicator, Unit, User
+from assess.models import Assessment, AuditEntry, CycleStage, DocType, Evidence, Indicator, Membership, Unit, User
 from assess.models.base import as_utc
 from assess.texts import render
 from assess.workflow import stage_headings
 from forms.evidence import DOC_TYPE_LABELS
 
 PER_PAGE = 50
-#: Rows fetched per query while streaming the CSV export (keyset pagination, so memory stays flat).
-CSV_BATCH = 500
+#: Matching entries are counted up to this many; beyond it a page says "more than".
+COUNT_LIMIT = 1000
+#: Rows the CSV export's server-side cursor hands over at a time (memory stays flat).
+CSV_BATCH = 2000
 #: Longer change values are cut in the list, the full text stays available in a ``<details>``.
 SHORT_TEXT = 120
 SYSTEM = "sistem"
@@ -105,8 +108,14 @@ class Filters:
         if self.date_to:
             out.append(AuditEntry.at < _start_of(self.date_to + timedelta(days=1)))
         if self.q:
-            out.append(AuditEntry.summary.icontains(self.q, autoescape=True))
+            # ILIKE on PostgreSQL, where the summary's trigram index serves it.
+            out.append(AuditEntry.summary.ilike(f"%{_escape_like(self.q)}%", escape="\\"))
         return out
+
+
+def _escape_like(text: str) -> str:
+    """``text`` matched literally by LIKE: its wildcards and the escape character escaped."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _is_id(text: str) -> bool:
@@ -325,54 +334,123 @@ def evidence_of(assessment: Assessment, evidence_id: int) -> Evidence | None:
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """A place in the trail (an entry's time and id, the order of every listing): a page starts after or before it.
+
+    In a link it is ``<microseconds since 1970 UTC>.<id>``; anything else reads as no place (the newest page)."""
+
+    at: datetime
+    id: int
+
+    @classmethod
+    def of(cls, row: EntryRow) -> Cursor:
+        return cls(row.at, row.id)
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Cursor | None:
+        micros, _dot, ident = (raw or "").partition(".")
+        if not (_is_id(ident) and micros.isascii() and micros.isdigit() and len(micros) <= 18):
+            return None
+        at = EPOCH + timedelta(microseconds=int(micros))
+        return cls(at, int(ident)) if at.year < 9999 else None
+
+    def row(self) -> Any:
+        """The place as a row value, compared with ``(at, id)``: the index's own order."""
+        return tuple_(self.at, self.id)
+
+    def token(self) -> str:
+        return f"{(as_utc(self.at) - EPOCH) // timedelta(microseconds=1)}.{self.id}"
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
 class Page:
+    """One page of entries, newest first, with the places of the pages beside it (``None``: there is none).
+
+    ``count`` is how many entries match, counted up to :data:`COUNT_LIMIT` and no further: ``more`` says there are
+    more (a count of the whole trail would cost as much as the trail is long)."""
+
     rows: list[EntryRow]
-    total: int
-    page: int
+    newer: Cursor | None
+    older: Cursor | None
+    count: int
 
     @property
-    def pages(self) -> int:
-        return max((self.total + PER_PAGE - 1) // PER_PAGE, 1)
+    def more(self) -> bool:
+        return self.count > COUNT_LIMIT
+
+    @property
+    def newest(self) -> bool:
+        """The newest page: nothing newer matches."""
+        return self.newer is None
 
 
-def entry_page(assessment: Assessment, conditions: Sequence[ColumnElement[bool]], page: int) -> Page:
-    """One page of entries, newest first, with the actor and the document title: two queries, and two for names."""
+def entry_page(
+    assessment: Assessment,
+    conditions: Sequence[ColumnElement[bool]],
+    *,
+    before: Cursor | None = None,
+    after: Cursor | None = None,
+) -> Page:
+    """The page of entries just older than ``before`` (or just newer than ``after``; else the newest), with the actor
+    and the document title: two queries (the page, a count up to :data:`COUNT_LIMIT`), and two for names.
+
+    Each query walks one index of the assessment's trail in its order and stops: no offset, no full count."""
     where = [AuditEntry.assessment_id == assessment.id, *conditions]
-    total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(*where)) or 0
-    results = db.session.execute(
-        select(AuditEntry, Evidence.title)
-        .outerjoin(Evidence, _same_document)
-        .where(*where)
-        .options(joinedload(AuditEntry.actor))
+    query = select(AuditEntry, Evidence.title).outerjoin(Evidence, _same_document).options(joinedload(AuditEntry.actor))
+    if after is not None:
+        where.append(tuple_(AuditEntry.at, AuditEntry.id) > after.row())
+        query = query.where(*where).order_by(AuditEntry.at, AuditEntry.id)
+    else:
+        if before is not None:
+            where.append(tuple_(AuditEntry.at, AuditEntry.id) < before.row())
+        query = query.where(*where).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    results = list(db.session.execute(query.limit(PER_PAGE + 1)).all())
+    beyond = len(results) > PER_PAGE
+    results = results[:PER_PAGE]
+    if after is not None:
+        results.reverse()
+    rows = _rows(results, assessment.instansi_id)
+    older_exists = beyond if after is None else True
+    newer_exists = beyond if after is not None else before is not None
+    # Counted in the index's order: the newest entries, so the count never wanders over the table.
+    bounded = (
+        select(AuditEntry.id)
+        .where(AuditEntry.assessment_id == assessment.id, *conditions)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
-    ).all()
-    return Page(_rows(results, assessment.instansi_id), total, page)
-
-
-def people(assessment_id: int) -> list[Any]:
-    """``(id, name)`` of everyone with an entry in the assessment, by name: the person filter's choices."""
-    return list(
-        db.session.execute(
-            select(User.id, User.name)
-            .where(User.id.in_(select(AuditEntry.actor_id).where(AuditEntry.assessment_id == assessment_id)))
-            .order_by(User.name)
-        ).all()
+        .limit(COUNT_LIMIT + 1)
+    )
+    count = db.session.scalar(select(func.count()).select_from(bounded.subquery())) or 0
+    return Page(
+        rows=rows,
+        newer=Cursor.of(rows[0]) if rows and newer_exists else None,
+        older=Cursor.of(rows[-1]) if rows and older_exists else None,
+        count=count,
     )
 
 
-def actions(assessment_id: int) -> list[tuple[str, str]]:
-    """``(code, label)`` of the actions recorded in the assessment, by label: the action filter's choices."""
-    codes = db.session.scalars(select(AuditEntry.action).where(AuditEntry.assessment_id == assessment_id).distinct())
-    return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1].lower())
+def people(instansi_id: int, selected: str = "") -> list[Any]:
+    """``(id, name)`` of the instansi's members by name, and the chosen person when they are no longer one: the person
+    filter's choices, known without reading the trail."""
+    members = select(Membership.user_id).where(Membership.instansi_id == instansi_id)
+    chosen = User.id == int(selected) if _is_id(selected) else false()
+    query = select(User.id, User.name).where(or_(User.id.in_(members), chosen)).order_by(User.name)
+    return list(db.session.execute(query))
+
+
+def actions() -> list[tuple[str, str]]:
+    """``(code, label)`` of every action the application records, by label: the action filter's choices."""
+    return sorted(((code, action_label(code)) for code in ACTION_LABELS), key=lambda pair: pair[1].lower())
 
 
 # --------------------------------------------------------------------------- CSV
 
 
-@dataclass(frozen=True)
-class CsvRow:
+class CsvRow(NamedTuple):
+    """One line of the CSV export (a tuple: a million of them are made one after another)."""
+
     at: str
     person: str
     email: str
@@ -384,43 +462,115 @@ class CsvRow:
     changes: str
 
 
-def csv_batches(assessment: Assessment, filters: Filters) -> Iterator[list[CsvRow]]:
-    """The export's rows, a batch at a time, newest first (keyset pagination on time and id), with labels."""
+def csv_rows(assessment: Assessment, filters: Filters) -> Iterator[CsvRow]:
+    """The export's rows, newest first, with labels: one query, read through a server-side cursor
+    (:data:`CSV_BATCH` rows at a time), so memory stays flat whatever the size of the trail.
+
+    The names of units and people in the changes come from the instansi's units and members, read once before;
+    a person named who is no longer a member is looked up when first met."""
     local = zone()
     system = _("sistem")
-    batch_size = CSV_BATCH
-    base = _csv_query(assessment.id, filters, batch_size)
-    last: tuple[datetime, int] | None = None
-    while True:
-        query = base
-        if last is not None:
-            query = query.where(or_(AuditEntry.at < last[0], and_(AuditEntry.at == last[0], AuditEntry.id < last[1])))
-        batch = db.session.execute(query).all()
-        names = _names([row.changes for row in batch], assessment.instansi_id)
-        rows = [
-            CsvRow(
+    words = _CsvWords(_instansi_names(assessment.instansi_id))
+    result = db.session.execute(
+        _csv_query(assessment.id, filters), execution_options={"stream_results": True, "yield_per": CSV_BATCH}
+    )
+    for batch in result.partitions():
+        _learn_users(words.names, [row.changes for row in batch])
+        for row in batch:
+            yield CsvRow(
                 at=as_utc(row.at).astimezone(local).isoformat(sep=" ", timespec="seconds"),
                 person=row.name if row.name is not None else system,
                 email=row.email or "",
-                object_type=object_type_label(row.object_type),
-                action=action_label(row.action),
+                object_type=words.object_type(row.object_type),
+                action=words.action(row.action),
                 indicator_code=row.indicator_code or "",
                 evidence_title=row.title or "",
-                summary=render(row.summary_text, fallback=row.summary or ""),
-                changes="\n".join(
-                    f"{c.label}: {c.old_full} → {c.new_full}" for c in _changes(row.action, row.changes, names)
-                ),
+                summary=render(row.summary_text, fallback=row.summary or "", templates=words.templates),
+                changes=words.changes(row.action, row.changes) if row.changes else "",
             )
-            for row in batch
-        ]
-        if rows:
-            yield rows
-        if len(batch) < batch_size:
-            return
-        last = (batch[-1].at, batch[-1].id)
 
 
-def _csv_query(assessment_id: int, filters: Filters, batch_size: int) -> Select[Any]:
+#: Change fields whose values are shown through a lookup or a label (:func:`value_text`), not as they are.
+_LOOKED_UP = UNIT_FIELDS | USER_FIELDS | DATE_FIELDS | DATETIME_FIELDS | {"state", "stage", "doc_type"}
+
+
+class _CsvWords:
+    """The labels and names of one CSV export, each translated or looked up once: a translation per row would cost
+    more than all the rest of the row. Only labels are kept (what people wrote is never), so it stays small."""
+
+    def __init__(self, names: Names) -> None:
+        self.names = names
+        self.templates: dict[str, str] = {}
+        self._actions: dict[str, str] = {}
+        self._types: dict[str, str] = {}
+        self._fields: dict[tuple[str, str], str] = {}
+        self._values: dict[tuple[str, Any], str] = {}
+
+    def action(self, code: str) -> str:
+        label = self._actions.get(code)
+        if label is None:
+            label = self._actions[code] = action_label(code)
+        return label
+
+    def object_type(self, code: str) -> str:
+        label = self._types.get(code)
+        if label is None:
+            label = self._types[code] = object_type_label(code)
+        return label
+
+    def changes(self, action: str, changes: Sequence[dict[str, Any]]) -> str:
+        """``label: old → new`` per change, as :func:`_changes` shows them in full."""
+        lines = []
+        for change in changes:
+            name = str(change.get("field", ""))
+            label = self._fields.get((name, action))
+            if label is None:
+                label = self._fields[(name, action)] = field_label(name, action)
+            lines.append(f"{label}: {self._value(name, change.get('old'))} → {self._value(name, change.get('new'))}")
+        return "\n".join(lines)
+
+    def _value(self, name: str, value: Any) -> str:
+        base = name.rsplit(".", 1)[-1]
+        shown_as_is = isinstance(value, str | int | float) and not isinstance(value, bool) and value != ""
+        if shown_as_is and base not in _LOOKED_UP:
+            return str(value)  # a text or a number
+        if isinstance(value, list | dict):
+            return value_text(name, value, self.names)
+        text = self._values.get((base, value))
+        if text is None:
+            text = self._values[(base, value)] = value_text(name, value, self.names)
+        return text
+
+
+def _instansi_names(instansi_id: int) -> Names:
+    """The instansi's units and members by id: two queries."""
+    units = {
+        uid: short or name
+        for uid, short, name in db.session.execute(
+            select(Unit.id, Unit.short_name, Unit.name).where(Unit.instansi_id == instansi_id)
+        )
+    }
+    members = select(Membership.user_id).where(Membership.instansi_id == instansi_id)
+    users = {row.id: row.name for row in db.session.execute(select(User.id, User.name).where(User.id.in_(members)))}
+    return Names(units, users)
+
+
+def _learn_users(names: Names, changes: Sequence[Sequence[dict[str, Any]] | None]) -> None:
+    """Add to ``names`` the people named in ``changes`` it does not know yet (one query, only when there are)."""
+    unknown = {
+        value
+        for entry_changes in changes
+        for change in entry_changes or ()
+        if str(change.get("field", "")).rsplit(".", 1)[-1] in USER_FIELDS
+        for value in (change.get("old"), change.get("new"))
+        if isinstance(value, int) and value not in names.users
+    }
+    if unknown:
+        found = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(unknown))).tuples().all())
+        names.users.update({uid: found.get(uid, f"#{uid}") for uid in unknown})
+
+
+def _csv_query(assessment_id: int, filters: Filters) -> Select[Any]:
     """Plain columns, not entities: nothing accumulates in the session while a big trail streams."""
     return (
         select(
@@ -440,5 +590,4 @@ def _csv_query(assessment_id: int, filters: Filters, batch_size: int) -> Select[
         .outerjoin(Evidence, _same_document)
         .where(AuditEntry.assessment_id == assessment_id, *filters.conditions())
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .limit(batch_size)
     )

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request, stream_with_context, url_for
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_security import auth_required, current_user
 from werkzeug.utils import secure_filename
@@ -24,33 +25,42 @@ from assess.audit import OBJECT_TYPE_LABELS
 from assess.csvsafe import neutralise
 from assess.models import Assessment
 from assess.queries import audit as trail
-from assess.views.util import assessment_or_404, page_arg
+from assess.views.util import assessment_or_404
 
 bp = Blueprint("audit", __name__, url_prefix="/penilaian/<int:assessment_id>")
 
+#: Rows written into each chunk of the streamed CSV.
+CHUNK_ROWS = 500
 CSV_COLUMNS = ("waktu", "pengguna", "surel", "jenis", "aksi", "indikator", "dokumen", "ringkasan", "perubahan")
 
 
-def _pagination(page: trail.Page, endpoint: str, **args: Any) -> list[tuple[int, str] | None]:
-    """Links to the first, last and nearby pages (``None`` where pages are skipped)."""
-    if page.pages == 1:
-        return []
-    shown = sorted({1, page.pages, *range(max(page.page - 2, 1), min(page.page + 2, page.pages) + 1)})
-    out: list[tuple[int, str] | None] = []
-    for previous, number in zip([0, *shown], shown, strict=False):
-        if number - previous > 1:
-            out.append(None)
-        out.append((number, url_for(endpoint, hal=number, **args)))
-    return out
+def _page(assessment: Assessment, conditions: Any) -> trail.Page:
+    """The page the query string asks for: older than ``sebelum``, newer than ``sesudah``, else the newest."""
+    return trail.entry_page(
+        assessment,
+        conditions,
+        before=trail.Cursor.parse(request.args.get("sebelum")),
+        after=trail.Cursor.parse(request.args.get("sesudah")),
+    )
 
 
 def _listing(assessment: Assessment, page: trail.Page, endpoint: str, **args: Any) -> dict[str, Any]:
+    """The rows, the bounded count and the links to the newest, newer and older pages (``None``: no such page)."""
+
+    def link(**place: Any) -> str:
+        return url_for(endpoint, assessment_id=assessment.id, **args, **place)
+
     return {
         "assessment": assessment,
         "rows": page.rows,
-        "total": page.total,
-        "page": page.page,
-        "pages": _pagination(page, endpoint, assessment_id=assessment.id, **args),
+        "total": (
+            _("Lebih dari %(n)s catatan", n=format_number(trail.COUNT_LIMIT))
+            if page.more
+            else _("%(n)s catatan", n=format_number(page.count))
+        ),
+        "newest_url": None if page.newest else link(),
+        "newer_url": link(sesudah=page.newer.token()) if page.newer else None,
+        "older_url": link(sebelum=page.older.token()) if page.older else None,
     }
 
 
@@ -59,13 +69,13 @@ def _listing(assessment: Assessment, page: trail.Page, endpoint: str, **args: An
 def index(assessment_id: int) -> str:
     assessment = assessment_or_404(assessment_id, trail.with_instansi)
     filters = trail.Filters.from_args(request.args)
-    page = trail.entry_page(assessment, filters.conditions(), page_arg())
+    page = _page(assessment, filters.conditions())
     return render_template(
         "audit/index.html",
         **_listing(assessment, page, "audit.index", **filters.args()),
         filters=filters,
-        people=trail.people(assessment.id),
-        actions=trail.actions(assessment.id),
+        people=trail.people(assessment.instansi_id, filters.person),
+        actions=trail.actions(),
         object_types=OBJECT_TYPE_LABELS,
         system=trail.SYSTEM,
         csv_url=url_for("audit.export", assessment_id=assessment.id, **filters.args()),
@@ -92,7 +102,7 @@ def indicator_history(assessment_id: int, code: str) -> str:
     indicator = trail.indicator_of(assessment, code)
     if indicator is None:
         abort(404)
-    page = trail.entry_page(assessment, trail.for_indicator(indicator.code), page_arg())
+    page = _page(assessment, trail.for_indicator(indicator.code))
     return render_template(
         "audit/history.html",
         **_listing(assessment, page, "audit.indicator_history", code=code),
@@ -112,7 +122,7 @@ def evidence_history(assessment_id: int, evidence_id: int) -> str:
         abort(404)
     if evidence.deleted and not perm.can_read_deleted_history(current_user, assessment):
         abort(404)
-    page = trail.entry_page(assessment, trail.for_evidence(evidence.id), page_arg())
+    page = _page(assessment, trail.for_evidence(evidence.id))
     return render_template(
         "audit/history.html",
         **_listing(assessment, page, "audit.evidence_history", evidence_id=evidence.id),
@@ -128,9 +138,18 @@ def evidence_history(assessment_id: int, evidence_id: int) -> str:
 
 
 def _csv_lines(assessment: Assessment, filters: trail.Filters) -> Iterator[str]:
-    """The export, a batch of rows at a time; every cell neutralised (whatever separator the spreadsheet uses)."""
+    """The export, :data:`CHUNK_ROWS` rows a chunk; every cell of text neutralised (whatever separator the
+    spreadsheet uses). The values that repeat (labels, people, indicators, documents) are neutralised once each;
+    the time, written by us as digits, needs none."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    repeated: dict[str, str] = {}
+
+    def once(text: str) -> str:
+        safe = repeated.get(text)
+        if safe is None:
+            safe = repeated[text] = neutralise(text)
+        return safe
 
     def take() -> str:
         data = buffer.getvalue()
@@ -140,18 +159,24 @@ def _csv_lines(assessment: Assessment, filters: trail.Filters) -> Iterator[str]:
 
     writer.writerow(CSV_COLUMNS)
     yield "\ufeff" + take()
-    for batch in trail.csv_batches(assessment, filters):
-        for row in batch:
-            cells = (
+    pending = 0
+    for row in trail.csv_rows(assessment, filters):
+        writer.writerow(
+            (
                 row.at,
-                row.person,
-                row.email,
-                row.object_type,
-                row.action,
-                row.indicator_code,
-                row.evidence_title,
-                row.summary,
-                row.changes,
+                once(row.person),
+                once(row.email),
+                once(row.object_type),
+                once(row.action),
+                once(row.indicator_code),
+                once(row.evidence_title),
+                neutralise(row.summary),
+                neutralise(row.changes),
             )
-            writer.writerow([neutralise(c) for c in cells])
+        )
+        pending += 1
+        if pending == CHUNK_ROWS:
+            yield take()
+            pending = 0
+    if pending:
         yield take()

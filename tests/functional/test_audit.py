@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from assess.audit import action_label, record
+from assess.audit import ACTION_LABELS, action_label, record
 from assess.csvsafe import neutralise
 from assess.models import (
     Answer,
@@ -28,10 +29,12 @@ from assess.models import (
     DocType,
     Evidence,
     EvidenceKind,
+    Membership,
     RoleName,
     User,
 )
 from assess.queries import audit as trail
+from assess.views import audit as audit_views
 from tests.factories import create_assessment, create_instansi, create_member, instrument
 from tests.functional.helpers import count_queries, login, logout, pdf_bytes, upload
 from tests.worlds import BAPPEDA, DISKOMINFO, World, build_world
@@ -219,9 +222,7 @@ def test_pemdi_item_marks_and_external_value_are_recorded(client: FlaskClient, p
     assert _changes(converted[0])["claimed_value"] == (None, "3.75")
 
 
-def test_submit_withdraw_link_unlink_and_delete_are_recorded(
-    client: FlaskClient, world: World, db: Any
-) -> None:
+def test_submit_withdraw_link_unlink_and_delete_are_recorded(client: FlaskClient, world: World, db: Any) -> None:
     assessment = world.assessment
     answer = _answer(assessment, "I1")
     aid = assessment.id
@@ -592,7 +593,7 @@ def test_rows_are_readable(client: FlaskClient, world: World, db: Any) -> None:
     assert "lain.aksi" not in row  # an unknown action or field reads as a generic label, never its code
     assert "<td>Perubahan lain</td>" in row
     assert "<strong>Isian lain</strong>: tidak → ya" in row
-    assert "<strong>Isian lain</strong>: (kosong) → <span lang=\"id\">ada</span>" in row
+    assert '<strong>Isian lain</strong>: (kosong) → <span lang="id">ada</span>' in row
     assert "flag" not in row
     with client.application.test_request_context():
         expected = format_datetime(at, "medium", tzinfo=JAKARTA, locale="id")
@@ -650,28 +651,97 @@ def test_filters(client: FlaskClient, world: World, db: Any) -> None:
     assert shown("dari=bukan-tanggal&jenis=salah") == {a.id, b.id, c.id, d.id, e.id, opening}  # ignored
     page = client.get(base).get_data(as_text=True)
     options = set(re.findall(r'<option value="(\d+)"', page.split('name="orang"')[1].split("</select>")[0]))
-    assert options == {str(pengisi.id), str(koordinator.id)}
-    assert str(outsider.id) not in options
+    members = {
+        str(m.user_id) for m in db.session.scalars(select(Membership).filter_by(instansi_id=assessment.instansi_id))
+    }
+    # The instansi's members, known without reading the trail: one who never acted is a choice too.
+    assert options == members
+    assert {str(pengisi.id), str(koordinator.id), str(outsider.id)} <= options
+    stranger = create_member(create_instansi("Kabupaten Lain"), RoleName.KOORDINATOR)
+    db.session.commit()
+    assert str(stranger.id) not in options
+    # a person chosen in a link who is not a member (any more) stays chosen in the list
+    chosen = client.get(f"{base}?orang={stranger.id}").get_data(as_text=True)
+    assert f'<option value="{stranger.id}" selected>' in chosen
+    actions = re.findall(r'<option value="([a-z_.]+)"', page.split('name="aksi"')[1].split("</select>")[0])
+    assert set(actions) == set(ACTION_LABELS)  # every action the application records, not those in the trail
     filtered = client.get(f"{base}?jenis=evidence").get_data(as_text=True)
     assert f'href="/penilaian/{assessment.id}/audit.csv?jenis=evidence"' in filtered
 
 
-def test_pagination_newest_first(client: FlaskClient, world: World, db: Any) -> None:
+def _older(page: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)" rel="next" data-testid="audit-older"', page)
+    return unescape(found[1]) if found else None
+
+
+def _newer(page: str) -> str | None:
+    found = re.search(r'<a href="([^"]+)" rel="prev" data-testid="audit-newer"', page)
+    return unescape(found[1]) if found else None
+
+
+def test_pages_walk_the_trail_by_place_not_by_number(client: FlaskClient, world: World, db: Any) -> None:
+    """Keyset pages: older and newer links carry the place (time and id) where the next page starts, so every entry is
+    shown once, newest first, also among entries written in the same microsecond, and a filter is kept."""
     assessment = world.assessment
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    made = [_entry(assessment, world.pengisi, code="I1", at=start + timedelta(minutes=i)) for i in range(120)]
+    made = [
+        _entry(assessment, world.pengisi, code="I1", at=start + timedelta(minutes=i // 3)) for i in range(120)
+    ]  # three entries share each time
+    _entry(assessment, world.pengisi, code="I2", at=start)
     db.session.commit()
     login(client, world.pembaca.email)
     base = f"/penilaian/{assessment.id}/audit?indikator=I1"
     first = client.get(base).get_data(as_text=True)
     assert "120 catatan" in first
-    newest_first = [e.id for e in reversed(made)]
+    newest_first = [e.id for e in sorted(made, key=lambda e: (e.at, e.id), reverse=True)]
     assert _shown(first) == newest_first[:50]
-    assert "hal=3" in first
-    assert "indikator=I1" in first.split('class="pagination"')[1]  # the filter is kept
-    assert _shown(client.get(f"{base}&hal=2").get_data(as_text=True)) == newest_first[50:100]
-    assert _shown(client.get(f"{base}&hal=3").get_data(as_text=True)) == newest_first[100:]
-    assert _shown(client.get(f"{base}&hal=9").get_data(as_text=True)) == []
+    assert _newer(first) is None
+    assert 'data-testid="audit-newest"' not in first
+    second_url = _older(first)
+    assert second_url is not None
+    assert "indikator=I1" in second_url  # the filter is kept
+    assert "hal=" not in second_url
+    second = client.get(second_url).get_data(as_text=True)
+    assert _shown(second) == newest_first[50:100]
+    third_url = _older(second)
+    assert third_url is not None
+    third = client.get(third_url).get_data(as_text=True)
+    assert _shown(third) == newest_first[100:]
+    assert _older(third) is None
+    assert 'data-testid="audit-newest"' in third
+    # and back: newer pages show the same entries again
+    back_url = _newer(third)
+    assert back_url is not None
+    back = client.get(back_url).get_data(as_text=True)
+    assert _shown(back) == newest_first[50:100]
+    front_url = _newer(back)
+    assert front_url is not None
+    assert _shown(client.get(front_url).get_data(as_text=True)) == newest_first[:50]
+    # a place that is no place shows the newest page; an old page number is ignored
+    for junk in ("sebelum=abc", "sebelum=1.2.3", "sesudah=-5.1", "sebelum=99999999999999999999.1", "hal=3"):
+        response = client.get(f"{base}&{junk}")
+        assert response.status_code == 200, junk
+        assert _shown(response.get_data(as_text=True)) == newest_first[:50], junk
+
+
+def test_count_stops_at_its_limit(client: FlaskClient, world: World, db: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page counts matching entries up to a limit and says "more than" beyond it, not the whole trail."""
+    assessment = world.assessment
+    for _ in range(12):
+        _entry(assessment, world.pengisi, code="I1")
+    db.session.commit()
+    monkeypatch.setattr(trail, "COUNT_LIMIT", 10)
+    login(client, world.pembaca.email)
+    aid = assessment.id
+    assert "Lebih dari 10 catatan" in client.get(f"/penilaian/{aid}/audit?indikator=I1").get_data(as_text=True)
+    monkeypatch.setattr(trail, "COUNT_LIMIT", 12)
+    assert "12 catatan" in client.get(f"/penilaian/{aid}/indikator/I1/riwayat").get_data(as_text=True)
+    with count_queries(db) as statements:
+        client.get(f"/penilaian/{aid}/audit").get_data()
+    reads = [s for s in statements if "audit_entries" in s]
+    assert len(reads) == 2, reads  # the page and the bounded count; the filter lists read no trail
+    assert not any("DISTINCT" in s.upper() for s in reads)
+    assert any("LIMIT" in s.upper() and "count(" in s.lower() for s in reads)
 
 
 def test_csv_export(client: FlaskClient, world: World, db: Any) -> None:
@@ -765,9 +835,10 @@ def test_neutralise(cell: str, expected: str) -> None:
     assert neutralise(cell) == expected
 
 
-def test_csv_is_streamed_in_batches(
+def test_csv_is_streamed_from_one_query(
     client: FlaskClient, world: World, db: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The whole trail is read by one query through a cursor, a batch at a time, and sent in chunks as it goes."""
     assessment = world.assessment
     same_time = datetime(2024, 5, 1, tzinfo=UTC)
     for i in range(7):
@@ -776,17 +847,21 @@ def test_csv_is_streamed_in_batches(
         _entry(assessment, None, at=same_time + timedelta(seconds=i), summary=f"t{i}")
     db.session.commit()
     monkeypatch.setattr(trail, "CSV_BATCH", 3)
+    monkeypatch.setattr(audit_views, "CHUNK_ROWS", 3)
     login(client, world.pembaca.email)
-    response = client.get(f"/penilaian/{assessment.id}/audit.csv", buffered=False)
-    assert response.is_streamed
-    chunks = list(response.iter_encoded())
-    response.close()
-    assert len(chunks) == 5  # the header, then one chunk per batch of three
+    with count_queries(db) as statements:
+        response = client.get(f"/penilaian/{assessment.id}/audit.csv", buffered=False)
+        assert response.is_streamed
+        chunks = list(response.iter_encoded())
+        response.close()
+    assert len(chunks) == 5  # the header, then one chunk per three rows
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8")[1:])))
     summaries = [r[7] for r in rows[1:]]
     expected = [f"t{i}" for i in reversed(range(4))] + [f"n{i}" for i in reversed(range(7))]
     opening = _only(db, assessment.id, "assessment.open")
     assert summaries == [opening.summary, *expected]  # the opening (now), then ties on time broken by id
+    reads = [s for s in statements if "FROM audit_entries" in s]
+    assert len(reads) == 1, reads
 
 
 def test_indicator_history(client: FlaskClient, world: World, db: Any) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import inspect, text
 from assess.database import writing
 from assess.extensions import db
 from assess.models import Base
+from assess.models.review import compared
 
 
 def _script(app: Flask) -> ScriptDirectory:
@@ -35,7 +36,7 @@ def test_empty_database_upgrades_to_head_and_downgrades(fresh_app: Callable[...,
         tables = set(inspect(db.engine).get_table_names())
         assert set(Base.metadata.tables) <= tables
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn)
+            context = MigrationContext.configure(conn, opts={"include_object": compared})
             assert context.get_current_revision() == _script(app).get_current_head()
             diff = compare_metadata(context, Base.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
