@@ -69,15 +69,21 @@ def library_page(assessment_id: int, wanted: LibraryFilter, *, stale_before: dat
     elif wanted.show == STALE:
         query = query.where(Evidence.doc_date < stale_before)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = SORTS[wanted.order()]
+    # The page's ids first (the offset walks the assessment's documents only), then their versions and files: the
+    # joins never reach beyond the page, whatever the size of the deployment's tables.
+    page_ids = (
+        query.with_only_columns(Evidence.id).order_by(*order).limit(PER_PAGE).offset((wanted.page - 1) * PER_PAGE)
+    )
     documents = list(
         db.session.scalars(
-            query.options(
+            select(Evidence)
+            .where(Evidence.id.in_(page_ids.scalar_subquery()))
+            .options(
                 joinedload(Evidence.owner_unit),
                 joinedload(Evidence.current_version).joinedload(EvidenceVersion.blob),
             )
-            .order_by(*SORTS[wanted.order()])
-            .limit(PER_PAGE)
-            .offset((wanted.page - 1) * PER_PAGE)
+            .order_by(*order)
         ).all()
     )
     return LibraryPage(documents=documents, total=total, page=wanted.page, link_counts=_link_counts(documents))

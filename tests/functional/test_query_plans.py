@@ -1,4 +1,4 @@
-"""The audit trail's queries walk an index whatever the trail's size (issue 18).
+"""The audit trail's and the library's queries walk an index whatever the size of the tables (issue 18).
 
 A trail of tens of thousands of entries in two assessments, with the planner's statistics up to date; then each
 page the audit offers (every filter, a later page, both history pages) and the CSV is requested, and every statement
@@ -6,6 +6,9 @@ it sends that reads ``audit_entries`` is explained by the database itself. On Po
 sequentially, and the listings in time order may not sort (the index gives the order, and a page stops after its
 rows); on SQLite every access to the table must be a search of an index, never a scan of the table. The text filter
 may sort what its index found (PostgreSQL: the summary's trigram index).
+
+The library, with thousands of documents in the assessment and more in others: its first and last pages join the
+documents' versions and files for the page's rows only, never by scanning those tables.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, insert
+from sqlalchemy import bindparam, event, insert
 
 from assess.audit import ACTION_LABELS, OBJECT_TYPE_LABELS
-from assess.models import AuditEntry, DocType, Evidence, EvidenceKind
+from assess.models import AuditEntry, Blob, DocType, Evidence, EvidenceKind, EvidenceVersion
 from tests.factories import create_assessment
 from tests.functional.helpers import login
 from tests.worlds import World, build_world
@@ -78,12 +81,12 @@ def trail(db: Any) -> tuple[World, Evidence]:
     return world, document
 
 
-def _statements(db: Any, client: FlaskClient, url: str) -> list[tuple[str, Any]]:
-    """Every statement a request sends that reads the audit table, with its parameters."""
+def _statements(db: Any, client: FlaskClient, url: str, table: str = "audit_entries") -> list[tuple[str, Any]]:
+    """Every statement a request sends that reads ``table``, with its parameters."""
     seen: list[tuple[str, Any]] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
-        if "audit_entries" in statement and statement.lstrip().upper().startswith("SELECT"):
+        if f"FROM {table}" in statement and statement.lstrip().upper().startswith("SELECT"):
             seen.append((statement, parameters))
 
     event.listen(db.engine, "before_cursor_execute", record)
@@ -103,22 +106,25 @@ def _pg_nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _pg_nodes(child)
 
 
-def _problems(db: Any, statement: str, parameters: Any, *, ordered: bool) -> list[str]:
-    """What is wrong with the plan of ``statement``: a sequential scan of the audit table, or (``ordered``) a sort."""
+def _problems(
+    db: Any, statement: str, parameters: Any, *, ordered: bool, tables: tuple[str, ...] = ("audit_entries",)
+) -> list[str]:
+    """What is wrong with the plan of ``statement``: a sequential scan of one of ``tables``, or (``ordered``) a
+    sort."""
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":
         plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", parameters).scalar_one()[0]["Plan"]
         nodes = list(_pg_nodes(plan))
         out = [
-            f"{n['Node Type']} on audit_entries"
+            f"{n['Node Type']} on {n['Relation Name']}"
             for n in nodes
-            if n["Node Type"] == "Seq Scan" and n.get("Relation Name") == "audit_entries"
+            if n["Node Type"] == "Seq Scan" and n.get("Relation Name") in tables
         ]
         if ordered:
             out += [f"Sort on {n.get('Sort Key')}" for n in nodes if n["Node Type"] in ("Sort", "Incremental Sort")]
         return out
     details = [row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
-    out = [d for d in details if re.match(r"SCAN audit_entries\b", d)]
+    out = [d for d in details for table in tables if re.match(rf"SCAN ({table}|{table} AS \w+)$", d)]
     if ordered:
         out += [d for d in details if "TEMP B-TREE" in d]
     return out
@@ -163,6 +169,84 @@ def test_every_filter_reads_the_trail_through_an_index(
     for name, url in (*ordered.items(), *searched.items()):
         for statement, parameters in _statements(db, client, url):
             problems = _problems(db, statement, parameters, ordered=name in ordered)
+            if problems:
+                found[name] = (problems, statement[:300])
+    assert found == {}
+
+
+#: Documents in the measured assessment, and in another instansi's.
+DOCUMENTS = 3_000
+FOREIGN_DOCUMENTS = 12_000
+
+
+def _documents(db: Any, assessment_id: int, n: int, rng: random.Random) -> None:
+    """``n`` live file documents with one version and one blob each (and a few deleted ones), in bulk."""
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    blobs = db.session.scalars(
+        insert(Blob).returning(Blob.id, sort_by_parameter_order=True),
+        [
+            {
+                "sha256": f"{rng.getrandbits(256):064x}",
+                "size": 1000,
+                "mime": "application/pdf",
+                "extension": "pdf",
+                "storage_key": f"uji/{assessment_id}/{i}",
+                "pages": 2,
+            }
+            for i in range(n)
+        ],
+    ).all()
+    documents = db.session.scalars(
+        insert(Evidence).returning(Evidence.id, sort_by_parameter_order=True),
+        [
+            {
+                "assessment_id": assessment_id,
+                "kind": EvidenceKind.FILE,
+                "title": f"Dokumen {i}",
+                "doc_type": DocType.LAINNYA,
+                "created_at": start + timedelta(minutes=rng.randrange(525_600)),
+                "deleted_at": start if i % 50 == 0 else None,
+            }
+            for i in range(n)
+        ],
+    ).all()
+    versions = db.session.scalars(
+        insert(EvidenceVersion).returning(EvidenceVersion.id, sort_by_parameter_order=True),
+        [
+            {"evidence_id": e, "number": 1, "blob_id": b, "original_name": "dokumen.pdf"}
+            for e, b in zip(documents, blobs, strict=True)
+        ],
+    ).all()
+    table = Evidence.__table__
+    db.session.execute(
+        table.update().where(table.c.id == bindparam("eid")).values(current_version_id=bindparam("vid")),
+        [{"eid": e, "vid": v} for e, v in zip(documents, versions, strict=True)],
+    )
+
+
+def test_library_pages_join_only_their_own_rows(client: FlaskClient, db: Any) -> None:
+    world = build_world(outsider=())
+    stranger = build_world(outsider=())
+    rng = random.Random(18)  # noqa: S311 - reproducible rows, not a secret
+    _documents(db, world.assessment.id, DOCUMENTS, rng)
+    _documents(db, stranger.assessment.id, FOREIGN_DOCUMENTS, rng)
+    db.session.commit()
+    with db.engine.connect() as conn:
+        tables = "" if conn.dialect.name == "sqlite" else " evidence, evidence_versions, blobs"
+        conn.exec_driver_sql(f"ANALYZE{tables}")
+        conn.commit()
+    login(client, world.koordinator.email)
+    base = f"/penilaian/{world.assessment.id}/pustaka/"
+    live = DOCUMENTS - DOCUMENTS // 50
+    last = (live + 24) // 25
+    found = {}
+    for name, url in {"first": base, "last": f"{base}?hal={last}", "by title": f"{base}?urut=judul&hal={last}"}.items():
+        page = client.get(url).get_data(as_text=True)
+        rows = re.findall(r'lang="id">Dokumen \d+</a>', page)
+        assert len(rows) == (25 if name == "first" else live - (last - 1) * 25), name
+        assert page.count("PDF · ") == len(rows), name  # each with its current version's file
+        for statement, parameters in _statements(db, client, url, "evidence"):
+            problems = _problems(db, statement, parameters, ordered=False, tables=("evidence_versions", "blobs"))
             if problems:
                 found[name] = (problems, statement[:300])
     assert found == {}
