@@ -93,3 +93,62 @@ def _link_counts(documents: list[Evidence]) -> dict[int, int]:
         .group_by(AnswerEvidence.evidence_id)
     )
     return dict(rows.all())
+
+
+#: How many documents the indicator page's picker offers at a time, whatever the size of the library.
+PICKER_LIMIT = 20
+#: A search text is read up to this many characters.
+PICKER_QUERY_MAX = 200
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A document the picker offers: its id, title, number and the current file's name (a link has none)."""
+
+    id: int
+    title: str
+    number: str
+    file_name: str
+
+
+def picker_text(text: str | None) -> str:
+    """A search text as the picker reads it: trimmed, at most :data:`PICKER_QUERY_MAX` characters."""
+    return (text or "").strip()[:PICKER_QUERY_MAX].strip()
+
+
+def picker_documents(assessment_id: int, q: str = "", *, not_linked_to: int | None = None) -> list[Candidate]:
+    """At most :data:`PICKER_LIMIT` live documents of the assessment, the most recently added or changed first; with
+    ``q``, those whose title, number or current file name holds it (any case; ``%`` and ``_`` are plain characters),
+    otherwise those not yet linked to the answer ``not_linked_to``. One query."""
+    query = (
+        select(Evidence.id, Evidence.title, Evidence.number, EvidenceVersion.original_name)
+        .outerjoin(EvidenceVersion, EvidenceVersion.id == Evidence.current_version_id)
+        .where(Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
+    )
+    needle = picker_text(q).lower()
+    if needle:
+        query = query.where(
+            or_(
+                func.lower(Evidence.title).contains(needle, autoescape=True),
+                func.lower(Evidence.number).contains(needle, autoescape=True),
+                func.lower(EvidenceVersion.original_name).contains(needle, autoescape=True),
+            )
+        )
+    elif not_linked_to is not None:
+        query = query.where(
+            Evidence.id.not_in(select(AnswerEvidence.evidence_id).where(AnswerEvidence.answer_id == not_linked_to))
+        )
+    rows = db.session.execute(query.order_by(Evidence.updated_at.desc(), Evidence.id.desc()).limit(PICKER_LIMIT)).all()
+    return [Candidate(row.id, row.title, row.number or "", row.original_name or "") for row in rows]
+
+
+def live_document(assessment_id: int, evidence_id: int | None) -> Evidence | None:
+    """The assessment's live document ``evidence_id``, or ``None`` (another assessment's, deleted, or none). One
+    query."""
+    if evidence_id is None:
+        return None
+    return db.session.scalar(
+        select(Evidence).where(
+            Evidence.id == evidence_id, Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None)
+        )
+    )

@@ -51,6 +51,7 @@ from assess.queries.assessments import (
     state_counts,
 )
 from assess.queries.corrections import summary as correction_summary
+from assess.queries.library import PICKER_LIMIT, Candidate, live_document, picker_documents, picker_text
 from assess.queries.open_work import UnitWork, held_by_unit
 from assess.queries.stages import timeline
 from assess.queries.verdicts import counts_by_indicator, current_verdicts
@@ -61,6 +62,7 @@ from assess.services.assessments import open_assessment
 from assess.services.notifications import next_assigned
 from assess.services.review import HOLDING
 from assess.views.boundary import attempt
+from assess.views.evidence import search_status
 from assess.views.panels import answer_comments
 from assess.views.uploading import upload_result
 from assess.views.util import assessment_or_404, int_arg, safe_next
@@ -388,8 +390,15 @@ def _answer_or_404(assessment_id: int, code: str) -> tuple[Assessment, Answer]:
     return answer.assessment, answer
 
 
-def _link_form(assessment: Assessment, answer: Answer, formdata: Any, prefix: str = "") -> LinkEvidenceForm:
-    """Linking a library document to the answer: the documents, the indicator's levels and evidence items."""
+def _link_form(
+    assessment: Assessment,
+    answer: Answer,
+    formdata: Any,
+    prefix: str = "",
+    documents: Sequence[Candidate] = (),
+) -> LinkEvidenceForm:
+    """Linking a library document to the answer: the picker's candidate ``documents``, the indicator's levels and
+    evidence items."""
     from assess.queries.engine import engine_instrument
 
     inst = engine_instrument(assessment.instrument)
@@ -398,7 +407,7 @@ def _link_form(assessment: Assessment, answer: Answer, formdata: Any, prefix: st
     form = LinkEvidenceForm(
         formdata=formdata,
         prefix=prefix,
-        documents=evidence_service.library_choices(assessment.id),
+        documents=[(doc.id, doc.title) for doc in documents],
         levels=[(lv.level, f"{lv.level} · {scale.level(lv.level).name}") for lv in ind.levels],
         items=[(item.id, f"{item.code} · {item.text[:80]}") for item in answer.indicator.items if item.kind != "note"],
     )
@@ -438,7 +447,9 @@ def _answer_context(
     ind = inst.indicators[answer.indicator.code]
     can_edit = perm.can_edit_answer(current_user, answer, assessment)
     can_upload = can_edit and perm.can_upload_evidence(current_user, assessment)
-    link_form = _link_form(assessment, answer, formdata=None) if can_edit else None
+    doc_search = picker_text(request.args.get(DOC_SEARCH)) if can_edit else ""
+    candidates = picker_documents(assessment.id, doc_search, not_linked_to=answer.id) if can_edit else []
+    link_form = _link_form(assessment, answer, formdata=None, documents=candidates) if can_edit else None
     value = None
     if inst.value_type == "graded":
         value = answer_service.graded_answer_value(inst, answer)
@@ -494,6 +505,10 @@ def _answer_context(
         "can_withdraw": perm.can_withdraw_answer(current_user, answer, assessment),
         "can_manage": perm.can_manage_assessment(current_user, assessment),
         "link_form": link_form,
+        "doc_search": doc_search,
+        "doc_search_status": search_status(len(candidates), searched=True) if doc_search else "",
+        "doc_search_arg": DOC_SEARCH,
+        "picker_limit": PICKER_LIMIT,
         "version_form": VersionForm(formdata=None, version=answer.version),
         "graded_value": value,
         "marks": marks,
@@ -609,6 +624,8 @@ PLACE = re.compile(r"[a-z][a-z0-9-]{0,40}")
 #: What a save of the answer form goes on to (its button's ``lanjut``): mark it ready for review, or open the next
 #: indicator assigned to the user.
 THEN_SUBMIT, THEN_NEXT = "ajukan", "berikutnya"
+#: The indicator page's query argument searching the library for a document to link (the picker without JavaScript).
+DOC_SEARCH = "cari_dokumen"
 
 
 def _place(default: str = "answer-form") -> str:
@@ -782,7 +799,10 @@ def add_link(assessment_id: int, code: str) -> Response:
                 for message in messages:
                     flash(message, "error")
         return _back(assessment, ans)
-    evidence = db.get_or_404(evidence_service.Evidence, form.evidence_id.data)
+    evidence = live_document(assessment.id, form.evidence_id.data)
+    if evidence is None:
+        flash(_("Dokumen tidak ditemukan di pustaka penilaian ini."), "error")
+        return _back(assessment, ans, "data-dukung")
     item = db.session.get(EvidenceItem, form.item_id.data) if form.item_id.data else None
     level = form.level.data or None
     note = form.note.data or ""

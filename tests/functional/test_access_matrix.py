@@ -160,6 +160,7 @@ ROUTES: dict[str, str] = {
     "/penilaian/<int:assessment_id>/pengingat": NO_GET,
     "/penilaian/<int:assessment_id>/pustaka/": TENANT,
     "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>": TENANT,
+    "/penilaian/<int:assessment_id>/pustaka/cari": TENANT,
     "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/ganti": NO_GET,
     "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/hapus": TENANT,
     "/penilaian/<int:assessment_id>/pustaka/<int:evidence_id>/pratinjau": TENANT,
