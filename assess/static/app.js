@@ -463,6 +463,40 @@
   });
 })();
 
+// A person list that also has data-people-url lists only its unit's people (the indicator page: its length follows
+// the unit, not the instansi): choosing another unit asks the server for that unit's people. Without JavaScript the
+// unit is assigned first, and the page then offers its people.
+(function () {
+  document.querySelectorAll("select[data-people-url][data-units-of]").forEach((people) => {
+    const unit = people.form && people.form.elements[people.dataset.unitsOf];
+    if (!unit || !window.fetch) return;
+    let asked = 0;
+    unit.addEventListener("change", () => {
+      asked += 1;
+      const mine = asked;
+      const chosen = unit.value;
+      const keep = () => Array.from(people.options).filter((o) => o.dataset.units === undefined);
+      const show = (found) => {
+        const before = people.value;
+        people.replaceChildren(...keep());
+        found.forEach((p) => {
+          const option = new Option(p.label, String(p.id));
+          option.dataset.units = chosen;
+          people.appendChild(option);
+        });
+        people.value = found.some((p) => String(p.id) === before) ? before : "0";
+      };
+      if (chosen === "0") { show([]); return; }
+      const url = new URL(people.dataset.peopleUrl, window.location.href);
+      url.searchParams.set("unit", chosen);
+      fetch(url.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+        .then((d) => { if (mine === asked) show(d.people || []); })
+        .catch(() => { if (mine === asked) show([]); });
+    });
+  });
+})();
+
 // A block marked data-fold-narrow (open by default) starts folded on a phone-sized screen.
 (function () {
   if (!window.matchMedia("(max-width: 760px)").matches) return;

@@ -49,6 +49,7 @@ from assess.queries.assessments import (
     member_choices,
     members_with_units,
     state_counts,
+    unit_people,
 )
 from assess.queries.corrections import summary as correction_summary
 from assess.queries.library import PICKER_LIMIT, Candidate, live_document, picker_documents, picker_text
@@ -309,6 +310,23 @@ def assign(assessment_id: int) -> Response:
     return redirect(safe_next(url_for("assessments.detail", assessment_id=assessment.id)))
 
 
+@bp.get("/<int:assessment_id>/anggota-unit")
+@auth_required()
+def people_of_unit(assessment_id: int) -> Response:
+    """The people of one unit of the instansi that an indicator can be assigned to (``?unit=<id>``), for the
+    indicator page's assignment form, which lists only the chosen unit's people. Read-only JSON, for whoever assigns."""
+    assessment = assessment_or_404(assessment_id)
+    if not perm.can_manage_assessment(current_user, assessment):
+        abort(403)
+    unit_id = int_arg("unit")
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None or unit.instansi_id != assessment.instansi_id or not unit.active:
+        abort(404)
+    return jsonify(
+        {"unit": unit.id, "people": [{"id": i, "label": label} for i, label in unit_people(unit.instansi_id, unit.id)]}
+    )
+
+
 @bp.post("/<int:assessment_id>/batas-waktu")
 @auth_required()
 def set_deadline(assessment_id: int) -> Response:
@@ -474,7 +492,7 @@ def _answer_context(
     item_units: list[tuple[int, str]] = []
     assign_form = None
     if perm.can_manage_assessment(current_user, assessment):
-        unit_choices, user_choices, user_units = assignment_choices(assessment.instansi_id)
+        unit_choices, user_choices, user_units = assignment_choices(assessment.instansi_id, answer.assignee_unit_id)
         item_units = unit_choices if inst.value_type == "graded" else []
         assign_form = _assign_form(assessment, unit_choices, user_choices, with_answers=False, user_units=user_units)
         assign_form.unit_id.data = answer.assignee_unit_id or 0

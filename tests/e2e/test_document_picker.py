@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e.conftest import CHROMIUM, Server, submit_login
 from tests.functional.helpers import pdf_bytes
@@ -20,6 +20,7 @@ pytestmark = [
 ]
 
 PENGISI = "pengisi@kota-contoh.go.id"
+KOORDINATOR = "koordinator@kota-contoh.go.id"
 INSTANSI = "Pemerintah Kota Contoh"
 #: Left unanswered by the demo and assigned to its default unit, Diskominfo (seeds/demo/kota-contoh.yaml).
 CODE = "I7"
@@ -104,3 +105,30 @@ def test_typing_part_of_a_title_then_picking_it_with_the_keyboard_links_it(
     box.press_sequentially("tidak ada dokumen begini", delay=20)
     expect(page.get_by_test_id("doc-search-status")).to_have_text("Tidak ada dokumen yang cocok.")
     expect(page.get_by_role("listbox", name="Dokumen yang cocok")).to_be_hidden()
+
+
+def test_the_indicator_pages_person_list_follows_the_chosen_unit(
+    new_context: Callable[..., BrowserContext], server: Server
+) -> None:
+    """The page lists the people of the answer's unit only; choosing another unit brings that unit's people."""
+    page = new_context().new_page()
+    page.set_default_timeout(20_000)
+    submit_login(page, server, KOORDINATOR)
+    expect(page.locator(".who")).to_be_visible()
+    page.goto(f"{server.url}/penilaian/")
+    page.get_by_role("link", name=INSTANSI).click()
+    page.locator(f'tr[data-indicator="{CODE}"] td a').first.click()
+    unit = page.locator('select[name="unit_id"][id="unit_id"]')
+    people = page.locator("select[data-people-url]")
+    offered = "s => Array.from(s.options).filter(o => !o.hidden && !o.disabled).map(o => o.textContent.trim())"
+    expect(unit.locator("option:checked")).to_have_text("Diskominfo")
+    assert people.evaluate(offered)[1:] == [
+        "Admin Diskominfo <admin@kota-contoh.go.id>",
+        "Pengisi Diskominfo <pengisi@kota-contoh.go.id>",
+    ]
+    unit.select_option(label="Inspektorat")
+    expect(people.locator("option")).to_have_count(2)
+    assert people.evaluate(offered)[1:] == ["Reviewer Inspektorat <reviewer@kota-contoh.go.id>"]
+    people.select_option(label="Reviewer Inspektorat <reviewer@kota-contoh.go.id>")
+    page.get_by_role("button", name="Tugaskan", exact=True).click()
+    expect(page.locator(".page-head")).to_contain_text("Inspektorat (Reviewer Inspektorat)")

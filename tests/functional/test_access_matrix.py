@@ -114,6 +114,7 @@ ROUTES: dict[str, str] = {
     "/penilaian/": ACCOUNT,
     "/penilaian/baru": ACCOUNT,
     "/penilaian/<int:assessment_id>": TENANT,
+    "/penilaian/<int:assessment_id>/anggota-unit": TENANT,
     "/penilaian/<int:assessment_id>/audit": TENANT,
     "/penilaian/<int:assessment_id>/audit.csv": TENANT,
     "/penilaian/<int:assessment_id>/batas-waktu": NO_GET,

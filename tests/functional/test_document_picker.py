@@ -132,7 +132,7 @@ def test_the_search_without_javascript_lists_the_matches_in_the_choice(
     text = none.get_data(as_text=True)
     assert none.status_code == 200
     assert "Tidak ada dokumen yang cocok." in text
-    assert re.search(r'<form[^>]*data-link-form hidden', text)  # no empty choice to post
+    assert re.search(r"<form[^>]*data-link-form hidden", text)  # no empty choice to post
     many = client.get(_page_url(world), query_string={"cari_dokumen": "dokumen pustaka"}).get_data(as_text=True)
     assert f"Menampilkan {PICKER_LIMIT} dokumen pertama yang cocok" in many
 
