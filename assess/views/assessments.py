@@ -63,7 +63,6 @@ from assess.services.assessments import open_assessment
 from assess.services.notifications import next_assigned
 from assess.services.review import HOLDING
 from assess.views.boundary import attempt
-from assess.views.evidence import search_status
 from assess.views.panels import answer_comments
 from assess.views.uploading import upload_result
 from assess.views.util import assessment_or_404, int_arg, safe_next
@@ -434,6 +433,38 @@ def _link_form(
         if any(lv.level == claimed for lv in ind.levels):
             form.level.data = claimed
     return form
+
+
+@bp.get("/<int:assessment_id>/pustaka/cari")
+@auth_required()
+def search_documents(assessment_id: int) -> Response:
+    """The document picker of the indicator page: at most ``PICKER_LIMIT`` live documents of the assessment whose
+    title, number or file name holds ``q`` (the most recent first; without ``q`` the most recent), and the sentence
+    the page announces. Read-only JSON, for whoever may read the assessment."""
+    assessment = assessment_or_404(assessment_id)
+    q = picker_text(request.args.get("q"))
+    found = picker_documents(assessment.id, q)
+    return jsonify(
+        {
+            "q": q,
+            "results": [
+                {"id": doc.id, "title": doc.title, "number": doc.number, "file_name": doc.file_name} for doc in found
+            ],
+            "status": search_status(len(found), searched=bool(q)),
+        }
+    )
+
+
+def search_status(found: int, *, searched: bool) -> str:
+    """What the picker says of its candidates: how many matched (or none), or that they are the most recent."""
+    if not found:
+        return _("Tidak ada dokumen yang cocok.") if searched else _("Pustaka masih kosong.")
+    if not searched:
+        return _("Dokumen terbaru ditampilkan; ketik untuk mencari dokumen lain.")
+        return _("Tidak ada dokumen yang cocok.")
+    if found >= PICKER_LIMIT:
+        return _("Menampilkan %(n)s dokumen pertama yang cocok; ketik lebih banyak untuk mempersempit.", n=found)
+    return _("Dokumen yang cocok: %(n)s.", n=found)
 
 
 def _next_code(assessment: Assessment, answer: Answer) -> str | None:

@@ -33,14 +33,7 @@ from assess.models import (
     EvidenceVersion,
     Unit,
 )
-from assess.queries.library import (
-    DEFAULT_SORT,
-    PICKER_LIMIT,
-    LibraryFilter,
-    library_page,
-    picker_documents,
-    picker_text,
-)
+from assess.queries.library import DEFAULT_SORT, LibraryFilter, library_page
 from assess.sealed import UnsealError, unseal
 from assess.services import evidence as service
 from assess.services.answers import years_before
@@ -141,38 +134,6 @@ def library(assessment_id: int) -> str:
         extensions=sorted(_policy().allowed_extensions),
         for_code=request.args.get("for"),
     )
-
-
-@bp.get("/cari")
-@auth_required()
-def search(assessment_id: int) -> Response:
-    """The document picker of the indicator page: at most ``PICKER_LIMIT`` live documents of the assessment whose
-    title, number or file name holds ``q`` (the most recent first; without ``q`` the most recent), and the sentence
-    the page announces. Read-only JSON, for whoever may read the assessment."""
-    assessment = assessment_or_404(assessment_id)
-    q = picker_text(request.args.get("q"))
-    found = picker_documents(assessment.id, q)
-    return jsonify(
-        {
-            "q": q,
-            "results": [
-                {"id": doc.id, "title": doc.title, "number": doc.number, "file_name": doc.file_name} for doc in found
-            ],
-            "status": search_status(len(found), searched=bool(q)),
-        }
-    )
-
-
-def search_status(found: int, *, searched: bool) -> str:
-    """What the picker says of its candidates: how many matched (or none), or that they are the most recent."""
-    if not found:
-        return _("Tidak ada dokumen yang cocok.") if searched else _("Pustaka masih kosong.")
-    if not searched:
-        return _("Dokumen terbaru ditampilkan; ketik untuk mencari dokumen lain.")
-        return _("Tidak ada dokumen yang cocok.")
-    if found >= PICKER_LIMIT:
-        return _("Menampilkan %(n)s dokumen pertama yang cocok; ketik lebih banyak untuk mempersempit.", n=found)
-    return _("Dokumen yang cocok: %(n)s.", n=found)
 
 
 def _upload_one(assessment: Assessment, file: FileStorage, owner_unit_id: int | None) -> dict[str, Any]:
