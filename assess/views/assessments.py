@@ -461,7 +461,6 @@ def search_status(found: int, *, searched: bool) -> str:
         return _("Tidak ada dokumen yang cocok.") if searched else _("Pustaka masih kosong.")
     if not searched:
         return _("Dokumen terbaru ditampilkan; ketik untuk mencari dokumen lain.")
-        return _("Tidak ada dokumen yang cocok.")
     if found >= PICKER_LIMIT:
         return _("Menampilkan %(n)s dokumen pertama yang cocok; ketik lebih banyak untuk mempersempit.", n=found)
     return _("Dokumen yang cocok: %(n)s.", n=found)
