@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
 from assess.extensions import db
@@ -119,19 +119,27 @@ def picker_text(text: str | None) -> str:
 def picker_documents(assessment_id: int, q: str = "", *, not_linked_to: int | None = None) -> list[Candidate]:
     """At most :data:`PICKER_LIMIT` live documents of the assessment, the most recently added or changed first; with
     ``q``, those whose title, number or current file name holds it (any case; ``%`` and ``_`` are plain characters),
-    otherwise those not yet linked to the answer ``not_linked_to``. One query."""
-    query = (
-        select(Evidence.id, Evidence.title, Evidence.number, EvidenceVersion.original_name)
-        .outerjoin(EvidenceVersion, EvidenceVersion.id == Evidence.current_version_id)
-        .where(Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
-    )
+    otherwise those not yet linked to the answer ``not_linked_to`` (without their file names, which the page does not
+    show). One query; the file name is looked up per document of the assessment by its primary key, never by joining
+    the deployment's every version."""
     needle = picker_text(q).lower()
+    file_name = (
+        select(EvidenceVersion.original_name)
+        .where(EvidenceVersion.id == Evidence.current_version_id)
+        .correlate(Evidence)
+        .scalar_subquery()
+        if needle
+        else literal("")
+    )
+    query = select(Evidence.id, Evidence.title, Evidence.number, file_name.label("file_name")).where(
+        Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None)
+    )
     if needle:
         query = query.where(
             or_(
                 func.lower(Evidence.title).contains(needle, autoescape=True),
                 func.lower(Evidence.number).contains(needle, autoescape=True),
-                func.lower(EvidenceVersion.original_name).contains(needle, autoescape=True),
+                func.lower(file_name).contains(needle, autoescape=True),
             )
         )
     elif not_linked_to is not None:
@@ -139,7 +147,7 @@ def picker_documents(assessment_id: int, q: str = "", *, not_linked_to: int | No
             Evidence.id.not_in(select(AnswerEvidence.evidence_id).where(AnswerEvidence.answer_id == not_linked_to))
         )
     rows = db.session.execute(query.order_by(Evidence.updated_at.desc(), Evidence.id.desc()).limit(PICKER_LIMIT)).all()
-    return [Candidate(row.id, row.title, row.number or "", row.original_name or "") for row in rows]
+    return [Candidate(row.id, row.title, row.number or "", row.file_name or "") for row in rows]
 
 
 def live_document(assessment_id: int, evidence_id: int | None) -> Evidence | None:
