@@ -496,7 +496,9 @@ def _answer_context(
     can_edit = perm.can_edit_answer(current_user, answer, assessment)
     can_upload = can_edit and perm.can_upload_evidence(current_user, assessment)
     doc_search = picker_text(request.args.get(DOC_SEARCH)) if can_edit else ""
-    candidates = picker_documents(assessment.id, doc_search, not_linked_to=answer.id) if can_edit else []
+    # A level answer links a document once; a graded one once per butir, so a linked document is still offered.
+    linked_once = answer.id if inst.value_type == "level" else None
+    candidates = picker_documents(assessment.id, doc_search, not_linked_to=linked_once) if can_edit else []
     link_form = _link_form(assessment, answer, formdata=None, documents=candidates) if can_edit else None
     value = None
     if inst.value_type == "graded":

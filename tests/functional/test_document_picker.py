@@ -97,7 +97,16 @@ def test_the_page_stays_the_same_size_with_a_library_of_thousands(client: FlaskC
     assert 'data-testid="doc-search"' in large
 
 
-def test_the_page_offers_documents_not_yet_linked(client: FlaskClient, world: World, db: Any) -> None:
+def _choices(page: str) -> str:
+    start = page.index('name="evidence_id"')
+    return page[start : page.index("</select>", start)]
+
+
+def test_the_page_offers_documents_not_yet_linked(
+    client: FlaskClient, world: World, pemdi_world: World, db: Any
+) -> None:
+    """A level answer links a document once: a linked one is no longer offered. A graded (Pemdi) answer links one
+    per butir: a document linked to one butir stays among the choices."""
     linked = _document(db, world, "Perwali Arsitektur SPBE")
     _document(db, world, "SOP Layanan Aplikasi")
     db.session.add(AnswerEvidence(answer_id=_answer(world).id, evidence_id=linked.id, level=1, note=""))
@@ -112,6 +121,14 @@ def test_the_page_offers_documents_not_yet_linked(client: FlaskClient, world: Wo
     chosen = found[found.index('name="evidence_id"') : found.index("</select>", found.index('name="evidence_id"'))]
     assert "Perwali Arsitektur SPBE" in chosen
     assert "SOP Layanan Aplikasi" not in chosen
+    client.post("/logout")
+    answer = _answer(pemdi_world)
+    butir = next(item for item in answer.indicator.items if item.kind != "note")
+    renstra = _document(db, pemdi_world, "Renstra Diskominfo 2026")
+    db.session.add(AnswerEvidence(answer_id=answer.id, evidence_id=renstra.id, item_id=butir.id, level=1, note=""))
+    db.session.commit()
+    login(client, pemdi_world.pengisi.email)
+    assert "Renstra Diskominfo 2026" in _choices(client.get(_page_url(pemdi_world)).get_data(as_text=True))
 
 
 def test_the_search_without_javascript_lists_the_matches_in_the_choice(
