@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any, Self
 
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,7 +22,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import HiddenInput, Select
+from wtforms.widgets import HiddenInput
 
 from assess import display
 from assess.converters import strip_control_characters
@@ -212,22 +211,13 @@ class DeadlineForm(BaseForm):
     deadline = DateField(_l("Batas waktu pengisian"), validators=[Optional()])
 
 
-class ManyOptionsSelect(Select):
-    """WTForms' select, its plain options written directly (the same HTML, several times faster): the document
-    picker lists the whole library, hundreds of documents, on every indicator page."""
-
-    @classmethod
-    def render_option(cls, choice: Any, **kwargs: Any) -> Markup:
-        if kwargs or choice.render_kw or isinstance(choice.value, bool):
-            return super().render_option(choice, **kwargs)
-        start = Markup('<option selected value="') if choice.selected else Markup('<option value="')
-        # Markup + str escapes the str.
-        return start + str(choice.value) + Markup('">') + str(choice.label or choice.value) + Markup("</option>")
-
-
 class LinkEvidenceForm(BaseForm):
+    """Link a library document to an answer. The select offers a few candidates (the picker's, see
+    :func:`assess.queries.library.picker_documents`), not the library: any id is accepted here, and the view checks
+    with one query that it is a live document of the assessment."""
+
     evidence_id = SelectField(
-        _l("Dokumen dari pustaka"), coerce=int, validators=[InputRequired()], widget=ManyOptionsSelect()
+        _l("Dokumen dari pustaka"), coerce=int, validators=[InputRequired()], validate_choice=False
     )
     level = SelectField(_l("Mendukung level"), coerce=int, validators=[Optional()])
     item_id = SelectField(_l("Butir"), coerce=int, validators=[Optional()])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, String, and_, cast, func, literal_column, null, select, union_all
+from sqlalchemy import ColumnElement, Integer, String, and_, cast, false, func, literal_column, null, select, union_all
 
 from assess.extensions import db
 from assess.models import Answer, Membership, Unit, UnitMember, User
@@ -56,9 +56,12 @@ def _people_and_units(rows: Iterable[Any]) -> tuple[list[Choice], dict[int, tupl
     return _member_choices(people.values()), units
 
 
-def assignment_choices(instansi_id: int) -> tuple[list[Choice], list[Choice], dict[int, tuple[int, ...]]]:
-    """The active units and the assignable members, each by name, and the units each member belongs to, in one query
-    (the indicator page's form offers only the chosen unit's people)."""
+def assignment_choices(
+    instansi_id: int, unit_id: int | None
+) -> tuple[list[Choice], list[Choice], dict[int, tuple[int, ...]]]:
+    """The active units, and the assignable members of the unit ``unit_id`` (none without a unit), each by name, and
+    the units each of those members belongs to, in one query: the indicator page's form offers only the chosen unit's
+    people, so its length follows the unit, not the instansi (another unit's people come from :func:`unit_people`)."""
     units = select(
         literal_column("0", Integer).label("kind"),
         Unit.id.label("id"),
@@ -77,11 +80,28 @@ def assignment_choices(instansi_id: int) -> tuple[list[Choice], list[Choice], di
             UnitMember.unit_id.label("unit_id"),
         )
         .outerjoin(UnitMember, UnitMember.user_id == User.id)
-        .where(_assignable(instansi_id))
+        .where(_assignable(instansi_id), _in_unit(unit_id))
     )
     rows = db.session.execute(union_all(units, members).order_by("kind", "sort", "id", "unit_id")).all()
     people, people_units = _people_and_units(r for r in rows if r.kind == 1)
     return [(r.id, r.name) for r in rows if r.kind == 0], people, people_units
+
+
+def unit_people(instansi_id: int, unit_id: int) -> list[Choice]:
+    """The assignable members of one unit of the instansi, by name."""
+    return _member_choices(
+        db.session.execute(
+            select(User.id, User.name, User.email)
+            .where(_assignable(instansi_id), _in_unit(unit_id))
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def _in_unit(unit_id: int | None) -> ColumnElement[bool]:
+    if unit_id is None:
+        return false()
+    return User.id.in_(select(UnitMember.user_id).where(UnitMember.unit_id == unit_id))
 
 
 def state_counts(assessment_ids: list[int]) -> dict[int, dict[str, int]]:

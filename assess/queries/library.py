@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
 from assess.extensions import db
@@ -99,3 +99,70 @@ def _link_counts(documents: list[Evidence]) -> dict[int, int]:
         .group_by(AnswerEvidence.evidence_id)
     )
     return dict(rows.all())
+
+
+#: How many documents the indicator page's picker offers at a time, whatever the size of the library.
+PICKER_LIMIT = 20
+#: A search text is read up to this many characters.
+PICKER_QUERY_MAX = 200
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A document the picker offers: its id, title, number and the current file's name (a link has none)."""
+
+    id: int
+    title: str
+    number: str
+    file_name: str
+
+
+def picker_text(text: str | None) -> str:
+    """A search text as the picker reads it: trimmed, at most :data:`PICKER_QUERY_MAX` characters."""
+    return (text or "").strip()[:PICKER_QUERY_MAX].strip()
+
+
+def picker_documents(assessment_id: int, q: str = "", *, not_linked_to: int | None = None) -> list[Candidate]:
+    """At most :data:`PICKER_LIMIT` live documents of the assessment, the most recently added or changed first; with
+    ``q``, those whose title, number or current file name holds it (any case; ``%`` and ``_`` are plain characters),
+    otherwise those not yet linked to the answer ``not_linked_to`` (without their file names, which the page does not
+    show). One query; the file name is looked up per document of the assessment by its primary key, never by joining
+    the deployment's every version."""
+    needle = picker_text(q).lower()
+    file_name = (
+        select(EvidenceVersion.original_name)
+        .where(EvidenceVersion.id == Evidence.current_version_id)
+        .correlate(Evidence)
+        .scalar_subquery()
+        if needle
+        else literal("")
+    )
+    query = select(Evidence.id, Evidence.title, Evidence.number, file_name.label("file_name")).where(
+        Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None)
+    )
+    if needle:
+        query = query.where(
+            or_(
+                func.lower(Evidence.title).contains(needle, autoescape=True),
+                func.lower(Evidence.number).contains(needle, autoescape=True),
+                func.lower(file_name).contains(needle, autoescape=True),
+            )
+        )
+    elif not_linked_to is not None:
+        query = query.where(
+            Evidence.id.not_in(select(AnswerEvidence.evidence_id).where(AnswerEvidence.answer_id == not_linked_to))
+        )
+    rows = db.session.execute(query.order_by(Evidence.updated_at.desc(), Evidence.id.desc()).limit(PICKER_LIMIT)).all()
+    return [Candidate(row.id, row.title, row.number or "", row.file_name or "") for row in rows]
+
+
+def live_document(assessment_id: int, evidence_id: int | None) -> Evidence | None:
+    """The assessment's live document ``evidence_id``, or ``None`` (another assessment's, deleted, or none). One
+    query."""
+    if evidence_id is None:
+        return None
+    return db.session.scalar(
+        select(Evidence).where(
+            Evidence.id == evidence_id, Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None)
+        )
+    )

@@ -602,17 +602,6 @@ def unlink(*, answer: Answer, link_id: int, actor: User | None = None) -> None:
     )
 
 
-def library_choices(assessment_id: int) -> list[tuple[int, str]]:
-    """Every live document of the assessment as (id, title), by title: the picker's choices (columns only, no
-    objects: a library holds hundreds of documents)."""
-    rows = db.session.execute(
-        select(Evidence.id, Evidence.title)
-        .where(Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
-        .order_by(Evidence.title, Evidence.id)
-    )
-    return [(evidence_id, title) for evidence_id, title in rows]
-
-
 def _title_from(name: str) -> str:
     stem = name.rsplit(".", 1)[0] if "." in name else name
     return " ".join(stem.replace("_", " ").split())[:300] or name
@@ -632,7 +621,6 @@ __all__ = [
     "UploadRejectedError",
     "add_link",
     "delete",
-    "library_choices",
     "link",
     "replace_file",
     "unlink",

@@ -463,6 +463,40 @@
   });
 })();
 
+// A person list that also has data-people-url lists only its unit's people (the indicator page: its length follows
+// the unit, not the instansi): choosing another unit asks the server for that unit's people. Without JavaScript the
+// unit is assigned first, and the page then offers its people.
+(function () {
+  document.querySelectorAll("select[data-people-url][data-units-of]").forEach((people) => {
+    const unit = people.form && people.form.elements[people.dataset.unitsOf];
+    if (!unit || !window.fetch) return;
+    let asked = 0;
+    unit.addEventListener("change", () => {
+      asked += 1;
+      const mine = asked;
+      const chosen = unit.value;
+      const keep = () => Array.from(people.options).filter((o) => o.dataset.units === undefined);
+      const show = (found) => {
+        const before = people.value;
+        people.replaceChildren(...keep());
+        found.forEach((p) => {
+          const option = new Option(p.label, String(p.id));
+          option.dataset.units = chosen;
+          people.appendChild(option);
+        });
+        people.value = found.some((p) => String(p.id) === before) ? before : "0";
+      };
+      if (chosen === "0") { show([]); return; }
+      const url = new URL(people.dataset.peopleUrl, window.location.href);
+      url.searchParams.set("unit", chosen);
+      fetch(url.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+        .then((d) => { if (mine === asked) show(d.people || []); })
+        .catch(() => { if (mine === asked) show([]); });
+    });
+  });
+})();
+
 // A block marked data-fold-narrow (open by default) starts folded on a phone-sized screen.
 (function () {
   if (!window.matchMedia("(max-width: 760px)").matches) return;
@@ -481,4 +515,122 @@
       if (first && !(Number(year.value) >= first)) year.value = String(first);
     });
   });
+})();
+
+// The indicator page's document picker: typing in the search box asks the server for matching documents (debounced)
+// and lists them under it; ArrowDown/ArrowUp move through them, Enter (or a click) puts the document in the
+// "Dokumen dari pustaka" choice, Escape closes the list; the live region says how many matched. Without JavaScript the
+// box submits a GET to the page, which lists the matches in the choice itself.
+(function () {
+  const search = document.querySelector("form[data-doc-search]");
+  const input = search && search.querySelector('input[type="search"]');
+  const list = search && search.querySelector('[role="listbox"]');
+  const status = search && search.querySelector('[role="status"]');
+  const select = search && document.getElementById(search.dataset.select);
+  if (!input || !list || !status || !select || !window.fetch) return;
+  const linkForm = select.form;
+  let results = [];
+  let active = -1;
+  let asked = 0;
+  let timer = null;
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-controls", list.id);
+  input.setAttribute("aria-expanded", "false");
+  const say = (text) => { status.textContent = text; };
+  const close = () => {
+    list.hidden = true;
+    active = -1;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  };
+  const highlight = (index) => {
+    active = index;
+    Array.from(list.children).forEach((li, i) => li.setAttribute("aria-selected", String(i === index)));
+    const li = list.children[index];
+    if (li) {
+      input.setAttribute("aria-activedescendant", li.id);
+      li.scrollIntoView({ block: "nearest" });
+    } else input.removeAttribute("aria-activedescendant");
+  };
+  const show = (found, text) => {
+    results = found;
+    list.textContent = "";
+    found.forEach((doc) => {
+      const li = document.createElement("li");
+      li.id = list.id + "-" + doc.id;
+      li.setAttribute("role", "option");
+      li.setAttribute("aria-selected", "false");
+      li.lang = "id";
+      const title = document.createElement("span");
+      title.className = "doc-search-title";
+      title.textContent = doc.title;
+      li.appendChild(title);
+      const more = [doc.number, doc.file_name].filter(Boolean).join(" · ");
+      if (more) {
+        const small = document.createElement("span");
+        small.className = "doc-search-more small muted";
+        small.textContent = more;
+        li.appendChild(small);
+      }
+      list.appendChild(li);
+    });
+    list.hidden = !found.length;
+    input.setAttribute("aria-expanded", String(found.length > 0));
+    active = -1;
+    input.removeAttribute("aria-activedescendant");
+    say(text);
+  };
+  const choose = (index) => {
+    const doc = results[index];
+    if (!doc) return;
+    let option = Array.from(select.options).find((o) => o.value === String(doc.id));
+    if (!option) {
+      option = new Option(doc.title, String(doc.id));
+      select.insertBefore(option, select.firstChild);
+    }
+    select.value = String(doc.id);
+    if (linkForm) linkForm.hidden = false;
+    input.value = doc.title;
+    close();
+    say((search.dataset.msgChosen || "{title}").replace("{title}", doc.title));
+  };
+  const ask = () => {
+    clearTimeout(timer);
+    const q = input.value.trim();
+    asked += 1;
+    const mine = asked;
+    if (!q) { close(); results = []; say(status.dataset.initial || ""); return; }
+    const url = new URL(search.dataset.searchUrl, window.location.href);
+    url.searchParams.set("q", q);
+    fetch(url.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then((d) => { if (mine === asked) show(d.results || [], d.status || ""); })
+      .catch(() => { if (mine === asked) { close(); say(search.dataset.msgFailed || ""); } });
+  };
+  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(ask, 250); });
+  input.addEventListener("keydown", (e) => {
+    const open = !list.hidden && results.length > 0;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!results.length) return;
+      e.preventDefault();
+      if (!open) { list.hidden = false; input.setAttribute("aria-expanded", "true"); }
+      const step = e.key === "ArrowDown" ? 1 : -1;
+      highlight(active < 0 ? (step > 0 ? 0 : results.length - 1) : (active + step + results.length) % results.length);
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      if (open && active >= 0) choose(active); else ask();
+    } else if (e.key === "Escape" && open) {
+      e.preventDefault();
+      close();
+    }
+  });
+  search.addEventListener("submit", (e) => { e.preventDefault(); ask(); });
+  /* A press on an option keeps the focus in the box; its click chooses it. */
+  list.addEventListener("mousedown", (e) => e.preventDefault());
+  list.addEventListener("click", (e) => {
+    const li = e.target.closest('[role="option"]');
+    if (li) choose(Array.from(list.children).indexOf(li));
+  });
+  input.addEventListener("blur", close);
 })();

@@ -49,8 +49,10 @@ from assess.queries.assessments import (
     member_choices,
     members_with_units,
     state_counts,
+    unit_people,
 )
 from assess.queries.corrections import summary as correction_summary
+from assess.queries.library import PICKER_LIMIT, Candidate, live_document, picker_documents, picker_text
 from assess.queries.open_work import UnitWork, held_by_unit
 from assess.queries.stages import timeline
 from assess.queries.verdicts import counts_by_indicator, current_verdicts
@@ -307,6 +309,23 @@ def assign(assessment_id: int) -> Response:
     return redirect(safe_next(url_for("assessments.detail", assessment_id=assessment.id)))
 
 
+@bp.get("/<int:assessment_id>/anggota-unit")
+@auth_required()
+def people_of_unit(assessment_id: int) -> Response:
+    """The people of one unit of the instansi that an indicator can be assigned to (``?unit=<id>``), for the
+    indicator page's assignment form, which lists only the chosen unit's people. Read-only JSON, for whoever assigns."""
+    assessment = assessment_or_404(assessment_id)
+    if not perm.can_manage_assessment(current_user, assessment):
+        abort(403)
+    unit_id = int_arg("unit")
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None or unit.instansi_id != assessment.instansi_id or not unit.active:
+        abort(404)
+    return jsonify(
+        {"unit": unit.id, "people": [{"id": i, "label": label} for i, label in unit_people(unit.instansi_id, unit.id)]}
+    )
+
+
 @bp.post("/<int:assessment_id>/batas-waktu")
 @auth_required()
 def set_deadline(assessment_id: int) -> Response:
@@ -388,8 +407,15 @@ def _answer_or_404(assessment_id: int, code: str) -> tuple[Assessment, Answer]:
     return answer.assessment, answer
 
 
-def _link_form(assessment: Assessment, answer: Answer, formdata: Any, prefix: str = "") -> LinkEvidenceForm:
-    """Linking a library document to the answer: the documents, the indicator's levels and evidence items."""
+def _link_form(
+    assessment: Assessment,
+    answer: Answer,
+    formdata: Any,
+    prefix: str = "",
+    documents: Sequence[Candidate] = (),
+) -> LinkEvidenceForm:
+    """Linking a library document to the answer: the picker's candidate ``documents``, the indicator's levels and
+    evidence items."""
     from assess.queries.engine import engine_instrument
 
     inst = engine_instrument(assessment.instrument)
@@ -398,7 +424,7 @@ def _link_form(assessment: Assessment, answer: Answer, formdata: Any, prefix: st
     form = LinkEvidenceForm(
         formdata=formdata,
         prefix=prefix,
-        documents=evidence_service.library_choices(assessment.id),
+        documents=[(doc.id, doc.title) for doc in documents],
         levels=[(lv.level, f"{lv.level} · {scale.level(lv.level).name}") for lv in ind.levels],
         items=[(item.id, f"{item.code} · {item.text[:80]}") for item in answer.indicator.items if item.kind != "note"],
     )
@@ -407,6 +433,37 @@ def _link_form(assessment: Assessment, answer: Answer, formdata: Any, prefix: st
         if any(lv.level == claimed for lv in ind.levels):
             form.level.data = claimed
     return form
+
+
+@bp.get("/<int:assessment_id>/pustaka/cari")
+@auth_required()
+def search_documents(assessment_id: int) -> Response:
+    """The document picker of the indicator page: at most ``PICKER_LIMIT`` live documents of the assessment whose
+    title, number or file name holds ``q`` (the most recent first; without ``q`` the most recent), and the sentence
+    the page announces. Read-only JSON, for whoever may read the assessment."""
+    assessment = assessment_or_404(assessment_id)
+    q = picker_text(request.args.get("q"))
+    found = picker_documents(assessment.id, q)
+    return jsonify(
+        {
+            "q": q,
+            "results": [
+                {"id": doc.id, "title": doc.title, "number": doc.number, "file_name": doc.file_name} for doc in found
+            ],
+            "status": search_status(len(found), searched=bool(q)),
+        }
+    )
+
+
+def search_status(found: int, *, searched: bool) -> str:
+    """What the picker says of its candidates: how many matched (or none), or that they are the most recent."""
+    if not found:
+        return _("Tidak ada dokumen yang cocok.") if searched else _("Pustaka masih kosong.")
+    if not searched:
+        return _("Dokumen terbaru ditampilkan; ketik untuk mencari dokumen lain.")
+    if found >= PICKER_LIMIT:
+        return _("Menampilkan %(n)s dokumen pertama yang cocok; ketik lebih banyak untuk mempersempit.", n=found)
+    return _("Dokumen yang cocok: %(n)s.", n=found)
 
 
 def _next_code(assessment: Assessment, answer: Answer) -> str | None:
@@ -438,7 +495,11 @@ def _answer_context(
     ind = inst.indicators[answer.indicator.code]
     can_edit = perm.can_edit_answer(current_user, answer, assessment)
     can_upload = can_edit and perm.can_upload_evidence(current_user, assessment)
-    link_form = _link_form(assessment, answer, formdata=None) if can_edit else None
+    doc_search = picker_text(request.args.get(DOC_SEARCH)) if can_edit else ""
+    # A level answer links a document once; a graded one once per butir, so a linked document is still offered.
+    linked_once = answer.id if inst.value_type == "level" else None
+    candidates = picker_documents(assessment.id, doc_search, not_linked_to=linked_once) if can_edit else []
+    link_form = _link_form(assessment, answer, formdata=None, documents=candidates) if can_edit else None
     value = None
     if inst.value_type == "graded":
         value = answer_service.graded_answer_value(inst, answer)
@@ -463,7 +524,7 @@ def _answer_context(
     item_units: list[tuple[int, str]] = []
     assign_form = None
     if perm.can_manage_assessment(current_user, assessment):
-        unit_choices, user_choices, user_units = assignment_choices(assessment.instansi_id)
+        unit_choices, user_choices, user_units = assignment_choices(assessment.instansi_id, answer.assignee_unit_id)
         item_units = unit_choices if inst.value_type == "graded" else []
         assign_form = _assign_form(assessment, unit_choices, user_choices, with_answers=False, user_units=user_units)
         assign_form.unit_id.data = answer.assignee_unit_id or 0
@@ -494,6 +555,10 @@ def _answer_context(
         "can_withdraw": perm.can_withdraw_answer(current_user, answer, assessment),
         "can_manage": perm.can_manage_assessment(current_user, assessment),
         "link_form": link_form,
+        "doc_search": doc_search,
+        "doc_search_status": search_status(len(candidates), searched=True) if doc_search else "",
+        "doc_search_arg": DOC_SEARCH,
+        "picker_limit": PICKER_LIMIT,
         "version_form": VersionForm(formdata=None, version=answer.version),
         "graded_value": value,
         "marks": marks,
@@ -609,6 +674,8 @@ PLACE = re.compile(r"[a-z][a-z0-9-]{0,40}")
 #: What a save of the answer form goes on to (its button's ``lanjut``): mark it ready for review, or open the next
 #: indicator assigned to the user.
 THEN_SUBMIT, THEN_NEXT = "ajukan", "berikutnya"
+#: The indicator page's query argument searching the library for a document to link (the picker without JavaScript).
+DOC_SEARCH = "cari_dokumen"
 
 
 def _place(default: str = "answer-form") -> str:
@@ -782,7 +849,10 @@ def add_link(assessment_id: int, code: str) -> Response:
                 for message in messages:
                     flash(message, "error")
         return _back(assessment, ans)
-    evidence = db.get_or_404(evidence_service.Evidence, form.evidence_id.data)
+    evidence = live_document(assessment.id, form.evidence_id.data)
+    if evidence is None:
+        flash(_("Dokumen tidak ditemukan di pustaka penilaian ini."), "error")
+        return _back(assessment, ans, "data-dukung")
     item = db.session.get(EvidenceItem, form.item_id.data) if form.item_id.data else None
     level = form.level.data or None
     note = form.note.data or ""

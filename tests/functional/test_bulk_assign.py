@@ -1,6 +1,6 @@
 """Assigning people (issue 16), on the overview's bulk assignment and on an indicator's page: each person's units
-written on their option, for the page's script to offer only the chosen unit's people; the server refuses a person
-outside the chosen unit."""
+written on their option, for the page's script to offer only the chosen unit's people (an indicator's page lists
+only its unit's people to begin with); the server refuses a person outside the chosen unit."""
 
 from __future__ import annotations
 
@@ -36,11 +36,20 @@ def test_people_carry_their_units_and_a_person_outside_the_unit_is_refused(db: A
         both.id: f"{min(setda.id, kominfo.id)} {max(setda.id, kominfo.id)}",
         loose.id: "",
     }
-    code = assessment.answers[0].indicator.code
-    for page in (f"/penilaian/{assessment.id}", f"/penilaian/{assessment.id}/indikator/{code}"):
-        assert people_units(client.get(page).get_data(as_text=True)) == expected, page
-
+    assert people_units(client.get(f"/penilaian/{assessment.id}").get_data(as_text=True)) == expected
+    # An indicator's page offers the people of the answer's unit only (issue 18): none while it has no unit.
     answer = assessment.answers[0]
+    indicator = f"/penilaian/{assessment.id}/indikator/{answer.indicator.code}"
+    assert people_units(client.get(indicator).get_data(as_text=True)) == {}
+    answer.assignee_unit = setda
+    db.session.commit()
+    assert people_units(client.get(indicator).get_data(as_text=True)) == {
+        koordinator.id: expected[koordinator.id],
+        both.id: expected[both.id],
+    }
+    answer.assignee_unit = None
+    db.session.commit()
+
     refused = client.post(
         f"/penilaian/{assessment.id}/tugaskan",
         data={"unit_id": kominfo.id, "user_id": koordinator.id, "answer_ids": [answer.id]},

@@ -26,7 +26,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from assess.extensions import db as _db
 from assess.models import (
@@ -298,7 +298,8 @@ def _prepare_deadline(ids: dict[str, Any]) -> dict[str, Any]:
 
 def _documents(ids: dict[str, Any]) -> dict[str, Any]:
     _db.session.expire_all()
-    return {"documents": len(evidence_service.library_choices(ids["a"]))}
+    live = select(func.count(Evidence.id)).where(Evidence.assessment_id == ids["a"], Evidence.deleted_at.is_(None))
+    return {"documents": _db.session.scalar(live)}
 
 
 def _current_version(ids: dict[str, Any]) -> dict[str, Any]:
