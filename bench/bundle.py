@@ -183,6 +183,19 @@ def _tree_status(pid: int, field: str) -> int:
     return sum(_proc_status(member, field) for member in _tree(pid))
 
 
+def _tree_pss(pid: int) -> int:
+    """The proportional set size of ``pid`` and everything below it, in bytes: memory the processes share (the render
+    pool's pages inherited from its fork server) counted once, unlike a sum of RSS."""
+    total = 0
+    for member in _tree(pid):
+        try:
+            lines = Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) * 1024 for line in lines if line.startswith("Pss:"))
+    return total
+
+
 def _machine() -> dict[str, Any]:
     qpdf_version = subprocess.run(  # noqa: S603 - qpdf --version
         [_qpdf(), "--version"], capture_output=True, text=True, timeout=30, check=False
@@ -803,6 +816,7 @@ def _run_job(assessment_id: int, user_id: int, worker_pid: int) -> dict[str, Any
     rss_before = _proc_status(worker_pid, "VmRSS")
     tree_before = _tree_status(worker_pid, "VmRSS")
     tree_peak = tree_before
+    pss_before = pss_peak = _tree_pss(worker_pid)
     start = time.perf_counter()
     with writing():
         assessment = db.session.get(Assessment, assessment_id)
@@ -820,6 +834,7 @@ def _run_job(assessment_id: int, user_id: int, worker_pid: int) -> dict[str, Any
         if time.perf_counter() > deadline:
             raise RuntimeError(f"ekspor #{export_id} belum selesai setelah {JOB_TIMEOUT_S:.0f} s")
         tree_peak = max(tree_peak, _tree_status(worker_pid, "VmRSS"))
+        pss_peak = max(pss_peak, _tree_pss(worker_pid))
         time.sleep(POLL_S)
     seconds = time.perf_counter() - start
     if export.state != ExportState.DONE:
@@ -836,6 +851,8 @@ def _run_job(assessment_id: int, user_id: int, worker_pid: int) -> dict[str, Any
         "tree_peak_rss": tree_peak,
         # Each process's own peak, summed (an upper bound: the peaks need not coincide).
         "tree_hwm_sum": _tree_status(worker_pid, "VmHWM"),
+        "tree_pss_before": pss_before,
+        "tree_pss_peak": pss_peak,
     }
 
 
@@ -984,6 +1001,8 @@ def run_b10(
         "tree_rss_before_mib": round(job["tree_rss_before"] / MIB, 1),
         "tree_peak_rss_mib": round(max(r["tree_peak_rss"] for r in (job, again, unchecked)) / MIB, 1),
         "tree_hwm_sum_mib": round(max(r["tree_hwm_sum"] for r in (job, again, unchecked)) / MIB, 1),
+        "tree_pss_before_mib": round(job["tree_pss_before"] / MIB, 1),
+        "tree_pss_peak_mib": round(max(r["tree_pss_peak"] for r in (job, again, unchecked)) / MIB, 1),
         "pdf_sha256": stored_sha,
         "pdf_bytes": stored.stat().st_size,
         "zip_bytes": row["zip_size"],
@@ -1105,7 +1124,8 @@ def format_table(results: dict[str, Any]) -> str:
         )
         lines.append(
             f"{'':4} whole tree (worker, render pool, qpdf…): {r['tree_rss_before_mib']} MiB before, peak sampled "
-            f"{r['tree_peak_rss_mib']} MiB, Σ of each process's peak {r['tree_hwm_sum_mib']} MiB"
+            f"{r['tree_peak_rss_mib']} MiB, Σ of each process's peak {r['tree_hwm_sum_mib']} MiB; "
+            f"PSS (shared pages once) {r['tree_pss_before_mib']} → peak {r['tree_pss_peak_mib']} MiB"
         )
     head = next(iter(results.values()))
     corpus_info = head["corpus"]

@@ -369,7 +369,7 @@ def _extract(source: Sequence[pikepdf.Page], pages: Sequence[int], dest: Path) -
             annots = page.obj.get("/Annots")
             if isinstance(annots, Array):
                 page.obj.Annots = Array([a for a in annots if _jump_target(a) in kept or _jump_target(a) is None])
-            out.pages.append(page)
+            _append(out, page)
             if isinstance(annots, Array):
                 page.obj.Annots = annots
         out.save(dest, deterministic_id=True)
