@@ -208,8 +208,9 @@ def write_report_alone(report: RenderedReport, layout: Layout, dest: Path) -> No
 
 def _append(out: pikepdf.Pdf, page: pikepdf.Page) -> None:
     """Copy ``page`` (of another PDF) to the end of ``out``: what ``out.pages.append(page)`` does (qpdf's
-    ``addPage``), without the page count pikepdf takes first, which builds the list of every page of ``out`` and
-    made a bundle of N pages cost N² (a second for 5,000 pages)."""
+    ``addPage``, through pikepdf's own binding of it, which its ``add_blank_page`` uses), without the page count
+    ``pages.append`` takes first, which builds the list of every page of ``out``: a bundle of N pages cost N² (a
+    second for 5,000 pages)."""
     out._add_page(page.obj, first=False)
 
 
@@ -258,7 +259,7 @@ def assemble(
 
         if len(out.pages) != layout.pages:
             raise RuntimeError(f"jumlah halaman bundel {len(out.pages)} ≠ rencana {layout.pages}")
-        # Looked up in a list: ``out.pages[i]`` walks the page tree each time (a cost per document otherwise).
+        # Looked up in a list: ``out.pages[i]`` builds the list of every page each time (a cost per document).
         bundle_pages = list(out.pages)
 
         # The report's header, footer and table of contents numbered again as pages of the bundle.
@@ -380,7 +381,7 @@ def split_pages(source: Path, parts: Mapping[str, Sequence[int]], out_dir: Path)
     out removed; the bundle is opened once."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with pikepdf.open(source) as pdf:
-        every = list(pdf.pages)  # ``pdf.pages[i]`` walks the page tree each time
+        every = list(pdf.pages)  # ``pdf.pages[i]`` builds the list of every page each time
         for name, pages in parts.items():
             _extract(every, pages, out_dir / f"{name}.pdf")
 

@@ -102,6 +102,6 @@ def uri_links(page: pikepdf.Page, prefix: str) -> Iterator[tuple[Dictionary, str
 
 def jump(annot: Dictionary, pages: Sequence[pikepdf.Page], target: int) -> None:
     """Turn a link annotation into a jump to page ``target`` (0-based) of ``pages`` (the document's pages as a list:
-    ``pdf.pages[i]`` walks the page tree each time), named for assistive technology."""
+    ``pdf.pages[i]`` builds the list of every page each time), named for assistive technology."""
     annot.A = Dictionary(S=Name.GoTo, D=Array([pages[target].obj, Name.Fit]))
     annot.Contents = pikepdf.String(f"Halaman {target + 1}")
