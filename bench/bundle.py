@@ -20,10 +20,15 @@ images become PDFs, Office documents a placeholder page because LibreOffice is o
   Baseline in the same run: ``render_report(collect(...))`` (median of 3) plus the qpdf merge of the rendered
   report and the same prepared files. Checked: the stored PDF's SHA-256 and pages.
 
-Medians of ``--repeat`` runs (default 3), the two sides alternating. Nothing is asserted; results are printed
-and merged into the results file under "B2", "B6" and "B10".
+``--small-files N``: the same benchmarks on N small text PDFs of 4–13 pages instead (600: about 5,100 pages and
+9 MB, the fixed cost of each file); for B10 the peak RSS of the worker's whole process tree is printed too.
+``--profile``: assemble (B2) and one more export (B10, in this process) under cProfile.
 
-    .venv/bin/python -m bench.bundle [--scale 1.0] [--repeat 3] [--only B2,B6,B10] [--profile] [--out FILE]
+Medians of ``--repeat`` runs (default 3), the two sides alternating. Nothing is asserted; results are printed
+and merged into the results file under "B2", "B6" and "B10" ("B2-small"… with ``--small-files``).
+
+    .venv/bin/python -m bench.bundle [--scale 1.0] [--small-files N] [--repeat 3] [--only B2,B6,B10] [--profile]
+        [--out FILE]
 """
 
 from __future__ import annotations
@@ -159,6 +164,38 @@ def _proc_status(pid: int, field: str) -> int:
     return 0
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (the worker's render pool, its fork server, qpdf and soffice runs)."""
+    found = [pid]
+    index = 0
+    while index < len(found):
+        for task in Path(f"/proc/{found[index]}/task").glob("*/children"):
+            try:
+                found += [int(child) for child in task.read_text().split()]
+            except OSError:
+                continue
+        index += 1
+    return found
+
+
+def _tree_status(pid: int, field: str) -> int:
+    """The sum of a ``/proc/PID/status`` memory figure over ``pid`` and everything below it, in bytes."""
+    return sum(_proc_status(member, field) for member in _tree(pid))
+
+
+def _tree_pss(pid: int) -> int:
+    """The proportional set size of ``pid`` and everything below it, in bytes: memory the processes share (the render
+    pool's pages inherited from its fork server) counted once, unlike a sum of RSS."""
+    total = 0
+    for member in _tree(pid):
+        try:
+            lines = Path(f"/proc/{member}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) * 1024 for line in lines if line.startswith("Pss:"))
+    return total
+
+
 def _machine() -> dict[str, Any]:
     qpdf_version = subprocess.run(  # noqa: S603 - qpdf --version
         [_qpdf(), "--version"], capture_output=True, text=True, timeout=30, check=False
@@ -226,7 +263,8 @@ def _words(rng: random.Random, low: int, high: int) -> str:
 
 
 def synthetic_data(prepped: Sequence[Prepped], *, seed: int = SEED) -> tuple[Any, list[Any]]:
-    """A ``ReportData`` listing every prepared file (~6 per indicator; every 10th also under the next indicator),
+    """A ``ReportData`` listing every prepared file (~6 per indicator; every 10th also under the next indicator but
+    after the last),
     and the bundle ``Part`` of every printed document, in the order the bundle appends them."""
     from assess.instruments import load_instrument
     from assess.scoring import score
@@ -251,8 +289,8 @@ def synthetic_data(prepped: Sequence[Prepped], *, seed: int = SEED) -> tuple[Any
     listed: dict[str, list[tuple[int, Prepped, bool]]] = {code: [] for code in codes}
     for evidence_id, (code, item) in enumerate(zip(homes, prepped, strict=True), start=1):
         listed[code].append((evidence_id, item, True))
-        if evidence_id % 10 == 0:
-            listed[codes[(codes.index(code) + 1) % len(codes)]].append((evidence_id, item, False))
+        if evidence_id % 10 == 0 and code != codes[-1]:  # listed again under the next indicator, if any
+            listed[codes[codes.index(code) + 1]].append((evidence_id, item, False))
 
     home_of: dict[int, tuple[str, int]] = {}
     sections = []
@@ -776,6 +814,9 @@ def _run_job(assessment_id: int, user_id: int, worker_pid: int) -> dict[str, Any
     from assess.services.exports import request_export
 
     rss_before = _proc_status(worker_pid, "VmRSS")
+    tree_before = _tree_status(worker_pid, "VmRSS")
+    tree_peak = tree_before
+    pss_before = pss_peak = _tree_pss(worker_pid)
     start = time.perf_counter()
     with writing():
         assessment = db.session.get(Assessment, assessment_id)
@@ -792,6 +833,8 @@ def _run_job(assessment_id: int, user_id: int, worker_pid: int) -> dict[str, Any
             break
         if time.perf_counter() > deadline:
             raise RuntimeError(f"ekspor #{export_id} belum selesai setelah {JOB_TIMEOUT_S:.0f} s")
+        tree_peak = max(tree_peak, _tree_status(worker_pid, "VmRSS"))
+        pss_peak = max(pss_peak, _tree_pss(worker_pid))
         time.sleep(POLL_S)
     seconds = time.perf_counter() - start
     if export.state != ExportState.DONE:
@@ -803,10 +846,43 @@ def _run_job(assessment_id: int, user_id: int, worker_pid: int) -> dict[str, Any
         "build_s": (export.finished_at - export.started_at).total_seconds(),
         "worker_rss_before": rss_before,
         "worker_peak_rss": _proc_status(worker_pid, "VmHWM"),
+        "tree_rss_before": tree_before,
+        # Sampled every POLL_S while the job ran: the whole tree's RSS at its largest.
+        "tree_peak_rss": tree_peak,
+        # Each process's own peak, summed (an upper bound: the peaks need not coincide).
+        "tree_hwm_sum": _tree_status(worker_pid, "VmHWM"),
+        "tree_pss_before": pss_before,
+        "tree_pss_peak": pss_peak,
     }
 
 
-def run_b10(files: Sequence[CorpusFile], prepped: Sequence[Prepped], workdir: Path, repeat: int) -> dict[str, Any]:
+def _profile_export(assessment_id: int, user_id: int) -> dict[str, Any]:
+    """One more export of the assessment, run in this process under cProfile (the worker is stopped): where the
+    job's own process spends its time (the report renders and the ZIP is written in its pool, not counted)."""
+    from assess.database import writing
+    from assess.extensions import db
+    from assess.models import Assessment, User
+    from assess.services import exports as export_service
+
+    with writing():
+        assessment = db.session.get(Assessment, assessment_id)
+        user = db.session.get(User, user_id)
+        if assessment is None or user is None:
+            raise RuntimeError("penilaian atau pengguna benchmark hilang")
+        export_id = export_service.request_export(assessment, user).id
+        db.session.commit()
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    export_service.run(export_id)
+    profiler.disable()
+    seconds = time.perf_counter() - start
+    return {"seconds_under_cprofile": round(seconds, 3), **_profile_summary(profiler, top=40)}
+
+
+def run_b10(
+    files: Sequence[CorpusFile], prepped: Sequence[Prepped], workdir: Path, repeat: int, profile: bool = False
+) -> dict[str, Any]:
     from flask_migrate import upgrade
 
     from assess import create_app
@@ -847,6 +923,7 @@ def run_b10(files: Sequence[CorpusFile], prepped: Sequence[Prepped], workdir: Pa
             worker_rss_after = _proc_status(worker.pid, "VmRSS")
             _stop_worker(worker, log_handle)
             worker = None
+            profiled = _profile_export(assessment_id, user_id) if profile else None
 
             export = _export_row(job["export_id"])
             name = export_service.file_name(export, "pdf")
@@ -921,12 +998,18 @@ def run_b10(files: Sequence[CorpusFile], prepped: Sequence[Prepped], workdir: Pa
             max(job["worker_peak_rss"], again["worker_peak_rss"], unchecked["worker_peak_rss"]) / MIB, 1
         ),
         "worker_rss_after_mib": round(worker_rss_after / MIB, 1),
+        "tree_rss_before_mib": round(job["tree_rss_before"] / MIB, 1),
+        "tree_peak_rss_mib": round(max(r["tree_peak_rss"] for r in (job, again, unchecked)) / MIB, 1),
+        "tree_hwm_sum_mib": round(max(r["tree_hwm_sum"] for r in (job, again, unchecked)) / MIB, 1),
+        "tree_pss_before_mib": round(job["tree_pss_before"] / MIB, 1),
+        "tree_pss_peak_mib": round(max(r["tree_pss_peak"] for r in (job, again, unchecked)) / MIB, 1),
         "pdf_sha256": stored_sha,
         "pdf_bytes": stored.stat().st_size,
         "zip_bytes": row["zip_size"],
         "problems": row["problems"],
         "verified": verified,
         "meets_time_target": job["seconds"] / baseline <= TARGET_B10_RATIO,
+        **({"profile": profiled} if profiled is not None else {}),
     }
 
 
@@ -939,8 +1022,12 @@ def run(
     base_dir: Path | None = None,
     only: Sequence[str] = ("B2", "B6", "B10"),
     profile: bool = False,
+    small_files: int | None = None,
 ) -> dict[str, Any]:
-    """Generate the corpus, prepare it, run the selected benchmarks; the temporary directory is always removed."""
+    """Generate the corpus, prepare it, run the selected benchmarks; the temporary directory is always removed.
+
+    With ``small_files``, the corpus is that many small text PDFs (:func:`bench.corpus.generate_small`) instead of
+    the mixed one (:func:`main` keeps the results under "B2-small", "B6-small", "B10-small")."""
     unknown = set(only) - {"B2", "B6", "B10"}
     if unknown or not only or repeat < 1:
         raise ValueError(f"pilihan tidak dikenal: {sorted(unknown)}" if unknown else "repeat ≥ 1 dan only tidak kosong")
@@ -948,7 +1035,10 @@ def run(
     results: dict[str, Any] = {}
     try:
         start = time.perf_counter()
-        files = corpus.generate(workdir / "corpus", scale)
+        if small_files is None:
+            files = corpus.generate(workdir / "corpus", scale)
+        else:
+            files = corpus.generate_small(workdir / "corpus", small_files)
         generate_s = time.perf_counter() - start
         start = time.perf_counter()
         prepped = prepare_corpus(files, workdir / "prepared")
@@ -956,6 +1046,7 @@ def run(
         common = {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "scale": scale,
+            "small_files": small_files,
             "seed": corpus.SEED,
             "corpus": {
                 "files": len(files),
@@ -967,6 +1058,7 @@ def run(
                 "prepare_s": round(prepare_s, 1),
             },
             "machine": _machine(),
+            "load_average": os.getloadavg(),
         }
         if "B2" in only or "B6" in only:
             data, parts = synthetic_data(prepped)
@@ -976,7 +1068,7 @@ def run(
             if "B6" in only:
                 results["B6"] = {**run_b6(report, data, parts, workdir, repeat), **common}
         if "B10" in only:
-            results["B10"] = {**run_b10(files, prepped, workdir, repeat), **common}
+            results["B10"] = {**run_b10(files, prepped, workdir, repeat, profile), **common}
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return results
@@ -1030,17 +1122,29 @@ def format_table(results: dict[str, Any]) -> str:
             f"{'':4} (B10 and B10′: the {r['background_checks']} uploaded PDFs were checked in the background first, "
             f"as after every upload: {r['background_checks_s']:.2f} s in all)"
         )
+        lines.append(
+            f"{'':4} whole tree (worker, render pool, qpdf…): {r['tree_rss_before_mib']} MiB before, peak sampled "
+            f"{r['tree_peak_rss_mib']} MiB, Σ of each process's peak {r['tree_hwm_sum_mib']} MiB; "
+            f"PSS (shared pages once) {r['tree_pss_before_mib']} → peak {r['tree_pss_peak_mib']} MiB"
+        )
     head = next(iter(results.values()))
     corpus_info = head["corpus"]
+    size = f"{head['small_files']} small text PDFs" if head.get("small_files") else f"scale {head['scale']}"
     lines.insert(
         0,
-        f"Bundle benchmarks, scale {head['scale']}: {corpus_info['files']} files, "
+        f"Bundle benchmarks, {size}: {corpus_info['files']} files, "
         f"{corpus_info['bytes'] / 1e6:.0f} MB ({', '.join(f'{n} {k}' for k, n in corpus_info['kinds'].items())}); "
         f"median of {head['repeat']}",
     )
     if "B2" in results and "profile" in results["B2"]:
         lines.append("B2 assemble under cProfile (tottime):")
         lines += ["  " + line for line in results["B2"]["profile"]["tottime"][:20]]
+    if "B10" in results and "profile" in results["B10"]:
+        profiled = results["B10"]["profile"]
+        lines.append(f"B10 export in this process under cProfile ({profiled['seconds_under_cprofile']} s):")
+        for key in ("tottime", "cumulative"):
+            lines.append(f"  by {key}:")
+            lines += ["  " + line for line in profiled[key][:30]]
     return "\n".join(lines)
 
 
@@ -1054,7 +1158,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="corpus size (1.0: ~330 files, ~2,400 pages)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (default 3; the median is reported)")
     parser.add_argument("--only", default="B2,B6,B10", help="benchmarks to run, comma-separated")
-    parser.add_argument("--profile", action="store_true", help="also run assemble once under cProfile (B2)")
+    parser.add_argument(
+        "--profile", action="store_true", help="also run assemble (B2) and one more export (B10) under cProfile"
+    )
+    parser.add_argument(
+        "--small-files",
+        type=int,
+        default=None,
+        metavar="N",
+        help="instead of the mixed corpus, N small text PDFs of 4–13 pages (600: ~5,100 pages, ~9 MB); results "
+        "kept as B2-small, B6-small, B10-small",
+    )
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="results file (merged)")
     parser.add_argument("--tmp", type=Path, default=None, help="where to make the temporary directory")
     parser.add_argument("--assemble-child", type=Path, default=None, help=argparse.SUPPRESS)
@@ -1062,8 +1176,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.assemble_child is not None:
         return _assemble_child(args.assemble_child)
     only = [s.strip().upper() for s in args.only.split(",") if s.strip()]
-    results = run(args.scale, args.repeat, args.tmp, only, args.profile)
+    if args.small_files is not None and args.small_files < 1:
+        parser.error("--small-files harus ≥ 1")
+    results = run(args.scale, args.repeat, args.tmp, only, args.profile, args.small_files)
     print(format_table(results))
+    if args.small_files is not None:
+        results = {f"{key}-small": value for key, value in results.items()}
     write_results(args.out, results)
     print(f"→ {args.out}")
     return 0

@@ -31,6 +31,8 @@ A4 = (595.28, 841.89)
 #: Files of each kind at scale 1.0, and the page range of text PDFs and the pages of a scanned PDF.
 COUNTS = {"text": 200, "scan": 100, "scanned_pdf": 5, "screenshot": 20, "docx": 8, "xlsx": 8}
 TEXT_PAGES = (3, 8)
+#: Pages of each text PDF of the many-small-files corpus (:func:`generate_small`): 8.5 on average.
+SMALL_PAGES = (4, 13)
 SCANNED_PAGES = 230
 SCANNED_PIXELS = (1000, 1414)  # A4 at about 120 dpi
 SCANNED_NOISE = 6  # ± grey levels: about 110 KB a page at quality 50, so 230 pages make about 25 MB
@@ -130,10 +132,11 @@ def _text_page(rng: random.Random, heading: str | None, number: int, total: int)
     return b"\n".join(lines) + b"\n"
 
 
-def make_text_pdf(path: Path, seed: int) -> CorpusFile:
-    """A born-digital document of 3–8 pages with real text operators (compressed content streams)."""
+def make_text_pdf(path: Path, seed: int, page_range: tuple[int, int] = TEXT_PAGES) -> CorpusFile:
+    """A born-digital document of 3–8 pages (``page_range``) with real text operators (compressed content
+    streams)."""
     rng = random.Random(seed)  # noqa: S311 - test data, not cryptography
-    pages = rng.randint(*TEXT_PAGES)
+    pages = rng.randint(*page_range)
     heading = f"{rng.choice(HEADINGS)} Nomor {rng.randrange(1, 99)} Tahun {rng.randrange(2019, 2026)}"
     with pikepdf.new() as pdf:
         fonts = pikepdf.Dictionary(F1=font(pdf, "/Helvetica"), F2=font(pdf, "/Helvetica-Bold"))
@@ -310,6 +313,15 @@ def generate(directory: Path, scale: float = 1.0, seed: int = SEED) -> list[Corp
     files = [make() for make in makers]
     random.Random(seed).shuffle(files)  # noqa: S311 - test data, not cryptography
     return files
+
+
+def generate_small(directory: Path, count: int, seed: int = SEED) -> list[CorpusFile]:
+    """``count`` small text PDFs of 4–13 pages (about 1.8 KB a page: 600 make about 5,100 pages and 9 MB) into
+    ``directory``: an instansi whose evidence is many short letters and decrees."""
+    if count < 1:
+        raise ValueError("count harus ≥ 1")
+    directory.mkdir(parents=True, exist_ok=True)
+    return [make_text_pdf(directory / f"surat-{i + 1:04d}.pdf", seed + 6000 + i, SMALL_PAGES) for i in range(count)]
 
 
 def _scan(path: Path, seed: int) -> CorpusFile:

@@ -206,6 +206,14 @@ def write_report_alone(report: RenderedReport, layout: Layout, dest: Path) -> No
         pdf.save(dest, deterministic_id=True)
 
 
+def _append(out: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    """Copy ``page`` (of another PDF) to the end of ``out``: what ``out.pages.append(page)`` does (qpdf's
+    ``addPage``, through pikepdf's own binding of it, which its ``add_blank_page`` uses), without the page count
+    ``pages.append`` takes first, which builds the list of every page of ``out``: a bundle of N pages cost N² (a
+    second for 5,000 pages)."""
+    out._add_page(page.obj, first=False)
+
+
 def assemble(
     report: RenderedReport,
     data: ReportData,
@@ -231,16 +239,19 @@ def assemble(
                 stamper.margin_stamp(out.pages[position], _stamp(part.label, number, total, position, layout.pages))
                 position += 1
 
+        first = layout.report_pages + layout.signed_pages
         for part in parts:
             src = stack.enter_context(pikepdf.open(part.prepared.pdf_path))
-            for page in src.pages:
+            pages = list(src.pages)
+            for page in pages:  # all of them before any is copied: they may share annotations and fields
                 sanitize_page(page)
-            out.pages.extend(src.pages)
+            for page in pages:
+                _append(out, page)
             total = part.prepared.pages
-            first = len(out.pages) - total
             stamps.extend(
                 _stamp(part.label, number, total, first + number - 1, layout.pages) for number in range(1, total + 1)
             )
+            first += total
 
         evidence_pages = list(out.pages)[len(out.pages) - len(stamps) :] if stamps else []
         for page, text in zip(evidence_pages, stamps, strict=True):
@@ -248,11 +259,13 @@ def assemble(
 
         if len(out.pages) != layout.pages:
             raise RuntimeError(f"jumlah halaman bundel {len(out.pages)} ≠ rencana {layout.pages}")
+        # Looked up in a list: ``out.pages[i]`` builds the list of every page each time (a cost per document).
+        bundle_pages = list(out.pages)
 
         # The report's header, footer and table of contents numbered again as pages of the bundle.
         own = [0, *range(layout.signed_pages + 1, layout.report_pages + layout.signed_pages)]
         for index in own:
-            running.remove(out.pages[index])
+            running.remove(bundle_pages[index])
         toc = running.toc_numbers(out, layout.anchors.get("daftar-isi", 0), report.toc_ends, layout.anchors)
         running.draw(out, data, own, layout.pages, toc)
 
@@ -262,7 +275,7 @@ def assemble(
                 if target is None:
                     continue
                 stamper.text_in(page, annot.Rect, str(target + 1))
-                jump(annot, out, target)
+                jump(annot, bundle_pages, target)
 
         for key in ("/OpenAction", "/AA"):
             if key in out.Root:
@@ -271,7 +284,7 @@ def assemble(
         if isinstance(names, Dictionary) and "/JavaScript" in names:
             del names["/JavaScript"]
 
-        entries = _outline(out, data, layout, parts, signed)
+        entries = _outline(out, bundle_pages, data, layout, parts, signed)
         # No deterministic /ID: it is an MD5 over the whole output (a second pass over ~200 MB); the export's
         # identity is the SHA-256 recorded with it.
         out.save(dest)
@@ -286,14 +299,23 @@ def assemble(
     )
 
 
-def _outline(out: pikepdf.Pdf, data: ReportData, layout: Layout, parts: Sequence[Part], signed: Sequence[Part]) -> int:
-    """Sampul, signed pages, front matter, then domain/aspect → indicator → each document it lists."""
+def _outline(
+    out: pikepdf.Pdf,
+    pages: Sequence[pikepdf.Page],
+    data: ReportData,
+    layout: Layout,
+    parts: Sequence[Part],
+    signed: Sequence[Part],
+) -> int:
+    """Sampul, signed pages, front matter, then domain/aspect → indicator → each document it lists (``pages``: the
+    bundle's pages as a list)."""
     count = 0
 
     def item(title: str, page: int) -> OutlineItem:
         nonlocal count
         count += 1
-        return OutlineItem(title, page)
+        # The destination pikepdf makes of a page number, from the list rather than ``out.pages[page]``.
+        return OutlineItem(title, Array([pages[page].obj, Name.Fit]))
 
     anchors = layout.anchors
     with out.open_outline() as outline:
@@ -338,17 +360,17 @@ def _outline(out: pikepdf.Pdf, data: ReportData, layout: Layout, parts: Sequence
     return count
 
 
-def _extract(pdf: pikepdf.Pdf, pages: Sequence[int], dest: Path) -> None:
-    """Copy the given pages (0-based) of a bundle into a new PDF, links to pages left out removed (from the copy:
-    the bundle's pages are left as they were, for the next part)."""
+def _extract(source: Sequence[pikepdf.Page], pages: Sequence[int], dest: Path) -> None:
+    """Copy the given pages (0-based) of a bundle's ``source`` pages into a new PDF, links to pages left out removed
+    (from the copy: the bundle's pages are left as they were, for the next part)."""
     with pikepdf.new() as out:
-        kept = {pdf.pages[i].objgen for i in pages}
+        kept = {source[i].objgen for i in pages}
         for i in pages:
-            page = pdf.pages[i]
+            page = source[i]
             annots = page.obj.get("/Annots")
             if isinstance(annots, Array):
                 page.obj.Annots = Array([a for a in annots if _jump_target(a) in kept or _jump_target(a) is None])
-            out.pages.append(page)
+            _append(out, page)
             if isinstance(annots, Array):
                 page.obj.Annots = annots
         out.save(dest, deterministic_id=True)
@@ -359,8 +381,9 @@ def split_pages(source: Path, parts: Mapping[str, Sequence[int]], out_dir: Path)
     out removed; the bundle is opened once."""
     out_dir.mkdir(parents=True, exist_ok=True)
     with pikepdf.open(source) as pdf:
+        every = list(pdf.pages)  # ``pdf.pages[i]`` builds the list of every page each time
         for name, pages in parts.items():
-            _extract(pdf, pages, out_dir / f"{name}.pdf")
+            _extract(every, pages, out_dir / f"{name}.pdf")
 
 
 def _jump_target(annot: object) -> tuple[int, int] | None:

@@ -8,7 +8,8 @@ graphics state it leaves behind can move or colour the overlay; content streams 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import repeat
 
 import pikepdf
 from pikepdf import Array, Dictionary, Name
@@ -26,16 +27,13 @@ HELVETICA_WIDTHS = (
 HELVETICA_OTHER = {"·": 278, "–": 556, "—": 1000, "…": 1000}
 
 
+#: Every character's width (a lookup per character: a stamp on each of thousands of evidence pages is measured).
+_ADVANCE = {chr(32 + i): width for i, width in enumerate(HELVETICA_WIDTHS)} | HELVETICA_OTHER
+
+
 def text_width(text: str, size: float) -> float:
     """The width of ``text`` in Helvetica at ``size`` points."""
-
-    def advance(ch: str) -> int:
-        code = ord(ch)
-        if 32 <= code < 32 + len(HELVETICA_WIDTHS):
-            return HELVETICA_WIDTHS[code - 32]
-        return HELVETICA_OTHER.get(ch, 556)
-
-    return sum(advance(ch) for ch in text) * size / 1000
+    return sum(map(_ADVANCE.get, text, repeat(556, len(text)))) * size / 1000
 
 
 def fmt(value: float) -> str:
@@ -102,7 +100,8 @@ def uri_links(page: pikepdf.Page, prefix: str) -> Iterator[tuple[Dictionary, str
             yield annot, uri.removeprefix(prefix)
 
 
-def jump(annot: Dictionary, pdf: pikepdf.Pdf, target: int) -> None:
-    """Turn a link annotation into a jump to page ``target`` (0-based), named for assistive technology."""
-    annot.A = Dictionary(S=Name.GoTo, D=Array([pdf.pages[target].obj, Name.Fit]))
+def jump(annot: Dictionary, pages: Sequence[pikepdf.Page], target: int) -> None:
+    """Turn a link annotation into a jump to page ``target`` (0-based) of ``pages`` (the document's pages as a list:
+    ``pdf.pages[i]`` builds the list of every page each time), named for assistive technology."""
+    annot.A = Dictionary(S=Name.GoTo, D=Array([pages[target].obj, Name.Fit]))
     annot.Contents = pikepdf.String(f"Halaman {target + 1}")

@@ -344,13 +344,14 @@ class _Joiner:
 
 def _toc_links(out: pikepdf.Pdf, anchors: Mapping[str, int]) -> None:
     """``mandiri-toc:<anchor>`` links (the table of contents) → jumps to the anchor's page."""
-    for page in out.pages:
+    pages = list(out.pages)
+    for page in pages:
         for annot, anchor in list(uri_links(page, TOC_LINK_PREFIX)):
             target = anchors.get(anchor)
             if target is None:
                 del annot["/A"]
             else:
-                jump(annot, out, target)
+                jump(annot, pages, target)
 
 
 def _ordered_anchors(parts: Sequence[RenderedPart], data: ReportData) -> dict[str, int]:

@@ -91,4 +91,24 @@ def test_export_job_benchmark_smoke(tmp_path: Path) -> None:
     assert b10["unchecked_s"] > 0
     assert b10["background_checks"] > 0
     assert "B10" in bundle.format_table(results)
+    # The whole tree (worker, its render pool and fork server) holds more than the worker alone.
+    assert b10["tree_peak_rss_mib"] > b10["worker_rss_before_mib"] > 0
+    assert b10["tree_rss_before_mib"] > b10["worker_rss_before_mib"]
+    assert b10["tree_pss_peak_mib"] >= b10["tree_pss_before_mib"] > 0
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_small_files_corpus_and_benchmark(tmp_path: Path) -> None:
+    """``--small-files N``: N seeded text PDFs of 4–13 pages, the benchmarks run on them (B2 here: quick)."""
+    first = corpus.generate_small(tmp_path / "a", 5)
+    second = corpus.generate_small(tmp_path / "b", 5)
+    assert [f.sha256 for f in first] == [f.sha256 for f in second]
+    assert all(f.extension == "pdf" and corpus.SMALL_PAGES[0] <= (f.pages or 0) <= corpus.SMALL_PAGES[1] for f in first)
+
+    results = bundle.run(repeat=1, base_dir=tmp_path, only=("B2",), small_files=5)
+    b2 = results["B2"]
+    assert b2["verified"] is True
+    assert b2["files"] == b2["corpus"]["files"] == 5
+    assert b2["evidence_pages"] == sum(f.pages or 0 for f in first)
+    assert "5 small text PDFs" in bundle.format_table(results)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b"]
