@@ -208,8 +208,11 @@ def database_exists(admin_url: str, name: str) -> bool:
 
 @dataclass(frozen=True)
 class Settings:
-    secret_key: str = field(default_factory=lambda: "bench-" + secrets.token_urlsafe(32))
-    salt: str = field(default_factory=lambda: "bench-" + secrets.token_urlsafe(16))
+    """Fixed, so a database kept by one run (``--keep``) signs in again in another (``--reuse``): the password's
+    hash depends on the salt. Throwaway databases of a benchmark."""
+
+    secret_key: str = "bench-scale-secret-key"  # noqa: S105
+    salt: str = "bench-scale-password-salt"
 
 
 def make_app(url: str, workdir: Path, settings: Settings) -> Flask:
@@ -1294,22 +1297,29 @@ def stream_csv(side: Side, timeout: float) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------------------ the run
 
 
-def run(args: argparse.Namespace, log: Callable[[str], None]) -> tuple[dict[str, Any], str]:
-    admin_url = args.database_url
-    tag = f"{os.getpid()}"
+@dataclass(frozen=True)
+class Options:
+    database_url: str = ADMIN_URL
+    sizes: Sizes = field(default_factory=Sizes)
+    warmup: int = 3
+    repeat: int = 30
+    budget: float = 120.0
+    csv_timeout: float = 300.0
+    keep: bool = False
+    reuse: str | None = None
+    base_dir: Path | None = None
+
+
+def run(options: Options, log: Callable[[str], None] = print) -> tuple[dict[str, Any], str]:
+    """Build both databases, time the pages and the CSV; returns the result and the EXPLAIN text."""
+    admin_url = options.database_url
+    tag = f"{os.getpid()}_{secrets.token_hex(3)}"
     small_name = f"mandiri_scale_small_{tag}"
-    large_name = args.reuse or f"mandiri_scale_large_{tag}"
-    if args.reuse and not database_exists(admin_url, args.reuse):
-        raise SystemExit(f"--reuse: basis data {args.reuse!r} tidak ada")
-    sizes = Sizes(
-        instansi=args.instansi,
-        users=args.users,
-        units=args.units,
-        documents=args.documents,
-        audit_entries=args.audit_entries,
-        other_audit_entries=args.other_audit_entries,
-    )
-    workdir = Path(tempfile.mkdtemp(prefix="mandiri-scale-"))
+    large_name = options.reuse or f"mandiri_scale_large_{tag}"
+    if options.reuse and not database_exists(admin_url, options.reuse):
+        raise RuntimeError(f"--reuse: basis data {options.reuse!r} tidak ada")
+    sizes = options.sizes
+    workdir = Path(tempfile.mkdtemp(prefix="mandiri-scale-", dir=options.base_dir))
     settings = Settings()
     created: list[str] = []
     result: dict[str, Any] = {
@@ -1318,8 +1328,8 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> tuple[dict[str,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform()},
         "sizes": vars(sizes),
-        "warmup": args.warmup,
-        "repeat": args.repeat,
+        "warmup": options.warmup,
+        "repeat": options.repeat,
         "target": {
             "ratio": TARGET_RATIO,
             "p50_ms": TARGET_P50_MS,
@@ -1336,7 +1346,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> tuple[dict[str,
         result["small_build_s"] = round(time.perf_counter() - began, 1)
         log(f"small database {small_name}: {result['small_build_s']} s")
         large_url = database_url(admin_url, large_name)
-        if args.reuse:
+        if options.reuse:
             result["large_build"] = {"reused": large_name}
             log(f"large database {large_name}: reused")
         else:
@@ -1352,7 +1362,9 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> tuple[dict[str,
         rows: dict[str, Any] = {}
         measured = time.perf_counter()
         for (name, who, small_path), (_n, _w, large_path) in zip(pages(small), pages(large), strict=True):
-            a, b = time_page([(small, small_path), (large, large_path)], who, args.warmup, args.repeat, args.budget)
+            a, b = time_page(
+                [(small, small_path), (large, large_path)], who, options.warmup, options.repeat, options.budget
+            )
             slowest = b.pop("slowest")
             a.pop("slowest")
             ratio = b["p50_ms"] / a["p50_ms"] if a["p50_ms"] else float("inf")
@@ -1371,10 +1383,10 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> tuple[dict[str,
                     f"## {name} — {large_path}\n\nslowest of {b['queries']} statements: {slowest.ms:.1f} ms\n\n"
                     f"{slowest.sql}\n\nparameters: {slowest.params!r}\n\n{plan}\n"
                 )
-            log(_row_line(name, rows[name], args.repeat))
+            log(_row_line(name, rows[name], options.repeat))
         result["pages"] = rows
         result["pages_s"] = round(time.perf_counter() - measured, 1)
-        result["csv"] = stream_csv(large, args.csv_timeout)
+        result["csv"] = stream_csv(large, options.csv_timeout)
         csv_result = result["csv"]
         csv_result["meets_time"] = csv_result["complete"] and csv_result["seconds"] <= TARGET_CSV_S
         csv_result["meets_memory"] = csv_result["rss_growth_mib"] <= TARGET_CSV_GROWTH_MIB
@@ -1386,7 +1398,7 @@ def run(args: argparse.Namespace, log: Callable[[str], None]) -> tuple[dict[str,
                 db.engine.dispose()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        if not args.keep:
+        if not options.keep:
             for name in created:
                 drop_database(admin_url, name)
         elif created:
@@ -1452,12 +1464,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("bench-results.json"), help="results file (merged)")
     args = parser.parse_args(argv)
     logging.getLogger("assess").setLevel(logging.WARNING)
+    sizes = Sizes(
+        instansi=args.instansi,
+        users=args.users,
+        units=args.units,
+        documents=args.documents,
+        audit_entries=args.audit_entries,
+        other_audit_entries=args.other_audit_entries,
+    )
+    options = Options(
+        database_url=args.database_url,
+        sizes=sizes,
+        warmup=args.warmup,
+        repeat=args.repeat,
+        budget=args.budget,
+        csv_timeout=args.csv_timeout,
+        keep=args.keep,
+        reuse=args.reuse,
+    )
 
     def log(line: str) -> None:
         print(line, flush=True)
 
     began = time.perf_counter()
-    result, plans = run(args, log)
+    result, plans = run(options, log)
     result["total_s"] = round(time.perf_counter() - began, 1)
     print(format_table(result))
     merge_results(args.out, {"scale": result})
