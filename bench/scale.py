@@ -3,8 +3,8 @@
 Two fresh databases on the PostgreSQL server of ``--database-url`` (an admin connection; the databases are created
 beside it and dropped at the end unless ``--keep``), both migrated with the app's own migrations and instruments
 (what ``mandiri init`` does), both with the demo instansi (``mandiri demo``) whose SPBE assessment is filled through
-the services as B8 fills it (``bench.pages.fill``: 47 answers, ~6 documents each, 4 comments per answer, ~770
-audit entries).
+the services as B8 fills it (``bench.pages.fill``: 47 answers, ~6 documents each, 4 comments per answer), and 10
+indicators assigned through the service (the trail then names units and people): ~790 audit entries.
 
 Small: that alone. Large: the same, then grown to a province with COPY: ``--instansi`` instansi (the demo one is the
 measured one) × ``--users`` users (memberships, one unit each) × ``--units`` units; one SPBE assessment each with
@@ -12,11 +12,12 @@ all 47 answers; ``--documents`` documents per instansi with versions and blobs (
 file); ~50 comments per indicator in the measured instansi, 4 per answer elsewhere; ~20 notifications per user;
 audit entries — ``--audit-entries`` in the measured assessment, ``--other-audit-entries`` in each other one —
 with the action codes, object types, changes and summaries the services write, real actors, indicators and
-documents, spread over the year before the build. Then ANALYZE.
+documents, spread over the year before the build. Then VACUUM ANALYZE.
 
 Each page is requested in-process (``app.test_client``, signed in as the demo koordinator; the read-only indicator
 as the pembaca): ``--warmup`` requests, one more with every SQL statement counted and timed, then ``--repeat``
-timed requests, alternately on the small and the large database; every response must be 200. Printed: p50 and
+timed requests, alternately on the small and the large database (fewer, at least 5, once a page has taken
+``--budget`` seconds: the count is printed); every response must be 200. Printed: p50 and
 p95 on both, the ratio large/small and the queries per page. Targets (QUALITY.md, B11): p50 ≤ 1.5× the small
 database's and ≤ 50 ms. The slowest statement of each page on the large database is run again under
 ``EXPLAIN (ANALYZE, BUFFERS)``; the plans go beside the results file (``bench-results.json`` →
@@ -1240,11 +1241,13 @@ def stream_csv(side: Side, timeout: float) -> dict[str, Any]:
     process = psutil.Process()
     start_rss = process.memory_info().rss
     peak = [start_rss]
+    samples = [0]
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(RSS_POLL_S):
             peak[0] = max(peak[0], process.memory_info().rss)
+            samples[0] += 1
 
     sampler = threading.Thread(target=sample, daemon=True)
     with side.app.app_context():
@@ -1291,6 +1294,7 @@ def stream_csv(side: Side, timeout: float) -> dict[str, Any]:
         "rss_start_mib": round(start_rss / MIB, 1),
         "rss_peak_mib": round(peak[0] / MIB, 1),
         "rss_growth_mib": round((peak[0] - start_rss) / MIB, 1),
+        "rss_samples": samples[0],
     }
 
 
@@ -1432,7 +1436,8 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append(
         f"audit CSV: {c['rows']:,} of {c['entries']:,} rows ({state}), {c['bytes'] / MIB:,.1f} MiB in {c['seconds']} s "
         f"({c['rows_per_s']:,} rows/s; counting the rows took {c['counting_s']} s more), {c['queries']} queries; "
-        f"RSS {c['rss_start_mib']} → peak {c['rss_peak_mib']} MiB (+{c['rss_growth_mib']}); "
+        f"RSS {c['rss_start_mib']} → peak {c['rss_peak_mib']} MiB (+{c['rss_growth_mib']}, "
+        f"{c['rss_samples']} samples); "
         f"time {'PASS' if c['meets_time'] else 'FAIL'} (≤ {TARGET_CSV_S:.0f} s), memory "
         f"{'PASS' if c['meets_memory'] else 'FAIL'} (growth ≤ {TARGET_CSV_GROWTH_MIB:.0f} MiB)"
     )
