@@ -6,7 +6,10 @@ beside it and dropped at the end unless ``--keep``), both migrated with the app'
 the services as B8 fills it (``bench.pages.fill``: 47 answers, ~6 documents each, 4 comments per answer), and 10
 indicators assigned through the service (the trail then names units and people): ~790 audit entries.
 
-Small: that alone. Large: the same, then grown to a province with COPY: ``--instansi`` instansi (the demo one is the
+Small: that instansi alone, with every list a timed page shows full (``FULL_PAGES``: 50 comments on each indicator,
+20 notifications per user, 40,000 audit entries, so a page of them per indicator and per document), so that the
+ratio measures what lies behind a page, not how many rows it shows. Large: the same, then grown to a province with
+COPY: ``--instansi`` instansi (the demo one is the
 measured one) × ``--users`` users (memberships, one unit each) × ``--units`` units; one SPBE assessment each with
 all 47 answers; ``--documents`` documents per instansi with versions and blobs (rows only: no timed page reads a
 file); ~50 comments per indicator in the measured instansi, 4 per answer elsewhere; ~20 notifications per user;
@@ -1052,10 +1055,26 @@ class Province:
         return ("assessment", assessment, None, None, action, _changes(("deadline", None, deadline)), "", None)
 
 
+#: What the small database adds to the demo: one instansi still, but every list a page shows is full (a page of
+#: comment threads on each indicator, a page of notifications, more than a page of audit entries per indicator and
+#: per document), so the ratio measures what lies behind a page, not how many rows it shows.
+FULL_PAGES = Sizes(
+    instansi=1,
+    users=0,
+    units=0,
+    documents=0,
+    comments_per_indicator=50,
+    comments_per_answer=0,
+    notifications_per_user=20,
+    audit_entries=40_000,
+    other_audit_entries=0,
+)
+
+
 def build_large(
     url: str, workdir: Path, settings: Settings, sizes: Sizes, log: Callable[[str], None]
 ) -> dict[str, Any]:
-    """The small database grown into a province (see the module's docstring); returns counts and timings."""
+    """The small database grown to ``sizes`` (see the module's docstring); returns counts and timings."""
     began = time.perf_counter()
     build_small(url, workdir, settings)
     small_s = time.perf_counter() - began
@@ -1125,8 +1144,13 @@ def open_side(name: str, url: str, workdir: Path, settings: Settings) -> Side:
         assessment_id = conn.execute(
             text("SELECT a.id FROM assessments a JOIN instansi i ON i.id = a.instansi_id WHERE i.slug = 'kota-contoh'")
         ).scalar_one()
+        # The document with the longest history: a full page on either database.
         document_id = conn.execute(
-            text("SELECT min(id) FROM evidence WHERE assessment_id = :a"), {"a": assessment_id}
+            text(
+                "SELECT evidence_id FROM audit_entries WHERE assessment_id = :a AND evidence_id IS NOT NULL "
+                "GROUP BY evidence_id ORDER BY count(*) DESC, evidence_id LIMIT 1"
+            ),
+            {"a": assessment_id},
         ).scalar_one()
         koordinator_id = conn.execute(text("SELECT id FROM users WHERE email = :e"), {"e": KOORDINATOR}).scalar_one()
         live = conn.execute(
@@ -1364,7 +1388,7 @@ def run(options: Options, log: Callable[[str], None] = print) -> tuple[dict[str,
         began = time.perf_counter()
         small_url = create_database(admin_url, small_name)
         created.append(small_name)
-        build_small(small_url, workdir, settings)
+        result["small_build"] = build_large(small_url, workdir, settings, FULL_PAGES, log)
         result["small_build_s"] = round(time.perf_counter() - began, 1)
         log(f"small database {small_name}: {result['small_build_s']} s")
         large_url = database_url(admin_url, large_name)

@@ -1,5 +1,5 @@
 """The read model of the audit trail: filters, one page of entries as display rows, the filter choices, and
-the CSV export's rows, streamed.
+the CSV export's rows, streamed and ready to write.
 
 Entries hold codes; every row here carries their translated labels (:mod:`assess.audit`), never the codes.
 Nothing here writes.
@@ -8,11 +8,11 @@ Nothing here writes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, format_datetime, get_timezone
@@ -29,6 +29,7 @@ from assess.audit import (
     object_type_label,
 )
 from assess.converters import MAX_ID
+from assess.csvsafe import neutralise
 from assess.extensions import db
 from assess.models import Assessment, AuditEntry, CycleStage, DocType, Evidence, Indicator, Membership, Unit, User
 from assess.models.base import as_utc
@@ -449,95 +450,130 @@ def actions() -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- CSV
 
 
-class CsvRow(NamedTuple):
-    """One line of the CSV export (a tuple: a million of them are made one after another)."""
-
-    at: str
-    person: str
-    email: str
-    object_type: str
-    action: str
-    indicator_code: str
-    evidence_title: str
-    summary: str
-    changes: str
+#: The CSV export's columns, in order (each row of :func:`csv_batches` holds them).
+CSV_COLUMNS = ("waktu", "pengguna", "surel", "jenis", "aksi", "indikator", "dokumen", "ringkasan", "perubahan")
 
 
-def csv_rows(assessment: Assessment, filters: Filters) -> Iterator[CsvRow]:
-    """The export's rows, newest first, with labels: one query, read through a server-side cursor
-    (:data:`CSV_BATCH` rows at a time), so memory stays flat whatever the size of the trail.
+def csv_batches(assessment: Assessment, filters: Filters) -> Iterator[list[tuple[str, ...]]]:
+    """The export's rows, newest first, :data:`CSV_BATCH` at a time, each a tuple of :data:`CSV_COLUMNS` as text,
+    labels translated and every cell neutralised for spreadsheets (:func:`assess.csvsafe.neutralise`).
 
-    The names of units and people in the changes come from the instansi's units and members, read once before;
-    a person named who is no longer a member is looked up when first met."""
+    One query, read through a server-side cursor, so memory stays flat whatever the size of the trail. The names of
+    units and people in the changes come from the instansi's units and members, read once before; a person named who
+    is no longer a member is looked up when first met. A million rows are written in seconds: everything that
+    recurs (labels, people, documents, summaries, changes) is translated, formatted and neutralised once."""
     local = zone()
-    system = _("sistem")
     words = _CsvWords(_instansi_names(assessment.instansi_id))
-    result = db.session.execute(
+    system = (words.safe(_("sistem")), "")
+    people = _people_of(assessment.instansi_id, words.safe)
+    titles = {
+        evidence_id: words.safe(title)
+        for evidence_id, title in db.session.execute(
+            select(Evidence.id, Evidence.title).where(Evidence.assessment_id == assessment.id)
+        )
+    }
+    # The session's connection, without the ORM's row handling: plain tuples.
+    result = db.session.connection().execute(
         _csv_query(assessment.id, filters), execution_options={"stream_results": True, "yield_per": CSV_BATCH}
     )
-    loads = json.loads
+    safe, summary, changes, label = words.safe, words.summary, words.changes, words.label
     for batch in result.partitions():
-        changes = [loads(row.changes) if row.changes else None for row in batch]
-        _learn_users(words.names, changes)
-        for row, row_changes in zip(batch, changes, strict=True):
-            yield CsvRow(
-                at=as_utc(row.at).astimezone(local).isoformat(sep=" ", timespec="seconds"),
-                person=row.name if row.name is not None else system,
-                email=row.email or "",
-                object_type=words.object_type(row.object_type),
-                action=words.action(row.action),
-                indicator_code=row.indicator_code or "",
-                evidence_title=row.title or "",
-                summary=words.summary(row.summary_text, row.summary or ""),
-                changes=words.changes(row.action, row_changes) if row_changes else "",
+        if unknown := {row.actor_id for row in batch if row.actor_id is not None} - people.keys():
+            people.update(_people_named(unknown, words.safe))
+        yield [
+            (
+                as_utc(at).astimezone(local).isoformat(sep=" ", timespec="seconds"),
+                *(people[actor] if actor is not None else system),
+                label(object_type, object_type_label),
+                label(action, action_label),
+                safe(code or ""),
+                titles.get(evidence, "") if evidence is not None else "",
+                summary(stored, sentence or ""),
+                changes(action, raw) if raw else "",
             )
+            for (at, actor, object_type, action, code, evidence, sentence, stored, raw) in batch
+        ]
 
 
-#: Summaries kept rendered during one export (the same texts recur: "Jawaban disimpan", an upload's title…).
-SUMMARIES_KEPT = 10_000
+def _people_of(instansi_id: int, safe: Callable[[str], str]) -> dict[int, tuple[str, str]]:
+    """The instansi's members as the CSV shows them: ``id → (name, e-mail)``, neutralised (one query)."""
+    members = select(Membership.user_id).where(Membership.instansi_id == instansi_id)
+    rows = db.session.execute(select(User.id, User.name, User.email).where(User.id.in_(members)))
+    return {uid: (safe(name), safe(email)) for uid, name, email in rows}
+
+
+def _people_named(ids: set[int], safe: Callable[[str], str]) -> dict[int, tuple[str, str]]:
+    """People who acted in the trail but are not members (an operator; someone since removed): one query."""
+    found = {
+        uid: (safe(name), safe(email))
+        for uid, name, email in db.session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))
+    }
+    return {uid: found.get(uid, (f"#{uid}", "")) for uid in ids}
+
+
+#: Cells kept formatted during one export, per kind, the most recent ones (the same texts recur, mostly close
+#: together: "Jawaban disimpan", a state's change, an assignment made to many indicators at once).
+KEPT = 2_000
 #: Change fields whose values are shown through a lookup or a label (:func:`value_text`), not as they are.
 _LOOKED_UP = UNIT_FIELDS | USER_FIELDS | DATE_FIELDS | DATETIME_FIELDS | {"state", "stage", "doc_type"}
 
 
+def _keep(kept: dict[Any, str], key: Any, cell: str) -> str:
+    """``cell`` kept under ``key``, the oldest kept cell forgotten when :data:`KEPT` are kept."""
+    if len(kept) >= KEPT:
+        del kept[next(iter(kept))]
+    kept[key] = cell
+    return cell
+
+
 class _CsvWords:
-    """The labels and names of one CSV export, each translated or looked up once: a translation per row would cost
-    more than all the rest of the row. Labels are kept, and a bounded number of summaries, so it stays small."""
+    """What one CSV export writes again and again, each translated, formatted and neutralised once: a translation
+    per row would cost more than all the rest of the row. Labels, names and titles are kept, and a bounded number of
+    summaries and changes, so it stays small."""
 
     def __init__(self, names: Names) -> None:
         self.names = names
-        self.templates: dict[str, str] = {}
-        self._actions: dict[str, str] = {}
-        self._types: dict[str, str] = {}
+        self._templates: dict[str, str] = {}
+        self._safe: dict[str, str] = {}
+        self._labels: dict[str, str] = {}
         self._fields: dict[tuple[str, str], str] = {}
         self._values: dict[tuple[str, Any], str] = {}
         self._summaries: dict[tuple[str, str], str] = {}
+        self._changes: dict[tuple[str, str], str] = {}
+
+    def safe(self, text: str) -> str:
+        """``text`` neutralised; for the values that recur (people, indicators, documents), kept."""
+        cell = self._safe.get(text)
+        if cell is None:
+            cell = _keep(self._safe, text, neutralise(text))
+        return cell
+
+    def label(self, code: str, translate: Callable[[str], str]) -> str:
+        cell = self._labels.get(code)
+        if cell is None:
+            cell = self._labels[code] = neutralise(translate(code))
+        return cell
 
     def summary(self, stored: str | None, sentence: str) -> str:
-        """The summary from its stored text (JSON) in the reader's language; the most frequent ones are kept."""
+        """The summary from its stored text (JSON) in the reader's language, neutralised."""
         if not stored:
-            return sentence
+            return self.safe(sentence)
         key = (stored, sentence)
-        text = self._summaries.get(key)
-        if text is None:
-            text = render(json.loads(stored), fallback=sentence, templates=self.templates)
-            if len(self._summaries) < SUMMARIES_KEPT:
-                self._summaries[key] = text
-        return text
+        cell = self._summaries.get(key)
+        if cell is None:
+            cell = neutralise(render(json.loads(stored), fallback=sentence, templates=self._templates))
+            _keep(self._summaries, key, cell)
+        return cell
 
-    def action(self, code: str) -> str:
-        label = self._actions.get(code)
-        if label is None:
-            label = self._actions[code] = action_label(code)
-        return label
-
-    def object_type(self, code: str) -> str:
-        label = self._types.get(code)
-        if label is None:
-            label = self._types[code] = object_type_label(code)
-        return label
-
-    def changes(self, action: str, changes: Sequence[dict[str, Any]]) -> str:
-        """``label: old → new`` per change, as :func:`_changes` shows them in full."""
+    def changes(self, action: str, raw: str) -> str:
+        """``label: old → new`` per change (the changes as JSON), as :func:`_changes` shows them in full,
+        neutralised."""
+        key = (action, raw)
+        cell = self._changes.get(key)
+        if cell is not None:
+            return cell
+        changes = json.loads(raw)
+        _learn_users(self.names, [changes])
         lines = []
         for change in changes:
             name = str(change.get("field", ""))
@@ -545,7 +581,7 @@ class _CsvWords:
             if label is None:
                 label = self._fields[(name, action)] = field_label(name, action)
             lines.append(f"{label}: {self._value(name, change.get('old'))} → {self._value(name, change.get('new'))}")
-        return "\n".join(lines)
+        return _keep(self._changes, key, neutralise("\n".join(lines)))
 
     def _value(self, name: str, value: Any) -> str:
         base = name.rsplit(".", 1)[-1]
@@ -574,7 +610,8 @@ def _instansi_names(instansi_id: int) -> Names:
 
 
 def _learn_users(names: Names, changes: Sequence[Sequence[dict[str, Any]] | None]) -> None:
-    """Add to ``names`` the people named in ``changes`` it does not know yet (one query, only when there are)."""
+    """Add to ``names`` the people named in ``changes`` it does not know yet (one query, only when there are: a
+    person who is not a member of the instansi, once)."""
     unknown = {
         value
         for entry_changes in changes
@@ -589,24 +626,21 @@ def _learn_users(names: Names, changes: Sequence[Sequence[dict[str, Any]] | None
 
 
 def _csv_query(assessment_id: int, filters: Filters) -> Select[*tuple[Any, ...]]:
-    """Plain columns, not entities: nothing accumulates in the session while a big trail streams."""
+    """The trail's own columns only, in the index's order: people and titles come from the dictionaries read before
+    (a join per row cost the database more than the rest of the row)."""
     return (
         select(
-            AuditEntry.id,
             AuditEntry.at,
+            AuditEntry.actor_id,
             AuditEntry.object_type,
             AuditEntry.action,
             AuditEntry.indicator_code,
+            AuditEntry.evidence_id,
             AuditEntry.summary,
-            # As text, decoded by csv_rows: the driver's JSON decoding cost more than all the rest of a row.
+            # As text, decoded by csv_batches: the driver's JSON decoding cost more than all the rest of a row.
             cast(AuditEntry.summary_text, Text).label("summary_text"),
             cast(AuditEntry.changes, Text).label("changes"),
-            User.name,
-            User.email,
-            Evidence.title,
         )
-        .outerjoin(User, User.id == AuditEntry.actor_id)
-        .outerjoin(Evidence, _same_document)
         .where(AuditEntry.assessment_id == assessment_id, *filters.conditions())
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     )

@@ -552,7 +552,8 @@ def my_work(user: User, *, limit: int = 100) -> MyWork:
                 _anchor=anchor,
             )
         mentions.append(MentionRow(thread, assessment, target, url))
-    to_correct = _correction_rows(user, limit)
+    # The count above says whether there is any: the rows' query (many joins, costly to plan) only when there are.
+    to_correct = _correction_rows(user, limit) if counts.corrections else []
     return MyWork(
         counts,
         [answer for answer, personal in to_fill if personal],

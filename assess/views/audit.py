@@ -9,7 +9,6 @@ is :mod:`assess.queries.audit`; this module parses the arguments and renders.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,16 +21,12 @@ from werkzeug.wrappers import Response
 
 from assess import permissions as perm
 from assess.audit import OBJECT_TYPE_LABELS
-from assess.csvsafe import neutralise
 from assess.models import Assessment
 from assess.queries import audit as trail
 from assess.views.util import assessment_or_404
 
 bp = Blueprint("audit", __name__, url_prefix="/penilaian/<int:assessment_id>")
 
-#: Rows written into each chunk of the streamed CSV.
-CHUNK_ROWS = 500
-CSV_COLUMNS = ("waktu", "pengguna", "surel", "jenis", "aksi", "indikator", "dokumen", "ringkasan", "perubahan")
 
 
 def _page(assessment: Assessment, conditions: Any) -> trail.Page:
@@ -137,46 +132,24 @@ def evidence_history(assessment_id: int, evidence_id: int) -> str:
     )
 
 
-def _csv_lines(assessment: Assessment, filters: trail.Filters) -> Iterator[str]:
-    """The export, :data:`CHUNK_ROWS` rows a chunk; every cell of text neutralised (whatever separator the
-    spreadsheet uses). The values that repeat (labels, people, indicators, documents) are neutralised once each;
-    the time, written by us as digits, needs none."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    repeated: dict[str, str] = {}
+class _Lines(list[str]):
+    """Where the CSV writer puts its lines, joined once per batch (cheaper than a StringIO for a million rows)."""
 
-    def once(text: str) -> str:
-        safe = repeated.get(text)
-        if safe is None:
-            safe = repeated[text] = neutralise(text)
-        return safe
+    write = list.append
+
+
+def _csv_lines(assessment: Assessment, filters: trail.Filters) -> Iterator[str]:
+    """The export, a chunk per batch of rows as they come from the database (the cells are neutralised there)."""
+    lines = _Lines()
+    writer = csv.writer(lines)
 
     def take() -> str:
-        data = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate(0)
+        data = "".join(lines)
+        lines.clear()
         return data
 
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(trail.CSV_COLUMNS)
     yield "\ufeff" + take()
-    pending = 0
-    for row in trail.csv_rows(assessment, filters):
-        writer.writerow(
-            (
-                row.at,
-                once(row.person),
-                once(row.email),
-                once(row.object_type),
-                once(row.action),
-                once(row.indicator_code),
-                once(row.evidence_title),
-                neutralise(row.summary),
-                neutralise(row.changes),
-            )
-        )
-        pending += 1
-        if pending == CHUNK_ROWS:
-            yield take()
-            pending = 0
-    if pending:
+    for batch in trail.csv_batches(assessment, filters):
+        writer.writerows(batch)
         yield take()

@@ -34,7 +34,6 @@ from assess.models import (
     User,
 )
 from assess.queries import audit as trail
-from assess.views import audit as audit_views
 from tests.factories import create_assessment, create_instansi, create_member, instrument
 from tests.functional.helpers import count_queries, login, logout, pdf_bytes, upload
 from tests.worlds import BAPPEDA, DISKOMINFO, World, build_world
@@ -779,6 +778,31 @@ def test_csv_export(client: FlaskClient, world: World, db: Any) -> None:
     assert result["ok"]
 
 
+def test_csv_names_people_and_documents_outside_the_instansi_lists(client: FlaskClient, world: World, db: Any) -> None:
+    """The CSV reads people and titles from what it loaded before the trail: someone who acted but is no member (an
+    operator, a person since removed) is still named, a deleted document keeps its title, and a document of another
+    assessment is never named through this one."""
+    assessment = world.assessment
+    outsider = create_member(create_instansi("Provinsi Lain"), RoleName.KOORDINATOR)
+    mine = _link_document(assessment, "Notulen lama")
+    mine.deleted_at = datetime(2024, 1, 1, tzinfo=UTC)
+    foreign = _link_document(create_assessment(assessment.instansi, year=2025), "Dokumen tahun lalu")
+    at = datetime(2024, 6, 1, tzinfo=UTC)
+    _entry(assessment, outsider, action="reminder.manual", object_type="assessment", at=at)
+    _entry(
+        assessment, world.pengisi, action="evidence.delete", object_type="evidence", evidence_id=mine.id, at=at
+    )
+    _entry(
+        assessment, world.pengisi, action="evidence.update", object_type="evidence", evidence_id=foreign.id, at=at
+    )
+    db.session.commit()
+    login(client, world.pembaca.email)
+    rows = {r[4]: r for r in _csv(client.get(f"/penilaian/{assessment.id}/audit.csv"))[1:]}
+    assert rows["Pengingat dikirim"][1:3] == [outsider.name, outsider.email]
+    assert rows["Dokumen dihapus"][6] == "Notulen lama"
+    assert rows["Data dokumen diubah"][6] == ""
+
+
 def test_csv_neutralises_formulas(client: FlaskClient, world: World, db: Any) -> None:
     assessment = world.assessment
     aid = assessment.id
@@ -847,14 +871,13 @@ def test_csv_is_streamed_from_one_query(
         _entry(assessment, None, at=same_time + timedelta(seconds=i), summary=f"t{i}")
     db.session.commit()
     monkeypatch.setattr(trail, "CSV_BATCH", 3)
-    monkeypatch.setattr(audit_views, "CHUNK_ROWS", 3)
     login(client, world.pembaca.email)
     with count_queries(db) as statements:
         response = client.get(f"/penilaian/{assessment.id}/audit.csv", buffered=False)
         assert response.is_streamed
         chunks = list(response.iter_encoded())
         response.close()
-    assert len(chunks) == 5  # the header, then one chunk per three rows
+    assert len(chunks) == 5  # the header, then one chunk per batch of three rows
     rows = list(csv.reader(io.StringIO(b"".join(chunks).decode("utf-8")[1:])))
     summaries = [r[7] for r in rows[1:]]
     expected = [f"t{i}" for i in reversed(range(4))] + [f"n{i}" for i in reversed(range(7))]
