@@ -52,6 +52,17 @@ class LibraryPage:
     def pages(self) -> int:
         return max((self.total + PER_PAGE - 1) // PER_PAGE, 1)
 
+    def page_links(self, around: int = 2) -> list[int | None]:
+        """The page numbers to link: the first, the last and ``around`` either side of this one, ``None`` where
+        pages are skipped (a library of thousands of documents gets a dozen links, not a hundred)."""
+        shown = sorted({1, self.pages, *range(max(self.page - around, 1), min(self.page + around, self.pages) + 1)})
+        out: list[int | None] = []
+        for previous, number in zip([0, *shown], shown, strict=False):
+            if number - previous > 1:
+                out.append(None)
+            out.append(number)
+        return out
+
 
 def library_page(assessment_id: int, wanted: LibraryFilter, *, stale_before: date) -> LibraryPage:
     """One page of the assessment's live documents matching ``wanted``; ``stale_before`` is the date before which a

@@ -119,6 +119,7 @@ def library(assessment_id: int) -> str:
         total=listing.total,
         page=listing.page,
         pages=listing.pages,
+        page_links=listing.page_links(),
         args={
             "q": wanted.q,
             "jenis": wanted.doc_type,

@@ -8,7 +8,8 @@ rows); on SQLite every access to the table must be a search of an index, never a
 may sort what its index found (PostgreSQL: the summary's trigram index).
 
 The library, with thousands of documents in the assessment and more in others: its first and last pages join the
-documents' versions and files for the page's rows only, never by scanning those tables.
+documents' versions and files for the page's rows only, never by scanning those tables, and link a few pages around
+the current one rather than every page.
 """
 
 from __future__ import annotations
@@ -245,6 +246,9 @@ def test_library_pages_join_only_their_own_rows(client: FlaskClient, db: Any) ->
         rows = re.findall(r'lang="id">Dokumen \d+</a>', page)
         assert len(rows) == (25 if name == "first" else live - (last - 1) * 25), name
         assert page.count("PDF · ") == len(rows), name  # each with its current version's file
+        links = page.split('class="pagination"')[1].split("</nav>")[0]
+        assert links.count("<a ") <= 8, name  # first, last and a few around: not one per page of 118
+        assert "…" in links, name
         for statement, parameters in _statements(db, client, url, "evidence"):
             problems = _problems(db, statement, parameters, ordered=False, tables=("evidence_versions", "blobs"))
             if problems:
