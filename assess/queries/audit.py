@@ -511,17 +511,19 @@ def _people_named(ids: set[int], safe: Callable[[str], str]) -> dict[int, tuple[
     return {uid: found.get(uid, (f"#{uid}", "")) for uid in ids}
 
 
-#: Cells kept formatted during one export, per kind, the most recent ones (the same texts recur, mostly close
-#: together: "Jawaban disimpan", a state's change, an assignment made to many indicators at once).
+#: Cells kept formatted during one export, per kind (the same texts recur, mostly close together: "Jawaban
+#: disimpan", a state's change, an assignment made to many indicators at once).
 KEPT = 2_000
+#: The change values shown as they are (a text or a number), unless their field is looked up.
+_AS_IS = frozenset({str, int, float})
 #: Change fields whose values are shown through a lookup or a label (:func:`value_text`), not as they are.
 _LOOKED_UP = UNIT_FIELDS | USER_FIELDS | DATE_FIELDS | DATETIME_FIELDS | {"state", "stage", "doc_type"}
 
 
 def _keep(kept: dict[Any, str], key: Any, cell: str) -> str:
-    """``cell`` kept under ``key``, the oldest kept cell forgotten when :data:`KEPT` are kept."""
+    """``cell`` kept under ``key``; once :data:`KEPT` are kept, they are all forgotten and keeping starts again."""
     if len(kept) >= KEPT:
-        del kept[next(iter(kept))]
+        kept.clear()
     kept[key] = cell
     return cell
 
@@ -536,7 +538,8 @@ class _CsvWords:
         self._templates: dict[str, str] = {}
         self._safe: dict[str, str] = {}
         self._labels: dict[str, str] = {}
-        self._fields: dict[tuple[str, str], str] = {}
+        #: ``(field, action) → (label, the field's last part)``
+        self._fields: dict[tuple[str, str], tuple[str, str]] = {}
         self._values: dict[tuple[str, Any], str] = {}
         self._summaries: dict[tuple[str, str], str] = {}
         self._changes: dict[tuple[str, str], str] = {}
@@ -573,21 +576,22 @@ class _CsvWords:
         if cell is not None:
             return cell
         changes = json.loads(raw)
-        _learn_users(self.names, [changes])
+        if any(field in raw for field in USER_FIELDS):
+            _learn_users(self.names, [changes])
         lines = []
         for change in changes:
             name = str(change.get("field", ""))
-            label = self._fields.get((name, action))
-            if label is None:
-                label = self._fields[(name, action)] = field_label(name, action)
-            lines.append(f"{label}: {self._value(name, change.get('old'))} → {self._value(name, change.get('new'))}")
+            field = self._fields.get((name, action))
+            if field is None:
+                field = self._fields[(name, action)] = (field_label(name, action), name.rsplit(".", 1)[-1])
+            label, base = field
+            old, new = change.get("old"), change.get("new")
+            lines.append(f"{label}: {self._value(name, base, old)} → {self._value(name, base, new)}")
         return _keep(self._changes, key, neutralise("\n".join(lines)))
 
-    def _value(self, name: str, value: Any) -> str:
-        base = name.rsplit(".", 1)[-1]
-        shown_as_is = isinstance(value, str | int | float) and not isinstance(value, bool) and value != ""
-        if shown_as_is and base not in _LOOKED_UP:
-            return str(value)  # a text or a number
+    def _value(self, name: str, base: str, value: Any) -> str:
+        if base not in _LOOKED_UP and type(value) in _AS_IS and value != "":
+            return str(value)  # a text or a number (not a bool: it reads "ya" or "tidak" below)
         if isinstance(value, list | dict):
             return value_text(name, value, self.names)
         text = self._values.get((base, value))

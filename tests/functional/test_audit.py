@@ -788,7 +788,8 @@ def test_csv_names_people_and_documents_outside_the_instansi_lists(client: Flask
     mine.deleted_at = datetime(2024, 1, 1, tzinfo=UTC)
     foreign = _link_document(create_assessment(assessment.instansi, year=2025), "Dokumen tahun lalu")
     at = datetime(2024, 6, 1, tzinfo=UTC)
-    _entry(assessment, outsider, action="reminder.manual", object_type="assessment", at=at)
+    yes_no = [("aktif", True, False)]
+    _entry(assessment, outsider, action="reminder.manual", object_type="assessment", at=at, changes=yes_no)
     _entry(
         assessment, world.pengisi, action="evidence.delete", object_type="evidence", evidence_id=mine.id, at=at
     )
@@ -799,6 +800,7 @@ def test_csv_names_people_and_documents_outside_the_instansi_lists(client: Flask
     login(client, world.pembaca.email)
     rows = {r[4]: r for r in _csv(client.get(f"/penilaian/{assessment.id}/audit.csv"))[1:]}
     assert rows["Pengingat dikirim"][1:3] == [outsider.name, outsider.email]
+    assert rows["Pengingat dikirim"][8].endswith(": ya → tidak")  # a yes/no, not True/False
     assert rows["Dokumen dihapus"][6] == "Notulen lama"
     assert rows["Data dokumen diubah"][6] == ""
 
