@@ -181,7 +181,7 @@ def test_only_a_document_of_the_assessments_library_is_linked(client: FlaskClien
     url = f"/penilaian/{assessment.id}/indikator/I1/tautan"
 
     refused = client.post(url, data={"evidence_id": foreign["id"], "level": "2"}, follow_redirects=True)
-    assert "Pilih dokumen dari pustaka." in refused.get_data(as_text=True)
+    assert "Dokumen tidak ditemukan di pustaka penilaian ini." in refused.get_data(as_text=True)
     too_long = client.post(url, data={"evidence_id": own["id"], "level": "2", "note": "x" * 501}, follow_redirects=True)
     assert "Paling banyak 500 karakter." in too_long.get_data(as_text=True)
     db.session.expire_all()
