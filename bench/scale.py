@@ -6,10 +6,10 @@ beside it and dropped at the end unless ``--keep``), both migrated with the app'
 the services as B8 fills it (``bench.pages.fill``: 47 answers, ~6 documents each, 4 comments per answer), and 10
 indicators assigned through the service (the trail then names units and people): ~790 audit entries.
 
-Small: that instansi alone, with every list a timed page shows full (``FULL_PAGES``: 50 comments on each indicator,
-20 notifications per user, 40,000 audit entries, so a page of them per indicator and per document), so that the
-ratio measures what lies behind a page, not how many rows it shows. Large: the same, then grown to a province with
-COPY: ``--instansi`` instansi (the demo one is the
+Small: that instansi alone, with every list a timed page shows full (:func:`full_pages`: by default 50 comments on
+each indicator, 20 notifications per user, 40,000 audit entries, so a page of them per indicator and per document),
+so that the ratio measures what lies behind a page, not how many rows it shows. Large: the same demo, then grown to
+a province with COPY: ``--instansi`` instansi (the demo one is the
 measured one) × ``--users`` users (memberships, one unit each) × ``--units`` units; one SPBE assessment each with
 all 47 answers; ``--documents`` documents per instansi with versions and blobs (rows only: no timed page reads a
 file); ~50 comments per indicator in the measured instansi, 4 per answer elsewhere; ~20 notifications per user;
@@ -1055,20 +1055,21 @@ class Province:
         return ("assessment", assessment, None, None, action, _changes(("deadline", None, deadline)), "", None)
 
 
-#: What the small database adds to the demo: one instansi still, but every list a page shows is full (a page of
-#: comment threads on each indicator, a page of notifications, more than a page of audit entries per indicator and
-#: per document), so the ratio measures what lies behind a page, not how many rows it shows.
-FULL_PAGES = Sizes(
-    instansi=1,
-    users=0,
-    units=0,
-    documents=0,
-    comments_per_indicator=50,
-    comments_per_answer=0,
-    notifications_per_user=20,
-    audit_entries=40_000,
-    other_audit_entries=0,
-)
+def full_pages(sizes: Sizes) -> Sizes:
+    """What the small database adds to the demo: one instansi still, but every list a page shows is full (the large
+    one's comments per indicator and notifications per user, and a 25th of its trail: more than a page of entries
+    per indicator and per document), so the ratio measures what lies behind a page, not how many rows it shows."""
+    return Sizes(
+        instansi=1,
+        users=0,
+        units=0,
+        documents=0,
+        comments_per_indicator=sizes.comments_per_indicator,
+        comments_per_answer=0,
+        notifications_per_user=sizes.notifications_per_user,
+        audit_entries=max(sizes.audit_entries // 25, 1),
+        other_audit_entries=0,
+    )
 
 
 def build_large(
@@ -1388,7 +1389,7 @@ def run(options: Options, log: Callable[[str], None] = print) -> tuple[dict[str,
         began = time.perf_counter()
         small_url = create_database(admin_url, small_name)
         created.append(small_name)
-        result["small_build"] = build_large(small_url, workdir, settings, FULL_PAGES, log)
+        result["small_build"] = build_large(small_url, workdir, settings, full_pages(sizes), log)
         result["small_build_s"] = round(time.perf_counter() - began, 1)
         log(f"small database {small_name}: {result['small_build_s']} s")
         large_url = database_url(admin_url, large_name)
