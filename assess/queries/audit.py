@@ -110,14 +110,9 @@ class Filters:
         if self.date_to:
             out.append(AuditEntry.at < _start_of(self.date_to + timedelta(days=1)))
         if self.q:
-            # ILIKE on PostgreSQL, where the summary's trigram index serves it.
-            out.append(AuditEntry.summary.ilike(f"%{_escape_like(self.q)}%", escape="\\"))
+            # ILIKE on PostgreSQL, which the summary's trigram index serves.
+            out.append(AuditEntry.summary.icontains(self.q, autoescape=True))
         return out
-
-
-def _escape_like(text: str) -> str:
-    """``text`` matched literally by LIKE: its wildcards and the escape character escaped."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _is_id(text: str) -> bool:
@@ -463,11 +458,13 @@ def csv_batches(assessment: Assessment, filters: Filters) -> Iterator[list[tuple
     is no longer a member is looked up when first met. A million rows are written in seconds: everything that
     recurs (labels, people, documents, summaries, changes) is translated, formatted and neutralised once."""
     local = zone()
-    words = _CsvWords(_instansi_names(assessment.instansi_id))
-    system = (words.safe(_("sistem")), "")
-    people = _people_of(assessment.instansi_id, words.safe)
+    members = _people(User.id.in_(select(Membership.user_id).where(Membership.instansi_id == assessment.instansi_id)))
+    words = _CsvWords(Names(_units(assessment.instansi_id), {uid: name for uid, (name, _email) in members.items()}))
+    safe = words.safe
+    system = (safe(_("sistem")), "")
+    people = {uid: (safe(name), safe(email)) for uid, (name, email) in members.items()}
     titles = {
-        evidence_id: words.safe(title)
+        evidence_id: safe(title)
         for evidence_id, title in db.session.execute(
             select(Evidence.id, Evidence.title).where(Evidence.assessment_id == assessment.id)
         )
@@ -476,10 +473,10 @@ def csv_batches(assessment: Assessment, filters: Filters) -> Iterator[list[tuple
     result = db.session.connection().execute(
         _csv_query(assessment.id, filters), execution_options={"stream_results": True, "yield_per": CSV_BATCH}
     )
-    safe, summary, changes, label = words.safe, words.summary, words.changes, words.label
+    summary, changes, label = words.summary, words.changes, words.label
     for batch in result.partitions():
         if unknown := {row.actor_id for row in batch if row.actor_id is not None} - people.keys():
-            people.update(_people_named(unknown, words.safe))
+            people.update({uid: (safe(name), safe(email)) for uid, (name, email) in _people_named(unknown).items()})
         yield [
             (
                 as_utc(at).astimezone(local).isoformat(sep=" ", timespec="seconds"),
@@ -495,19 +492,16 @@ def csv_batches(assessment: Assessment, filters: Filters) -> Iterator[list[tuple
         ]
 
 
-def _people_of(instansi_id: int, safe: Callable[[str], str]) -> dict[int, tuple[str, str]]:
-    """The instansi's members as the CSV shows them: ``id → (name, e-mail)``, neutralised (one query)."""
-    members = select(Membership.user_id).where(Membership.instansi_id == instansi_id)
-    rows = db.session.execute(select(User.id, User.name, User.email).where(User.id.in_(members)))
-    return {uid: (safe(name), safe(email)) for uid, name, email in rows}
+def _people(where: ColumnElement[bool]) -> dict[int, tuple[str, str]]:
+    """``id → (name, e-mail)`` of the users ``where`` selects (one query)."""
+    rows = db.session.execute(select(User.id, User.name, User.email).where(where))
+    return {uid: (name, email) for uid, name, email in rows}
 
 
-def _people_named(ids: set[int], safe: Callable[[str], str]) -> dict[int, tuple[str, str]]:
-    """People who acted in the trail but are not members (an operator; someone since removed): one query."""
-    found = {
-        uid: (safe(name), safe(email))
-        for uid, name, email in db.session.execute(select(User.id, User.name, User.email).where(User.id.in_(ids)))
-    }
+def _people_named(ids: set[int]) -> dict[int, tuple[str, str]]:
+    """People named in the trail who are not members (an operator; someone since removed), ``#id`` for one who is
+    gone: one query."""
+    found = _people(User.id.in_(ids))
     return {uid: found.get(uid, (f"#{uid}", "")) for uid in ids}
 
 
@@ -600,17 +594,14 @@ class _CsvWords:
         return text
 
 
-def _instansi_names(instansi_id: int) -> Names:
-    """The instansi's units and members by id: two queries."""
-    units = {
+def _units(instansi_id: int) -> dict[int, str]:
+    """The instansi's units by id, by their short names (one query)."""
+    return {
         uid: short or name
         for uid, short, name in db.session.execute(
             select(Unit.id, Unit.short_name, Unit.name).where(Unit.instansi_id == instansi_id)
         )
     }
-    members = select(Membership.user_id).where(Membership.instansi_id == instansi_id)
-    users = {row.id: row.name for row in db.session.execute(select(User.id, User.name).where(User.id.in_(members)))}
-    return Names(units, users)
 
 
 def _learn_users(names: Names, changes: Sequence[Sequence[dict[str, Any]] | None]) -> None:
@@ -625,8 +616,7 @@ def _learn_users(names: Names, changes: Sequence[Sequence[dict[str, Any]] | None
         if isinstance(value, int) and value not in names.users
     }
     if unknown:
-        found = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(unknown))).tuples().all())
-        names.users.update({uid: found.get(uid, f"#{uid}") for uid in unknown})
+        names.users.update({uid: name for uid, (name, _email) in _people_named(unknown).items()})
 
 
 def _csv_query(assessment_id: int, filters: Filters) -> Select[*tuple[Any, ...]]:
