@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import merge_results
+from bench import create_database, drop_database, merge_results
 from bench.upload import PASSWORD, REPO, Client, app_environ, prepare_database, start_server, stop_server
 
 TARGET_P95_MS = 150.0
@@ -218,20 +218,11 @@ def _database(engine: str, workdir: Path, pg_url: str | None) -> Iterator[str]:
     if engine == "sqlite":
         yield f"sqlite:///{workdir / 'mandiri.db'}"
         return
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    server = make_url(pg_url or "")
     name = f"mandiri_b8_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield create_database(pg_url or "", name)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(pg_url or "", name)
 
 
 @dataclass

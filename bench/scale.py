@@ -65,11 +65,10 @@ from zoneinfo import ZoneInfo
 import psutil  # type: ignore[import-untyped]
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.pool import NullPool
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 
-from bench import merge_results
+from bench import create_database, database_exists, database_url, drop_database, merge_results
 from bench.pages import VOCABULARY, fill
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -174,39 +173,6 @@ ACTION_WEIGHTS = {
     "target.set": 0.05,
 }
 SUBMIT_CHECKS = ["check.no_level", "check.empty_both", "check.no_items"]
-
-
-# ------------------------------------------------------------------------------------------------ databases
-
-
-def database_url(admin_url: str, name: str) -> str:
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-
-
-@contextlib.contextmanager
-def _admin(admin_url: str) -> Iterator[Connection]:
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        with engine.connect() as conn:
-            yield conn
-    finally:
-        engine.dispose()
-
-
-def create_database(admin_url: str, name: str) -> str:
-    with _admin(admin_url) as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return database_url(admin_url, name)
-
-
-def drop_database(admin_url: str, name: str) -> None:
-    with _admin(admin_url) as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def database_exists(admin_url: str, name: str) -> bool:
-    with _admin(admin_url) as conn:
-        return bool(conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar())
 
 
 # ------------------------------------------------------------------------------------------------ the app
@@ -356,6 +322,15 @@ class Tenant:
     answers: dict[str, int] = field(default_factory=dict)  # indicator code → answer id
     docs: list[Doc] = field(default_factory=list)
     comments: dict[str, list[int]] = field(default_factory=dict)  # indicator code → comment ids
+
+    def member(self, uid: int, name: str, role: str) -> None:
+        """A member the generators may pick: as an actor, an author, a koordinator or a reviewer."""
+        self.users.append(uid)
+        self.names[uid] = name
+        if role == "koordinator":
+            self.koordinators.append(uid)
+        if role == "reviewer":
+            self.reviewers.append(uid)
 
 
 class Texts:
@@ -537,12 +512,7 @@ class Province:
             (tenant.instansi_id,),
         )
         for uid, name, role in members:
-            tenant.users.append(uid)
-            tenant.names[uid] = name
-            if role == "koordinator":
-                tenant.koordinators.append(uid)
-            if role == "reviewer":
-                tenant.reviewers.append(uid)
+            tenant.member(uid, name, role)
         n = max(self.sizes.users - len(members), 0)
         roles = []
         for role, share in ROLE_SHARE.items():
@@ -570,12 +540,7 @@ class Province:
             memberships.append((tenant.instansi_id, uid, role))
             if role != "pembaca":
                 unit_members.append((uid, self.rng.choice(tenant.units)))
-            tenant.users.append(uid)
-            tenant.names[uid] = name
-            if role == "koordinator":
-                tenant.koordinators.append(uid)
-            if role == "reviewer":
-                tenant.reviewers.append(uid)
+            tenant.member(uid, name, role)
         self._copy(
             "users",
             ("id", "email", "name", "password", "active", "fs_uniquifier", "confirmed_at", "created_at", "updated_at"),
