@@ -146,6 +146,8 @@ def pool_size() -> int:
 
 
 _pool: ProcessPoolExecutor | None = None
+#: Seconds :func:`shutdown` waits for the pool's thread once the workers are stopped.
+SHUTDOWN_WAIT = 10
 _pool_lock = threading.Lock()
 
 
@@ -181,9 +183,14 @@ def shutdown() -> None:
     if pool is None:
         return
     workers = list((getattr(pool, "_processes", None) or {}).values())  # the executor's list of its processes
+    manager = getattr(pool, "_executor_manager_thread", None)  # the executor's thread that watches them
     pool.shutdown(wait=False, cancel_futures=True)
     for process in workers:
         process.terminate()
+    # Once the workers are gone the thread ends at once; waiting for it keeps Python 3.11's exit handler from
+    # waking the thread's pipe while the thread closes it (an OSError printed on stderr as the process ends).
+    if manager is not None:
+        manager.join(timeout=SHUTDOWN_WAIT)
 
 
 def warm_up() -> bool:

@@ -81,5 +81,9 @@ OVERFLOW_SCRIPT = """
 
 
 def overflow(page: Page) -> Overflow:
+    """The page's width once it is styled: after its ``load`` event (its stylesheets have arrived; a test that
+    waited only for some text can be there before them) and its fonts."""
+    page.wait_for_load_state("load")
+    page.evaluate("() => document.fonts.ready.then(() => true)")
     scroll_width, inner_width, culprits = page.evaluate(OVERFLOW_SCRIPT)
     return Overflow(int(scroll_width), int(inner_width), tuple(culprits))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -94,3 +95,17 @@ def test_aside_of_a_pool_that_went_away_runs_here(monkeypatch: pytest.MonkeyPatc
     call = layout.aside(os.getpid)
     assert call.result() == os.getpid()
     assert pool.shut_down
+
+
+def test_shutdown_returns_once_the_pool_has_nothing_left_running() -> None:
+    """A process that ends after ``shutdown()`` (``mandiri worker`` on SIGTERM) must not race the pool's own
+    thread at exit: Python 3.11's exit handler could wake the thread's pipe just as the thread closed it, and
+    the worker then ended with a traceback on stderr (``OSError: [Errno 9]``) instead of its JSON log."""
+    if layout.pool_size() < 2:
+        pytest.skip("one CPU: no worker pool")
+    layout.shutdown()  # a pool left by an earlier test
+    before = set(threading.enumerate())
+    assert layout.warm_up()
+    assert set(threading.enumerate()) - before  # the pool runs a thread of its own
+    layout.shutdown()
+    assert set(threading.enumerate()) - before == set()
