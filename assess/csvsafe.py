@@ -43,6 +43,20 @@ def neutralise(text: str) -> str:
     return _FORMULA_START.sub(r"\1'", text)
 
 
+#: What puts a field in double quotes: a separator, a double quote or a line break.
+_NEEDS_QUOTES = re.compile('[,"\r\n]')
+
+
+def quoted(text: str) -> str:
+    """``text`` as a field of a CSV line, written exactly as Python's ``csv.writer`` writes it (the excel dialect): in
+    double quotes, its own doubled, when it holds a separator, a double quote or a line break; as it is otherwise.
+    A line of such fields is joined with ``,`` and ends with ``\\r\\n`` (a line of one empty field excepted, which the
+    writer quotes)."""
+    if _NEEDS_QUOTES.search(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
 def cell(value: object) -> str:
     """A CSV cell: ``None`` empty, numbers as they are (a numeric column stays numeric), text neutralised."""
     if value is None:
@@ -52,4 +66,4 @@ def cell(value: object) -> str:
     return neutralise(str(value))
 
 
-__all__ = ["FORMULA_PREFIXES", "cell", "neutralise"]
+__all__ = ["FORMULA_PREFIXES", "cell", "neutralise", "quoted"]

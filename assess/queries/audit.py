@@ -29,7 +29,7 @@ from assess.audit import (
     object_type_label,
 )
 from assess.converters import MAX_ID
-from assess.csvsafe import neutralise
+from assess.csvsafe import neutralise, quoted
 from assess.extensions import db
 from assess.models import Assessment, AuditEntry, CycleStage, DocType, Evidence, Indicator, Membership, Unit, User
 from assess.models.base import as_utc
@@ -445,30 +445,37 @@ def actions() -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- CSV
 
 
-#: The CSV export's columns, in order (each row of :func:`csv_batches` holds them).
+#: The CSV export's columns, in order.
 CSV_COLUMNS = ("waktu", "pengguna", "surel", "jenis", "aksi", "indikator", "dokumen", "ringkasan", "perubahan")
 
 
-def csv_batches(assessment: Assessment, filters: Filters) -> Iterator[list[tuple[str, ...]]]:
-    """The export's rows, newest first, :data:`CSV_BATCH` at a time, each a tuple of :data:`CSV_COLUMNS` as text,
-    labels translated and every cell neutralised for spreadsheets (:func:`assess.csvsafe.neutralise`).
+def csv_chunks(assessment: Assessment, filters: Filters) -> Iterator[str]:
+    """The export as CSV text, newest first: the header line, then a chunk of lines per :data:`CSV_BATCH` rows, as
+    Python's ``csv.writer`` would write them, labels translated and every cell neutralised for spreadsheets
+    (:func:`assess.csvsafe.neutralise`).
 
     One query, read through a server-side cursor, so memory stays flat whatever the size of the trail. The names of
     units and people in the changes come from the instansi's units and members, read once before; a person named who
     is no longer a member is looked up when first met. A million rows are written in seconds: everything that
-    recurs (labels, people, documents, summaries, changes) is translated, formatted and neutralised once."""
+    recurs (labels, people, documents, summaries, changes) is translated, formatted, neutralised and quoted once,
+    and a line is its fields joined (a CSV writer would look at every character of every line again)."""
     local = zone()
     members = _people(User.id.in_(select(Membership.user_id).where(Membership.instansi_id == assessment.instansi_id)))
     words = _CsvWords(Names(_units(assessment.instansi_id), {uid: name for uid, (name, _email) in members.items()}))
-    safe = words.safe
-    system = (safe(_("sistem")), "")
-    people = {uid: (safe(name), safe(email)) for uid, (name, email) in members.items()}
+    field = words.field
+
+    def person(name: str, email: str) -> str:
+        return f"{field(name)},{field(email)}"
+
+    system = person(_("sistem"), "")
+    people = {uid: person(name, email) for uid, (name, email) in members.items()}
     titles = {
-        evidence_id: safe(title)
+        evidence_id: field(title)
         for evidence_id, title in db.session.execute(
             select(Evidence.id, Evidence.title).where(Evidence.assessment_id == assessment.id)
         )
     }
+    yield ",".join(map(quoted, CSV_COLUMNS)) + "\r\n"
     # The session's connection, without the ORM's row handling: plain tuples.
     result = db.session.connection().execute(
         _csv_query(assessment.id, filters), execution_options={"stream_results": True, "yield_per": CSV_BATCH}
@@ -476,20 +483,18 @@ def csv_batches(assessment: Assessment, filters: Filters) -> Iterator[list[tuple
     summary, changes, label = words.summary, words.changes, words.label
     for batch in result.partitions():
         if unknown := {row.actor_id for row in batch if row.actor_id is not None} - people.keys():
-            people.update({uid: (safe(name), safe(email)) for uid, (name, email) in _people_named(unknown).items()})
-        yield [
-            (
-                as_utc(at).astimezone(local).isoformat(sep=" ", timespec="seconds"),
-                *(people[actor] if actor is not None else system),
-                label(object_type, object_type_label),
-                label(action, action_label),
-                safe(code or ""),
-                titles.get(evidence, "") if evidence is not None else "",
-                summary(stored, sentence or ""),
-                changes(action, raw) if raw else "",
-            )
-            for (at, actor, object_type, action, code, evidence, sentence, stored, raw) in batch
-        ]
+            people.update({uid: person(name, email) for uid, (name, email) in _people_named(unknown).items()})
+        # No field of the time (an ISO date and time) needs quotes.
+        yield "".join(
+            [
+                f"{as_utc(at).astimezone(local).isoformat(sep=' ', timespec='seconds')},"
+                f"{people[actor] if actor is not None else system},"
+                f"{label(object_type, object_type_label)},{label(action, action_label)},"
+                f"{field(code or '')},{titles.get(evidence, '') if evidence is not None else ''},"
+                f"{summary(stored, sentence or '')},{changes(action, raw) if raw else ''}\r\n"
+                for (at, actor, object_type, action, code, evidence, sentence, stored, raw) in batch
+            ]
+        )
 
 
 def _people(where: ColumnElement[bool]) -> dict[int, tuple[str, str]]:
@@ -523,14 +528,14 @@ def _keep(kept: dict[Any, str], key: Any, cell: str) -> str:
 
 
 class _CsvWords:
-    """What one CSV export writes again and again, each translated, formatted and neutralised once: a translation
-    per row would cost more than all the rest of the row. Labels, names and titles are kept, and a bounded number of
-    summaries and changes, so it stays small."""
+    """What one CSV export writes again and again, each translated, formatted, neutralised and quoted once (a CSV
+    field, ready to join): a translation per row would cost more than all the rest of the row. Labels, names and
+    titles are kept, and a bounded number of summaries and changes, so it stays small."""
 
     def __init__(self, names: Names) -> None:
         self.names = names
         self._templates: dict[str, str] = {}
-        self._safe: dict[str, str] = {}
+        self._texts: dict[str, str] = {}
         self._labels: dict[str, str] = {}
         #: ``(field, action) → (label, the field's last part)``
         self._fields: dict[tuple[str, str], tuple[str, str]] = {}
@@ -538,33 +543,34 @@ class _CsvWords:
         self._summaries: dict[tuple[str, str], str] = {}
         self._changes: dict[tuple[str, str], str] = {}
 
-    def safe(self, text: str) -> str:
-        """``text`` neutralised; for the values that recur (people, indicators, documents), kept."""
-        cell = self._safe.get(text)
+    def field(self, text: str) -> str:
+        """``text`` neutralised and quoted as a CSV field; for the values that recur (people, indicators, documents),
+        kept."""
+        cell = self._texts.get(text)
         if cell is None:
-            cell = _keep(self._safe, text, neutralise(text))
+            cell = _keep(self._texts, text, quoted(neutralise(text)))
         return cell
 
     def label(self, code: str, translate: Callable[[str], str]) -> str:
         cell = self._labels.get(code)
         if cell is None:
-            cell = self._labels[code] = neutralise(translate(code))
+            cell = self._labels[code] = quoted(neutralise(translate(code)))
         return cell
 
     def summary(self, stored: str | None, sentence: str) -> str:
-        """The summary from its stored text (JSON) in the reader's language, neutralised."""
+        """The summary from its stored text (JSON) in the reader's language, as a field."""
         if not stored:
-            return self.safe(sentence)
+            return self.field(sentence)
         key = (stored, sentence)
         cell = self._summaries.get(key)
         if cell is None:
-            cell = neutralise(render(json.loads(stored), fallback=sentence, templates=self._templates))
+            cell = quoted(neutralise(render(json.loads(stored), fallback=sentence, templates=self._templates)))
             _keep(self._summaries, key, cell)
         return cell
 
     def changes(self, action: str, raw: str) -> str:
-        """``label: old → new`` per change (the changes as JSON), as :func:`_changes` shows them in full,
-        neutralised."""
+        """``label: old → new`` per change (the changes as JSON), as :func:`_changes` shows them in full, as a
+        field."""
         key = (action, raw)
         cell = self._changes.get(key)
         if cell is not None:
@@ -581,7 +587,7 @@ class _CsvWords:
             label, base = field
             old, new = change.get("old"), change.get("new")
             lines.append(f"{label}: {self._value(name, base, old)} → {self._value(name, base, new)}")
-        return _keep(self._changes, key, neutralise("\n".join(lines)))
+        return _keep(self._changes, key, quoted(neutralise("\n".join(lines))))
 
     def _value(self, name: str, base: str, value: Any) -> str:
         if base not in _LOOKED_UP and type(value) in _AS_IS and value != "":

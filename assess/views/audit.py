@@ -8,7 +8,6 @@ is :mod:`assess.queries.audit`; this module parses the arguments and renders.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -132,24 +131,9 @@ def evidence_history(assessment_id: int, evidence_id: int) -> str:
     )
 
 
-class _Lines(list[str]):
-    """Where the CSV writer puts its lines, joined once per batch (cheaper than a StringIO for a million rows)."""
-
-    write = list.append
-
-
 def _csv_lines(assessment: Assessment, filters: trail.Filters) -> Iterator[str]:
-    """The export, a chunk per batch of rows as they come from the database (the cells are neutralised there)."""
-    lines = _Lines()
-    writer = csv.writer(lines)
-
-    def take() -> str:
-        data = "".join(lines)
-        lines.clear()
-        return data
-
-    writer.writerow(trail.CSV_COLUMNS)
-    yield "\ufeff" + take()
-    for batch in trail.csv_batches(assessment, filters):
-        writer.writerows(batch)
-        yield take()
+    """The export with the byte-order mark spreadsheet programs look for, a chunk per batch of rows as they come from
+    the database (written and neutralised there)."""
+    chunks = trail.csv_chunks(assessment, filters)
+    yield "\ufeff" + next(chunks)
+    yield from chunks

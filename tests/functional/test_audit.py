@@ -143,9 +143,15 @@ def _link_document(assessment: Assessment, title: str = "Aplikasi SIPD") -> Evid
 
 
 def _csv(response: Any) -> list[list[str]]:
+    """The rows of an audit CSV, which must be the file Python's csv writer writes of them (after the byte-order
+    mark): the export joins fields it quoted itself."""
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
-    return list(csv.reader(io.StringIO(text[1:])))
+    rows = list(csv.reader(io.StringIO(text[1:], newline="")))
+    written = io.StringIO(newline="")
+    csv.writer(written).writerows(rows)
+    assert text[1:] == written.getvalue()
+    return rows
 
 
 # --------------------------------------------------------------------------- an entry for every change
