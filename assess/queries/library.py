@@ -69,8 +69,13 @@ def library_page(assessment_id: int, wanted: LibraryFilter, *, stale_before: dat
     document counts as stale (the two-year rule for review and audit documents)."""
     query = select(Evidence).where(Evidence.assessment_id == assessment_id, Evidence.deleted_at.is_(None))
     if wanted.q:
-        like = f"%{wanted.q.lower()}%"
-        query = query.where(or_(func.lower(Evidence.title).like(like), func.lower(Evidence.number).like(like)))
+        needle = wanted.q.lower()
+        query = query.where(
+            or_(
+                func.lower(Evidence.title).contains(needle, autoescape=True),
+                func.lower(Evidence.number).contains(needle, autoescape=True),
+            )
+        )
     if wanted.doc_type in {t.value for t in DocType}:
         query = query.where(Evidence.doc_type == DocType(wanted.doc_type))
     if wanted.unit_id:

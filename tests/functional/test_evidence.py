@@ -290,6 +290,13 @@ def test_library_search_filters_and_pagination(client: FlaskClient, lib: Library
     assert "28 dokumen" in unlinked
     images = client.get(f"/penilaian/{aid}/pustaka/?jenis=tangkapan_layar").get_data(as_text=True)
     assert "27 dokumen" in images
+    # % and _ are what they are, not LIKE's wildcards
+    upload(client, aid, "Capaian 100% target.pdf", pdf_bytes())
+    upload(client, aid, "Capaian 1000 target.pdf", pdf_bytes())
+    percent = client.get(f"/penilaian/{aid}/pustaka/?q=100%25").get_data(as_text=True)
+    assert "Capaian 100% target" in percent
+    assert "Capaian 1000 target" not in percent
+    assert "Tidak ada dokumen yang cocok" in client.get(f"/penilaian/{aid}/pustaka/?q=_0").get_data(as_text=True)
 
 
 def test_reviewer_and_pembaca_cannot_upload_or_edit(client: FlaskClient, lib: Library) -> None:
