@@ -1,8 +1,9 @@
 """The worker side of the report: HTML → tagged PDF with WeasyPrint, in a pool of worker processes.
 
 This module imports WeasyPrint and the restricted fetcher and nothing of the application (no Flask, no database,
-no Babel): the pool's fork server preloads it, so every worker starts small (about 55 MiB) and with WeasyPrint
-loaded. :mod:`reports.render` writes the HTML and joins what the workers send back.
+no Babel): the pool's fork server preloads it, so every worker starts small (about 50 MiB, half of it shared with
+the fork server) and with WeasyPrint loaded; nor do the workers run the parent's main module (:mod:`reports.forkmain`).
+:mod:`reports.render` writes the HTML and joins what the workers send back.
 
 The pool is started once per process, from a fork server (never ``fork``: the web server and the job worker have
 threads), and reused; workers get HTML strings and send back PDF bytes. When there is a single CPU, or the pool
@@ -34,8 +35,9 @@ SECTION_ANCHORS = ("sampul", "berita-acara", "persetujuan", "daftar-isi", "ringk
 INDICATOR_PREFIX = "ind-"
 #: At most this many worker processes, however many CPUs there are.
 MAX_WORKERS = 4
-#: Imported once by the fork server, so every worker starts with them loaded; the lifeline first of all.
-PRELOAD = ("reports.lifeline", "weasyprint", "reports.fetcher", "reports.layout")
+#: Imported once by the fork server, so every worker starts with them loaded; the lifeline first of all, then what
+#: keeps the parent's main module (the application) out of the workers.
+PRELOAD = ("reports.lifeline", "reports.forkmain", "weasyprint", "reports.fetcher", "reports.layout")
 WARM_HTML = (
     '<html lang="id"><head><link rel="stylesheet" href="mandiri:asset/report.css"></head><body><p>1</p></body></html>'
 )

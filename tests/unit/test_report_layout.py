@@ -109,3 +109,35 @@ def test_shutdown_returns_once_the_pool_has_nothing_left_running() -> None:
     assert set(threading.enumerate()) - before  # the pool runs a thread of its own
     layout.shutdown()
     assert set(threading.enumerate()) - before == set()
+
+
+MAIN_SCRIPT = """
+import os
+
+# Run again by every process that runs this script as its main module: each one notes its pid.
+with open(os.environ["MANDIRI_TEST_MAIN_RUNS"], "a") as runs:
+    runs.write(f"{os.getpid()}\\n")
+
+if __name__ == "__main__":
+    from reports import layout
+
+    assert layout.warm_up()
+    print(os.getpid(), layout.aside(os.getpid).result(), flush=True)
+    layout.shutdown()
+"""
+
+
+def test_workers_do_not_run_the_main_module_of_their_parent(tmp_path: Path) -> None:
+    """``mandiri worker``'s main module is a script that imports the whole application: a worker that ran it again
+    (what multiprocessing does for a process it starts) would load the application too, about 70 MiB of its own."""
+    if layout.pool_size() < 2:
+        pytest.skip("one CPU: no worker pool")
+    script, runs = tmp_path / "hoofd.py", tmp_path / "runs.txt"
+    script.write_text(MAIN_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "MANDIRI_TEST_MAIN_RUNS": str(runs), "PYTHONPATH": str(REPO)}
+    done = subprocess.run(  # noqa: S603 - this interpreter, a script of this test
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    itself, worker = (int(pid) for pid in done.stdout.split())
+    assert worker != itself
+    assert [int(pid) for pid in runs.read_text().split()] == [itself]  # never the worker
