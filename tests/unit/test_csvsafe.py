@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assess.csvsafe import FIELD_BREAKS, FORMULA_PREFIXES, SKIPPED, neutralise
+from reports.csvsafe import FIELD_BREAKS, FORMULA_PREFIXES, SKIPPED, neutralise
 
 #: Every character the rule looks at, and a few it does not.
 ALPHABET = "".join(sorted(set(FORMULA_PREFIXES) | FIELD_BREAKS | SKIPPED)) + "a1'\\→"
