@@ -5,8 +5,9 @@ no Babel): the pool's fork server preloads it, so every worker starts small (abo
 the fork server) and with WeasyPrint loaded; nor do the workers run the parent's main module (:mod:`reports.forkmain`).
 :mod:`reports.render` writes the HTML and joins what the workers send back.
 
-The pool is started once per process, from a fork server (never ``fork``: the web server and the job worker have
-threads), and reused; workers get HTML strings and send back PDF bytes. When there is a single CPU, or the pool
+The fork server is started once per process (never ``fork``: the web server and the job worker have threads) and
+its workers are reused, until an export lets them go after its report (:func:`release`); workers get HTML strings
+and send back PDF bytes. When there is a single CPU, or the pool
 breaks, parts are rendered here, one after the other, the same way. The pool ends with this process, whatever ends
 it: the fork server and its workers are tied to it (:mod:`reports.lifeline`); an ending server or job worker
 stops it first (:func:`shutdown`).
@@ -193,6 +194,17 @@ def shutdown() -> None:
     # waking the thread's pipe while the thread closes it (an OSError printed on stderr as the process ends).
     if manager is not None:
         manager.join(timeout=SHUTDOWN_WAIT)
+
+
+def release() -> None:
+    """Let the pool's workers go once the renders handed to them are done: for a process about to use much memory
+    of its own (an export's bundle, after its report). The next render or :func:`aside` starts new workers from the
+    fork server, which has WeasyPrint loaded: they are ready in a fraction of a second."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False)
 
 
 def warm_up() -> bool:
