@@ -2,8 +2,8 @@
 
 An export allocates and frees a great deal in the job worker's process (the bundle of thousands of pages in
 pikepdf, the rendered report), in many small blocks. glibc's allocator keeps the freed blocks for the next
-allocation instead of returning them, so without a trim the worker holds the export's peak (some 130 MiB for 600
-documents) for as long as it runs, and the next export adds its own on top of it elsewhere in the tree.
+allocation instead of returning them: without a trim the worker held its peak of an export (some 130 MiB more for
+600 documents) for as long as it ran, and the next export's render workers came on top of that.
 """
 
 from __future__ import annotations
