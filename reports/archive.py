@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from assess.csvsafe import cell
+from reports.csvsafe import cell
 
 CHUNK = 1024 * 1024
 MANIFEST_FIELDS = (

@@ -22,9 +22,9 @@ import pikepdf
 from pikepdf import Name
 from PIL import Image
 
-from assess.csvsafe import cell
 from reports.archive import ZipSource, file_sha256, write_zip
 from reports.bundle import Stamper, sanitize_page
+from reports.csvsafe import cell
 from reports.data import Butir, ButirDocument
 
 DIR_NAME = "per-butir"

@@ -1,11 +1,13 @@
 """The worker side of the report: HTML → tagged PDF with WeasyPrint, in a pool of worker processes.
 
 This module imports WeasyPrint and the restricted fetcher and nothing of the application (no Flask, no database,
-no Babel): the pool's fork server preloads it, so every worker starts small (about 55 MiB) and with WeasyPrint
-loaded. :mod:`reports.render` writes the HTML and joins what the workers send back.
+no Babel): the pool's fork server preloads it, so every worker starts small (about 50 MiB, half of it shared with
+the fork server) and with WeasyPrint loaded; nor do the workers run the parent's main module (:mod:`reports.forkmain`).
+:mod:`reports.render` writes the HTML and joins what the workers send back.
 
-The pool is started once per process, from a fork server (never ``fork``: the web server and the job worker have
-threads), and reused; workers get HTML strings and send back PDF bytes. When there is a single CPU, or the pool
+The fork server is started once per process (never ``fork``: the web server and the job worker have threads) and
+its workers are reused, until an export lets them go after its report (:func:`release`); workers get HTML strings
+and send back PDF bytes. When there is a single CPU, or the pool
 breaks, parts are rendered here, one after the other, the same way. The pool ends with this process, whatever ends
 it: the fork server and its workers are tied to it (:mod:`reports.lifeline`); an ending server or job worker
 stops it first (:func:`shutdown`).
@@ -34,8 +36,9 @@ SECTION_ANCHORS = ("sampul", "berita-acara", "persetujuan", "daftar-isi", "ringk
 INDICATOR_PREFIX = "ind-"
 #: At most this many worker processes, however many CPUs there are.
 MAX_WORKERS = 4
-#: Imported once by the fork server, so every worker starts with them loaded; the lifeline first of all.
-PRELOAD = ("reports.lifeline", "weasyprint", "reports.fetcher", "reports.layout")
+#: Imported once by the fork server, so every worker starts with them loaded; the lifeline first of all, then what
+#: keeps the parent's main module (the application) out of the workers.
+PRELOAD = ("reports.lifeline", "reports.forkmain", "weasyprint", "reports.fetcher", "reports.layout")
 WARM_HTML = (
     '<html lang="id"><head><link rel="stylesheet" href="mandiri:asset/report.css"></head><body><p>1</p></body></html>'
 )
@@ -191,6 +194,17 @@ def shutdown() -> None:
     # waking the thread's pipe while the thread closes it (an OSError printed on stderr as the process ends).
     if manager is not None:
         manager.join(timeout=SHUTDOWN_WAIT)
+
+
+def release() -> None:
+    """Let the pool's workers go once the renders handed to them are done: for a process about to use much memory
+    of its own (an export's bundle, after its report). The next render or :func:`aside` starts new workers from the
+    fork server, which has WeasyPrint loaded: they are ready in a fraction of a second."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=False)
 
 
 def warm_up() -> bool:

@@ -29,13 +29,13 @@ from assess.audit import (
     object_type_label,
 )
 from assess.converters import MAX_ID
-from assess.csvsafe import neutralise, quoted
 from assess.extensions import db
 from assess.models import Assessment, AuditEntry, CycleStage, DocType, Evidence, Indicator, Membership, Unit, User
 from assess.models.base import as_utc
 from assess.texts import render
 from assess.workflow import stage_headings
 from forms.evidence import DOC_TYPE_LABELS
+from reports.csvsafe import neutralise, quoted
 
 PER_PAGE = 50
 #: Matching entries are counted up to this many; beyond it a page says "more than".
@@ -452,7 +452,7 @@ CSV_COLUMNS = ("waktu", "pengguna", "surel", "jenis", "aksi", "indikator", "doku
 def csv_chunks(assessment: Assessment, filters: Filters) -> Iterator[str]:
     """The export as CSV text, newest first: the header line, then a chunk of lines per :data:`CSV_BATCH` rows, as
     Python's ``csv.writer`` would write them, labels translated and every cell neutralised for spreadsheets
-    (:func:`assess.csvsafe.neutralise`).
+    (:func:`reports.csvsafe.neutralise`).
 
     One query, read through a server-side cursor, so memory stays flat whatever the size of the trail. The names of
     units and people in the changes come from the instansi's units and members, read once before; a person named who

@@ -391,6 +391,7 @@ def build_files(export_id: int, gathered: Gathered) -> Built:
     """Build the bundle, its ZIP, its summary and one PDF per indicator into a temporary directory, renamed into
     place when complete; nothing is written to the database, and nothing is left behind when the build fails."""
     # Imported here: WeasyPrint and the PDF tools are needed by the worker, not by every web process.
+    from reports import heap
     from reports.bundle import split_pages
     from reports.convert import find_soffice
     from reports.export import build
@@ -428,6 +429,8 @@ def build_files(export_id: int, gathered: Gathered) -> Built:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    finally:
+        heap.trim()  # the bundle's memory, freed, back to the system: the worker waits small for the next job
     return Built(final, result)
 
 

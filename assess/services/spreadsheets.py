@@ -27,7 +27,6 @@ from sqlalchemy import select
 
 from assess import display, texts
 from assess.audit import record_assessment
-from assess.csvsafe import FORMULA_PREFIXES
 from assess.errors import DomainError
 from assess.extensions import db
 from assess.models import Answer, AnswerEvidence, Assessment, Evidence, User
@@ -36,6 +35,7 @@ from assess.scoring import check_value, read_decimal
 from assess.services import answers as answer_service
 from assess.services import previews
 from assess.workflow import answer_state_label
+from reports.csvsafe import FORMULA_PREFIXES
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ INSTRUCTIONS = (
 
 def neutralise(value: str) -> str:
     """A text cell that no spreadsheet program will evaluate as a formula. An XLSX cell is never split, so only its
-    start matters (a CSV cell needs :func:`assess.csvsafe.neutralise`); :func:`unneutralise` takes the quote away."""
+    start matters (a CSV cell needs :func:`reports.csvsafe.neutralise`); :func:`unneutralise` takes the quote away."""
     if value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value

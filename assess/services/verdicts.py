@@ -27,7 +27,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from assess import csvsafe, texts
+from assess import texts
 from assess.audit import record, record_assessment
 from assess.errors import DomainError
 from assess.extensions import db
@@ -46,6 +46,7 @@ from assess.models.base import utcnow
 from assess.services import previews
 from assess.services.directory import read_table
 from assess.workflow import stage_label, verdict_label
+from reports import csvsafe
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from assess.audit import ACTION_LABELS, action_label, record
-from assess.csvsafe import neutralise
 from assess.models import (
     Answer,
     AnswerState,
@@ -34,6 +33,7 @@ from assess.models import (
     User,
 )
 from assess.queries import audit as trail
+from reports.csvsafe import neutralise
 from tests.factories import create_assessment, create_instansi, create_member, instrument
 from tests.functional.helpers import count_queries, login, logout, pdf_bytes, upload
 from tests.worlds import BAPPEDA, DISKOMINFO, World, build_world

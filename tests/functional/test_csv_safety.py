@@ -19,9 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assess.audit import action_label, record
-from assess.csvsafe import FORMULA_PREFIXES, cell, neutralise
 from assess.models import RoleName
 from reports.archive import MANIFEST_FIELDS, ManifestRow, manifest_csv
+from reports.csvsafe import FORMULA_PREFIXES, cell, neutralise
 from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional.helpers import login
 

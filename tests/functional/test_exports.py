@@ -20,6 +20,7 @@ from typing import Any
 from uuid import uuid4
 
 import pikepdf
+import psutil
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -30,11 +31,12 @@ from assess.extensions import db as database
 from assess.models import Assessment, Evidence, Export, ExportState, RoleName, User
 from assess.models.base import utcnow
 from assess.services import exports as export_service
-from reports import PDF_NAME, ZIP_NAME
+from reports import PDF_NAME, ZIP_NAME, layout
 from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional import bundle_corpus
 from tests.functional.helpers import count_queries, exported_file, login, pdf_bytes, published_exports, upload
 from tests.s3 import storage_env
+from tests.servers import alive
 from tests.worlds import World, build_world
 from uploads.validation import check_problem_text
 
@@ -301,6 +303,24 @@ def test_old_exports_are_pruned_keeping_the_newest(app: Flask, db: Any, client: 
         assert all(export_service.file_name(r, "pdf") is not None for r in rows[1:])
     finally:
         app.config["EXPORT_KEEP"] = 5
+
+
+def test_the_report_workers_go_once_the_report_is_rendered(app: Flask, db: Any, client: FlaskClient) -> None:
+    """The render pool's workers keep what WeasyPrint laid out: an export lets them go after its report, so that
+    the bundle has their memory; the ZIP is written by a new worker meanwhile."""
+    if layout.pool_size() < 2:
+        pytest.skip("one CPU: no worker pool")
+    assert layout.warm_up()
+    warm = psutil.Process(layout.aside(os.getpid).result())
+    assessment, _ = new_assessment(client)
+    client.post(f"/penilaian/{assessment.id}/bundel/")
+    export = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
+    assert export.state == ExportState.DONE, export.error
+    deadline = time.monotonic() + 10
+    while alive([warm]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive([warm]) == []
+    layout.shutdown()
 
 
 def test_signatory_form_validates_and_keeps_input(db: Any, client: FlaskClient) -> None:

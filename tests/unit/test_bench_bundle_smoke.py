@@ -95,6 +95,7 @@ def test_export_job_benchmark_smoke(tmp_path: Path) -> None:
     assert b10["tree_peak_rss_mib"] > b10["worker_rss_before_mib"] > 0
     assert b10["tree_rss_before_mib"] > b10["worker_rss_before_mib"]
     assert b10["tree_pss_peak_mib"] >= b10["tree_pss_before_mib"] > 0
+    assert b10["meets_memory_target"] == (b10["tree_pss_peak_mib"] <= bundle.TARGET_B10_MEMORY_MIB)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 

@@ -10,7 +10,7 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assess.csvsafe import FIELD_BREAKS, FORMULA_PREFIXES, SKIPPED, neutralise, quoted
+from reports.csvsafe import FIELD_BREAKS, FORMULA_PREFIXES, SKIPPED, neutralise, quoted
 
 #: Every character the rule looks at, and a few it does not.
 ALPHABET = "".join(sorted(set(FORMULA_PREFIXES) | FIELD_BREAKS | SKIPPED)) + "a1'\\→"

@@ -6,23 +6,27 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 
 from reports import layout
 from reports.layout import Job, render_all, render_part
+from tests.servers import alive
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = '<html lang="id"><head><link rel="stylesheet" href="mandiri:asset/report.css"></head><body>{}</body></html>'
 
 
 def test_the_worker_module_loads_nothing_of_the_application() -> None:
-    """The fork server preloads reports.layout: every worker starts with what it imports, so it stays lean."""
+    """The fork server preloads reports.layout: every worker starts with what it imports, so it stays lean; the
+    ZIP's writer, which a worker runs aside (:func:`reports.layout.aside`), loads nothing more."""
     probe = (
-        "import sys, reports.layout; "
+        "import sys, reports.layout, reports.archive; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'flask', 'sqlalchemy', 'assess', 'babel', 'jinja2'}))"
     )
     done = subprocess.run(  # noqa: S603 - this interpreter, a fixed probe
@@ -109,3 +113,58 @@ def test_shutdown_returns_once_the_pool_has_nothing_left_running() -> None:
     assert set(threading.enumerate()) - before  # the pool runs a thread of its own
     layout.shutdown()
     assert set(threading.enumerate()) - before == set()
+
+
+MAIN_SCRIPT = """
+import os
+
+# Run again by every process that runs this script as its main module: each one notes its pid.
+with open(os.environ["MANDIRI_TEST_MAIN_RUNS"], "a") as runs:
+    runs.write(f"{os.getpid()}\\n")
+
+if __name__ == "__main__":
+    from reports import layout
+
+    assert layout.warm_up()
+    print(os.getpid(), layout.aside(os.getpid).result(), flush=True)
+    layout.shutdown()
+"""
+
+
+def test_workers_do_not_run_the_main_module_of_their_parent(tmp_path: Path) -> None:
+    """``mandiri worker``'s main module is a script that imports the whole application: a worker that ran it again
+    (what multiprocessing does for a process it starts) would load the application too, about 70 MiB of its own."""
+    if layout.pool_size() < 2:
+        pytest.skip("one CPU: no worker pool")
+    script, runs = tmp_path / "hoofd.py", tmp_path / "runs.txt"
+    script.write_text(MAIN_SCRIPT, encoding="utf-8")
+    env = {**os.environ, "MANDIRI_TEST_MAIN_RUNS": str(runs), "PYTHONPATH": str(REPO)}
+    done = subprocess.run(  # noqa: S603 - this interpreter, a script of this test
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=True
+    )
+    itself, worker = (int(pid) for pid in done.stdout.split())
+    assert worker != itself
+    assert [int(pid) for pid in runs.read_text().split()] == [itself]  # never the worker
+
+
+def ended(pid: int, timeout: float = 10.0) -> bool:
+    """Whether process ``pid`` has ended, or ends within ``timeout`` seconds."""
+    process = psutil.Process(pid)
+    deadline = time.monotonic() + timeout
+    while alive([process]):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_release_lets_the_workers_go_and_the_next_call_starts_new_ones() -> None:
+    if layout.pool_size() < 2:
+        pytest.skip("one CPU: no worker pool")
+    assert layout.warm_up()
+    worker = layout.aside(os.getpid).result()
+    layout.release()
+    assert ended(worker)
+    fresh = layout.aside(os.getpid).result()
+    assert fresh not in (worker, os.getpid())
+    layout.shutdown()
