@@ -373,7 +373,9 @@ def _extract(source: Sequence[pikepdf.Page], pages: Sequence[int], dest: Path) -
             _append(out, page)
             if isinstance(annots, Array):
                 page.obj.Annots = annots
-        out.save(dest, deterministic_id=True)
+        # No deterministic /ID, as for the bundle: it is an MD5 over the whole output, and the parts together are
+        # as big as the bundle (0.3 s of a 4 s export of 191 MB).
+        out.save(dest)
 
 
 def split_pages(source: Path, parts: Mapping[str, Sequence[int]], out_dir: Path) -> None:
