@@ -99,6 +99,14 @@ def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
     return running
 
 
+def still_alive(processes: list[psutil.Process], within: float) -> list[psutil.Process]:
+    """The ``processes`` still running after waiting up to ``within`` seconds for them to end."""
+    deadline = time.monotonic() + within
+    while (running := alive(processes)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return running
+
+
 def stop(proc: subprocess.Popen[Any]) -> None:
     """End a process this test started (SIGTERM, then SIGKILL after 15 s), reap it and close its pipe."""
     if proc.poll() is None:

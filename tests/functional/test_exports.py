@@ -36,7 +36,7 @@ from tests.factories import create_assessment, create_instansi, create_member
 from tests.functional import bundle_corpus
 from tests.functional.helpers import count_queries, exported_file, login, pdf_bytes, published_exports, upload
 from tests.s3 import storage_env
-from tests.servers import alive
+from tests.servers import still_alive
 from tests.worlds import World, build_world
 from uploads.validation import check_problem_text
 
@@ -316,10 +316,7 @@ def test_the_report_workers_go_once_the_report_is_rendered(app: Flask, db: Any, 
     client.post(f"/penilaian/{assessment.id}/bundel/")
     export = db.session.scalars(select(Export).where(Export.assessment_id == assessment.id)).one()
     assert export.state == ExportState.DONE, export.error
-    deadline = time.monotonic() + 10
-    while alive([warm]) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert alive([warm]) == []
+    assert still_alive([warm], within=10) == []
     layout.shutdown()
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from assess.cli import WORKER_READY
 from reports.layout import pool_size
-from tests.servers import ROOT, alive, free_port, mandiri, server_env, stop, wait_healthy
+from tests.servers import ROOT, alive, free_port, mandiri, server_env, still_alive, stop, wait_healthy
 
 #: How long the pool may outlive its parent.
 GONE_WITHIN_S = 5.0
@@ -113,10 +113,8 @@ def test_the_render_pool_ends_with_its_parent(kind: str, sig: signal.Signals, tm
             pool = _pool_of(owner, expected=pool_size())
             proc.send_signal(sig)
             proc.wait(timeout=30)
-            deadline = time.monotonic() + GONE_WITHIN_S
-            while alive(pool) and time.monotonic() < deadline:
-                time.sleep(0.1)
-            assert [_command(p) for p in alive(pool)] == [], f"left running after {sig.name} to {kind}"
+            left = still_alive(pool, within=GONE_WITHIN_S)
+            assert [_command(p) for p in left] == [], f"left running after {sig.name} to {kind}"
     finally:
         for process in alive(pool):  # what this test started must not outlive it, even when it failed
             process.kill()

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pytest
 
 from reports import layout
 from reports.layout import Job, render_all, render_part
-from tests.servers import alive
+from tests.servers import still_alive
 
 REPO = Path(__file__).resolve().parents[2]
 PAGE = '<html lang="id"><head><link rel="stylesheet" href="mandiri:asset/report.css"></head><body>{}</body></html>'
@@ -147,24 +146,13 @@ def test_workers_do_not_run_the_main_module_of_their_parent(tmp_path: Path) -> N
     assert [int(pid) for pid in runs.read_text().split()] == [itself]  # never the worker
 
 
-def ended(pid: int, timeout: float = 10.0) -> bool:
-    """Whether process ``pid`` has ended, or ends within ``timeout`` seconds."""
-    process = psutil.Process(pid)
-    deadline = time.monotonic() + timeout
-    while alive([process]):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def test_release_lets_the_workers_go_and_the_next_call_starts_new_ones() -> None:
     if layout.pool_size() < 2:
         pytest.skip("one CPU: no worker pool")
     assert layout.warm_up()
     worker = layout.aside(os.getpid).result()
     layout.release()
-    assert ended(worker)
+    assert still_alive([psutil.Process(worker)], within=10) == []
     fresh = layout.aside(os.getpid).result()
     assert fresh not in (worker, os.getpid())
     layout.shutdown()
