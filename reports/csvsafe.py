@@ -57,6 +57,11 @@ def quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def field(text: str) -> str:
+    """``text`` neutralised and quoted: a field ready to be joined into a CSV line."""
+    return quoted(neutralise(text))
+
+
 def cell(value: object) -> str:
     """A CSV cell: ``None`` empty, numbers as they are (a numeric column stays numeric), text neutralised."""
     if value is None:
@@ -66,4 +71,4 @@ def cell(value: object) -> str:
     return neutralise(str(value))
 
 
-__all__ = ["FORMULA_PREFIXES", "cell", "neutralise", "quoted"]
+__all__ = ["FORMULA_PREFIXES", "cell", "field", "neutralise", "quoted"]

@@ -35,7 +35,7 @@ from assess.models.base import as_utc
 from assess.texts import render
 from assess.workflow import stage_headings
 from forms.evidence import DOC_TYPE_LABELS
-from reports.csvsafe import neutralise, quoted
+from reports import csvsafe
 
 PER_PAGE = 50
 #: Matching entries are counted up to this many; beyond it a page says "more than".
@@ -475,7 +475,7 @@ def csv_chunks(assessment: Assessment, filters: Filters) -> Iterator[str]:
             select(Evidence.id, Evidence.title).where(Evidence.assessment_id == assessment.id)
         )
     }
-    yield ",".join(map(quoted, CSV_COLUMNS)) + "\r\n"
+    yield ",".join(map(csvsafe.quoted, CSV_COLUMNS)) + "\r\n"
     # The session's connection, without the ORM's row handling: plain tuples.
     result = db.session.connection().execute(
         _csv_query(assessment.id, filters), execution_options={"stream_results": True, "yield_per": CSV_BATCH}
@@ -548,13 +548,13 @@ class _CsvWords:
         kept."""
         cell = self._texts.get(text)
         if cell is None:
-            cell = _keep(self._texts, text, quoted(neutralise(text)))
+            cell = _keep(self._texts, text, csvsafe.field(text))
         return cell
 
     def label(self, code: str, translate: Callable[[str], str]) -> str:
         cell = self._labels.get(code)
         if cell is None:
-            cell = self._labels[code] = quoted(neutralise(translate(code)))
+            cell = self._labels[code] = csvsafe.field(translate(code))
         return cell
 
     def summary(self, stored: str | None, sentence: str) -> str:
@@ -564,7 +564,7 @@ class _CsvWords:
         key = (stored, sentence)
         cell = self._summaries.get(key)
         if cell is None:
-            cell = quoted(neutralise(render(json.loads(stored), fallback=sentence, templates=self._templates)))
+            cell = csvsafe.field(render(json.loads(stored), fallback=sentence, templates=self._templates))
             _keep(self._summaries, key, cell)
         return cell
 
@@ -587,7 +587,7 @@ class _CsvWords:
             label, base = field
             old, new = change.get("old"), change.get("new")
             lines.append(f"{label}: {self._value(name, base, old)} → {self._value(name, base, new)}")
-        return _keep(self._changes, key, quoted(neutralise("\n".join(lines))))
+        return _keep(self._changes, key, csvsafe.field("\n".join(lines)))
 
     def _value(self, name: str, base: str, value: Any) -> str:
         if base not in _LOOKED_UP and type(value) in _AS_IS and value != "":
