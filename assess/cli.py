@@ -667,7 +667,7 @@ def worker_command(workers: int) -> None:
         raise click.ClickException("MANDIRI_JOBS_BACKEND=immediate tidak memakai pekerja; pilih sqlite atau redis.")
     from reports.layout import shutdown, warm_up
 
-    # The report renderer's fork server and workers start now, not in the first export (about a second).
+    # The report renderer's fork server and workers start now, not in the first export (about 0.4 s).
     warm_up()
     jobs.sweep_staging_files(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(WORKER_READY, nl=True)

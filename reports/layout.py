@@ -7,10 +7,9 @@ the fork server) and with WeasyPrint loaded; nor do the workers run the parent's
 
 The fork server is started once per process (never ``fork``: the web server and the job worker have threads) and
 its workers are reused, until an export lets them go after its report (:func:`release`); workers get HTML strings
-and send back PDF bytes. When there is a single CPU, or the pool
-breaks, parts are rendered here, one after the other, the same way. The pool ends with this process, whatever ends
-it: the fork server and its workers are tied to it (:mod:`reports.lifeline`); an ending server or job worker
-stops it first (:func:`shutdown`).
+and send back PDF bytes. When there is a single CPU, or the pool breaks, parts are rendered here, one after the
+other, the same way. The pool ends with this process, whatever ends it: the fork server and its workers are tied
+to it (:mod:`reports.lifeline`); an ending server or job worker stops it first (:func:`shutdown`).
 """
 
 from __future__ import annotations
@@ -36,6 +35,8 @@ SECTION_ANCHORS = ("sampul", "berita-acara", "persetujuan", "daftar-isi", "ringk
 INDICATOR_PREFIX = "ind-"
 #: At most this many worker processes, however many CPUs there are.
 MAX_WORKERS = 4
+#: Seconds :func:`shutdown` waits for the pool's thread once the workers are stopped.
+SHUTDOWN_WAIT = 10
 #: Imported once by the fork server, so every worker starts with them loaded; the lifeline first of all, then what
 #: keeps the parent's main module (the application) out of the workers.
 PRELOAD = ("reports.lifeline", "reports.forkmain", "weasyprint", "reports.fetcher", "reports.layout")
@@ -149,8 +150,6 @@ def pool_size() -> int:
 
 
 _pool: ProcessPoolExecutor | None = None
-#: Seconds :func:`shutdown` waits for the pool's thread once the workers are stopped.
-SHUTDOWN_WAIT = 10
 _pool_lock = threading.Lock()
 
 
@@ -180,9 +179,7 @@ def shutdown() -> None:
     """Stop the pool now, for a process that is ending: renders still queued are dropped and the workers stopped
     (a render cut short is redone from scratch by whoever needs it). A normal exit would wait for every queued
     render first."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
+    pool = _take_pool()
     if pool is None:
         return
     workers = list((getattr(pool, "_processes", None) or {}).values())  # the executor's list of its processes
@@ -200,11 +197,17 @@ def release() -> None:
     """Let the pool's workers go once the renders handed to them are done: for a process about to use much memory
     of its own (an export's bundle, after its report). The next render or :func:`aside` starts new workers from the
     fork server, which has WeasyPrint loaded: they are ready in a fraction of a second."""
+    pool = _take_pool()
+    if pool is not None:
+        pool.shutdown(wait=False)
+
+
+def _take_pool() -> ProcessPoolExecutor | None:
+    """The pool, no longer the one the next render uses (that one starts anew)."""
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=False)
+    return pool
 
 
 def warm_up() -> bool:
