@@ -637,7 +637,7 @@ def _csv_query(assessment_id: int, filters: Filters) -> Select[*tuple[Any, ...]]
             AuditEntry.indicator_code,
             AuditEntry.evidence_id,
             AuditEntry.summary,
-            # As text, decoded by csv_batches: the driver's JSON decoding cost more than all the rest of a row.
+            # As text, decoded by csv_chunks: the driver's JSON decoding cost more than all the rest of a row.
             cast(AuditEntry.summary_text, Text).label("summary_text"),
             cast(AuditEntry.changes, Text).label("changes"),
         )
